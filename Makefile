@@ -1,0 +1,81 @@
+# Geotour: `make run` starts the app, `make test` runs the whole suite.
+# Both set up everything they need on a fresh machine (venv, npm assets, translations, chromium).
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+HOST   ?= 127.0.0.1
+PORT   ?= 5000
+CHROMIUM ?= /usr/bin/chromium
+FLASK  := $(PY) -m flask --app geotour
+
+VENDOR := static/vendor
+MO     := geotour/translations/id/LC_MESSAGES/messages.mo
+PO     := geotour/translations/id/LC_MESSAGES/messages.po
+
+.PHONY: run test bench setup assets translations chromium seed clean data
+
+run: setup
+	$(FLASK) seed
+	$(FLASK) run --host $(HOST) --port $(PORT)
+
+test: setup chromium
+	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/bench.py
+
+setup: $(VENV)/.installed $(VENDOR)/.installed $(MO)
+
+seed: setup
+	$(FLASK) seed
+
+$(VENV)/.installed: requirements.txt requirements-test.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --silent
+	touch $@
+
+# Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
+$(VENDOR)/.installed: node_modules/.installed
+	rm -rf $(VENDOR)
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol
+	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
+	cp -r node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
+	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/markercluster/
+	cp node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.js \
+	   node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.css $(VENDOR)/locatecontrol/
+	touch $@
+
+assets: $(VENDOR)/.installed
+
+$(MO): $(PO) $(VENV)/.installed
+	$(VENV)/bin/pybabel compile --use-fuzzy -d geotour/translations -D messages
+	touch $@
+
+translations: $(MO)
+
+# Extract UI strings into the catalogue after changing templates or code.
+messages: $(VENV)/.installed
+	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o geotour/translations/messages.pot .
+	$(VENV)/bin/pybabel update -i geotour/translations/messages.pot -d geotour/translations -D messages --no-fuzzy-matching
+
+# Browser tests use Debian's chromium; Playwright's own browser download is never used.
+chromium:
+	@test -x $(CHROMIUM) || { \
+	  echo "Installing Debian's chromium for the browser tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# Rebuild the seed layers from ../shared/data/cpugg and regenerate the sample MSMEs.
+data: $(VENV)/.installed
+	$(PY) scripts/build_seed_layers.py
+	$(PY) scripts/generate_sample_msmes.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) instance .pytest_cache $(MO)

@@ -1,0 +1,53 @@
+"""Geotour: the map and API of the Ciletuh-Palabuhanratu UNESCO Global Geopark."""
+from dataclasses import dataclass
+from pathlib import Path
+
+from flask import Flask
+
+from . import api, cli, errors_http, i18n, pages, responses
+from .config import PROJECT_ROOT, load_config
+from .layers import Catalogue
+from .storage import Storage, open_storage
+from .storage.seed import load_catalogue, read_seed_layers, seed
+
+
+@dataclass
+class GeotourContext:
+    """What every request needs: the storage and the layer catalogue."""
+
+    storage: Storage
+    catalogue: Catalogue
+
+
+def create_app(test_config=None):
+    """Build the Flask app: config, storage (seeded when the seed files changed), blueprints."""
+    app = Flask(
+        __name__,
+        instance_path=str(PROJECT_ROOT / "instance"),
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    overrides = dict(test_config or {})
+    if "INSTANCE_PATH" in overrides:
+        app.instance_path = str(overrides.pop("INSTANCE_PATH"))
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(load_config(app.instance_path, overrides=overrides))
+    app.config.update({k: v for k, v in overrides.items() if not k.startswith("GEOTOUR_")})
+
+    data_dir = app.config["GEOTOUR_DATA_DIR"]
+    catalogue = load_catalogue(data_dir)
+    storage = open_storage(app.config["GEOTOUR_DATABASE_URL"])
+    storage.ensure_schema()
+    if app.config["GEOTOUR_AUTO_SEED"]:
+        seed(storage, data_dir, catalogue)
+    else:
+        read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
+    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue)
+
+    responses.init_app(app)
+    i18n.init_app(app)
+    errors_http.init_app(app)
+    app.register_blueprint(api.bp)
+    app.register_blueprint(pages.bp)
+    cli.init_app(app)
+    return app

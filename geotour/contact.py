@@ -1,0 +1,37 @@
+"""Links that put a tourist in touch or on the way: WhatsApp, phone and directions. Pure functions."""
+import re
+from urllib.parse import quote, urlencode
+
+_NOT_DIGITS = re.compile(r"\D")
+
+
+def phone_digits(number):
+    """Return an international phone number as digits only (0812... becomes 62812...), or None."""
+    if not isinstance(number, str):
+        return None
+    digits = _NOT_DIGITS.sub("", number)
+    if digits.startswith("0"):
+        digits = "62" + digits[1:]
+    return digits if 8 <= len(digits) <= 15 else None
+
+
+def whatsapp_url(number, message):
+    """Return a wa.me link with a prefilled message, or None when the number is unusable."""
+    digits = phone_digits(number)
+    return f"https://wa.me/{digits}?{urlencode({'text': message}, quote_via=quote)}" if digits else None
+
+
+def tel_url(number):
+    """Return a tel: link, or None when the number is unusable."""
+    digits = phone_digits(number)
+    return f"tel:+{digits}" if digits else None
+
+
+def directions(lat, lon, name):
+    """Return directions links to a point: a geo: URI, Google Maps and OpenStreetMap."""
+    point = f"{lat:.6f},{lon:.6f}"
+    return {
+        "geo": f"geo:{point}?q={point}({quote(name, safe='')})",
+        "google": f"https://www.google.com/maps/dir/?{urlencode({'api': 1, 'destination': point})}",
+        "osm": f"https://www.openstreetmap.org/directions?{urlencode({'route': ';' + point})}",
+    }

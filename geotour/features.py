@@ -1,0 +1,117 @@
+"""Pure GeoJSON validation and normalisation (RFC 7946, lon/lat). No I/O."""
+import math
+import unicodedata
+from dataclasses import dataclass, field
+
+GEOMETRY_TYPES = {"Point": ("Point",), "Polygon": ("Polygon", "MultiPolygon")}
+MAX_NAME_LENGTH = 200
+
+
+class FeatureInvalid(ValueError):
+    """A feature breaks a rule; the message says which."""
+
+
+@dataclass(frozen=True)
+class FeatureRecord:
+    """A validated feature, ready to store: a representative point and bbox come with it."""
+
+    id: str
+    layer: str
+    category: str | None
+    name: str
+    lon: float
+    lat: float
+    bbox: tuple
+    geometry: dict
+    properties: dict = field(repr=False)
+
+    @property
+    def search_text(self):
+        """Return the folded name and alternative names that `q=` searches."""
+        alt = self.properties.get("name_alt") or []
+        names = [self.name] + [a for a in alt if isinstance(a, str)]
+        return " | ".join(fold(n) for n in names)
+
+
+def fold(text):
+    """Return text without case or accents, so "Curug Cimarinjúng" matches "cimarinjung"."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def _check_position(position):
+    if not isinstance(position, (list, tuple)) or len(position) < 2:
+        raise FeatureInvalid("a position must be [longitude, latitude]")
+    lon, lat = position[0], position[1]
+    for value in (lon, lat):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise FeatureInvalid(f"coordinate {value!r} is not a finite number")
+    if not -180 <= lon <= 180:
+        raise FeatureInvalid(f"longitude {lon} is outside -180..180")
+    if not -90 <= lat <= 90:
+        raise FeatureInvalid(f"latitude {lat} is outside -90..90 (are longitude and latitude swapped?)")
+    return float(lon), float(lat)
+
+
+def _polygon_positions(rings):
+    if not isinstance(rings, list) or not rings:
+        raise FeatureInvalid("a polygon needs at least one ring")
+    positions = []
+    for ring in rings:
+        if not isinstance(ring, list) or len(ring) < 4:
+            raise FeatureInvalid("a polygon ring needs at least 4 positions")
+        checked = [_check_position(p) for p in ring]
+        if checked[0] != checked[-1]:
+            raise FeatureInvalid("a polygon ring must end where it starts")
+        positions.extend(checked)
+    return positions
+
+
+def geometry_positions(geometry):
+    """Return every (lon, lat) of a Point, Polygon or MultiPolygon, checking each one."""
+    if not isinstance(geometry, dict):
+        raise FeatureInvalid("geometry is missing")
+    kind, coords = geometry.get("type"), geometry.get("coordinates")
+    if kind == "Point":
+        return [_check_position(coords)]
+    if kind == "Polygon":
+        return _polygon_positions(coords)
+    if kind == "MultiPolygon":
+        if not isinstance(coords, list) or not coords:
+            raise FeatureInvalid("a multipolygon needs at least one polygon")
+        return [p for polygon in coords for p in _polygon_positions(polygon)]
+    raise FeatureInvalid(f"geometry type {kind!r} is not supported")
+
+
+def validate_feature(feature, layer):
+    """Return a FeatureRecord for `feature` in `layer`, or raise FeatureInvalid saying what is wrong."""
+    if not isinstance(feature, dict) or feature.get("type") != "Feature":
+        raise FeatureInvalid('"type" must be "Feature"')
+    properties = feature.get("properties")
+    if not isinstance(properties, dict):
+        raise FeatureInvalid('"properties" must be an object')
+    fid = feature.get("id", properties.get("id"))
+    if not isinstance(fid, str) or not fid.strip():
+        raise FeatureInvalid('"id" must be a non-empty string')
+    geometry = feature.get("geometry")
+    allowed = GEOMETRY_TYPES[layer.geometry]
+    if not isinstance(geometry, dict) or geometry.get("type") not in allowed:
+        found = geometry.get("type") if isinstance(geometry, dict) else None
+        raise FeatureInvalid(f"layer {layer.id} takes {' or '.join(allowed)} geometry, not {found!r}")
+    positions = geometry_positions(geometry)
+    name = properties.get("name")
+    if not isinstance(name, str) or not name.strip():
+        raise FeatureInvalid('"name" must be a non-empty string')
+    if len(name) > MAX_NAME_LENGTH:
+        raise FeatureInvalid(f'"name" is longer than {MAX_NAME_LENGTH} characters')
+    category = properties.get("category")
+    if layer.categories and category not in layer.category_ids:
+        raise FeatureInvalid(f"category {category!r} is not one of: {', '.join(layer.category_ids)}")
+    lons = [p[0] for p in positions]
+    lats = [p[1] for p in positions]
+    bbox = (min(lons), min(lats), max(lons), max(lats))
+    lon, lat = positions[0] if geometry["type"] == "Point" else ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
+    return FeatureRecord(
+        id=fid.strip(), layer=layer.id, category=category, name=name.strip(), lon=lon, lat=lat,
+        bbox=bbox, geometry=geometry, properties={**properties, "id": fid.strip()},
+    )

@@ -1,0 +1,190 @@
+"""Build and render the Folium maps. The ONLY module that configures Folium's assets, plugins and templates.
+
+Layer data is never inlined: a small element of our own (AsyncLayers) hands the map, its empty marker
+groups and a JSON config to static/js/geotour-map.js, which fetches GeoJSON from /api/v1 with fetch().
+"""
+from dataclasses import dataclass
+
+import folium
+from branca.element import CssLink, JavascriptLink
+from folium.elements import JSCSSMixin
+from folium.plugins import LocateControl, MarkerCluster
+from folium.template import Template
+from markupsafe import Markup, escape
+
+GEOPARK_CENTER = (-7.12, 106.50)  # lat, lon: the middle of Palabuhanratu Bay and Ciletuh
+GEOPARK_ZOOM = 10
+
+# Every script and stylesheet a map page loads, as paths under /static. Installed from npm
+# (package.json) into static/vendor by `make assets`; nothing comes from a CDN.
+MAP_JS = [
+    ("leaflet", "vendor/leaflet/leaflet.js"),
+    ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
+    ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
+    ("geotour", "js/geotour-map.js"),
+]
+MAP_CSS = [
+    ("leaflet_css", "vendor/leaflet/leaflet.css"),
+    ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
+    ("markercluster_default_css", "vendor/markercluster/MarkerCluster.Default.css"),
+    ("locatecontrol_css", "vendor/locatecontrol/L.Control.Locate.min.css"),
+    ("geotour_css", "css/geotour.css"),
+]
+
+
+@dataclass(frozen=True)
+class Basemap:
+    """A switchable background: a label, a tile URL template and its attribution."""
+
+    name: str
+    url: str
+    attribution: str
+    max_zoom: int = 19
+
+
+@dataclass(frozen=True)
+class RenderedMap:
+    """The three parts of a rendered map, to place in a page template."""
+
+    header: Markup
+    html: Markup
+    script: Markup
+
+
+class GeotourMap(folium.Map):
+    """A folium.Map whose header adds no viewport rules or inline styles (the page template owns those)."""
+
+    _template = Template(
+        """
+        {% macro header(this, kwargs) %}{% endmacro %}
+        {% macro html(this, kwargs) %}
+            <div class="folium-map gt-map" id={{ this.get_name()|tojson }} role="application"
+                 aria-label={{ this.aria_label|tojson }}></div>
+        {% endmacro %}
+        {% macro script(this, kwargs) %}
+            var {{ this.get_name() }} = L.map({{ this.get_name()|tojson }}, {
+                center: {{ this.location|tojson }}, crs: L.CRS.{{ this.crs }},
+                ...{{ this.options|tojavascript }}
+            });
+            {%- if this.control_scale %}
+            L.control.scale({imperial: false}).addTo({{ this.get_name() }});
+            {%- endif %}
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, static_url, aria_label, **kwargs):
+        super().__init__(tiles=None, control_scale=True, **kwargs)
+        self.aria_label = aria_label
+        self.default_js = []
+        self.default_css = []
+        self.asset_js = [(name, static_url(path)) for name, path in MAP_JS]
+        self.asset_css = [(name, static_url(path)) for name, path in MAP_CSS]
+
+    def render(self, **kwargs):
+        """Add our own stylesheets and deferred scripts to the header, then render the map."""
+        header = self.get_root().header
+        for name, url in self.asset_css:
+            header.add_child(CssLink(url), name=name)
+        for name, url in self.asset_js:
+            header.add_child(DeferredScript(url), name=name)
+        super().render(**kwargs)
+
+
+class DeferredScript(JavascriptLink):
+    """A <script defer> link: it never blocks rendering; the map script waits for DOMContentLoaded."""
+
+    _template = Template("<script defer src={{ this.url|tojson }}></script>")
+
+
+class AsyncLayers(JSCSSMixin):
+    """Hand the map and its empty groups to geotour-map.js, which fills them from the API asynchronously."""
+
+    _template = Template(
+        """
+        {% macro script(this, kwargs) %}
+            Geotour.mount({{ this._parent.get_name() }}, {{ this.config|tojson }}, {
+            {%- for key, group in this.groups.items() %}
+                {{ key|tojson }}: {{ group.get_name() }},
+            {%- endfor %}
+            });
+        {% endmacro %}
+        """
+    )
+
+    def __init__(self, config, groups):
+        super().__init__()
+        self._name = "AsyncLayers"
+        self.config = config
+        self.groups = groups
+
+
+def _local_plugin(element):
+    """Strip a plugin's CDN links: the map itself lists every asset (see MAP_JS and MAP_CSS)."""
+    element.default_js = []
+    element.default_css = []
+    return element
+
+
+def legend_label(title, color, glyph):
+    """Return a layer-control label: a coloured glyph and the title, every part escaped."""
+    return str(Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
+        color, glyph, title))
+
+
+def _add_basemaps(m, basemaps):
+    for index, basemap in enumerate(basemaps):
+        folium.TileLayer(
+            tiles=basemap.url, attr=basemap.attribution, name=str(escape(basemap.name)),
+            max_zoom=basemap.max_zoom, overlay=False, control=True, show=index == 0,
+        ).add_to(m)
+
+
+def _add_controls(m, locate_strings):
+    _local_plugin(LocateControl(
+        position="topleft", flyTo=True, keepCurrentZoomLevel=False, showPopup=False,
+        strings=locate_strings, locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
+    )).add_to(m)
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+
+
+def overview_map(spec, static_url):
+    """Return the full-screen map of the whole geopark: boundary, a cluster per layer and MSME category."""
+    m = GeotourMap(static_url, spec["aria_label"], location=GEOPARK_CENTER, zoom_start=GEOPARK_ZOOM,
+                   zoom_control=True, prefer_canvas=False)
+    _add_basemaps(m, spec["basemaps"])
+    groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
+    for group in spec["groups"]:
+        cluster = MarkerCluster(name=group["label"], show=True, showCoverageOnHover=False,
+                                maxClusterRadius=50, chunkedLoading=True)
+        groups[group["key"]] = _local_plugin(cluster).add_to(m)
+    _add_controls(m, spec["locate_strings"])
+    AsyncLayers(spec["config"], groups).add_to(m)
+    return m
+
+
+def focus_map(spec, static_url):
+    """Return the map of one place with a radius circle and groups for what is near it."""
+    lat, lon = spec["center"]
+    m = GeotourMap(static_url, spec["aria_label"], location=(lat, lon), zoom_start=14, zoom_control=True)
+    _add_basemaps(m, spec["basemaps"])
+    if spec.get("radius_m"):
+        folium.Circle(location=(lat, lon), radius=spec["radius_m"], color="#0e7490", weight=2,
+                      fill=True, fill_opacity=0.06, interactive=False).add_to(m)
+    groups = {}
+    for group in spec["groups"]:
+        groups[group["key"]] = folium.FeatureGroup(name=group["label"], show=True).add_to(m)
+    _add_controls(m, spec["locate_strings"])
+    AsyncLayers(spec["config"], groups).add_to(m)
+    return m
+
+
+def render(m):
+    """Render a map into header (asset links), html (the map div) and script parts."""
+    figure = m.get_root()
+    figure.render()
+    return RenderedMap(
+        header=Markup(figure.header.render()),
+        html=Markup(figure.html.render()),
+        script=Markup(figure.script.render()),
+    )

@@ -1,0 +1,174 @@
+"""HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask_babel import get_locale, gettext as _
+
+from . import maps, params, places
+from .errors import NotFound
+from .contact import directions, tel_url, whatsapp_url
+from .layers import ATTRACTION, MSME
+from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
+
+bp = Blueprint("pages", __name__)
+SITE_LIST_LIMIT = 50
+MSME_ATTRACTION_RADIUS_M = 25_000
+MSME_ATTRACTION_LIMIT = 8
+
+
+def _ctx():
+    return current_app.extensions["geotour"]
+
+
+def _lang():
+    return str(get_locale())
+
+
+def localized(properties, name):
+    """Return properties[name_<lang>], falling back to the other language, or ''."""
+    lang = _lang()
+    other = "en" if lang == "id" else "id"
+    return properties.get(f"{name}_{lang}") or properties.get(f"{name}_{other}") or ""
+
+
+def _title(titles):
+    return titles.get(_lang()) or titles.get("id")
+
+
+def _basemaps():
+    config = current_app.config
+    return [
+        maps.Basemap(_("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"),
+        maps.Basemap(_("Topographic"), config["GEOTOUR_TILES_TOPO"],
+                     "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)", 17),
+        maps.Basemap(_("Satellite"), config["GEOTOUR_TILES_SATELLITE"], "Tiles &copy; Esri", 18),
+    ]
+
+
+def _js_strings():
+    return {
+        "nearby_msmes": _("Nearby businesses"), "nearby_sites": _("Nearest attractions"),
+        "loading": _("Loading…"), "none_nearby": _("Nothing found nearby."),
+        "details": _("See details"), "whatsapp": _("WhatsApp"), "call": _("Call"),
+        "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
+        "sample": _("Sample data"), "whatsapp_message": _("Hello, I found your business on the Geotour map."),
+        "locate_failed": _("Your location is not available. The map still works without it."),
+        "hours": _("Hours"),
+    }
+
+
+def _layer_config(catalogue):
+    layers = []
+    for layer in catalogue.layers:
+        layers.append({
+            "id": layer.id, "kind": layer.kind, "title": _title(layer.title), "color": layer.color,
+            "glyph": layer.glyph, "url": url_for("api.layer_features", layer_id=layer.id),
+            "categories": {c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph}
+                           for c in layer.categories},
+        })
+    return layers
+
+
+def _base_config(mode):
+    return {
+        "mode": mode, "lang": _lang(), "api": url_for("api.layers").rsplit("/", 1)[0],
+        "pages": {"site": url_for("pages.site", feature_id="").rstrip("/") + "/",
+                  "msme": url_for("pages.msme", feature_id="").rstrip("/") + "/"},
+        "layers": _layer_config(_ctx().catalogue), "t": _js_strings(),
+    }
+
+
+def _map_spec(groups, config, **extra):
+    return {
+        "basemaps": _basemaps(), "groups": groups, "config": config, "aria_label": _("Map of the geopark"),
+        "boundary_label": maps.legend_label(_("Geopark boundary (approximate)"), "#0e7490", ""),
+        "locate_strings": {"title": _("Show my location"), "popup": _("You are here"),
+                           "outsideMapBoundsMsg": _("You are outside the map")},
+        **extra,
+    }
+
+
+def _group_specs(catalogue, layer_kind):
+    groups = []
+    for layer in catalogue.layers:
+        if layer.kind != layer_kind:
+            continue
+        if layer.kind == MSME:
+            groups += [{"key": f"{layer.id}:{c.id}", "label": maps.legend_label(_title(c.title), c.color, c.glyph)}
+                       for c in layer.categories]
+        else:
+            groups.append({"key": layer.id, "label": maps.legend_label(_title(layer.title), layer.color, layer.glyph)})
+    return groups
+
+
+@bp.get("/")
+def index():
+    """Show the full-screen map of the geopark."""
+    catalogue = _ctx().catalogue
+    groups = _group_specs(catalogue, ATTRACTION) + _group_specs(catalogue, MSME)
+    rendered = maps.render(maps.overview_map(_map_spec(groups, _base_config("overview")), _static))
+    return render_template("index.html", map=rendered)
+
+
+def _static(path):
+    return url_for("static", filename=path)
+
+
+def _place_view(feature):
+    props = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"][:2]
+    layer = _ctx().catalogue.get(props["layer"])
+    category = layer.category(props.get("category"))
+    message = _("Hello, I found %(name)s on the Geotour map.", name=props["name"])
+    return {
+        "id": feature["id"], "name": props["name"], "props": props, "layer": layer,
+        "layer_title": _title(layer.title), "category_title": _title(category.title) if category else "",
+        "color": category.color if category else layer.color, "glyph": category.glyph if category else layer.glyph,
+        "lat": lat, "lon": lon, "description": localized(props, "description"),
+        "directions": directions(lat, lon, props["name"]),
+        "whatsapp": whatsapp_url(props.get("whatsapp"), message), "tel": tel_url(props.get("phone")),
+        "distance_m": props.get("distance_m"), "bearing_deg": props.get("bearing_deg"),
+        "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
+    }
+
+
+def _focus_page(template, feature, radius_m, limit, group_kind):
+    storage, catalogue = _ctx().storage, _ctx().catalogue
+    origin, found = places.near_feature(storage, catalogue, feature["id"], radius_m=radius_m, limit=limit)
+    place = _place_view(origin)
+    config = _base_config("focus")
+    config["focus"] = {
+        "id": place["id"], "name": place["name"], "lat": place["lat"], "lon": place["lon"], "layer": origin["properties"]["layer"],
+        "nearby_url": url_for("api.feature_nearby", feature_id=place["id"], radius_m=radius_m, limit=limit),
+    }
+    spec = _map_spec(_group_specs(catalogue, group_kind), config, center=(place["lat"], place["lon"]),
+                     radius_m=radius_m if group_kind == MSME else None)
+    rendered = maps.render(maps.focus_map(spec, _static))
+    return render_template(template, map=rendered, place=place, nearby=[_place_view(f) for f in found],
+                           radius_m=radius_m, max_radius_m=MAX_RADIUS_M)
+
+
+def _feature_and_kind(feature_id):
+    feature = places.require_feature(_ctx().storage, feature_id)
+    return feature, _ctx().catalogue.get(feature["properties"]["layer"]).kind
+
+
+@bp.get("/sites/<feature_id>")
+def site(feature_id):
+    """Show one attraction, a map with a radius circle, and the businesses near it."""
+    radius_m = params.parse_float("radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M)
+    feature, kind = _feature_and_kind(feature_id)
+    if kind == MSME:
+        return redirect(url_for("pages.msme", feature_id=feature_id))
+    if kind != ATTRACTION:
+        raise NotFound(_("This page is only for attractions and businesses."), "id")
+    return _focus_page("site.html", feature, radius_m, SITE_LIST_LIMIT, MSME)
+
+
+@bp.get("/msmes/<feature_id>")
+def msme(feature_id):
+    """Show one local business and the attractions nearest to it."""
+    feature, kind = _feature_and_kind(feature_id)
+    if kind == ATTRACTION:
+        return redirect(url_for("pages.site", feature_id=feature_id))
+    if kind != MSME:
+        raise NotFound(_("This page is only for attractions and businesses."), "id")
+    return _focus_page("msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION)

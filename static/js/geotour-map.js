@@ -1,0 +1,255 @@
+/* Geotour map behaviour: fetch layers from /api/v1 asynchronously and fill the groups Folium made.
+ * Every string from data goes into the page through textContent or setAttribute, never as HTML. */
+(function () {
+  "use strict";
+
+  var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) {
+      if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, attrs[name]);
+    });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function safeHref(url) {
+    return typeof url === "string" && ALLOWED_LINK.test(url) ? url : null;
+  }
+
+  function Geotour(map, cfg, groups) {
+    this.map = map;
+    this.cfg = cfg;
+    this.groups = groups;
+    this.t = cfg.t;
+    this.layers = {};
+    cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
+    this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
+    this.status = document.querySelector(".gt-status");
+  }
+
+  Geotour.prototype.langQuery = function () {
+    return this.cfg.lang && this.cfg.lang !== "id" ? "?lang=" + encodeURIComponent(this.cfg.lang) : "";
+  };
+
+  Geotour.prototype.formatDistance = function (metres) {
+    if (metres < 1000) return Math.round(metres >= 100 ? metres / 10 : metres) * (metres >= 100 ? 10 : 1) + " m";
+    var km = metres / 1000;
+    return this.numberFormat.format(km >= 10 ? Math.round(km) : Math.round(km * 10) / 10) + " km";
+  };
+
+  Geotour.prototype.showStatus = function (message, retry) {
+    if (!this.status) return;
+    this.status.textContent = message;
+    if (retry) {
+      var button = el("button", { type: "button", "class": "gt-btn" }, this.t.retry);
+      button.addEventListener("click", retry);
+      this.status.appendChild(document.createTextNode(" "));
+      this.status.appendChild(button);
+    }
+    this.status.hidden = false;
+  };
+
+  Geotour.prototype.fetchJSON = function (url) {
+    return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
+      if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+      return r.json();
+    });
+  };
+
+  /* Follow `next` links until the whole layer is in. */
+  Geotour.prototype.fetchAll = function (url, features) {
+    var self = this;
+    features = features || [];
+    return this.fetchJSON(url).then(function (page) {
+      features.push.apply(features, page.features || []);
+      var next = (page.links || []).filter(function (l) { return l.rel === "next"; })[0];
+      return next ? self.fetchAll(next.href, features) : features;
+    });
+  };
+
+  Geotour.prototype.styleFor = function (props) {
+    var layer = this.layers[props.layer] || { color: "#374151", glyph: "", categories: {} };
+    var category = layer.categories[props.category];
+    return {
+      color: category ? category.color : layer.color,
+      glyph: category ? category.glyph : layer.glyph,
+      layerTitle: layer.title,
+      categoryTitle: category ? category.title : "",
+      kind: layer.kind
+    };
+  };
+
+  Geotour.prototype.icon = function (style, focus) {
+    var pin = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") }, style.glyph);
+    pin.style.background = style.color;
+    return L.divIcon({ html: pin, className: "gt-pin-wrap", iconSize: focus ? [40, 40] : [30, 30],
+      iconAnchor: focus ? [20, 20] : [15, 15], popupAnchor: [0, -14] });
+  };
+
+  Geotour.prototype.pageUrl = function (props) {
+    var base = props.layer === "msmes" || this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
+    return base + encodeURIComponent(props.id) + this.langQuery();
+  };
+
+  Geotour.prototype.localized = function (props, name) {
+    var other = this.cfg.lang === "en" ? "id" : "en";
+    return props[name + "_" + this.cfg.lang] || props[name + "_" + other] || "";
+  };
+
+  Geotour.prototype.shortText = function (text, max) {
+    if (text.length <= max) return text;
+    var cut = text.slice(0, max);
+    return cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)) + "…";
+  };
+
+  Geotour.prototype.contactLinks = function (props) {
+    var box = el("p", { "class": "gt-popup__actions" });
+    var digits = String(props.whatsapp || props.phone || "").replace(/\D/g, "").replace(/^0/, "62");
+    if (props.whatsapp && digits.length >= 8) {
+      var text = this.t.whatsapp_message;
+      box.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + digits + "?text=" + encodeURIComponent(text),
+        target: "_blank", rel: "noopener" }, this.t.whatsapp));
+    }
+    if (props.phone && digits.length >= 8) {
+      box.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + digits }, this.t.call));
+    }
+    return box;
+  };
+
+  Geotour.prototype.popupContent = function (feature) {
+    var props = feature.properties, style = this.styleFor(props), self = this;
+    var root = el("div", { "class": "gt-popup" });
+    var photo = safeHref(props.photo);
+    if (photo) root.appendChild(el("img", { "class": "gt-popup__photo", src: photo, alt: props.name, loading: "lazy" }));
+    root.appendChild(el("h2", { "class": "gt-popup__name" }, props.name));
+    root.appendChild(el("p", { "class": "gt-popup__type" }, style.layerTitle + (style.categoryTitle ? " · " + style.categoryTitle : "")));
+    var description = this.shortText(this.localized(props, "description"), 180);
+    if (description) root.appendChild(el("p", { "class": "gt-popup__desc" }, description));
+    if (props.sample) root.appendChild(el("p", { "class": "gt-tag" }, this.t.sample));
+    if (style.kind === "msme") {
+      if (props.opening_hours) root.appendChild(el("p", { "class": "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
+      root.appendChild(this.contactLinks(props));
+    }
+    var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
+    root.appendChild(el("h3", { "class": "gt-popup__sub" }, nearbyTitle));
+    var list = el("ul", { "class": "gt-popup__nearby", "aria-live": "polite" });
+    list.appendChild(el("li", {}, this.t.loading));
+    root.appendChild(list);
+    root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props) }, this.t.details));
+    root._fillNearby = function () { self.fillNearby(list, props, style.kind === "msme" ? 20000 : 3000); };
+    return root;
+  };
+
+  /* The 3 nearest are fetched only when the popup opens, then kept. */
+  Geotour.prototype.fillNearby = function (list, props, radius) {
+    if (list.getAttribute("data-loaded")) return;
+    var self = this;
+    var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=3&radius_m=" + radius;
+    this.fetchJSON(url).then(function (data) {
+      list.textContent = "";
+      list.setAttribute("data-loaded", "1");
+      if (!data.features.length) list.appendChild(el("li", {}, self.t.none_nearby));
+      data.features.forEach(function (f) {
+        var item = el("li", {});
+        item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
+        var s = self.styleFor(f.properties);
+        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " + self.formatDistance(f.properties.distance_m)));
+        list.appendChild(item);
+      });
+    }).catch(function () {
+      list.textContent = "";
+      list.appendChild(el("li", {}, self.t.load_failed));
+    });
+  };
+
+  Geotour.prototype.marker = function (feature, focus) {
+    var c = feature.geometry.coordinates, props = feature.properties;
+    var marker = L.marker([c[1], c[0]], { icon: this.icon(this.styleFor(props), focus), title: props.name,
+      alt: props.name, keyboard: true, riseOnHover: true });
+    var self = this;
+    marker.bindPopup(function () {
+      marker._gtContent = marker._gtContent || self.popupContent(feature);
+      return marker._gtContent;
+    }, { maxWidth: 320, minWidth: 220, autoPanPadding: [12, 56], className: "gt-leaflet-popup" });
+    marker.on("popupopen", function () { marker._gtContent._fillNearby(); });
+    return marker;
+  };
+
+  Geotour.prototype.groupKey = function (props) {
+    var key = props.layer + ":" + props.category;
+    return this.groups[key] ? key : props.layer;
+  };
+
+  Geotour.prototype.addFeatures = function (features) {
+    var buckets = {}, self = this;
+    features.forEach(function (f) {
+      var key = self.groupKey(f.properties);
+      if (!self.groups[key]) return;
+      (buckets[key] = buckets[key] || []).push(self.marker(f, false));
+    });
+    Object.keys(buckets).forEach(function (key) {
+      var group = self.groups[key];
+      if (group.addLayers) group.addLayers(buckets[key]); else buckets[key].forEach(function (m) { group.addLayer(m); });
+    });
+  };
+
+  Geotour.prototype.loadBoundary = function () {
+    var layer = this.layers.boundary, group = this.groups.boundary;
+    if (!layer || !group) return Promise.resolve();
+    return this.fetchAll(layer.url + "?limit=10").then(function (features) {
+      L.geoJSON({ type: "FeatureCollection", features: features }, {
+        style: { color: layer.color, weight: 2, fill: false, dashArray: "6 4" }, interactive: false
+      }).addTo(group);
+    });
+  };
+
+  Geotour.prototype.loadOverview = function () {
+    var self = this;
+    var properties = "name,category,layer,description_id,description_en,photo,sample,phone,whatsapp,opening_hours";
+    var jobs = this.cfg.layers.filter(function (l) { return l.kind === "attraction" || l.kind === "msme"; })
+      .map(function (layer) {
+        return self.fetchAll(layer.url + "?limit=5000&properties=" + properties).then(function (features) {
+          self.addFeatures(features);
+        });
+      });
+    jobs.push(this.loadBoundary());
+    return Promise.all(jobs);
+  };
+
+  Geotour.prototype.loadFocus = function () {
+    var self = this, focus = this.cfg.focus;
+    var origin = { type: "Feature", id: focus.id, geometry: { type: "Point", coordinates: [focus.lon, focus.lat] },
+      properties: { id: focus.id, name: focus.name, layer: focus.layer } };
+    this.focusMarker = this.marker(origin, true).addTo(this.map);
+    return this.fetchJSON(focus.nearby_url).then(function (data) {
+      self.addFeatures(data.features);
+      var points = data.features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
+      points.push([focus.lat, focus.lon]);
+      if (points.length > 1) self.map.fitBounds(points, { padding: [24, 24], maxZoom: 15 });
+    });
+  };
+
+  Geotour.prototype.start = function () {
+    var self = this;
+    Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
+    if (this.focusMarker) this.focusMarker.remove();
+    var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
+    job.then(function () {
+      if (self.status) self.status.hidden = true;
+      self.map.getContainer().setAttribute("data-geotour-ready", "1");
+    }).catch(function () {
+      self.showStatus(self.t.load_failed, function () { self.status.hidden = true; self.start(); });
+    });
+  };
+
+  window.Geotour = {
+    mount: function (map, cfg, groups) {
+      var app = new Geotour(map, cfg, groups);
+      map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
+      app.start();
+      return app;
+    }
+  };
+})();
