@@ -42,12 +42,13 @@ node_modules/.installed: package.json package-lock.json
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
 $(VENDOR)/.installed: node_modules/.installed
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
 	cp -r node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/markercluster/
+	cp node_modules/leaflet.featuregroup.subgroup/dist/leaflet.featuregroup.subgroup.js $(VENDOR)/subgroup/
 	cp node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.js \
 	   node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.css $(VENDOR)/locatecontrol/
 	touch $@

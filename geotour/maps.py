@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import folium
 from branca.element import CssLink, JavascriptLink
 from folium.elements import JSCSSMixin
-from folium.plugins import LocateControl, MarkerCluster
+from folium.plugins import FeatureGroupSubGroup, LocateControl, MarkerCluster
 from folium.template import Template
 from markupsafe import Markup, escape
 
@@ -20,6 +20,7 @@ GEOPARK_ZOOM = 10
 MAP_JS = [
     ("leaflet", "vendor/leaflet/leaflet.js"),
     ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
+    ("subgroup", "vendor/subgroup/leaflet.featuregroup.subgroup.js"),
     ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
     ("geotour", "js/geotour-map.js"),
 ]
@@ -154,10 +155,12 @@ def overview_map(spec, static_url):
                    zoom_control=True, prefer_canvas=False)
     _add_basemaps(m, spec["basemaps"])
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
+    # One cluster for every place, so markers of different layers cluster together; each layer and
+    # MSME category is a sub-group of it with its own toggle.
+    cluster = _local_plugin(MarkerCluster(control=False, showCoverageOnHover=False, maxClusterRadius=45,
+                                          chunkedLoading=True)).add_to(m)
     for group in spec["groups"]:
-        cluster = MarkerCluster(name=group["label"], show=True, showCoverageOnHover=False,
-                                maxClusterRadius=50, chunkedLoading=True)
-        groups[group["key"]] = _local_plugin(cluster).add_to(m)
+        groups[group["key"]] = _local_plugin(FeatureGroupSubGroup(cluster, name=group["label"], show=True)).add_to(m)
     _add_controls(m, spec["locate_strings"])
     AsyncLayers(spec["config"], groups).add_to(m)
     return m

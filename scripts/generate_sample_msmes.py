@@ -115,6 +115,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--count", type=int, default=300)
     parser.add_argument("--seed", type=int, default=SEED)
+    parser.add_argument("--out", type=Path, default=DATA / "msmes.geojson")
     args = parser.parse_args()
     data = {
         "type": "FeatureCollection",
@@ -126,9 +127,8 @@ def main():
         },
         "features": generate(args.count, args.seed),
     }
-    path = DATA / "msmes.geojson"
-    path.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    print(f"wrote {path.relative_to(ROOT)} ({len(data['features'])} features)")
+    args.out.write_text(json.dumps(data, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    print(f"wrote {args.out} ({len(data['features'])} features)")
 
 
 if __name__ == "__main__":

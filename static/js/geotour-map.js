@@ -172,7 +172,8 @@
     marker.bindPopup(function () {
       marker._gtContent = marker._gtContent || self.popupContent(feature);
       return marker._gtContent;
-    }, { maxWidth: 320, minWidth: 220, autoPanPadding: [12, 56], className: "gt-leaflet-popup" });
+    }, { maxWidth: Math.min(320, window.innerWidth - 110), minWidth: Math.min(220, window.innerWidth - 110),
+      autoPanPaddingTopLeft: [58, 12], autoPanPaddingBottomRight: [58, 28], className: "gt-leaflet-popup" });
     marker.on("popupopen", function () { marker._gtContent._fillNearby(); });
     return marker;
   };

@@ -1,0 +1,78 @@
+"""Distances are geodesic metres on WGS84: checked against pyproj.Geod and known values."""
+import math
+import random
+
+import pytest
+from pyproj import Geod
+
+from geotour import nearby
+
+GEOD = Geod(ellps="WGS84")
+
+
+def test_known_distance_palabuhanratu_to_ujung_genteng():
+    # Two seed sites; value from Karney's geodesic on WGS84 (GeographicLib), ~43.6 km
+    expected = GEOD.inv(106.5575, -6.99872, 106.40229, -7.37226)[2]
+    assert nearby.distance_m(106.5575, -6.99872, 106.40229, -7.37226) == pytest.approx(expected, rel=1e-9)
+    assert 43_000 < expected < 45_000
+
+
+def test_equator_degree_is_111_km():
+    # One degree of longitude on the equator is a * pi / 180 = 111,319.49 m on WGS84
+    assert nearby.distance_m(0, 0, 1, 0) == pytest.approx(111_319.49, abs=0.05)
+
+
+def test_rank_within_sorts_and_cuts_by_radius():
+    lons = [106.50, 106.51, 106.49, 106.60]
+    lats = [-7.10, -7.10, -7.10, -7.10]
+    hits = nearby.rank_within(106.50, -7.10, lons, lats, 2_000, 10)
+    assert [h.index for h in hits] == [0, 1, 2] or [h.index for h in hits] == [0, 2, 1]
+    assert hits[0].distance_m == 0
+    assert all(h.distance_m <= 2_000 for h in hits)
+    assert nearby.rank_within(106.50, -7.10, lons, lats, 2_000, 1)[0].index == 0
+
+
+def test_bearing_points_the_right_way():
+    east = nearby.rank_within(106.5, -7.1, [106.51], [-7.1], 5_000, 1)[0]
+    north = nearby.rank_within(106.5, -7.1, [106.5], [-7.09], 5_000, 1)[0]
+    assert east.bearing_deg == pytest.approx(90, abs=0.1)
+    assert north.bearing_deg == pytest.approx(0, abs=0.1) or north.bearing_deg == pytest.approx(360, abs=0.1)
+    assert nearby.compass_point(east.bearing_deg) == "E"
+    assert nearby.compass_point(225) == "SW"
+
+
+@pytest.mark.parametrize("lat", [-7.2, 0.0, 45.0, 70.0, -85.0])
+def test_search_box_contains_the_whole_circle(lat):
+    radius = 50_000
+    min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(106.5, lat, radius)
+    for azimuth in range(0, 360, 5):
+        lon2, lat2, _ = GEOD.fwd(106.5, lat, azimuth, radius)
+        assert min_lon <= lon2 <= max_lon and min_lat <= lat2 <= max_lat, azimuth
+
+
+def test_api_distances_agree_with_pyproj(client):
+    random.seed(7)
+    checked = 0
+    for site in ("curug-sodong", "pantai-citepus", "geyser-cisolok", "pantai-ujung-genteng"):
+        body = client.get(f"/api/v1/features/{site}/nearby?radius_m=50000&limit=200").get_json(force=True)
+        lon, lat = body["origin"]["geometry"]["coordinates"]
+        for feature in body["features"]:
+            lon2, lat2 = feature["geometry"]["coordinates"]
+            azimuth, _, expected = GEOD.inv(lon, lat, lon2, lat2)
+            assert feature["properties"]["distance_m"] == pytest.approx(expected, rel=0.005, abs=0.1)
+            assert feature["properties"]["bearing_deg"] == pytest.approx(azimuth % 360, abs=0.1)
+            checked += 1
+    assert checked > 100
+
+
+def test_radius_is_complete_compared_with_brute_force(client):
+    """Every MSME pyproj puts inside the radius is returned, and none outside it."""
+    body = client.get("/api/v1/layers/msmes?limit=5000").get_json(force=True)
+    lon, lat = 106.5575, -6.99872
+    expected = sorted(
+        f["id"] for f in body["features"]
+        if GEOD.inv(lon, lat, *f["geometry"]["coordinates"])[2] <= 7_000
+    )
+    near = client.get(f"/api/v1/nearby?lat={lat}&lon={lon}&radius_m=7000&layers=msmes&limit=200").get_json(force=True)
+    assert expected and sorted(f["id"] for f in near["features"]) == expected
+    assert not math.isnan(near["features"][0]["properties"]["distance_m"])
