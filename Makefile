@@ -22,8 +22,10 @@ run: setup
 test: setup chromium
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
-bench: setup
-	$(PY) bench/bench.py
+bench: setup chromium
+	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/bench.py
 
 setup: $(VENV)/.installed $(VENDOR)/.installed $(MO)
 

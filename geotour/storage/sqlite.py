@@ -130,9 +130,9 @@ class SQLiteStorage(Storage):
     def query_layer(self, layer_id, query):
         """Return (features, number_matched) for a LayerQuery."""
         where, args = ["f.layer = ?"], [layer_id]
-        join = ""
+        source = "features f"
         if query.bbox:
-            join = "JOIN features_rtree r ON r.rid = f.rid"
+            source = "features_rtree r CROSS JOIN features f ON f.rid = r.rid"
             where.append("r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?")
             args += [query.bbox[0], query.bbox[2], query.bbox[1], query.bbox[3]]
         if query.category:
@@ -143,9 +143,9 @@ class SQLiteStorage(Storage):
             args.append(_like_pattern(fold(query.q)))
         sql_where = " AND ".join(where)
         conn = self._connection()
-        matched = conn.execute(f"SELECT count(*) FROM features f {join} WHERE {sql_where}", args).fetchone()[0]
+        matched = conn.execute(f"SELECT count(*) FROM {source} WHERE {sql_where}", args).fetchone()[0]
         rows = conn.execute(
-            f"SELECT f.* FROM features f {join} WHERE {sql_where} ORDER BY f.name, f.id LIMIT ? OFFSET ?",
+            f"SELECT f.* FROM {source} WHERE {sql_where} ORDER BY f.name, f.id LIMIT ? OFFSET ?",
             args + [query.limit, query.offset],
         ).fetchall()
         return [_feature(row, query.properties) for row in rows], matched
@@ -160,7 +160,8 @@ class SQLiteStorage(Storage):
         min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(lon, lat, radius_m)
         marks = ",".join("?" * len(layers))
         sql = (
-            "SELECT f.rid, f.lon, f.lat FROM features_rtree r JOIN features f ON f.rid = r.rid"
+            # CROSS JOIN makes SQLite walk the R*Tree first, instead of every feature of the layer.
+            "SELECT f.rid, f.lon, f.lat FROM features_rtree r CROSS JOIN features f ON f.rid = r.rid"
             " WHERE r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?"
             f" AND f.layer IN ({marks})"
         )

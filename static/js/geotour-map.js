@@ -24,6 +24,7 @@
     this.groups = groups;
     this.t = cfg.t;
     this.layers = {};
+    this.markers = {};
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
     this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
     this.status = document.querySelector(".gt-status");
@@ -138,12 +139,12 @@
     list.appendChild(el("li", {}, this.t.loading));
     root.appendChild(list);
     root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props) }, this.t.details));
-    root._fillNearby = function () { self.fillNearby(list, props, style.kind === "msme" ? 20000 : 3000); };
+    root._fillNearby = function (done) { self.fillNearby(list, props, style.kind === "msme" ? 20000 : 3000, done); };
     return root;
   };
 
   /* The 3 nearest are fetched only when the popup opens, then kept. */
-  Geotour.prototype.fillNearby = function (list, props, radius) {
+  Geotour.prototype.fillNearby = function (list, props, radius, done) {
     if (list.getAttribute("data-loaded")) return;
     var self = this;
     var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=3&radius_m=" + radius;
@@ -158,23 +159,30 @@
         item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " + self.formatDistance(f.properties.distance_m)));
         list.appendChild(item);
       });
+      if (done) done();
     }).catch(function () {
       list.textContent = "";
       list.appendChild(el("li", {}, self.t.load_failed));
+      if (done) done();
     });
   };
 
   Geotour.prototype.marker = function (feature, focus) {
     var c = feature.geometry.coordinates, props = feature.properties;
     var marker = L.marker([c[1], c[0]], { icon: this.icon(this.styleFor(props), focus), title: props.name,
+      zIndexOffset: focus ? 1000 : 0,
       alt: props.name, keyboard: true, riseOnHover: true });
     var self = this;
     marker.bindPopup(function () {
       marker._gtContent = marker._gtContent || self.popupContent(feature);
       return marker._gtContent;
-    }, { maxWidth: Math.min(320, window.innerWidth - 110), minWidth: Math.min(220, window.innerWidth - 110),
+    }, { maxWidth: Math.min(320, window.innerWidth - 150), minWidth: Math.min(220, window.innerWidth - 150),
       autoPanPaddingTopLeft: [58, 12], autoPanPaddingBottomRight: [58, 28], className: "gt-leaflet-popup" });
-    marker.on("popupopen", function () { marker._gtContent._fillNearby(); });
+    marker.on("popupopen", function (event) {
+      // The popup grows when the list arrives: update() re-measures it and pans it back on screen.
+      marker._gtContent._fillNearby(function () { if (event.popup.isOpen()) event.popup.update(); });
+    });
+    this.markers[props.id] = marker;
     return marker;
   };
 
@@ -188,7 +196,9 @@
     features.forEach(function (f) {
       var key = self.groupKey(f.properties);
       if (!self.groups[key]) return;
-      (buckets[key] = buckets[key] || []).push(self.marker(f, false));
+      var marker = self.marker(f, false);
+      marker._gtGroup = self.groups[key];
+      (buckets[key] = buckets[key] || []).push(marker);
     });
     Object.keys(buckets).forEach(function (key) {
       var group = self.groups[key];
@@ -232,6 +242,20 @@
     });
   };
 
+  /* Open one place's popup, zooming through clusters to it: used by ?site=<id> links and QR codes. */
+  Geotour.prototype.openPlace = function (id) {
+    var marker = this.markers[id];
+    if (!marker) return false;
+    var group = marker._gtGroup, parent = group && group.getParentGroup ? group.getParentGroup() : null;
+    if (parent && parent.zoomToShowLayer) {
+      parent.zoomToShowLayer(marker, function () { marker.openPopup(); });
+    } else {
+      this.map.setView(marker.getLatLng(), Math.max(this.map.getZoom(), 14));
+      marker.openPopup();
+    }
+    return true;
+  };
+
   Geotour.prototype.start = function () {
     var self = this;
     Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
@@ -239,6 +263,8 @@
     var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
     job.then(function () {
       if (self.status) self.status.hidden = true;
+      var wanted = new URLSearchParams(window.location.search).get("site");
+      if (wanted && self.cfg.mode === "overview") self.openPlace(wanted);
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
     }).catch(function () {
       self.showStatus(self.t.load_failed, function () { self.status.hidden = true; self.start(); });

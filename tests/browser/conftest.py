@@ -1,0 +1,101 @@
+"""Browser tests: Debian's headless Chromium driven by Playwright against a real server on a free port.
+
+Tile requests never leave the machine: they are answered with a blank PNG.
+"""
+import base64
+import os
+import threading
+
+import pytest
+from playwright.sync_api import sync_playwright
+from werkzeug.serving import make_server
+
+CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+BLANK_PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+PHONE = {"width": 390, "height": 760}
+
+
+class LiveServer:
+    """A real HTTP server for one app, in a thread, on a free loopback port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """Return a factory: live_server(app=None) starts a server; all are stopped after the test."""
+    servers = []
+
+    def start(app=None):
+        servers.append(LiveServer(app or make_app()))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Return Debian's Chromium, launched once for the session."""
+    assert os.path.exists(CHROMIUM), f"{CHROMIUM} is missing: `make test` installs Debian's chromium"
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+class PageWatch:
+    """A phone-sized page that records console errors, page errors, dialogs and off-machine requests."""
+
+    def __init__(self, browser, origin):
+        self.context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="id-ID")
+        self.page = self.context.new_page()
+        self.errors, self.dialogs, self.tiles = [], [], []
+        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        self.page.on("pageerror", lambda exc: self.errors.append(str(exc)))
+        self.page.on("dialog", self._on_dialog)
+        self.page.route("**/*", self._route(origin))
+
+    def _on_dialog(self, dialog):
+        self.dialogs.append(dialog.message)
+        dialog.dismiss()
+
+    def _route(self, origin):
+        def handle(route):
+            url = route.request.url
+            if url.startswith(origin):
+                route.continue_()
+            else:
+                self.tiles.append(url)
+                route.fulfill(status=200, content_type="image/png", body=BLANK_PNG)
+
+        return handle
+
+    def close(self):
+        self.context.close()
+
+
+@pytest.fixture
+def watch(browser):
+    """Return a factory for watched pages; pages are closed after the test."""
+    pages = []
+
+    def open_page(origin):
+        pages.append(PageWatch(browser, origin))
+        return pages[-1]
+
+    yield open_page
+    for page in pages:
+        page.close()

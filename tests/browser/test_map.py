@@ -1,0 +1,77 @@
+"""What a tourist sees in a real browser on a phone-sized screen."""
+from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
+
+READY = ".gt-map[data-geotour-ready]"
+
+
+def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_path):
+    server = live_server()
+    view = watch(server.url)
+    page = view.page
+    page.goto(server.url + "/")
+    page.wait_for_selector(READY, timeout=15000)
+    assert page.locator(".marker-cluster, .gt-pin").count() > 5
+    assert page.locator("path.leaflet-interactive, svg path").count() >= 1  # the boundary outline
+
+    singles = page.locator(".leaflet-marker-icon[title]:not(.marker-cluster)")
+    for _ in range(8):  # tap clusters, as a person would, until single markers show
+        if singles.count():
+            break
+        page.locator(".marker-cluster").first.click()
+        page.wait_for_timeout(700)
+    marker = singles.first
+    title = marker.get_attribute("title")
+    marker.click()
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=5000)
+    assert popup.locator(".gt-popup__name").inner_text() == title
+    page.screenshot(path=str(tmp_path / "map.png"))
+    assert view.tiles, "tile requests should have been intercepted"
+    assert view.errors == [] and view.dialogs == []
+
+
+def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
+    server = live_server()
+    view = watch(server.url)
+    page = view.page
+    page.goto(server.url + "/?site=curug-sodong")
+    page.wait_for_selector(READY, timeout=15000)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10000)
+    assert popup.locator(".gt-popup__name").inner_text() == "Curug Sodong"
+    assert "Situs geologi" in popup.inner_text()
+    page.wait_for_selector(".gt-popup__nearby[data-loaded]", timeout=10000)
+    assert 1 <= popup.locator(".gt-popup__nearby li").count() <= 3
+    assert popup.locator("a.gt-btn--primary").get_attribute("href") == "/sites/curug-sodong"
+    assert view.errors == [] and view.dialogs == []
+
+
+def test_site_page_shows_map_and_list(live_server, watch):
+    server = live_server()
+    view = watch(server.url)
+    page = view.page
+    page.goto(server.url + "/sites/curug-sodong")
+    page.wait_for_selector(READY, timeout=15000)
+    assert page.locator(".gt-pin").count() >= 2  # the site and businesses near it
+    assert page.locator(".gt-list__item").count() >= 1
+    assert view.errors == [] and view.dialogs == []
+
+
+def test_hostile_names_stay_text_in_the_browser(live_server, watch, make_app, hostile_data):
+    server = live_server(make_app(data_dir=hostile_data.path))
+    view = watch(server.url)
+    page = view.page
+    page.goto(server.url + "/?site=curug-sodong")
+    page.wait_for_selector(READY, timeout=15000)
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10000)
+    assert popup.locator(".gt-popup__name").inner_text() == HOSTILE_SITE_NAME
+    page.wait_for_selector(".gt-popup__nearby[data-loaded]", timeout=10000)
+    assert HOSTILE_MSME_NAME in popup.locator(".gt-popup__nearby").inner_text()
+    for path in ("/sites/curug-sodong", "/msmes/msme-hostile"):
+        page.goto(server.url + path)
+        page.wait_for_selector(READY, timeout=15000)
+        page.locator(".gt-pin--focus").click()
+        page.locator(".leaflet-popup-content").wait_for(timeout=5000)
+    assert page.locator("img[src='x']").count() == 0
+    assert view.dialogs == [] and view.errors == []

@@ -1,0 +1,41 @@
+"""Settings: every one is documented, and bad values stop start-up with a clear message."""
+from pathlib import Path
+
+import pytest
+
+from geotour.config import SETTINGS, ConfigError
+
+README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("key", sorted(SETTINGS))
+def test_every_setting_is_documented_in_the_readme(key):
+    assert f"`{key}`" in README
+
+
+def test_readme_opens_with_the_two_commands():
+    head = README[:600]
+    assert "make run" in head and "make test" in head
+
+
+@pytest.mark.parametrize("overrides, message", [
+    ({"GEOTOUR_CACHE_TIMEOUT": "soon"}, "GEOTOUR_CACHE_TIMEOUT must be a whole number"),
+    ({"GEOTOUR_CACHE_URL": "memcached://x"}, "GEOTOUR_CACHE_URL"),
+    ({"GEOTOUR_DEFAULT_LOCALE": "fr"}, "GEOTOUR_DEFAULT_LOCALE"),
+    ({"GEOTOUR_DATABASE_URL": "mysql://db"}, "GEOTOUR_DATABASE_URL"),
+    ({"GEOTOUR_DATA_DIR": "/nonexistent/geojson"}, "GEOTOUR_DATA_DIR"),
+])
+def test_bad_settings_stop_start_up(make_app, overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        make_app(**overrides)
+
+
+def test_settings_come_from_the_environment(make_app, monkeypatch):
+    monkeypatch.setenv("GEOTOUR_HTTP_MAX_AGE", "42")
+    response = make_app().test_client().get("/api/v1/layers")
+    assert "max-age=42" in response.headers["Cache-Control"]
+
+
+def test_tile_urls_are_configurable(make_app):
+    html = make_app(GEOTOUR_TILES_OSM="https://tiles.example.test/{z}/{x}/{y}.png").test_client().get("/").get_data(as_text=True)
+    assert "tiles.example.test" in html and "tile.openstreetmap.org" not in html

@@ -1,0 +1,156 @@
+"""Tourist pages: the map, a site with what is near it, a business; assets, escaping and language."""
+import json
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
+
+PAGES = ["/", "/sites/curug-sodong", "/msmes/msme-0001", "/sites/nope"]
+
+
+class AssetCollector(HTMLParser):
+    """Collect every script src and stylesheet href of a page."""
+
+    def __init__(self):
+        super().__init__()
+        self.urls = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "script" and attrs.get("src"):
+            self.urls.append(attrs["src"])
+        if tag == "link" and "stylesheet" in (attrs.get("rel") or "") and attrs.get("href"):
+            self.urls.append(attrs["href"])
+
+
+def assets_of(html):
+    collector = AssetCollector()
+    collector.feed(html)
+    return collector.urls
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_no_page_loads_an_off_origin_script_or_stylesheet(client, path):
+    html = client.get(path).get_data(as_text=True)
+    urls = assets_of(html)
+    if path == "/":
+        assert len(urls) >= 8
+    for url in urls:
+        assert url.startswith("/static/"), url
+        assert client.get(url).status_code == 200, url
+    assert not re.search(r"cdn\.jsdelivr|cdnjs|unpkg|code\.jquery|bootstrapcdn|googleapis", html)
+
+
+def test_map_page_does_not_inline_layer_data(client):
+    html = client.get("/").get_data(as_text=True)
+    assert "Curug Sodong" not in html and "msme-0001" not in html
+    assert '"url": "/api/v1/layers/geosites"' in html
+    assert "XMLHttpRequest" not in html
+    assert "<script defer src=" in html
+
+
+def test_map_script_does_not_use_synchronous_requests(client):
+    script = client.get("/static/js/geotour-map.js").get_data(as_text=True)
+    assert "fetch(" in script and "XMLHttpRequest" not in script
+
+
+def test_map_page_has_toggles_locate_and_basemaps(client):
+    html = client.get("/").get_data(as_text=True)
+    for label in ("Situs geologi", "Situs hayati", "Situs budaya", "Kuliner", "Penginapan", "Oleh-oleh",
+                  "Kerajinan", "Jasa wisata", "Transportasi", "Batas geopark"):
+        assert label in html, label
+    assert "L.control.locate" in html and "L.markerClusterGroup" in html
+    assert "L.featureGroup.subGroup" in html
+    for tiles in ("tile.openstreetmap.org", "opentopomap.org", "World_Imagery"):
+        assert tiles in html
+
+
+def test_site_page_lists_nearby_msmes_without_javascript(client):
+    html = client.get("/sites/curug-sodong").get_data(as_text=True)
+    assert "<h1>Curug Sodong</h1>" in html
+    items = re.findall(r'<li class="gt-list__item">(.*?)</li>\s*\n\s*(?=<li class="gt-list__item">|</ol>)', html, re.S)
+    assert items
+    first = items[0]
+    assert re.search(r"\d+ m|\d+,\d km", first)  # Indonesian distance: "350 m" or "2,4 km"
+    assert "https://wa.me/62000" in first and 'href="tel:+62000' in first
+    assert 'href="geo:' in first and "google.com/maps/dir/" in first and "openstreetmap.org/directions" in first
+    assert "Data contoh" in first
+
+
+def test_site_page_radius_changes_the_list(client):
+    small = client.get("/sites/curug-sodong?radius_m=1000").get_data(as_text=True)
+    large = client.get("/sites/curug-sodong?radius_m=10000").get_data(as_text=True)
+    assert small.count('class="gt-list__item"') < large.count('class="gt-list__item"')
+
+
+@pytest.mark.parametrize("url", ["/sites/curug-sodong?radius_m=-1", "/sites/curug-sodong?radius_m=abc",
+                                 "/sites/curug-sodong?radius_m=900000"])
+def test_bad_radius_on_a_page_is_an_html_error_page(client, url):
+    response = client.get(url)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "radius_m" in response.get_data(as_text=True)
+
+
+def test_unknown_site_is_a_404_page(client):
+    response = client.get("/sites/nope")
+    assert response.status_code == 404 and response.mimetype == "text/html"
+    assert "tidak kami temukan" in response.get_data(as_text=True)
+
+
+def test_msme_page_shows_business_and_nearest_attractions(client):
+    html = client.get("/msmes/msme-0001").get_data(as_text=True)
+    assert "Data contoh" in html and "Jam buka" in html
+    assert "Objek wisata terdekat" in html
+    assert html.count('href="/sites/') >= 3
+
+
+def test_pages_redirect_to_the_right_kind(client):
+    assert client.get("/sites/msme-0001").headers["Location"].endswith("/msmes/msme-0001")
+    assert client.get("/msmes/curug-sodong").headers["Location"].endswith("/sites/curug-sodong")
+
+
+def test_ui_is_indonesian_by_default_and_english_on_request(client):
+    html_id = client.get("/sites/curug-sodong").get_data(as_text=True)
+    assert '<html lang="id">' in html_id and "Petunjuk arah" in html_id and "UMKM dalam radius 3,0 km" in html_id
+    html_en = client.get("/sites/curug-sodong?lang=en").get_data(as_text=True)
+    assert '<html lang="en">' in html_en and "Directions (map app)" in html_en and "Businesses within 3.0 km" in html_en
+
+
+def test_every_ui_string_has_an_indonesian_translation():
+    from babel.messages.pofile import read_po
+
+    with open("geotour/translations/id/LC_MESSAGES/messages.po", "rb") as handle:
+        catalog = read_po(handle)
+    missing = [m.id for m in catalog if m.id and not m.string]
+    assert not missing
+
+
+@pytest.fixture
+def hostile_client(make_app, hostile_data):
+    return make_app(data_dir=hostile_data.path).test_client()
+
+
+@pytest.mark.parametrize("path", ["/sites/curug-sodong", "/msmes/msme-hostile", "/sites/curug-cimarinjung", "/"])
+def test_hostile_names_are_escaped_on_pages(hostile_client, path):
+    html = hostile_client.get(path).get_data(as_text=True)
+    assert "<img src=x" not in html
+    assert "</script><script>alert(1)" not in html
+    assert "alert(1)</script>" not in html
+
+
+def test_hostile_names_show_as_text_in_titles_and_lists(hostile_client):
+    site = hostile_client.get("/sites/curug-sodong").get_data(as_text=True)
+    assert "<title>&lt;img src=x onerror=alert(1)&gt; · Geotour CPUGG</title>" in site
+    assert "&#34;&#39;;&lt;/script&gt;&lt;script&gt;alert(1)&lt;/script&gt;" in site  # the MSME in the list
+    msme = hostile_client.get("/msmes/msme-hostile").get_data(as_text=True)
+    start = re.search(r"Geotour\.mount\([^,]+, ", msme).end()
+    config, _ = json.JSONDecoder().raw_decode(msme, start)
+    assert config["focus"]["name"] == HOSTILE_MSME_NAME  # data reaches JS as JSON, not markup
+    assert HOSTILE_SITE_NAME not in msme
+
+
+def test_hostile_names_in_the_api_are_plain_json(hostile_client):
+    feature = hostile_client.get("/api/v1/features/msme-hostile").get_json(force=True)
+    assert feature["properties"]["name"] == HOSTILE_MSME_NAME
