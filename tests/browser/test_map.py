@@ -2,6 +2,19 @@
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
 READY = ".gt-map[data-geotour-ready]"
+SINGLE = ".leaflet-marker-icon[title]:not(.marker-cluster)"
+
+
+def in_view(page, selector):
+    """Return the first element matching selector that sits well inside the phone screen, or None."""
+    index = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].findIndex((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && r.left > 70 && r.right < innerWidth - 70 && r.top > 120 && r.bottom < innerHeight - 40;
+        })""",
+        selector,
+    )
+    return None if index < 0 else page.locator(selector).nth(index)
 
 
 def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_path):
@@ -13,13 +26,13 @@ def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_p
     assert page.locator(".marker-cluster, .gt-pin").count() > 5
     assert page.locator("path.leaflet-interactive, svg path").count() >= 1  # the boundary outline
 
-    singles = page.locator(".leaflet-marker-icon[title]:not(.marker-cluster)")
-    for _ in range(8):  # tap clusters, as a person would, until single markers show
-        if singles.count():
+    for _ in range(8):  # tap clusters, as a person would, until a single marker shows on screen
+        marker = in_view(page, SINGLE)
+        if marker is not None:
             break
-        page.locator(".marker-cluster").first.click()
-        page.wait_for_timeout(700)
-    marker = singles.first
+        in_view(page, ".marker-cluster").click()
+        page.wait_for_timeout(800)
+    assert marker is not None, "no single marker appeared after tapping clusters"
     title = marker.get_attribute("title")
     marker.click()
     popup = page.locator(".leaflet-popup-content")
