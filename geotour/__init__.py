@@ -17,6 +17,7 @@ class GeotourContext:
 
     storage: Storage
     catalogue: Catalogue
+    seeded_at_start: tuple = ()
 
 
 def create_app(test_config=None):
@@ -39,10 +40,11 @@ def create_app(test_config=None):
     storage = open_storage(app.config["GEOTOUR_DATABASE_URL"])
     storage.ensure_schema()
     if app.config["GEOTOUR_AUTO_SEED"]:
-        seed(storage, data_dir, catalogue)
+        seeded = tuple(seed(storage, data_dir, catalogue))
     else:
+        seeded = ()
         read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
-    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue)
+    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded)
 
     responses.init_app(app)
     i18n.init_app(app)
@@ -50,4 +52,11 @@ def create_app(test_config=None):
     app.register_blueprint(api.bp)
     app.register_blueprint(pages.bp)
     cli.init_app(app)
+    app.after_request(_security_headers)
     return app
+
+
+def _security_headers(response):
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response

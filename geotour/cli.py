@@ -1,6 +1,7 @@
 """flask commands: seed the database from data/geojson, and check the seed files."""
 import click
 from flask import current_app
+from flask.cli import with_appcontext
 
 from .storage.seed import read_seed_layers, seed
 
@@ -10,9 +11,12 @@ def _ctx():
 
 
 @click.command("seed")
+@with_appcontext
 def seed_command():
     """Load the seed layers whose files changed (harmless to run again)."""
-    loaded = seed(_ctx().storage, current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue)
+    # Loading the app already seeds changed layers (GEOTOUR_AUTO_SEED), so count those too.
+    loaded = set(seed(_ctx().storage, current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue))
+    loaded.update(_ctx().seeded_at_start)
     stats = _ctx().storage.layer_stats()
     for layer in _ctx().catalogue.layers:
         state = "loaded" if layer.id in loaded else "up to date"
@@ -20,6 +24,7 @@ def seed_command():
 
 
 @click.command("check-data")
+@with_appcontext
 def check_data_command():
     """Validate every seed file without changing the database."""
     layers = read_seed_layers(current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue)

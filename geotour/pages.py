@@ -51,7 +51,8 @@ def _js_strings():
         "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
         "sample": _("Sample data"), "whatsapp_message": _("Hello, I found your business on the Geotour map."),
         "locate_failed": _("Your location is not available. The map still works without it."),
-        "hours": _("Hours"),
+        "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
+        "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
     }
 
 

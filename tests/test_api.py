@@ -225,3 +225,21 @@ def test_cached_response_is_served_from_cache(app, client, monkeypatch):
 def test_read_api_allows_any_origin(client):
     response = client.get("/api/v1/layers", headers={"Origin": "null"})
     assert response.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_an_unexpected_fault_is_a_json_500_without_internals(app, client, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("database file is on fire at /secret/path")
+
+    monkeypatch.setattr(app.extensions["geotour"].storage, "get_feature", broken)
+    response = client.get("/api/v1/features/curug-sodong")
+    assert response.status_code == 500 and response.mimetype == "application/json"
+    assert response.get_json()["error"]["code"] == "internal_error"
+    assert "secret" not in response.get_data(as_text=True)
+    page = client.get("/sites/curug-sodong")
+    assert page.status_code == 500 and page.mimetype == "text/html" and "secret" not in page.get_data(as_text=True)
+
+
+def test_security_headers(client):
+    response = client.get("/api/v1/layers")
+    assert response.headers["X-Content-Type-Options"] == "nosniff"

@@ -98,3 +98,16 @@ def test_seeding_again_is_harmless_and_picks_up_changed_files(make_app, data_cop
     assert changed.extensions["geotour"].storage.data_version() != version
     name = changed.test_client().get("/api/v1/features/curug-sodong").get_json()["properties"]["name"]
     assert name == "Curug Sodong Kembar"
+
+
+def test_seed_command_reports_loaded_then_up_to_date(make_app):
+    app = make_app()
+    first = app.test_cli_runner().invoke(args=["seed"])
+    assert first.exit_code == 0 and "msmes" in first.output and "loaded" in first.output
+    again = make_app(GEOTOUR_DATABASE_URL=app.config["GEOTOUR_DATABASE_URL"]).test_cli_runner().invoke(args=["seed"])
+    assert "loaded" not in again.output and again.output.count("up to date") == 6
+
+
+def test_check_data_command(app):
+    result = app.test_cli_runner().invoke(args=["check-data"])
+    assert result.exit_code == 0 and "ok: 420 features in 6 layers" in result.output

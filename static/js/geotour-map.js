@@ -3,6 +3,7 @@
 (function () {
   "use strict";
 
+  var NEAR_ME_RADIUS_M = 5000;
   var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
 
   function el(tag, attrs, text) {
@@ -256,6 +257,33 @@
     return true;
   };
 
+  /* "Near me": when the locate control finds the visitor, list the closest places in a bottom sheet. */
+  Geotour.prototype.showNearMe = function (latlng) {
+    var sheet = document.querySelector(".gt-sheet"), self = this;
+    if (!sheet || (this.lastNearMe && this.lastNearMe.distanceTo(latlng) < 200)) return;
+    this.lastNearMe = latlng;
+    var url = this.cfg.api + "/nearby?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6) +
+      "&radius_m=" + NEAR_ME_RADIUS_M + "&limit=5";
+    this.fetchJSON(url).then(function (data) {
+      sheet.textContent = "";
+      var close = el("button", { type: "button", "class": "gt-sheet__close", "aria-label": self.t.close }, "×");
+      close.addEventListener("click", function () { sheet.hidden = true; });
+      sheet.appendChild(close);
+      sheet.appendChild(el("h2", { "class": "gt-sheet__title" }, self.t.near_me));
+      var list = el("ul", { "class": "gt-sheet__list" });
+      data.features.forEach(function (f) {
+        var item = el("li", {}), s = self.styleFor(f.properties);
+        item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
+        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " +
+          self.formatDistance(f.properties.distance_m)));
+        list.appendChild(item);
+      });
+      if (!data.features.length) list.appendChild(el("li", {}, self.t.near_me_none));
+      sheet.appendChild(list);
+      sheet.hidden = false;
+    }).catch(function () { self.showStatus(self.t.load_failed); });
+  };
+
   Geotour.prototype.start = function () {
     var self = this;
     Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
@@ -275,6 +303,7 @@
     mount: function (map, cfg, groups) {
       var app = new Geotour(map, cfg, groups);
       map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
+      if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
       app.start();
       return app;
     }

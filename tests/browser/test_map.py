@@ -88,3 +88,28 @@ def test_hostile_names_stay_text_in_the_browser(live_server, watch, make_app, ho
         page.locator(".leaflet-popup-content").wait_for(timeout=5000)
     assert page.locator("img[src='x']").count() == 0
     assert view.dialogs == [] and view.errors == []
+
+
+def test_near_me_lists_the_closest_places(live_server, browser):
+    server = live_server()
+    context = browser.new_context(viewport={"width": 390, "height": 760}, geolocation={"latitude": -7.1853,
+                                  "longitude": 106.4979}, permissions=["geolocation"])
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
+                   else route.fulfill(status=204))
+        page.goto(server.url + "/")
+        page.wait_for_selector(READY, timeout=15000)
+        page.locator(".leaflet-control-locate a").click()
+        sheet = page.locator(".gt-sheet")
+        sheet.wait_for(state="visible", timeout=10000)
+        assert sheet.locator("h2").inner_text() == "Dekat Anda"
+        first = sheet.locator("li").first
+        assert first.locator("a").inner_text() == "Curug Sodong"
+        assert first.locator("a").get_attribute("href") == "/sites/curug-sodong"
+        sheet.locator(".gt-sheet__close").click()
+        assert sheet.is_hidden() and errors == []
+    finally:
+        context.close()
