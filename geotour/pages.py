@@ -1,9 +1,10 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
-from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
 from . import maps, params, places
 from .errors import NotFound
+from .config import LOCALES
 from .contact import directions, tel_url, whatsapp_url
 from .layers import ATTRACTION, MSME
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
@@ -12,6 +13,14 @@ bp = Blueprint("pages", __name__)
 SITE_LIST_LIMIT = 50
 MSME_ATTRACTION_RADIUS_M = 25_000
 MSME_ATTRACTION_LIMIT = 8
+
+
+@bp.url_defaults
+def _keep_language(endpoint, values):
+    """Carry ?lang= into links between pages, so a visitor who chose English stays in English."""
+    lang = request.args.get("lang") if has_request_context() else None
+    if lang in LOCALES:
+        values.setdefault("lang", lang)
 
 
 def _ctx():
@@ -71,8 +80,8 @@ def _layer_config(catalogue):
 def _base_config(mode):
     return {
         "mode": mode, "lang": _lang(), "api": url_for("api.layers").rsplit("/", 1)[0],
-        "pages": {"site": url_for("pages.site", feature_id="").rstrip("/") + "/",
-                  "msme": url_for("pages.msme", feature_id="").rstrip("/") + "/"},
+        "pages": {"site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
+                  "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/"},
         "layers": _layer_config(_ctx().catalogue), "t": _js_strings(),
     }
 
@@ -147,29 +156,26 @@ def _focus_page(template, feature, radius_m, limit, group_kind):
                            radius_m=radius_m, max_radius_m=MAX_RADIUS_M)
 
 
-def _feature_and_kind(feature_id):
+def _place_page(feature_id, kind, other_kind_endpoint, render):
     feature = places.require_feature(_ctx().storage, feature_id)
-    return feature, _ctx().catalogue.get(feature["properties"]["layer"]).kind
+    found_kind = _ctx().catalogue.get(feature["properties"]["layer"]).kind
+    if found_kind == kind:
+        return render(feature)
+    if found_kind in (ATTRACTION, MSME):
+        return redirect(url_for(other_kind_endpoint, feature_id=feature_id))
+    raise NotFound(_("This page is only for attractions and businesses."), "id")
 
 
 @bp.get("/sites/<feature_id>")
 def site(feature_id):
     """Show one attraction, a map with a radius circle, and the businesses near it."""
     radius_m = params.parse_float("radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M)
-    feature, kind = _feature_and_kind(feature_id)
-    if kind == MSME:
-        return redirect(url_for("pages.msme", feature_id=feature_id))
-    if kind != ATTRACTION:
-        raise NotFound(_("This page is only for attractions and businesses."), "id")
-    return _focus_page("site.html", feature, radius_m, SITE_LIST_LIMIT, MSME)
+    return _place_page(feature_id, ATTRACTION, "pages.msme",
+                       lambda feature: _focus_page("site.html", feature, radius_m, SITE_LIST_LIMIT, MSME))
 
 
 @bp.get("/msmes/<feature_id>")
 def msme(feature_id):
     """Show one local business and the attractions nearest to it."""
-    feature, kind = _feature_and_kind(feature_id)
-    if kind == ATTRACTION:
-        return redirect(url_for("pages.site", feature_id=feature_id))
-    if kind != MSME:
-        raise NotFound(_("This page is only for attractions and businesses."), "id")
-    return _focus_page("msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION)
+    return _place_page(feature_id, MSME, "pages.site", lambda feature: _focus_page(
+        "msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION))

@@ -154,3 +154,15 @@ def test_hostile_names_show_as_text_in_titles_and_lists(hostile_client):
 def test_hostile_names_in_the_api_are_plain_json(hostile_client):
     feature = hostile_client.get("/api/v1/features/msme-hostile").get_json(force=True)
     assert feature["properties"]["name"] == HOSTILE_MSME_NAME
+
+
+def test_english_stays_english_across_links_and_redirects(client):
+    html = client.get("/sites/curug-sodong?lang=en").get_data(as_text=True)
+    assert re.search(r'href="/msmes/msme-\d+\?lang=en"', html)
+    assert client.get("/sites/msme-0001?lang=en").headers["Location"].endswith("/msmes/msme-0001?lang=en")
+    assert '"site": "/sites/"' in html  # the JS config adds ?lang= itself
+
+
+def test_village_and_boundary_have_no_place_page(client):
+    assert client.get("/sites/palabuhanratu").status_code == 404
+    assert client.get("/msmes/cpugg-boundary-approx").status_code == 404

@@ -5,6 +5,15 @@ READY = ".gt-map[data-geotour-ready]"
 SINGLE = ".leaflet-marker-icon[title]:not(.marker-cluster)"
 
 
+def open_page(live_server, watch, path, app=None):
+    """Start a server, open path on a watched phone-sized page and wait until the map has its data."""
+    server = live_server(app)
+    view = watch(server.url)
+    view.page.goto(server.url + path)
+    view.page.wait_for_selector(READY, timeout=15000)
+    return view, view.page
+
+
 def in_view(page, selector):
     """Return the first element matching selector that sits well inside the phone screen, or None."""
     index = page.evaluate(
@@ -18,11 +27,7 @@ def in_view(page, selector):
 
 
 def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_path):
-    server = live_server()
-    view = watch(server.url)
-    page = view.page
-    page.goto(server.url + "/")
-    page.wait_for_selector(READY, timeout=15000)
+    view, page = open_page(live_server, watch, "/")
     assert page.locator(".marker-cluster, .gt-pin").count() > 5
     assert page.locator("path.leaflet-interactive, svg path").count() >= 1  # the boundary outline
 
@@ -44,11 +49,7 @@ def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_p
 
 
 def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
-    server = live_server()
-    view = watch(server.url)
-    page = view.page
-    page.goto(server.url + "/?site=curug-sodong")
-    page.wait_for_selector(READY, timeout=15000)
+    view, page = open_page(live_server, watch, "/?site=curug-sodong")
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10000)
     assert popup.locator(".gt-popup__name").inner_text() == "Curug Sodong"
@@ -60,29 +61,22 @@ def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
 
 
 def test_site_page_shows_map_and_list(live_server, watch):
-    server = live_server()
-    view = watch(server.url)
-    page = view.page
-    page.goto(server.url + "/sites/curug-sodong")
-    page.wait_for_selector(READY, timeout=15000)
+    view, page = open_page(live_server, watch, "/sites/curug-sodong")
     assert page.locator(".gt-pin").count() >= 2  # the site and businesses near it
     assert page.locator(".gt-list__item").count() >= 1
     assert view.errors == [] and view.dialogs == []
 
 
 def test_hostile_names_stay_text_in_the_browser(live_server, watch, make_app, hostile_data):
-    server = live_server(make_app(data_dir=hostile_data.path))
-    view = watch(server.url)
-    page = view.page
-    page.goto(server.url + "/?site=curug-sodong")
-    page.wait_for_selector(READY, timeout=15000)
+    view, page = open_page(live_server, watch, "/?site=curug-sodong", make_app(data_dir=hostile_data.path))
+    origin = page.url.split("/?")[0]
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10000)
     assert popup.locator(".gt-popup__name").inner_text() == HOSTILE_SITE_NAME
     page.wait_for_selector(".gt-popup__nearby[data-loaded]", timeout=10000)
     assert HOSTILE_MSME_NAME in popup.locator(".gt-popup__nearby").inner_text()
     for path in ("/sites/curug-sodong", "/msmes/msme-hostile"):
-        page.goto(server.url + path)
+        page.goto(origin + path)
         page.wait_for_selector(READY, timeout=15000)
         page.locator(".gt-pin--focus").click()
         page.locator(".leaflet-popup-content").wait_for(timeout=5000)
