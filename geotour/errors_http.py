@@ -36,6 +36,8 @@ def init_app(app):
 
     @app.errorhandler(HTTPException)
     def http_error(exc):
+        if exc.code is not None and exc.code < 400:
+            return exc  # routing redirects are answers, not errors
         code = (exc.name or "error").lower().replace(" ", "_")
         message = exc.description if _wants_json() else _("We could not find that page or place.") \
             if exc.code == 404 else exc.name

@@ -140,9 +140,9 @@ def _place_view(feature):
     }
 
 
-def _focus_page(template, feature, radius_m, limit, group_kind):
+def _focus_page(template, origin, radius_m, limit, group_kind):
     storage, catalogue = _ctx().storage, _ctx().catalogue
-    origin, found = places.near_feature(storage, catalogue, feature["id"], radius_m=radius_m, limit=limit)
+    found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
     place = _place_view(origin)
     config = _base_config("focus")
     config["focus"] = {
@@ -153,7 +153,7 @@ def _focus_page(template, feature, radius_m, limit, group_kind):
                      radius_m=radius_m if group_kind == MSME else None)
     rendered = maps.render(maps.focus_map(spec, _static))
     return render_template(template, map=rendered, place=place, nearby=[_place_view(f) for f in found],
-                           radius_m=radius_m, max_radius_m=MAX_RADIUS_M)
+                           radius_m=radius_m)
 
 
 def _place_page(feature_id, kind, other_kind_endpoint, render):

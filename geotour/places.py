@@ -61,6 +61,11 @@ def near_feature(storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, cate
                  limit=NEARBY_DEFAULT_LIMIT):
     """Return (origin, nearby features): MSMEs near an attraction, or attractions near an MSME."""
     origin = require_feature(storage, feature_id)
+    return origin, near_place(storage, catalogue, origin, radius_m, category, limit)
+
+
+def near_place(storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT):
+    """Return what is near an already-loaded feature, nearest first (see near_feature)."""
     if origin["geometry"]["type"] != "Point":
         raise BadParameter("nearby works for places (points), not areas", "id")
     targets = catalogue.nearby_targets(origin["properties"]["layer"])
@@ -68,8 +73,8 @@ def near_feature(storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, cate
         allowed = ", ".join(_categories_of(catalogue, targets))
         raise BadParameter(f"category {category[:40]!r} is not one of: {allowed}", "category")
     lon, lat = origin["geometry"]["coordinates"][:2]
-    hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=feature_id)
-    return origin, [_with_distance(feature, hit) for feature, hit in hits]
+    hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
+    return [_with_distance(feature, hit) for feature, hit in hits]
 
 
 def near_point(storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=None, limit=NEARBY_DEFAULT_LIMIT):
