@@ -1,7 +1,10 @@
 """Cached, compressed JSON responses with strong ETags, and the extensions that provide them."""
+import gzip
 import hashlib
 import json
 from functools import wraps
+
+import brotli
 
 from flask import Response, current_app, request
 from flask_caching import Cache
@@ -12,6 +15,8 @@ compress = Compress()
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
+MIN_COMPRESS_BYTES = 500
+ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda body: gzip.compress(body, 6)}
 
 
 def init_app(app):
@@ -41,20 +46,41 @@ def cached_json(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = _cache_key(current_app.extensions["geotour"].storage.data_version())
-        entry = cache.get(key)
+        entry, changed = cache.get(key), False
         if entry is None:
             payload, mimetype = view(*args, **kwargs)
             body = dumps(payload)
-            entry = (body, mimetype, hashlib.sha256(body).hexdigest()[:32])
+            entry = {"mimetype": mimetype, "etag": hashlib.sha256(body).hexdigest()[:32], "identity": body}
+            changed = True
+        encoding = _choose_encoding(len(entry["identity"]))
+        if encoding not in entry:
+            # Compress once per cached entry, not once per request.
+            entry[encoding] = ENCODERS[encoding](entry["identity"])
+            changed = True
+        if changed:
             cache.set(key, entry)
-        return conditional_response(*entry)
+        return conditional_response(entry[encoding], entry["mimetype"], entry["etag"], encoding)
 
     return wrapper
 
 
-def conditional_response(body, mimetype, etag):
-    """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it."""
+def _choose_encoding(size):
+    if size < MIN_COMPRESS_BYTES:
+        return "identity"
+    best = request.accept_encodings.best_match(list(ENCODERS))
+    return best or "identity"
+
+
+def conditional_response(body, mimetype, etag, encoding="identity"):
+    """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it.
+
+    Each encoding is its own representation, so it gets its own strong ETag.
+    """
     response = Response(body, mimetype=mimetype)
+    if encoding != "identity":
+        response.headers["Content-Encoding"] = encoding
+        etag = f"{etag}-{encoding}"
+    response.vary.add("Accept-Encoding")
     response.set_etag(etag)
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]

@@ -243,3 +243,13 @@ def test_an_unexpected_fault_is_a_json_500_without_internals(app, client, monkey
 def test_security_headers(client):
     response = client.get("/api/v1/layers")
     assert response.headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_encoding_follows_the_clients_preferences(client):
+    refused_br = client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "gzip;q=0.5, br;q=0"})
+    assert refused_br.headers["Content-Encoding"] == "gzip"
+    identity = client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "identity"})
+    assert "Content-Encoding" not in identity.headers
+    etags = {refused_br.headers["ETag"], identity.headers["ETag"],
+             client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "br"}).headers["ETag"]}
+    assert len(etags) == 3  # each representation has its own strong validator
