@@ -111,3 +111,26 @@ def test_seed_command_reports_loaded_then_up_to_date(make_app):
 def test_check_data_command(app):
     result = app.test_cli_runner().invoke(args=["check-data"])
     assert result.exit_code == 0 and "ok: 420 features in 6 layers" in result.output
+
+
+@pytest.mark.parametrize("layer", ["geosites", "biosites", "cultural_sites", "msmes", "boundary", "villages"])
+def test_gdal_reads_every_layer_file_as_wgs84(layer):
+    """QGIS and GDAL users open these files directly: GDAL must read them as lon/lat WGS84."""
+    import geopandas
+
+    frame = geopandas.read_file(DATA_DIR / f"{layer}.geojson", engine="pyogrio")
+    assert len(frame) == len(_layer(layer)["features"])
+    assert frame.crs.to_epsg() == 4326
+    assert frame.geometry.is_valid.all()
+
+
+def test_every_place_lies_inside_the_geopark_boundary():
+    import geopandas
+
+    utm = "EPSG:32748"  # UTM 48S, metres, for a buffer in metres
+    boundary = geopandas.read_file(DATA_DIR / "boundary.geojson", engine="pyogrio").to_crs(utm)
+    area = boundary.geometry.iloc[0].buffer(2_000)
+    for layer in ("geosites", "biosites", "cultural_sites", "msmes", "villages"):
+        points = geopandas.read_file(DATA_DIR / f"{layer}.geojson", engine="pyogrio").to_crs(utm)
+        outside = points[~points.geometry.within(area)]
+        assert outside.empty, f"{layer}: {list(outside['id'])} outside the boundary + 2 km"

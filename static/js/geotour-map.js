@@ -233,7 +233,7 @@
   Geotour.prototype.loadFocus = function () {
     var self = this, focus = this.cfg.focus;
     var origin = { type: "Feature", id: focus.id, geometry: { type: "Point", coordinates: [focus.lon, focus.lat] },
-      properties: { id: focus.id, name: focus.name, layer: focus.layer } };
+      properties: { id: focus.id, name: focus.name, layer: focus.layer, category: focus.category } };
     this.focusMarker = this.marker(origin, true).addTo(this.map);
     return this.fetchJSON(focus.nearby_url).then(function (data) {
       self.addFeatures(data.features);
