@@ -4,7 +4,7 @@ from pathlib import Path
 
 from flask import Flask
 
-from . import api, cli, errors_http, i18n, pages, responses
+from . import api, cli, errors_http, i18n, ogc, openapi, pages, responses
 from .config import PROJECT_ROOT, load_config
 from .layers import Catalogue
 from .storage import Storage, open_storage
@@ -50,6 +50,8 @@ def create_app(test_config=None):
     i18n.init_app(app)
     errors_http.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(ogc.bp)
+    app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     cli.init_app(app)
     app.after_request(_security_headers)

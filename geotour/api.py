@@ -4,7 +4,7 @@ from flask import Blueprint, current_app, request, url_for
 from . import params, places
 from .layers import LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from .responses import GEOJSON, JSON, cached_json
+from .responses import GEOJSON, JSON, cached_json, page_links
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
@@ -22,12 +22,6 @@ def _radius():
 def _nearby_limit():
     return params.parse_int("limit", request.args.get("limit"), 1, places.NEARBY_MAX_LIMIT,
                             places.NEARBY_DEFAULT_LIMIT)
-
-
-def _page_link(rel, offset):
-    args = {k: v for k, v in request.args.items() if k != "offset"}
-    href = url_for(request.endpoint, **request.view_args, **args, offset=offset, _external=True)
-    return {"rel": rel, "type": GEOJSON, "href": href}
 
 
 @bp.get("/layers")
@@ -54,11 +48,7 @@ def layer_features(layer_id):
         properties=_property_list(),
     )
     features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
-    links = [_page_link("self", query.offset)]
-    if query.offset + len(features) < matched:
-        links.append(_page_link("next", query.offset + query.limit))
-    if query.offset > 0:
-        links.append(_page_link("prev", max(0, query.offset - query.limit)))
+    links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
     return {"type": "FeatureCollection", "layer": layer_id, "numberMatched": matched,
             "numberReturned": len(features), "features": features, "links": links}, GEOJSON
 

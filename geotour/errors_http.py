@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import GeotourError
 
-API_PREFIXES = ("/api/",)
+API_PREFIXES = ("/api/", "/ogc")
 
 
 def _wants_json():

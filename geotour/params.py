@@ -1,5 +1,6 @@
 """Parse and check request parameters into plain values. Each fault names its parameter."""
 import math
+from datetime import datetime
 
 from .errors import BadParameter
 
@@ -38,11 +39,17 @@ def parse_int(name, raw, minimum, maximum, default):
     return value
 
 
-def parse_bbox(raw):
-    """Return bbox=minLon,minLat,maxLon,maxLat as a tuple of floats, or None when absent."""
+def parse_bbox(raw, allow_3d=False):
+    """Return bbox=minLon,minLat,maxLon,maxLat as a tuple of floats, or None when absent.
+
+    With allow_3d (OGC API), six numbers minLon,minLat,minZ,maxLon,maxLat,maxZ are taken too; heights
+    are ignored because every feature lies on the ground.
+    """
     if raw is None or raw == "":
         return None
     parts = raw.split(",")
+    if allow_3d and len(parts) == 6:
+        parts = parts[0:2] + parts[3:5]
     if len(parts) != 4:
         raise BadParameter("bbox must be minLon,minLat,maxLon,maxLat (four numbers)", "bbox")
     try:
@@ -88,3 +95,27 @@ def parse_text(name, raw, max_length=MAX_Q_LENGTH):
     if len(raw) > max_length:
         raise BadParameter(f"{name} must be at most {max_length} characters", name)
     return raw.strip()
+
+
+def _instant(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def parse_datetime(raw):
+    """Check an RFC 3339 instant or interval (a/b, ../b, a/..); return it, or None when absent."""
+    if raw is None or raw == "":
+        return None
+    parts = raw.split("/")
+    try:
+        if len(parts) == 1:
+            _instant(parts[0])
+        elif len(parts) == 2 and parts != ["..", ".."]:
+            ends = [None if p in ("..", "") else _instant(p) for p in parts]
+            if all(ends) and ends[0] > ends[1]:
+                raise ValueError("interval ends before it starts")
+        else:
+            raise ValueError("too many parts")
+    except (ValueError, TypeError):
+        raise BadParameter("datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..",
+                           "datetime") from None
+    return raw

@@ -6,7 +6,7 @@ from functools import wraps
 
 import brotli
 
-from flask import Response, current_app, request
+from flask import Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
 
@@ -36,32 +36,53 @@ def _cache_key(data_version):
     return f"api:v{data_version}:{request.host_url}:{request.path}?{query}"
 
 
-def cached_json(view):
-    """Cache a view that returns (payload, mimetype), keyed by URL and data version; answer 304 on a match.
+def cached(build):
+    """Answer with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
     in every process that shares it.
     """
+    key = _cache_key(current_app.extensions["geotour"].storage.data_version())
+    entry, changed = cache.get(key), False
+    if entry is None:
+        payload, mimetype = build()
+        body = dumps(payload)
+        entry = {"mimetype": mimetype, "etag": hashlib.sha256(body).hexdigest()[:32], "identity": body}
+        changed = True
+    encoding = _choose_encoding(len(entry["identity"]))
+    if encoding not in entry:
+        # Compress once per cached entry, not once per request.
+        entry[encoding] = ENCODERS[encoding](entry["identity"])
+        changed = True
+    if changed:
+        cache.set(key, entry)
+    return conditional_response(entry[encoding], entry["mimetype"], entry["etag"], encoding)
+
+
+def cached_json(view):
+    """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`)."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        key = _cache_key(current_app.extensions["geotour"].storage.data_version())
-        entry, changed = cache.get(key), False
-        if entry is None:
-            payload, mimetype = view(*args, **kwargs)
-            body = dumps(payload)
-            entry = {"mimetype": mimetype, "etag": hashlib.sha256(body).hexdigest()[:32], "identity": body}
-            changed = True
-        encoding = _choose_encoding(len(entry["identity"]))
-        if encoding not in entry:
-            # Compress once per cached entry, not once per request.
-            entry[encoding] = ENCODERS[encoding](entry["identity"])
-            changed = True
-        if changed:
-            cache.set(key, entry)
-        return conditional_response(entry[encoding], entry["mimetype"], entry["etag"], encoding)
+        return cached(lambda: view(*args, **kwargs))
 
     return wrapper
+
+
+def page_links(offset, limit, returned, matched, mimetype):
+    """Return self/next/prev links for a page of features, keeping the request's other parameters."""
+
+    def link(rel, at):
+        args = {k: v for k, v in request.args.items() if k != "offset"}
+        href = url_for(request.endpoint, **request.view_args, **args, offset=at, _external=True)
+        return {"rel": rel, "type": mimetype, "href": href}
+
+    links = [link("self", offset)]
+    if offset + returned < matched:
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    return links
 
 
 def _choose_encoding(size):

@@ -1,9 +1,11 @@
 """Fixtures: a fresh app with its own temporary database for every test, and data-dir factories."""
 import json
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
 from geotour import create_app
 
@@ -78,3 +80,64 @@ def hostile_data(data_copy):
                                  description_id=HOSTILE_MSME_NAME, category="kuliner")
     data_copy.edit("msmes.geojson", lambda data: data["features"].append(hostile))
     return data_copy
+
+
+class LiveServer:
+    """A real HTTP server for one app, in a thread, on a free loopback port."""
+
+    def __init__(self, app):
+        self.server = make_server("127.0.0.1", 0, app, threaded=True)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self):
+        self.server.shutdown()
+        self.thread.join(timeout=5)
+
+
+@pytest.fixture
+def live_server(make_app):
+    """Return a factory: live_server(app=None) starts a server; all are stopped after the test."""
+    servers = []
+
+    def start(app=None):
+        servers.append(LiveServer(app or make_app()))
+        return servers[-1]
+
+    yield start
+    for server in servers:
+        server.stop()
+
+
+@pytest.fixture
+def server_process(tmp_path):
+    """Start the app in its own process (for clients such as GDAL that hold the GIL while they read)."""
+    import os
+    import socket
+    import subprocess
+    import sys
+    import time
+    import urllib.request
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    env = {**os.environ, "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/server.sqlite3"}
+    process = subprocess.Popen(
+        [sys.executable, "-m", "flask", "--app", "geotour", "run", "--port", str(port)],
+        cwd=DATA_DIR.parent.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.time() + 30
+    while True:
+        try:
+            urllib.request.urlopen(url + "/api/v1/layers", timeout=2).close()
+            break
+        except OSError:
+            if time.time() > deadline or process.poll() is not None:
+                process.kill()
+                raise RuntimeError("the app did not start in its own process")
+            time.sleep(0.2)
+    yield url
+    process.terminate()
+    process.wait(timeout=10)

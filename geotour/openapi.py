@@ -1,0 +1,127 @@
+"""The OpenAPI 3.0 document for /api/v1 and /ogc, built from the app's own routes, and its docs page."""
+import re
+
+from flask import Blueprint, current_app, render_template, url_for
+
+from . import api, ogc, places
+from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from .responses import GEOJSON, cached
+
+bp = Blueprint("openapi", __name__, url_prefix="/api")
+JSON = "application/json"
+HTML_TYPE = "text/html"
+DOCUMENTED_PREFIXES = ("/api", "/ogc")
+
+
+def _param(name, where, description, schema, required=False):
+    return {"name": name, "in": where, "description": description, "required": required or where == "path",
+            "schema": schema}
+
+
+def _limit(default, maximum, capped=False):
+    note = f"; larger values are capped at {maximum}" if capped else ""
+    schema = {"type": "integer", "minimum": 1, "default": default, "maximum": maximum}
+    return _param("limit", "query", f"Features per page (default {default}, at most {maximum}{note})", schema)
+
+
+BBOX = _param("bbox", "query", "minLon,minLat,maxLon,maxLat in WGS84 (CRS84)", {
+    "type": "array", "minItems": 4, "maxItems": 6, "items": {"type": "number"}}, False)
+BBOX["style"], BBOX["explode"] = "form", False
+OFFSET = _param("offset", "query", "Features to skip", {"type": "integer", "minimum": 0, "default": 0})
+RADIUS = _param("radius_m", "query", f"Search radius in metres (default {DEFAULT_RADIUS_M})",
+                {"type": "number", "minimum": 0, "maximum": MAX_RADIUS_M, "default": DEFAULT_RADIUS_M})
+NEARBY_LIMIT = _param("limit", "query", "How many places at most", {
+    "type": "integer", "minimum": 1, "maximum": places.NEARBY_MAX_LIMIT, "default": places.NEARBY_DEFAULT_LIMIT})
+FORMAT = _param("f", "query", "Response format", {"type": "string", "enum": ["json", "html"]})
+COLLECTION = _param("collectionId", "path", "Collection id (a layer)", {"type": "string"})
+
+
+def _op(summary, parameters=(), media=JSON, html=False, errors=(400, 404)):
+    content = {media: {"schema": {"type": "object"}}}
+    if html:
+        content[HTML_TYPE] = {"schema": {"type": "string"}}
+    responses = {"200": {"description": summary, "content": content}}
+    if media != HTML_TYPE:
+        responses["304"] = {"description": "Not modified (the If-None-Match ETag matches)"}
+    for status in errors:
+        responses[str(status)] = {"description": "Error", "content": {JSON: {"schema": {"$ref": "#/components/schemas/Error"}}}}
+    return {"summary": summary, "parameters": list(parameters), "responses": responses}
+
+
+# One entry per endpoint. A route under /api or /ogc without an entry stops the document from building.
+OPERATIONS = {
+    "api.layers": _op("The layer catalogue with count, bbox and last update", errors=()),
+    "api.layer_features": _op("One layer as a GeoJSON FeatureCollection", [
+        _param("layer_id", "path", "Layer id", {"type": "string"}), BBOX,
+        _param("category", "query", "Only this category", {"type": "string"}),
+        _param("q", "query", "Name search, ignoring case and accents", {"type": "string", "maxLength": 100}),
+        _param("properties", "query", "Comma-separated property names to keep", {"type": "string"}),
+        _limit(api.LAYER_DEFAULT_LIMIT, api.LAYER_MAX_LIMIT), OFFSET], GEOJSON),
+    "api.feature": _op("One feature", [_param("feature_id", "path", "Feature id", {"type": "string"})], GEOJSON),
+    "api.feature_nearby": _op("MSMEs near an attraction, or attractions near an MSME, nearest first", [
+        _param("feature_id", "path", "Feature id", {"type": "string"}), RADIUS,
+        _param("category", "query", "Only this category", {"type": "string"}), NEARBY_LIMIT], GEOJSON),
+    "api.point_nearby": _op("Attractions and MSMEs near a point", [
+        _param("lat", "query", "Latitude", {"type": "number", "minimum": -90, "maximum": 90}, True),
+        _param("lon", "query", "Longitude", {"type": "number", "minimum": -180, "maximum": 180}, True),
+        RADIUS, _param("layers", "query", "Comma-separated layer ids", {"type": "string"}), NEARBY_LIMIT], GEOJSON),
+    "ogc.landing": _op("Landing page", [FORMAT], html=True, errors=(400,)),
+    "ogc.conformance": _op("Conformance classes", [FORMAT], html=True, errors=(400,)),
+    "ogc.collections": _op("Collections", [FORMAT], html=True, errors=(400,)),
+    "ogc.collection": _op("One collection", [COLLECTION, FORMAT], html=True),
+    "ogc.items": _op("Features of a collection", [
+        COLLECTION, _limit(ogc.ITEMS_DEFAULT_LIMIT, ogc.ITEMS_MAX_LIMIT, capped=True), OFFSET, BBOX,
+        _param("datetime", "query", "RFC 3339 instant or interval (features carry no time: all match)",
+               {"type": "string"}), FORMAT], GEOJSON, html=True),
+    "ogc.item": _op("One feature of a collection", [
+        COLLECTION, _param("featureId", "path", "Feature id", {"type": "string"}), FORMAT], GEOJSON, html=True),
+    "openapi.document": _op("This OpenAPI document", media=ogc.OPENAPI_JSON, errors=()),
+    "openapi.docs": _op("Documentation of this API", media=HTML_TYPE, errors=()),
+}
+# OGC path parameters use the spec's names; Flask's are snake_case.
+PATH_NAMES = {("ogc.", "collection_id"): "collectionId", ("ogc.", "feature_id"): "featureId"}
+
+
+def _path(rule):
+    def rename(match):
+        name = match.group(1)
+        return "{" + PATH_NAMES.get((rule.endpoint[:4], name), name) + "}"
+
+    return re.sub(r"<(?:[^:>]+:)?([^>]+)>", rename, rule.rule)
+
+
+def build_document(app):
+    """Return the OpenAPI 3.0 document for every route under /api and /ogc."""
+    paths = {}
+    for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
+        if not rule.rule.startswith(DOCUMENTED_PREFIXES):
+            continue
+        operation = dict(OPERATIONS[rule.endpoint])
+        operation["operationId"] = rule.endpoint.replace(".", "_") + ("_slash" if rule.rule.endswith("/") else "")
+        operation["tags"] = ["OGC API - Features" if rule.endpoint.startswith("ogc.") else "Geotour API"]
+        paths[_path(rule)] = {"get": operation}
+    return {
+        "openapi": "3.0.3",
+        "info": {"title": "Geotour API – Ciletuh-Palabuhanratu UNESCO Global Geopark", "version": "1.0.0",
+                 "description": "Read API (/api/v1) and OGC API - Features (/ogc). Coordinates are WGS84 "
+                                "lon/lat (RFC 7946); distances are geodesic metres."},
+        "servers": [{"url": url_for("pages.index", _external=True).rstrip("/")}],
+        "paths": paths,
+        "components": {"schemas": {"Error": {
+            "type": "object", "required": ["error"],
+            "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
+                "code": {"type": "string"}, "message": {"type": "string"},
+                "field": {"type": "string", "nullable": True}}}}}}},
+    }
+
+
+@bp.get("/openapi.json")
+def document():
+    """Serve the OpenAPI document."""
+    return cached(lambda: (build_document(current_app), ogc.OPENAPI_JSON))
+
+
+@bp.get("/docs")
+def docs():
+    """Show the API documentation, rendered here from the OpenAPI document (no CDN)."""
+    return render_template("api_docs.html", doc=build_document(current_app))

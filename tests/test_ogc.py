@@ -1,0 +1,129 @@
+"""OGC API - Features under /ogc, checked with our own client and with the real ones: GDAL and OWSLib."""
+import pyogrio
+import pytest
+from openapi_spec_validator import validate
+
+from geotour.openapi import build_document
+
+
+def test_landing_page_links(client):
+    body = client.get("/ogc").get_json(force=True)
+    links = {link["rel"]: link for link in body["links"]}
+    assert links["service-desc"]["type"] == "application/vnd.oai.openapi+json;version=3.0"
+    assert links["service-desc"]["href"].endswith("/api/openapi.json")
+    assert {"service-doc", "conformance", "data", "self", "alternate"} <= set(links)
+    assert client.get(links["service-doc"]["href"]).status_code == 200
+
+
+def test_conformance_classes(client):
+    conforms = client.get("/ogc/conformance").get_json()["conformsTo"]
+    for part in ("core", "oas30", "html", "geojson"):
+        assert f"http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/{part}" in conforms
+
+
+def test_collections_have_crs84_extent_and_item_type(client):
+    collections = client.get("/ogc/collections").get_json()["collections"]
+    geosites = next(c for c in collections if c["id"] == "geosites")
+    assert geosites["itemType"] == "feature"
+    bbox = geosites["extent"]["spatial"]["bbox"]
+    assert isinstance(bbox[0], list) and len(bbox[0]) == 4 and 106 < bbox[0][0] < 107
+    assert geosites["extent"]["spatial"]["crs"].endswith("CRS84")
+    assert client.get("/ogc/collections/geosites").get_json()["id"] == "geosites"
+
+
+def test_items_page_with_counts_and_typed_next_link(client):
+    body = client.get("/ogc/collections/msmes/items?limit=50").get_json(force=True)
+    assert body["numberReturned"] == 50 and body["numberMatched"] == 300
+    nxt = [link for link in body["links"] if link["rel"] == "next"][0]
+    assert nxt["type"] == "application/geo+json" and "offset=50" in nxt["href"]
+
+
+def test_large_limits_are_capped(client):
+    body = client.get("/ogc/collections/msmes/items?limit=100000").get_json(force=True)
+    assert body["numberReturned"] == 300 or body["numberReturned"] == 1000
+    assert body["numberReturned"] <= 1000
+
+
+def test_items_bbox_and_datetime(client):
+    inside = client.get("/ogc/collections/geosites/items?bbox=106.40,-7.25,106.52,-7.10").get_json(force=True)
+    assert 0 < inside["numberMatched"] < 27
+    three_d = client.get("/ogc/collections/geosites/items?bbox=106.40,-7.25,0,106.52,-7.10,100").get_json(force=True)
+    assert three_d["numberMatched"] == inside["numberMatched"]
+    assert client.get("/ogc/collections/geosites/items?datetime=2024-01-01T00:00:00Z/..").status_code == 200
+
+
+def test_one_item_has_a_top_level_id(client):
+    item = client.get("/ogc/collections/geosites/items/curug-sodong").get_json(force=True)
+    assert item["id"] == "curug-sodong" and item["type"] == "Feature"
+
+
+@pytest.mark.parametrize("url, status", [
+    ("/ogc/collections/nope", 404), ("/ogc/collections/nope/items", 404),
+    ("/ogc/collections/geosites/items/nope", 404), ("/ogc/collections/biosites/items/curug-sodong", 404),
+    ("/ogc/collections/geosites/items?limit=0", 400), ("/ogc/collections/geosites/items?limit=x", 400),
+    ("/ogc/collections/geosites/items?bbox=1,2,3", 400), ("/ogc/collections/geosites/items?datetime=yesterday", 400),
+    ("/ogc/collections/geosites/items?datetime=2025-01-01/2024-01-01", 400),
+    ("/ogc/collections/geosites/items?colour=red", 400), ("/ogc?f=xml", 400),
+])
+def test_ogc_errors(client, url, status):
+    response = client.get(url)
+    assert response.status_code == status and response.get_json()["error"]["message"]
+
+
+def test_json_without_accept_html_for_browsers_and_f(client):
+    assert client.get("/ogc/collections").mimetype == "application/json"
+    browser = client.get("/ogc/collections", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
+    assert browser.mimetype == "text/html" and "Accept" in browser.headers["Vary"]
+    assert client.get("/ogc/collections?f=html").mimetype == "text/html"
+    assert client.get("/ogc/collections?f=json", headers={"Accept": "text/html"}).mimetype == "application/json"
+
+
+def test_etags_on_ogc(client):
+    first = client.get("/ogc/collections/geosites/items")
+    assert client.get("/ogc/collections/geosites/items", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+
+
+def test_openapi_document_is_valid_and_covers_every_route(app, client):
+    response = client.get("/api/openapi.json")
+    assert response.mimetype == "application/vnd.oai.openapi+json"
+    doc = response.get_json(force=True)
+    validate(doc)
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.rule.startswith(("/api", "/ogc"))}
+    import re
+
+    expected = {re.sub(r"<(?:[^:>]+:)?([^>]+)>", "{x}", r) for r in rules}
+    documented = {re.sub(r"\{[^}]+\}", "{x}", p) for p in doc["paths"]}
+    assert expected == documented
+
+
+def test_an_undocumented_route_breaks_the_document(app):
+    app.add_url_rule("/api/v1/secret", "api.secret", lambda: "")
+    with app.test_request_context(), pytest.raises(KeyError):
+        build_document(app)
+
+
+@pytest.fixture
+def ogc_server(server_process):
+    return server_process + "/ogc"
+
+
+def test_gdal_oapif_driver_reads_our_layers(ogc_server, client):
+    layers = {name for name, _ in pyogrio.list_layers(f"OAPIF:{ogc_server}")}
+    assert {"geosites", "biosites", "cultural_sites", "msmes", "boundary"} <= layers
+    frame = pyogrio.read_dataframe(f"OAPIF:{ogc_server}", layer="msmes")
+    assert len(frame) == 300  # GDAL followed our next links through every page
+    ours = client.get("/api/v1/layers/geosites").get_json(force=True)["features"]
+    geosites = pyogrio.read_dataframe(f"OAPIF:{ogc_server}", layer="geosites")
+    assert sorted(geosites["name"]) == sorted(f["properties"]["name"] for f in ours)
+    assert geosites.crs.to_epsg() == 4326
+
+
+def test_owslib_reads_our_layers(ogc_server, client):
+    from owslib.ogcapi.features import Features
+
+    api = Features(ogc_server)
+    assert "geosites" in [c["id"] for c in api.collections()["collections"]]
+    items = api.collection_items("geosites", limit=100)
+    ours = client.get("/api/v1/layers/geosites").get_json(force=True)
+    assert sorted(f["id"] for f in items["features"]) == sorted(f["id"] for f in ours["features"])
+    assert api.collection_item("geosites", "curug-sodong")["id"] == "curug-sodong"
