@@ -2,9 +2,11 @@
 from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app
 
-from . import api, cli, errors_http, i18n, ogc, openapi, pages, responses
+from flask import request
+
+from . import api, cli, embed, errors_http, i18n, ogc, openapi, pages, responses
 from .config import PROJECT_ROOT, load_config
 from .layers import Catalogue
 from .storage import Storage, open_storage
@@ -53,12 +55,19 @@ def create_app(test_config=None):
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
+    app.register_blueprint(embed.bp)
     cli.init_app(app)
     app.after_request(_security_headers)
     return app
 
 
 def _security_headers(response):
+    # Only the embed may be framed by other sites; everything else (login and moderation above all) only by us.
+    if request.endpoint == "embed.embed":
+        ancestors = current_app.config["GEOTOUR_EMBED_ALLOWED_ORIGINS"]
+    else:
+        ancestors = "'self'"
+    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response

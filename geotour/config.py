@@ -1,5 +1,6 @@
 """Configuration: safe local defaults, then GEOTOUR_* environment variables, checked at start-up."""
 import os
+import re
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -20,6 +21,7 @@ SETTINGS = {
         "Satellite imagery tile URL.",
     ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
+    "GEOTOUR_EMBED_ALLOWED_ORIGINS": ("*", "Sites that may frame /embed: * or origins separated by spaces."),
 }
 LOCALES = ("id", "en")
 
@@ -50,6 +52,7 @@ def load_config(instance_path, environ=None, overrides=None):
         raise ConfigError(f"GEOTOUR_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not Path(values["GEOTOUR_DATA_DIR"]).is_dir():
         raise ConfigError(f"GEOTOUR_DATA_DIR is not a folder: {values['GEOTOUR_DATA_DIR']}")
+    values["GEOTOUR_EMBED_ALLOWED_ORIGINS"] = _frame_ancestors(values["GEOTOUR_EMBED_ALLOWED_ORIGINS"])
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
     values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")
@@ -64,6 +67,17 @@ def load_config(instance_path, environ=None, overrides=None):
     values["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     values["JSON_SORT_KEYS"] = False
     return values
+
+
+def _frame_ancestors(raw):
+    """Return a CSP frame-ancestors source list from '*' or origins separated by spaces or commas."""
+    sources = raw.replace(",", " ").split()
+    for source in sources:
+        if source != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:\d+)?", source):
+            raise ConfigError(f"GEOTOUR_EMBED_ALLOWED_ORIGINS: {source!r} is not * or an origin like https://example.org")
+    if not sources:
+        raise ConfigError("GEOTOUR_EMBED_ALLOWED_ORIGINS is empty; use * to allow every site")
+    return " ".join(sources)
 
 
 def _cache_config(url, timeout):

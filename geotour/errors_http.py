@@ -5,7 +5,7 @@ from werkzeug.exceptions import HTTPException
 
 from .errors import GeotourError
 
-API_PREFIXES = ("/api/", "/ogc")
+API_PREFIXES = ("/api/", "/ogc", "/oembed")
 
 
 def _wants_json():

@@ -37,6 +37,7 @@ MAP_CSS = [
 class Basemap:
     """A switchable background: a label, a tile URL template and its attribution."""
 
+    id: str
     name: str
     url: str
     attribution: str
@@ -151,8 +152,8 @@ def _add_controls(m, locate_strings):
 
 def overview_map(spec, static_url):
     """Return the full-screen map of the whole geopark: boundary, a cluster per layer and MSME category."""
-    m = GeotourMap(static_url, spec["aria_label"], location=GEOPARK_CENTER, zoom_start=GEOPARK_ZOOM,
-                   zoom_control=True, prefer_canvas=False)
+    m = GeotourMap(static_url, spec["aria_label"], location=spec.get("center") or GEOPARK_CENTER,
+                   zoom_start=spec.get("zoom") or GEOPARK_ZOOM, zoom_control=True, prefer_canvas=False)
     _add_basemaps(m, spec["basemaps"])
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
     # One cluster for every place, so markers of different layers cluster together; each layer and

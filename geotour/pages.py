@@ -45,11 +45,14 @@ def _title(titles):
 def _basemaps():
     config = current_app.config
     return [
-        maps.Basemap(_("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"),
-        maps.Basemap(_("Topographic"), config["GEOTOUR_TILES_TOPO"],
+        maps.Basemap("osm", _("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"),
+        maps.Basemap("topo", _("Topographic"), config["GEOTOUR_TILES_TOPO"],
                      "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)", 17),
-        maps.Basemap(_("Satellite"), config["GEOTOUR_TILES_SATELLITE"], "Tiles &copy; Esri", 18),
+        maps.Basemap("satellite", _("Satellite"), config["GEOTOUR_TILES_SATELLITE"], "Tiles &copy; Esri", 18),
     ]
+
+
+BASEMAP_IDS = ("osm", "topo", "satellite")
 
 
 def _js_strings():
@@ -96,26 +99,37 @@ def _map_spec(groups, config, **extra):
     }
 
 
-def _group_specs(catalogue, layer_kind):
+def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
     groups = []
     for layer in catalogue.layers:
-        if layer.kind != layer_kind:
+        if layer.kind != layer_kind or (layer_ids and layer.id not in layer_ids):
             continue
         if layer.kind == MSME:
             groups += [{"key": f"{layer.id}:{c.id}", "label": maps.legend_label(_title(c.title), c.color, c.glyph)}
-                       for c in layer.categories]
+                       for c in layer.categories if not category_ids or c.id in category_ids]
         else:
             groups.append({"key": layer.id, "label": maps.legend_label(_title(layer.title), layer.color, layer.glyph)})
     return groups
 
 
+def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, basemap=None, embed=None):
+    """Render the geopark map, optionally limited to some layers and MSME categories (for embeds)."""
+    catalogue = _ctx().catalogue
+    groups = (_group_specs(catalogue, ATTRACTION, layer_ids, category_ids)
+              + _group_specs(catalogue, MSME, layer_ids, category_ids))
+    config = _base_config("overview")
+    if embed:
+        config["embed"] = embed
+    basemaps = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
+    spec = _map_spec(groups, config, center=center, zoom=zoom)
+    spec["basemaps"] = basemaps
+    return maps.render(maps.overview_map(spec, _static))
+
+
 @bp.get("/")
 def index():
     """Show the full-screen map of the geopark."""
-    catalogue = _ctx().catalogue
-    groups = _group_specs(catalogue, ATTRACTION) + _group_specs(catalogue, MSME)
-    rendered = maps.render(maps.overview_map(_map_spec(groups, _base_config("overview")), _static))
-    return render_template("index.html", map=rendered)
+    return render_template("index.html", map=render_overview())
 
 
 def _static(path):

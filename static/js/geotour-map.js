@@ -29,6 +29,9 @@
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
     this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
     this.status = document.querySelector(".gt-status");
+    // Embedded on another site, details open in a new tab; a sandboxed frame (origin "null") may not
+    // open one, so there they open in the frame itself.
+    this.linkTarget = cfg.embed && window.origin !== "null" ? "_blank" : null;
   }
 
   Geotour.prototype.langQuery = function () {
@@ -139,7 +142,8 @@
     var list = el("ul", { "class": "gt-popup__nearby", "aria-live": "polite" });
     list.appendChild(el("li", {}, this.t.loading));
     root.appendChild(list);
-    root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props) }, this.t.details));
+    root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props), target: this.linkTarget,
+      rel: this.linkTarget ? "noopener" : null }, this.t.details));
     root._fillNearby = function (done) { self.fillNearby(list, props, style.kind === "msme" ? 20000 : 3000, done); };
     return root;
   };
@@ -220,7 +224,12 @@
   Geotour.prototype.loadOverview = function () {
     var self = this;
     var properties = "name,category,layer,description_id,description_en,photo,sample,phone,whatsapp,opening_hours";
-    var jobs = this.cfg.layers.filter(function (l) { return l.kind === "attraction" || l.kind === "msme"; })
+    var groupKeys = Object.keys(this.groups);
+    var jobs = this.cfg.layers.filter(function (l) {
+      // Fetch only the place layers that have a group on this map (an embed may show just some of them).
+      if (l.kind !== "attraction" && l.kind !== "msme") return false;
+      return groupKeys.some(function (key) { return key === l.id || key.indexOf(l.id + ":") === 0; });
+    })
       .map(function (layer) {
         return self.fetchAll(layer.url + "?limit=5000&properties=" + properties).then(function (features) {
           self.addFeatures(features);
@@ -294,7 +303,8 @@
       var wanted = new URLSearchParams(window.location.search).get("site");
       if (wanted && self.cfg.mode === "overview") self.openPlace(wanted);
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
-    }).catch(function () {
+    }).catch(function (error) {
+      if (window.console) console.error("Geotour: map data failed to load:", error);
       self.showStatus(self.t.load_failed, function () { self.status.hidden = true; self.start(); });
     });
   };
@@ -304,6 +314,14 @@
       var app = new Geotour(map, cfg, groups);
       map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
       if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
+      if (cfg.embed && window.parent !== window) {
+        // Tell the embed builder (or any host page) where the map is, so its snippet can keep the view.
+        map.on("moveend", function () {
+          var c = map.getCenter();
+          window.parent.postMessage({ type: "geotour:view", lat: +c.lat.toFixed(5), lon: +c.lng.toFixed(5),
+            zoom: map.getZoom() }, "*");
+        });
+      }
       app.start();
       return app;
     }

@@ -45,7 +45,7 @@ class PageWatch:
     def _route(self, origin):
         def handle(route):
             url = route.request.url
-            if url.startswith(origin):
+            if url.startswith((origin, "http://127.0.0.1:", "http://localhost:")):  # our servers
                 route.continue_()
             else:
                 self.tiles.append(url)

@@ -1,0 +1,61 @@
+/* Embed builder: the form drives a live preview iframe; moving the preview map sets the view. */
+(function () {
+  "use strict";
+  var script = document.currentScript;
+  var root = document.querySelector(".gt-builder");
+  var form = document.getElementById("builder");
+  var preview = document.getElementById("preview");
+  var snippet = document.getElementById("snippet");
+  var view = null;
+
+  function escapeAttr(text) {
+    return String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+  }
+
+  function checked(name) {
+    var all = form.querySelectorAll('input[name="' + name + '"]');
+    var on = Array.prototype.filter.call(all, function (i) { return i.checked; }).map(function (i) { return i.value; });
+    return on.length === all.length ? null : on;  // everything ticked: leave the parameter out
+  }
+
+  function embedUrl(withView) {
+    var query = new URLSearchParams();
+    var layers = checked("layers"), categories = checked("category");
+    if (layers) query.set("layers", layers.join(","));
+    if (categories) query.set("category", categories.join(","));
+    if (withView && view) { query.set("center", view.lat + "," + view.lon); query.set("zoom", view.zoom); }
+    query.set("lang", form.lang.value);
+    if (form.basemap.value !== "osm") query.set("basemap", form.basemap.value);
+    return root.getAttribute("data-embed-url") + "?" + query.toString();
+  }
+
+  function size(input) {
+    return Math.max(200, Math.min(2000, parseInt(input.value, 10) || 480));
+  }
+
+  function updateSnippet() {
+    snippet.value = '<iframe src="' + escapeAttr(embedUrl(true)) + '" width="' + size(form.width) +
+      '" height="' + size(form.height) + '" style="border:0;max-width:100%" loading="lazy" title="Geotour CPUGG"></iframe>';
+  }
+
+  function reloadPreview() {
+    preview.width = size(form.width);
+    preview.height = size(form.height);
+    preview.src = embedUrl(true);
+    updateSnippet();
+  }
+
+  window.addEventListener("message", function (event) {
+    if (event.source !== preview.contentWindow || !event.data || event.data.type !== "geotour:view") return;
+    view = { lat: event.data.lat, lon: event.data.lon, zoom: event.data.zoom };
+    updateSnippet();  // the preview already shows this view; only the code changes
+  });
+  form.addEventListener("change", reloadPreview);
+  document.getElementById("copy").addEventListener("click", function () {
+    var done = function () { document.getElementById("copied").textContent = script.getAttribute("data-copied"); };
+    snippet.select();
+    if (navigator.clipboard) navigator.clipboard.writeText(snippet.value).then(done, function () { document.execCommand("copy"); done(); });
+    else { document.execCommand("copy"); done(); }
+  });
+  reloadPreview();
+})();

@@ -1,0 +1,118 @@
+"""Embeds, oEmbed and framing rules for the tourism office's website."""
+import re
+from html.parser import HTMLParser
+
+import pytest
+
+from tests.conftest import HOSTILE_SITE_NAME
+
+
+def test_embed_has_no_site_chrome_and_may_be_framed_anywhere(client):
+    response = client.get("/embed")
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'class="gt-bar"' not in html and "gt-main--embed" in html
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors *"
+    assert "X-Frame-Options" not in response.headers
+    assert "Set-Cookie" not in response.headers
+    assert "localStorage" not in client.get("/static/js/geotour-map.js").get_data(as_text=True)
+    assert "serviceWorker" not in html
+
+
+@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/embed/builder", "/api/v1/layers", "/ogc"])
+def test_every_other_page_may_only_be_framed_by_us(client, path):
+    response = client.get(path)
+    assert response.headers["Content-Security-Policy"] == "frame-ancestors 'self'"
+
+
+def test_embed_origins_come_from_config(make_app):
+    app = make_app(GEOTOUR_EMBED_ALLOWED_ORIGINS="https://disparbud.example.go.id, https://kim.example.id")
+    csp = app.test_client().get("/embed").headers["Content-Security-Policy"]
+    assert csp == "frame-ancestors https://disparbud.example.go.id https://kim.example.id"
+
+
+def test_embed_options_shape_the_map(client):
+    html = client.get("/embed?layers=geosites,msmes&category=kuliner&center=-7.2,106.45&zoom=12&lang=en&basemap=satellite").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    toggles = re.findall(r'\\u003c/span\\u003e ([^"]+)" :', html)
+    assert toggles == ["Geopark boundary (approximate)", "Geosites", "Food"]  # the chosen layer and category
+    assert "[-7.2, 106.45]" in html and '"zoom": 12' in html
+    assert html.index("World_Imagery") < html.index("tile.openstreetmap.org")
+
+
+@pytest.mark.parametrize("query, field", [
+    ("layers=casinos", "layers"), ("category=casino", "category"), ("center=1", "center"),
+    ("center=95,106", "center"), ("zoom=40", "zoom"), ("lang=fr", "lang"), ("basemap=google", "basemap"),
+])
+def test_bad_embed_options_get_an_error_page(client, query, field):
+    response = client.get("/embed?" + query)
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert field in response.get_data(as_text=True)
+
+
+def test_unknown_embed_site_is_404(client):
+    assert client.get("/embed?site=nope").status_code == 404
+
+
+class IframeParser(HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.iframes = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "iframe":
+            self.iframes.append(dict(attrs))
+
+
+def test_oembed_returns_one_rich_iframe_within_max_size(client):
+    body = client.get("/oembed?url=http://localhost/sites/curug-sodong&maxwidth=400&maxheight=300&format=json").get_json()
+    assert body["version"] == "1.0" and body["type"] == "rich" and body["title"] == "Curug Sodong"
+    assert body["width"] <= 400 and body["height"] <= 300
+    parser = IframeParser()
+    parser.feed(body["html"])
+    assert len(parser.iframes) == 1
+    frame = parser.iframes[0]
+    assert frame["src"] == "http://localhost/embed?site=curug-sodong"
+    assert int(frame["width"]) == body["width"] and int(frame["height"]) == body["height"]
+    assert client.get(frame["src"]).status_code == 200
+
+
+def test_oembed_for_the_map_and_an_embed_url(client):
+    assert client.get("/oembed?url=http://localhost/").get_json()["type"] == "rich"
+    body = client.get("/oembed", query_string={"url": "http://localhost/embed?layers=msmes&lang=en"}).get_json()
+    assert "layers=msmes" in body["html"] and "lang=en" in body["html"]
+
+
+@pytest.mark.parametrize("query, status", [
+    ("url=https://example.com/sites/curug-sodong", 404), ("url=http://localhost/sites/nope", 404),
+    ("url=http://localhost/api/v1/layers", 404), ("url=http://localhost/&format=xml", 501), ("", 400),
+    ("url=http://localhost/&maxwidth=wide", 400), ("url=http://localhost/embed?lang=fr", 400),
+])
+def test_oembed_errors(client, query, status):
+    response = client.get("/oembed?" + query)
+    assert response.status_code == status and response.get_json()["error"]
+
+
+@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/msmes/msme-0001"])
+def test_pages_carry_oembed_discovery_early_in_head(client, path):
+    html = client.get(path).get_data(as_text=True)
+    match = re.search(r'<link rel="alternate" type="application/json\+oembed" href="([^"]+)"', html)
+    assert match and match.start() < 1500 < 150_000
+    href = match.group(1).replace("&amp;", "&")
+    assert href.startswith("http://localhost/oembed?")
+    href = href[len("http://localhost"):]
+    assert client.get(href).get_json()["type"] == "rich"
+
+
+def test_hostile_name_is_escaped_in_oembed(make_app, hostile_data):
+    client = make_app(data_dir=hostile_data.path).test_client()
+    body = client.get("/oembed?url=http://localhost/sites/curug-sodong").get_json()
+    assert body["title"] == HOSTILE_SITE_NAME
+    assert "<img" not in body["html"] and "&lt;img" in body["html"]
+    page = client.get("/sites/curug-sodong").get_data(as_text=True)
+    assert '<img src=x' not in page
+
+
+def test_builder_page(client):
+    html = client.get("/embed/builder").get_data(as_text=True)
+    assert 'sandbox="allow-scripts"' in html and "embed-builder.js" in html and 'id="snippet"' in html
