@@ -1,10 +1,12 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
-from flask import Blueprint, current_app, request, url_for
+import hashlib
 
-from . import params, places
+from flask import Blueprint, current_app, make_response, request, url_for
+
+from . import exports, params, places
 from .layers import LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from .responses import GEOJSON, JSON, cached_json, page_links
+from .responses import GEOJSON, JSON, cache, cached_json, page_links
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
@@ -90,3 +92,22 @@ def point_nearby():
     found = places.near_point(_ctx().storage, _ctx().catalogue, lon, lat, radius_m, layers, _nearby_limit())
     return {"type": "FeatureCollection", "origin": {"type": "Point", "coordinates": [lon, lat]},
             "radius_m": radius_m, "numberReturned": len(found), "features": found}, GEOJSON
+
+
+@bp.get("/layers/<layer_id>/export")
+def layer_export(layer_id):
+    """Download a whole layer as GeoJSON, CSV, GeoPackage or KML."""
+    fmt = params.parse_choice("format", request.args.get("format"), tuple(exports.FORMATS)) or "geojson"
+    key = f"export:v{_ctx().storage.data_version()}:{layer_id}:{fmt}"
+    body = cache.get(key)
+    if body is None:  # GDAL writes the file once per data version
+        body = places.layer_file(_ctx().storage, _ctx().catalogue, layer_id, fmt)
+        cache.set(key, body)
+    response = make_response(body)
+    response.mimetype = exports.FORMATS[fmt].mimetype
+    response.headers["Content-Disposition"] = f'attachment; filename="geotour-{layer_id}.{exports.FORMATS[fmt].extension}"'
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]
+    return response.make_conditional(request)

@@ -62,7 +62,7 @@ def load_config(instance_path, environ=None, overrides=None):
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     values["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
-        "application/geo+json", "image/svg+xml",
+        "application/geo+json", "image/svg+xml", "text/csv", "application/vnd.google-earth.kml+xml",
     ]
     values["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     values["JSON_SORT_KEYS"] = False

@@ -29,8 +29,7 @@ MAP_CSS = [
     ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
     ("markercluster_default_css", "vendor/markercluster/MarkerCluster.Default.css"),
     ("locatecontrol_css", "vendor/locatecontrol/L.Control.Locate.min.css"),
-    ("geotour_css", "css/geotour.css"),
-]
+]  # our own css/geotour.css is linked by every page template, map or not
 
 
 @dataclass(frozen=True)

@@ -57,6 +57,10 @@ OPERATIONS = {
         _param("q", "query", "Name search, ignoring case and accents", {"type": "string", "maxLength": 100}),
         _param("properties", "query", "Comma-separated property names to keep", {"type": "string"}),
         _limit(api.LAYER_DEFAULT_LIMIT, api.LAYER_MAX_LIMIT), OFFSET], GEOJSON),
+    "api.layer_export": {**_op("Download a whole layer as a file", [
+        _param("layer_id", "path", "Layer id", {"type": "string"}),
+        _param("format", "query", "File format", {"type": "string", "enum": ["geojson", "csv", "gpkg", "kml"],
+                                                   "default": "geojson"})], "application/octet-stream")},
     "api.feature": _op("One feature", [_param("feature_id", "path", "Feature id", {"type": "string"})], GEOJSON),
     "api.feature_nearby": _op("MSMEs near an attraction, or attractions near an MSME, nearest first", [
         _param("feature_id", "path", "Feature id", {"type": "string"}), RADIUS,

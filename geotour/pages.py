@@ -129,7 +129,9 @@ def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, b
 @bp.get("/")
 def index():
     """Show the full-screen map of the geopark."""
-    return render_template("index.html", map=render_overview())
+    catalogue = _ctx().catalogue
+    downloads = [layer for layer in catalogue.layers if layer.kind != "reference"]
+    return render_template("index.html", map=render_overview(), downloads=downloads)
 
 
 def _static(path):

@@ -2,7 +2,9 @@
 
 Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
 """
+from . import exports
 from .errors import BadParameter, NotFound
+from .layers import LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 NEARBY_DEFAULT_LIMIT = 20
@@ -82,3 +84,10 @@ def near_point(storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=N
     layers = layers or catalogue.point_layers()
     hits = storage.features_near(lon, lat, radius_m, layers, None, limit)
     return [_with_distance(feature, hit) for feature, hit in hits]
+
+
+def layer_file(storage, catalogue, layer_id, fmt):
+    """Return a whole layer as a file in format `fmt` (GeoJSON, CSV, GeoPackage or KML)."""
+    layer = require_layer(catalogue, layer_id)
+    features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9))
+    return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")

@@ -1,0 +1,55 @@
+"""Layer downloads in GeoJSON, CSV, GeoPackage and KML, written by GDAL (pyogrio) from approved data."""
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import geopandas
+import pyogrio
+from shapely.geometry import shape
+
+
+@dataclass(frozen=True)
+class ExportFormat:
+    """One download format: GDAL driver, file extension, media type and creation options."""
+
+    driver: str
+    extension: str
+    mimetype: str
+    point_layer_options: tuple = ()
+    area_layer_options: tuple = ()
+
+
+FORMATS = {
+    "geojson": ExportFormat("GeoJSON", "geojson", "application/geo+json", (("RFC7946", "YES"),), (("RFC7946", "YES"),)),
+    "csv": ExportFormat("CSV", "csv", "text/csv", (("GEOMETRY", "AS_XY"),), (("GEOMETRY", "AS_WKT"),)),
+    "gpkg": ExportFormat("GPKG", "gpkg", "application/geopackage+sqlite3"),
+    "kml": ExportFormat("KML", "kml", "application/vnd.google-earth.kml+xml"),
+}
+
+
+def _flat(value):
+    """Return a value GDAL can store in a column: nested lists and objects become JSON text."""
+    if isinstance(value, (list, dict)):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def to_frame(features):
+    """Return a GeoDataFrame (EPSG:4326) of GeoJSON features, with id first and nested values as JSON."""
+    rows = [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items() if k != "id"}} for f in features]
+    geometries = [shape(f["geometry"]) for f in features]
+    return geopandas.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
+
+
+def export_layer(layer_id, features, fmt, is_point):
+    """Return the bytes of a layer file in one of FORMATS."""
+    spec = FORMATS[fmt]
+    frame = to_frame(features)
+    options = dict(spec.point_layer_options if is_point else spec.area_layer_options)
+    dataset_options = {"NameField": "name"} if spec.driver == "KML" else {}
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / f"{layer_id}.{spec.extension}"
+        pyogrio.write_dataframe(frame, path, driver=spec.driver, layer=layer_id,
+                                layer_options=options or None, dataset_options=dataset_options or None)
+        return path.read_bytes()
