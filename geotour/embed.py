@@ -12,7 +12,6 @@ from .pages import BASEMAP_IDS, render_overview
 
 bp = Blueprint("embed", __name__)
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 640, 480
-MIN_SIZE = 200
 
 
 class NotImplementedFormat(GeotourError):
@@ -87,7 +86,8 @@ def _embed_target(url):
 
 
 def _size(name, default):
-    value = params.parse_int(name, request.args.get(name), MIN_SIZE, 10_000, None)
+    # oEmbed: the consumer's maximum wins, however small, so the frame always fits its slot.
+    value = params.parse_int(name, request.args.get(name), 1, 100_000, None)
     return min(default, value) if value else default
 
 

@@ -77,6 +77,11 @@ def test_oembed_returns_one_rich_iframe_within_max_size(client):
     assert client.get(frame["src"]).status_code == 200
 
 
+def test_oembed_respects_a_small_maximum(client):
+    body = client.get("/oembed?url=http://localhost/&maxwidth=150&maxheight=120").get_json()
+    assert (body["width"], body["height"]) == (150, 120)
+
+
 def test_oembed_for_the_map_and_an_embed_url(client):
     assert client.get("/oembed?url=http://localhost/").get_json()["type"] == "rich"
     body = client.get("/oembed", query_string={"url": "http://localhost/embed?layers=msmes&lang=en"}).get_json()
@@ -86,7 +91,7 @@ def test_oembed_for_the_map_and_an_embed_url(client):
 @pytest.mark.parametrize("query, status", [
     ("url=https://example.com/sites/curug-sodong", 404), ("url=http://localhost/sites/nope", 404),
     ("url=http://localhost/api/v1/layers", 404), ("url=http://localhost/&format=xml", 501), ("", 400),
-    ("url=http://localhost/&maxwidth=wide", 400), ("url=http://localhost/embed?lang=fr", 400),
+    ("url=http://localhost/&maxwidth=wide", 400), ("url=http://localhost/&maxheight=0", 400), ("url=http://localhost/embed?lang=fr", 400),
 ])
 def test_oembed_errors(client, query, status):
     response = client.get("/oembed?" + query)
