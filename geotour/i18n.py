@@ -13,15 +13,37 @@ COMPASS_WORDS = {
 COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", "SW": "↙", "W": "←", "NW": "↖"}
 
 
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
+NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/")
+
+
 def select_locale():
-    """Return the UI language: ?lang= when it names one we have, else the configured default."""
+    """Return the UI language: ?lang=, then the lang cookie, then Accept-Language, else the default."""
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LOCALES:
+            return asked
+    return request.accept_languages.best_match(LOCALES)
+
+
+def remember_language(response):
+    """Keep a visitor's explicit ?lang= choice in a cookie, and mark pages as varying by language."""
+    if request.path.startswith(NO_COOKIE_PREFIXES):
+        return response
     asked = request.args.get("lang")
-    return asked if asked in LOCALES else None
+    if asked in LOCALES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
 
 
 def init_app(app):
     """Attach Flask-Babel with our locale selector and template helpers."""
     Babel(app, locale_selector=select_locale)
+    app.after_request(remember_language)
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         format_distance=lambda m: format_distance(m, str(get_locale())),

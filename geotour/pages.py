@@ -64,6 +64,7 @@ def _js_strings():
         "sample": _("Sample data"), "whatsapp_message": _("Hello, I found your business on the Geotour map."),
         "locate_failed": _("Your location is not available. The map still works without it."),
         "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
+        "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Map layers"),
         "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
     }
 

@@ -166,3 +166,21 @@ def test_english_stays_english_across_links_and_redirects(client):
 def test_village_and_boundary_have_no_place_page(client):
     assert client.get("/sites/palabuhanratu").status_code == 404
     assert client.get("/msmes/cpugg-boundary-approx").status_code == 404
+
+
+def test_language_comes_from_param_then_cookie_then_accept_language(client):
+    def lang_of(response):
+        return re.search(r'<html lang="(\w+)">', response.get_data(as_text=True)).group(1)
+
+    assert lang_of(client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})) == "en"
+    assert lang_of(client.get("/", headers={"Accept-Language": "fr-FR"})) == "id"
+    chosen = client.get("/?lang=id", headers={"Accept-Language": "en"})
+    assert lang_of(chosen) == "id" and "lang=id" in chosen.headers["Set-Cookie"]
+    assert "Accept-Language" in chosen.headers["Vary"]
+    assert lang_of(client.get("/sites/curug-sodong", headers={"Accept-Language": "en"})) == "id"  # the cookie wins
+    assert lang_of(client.get("/sites/curug-sodong?lang=en")) == "en"
+
+
+def test_embeds_and_api_set_no_language_cookie(client):
+    for path in ("/embed?lang=en", "/api/v1/layers?lang=en", "/oembed?url=http://localhost/&lang=en"):
+        assert "Set-Cookie" not in client.get(path).headers, path

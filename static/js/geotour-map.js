@@ -309,9 +309,24 @@
     });
   };
 
+  /* Leaflet's own controls speak English; give them the page's language. */
+  function translateControls(map, t) {
+    var root = map.getContainer();
+    [[".leaflet-control-zoom-in", t.zoom_in], [".leaflet-control-zoom-out", t.zoom_out],
+     [".leaflet-control-layers-toggle", t.layers]].forEach(function (pair) {
+      var node = root.querySelector(pair[0]);
+      if (node) { node.title = pair[1]; node.setAttribute("aria-label", pair[1]); }
+    });
+    map.on("popupopen", function (event) {
+      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+      if (close) { close.title = t.close; close.setAttribute("aria-label", t.close); }
+    });
+  }
+
   window.Geotour = {
     mount: function (map, cfg, groups) {
       var app = new Geotour(map, cfg, groups);
+      translateControls(map, cfg.t);
       map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
       if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
       if (cfg.embed && window.parent !== window) {

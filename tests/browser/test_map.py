@@ -43,6 +43,8 @@ def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_p
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=5000)
     assert popup.locator(".gt-popup__name").inner_text() == title
+    assert page.locator(".leaflet-control-zoom-in").get_attribute("title") == "Perbesar"
+    assert page.locator(".leaflet-popup-close-button").get_attribute("aria-label") == "Tutup"
     page.screenshot(path=str(tmp_path / "map.png"))
     assert view.tiles, "tile requests should have been intercepted"
     assert view.errors == [] and view.dialogs == []
@@ -86,7 +88,7 @@ def test_hostile_names_stay_text_in_the_browser(live_server, watch, make_app, ho
 
 def test_near_me_lists_the_closest_places(live_server, browser):
     server = live_server()
-    context = browser.new_context(viewport={"width": 390, "height": 760}, geolocation={"latitude": -7.1853,
+    context = browser.new_context(viewport={"width": 390, "height": 760}, locale="id-ID", geolocation={"latitude": -7.1853,
                                   "longitude": 106.4979}, permissions=["geolocation"])
     try:
         page = context.new_page()
