@@ -6,7 +6,7 @@ from flask import Flask, current_app
 
 from flask import request
 
-from . import api, cli, embed, errors_http, i18n, ogc, openapi, pages, responses
+from . import api, cli, crawlers, embed, errors_http, i18n, ogc, openapi, pages, responses, signboards
 from .config import PROJECT_ROOT, load_config
 from .layers import Catalogue
 from .storage import Storage, open_storage
@@ -56,6 +56,8 @@ def create_app(test_config=None):
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     app.register_blueprint(embed.bp)
+    app.register_blueprint(signboards.bp)
+    app.register_blueprint(crawlers.bp)
     cli.init_app(app)
     app.after_request(_security_headers)
     return app

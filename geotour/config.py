@@ -21,6 +21,7 @@ SETTINGS = {
         "Satellite imagery tile URL.",
     ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
+    "GEOTOUR_PUBLIC_URL": ("", "Public address (https://...) printed in signboard QR codes; the request's host when empty."),
     "GEOTOUR_EMBED_ALLOWED_ORIGINS": ("*", "Sites that may frame /embed: * or origins separated by spaces."),
 }
 LOCALES = ("id", "en")
@@ -53,6 +54,8 @@ def load_config(instance_path, environ=None, overrides=None):
     if not Path(values["GEOTOUR_DATA_DIR"]).is_dir():
         raise ConfigError(f"GEOTOUR_DATA_DIR is not a folder: {values['GEOTOUR_DATA_DIR']}")
     values["GEOTOUR_EMBED_ALLOWED_ORIGINS"] = _frame_ancestors(values["GEOTOUR_EMBED_ALLOWED_ORIGINS"])
+    if values["GEOTOUR_PUBLIC_URL"] and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", values["GEOTOUR_PUBLIC_URL"]):
+        raise ConfigError("GEOTOUR_PUBLIC_URL must look like https://geotour.example.id")
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
     values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")

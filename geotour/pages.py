@@ -2,11 +2,11 @@
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale, gettext as _
 
-from . import maps, params, places
+from . import maps, params, places, seo
 from .errors import NotFound
 from .config import LOCALES
 from .contact import directions, tel_url, whatsapp_url
-from .layers import ATTRACTION, MSME
+from .layers import ATTRACTION, MSME, LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 bp = Blueprint("pages", __name__)
@@ -170,8 +170,10 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
     spec = _map_spec(_group_specs(catalogue, group_kind), config, center=(place["lat"], place["lon"]),
                      radius_m=radius_m if group_kind == MSME else None)
     rendered = maps.render(maps.focus_map(spec, _static))
+    canonical = url_for(request.endpoint, feature_id=place["id"], lang=None, _external=True)
     return render_template(template, map=rendered, place=place, nearby=[_place_view(f) for f in found],
-                           radius_m=radius_m)
+                           radius_m=radius_m, canonical=canonical,
+                           json_ld=seo.json_ld(place, canonical, place["description"]))
 
 
 def _place_page(feature_id, kind, other_kind_endpoint, render):
@@ -197,3 +199,16 @@ def msme(feature_id):
     """Show one local business and the attractions nearest to it."""
     return _place_page(feature_id, MSME, "pages.site", lambda feature: _focus_page(
         "msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION))
+
+
+@bp.get("/places")
+def place_list():
+    """List every place by layer and category: the map's text alternative, for screen readers and keyboards."""
+    catalogue, storage = _ctx().catalogue, _ctx().storage
+    sections = []
+    for kind in (ATTRACTION, MSME):
+        for layer_id in catalogue.ids(kind):
+            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9))
+            sections.append({"layer": catalogue.get(layer_id), "title": _title(catalogue.get(layer_id).title),
+                             "places": [_place_view(f) for f in features]})
+    return render_template("places.html", sections=sections)

@@ -1,0 +1,37 @@
+"""sitemap.xml and robots.txt for search engines."""
+from flask import Blueprint, Response, current_app, render_template, url_for
+
+from .layers import ATTRACTION, MSME, LayerQuery
+
+bp = Blueprint("crawlers", __name__)
+
+
+def _ctx():
+    return current_app.extensions["geotour"]
+
+
+def sitemap_pages():
+    """Return (url, lastmod) for the map and every public place page; sample businesses are left out."""
+    storage, catalogue = _ctx().storage, _ctx().catalogue
+    pages = [(url_for("pages.index", _external=True), None)]
+    for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
+        for layer_id in catalogue.ids(kind):
+            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=("sample", "updated_at")))
+            pages += [(url_for(endpoint, feature_id=f["id"], _external=True), None)
+                      for f in features if not f["properties"].get("sample")]
+    return pages
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List every page, with its Indonesian and English versions."""
+    xml = render_template("sitemap.xml", pages=sitemap_pages())
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Let crawlers read the pages, not the API or the embeds."""
+    lines = ["User-agent: *", "Allow: /", "Disallow: /api/", "Disallow: /oembed", "Disallow: /embed",
+             f"Sitemap: {url_for('crawlers.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")
