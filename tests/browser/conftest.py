@@ -14,6 +14,7 @@ CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-q
 BLANK_PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
 PHONE = {"width": 390, "height": 760}
+SINGLE = ".leaflet-marker-icon[title]:not(.marker-cluster)"  # a marker, not a cluster
 
 
 @pytest.fixture(scope="session")
@@ -69,3 +70,15 @@ def watch(browser):
     yield open_page
     for page in pages:
         page.close()
+
+
+def in_view(page, selector):
+    """Return the first element matching selector well inside the screen (of a page or frame), or None."""
+    index = page.evaluate(
+        """(selector) => [...document.querySelectorAll(selector)].findIndex((el) => {
+            const r = el.getBoundingClientRect();
+            return r.width > 0 && r.left > 70 && r.right < innerWidth - 70 && r.top > 120 && r.bottom < innerHeight - 40;
+        })""",
+        selector,
+    )
+    return None if index < 0 else page.locator(selector).nth(index)

@@ -1,8 +1,8 @@
 """What a tourist sees in a real browser on a phone-sized screen."""
+from tests.browser.conftest import SINGLE, in_view
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
 READY = ".gt-map[data-geotour-ready]"
-SINGLE = ".leaflet-marker-icon[title]:not(.marker-cluster)"
 
 
 def open_page(live_server, watch, path, app=None):
@@ -12,18 +12,6 @@ def open_page(live_server, watch, path, app=None):
     view.page.goto(server.url + path)
     view.page.wait_for_selector(READY, timeout=15000)
     return view, view.page
-
-
-def in_view(page, selector):
-    """Return the first element matching selector that sits well inside the phone screen, or None."""
-    index = page.evaluate(
-        """(selector) => [...document.querySelectorAll(selector)].findIndex((el) => {
-            const r = el.getBoundingClientRect();
-            return r.width > 0 && r.left > 70 && r.right < innerWidth - 70 && r.top > 120 && r.bottom < innerHeight - 40;
-        })""",
-        selector,
-    )
-    return None if index < 0 else page.locator(selector).nth(index)
 
 
 def test_map_draws_markers_and_a_popup_names_the_place(live_server, watch, tmp_path):
