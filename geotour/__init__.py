@@ -6,7 +6,7 @@ from flask import Flask, current_app
 
 from flask import request
 
-from . import api, cli, crawlers, embed, errors_http, i18n, ogc, openapi, pages, responses, signboards
+from . import api, assets, cli, crawlers, embed, errors_http, i18n, ogc, openapi, pages, responses, signboards
 from .config import PROJECT_ROOT, load_config
 from .layers import Catalogue
 from .storage import Storage, open_storage
@@ -49,6 +49,7 @@ def create_app(test_config=None):
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded)
 
     responses.init_app(app)
+    assets.init_app(app)
     i18n.init_app(app)
     errors_http.init_app(app)
     app.register_blueprint(api.bp)

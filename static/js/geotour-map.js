@@ -327,6 +327,7 @@
     mount: function (map, cfg, groups) {
       var app = new Geotour(map, cfg, groups);
       translateControls(map, cfg.t);
+      document.addEventListener("geotour:online", function () { app.start(); });  // refresh saved data
       map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
       if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
       if (cfg.embed && window.parent !== window) {

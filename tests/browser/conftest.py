@@ -31,7 +31,10 @@ class PageWatch:
     """A phone-sized page that records console errors, page errors, dialogs and off-machine requests."""
 
     def __init__(self, browser, origin):
-        self.context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="id-ID")
+        # Requests a service worker makes bypass page.route (so tiles would hit the network): these
+        # pages run without one; tests/browser/test_offline.py tests the service worker itself.
+        self.context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="id-ID",
+                                           service_workers="block")
         self.page = self.context.new_page()
         self.errors, self.dialogs, self.tiles = [], [], []
         self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))

@@ -1,0 +1,36 @@
+"""Fingerprinted assets with far-future caching, the web app manifest and the service worker."""
+import json
+import re
+
+
+def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
+    html = client.get("/").get_data(as_text=True)
+    urls = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", u) for u in urls), urls
+    response = client.get(urls[0])
+    assert response.cache_control.max_age == 365 * 24 * 3600
+
+
+def test_manifest_and_icon(client):
+    html = client.get("/").get_data(as_text=True)
+    href = re.search(r'<link rel="manifest" href="([^"]+)"', html).group(1)
+    response = client.get(href)
+    assert response.mimetype == "application/manifest+json"
+    manifest = json.loads(response.data)
+    assert manifest["start_url"] == "/" and manifest["icons"]
+    assert client.get(manifest["icons"][0]["src"]).status_code == 200
+
+
+def test_service_worker_precaches_a_working_shell(client):
+    response = client.get("/sw.js")
+    assert response.mimetype == "text/javascript" and response.cache_control.no_cache
+    urls = json.loads(re.search(r"var SHELL_URLS = (.*);", response.get_data(as_text=True)).group(1))
+    assert len(urls) == len(set(urls)), "cache.addAll fails on duplicates"
+    assert "/" in urls
+    for url in urls:
+        assert client.get(url).status_code == 200, url
+
+
+def test_embed_page_does_not_register_the_service_worker(client):
+    assert "serviceWorker" not in client.get("/embed").get_data(as_text=True)
+    assert "serviceWorker" in client.get("/").get_data(as_text=True)
