@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run test bench setup assets translations chromium seed clean data
+.PHONY: run test bench lighthouse setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -26,6 +26,14 @@ bench: setup chromium
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/bench.py
+
+tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
+	cd tools/lighthouse && npm install --no-audit --no-fund --silent
+	touch $@
+
+# Lighthouse (mobile defaults) on / and a site page: prints the four scores and the transfer size.
+lighthouse: setup chromium tools/lighthouse/node_modules/.installed
+	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/lighthouse.py
 
 setup: $(VENV)/.installed $(VENDOR)/.installed $(MO)
 

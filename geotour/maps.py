@@ -157,8 +157,9 @@ def overview_map(spec, static_url):
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
     # One cluster for every place, so markers of different layers cluster together; each layer and
     # MSME category is a sub-group of it with its own toggle.
+    # Short chunks keep each main-thread task under 50 ms on a slow phone.
     cluster = _local_plugin(MarkerCluster(control=False, showCoverageOnHover=False, maxClusterRadius=45,
-                                          chunkedLoading=True)).add_to(m)
+                                          chunkedLoading=True, chunkInterval=40, chunkDelay=20)).add_to(m)
     for group in spec["groups"]:
         groups[group["key"]] = _local_plugin(FeatureGroupSubGroup(cluster, name=group["label"], show=True)).add_to(m)
     _add_controls(m, spec["locate_strings"])

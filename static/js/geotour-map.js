@@ -211,6 +211,18 @@
     });
   };
 
+  /* Add markers a few dozen at a time, yielding between slices, so a slow phone never freezes. */
+  Geotour.prototype.addFeaturesGradually = function (features) {
+    var self = this, size = 10;
+    return new Promise(function (resolve) {
+      (function next(start) {
+        self.addFeatures(features.slice(start, start + size));
+        if (start + size < features.length) setTimeout(function () { next(start + size); }, 0);
+        else resolve();
+      })(0);
+    });
+  };
+
   Geotour.prototype.loadBoundary = function () {
     var layer = this.layers.boundary, group = this.groups.boundary;
     if (!layer || !group) return Promise.resolve();
@@ -232,7 +244,7 @@
     })
       .map(function (layer) {
         return self.fetchAll(layer.url + "?limit=5000&properties=" + properties).then(function (features) {
-          self.addFeatures(features);
+          return self.addFeaturesGradually(features);
         });
       });
     jobs.push(this.loadBoundary());

@@ -1,0 +1,111 @@
+"""`make lighthouse`: Lighthouse (mobile defaults) on / and a site page, against Debian's Chromium.
+
+The app runs under gunicorn on loopback. Map tiles come from a tiny local server that answers every
+tile with a blank PNG, since this machine has no internet; tiles are left out of the byte weight.
+"""
+import struct
+import zlib
+import http.server
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import threading
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "bench"))
+from bench import free_port, start_server, wait_for  # noqa: E402
+
+CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
+LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
+PAGES = ["/", "/sites/curug-sodong"]
+BUDGET_BYTES = 150 * 1000
+MIN_SCORE = 95
+
+
+def blank_tile(size=256):
+    """Return a light-grey size x size PNG: the size of a real tile, so Lighthouse judges it as one."""
+    def chunk(kind, data):
+        body = kind + data
+        return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
+
+    rows = b"".join(b"\x00" + b"\xe5" * size for _ in range(size))
+    header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+
+
+BLANK_PNG = blank_tile()
+
+
+class BlankTiles(http.server.BaseHTTPRequestHandler):
+    """Answer every tile request with a 1x1 PNG."""
+
+    def do_GET(self):  # noqa: N802 (http.server's name)
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(BLANK_PNG)))
+        self.send_header("Cache-Control", "public, max-age=86400")
+        self.end_headers()
+        self.wfile.write(BLANK_PNG)
+
+    def log_message(self, *args):
+        pass
+
+
+def run_lighthouse(url, out):
+    flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update " \
+            "--disable-sync --no-first-run"
+    subprocess.run([str(LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--quiet",
+                    f"--chrome-flags={flags}"], check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+    return json.loads(Path(out).read_text())
+
+
+def summarize(report, tile_origin):
+    scores = {key: round(cat["score"] * 100) for key, cat in report["categories"].items()}
+    items = report["audits"]["network-requests"]["details"]["items"]
+    own = sum(i.get("transferSize", 0) for i in items if not i["url"].startswith(tile_origin))
+    failed = []
+    for audit in report["audits"].values():
+        if audit.get("score") is None or audit["score"] >= 0.9 or audit.get("scoreDisplayMode") not in ("binary", "numeric"):
+            continue
+        where = [i.get("node", {}).get("snippet", "")[:80] for i in (audit.get("details") or {}).get("items", [])[:3]
+                 if isinstance(i, dict) and i.get("node")]
+        failed.append(audit["title"] + (f" ({'; '.join(where)})" if where else ""))
+    return scores, own, failed
+
+
+def main():
+    """Run Lighthouse on each page and print scores, byte weight and whether the budget holds."""
+    tiles = http.server.ThreadingHTTPServer(("127.0.0.1", 0), BlankTiles)
+    threading.Thread(target=tiles.serve_forever, daemon=True).start()
+    tile_origin = f"http://127.0.0.1:{tiles.server_port}"
+    tile_url = tile_origin + "/{z}/{x}/{y}.png"
+    for key in ("GEOTOUR_TILES_OSM", "GEOTOUR_TILES_TOPO", "GEOTOUR_TILES_SATELLITE"):
+        os.environ[key] = tile_url
+    instance, port = tempfile.mkdtemp(), free_port()
+    server = start_server(instance, port, workers=2)
+    ok = True
+    try:
+        wait_for(f"http://127.0.0.1:{port}/api/v1/layers")
+        for path in sys.argv[1:] or PAGES:
+            report = run_lighthouse(f"http://127.0.0.1:{port}{path}", Path(instance) / "report.json")
+            if os.environ.get("LIGHTHOUSE_KEEP"):
+                Path(os.environ["LIGHTHOUSE_KEEP"]).write_text(json.dumps(report))
+            scores, weight, failed = summarize(report, tile_origin)
+            passed = all(s >= MIN_SCORE for s in scores.values()) and weight <= BUDGET_BYTES
+            ok = ok and passed
+            print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in scores.items())
+                  + f"; transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB) -> {'OK' if passed else 'BELOW TARGET'}")
+            for title in failed:
+                print(f"    needs work: {title}")
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+        tiles.shutdown()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
