@@ -1,0 +1,74 @@
+"""Every UI string is translated, and each language shows none of the other's UI text."""
+import re
+from pathlib import Path
+
+import pytest
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import read_po
+
+from geotour.i18n import format_distance
+
+ROOT = Path(__file__).resolve().parent.parent
+PO = ROOT / "geotour" / "translations" / "id" / "LC_MESSAGES" / "messages.po"
+METHODS = [("geotour/**.py", "python"), ("templates/**.html", "jinja2")]
+
+
+def catalog():
+    with PO.open("rb") as handle:
+        return {m.id: m.string for m in read_po(handle) if m.id}
+
+
+def source_messages():
+    found = set()
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS, keywords={"_": None, "gettext": None, "_l": None}):
+        found.add(message if isinstance(message, str) else message[0])
+    return found
+
+
+def test_every_ui_string_in_the_code_has_an_indonesian_translation():
+    translations = catalog()
+    missing = sorted(m for m in source_messages() if not translations.get(m))
+    assert not missing, f"run `make messages` and translate: {missing}"
+
+
+PAGES = ["/", "/sites/curug-sodong", "/msmes/msme-0001", "/places", "/embed/builder", "/sites/nope"]
+
+
+def visible_text(html, client):
+    """Return the page's visible text without data: place names are names in every language."""
+    html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
+    names = {"Bahasa Indonesia"}  # a language is offered in its own name
+    for layer in ("geosites", "biosites", "cultural_sites", "msmes"):
+        for feature in client.get(f"/api/v1/layers/{layer}?limit=5000").get_json(force=True)["features"]:
+            props = feature["properties"]
+            names.update(v for v in (props["name"], props.get("desa"), props.get("kecamatan")) if v)
+    for name in sorted(names, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return text
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_english_pages_show_no_indonesian_ui_text(client, path):
+    html = client.get(path, query_string={"lang": "en"}).get_data(as_text=True)
+    text = visible_text(html, client)
+    leftovers = [indonesian for english, indonesian in catalog().items()
+                 if indonesian != english and len(indonesian) > 3 and "%(" not in indonesian and indonesian in text]
+    assert not leftovers
+
+
+@pytest.mark.parametrize("path", PAGES)
+def test_indonesian_pages_show_no_english_ui_text(client, path):
+    html = client.get(path, query_string={"lang": "id"}).get_data(as_text=True)
+    text = visible_text(html, client)
+    leftovers = [english for english, indonesian in catalog().items()
+                 if indonesian != english and len(english) > 4 and "%(" not in english and english in text]
+    assert not leftovers
+
+
+@pytest.mark.parametrize("metres, locale, expected", [
+    (87.4, "id", "87 m"), (354, "id", "350 m"), (2430, "id", "2,4 km"), (2430, "en", "2.4 km"),
+    (12600, "id", "13 km"), (999, "en", "1000 m"),
+])
+def test_distances_read_the_way_people_talk(metres, locale, expected):
+    assert format_distance(metres, locale) == expected
