@@ -11,13 +11,13 @@ def _ctx():
 
 
 def sitemap_pages():
-    """Return (url, lastmod) for the map and every public place page; sample businesses are left out."""
+    """Return the URLs of the map and every public place page; sample businesses are left out."""
     storage, catalogue = _ctx().storage, _ctx().catalogue
-    pages = [(url_for("pages.index", _external=True), None)]
+    pages = [url_for("pages.index", _external=True)]
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):
-            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=("sample", "updated_at")))
-            pages += [(url_for(endpoint, feature_id=f["id"], _external=True), None)
+            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=("sample",)))
+            pages += [url_for(endpoint, feature_id=f["id"], _external=True)
                       for f in features if not f["properties"].get("sample")]
     return pages
 

@@ -94,11 +94,10 @@ def conformance():
 
 
 def _collection(layer, stats):
-    lang = "en"
     items = url_for("ogc.items", collection_id=layer.id, _external=True)
     bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
     return {
-        "id": layer.id, "title": layer.title[lang], "description": f"{layer.title['en']} / {layer.title['id']}",
+        "id": layer.id, "title": layer.title["en"], "description": f"{layer.title['en']} / {layer.title['id']}",
         "itemType": "feature", "crs": [CRS84],
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}, "temporal": {"interval": [[None, None]]}},
         "links": [
