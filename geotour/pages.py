@@ -61,7 +61,9 @@ def _js_strings():
         "loading": _("Loading…"), "none_nearby": _("Nothing found nearby."),
         "details": _("See details"), "whatsapp": _("WhatsApp"), "call": _("Call"),
         "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
-        "sample": _("Sample data"), "whatsapp_message": _("Hello, I found your business on the Geotour map."),
+        "sample": _("Sample data"),
+        # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
+        "whatsapp_message": _("Hello, I found %(name)s on the Geotour map.", name="__NAME__"),
         "locate_failed": _("Your location is not available. The map still works without it."),
         "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
         "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Map layers"),

@@ -94,7 +94,7 @@
   };
 
   Geotour.prototype.pageUrl = function (props) {
-    var base = props.layer === "msmes" || this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
+    var base = this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
     return base + encodeURIComponent(props.id) + this.langQuery();
   };
 
@@ -109,17 +109,21 @@
     return cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)) + "…";
   };
 
+  /* International digits of a phone number (0812… becomes 62812…), as geotour/contact.py does; or null. */
+  function phoneDigits(number) {
+    var digits = String(number || "").replace(/\D/g, "").replace(/^0/, "62");
+    return digits.length >= 8 && digits.length <= 15 ? digits : null;
+  }
+
   Geotour.prototype.contactLinks = function (props) {
     var box = el("p", { "class": "gt-popup__actions" });
-    var digits = String(props.whatsapp || props.phone || "").replace(/\D/g, "").replace(/^0/, "62");
-    if (props.whatsapp && digits.length >= 8) {
-      var text = this.t.whatsapp_message;
-      box.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + digits + "?text=" + encodeURIComponent(text),
+    var wa = phoneDigits(props.whatsapp), tel = phoneDigits(props.phone);
+    if (wa) {
+      var text = this.t.whatsapp_message.replace("__NAME__", props.name);
+      box.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + wa + "?text=" + encodeURIComponent(text),
         target: "_blank", rel: "noopener" }, this.t.whatsapp));
     }
-    if (props.phone && digits.length >= 8) {
-      box.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + digits }, this.t.call));
-    }
+    if (tel) box.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + tel }, this.t.call));
     return box;
   };
 

@@ -97,3 +97,15 @@ def test_near_me_lists_the_closest_places(live_server, browser):
         assert sheet.is_hidden() and errors == []
     finally:
         context.close()
+
+
+def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, watch):
+    view, page = open_page(live_server, watch, "/?site=msme-0001")
+    popup = page.locator(".leaflet-popup-content")
+    popup.wait_for(timeout=10000)
+    name = popup.locator(".gt-popup__name").inner_text()
+    wa = popup.locator("a.gt-btn--wa").get_attribute("href")
+    assert wa.startswith("https://wa.me/6200000000001?text=")
+    assert "Halo%2C%20saya%20menemukan%20" + name.replace(" ", "%20") in wa
+    assert popup.locator('a[href="tel:+6200000000001"]').count() == 1
+    assert view.errors == [] and view.dialogs == []
