@@ -13,11 +13,16 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run test bench lighthouse setup assets translations chromium seed clean data
+.PHONY: run serve test bench lighthouse setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
+
+# Production-style serving: gunicorn with gunicorn.conf.py (GEOTOUR_WORKERS workers, logs to stdout).
+serve: setup
+	$(FLASK) seed
+	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py "geotour:create_app()"
 
 test: setup chromium
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)

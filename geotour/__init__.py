@@ -6,7 +6,7 @@ from flask import Flask, current_app
 
 from flask import request
 
-from . import api, assets, cli, crawlers, embed, errors_http, i18n, ogc, openapi, pages, responses, signboards
+from . import api, assets, cli, crawlers, embed, errors_http, health, i18n, ogc, openapi, pages, responses, signboards
 from .config import PROJECT_ROOT, load_config
 from .layers import Catalogue
 from .storage import Storage, open_storage
@@ -59,6 +59,7 @@ def create_app(test_config=None):
     app.register_blueprint(embed.bp)
     app.register_blueprint(signboards.bp)
     app.register_blueprint(crawlers.bp)
+    app.register_blueprint(health.bp)
     cli.init_app(app)
     app.after_request(_security_headers)
     return app

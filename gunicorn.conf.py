@@ -1,0 +1,16 @@
+"""gunicorn settings for `make serve` (production-style serving of Geotour)."""
+import multiprocessing
+import os
+
+bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+workers = int(os.environ.get("GEOTOUR_WORKERS", multiprocessing.cpu_count()))
+worker_class = "sync"
+timeout = 30  # a request that takes longer is stuck, not slow
+graceful_timeout = 20
+keepalive = 5
+max_requests = 5000  # recycle workers now and then; jitter keeps them from restarting together
+max_requests_jitter = 500
+accesslog = "-"  # logs go to stdout/stderr, for the service manager to collect
+errorlog = "-"
+loglevel = os.environ.get("GEOTOUR_LOG_LEVEL", "info")
+preload_app = False  # each worker opens its own database connections
