@@ -1,12 +1,12 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
 import hashlib
 
-from flask import Blueprint, current_app, make_response, request, url_for
+from flask import Blueprint, current_app, request, url_for
 
 from . import exports, params, places
 from .layers import LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from .responses import GEOJSON, JSON, cache, cached_json, page_links
+from .responses import GEOJSON, JSON, cache, cached_json, conditional_response, page_links
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
@@ -103,11 +103,7 @@ def layer_export(layer_id):
     if body is None:  # GDAL writes the file once per data version
         body = places.layer_file(_ctx().storage, _ctx().catalogue, layer_id, fmt)
         cache.set(key, body)
-    response = make_response(body)
-    response.mimetype = exports.FORMATS[fmt].mimetype
-    response.headers["Content-Disposition"] = f'attachment; filename="geotour-{layer_id}.{exports.FORMATS[fmt].extension}"'
-    response.headers["Access-Control-Allow-Origin"] = "*"
-    response.set_etag(hashlib.sha256(body).hexdigest()[:32])
-    response.cache_control.public = True
-    response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]
-    return response.make_conditional(request)
+    spec = exports.FORMATS[fmt]
+    response = conditional_response(body, spec.mimetype, hashlib.sha256(body).hexdigest()[:32])
+    response.headers["Content-Disposition"] = f'attachment; filename="geotour-{layer_id}.{spec.extension}"'
+    return response

@@ -52,3 +52,9 @@ def test_map_page_offers_downloads(client):
     html = client.get("/").get_data(as_text=True)
     for fmt in ("geojson", "csv", "gpkg", "kml"):
         assert f"/api/v1/layers/msmes/export?format={fmt}" in html
+
+
+def test_exports_revalidate_with_etag(client):
+    first = client.get("/api/v1/layers/geosites/export?format=gpkg")
+    again = client.get("/api/v1/layers/geosites/export?format=gpkg", headers={"If-None-Match": first.headers["ETag"]})
+    assert again.status_code == 304 and first.headers["Access-Control-Allow-Origin"] == "*"
