@@ -25,7 +25,7 @@ from shapely.geometry import shape
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from geotour import create_app, places  # noqa: E402
+from geotour import create_app  # noqa: E402
 from geotour.features import validate_feature  # noqa: E402
 from geotour.storage.sqlite import SQLiteStorage  # noqa: E402
 

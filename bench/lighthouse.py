@@ -3,15 +3,15 @@
 The app runs under gunicorn on loopback. Map tiles come from a tiny local server that answers every
 tile with a blank PNG, since this machine has no internet; tiles are left out of the byte weight.
 """
-import struct
-import zlib
 import http.server
 import json
 import os
+import struct
 import subprocess
 import sys
 import tempfile
 import threading
+import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent

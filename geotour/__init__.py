@@ -1,25 +1,13 @@
 """Geotour: the map and API of the Ciletuh-Palabuhanratu UNESCO Global Geopark."""
-from dataclasses import dataclass
 from pathlib import Path
 
-from flask import Flask, current_app
-
-from flask import request
+from flask import Flask, current_app, request
 
 from . import api, assets, cli, crawlers, embed, errors_http, health, i18n, ogc, openapi, pages, responses, signboards
 from .config import PROJECT_ROOT, load_config
-from .layers import Catalogue
-from .storage import Storage, open_storage
+from .context import GeotourContext
+from .storage import open_storage
 from .storage.seed import load_catalogue, read_seed_layers, seed
-
-
-@dataclass
-class GeotourContext:
-    """What every request needs: the storage and the layer catalogue."""
-
-    storage: Storage
-    catalogue: Catalogue
-    seeded_at_start: tuple = ()
 
 
 def create_app(test_config=None):

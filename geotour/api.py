@@ -1,9 +1,10 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
 import hashlib
 
-from flask import Blueprint, current_app, request, url_for
+from flask import Blueprint, request, url_for
 
 from . import exports, params, places
+from .context import current as _ctx
 from .layers import LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from .responses import GEOJSON, JSON, cache, cached_json, conditional_response, page_links
@@ -11,10 +12,6 @@ from .responses import GEOJSON, JSON, cache, cached_json, conditional_response, 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
 LAYER_MAX_LIMIT = 5000
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def _radius():

@@ -3,11 +3,8 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from .context import current as _ctx
 from .storage.seed import read_seed_layers, seed
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 @click.command("seed")

@@ -1,13 +1,10 @@
 """sitemap.xml and robots.txt for search engines."""
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, render_template, url_for
 
+from .context import current as _ctx
 from .layers import ATTRACTION, MSME, LayerQuery
 
 bp = Blueprint("crawlers", __name__)
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def sitemap_pages():

@@ -1,11 +1,12 @@
 """Embeds for other websites: /embed (iframe, no chrome, no cookies), the embed builder, and oEmbed."""
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
-from flask import Blueprint, current_app, jsonify, render_template, request, url_for
+from flask import Blueprint, jsonify, render_template, request, url_for
 from flask_babel import gettext as _
 
 from . import params, places
 from .config import LOCALES
+from .context import current as _ctx
 from .errors import BadParameter, GeotourError, NotFound
 from .layers import ATTRACTION, MSME
 from .pages import BASEMAP_IDS, render_overview
@@ -19,10 +20,6 @@ class NotImplementedFormat(GeotourError):
 
     status = 501
     code = "not_implemented"
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def parse_embed_args(args):

@@ -1,7 +1,8 @@
 """Language choice and the way numbers and directions are written for people (Flask-Babel)."""
 from babel.numbers import format_decimal
 from flask import request
-from flask_babel import Babel, get_locale, lazy_gettext as _l
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
 
 from .config import LOCALES
 from .nearby import compass_point

@@ -2,6 +2,7 @@
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from . import params, places
+from .context import current as _ctx
 from .errors import BadParameter, NotFound
 from .layers import LayerQuery
 from .responses import GEOJSON, JSON, cached, page_links
@@ -19,10 +20,6 @@ CONFORMANCE = [
 ]
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
 HTML = "text/html"
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def _format():

@@ -1,11 +1,13 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
-from flask_babel import get_locale, gettext as _
+from flask_babel import get_locale
+from flask_babel import gettext as _
 
 from . import maps, params, places, seo
-from .errors import NotFound
 from .config import LOCALES
 from .contact import directions, tel_url, whatsapp_url
+from .context import current as _ctx
+from .errors import NotFound
 from .layers import ATTRACTION, MSME, LayerQuery
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
@@ -21,10 +23,6 @@ def _keep_language(endpoint, values):
     lang = request.args.get("lang") if has_request_context() else None
     if lang in LOCALES:
         values.setdefault("lang", lang)
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def _lang():

@@ -5,7 +5,7 @@ Plain functions over a Storage and the Catalogue; views call them and tests can 
 from . import exports
 from .errors import BadParameter, NotFound
 from .layers import LayerQuery
-from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from .nearby import DEFAULT_RADIUS_M
 
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200

@@ -5,7 +5,6 @@ import json
 from functools import wraps
 
 import brotli
-
 from flask import Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress

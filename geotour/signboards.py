@@ -5,15 +5,12 @@ import segno
 from flask import Blueprint, Response, current_app, render_template, url_for
 
 from . import places
+from .context import current as _ctx
 from .errors import NotFound
 from .layers import ATTRACTION
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
 QR_CACHE_SECONDS = 86400
-
-
-def _ctx():
-    return current_app.extensions["geotour"]
 
 
 def _attraction(feature_id):

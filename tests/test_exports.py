@@ -3,7 +3,6 @@ import pyogrio
 import pytest
 
 
-
 @pytest.mark.parametrize("fmt, mimetype", [
     ("geojson", "application/geo+json"), ("csv", "text/csv"),
     ("gpkg", "application/geopackage+sqlite3"), ("kml", "application/vnd.google-earth.kml+xml"),

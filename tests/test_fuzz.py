@@ -1,6 +1,7 @@
 """Whatever a client sends, the read API answers with a JSON body and never a 5xx."""
 import pytest
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 ROUTES = ["/api/v1/layers/geosites", "/api/v1/layers/msmes", "/api/v1/features/curug-sodong/nearby",
           "/api/v1/nearby", "/api/v1/layers/nope", "/sites/curug-sodong"]

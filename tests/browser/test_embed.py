@@ -2,7 +2,6 @@
 from tests.browser.conftest import SINGLE, in_view
 
 
-
 def host_site(live_server, body):
     """Serve `body` from a second server: another origin on loopback, like the office's WordPress.
 
