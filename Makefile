@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run serve test bench lighthouse setup assets translations chromium seed clean data
+.PHONY: run serve test bench lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -24,7 +24,7 @@ serve: setup
 	$(FLASK) seed
 	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py "geotour:create_app()"
 
-test: setup chromium
+test: setup chromium redis
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 bench: setup chromium
@@ -87,6 +87,13 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The shared-cache tests start their own redis-server on a free loopback port.
+redis:
+	@command -v redis-server >/dev/null || { \
+	  echo "Installing Debian's redis-server for the shared-cache tests"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq redis-server >/dev/null; }
 
 # Rebuild the seed layers from ../shared/data/cpugg and regenerate the sample MSMEs.
 data: $(VENV)/.installed

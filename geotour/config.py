@@ -10,7 +10,7 @@ SETTINGS = {
     "GEOTOUR_DATABASE_URL": ("sqlite:///{instance}/geotour.sqlite3", "Database; sqlite:///path is the embedded default."),
     "GEOTOUR_DATA_DIR": (str(PROJECT_ROOT / "data" / "geojson"), "Folder of seed layers and layers.json."),
     "GEOTOUR_AUTO_SEED": ("1", "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed."),
-    "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process) or null (off)."),
+    "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
     "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept."),
     "GEOTOUR_HTTP_MAX_AGE": ("300", "Cache-Control max-age, in seconds, for API responses."),
     "GEOTOUR_SECRET_KEY": ("", "Secret for signed cookies; a random one per process when empty."),
@@ -89,4 +89,9 @@ def _cache_config(url, timeout):
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": 2000}
     if url == "null":
         return {"CACHE_TYPE": "NullCache", "CACHE_DEFAULT_TIMEOUT": timeout}
-    raise ConfigError(f"GEOTOUR_CACHE_URL must be simple or null, got {url!r}")
+    if url.startswith(("redis://", "rediss://")):
+        # A shared cache: a write in one worker changes the data version, so every worker's next
+        # request misses the old keys. Redis being down degrades to "no cache" (see cache_backends).
+        return {"CACHE_TYPE": "geotour.cache_backends.ResilientRedisCache", "CACHE_REDIS_URL": url,
+                "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": "geotour:"}
+    raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null or redis://..., got {url!r}")
