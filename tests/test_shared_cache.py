@@ -65,3 +65,44 @@ def test_with_redis_down_the_app_works_uncached_and_warns(make_app, caplog):
     assert response.status_code == 200 and response.get_json(force=True)["numberMatched"] == 27
     assert "Redis cache unavailable" in caplog.text
     assert app.test_client().get("/healthz").status_code == 503
+
+
+def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_url, tmp_path):
+    """Two real server processes share SQLite and Redis; a change seeded by a third is served by both at once."""
+    import json
+    import os
+    import sys
+    import urllib.request
+
+    from tests.conftest import DATA_DIR
+
+    root = DATA_DIR.parent.parent
+    env = {**os.environ, "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3",
+           "GEOTOUR_CACHE_URL": redis_url, "GEOTOUR_DATA_DIR": str(data_copy.path)}
+    flask = [sys.executable, "-m", "flask", "--app", "geotour"]
+    servers, urls = [], []
+    try:
+        for _ in range(2):
+            port = free_port()
+            servers.append(subprocess.Popen(flask + ["run", "--port", str(port)], cwd=root, env=env,
+                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+            urls.append(f"http://127.0.0.1:{port}/api/v1/features/curug-sodong")
+
+        def name(url):
+            deadline = time.time() + 30
+            while True:
+                try:
+                    with urllib.request.urlopen(url, timeout=5) as response:
+                        return json.loads(response.read())["properties"]["name"]
+                except OSError:
+                    assert time.time() < deadline, "server did not start"
+                    time.sleep(0.2)
+
+        assert [name(url) for url in urls] == ["Curug Sodong", "Curug Sodong"]  # both cached now
+        data_copy.edit("geosites.geojson", rename_feature("curug-sodong", "Curug Sodong (baru)"))
+        subprocess.run(flask + ["seed"], cwd=root, env=env, check=True, capture_output=True)
+        assert [name(url) for url in urls] == ["Curug Sodong (baru)", "Curug Sodong (baru)"]
+    finally:
+        for server in servers:
+            server.terminate()
+            server.wait(timeout=10)
