@@ -1,8 +1,9 @@
 """sitemap.xml and robots.txt for search engines."""
 from flask import Blueprint, Response, render_template, url_for
 
+from . import places
 from .context import current as _ctx
-from .layers import ATTRACTION, MSME, LayerQuery
+from .layers import ATTRACTION, MSME
 
 bp = Blueprint("crawlers", __name__)
 
@@ -13,7 +14,7 @@ def sitemap_pages():
     pages = [url_for("pages.index", _external=True)]
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):
-            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=("sample",)))
+            features = places.whole_layer(storage, layer_id, properties=("sample",))
             pages += [url_for(endpoint, feature_id=f["id"], _external=True)
                       for f in features if not f["properties"].get("sample")]
     return pages

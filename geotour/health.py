@@ -3,6 +3,7 @@ import time
 
 from flask import Blueprint, current_app, jsonify
 
+from .context import current
 from .responses import cache
 
 bp = Blueprint("health", __name__)
@@ -14,7 +15,7 @@ def healthz():
     checks = {}
     started = time.perf_counter()
     try:
-        checks["database"] = {"ok": True, "data_version": current_app.extensions["geotour"].storage.data_version()}
+        checks["database"] = {"ok": True, "data_version": current().storage.data_version()}
     except Exception as exc:  # noqa: BLE001 - a health check reports every failure
         current_app.logger.warning("health: database check failed: %s", exc)
         checks["database"] = {"ok": False}

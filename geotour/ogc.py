@@ -1,4 +1,6 @@
 """/ogc: OGC API - Features, Part 1 Core, with GeoJSON, HTML and OpenAPI 3.0, for QGIS, GDAL and OWSLib."""
+from datetime import datetime, timezone
+
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from . import params, places
@@ -152,8 +154,6 @@ def items(collection_id):
 
 
 def _now():
-    from datetime import datetime, timezone
-
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 

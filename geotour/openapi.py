@@ -5,10 +5,9 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from . import api, ogc, places
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from .responses import GEOJSON, cached
+from .responses import GEOJSON, JSON, cached
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
-JSON = "application/json"
 HTML_TYPE = "text/html"
 DOCUMENTED_PREFIXES = ("/api", "/ogc")
 

@@ -8,7 +8,7 @@ from .config import LOCALES
 from .contact import directions, tel_url, whatsapp_url
 from .context import current as _ctx
 from .errors import NotFound
-from .layers import ATTRACTION, MSME, LayerQuery
+from .layers import ATTRACTION, MSME
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 
 bp = Blueprint("pages", __name__)
@@ -208,7 +208,7 @@ def place_list():
     sections = []
     for kind in (ATTRACTION, MSME):
         for layer_id in catalogue.ids(kind):
-            features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9))
+            features = places.whole_layer(storage, layer_id)
             sections.append({"layer": catalogue.get(layer_id), "title": _title(catalogue.get(layer_id).title),
                              "places": [_place_view(f) for f in features]})
     return render_template("places.html", sections=sections)

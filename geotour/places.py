@@ -86,8 +86,14 @@ def near_point(storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=N
     return [_with_distance(feature, hit) for feature, hit in hits]
 
 
+def whole_layer(storage, layer_id, properties=None):
+    """Return every feature of a layer, unpaged (for files, lists and sitemaps, not for the API)."""
+    features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=properties))
+    return features
+
+
 def layer_file(storage, catalogue, layer_id, fmt):
     """Return a whole layer as a file in format `fmt` (GeoJSON, CSV, GeoPackage or KML)."""
     layer = require_layer(catalogue, layer_id)
-    features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9))
+    features = whole_layer(storage, layer_id)
     return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")

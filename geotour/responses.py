@@ -9,6 +9,8 @@ from flask import Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
 
+from .context import current
+
 cache = Cache()
 compress = Compress()
 
@@ -41,7 +43,7 @@ def cached(build):
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
     in every process that shares it.
     """
-    key = _cache_key(current_app.extensions["geotour"].storage.data_version())
+    key = _cache_key(current().storage.data_version())
     entry, changed = cache.get(key), False
     if entry is None:
         payload, mimetype = build()
