@@ -6,6 +6,14 @@ added beside the SQLite one without touching them.
 from abc import ABC, abstractmethod
 
 
+class AlreadyExists(Exception):
+    """A unique value (a username) is taken."""
+
+
+class StaleSubmission(Exception):
+    """A submission was decided by someone else first."""
+
+
 class Storage(ABC):
     """Where features live. Every write is one transaction and bumps the data version."""
 
@@ -40,6 +48,67 @@ class Storage(ABC):
     @abstractmethod
     def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
         """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
+
+    # People and their work. Every write below is one transaction; approving publishes a new version.
+    @abstractmethod
+    def create_user(self, username, password_hash, role):
+        """Add a user and return it; raise AlreadyExists when the name is taken."""
+
+    @abstractmethod
+    def get_user(self, user_id):
+        """Return a user by id, or None."""
+
+    @abstractmethod
+    def get_user_login(self, username):
+        """Return (user, password_hash) for a username, or (None, None)."""
+
+    @abstractmethod
+    def list_users(self):
+        """Return every user."""
+
+    @abstractmethod
+    def update_user(self, user_id, role=None, active=None, password_hash=None):
+        """Change a user; return it, or None if unknown."""
+
+    @abstractmethod
+    def add_token(self, user_id, name, token_hash):
+        """Store a new API token's hash; return its id."""
+
+    @abstractmethod
+    def list_tokens(self, user_id):
+        """Return a user's tokens, without hashes."""
+
+    @abstractmethod
+    def revoke_token(self, user_id, token_id):
+        """Revoke one of a user's tokens; return whether one was revoked."""
+
+    @abstractmethod
+    def user_for_token(self, token_hash):
+        """Return the active user holding this unrevoked token, or None."""
+
+    @abstractmethod
+    def add_submissions(self, entries):
+        """Store pending submissions, all or none; return their ids."""
+
+    @abstractmethod
+    def get_submission(self, submission_id):
+        """Return one submission, or None."""
+
+    @abstractmethod
+    def list_submissions(self, status=None, user_id=None, limit=100, offset=0):
+        """Return (submissions, total)."""
+
+    @abstractmethod
+    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):
+        """Approve or reject a pending submission in one transaction; return the new version or None."""
+
+    @abstractmethod
+    def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):
+        """Publish a new version of a feature directly; return its number."""
+
+    @abstractmethod
+    def feature_versions(self, feature_id):
+        """Return every version of a feature, oldest first."""
 
     def close(self):
         """Release connections."""

@@ -3,12 +3,13 @@ import json
 import sqlite3
 import threading
 from contextlib import contextmanager
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .. import nearby
 from ..features import fold
 from . import Storage
+from .sqlite_contributions import SQLiteContributions
+from .sqlite_versions import append_version, bump_data_version, drop_projection, feature_json, now_utc, put_projection
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS features (
@@ -30,11 +31,54 @@ CREATE VIRTUAL TABLE IF NOT EXISTS features_rtree USING rtree(rid, min_lon, max_
 CREATE TABLE IF NOT EXISTS seeds (layer TEXT PRIMARY KEY, seed_hash TEXT NOT NULL, loaded_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 INSERT OR IGNORE INTO meta(key, value) VALUES ('data_version', '0');
+CREATE TABLE IF NOT EXISTS feature_versions (
+    feature_id TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    layer TEXT NOT NULL,
+    feature TEXT,
+    action TEXT NOT NULL,
+    created_at TEXT NOT NULL,
+    created_by INTEGER,
+    submission_id INTEGER,
+    note TEXT,
+    PRIMARY KEY (feature_id, version)
+);
+CREATE TABLE IF NOT EXISTS users (
+    id INTEGER PRIMARY KEY,
+    username TEXT NOT NULL UNIQUE COLLATE NOCASE,
+    password_hash TEXT NOT NULL,
+    role TEXT NOT NULL,
+    active INTEGER NOT NULL DEFAULT 1,
+    created_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS api_tokens (
+    id INTEGER PRIMARY KEY,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    name TEXT NOT NULL,
+    token_hash TEXT NOT NULL UNIQUE,
+    created_at TEXT NOT NULL,
+    last_used_at TEXT,
+    revoked_at TEXT
+);
+CREATE TABLE IF NOT EXISTS submissions (
+    id INTEGER PRIMARY KEY,
+    batch TEXT,
+    user_id INTEGER NOT NULL REFERENCES users(id),
+    action TEXT NOT NULL,
+    layer TEXT NOT NULL,
+    feature_id TEXT NOT NULL,
+    base_version INTEGER,
+    feature TEXT,
+    flags TEXT NOT NULL,
+    status TEXT NOT NULL,
+    reason TEXT,
+    created_at TEXT NOT NULL,
+    decided_at TEXT,
+    decided_by INTEGER REFERENCES users(id)
+);
+CREATE INDEX IF NOT EXISTS submissions_status ON submissions(status, id);
+CREATE INDEX IF NOT EXISTS submissions_user ON submissions(user_id, id);
 """
-
-
-def _now():
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def _like_pattern(text):
@@ -50,7 +94,12 @@ def _feature(row, properties=None):
     return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geometry"]), "properties": props}
 
 
-class SQLiteStorage(Storage):
+def _same_content(row, record):
+    return (json.loads(row["geometry"]) == record.geometry
+            and json.loads(row["properties"]) == record.properties)
+
+
+class SQLiteStorage(SQLiteContributions, Storage):
     """Features in one SQLite file; one connection per thread, WAL so readers never wait for a writer."""
 
     def __init__(self, path):
@@ -89,27 +138,33 @@ class SQLiteStorage(Storage):
         return row["seed_hash"] if row else None
 
     def replace_seed_layer(self, layer_id, records, seed_hash):
-        """Replace the seed features of one layer with `records`, in one transaction."""
-        now = _now()
+        """Bring one layer's seed features in line with `records`, in one transaction.
+
+        Only what changed is written, and each change is a new version: a feature gone from the file gets a
+        "deleted" version. Features a moderator has published since are the community's now and are kept.
+        """
+        now = now_utc()
         with self._transaction() as conn:
             current = conn.execute("SELECT seed_hash FROM seeds WHERE layer = ?", (layer_id,)).fetchone()
             if current is not None and current[0] == seed_hash:
                 return False  # another process loaded the same file first
-            old = "SELECT rid FROM features WHERE layer = ? AND origin = 'seed'"
-            conn.execute(f"DELETE FROM features_rtree WHERE rid IN ({old})", (layer_id,))
-            conn.execute("DELETE FROM features WHERE layer = ? AND origin = 'seed'", (layer_id,))
+            changed = False
+            stored = {row["id"]: row for row in conn.execute(
+                "SELECT id, origin, geometry, properties FROM features WHERE layer = ?", (layer_id,))}
             for record in records:
-                cursor = conn.execute(
-                    "INSERT INTO features (id, layer, category, name, search_text, lon, lat, geometry,"
-                    " properties, origin, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'seed', ?)",
-                    (record.id, layer_id, record.category, record.name, record.search_text, record.lon,
-                     record.lat, json.dumps(record.geometry), json.dumps(record.properties, ensure_ascii=False), now),
-                )
-                min_lon, min_lat, max_lon, max_lat = record.bbox
-                conn.execute("INSERT INTO features_rtree VALUES (?, ?, ?, ?, ?)",
-                             (cursor.lastrowid, min_lon, max_lon, min_lat, max_lat))
+                row = stored.pop(record.id, None)
+                if row is not None and (row["origin"] != "seed" or _same_content(row, record)):
+                    continue
+                put_projection(conn, record, "seed", now)
+                append_version(conn, record.id, layer_id, feature_json(record), "seed", now)
+                changed = True
+            for gone in (fid for fid, row in stored.items() if row["origin"] == "seed"):
+                drop_projection(conn, gone)
+                append_version(conn, gone, layer_id, None, "seed", now, note="no longer in the seed file")
+                changed = True
             conn.execute("INSERT OR REPLACE INTO seeds VALUES (?, ?, ?)", (layer_id, seed_hash, now))
-            conn.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'data_version'")
+            if changed:
+                bump_data_version(conn)
         return True
 
     def data_version(self):

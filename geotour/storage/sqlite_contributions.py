@@ -1,0 +1,199 @@
+"""SQLite storage for people and their work: users, API tokens, submissions and feature versions."""
+import json
+import sqlite3
+
+from . import AlreadyExists, StaleSubmission
+from .sqlite_versions import append_version, bump_data_version, drop_projection, feature_json, now_utc, put_projection
+
+USER_COLUMNS = "id, username, role, active, created_at"
+SUBMISSION_SELECT = (
+    "SELECT s.*, u.username AS username, m.username AS decided_by_name FROM submissions s"
+    " JOIN users u ON u.id = s.user_id LEFT JOIN users m ON m.id = s.decided_by"
+)
+
+
+def _user(row):
+    return {"id": row["id"], "username": row["username"], "role": row["role"], "active": bool(row["active"]),
+            "created_at": row["created_at"]} if row else None
+
+
+def _submission(row):
+    return {
+        "id": row["id"], "batch": row["batch"], "user_id": row["user_id"], "username": row["username"],
+        "action": row["action"], "layer": row["layer"], "feature_id": row["feature_id"],
+        "base_version": row["base_version"], "feature": json.loads(row["feature"]) if row["feature"] else None,
+        "flags": json.loads(row["flags"]), "status": row["status"], "reason": row["reason"],
+        "created_at": row["created_at"], "decided_at": row["decided_at"], "decided_by": row["decided_by_name"],
+    }
+
+
+def _version(row):
+    return {"feature_id": row["feature_id"], "version": row["version"], "layer": row["layer"],
+            "feature": json.loads(row["feature"]) if row["feature"] else None, "action": row["action"],
+            "created_at": row["created_at"], "created_by": row["username"], "submission_id": row["submission_id"],
+            "note": row["note"]}
+
+
+class SQLiteContributions:
+    """Users, tokens, submissions and versions; mixed into SQLiteStorage, which gives the connection."""
+
+    # --- users -------------------------------------------------------------------------------------
+    def create_user(self, username, password_hash, role):
+        """Add a user and return it; raise AlreadyExists when the name is taken (in any case)."""
+        try:
+            with self._transaction() as conn:
+                cursor = conn.execute(
+                    "INSERT INTO users (username, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?)",
+                    (username, password_hash, role, now_utc()))
+        except sqlite3.IntegrityError:
+            raise AlreadyExists(f"the username {username!r} is taken") from None
+        return self.get_user(cursor.lastrowid)
+
+    def get_user(self, user_id):
+        """Return a user by id, or None."""
+        row = self._connection().execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
+        return _user(row)
+
+    def get_user_login(self, username):
+        """Return (user, password_hash) for a username (any case), or (None, None)."""
+        row = self._connection().execute(
+            f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", (username,)).fetchone()
+        return (_user(row), row["password_hash"]) if row else (None, None)
+
+    def list_users(self):
+        """Return every user, by name."""
+        rows = self._connection().execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username").fetchall()
+        return [_user(row) for row in rows]
+
+    def update_user(self, user_id, role=None, active=None, password_hash=None):
+        """Change a user's role, active flag or password; return the user, or None if unknown."""
+        changes = {"role": role, "active": None if active is None else int(bool(active)),
+                   "password_hash": password_hash}
+        changes = {k: v for k, v in changes.items() if v is not None}
+        if changes:
+            with self._transaction() as conn:
+                sets = ", ".join(f"{column} = ?" for column in changes)
+                conn.execute(f"UPDATE users SET {sets} WHERE id = ?", (*changes.values(), user_id))
+        return self.get_user(user_id)
+
+    # --- API tokens ----------------------------------------------------------------------------------
+    def add_token(self, user_id, name, token_hash):
+        """Store a new token's hash; return its id."""
+        with self._transaction() as conn:
+            cursor = conn.execute("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+                                  (user_id, name, token_hash, now_utc()))
+        return cursor.lastrowid
+
+    def list_tokens(self, user_id):
+        """Return a user's tokens (never their hashes), newest first."""
+        rows = self._connection().execute(
+            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
+            (user_id,)).fetchall()
+        return [dict(row) for row in rows]
+
+    def revoke_token(self, user_id, token_id):
+        """Revoke one of a user's tokens; return False when it is not theirs or already revoked."""
+        with self._transaction() as conn:
+            cursor = conn.execute(
+                "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+                (now_utc(), token_id, user_id))
+        return cursor.rowcount == 1
+
+    def user_for_token(self, token_hash):
+        """Return the active user holding an unrevoked token with this hash, or None."""
+        row = self._connection().execute(
+            f"SELECT t.id AS token_id, t.last_used_at, u.{USER_COLUMNS.replace(', ', ', u.')} FROM api_tokens t"
+            " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
+            (token_hash,)).fetchone()
+        if row is None:
+            return None
+        today = now_utc()[:10]
+        if (row["last_used_at"] or "")[:10] != today:  # a write per day, not per request
+            with self._transaction() as conn:
+                conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now_utc(), row["token_id"]))
+        return _user(row)
+
+    # --- submissions ---------------------------------------------------------------------------------
+    def add_submissions(self, entries):
+        """Store pending submissions, all or none, in one transaction; return their ids in order.
+
+        Each entry: batch, user_id, action, layer, feature_id, base_version, feature (dict or None), flags.
+        """
+        now, ids = now_utc(), []
+        with self._transaction() as conn:
+            for entry in entries:
+                feature = json.dumps(entry["feature"], ensure_ascii=False) if entry["feature"] else None
+                cursor = conn.execute(
+                    "INSERT INTO submissions (batch, user_id, action, layer, feature_id, base_version, feature,"
+                    " flags, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    (entry.get("batch"), entry["user_id"], entry["action"], entry["layer"], entry["feature_id"],
+                     entry.get("base_version"), feature, json.dumps(entry.get("flags") or [], ensure_ascii=False),
+                     now))
+                ids.append(cursor.lastrowid)
+        return ids
+
+    def get_submission(self, submission_id):
+        """Return one submission, or None."""
+        row = self._connection().execute(f"{SUBMISSION_SELECT} WHERE s.id = ?", (submission_id,)).fetchone()
+        return _submission(row) if row else None
+
+    def list_submissions(self, status=None, user_id=None, limit=100, offset=0):
+        """Return (submissions, total), newest first, optionally one status and one contributor's."""
+        where, args = [], []
+        if status:
+            where.append("s.status = ?")
+            args.append(status)
+        if user_id is not None:
+            where.append("s.user_id = ?")
+            args.append(user_id)
+        clause = f" WHERE {' AND '.join(where)}" if where else ""
+        conn = self._connection()
+        total = conn.execute(f"SELECT count(*) FROM submissions s{clause}", args).fetchone()[0]
+        order = " ORDER BY s.id" if status == "pending" else " ORDER BY s.id DESC"  # the queue: oldest first
+        rows = conn.execute(f"{SUBMISSION_SELECT}{clause}{order} LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+        return [_submission(row) for row in rows], total
+
+    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):
+        """Approve (publishing `record`, or deleting when it is None) or reject a pending submission.
+
+        One transaction: the new version, the public projection and the submission's status change
+        together. Raise StaleSubmission when it was decided meanwhile. Return the new version, or None.
+        """
+        now = now_utc()
+        with self._transaction() as conn:
+            row = conn.execute("SELECT status, action, layer, feature_id FROM submissions WHERE id = ?",
+                               (submission_id,)).fetchone()
+            if row is None or row["status"] != "pending":
+                raise StaleSubmission(f"submission {submission_id} is no longer pending")
+            version = None
+            if status == "approved":
+                version = self._publish(conn, row["feature_id"], row["layer"], record, row["action"], now,
+                                        moderator_id, submission_id)
+            conn.execute("UPDATE submissions SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?",
+                         (status, reason, now, moderator_id, submission_id))
+        return version
+
+    def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):
+        """Publish a new version of a feature directly (a moderator's revert); return its number."""
+        with self._transaction() as conn:
+            return self._publish(conn, feature_id, layer_id, record, action, now_utc(), user_id, None, note)
+
+    @staticmethod
+    def _publish(conn, feature_id, layer_id, record, action, now, user_id, submission_id, note=None):
+        if record is None:
+            drop_projection(conn, feature_id)
+            feature = None
+        else:
+            put_projection(conn, record, "contribution", now)
+            feature = feature_json(record)
+        version = append_version(conn, feature_id, layer_id, feature, action, now, user_id, submission_id, note)
+        bump_data_version(conn)
+        return version
+
+    # --- versions ------------------------------------------------------------------------------------
+    def feature_versions(self, feature_id):
+        """Return every version of a feature, oldest first (empty for an unknown id)."""
+        rows = self._connection().execute(
+            "SELECT v.*, u.username AS username FROM feature_versions v LEFT JOIN users u ON u.id = v.created_by"
+            " WHERE v.feature_id = ? ORDER BY v.version", (feature_id,)).fetchall()
+        return [_version(row) for row in rows]
