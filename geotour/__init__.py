@@ -3,10 +3,30 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from . import api, assets, cli, crawlers, embed, errors_http, health, i18n, ogc, openapi, pages, responses, signboards
+from . import (
+    account_pages,
+    api,
+    api_writes,
+    assets,
+    auth,
+    cli,
+    crawlers,
+    embed,
+    errors_http,
+    health,
+    i18n,
+    moderation,
+    ogc,
+    openapi,
+    pages,
+    responses,
+    signboards,
+    uploads,
+)
 from .config import PROJECT_ROOT, load_config
 from .context import GeotourContext
 from .storage import open_storage
+from .storage.photos import PhotoStore
 from .storage.seed import load_catalogue, read_seed_layers, seed
 
 
@@ -34,13 +54,16 @@ def create_app(test_config=None):
     else:
         seeded = ()
         read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
-    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded)
+    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
+                                               photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]))
 
     responses.init_app(app)
     assets.init_app(app)
     i18n.init_app(app)
     errors_http.init_app(app)
+    auth.init_app(app)
     app.register_blueprint(api.bp)
+    app.register_blueprint(api_writes.bp)
     app.register_blueprint(ogc.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
@@ -48,6 +71,9 @@ def create_app(test_config=None):
     app.register_blueprint(signboards.bp)
     app.register_blueprint(crawlers.bp)
     app.register_blueprint(health.bp)
+    app.register_blueprint(account_pages.bp)
+    app.register_blueprint(uploads.bp)
+    app.register_blueprint(moderation.bp)
     cli.init_app(app)
     app.after_request(_security_headers)
     return app

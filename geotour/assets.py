@@ -10,6 +10,8 @@ from .maps import MAP_CSS, MAP_JS
 
 bp = Blueprint("assets", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
+# Pages for signed-in people: the service worker must never keep them on a shared phone.
+PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moderation", "/admin"]
 SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg"]  # besides the map assets
 
 
@@ -53,7 +55,8 @@ def service_worker():
     """Serve the service worker from the root, so it may control every page."""
     urls = shell_urls()
     version = hashlib.sha256("|".join(urls).encode()).hexdigest()[:12]
-    response = current_app.make_response(render_template("sw.js", urls=urls, version=version))
+    response = current_app.make_response(render_template("sw.js", urls=urls, version=version,
+                                                                     private_prefixes=PRIVATE_PAGE_PREFIXES))
     response.mimetype = "text/javascript"
     response.cache_control.no_cache = True
     return response

@@ -1,10 +1,25 @@
-"""flask commands: seed the database from data/geojson, and check the seed files."""
+"""flask commands: seed or import layers, export them, check the seed files, manage users and tokens."""
+import json
+import shutil
+import sys
+from pathlib import Path
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
 
+from . import accounts
 from .context import current as _ctx
-from .storage.seed import read_seed_layers, seed
+from .errors import GeotourError
+from .places import whole_layer
+from .storage.seed import CATALOGUE_FILE, load_catalogue, read_seed_layers, seed
+
+
+def _report_layers(loaded):
+    stats = _ctx().storage.layer_stats()
+    for layer in _ctx().catalogue.layers:
+        state = "loaded" if layer.id in loaded else "up to date"
+        click.echo(f"{layer.id:15} {stats.get(layer.id, {}).get('count', 0):6} features  {state}")
 
 
 @click.command("seed")
@@ -14,10 +29,83 @@ def seed_command():
     # Loading the app already seeds changed layers (GEOTOUR_AUTO_SEED), so count those too.
     loaded = set(seed(_ctx().storage, current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue))
     loaded.update(_ctx().seeded_at_start)
-    stats = _ctx().storage.layer_stats()
+    _report_layers(loaded)
+
+
+@click.command("import")
+@click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
+@with_appcontext
+def import_command(directory):
+    """Load layer files from DIRECTORY (as written by export); only changes become new versions."""
+    try:
+        load_catalogue(directory)  # the folder must be a whole, valid set of layers
+        loaded = seed(_ctx().storage, directory, _ctx().catalogue)
+    except Exception as exc:  # a bad file stops the import and says which
+        raise click.ClickException(str(exc)) from None
+    _report_layers(set(loaded))
+
+
+@click.command("export")
+@click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
+@with_appcontext
+def export_command(directory):
+    """Write the approved layers to DIRECTORY as data/geojson files (for backups and review in git)."""
+    directory.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(Path(current_app.config["GEOTOUR_DATA_DIR"]) / CATALOGUE_FILE, directory / CATALOGUE_FILE)
     for layer in _ctx().catalogue.layers:
-        state = "loaded" if layer.id in loaded else "up to date"
-        click.echo(f"{layer.id:15} {stats.get(layer.id, {}).get('count', 0):6} features  {state}")
+        features = sorted(whole_layer(_ctx().storage, layer.id), key=lambda f: f["id"])
+        for feature in features:
+            feature["properties"].pop("layer", None)
+        data = {"type": "FeatureCollection", "name": layer.id, "features": features}
+        text = json.dumps(data, ensure_ascii=False, indent=1) + "\n"
+        (directory / layer.file).write_text(text, encoding="utf-8")
+        click.echo(f"{layer.id:15} {len(features):6} features  -> {directory / layer.file}")
+
+
+@click.group("users")
+def users_group():
+    """Manage accounts."""
+
+
+@users_group.command("create")
+@click.option("--username", required=True)
+@click.option("--role", type=click.Choice(accounts.ROLE_NAMES), default="contributor", show_default=True)
+@with_appcontext
+def users_create(username, role):
+    """Create a user; the password is read from standard input (one line)."""
+    password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else \
+        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        user = accounts.create_user(_ctx().storage, username, password, role)
+    except GeotourError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"created {user['role']} {user['username']} (id {user['id']})")
+
+
+@users_group.command("list")
+@with_appcontext
+def users_list():
+    """List every account."""
+    for user in _ctx().storage.list_users():
+        click.echo(f"{user['id']:4}  {user['username']:30} {user['role']:12} {'active' if user['active'] else 'disabled'}")
+
+
+@click.group("tokens")
+def tokens_group():
+    """Manage API tokens."""
+
+
+@tokens_group.command("create")
+@click.option("--username", required=True)
+@click.option("--name", default="cli", show_default=True, help="What the token is for.")
+@with_appcontext
+def tokens_create(username, name):
+    """Print a new API token for a user (only its hash is kept: copy it now)."""
+    user, _hash = _ctx().storage.get_user_login(username)
+    if user is None:
+        raise click.ClickException(f"no user called {username!r}")
+    _id, token = accounts.create_token(_ctx().storage, user["id"], name)
+    click.echo(token)
 
 
 @click.command("check-data")
@@ -30,5 +118,5 @@ def check_data_command():
 
 def init_app(app):
     """Register the commands."""
-    app.cli.add_command(seed_command)
-    app.cli.add_command(check_data_command)
+    for command in (seed_command, import_command, export_command, users_group, tokens_group, check_data_command):
+        app.cli.add_command(command)

@@ -13,7 +13,14 @@ SETTINGS = {
     "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
     "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept."),
     "GEOTOUR_HTTP_MAX_AGE": ("300", "Cache-Control max-age, in seconds, for API responses."),
-    "GEOTOUR_SECRET_KEY": ("", "Secret for signed cookies; a random one per process when empty."),
+    "GEOTOUR_SECRET_KEY": ("", "Secret for signed session cookies; when empty, a random one is made once and kept in the instance folder (file secret_key), so every worker shares it."),
+    "GEOTOUR_SECURE_COOKIES": ("auto", "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https)."),
+    "GEOTOUR_RATELIMIT_LOGIN": ("10 per minute", "Sign-in attempts allowed per address (Flask-Limiter syntax)."),
+    "GEOTOUR_RATELIMIT_UPLOADS": ("120 per hour", "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax)."),
+    "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded)."),
+    "GEOTOUR_PHOTO_MAX_BYTES": ("10000000", "Largest photo file accepted, in bytes."),
+    "GEOTOUR_IMPORT_MAX_BYTES": ("10000000", "Largest bulk-import file accepted, in bytes."),
+    "GEOTOUR_IMPORT_MAX_FEATURES": ("1000", "Most features one bulk import may hold."),
     "GEOTOUR_TILES_OSM": ("https://tile.openstreetmap.org/{z}/{x}/{y}.png", "OpenStreetMap tile URL."),
     "GEOTOUR_TILES_TOPO": ("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png", "OpenTopoMap tile URL."),
     "GEOTOUR_TILES_SATELLITE": (
@@ -59,7 +66,9 @@ def load_config(instance_path, environ=None, overrides=None):
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
     values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")
-    values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or os.urandom(32).hex()
+    values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
+    values.update(_upload_config(values, instance_path))
+    values.update(_session_config(values))
     values.update(_cache_config(values["GEOTOUR_CACHE_URL"], cache_timeout))
     values["BABEL_DEFAULT_LOCALE"] = values["GEOTOUR_DEFAULT_LOCALE"]
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
@@ -70,6 +79,54 @@ def load_config(instance_path, environ=None, overrides=None):
     values["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     values["JSON_SORT_KEYS"] = False
     return values
+
+
+def _instance_secret(instance_path):
+    """Return the secret kept in the instance folder, making it (readable by us only) the first time."""
+    path = Path(instance_path) / "secret_key"
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as file:
+        file.write(os.urandom(32).hex())
+    return path.read_text(encoding="ascii").strip()
+
+
+def _upload_config(values, instance_path):
+    photo_max = _int_setting(values, "GEOTOUR_PHOTO_MAX_BYTES", 10_000)
+    import_max = _int_setting(values, "GEOTOUR_IMPORT_MAX_BYTES", 1_000)
+    from .photos import MAX_PHOTOS
+
+    return {
+        "GEOTOUR_PHOTO_DIR": values["GEOTOUR_PHOTO_DIR"].format(instance=instance_path),
+        "GEOTOUR_PHOTO_MAX_BYTES": photo_max, "GEOTOUR_IMPORT_MAX_BYTES": import_max,
+        "GEOTOUR_IMPORT_MAX_FEATURES": _int_setting(values, "GEOTOUR_IMPORT_MAX_FEATURES", 1),
+        # The whole request: every photo of one feature, or one import file, plus the form around it.
+        "MAX_CONTENT_LENGTH": max(photo_max * MAX_PHOTOS, import_max) + 1_000_000,
+    }
+
+
+def _session_config(values):
+    secure = str(values["GEOTOUR_SECURE_COOKIES"]).lower()
+    if secure == "auto":
+        secure = values["GEOTOUR_PUBLIC_URL"].startswith("https://")
+    elif secure in ("1", "true", "yes", "0", "false", "no"):
+        secure = secure in ("1", "true", "yes")
+    else:
+        raise ConfigError("GEOTOUR_SECURE_COOKIES must be 1, 0 or auto")
+    storage_uri = values["GEOTOUR_CACHE_URL"] if values["GEOTOUR_CACHE_URL"].startswith(("redis://", "rediss://")) \
+        else "memory://"
+    return {
+        "SESSION_COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "geotour_session", "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600, "WTF_CSRF_TIME_LIMIT": None,
+        # Limits live with the cache: in Redis they are shared by every worker. If Redis fails, requests
+        # are let through (and logged) rather than refused.
+        "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True, "RATELIMIT_KEY_PREFIX": "geotour-limits",
+    }
 
 
 def _frame_ancestors(raw):

@@ -3,8 +3,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 
+from .geopark_area import GeoparkArea
 from .layers import Catalogue
+from .places import whole_layer
 from .storage import Storage
+from .storage.photos import PhotoStore
 
 
 @dataclass
@@ -14,6 +17,16 @@ class GeotourContext:
     storage: Storage
     catalogue: Catalogue
     seeded_at_start: tuple = ()
+    photos: PhotoStore = None
+    _area: object = None
+
+    def area(self):
+        """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""
+        if self._area is None:
+            boundary = [layer.id for layer in self.catalogue.layers if layer.kind == "area"]
+            features = [f for layer_id in boundary for f in whole_layer(self.storage, layer_id)]
+            self._area = GeoparkArea.from_features(features) or False
+        return self._area or None
 
 
 def current():

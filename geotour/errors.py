@@ -38,3 +38,49 @@ class SeedDataError(Exception):
         self.path, self.feature, self.fault = str(path), feature, fault
         where = f" feature {feature}" if feature is not None else ""
         super().__init__(f"{self.path}:{where}: {fault}")
+
+
+class Unauthorized(GeotourError):
+    """No one is signed in, or the token is unknown or revoked."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(GeotourError):
+    """Signed in, but this role may not do that."""
+
+    status = 403
+    code = "forbidden"
+
+
+class Conflict(GeotourError):
+    """The request clashes with the current state (a taken name, an already decided submission)."""
+
+    status = 409
+    code = "conflict"
+
+
+class TooLarge(GeotourError):
+    """A file or request is over its size or count limit."""
+
+    status = 413
+    code = "too_large"
+
+
+class ValidationFailed(GeotourError):
+    """A submission has problems; each names its row (for imports), field and what to fix."""
+
+    status = 400
+    code = "invalid_submission"
+
+    def __init__(self, message, problems):
+        field = next((p["field"] for p in problems if p["severity"] == "error"), None)
+        super().__init__(message, field)
+        self.problems = problems
+
+    def to_dict(self):
+        """Return the JSON error body, with every problem."""
+        body = super().to_dict()
+        body["error"]["problems"] = self.problems
+        return body

@@ -32,6 +32,13 @@ def init_app(app):
         elif not _wants_json() and exc.field:
             message = _("The address has a value we cannot use (%(field)s): %(detail)s", field=exc.field,
                         detail=exc.message)
+        if _wants_json():
+            response = jsonify(exc.to_dict())
+            response.status_code = exc.status
+            response.headers["Access-Control-Allow-Origin"] = "*"
+            if exc.status == 401:
+                response.headers["WWW-Authenticate"] = 'Bearer realm="geotour"'
+            return response
         return _answer(exc.status, exc.code, message, exc.field)
 
     @app.errorhandler(HTTPException)

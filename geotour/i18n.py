@@ -25,6 +25,8 @@ def select_locale():
     for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if asked in LOCALES:
             return asked
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "en"  # scripts get English unless they ask
     return request.accept_languages.best_match(LOCALES)
 
 

@@ -47,6 +47,45 @@ def _op(summary, parameters=(), media=JSON, html=False, errors=(400, 404)):
     return {"summary": summary, "parameters": list(parameters), "responses": responses}
 
 
+def _write(summary, parameters=(), body=None, status=200, errors=(400, 401, 403, 404, 409)):
+    op = _op(summary, parameters, errors=errors)
+    op["responses"].pop("304", None)
+    if status != 200:
+        op["responses"][str(status)] = op["responses"].pop("200")
+    if body:
+        op["requestBody"] = {"required": True, "content": body}
+    op["security"] = [{"bearer": []}, {"session": []}]
+    return op
+
+
+FEATURE_ID = _param("feature_id", "path", "Feature id", {"type": "string"})
+SUBMISSION_ID = _param("submission_id", "path", "Submission id", {"type": "integer"})
+JSON_OBJECT = {JSON: {"schema": {"type": "object"}}}
+WRITE_OPERATIONS = {
+    "api_writes.create_submission": _write(
+        "Propose a feature (a GeoJSON Feature with properties.layer), or import a file (multipart: file, layer, "
+        "dry_run=true|false, category, owner_consent)", [
+            _param("layer", "query", "Layer id (or properties.layer)", {"type": "string"})],
+        {GEOJSON: {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "file": {"type": "string", "format": "binary"}, "layer": {"type": "string"},
+            "dry_run": {"type": "boolean", "default": True}, "category": {"type": "string"},
+            "owner_consent": {"type": "boolean"}}}}}, 201, (400, 401, 403, 404, 413, 429)),
+    "api_writes.list_submissions": _write("Your submissions (everyone's for a moderator)", [
+        _param("status", "query", "pending, approved or rejected", {"type": "string",
+                                                                     "enum": ["pending", "approved", "rejected"]}),
+        _limit(100, 500), OFFSET]),
+    "api_writes.get_submission": _write("One submission", [SUBMISSION_ID]),
+    "api_writes.approve_submission": _write("Approve and publish (moderators)", [SUBMISSION_ID]),
+    "api_writes.reject_submission": _write("Reject with a reason (moderators)", [SUBMISSION_ID], JSON_OBJECT),
+    "api_writes.edit_feature": _write("Propose changes to a feature", [FEATURE_ID], JSON_OBJECT, 201),
+    "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201),
+    "api_writes.feature_versions": _write("Every version of a feature (moderators)", [FEATURE_ID]),
+    "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT),
+    "api_writes.upload_photo": _write("Upload a photo; returns its id and GPS position", (), {
+        "multipart/form-data": {"schema": {"type": "object", "properties": {
+            "photo": {"type": "string", "format": "binary"}}}}}, 201, (400, 401, 413, 429)),
+}
+
 # One entry per endpoint. A route under /api or /ogc without an entry stops the document from building.
 OPERATIONS = {
     "api.layers": _op("The layer catalogue with count, bbox and last update", errors=()),
@@ -68,6 +107,7 @@ OPERATIONS = {
         _param("lat", "query", "Latitude", {"type": "number", "minimum": -90, "maximum": 90}, True),
         _param("lon", "query", "Longitude", {"type": "number", "minimum": -180, "maximum": 180}, True),
         RADIUS, _param("layers", "query", "Comma-separated layer ids", {"type": "string"}), NEARBY_LIMIT], GEOJSON),
+    **WRITE_OPERATIONS,
     "ogc.landing": _op("Landing page", [FORMAT], html=True, errors=(400,)),
     "ogc.conformance": _op("Conformance classes", [FORMAT], html=True, errors=(400,)),
     "ogc.collections": _op("Collections", [FORMAT], html=True, errors=(400,)),
@@ -102,7 +142,8 @@ def build_document(app):
         operation = dict(OPERATIONS[rule.endpoint])
         operation["operationId"] = rule.endpoint.replace(".", "_") + ("_slash" if rule.rule.endswith("/") else "")
         operation["tags"] = ["OGC API - Features" if rule.endpoint.startswith("ogc.") else "Geotour API"]
-        paths[_path(rule)] = {"get": operation}
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            paths.setdefault(_path(rule), {})[method.lower()] = operation
     return {
         "openapi": "3.0.3",
         "info": {"title": "Geotour API – Ciletuh-Palabuhanratu UNESCO Global Geopark", "version": "1.0.0",
@@ -110,7 +151,11 @@ def build_document(app):
                                 "lon/lat (RFC 7946); distances are geodesic metres."},
         "servers": [{"url": url_for("pages.index", _external=True).rstrip("/")}],
         "paths": paths,
-        "components": {"schemas": {"Error": {
+        "components": {"securitySchemes": {
+            "bearer": {"type": "http", "scheme": "bearer", "description": "A personal API token (see /account)"},
+            "session": {"type": "apiKey", "in": "cookie", "name": "geotour_session",
+                        "description": "A signed-in browser; writes also need the X-CSRFToken header"}},
+            "schemas": {"Error": {
             "type": "object", "required": ["error"],
             "properties": {"error": {"type": "object", "required": ["code", "message"], "properties": {
                 "code": {"type": "string"}, "message": {"type": "string"},

@@ -6,6 +6,8 @@ var DATA = "geotour-data-v1";
 var TILES = "geotour-tiles-v1";
 var MAX_TILES = 600;
 var SHELL_URLS = {{ urls|tojson }};
+var PRIVATE = {{ private_prefixes|tojson }};
+var PUBLIC_API = /^\/api\/v1\/(layers(\/[^/]+(\/export)?)?|features\/[^/]+(\/nearby)?|nearby)$/;
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(SHELL_URLS); })
@@ -61,6 +63,9 @@ self.addEventListener("fetch", function (event) {
     return;
   }
   if (url.pathname.indexOf("/embed") === 0 || url.pathname === "/oembed") return;
+  // Signed-in pages and pending photos are personal: never keep them on a phone that others may use.
+  if (PRIVATE.some(function (prefix) { return url.pathname.indexOf(prefix) === 0; })) return;
+  if (url.pathname.indexOf("/api/v1/") === 0 && !PUBLIC_API.test(url.pathname)) return;
   if (url.pathname.indexOf("/static/") === 0) {
     event.respondWith(caches.match(request).then(function (hit) { return hit || networkFirst(request, SHELL); }));
   } else if (request.mode === "navigate" || url.pathname.indexOf("/api/v1/") === 0) {

@@ -1,0 +1,122 @@
+"""History and operations: concurrent submissions, the moderation pages, export/import, CLI users and tokens."""
+import json
+import threading
+import urllib.request
+
+from geotour import accounts
+from geotour.context import current
+from tests.contributions import PASSWORD, bearer, login, make_users, token_for, waterfall
+
+
+def test_twenty_concurrent_submissions_from_different_users_are_all_stored(make_app, live_server):
+    app = make_app()
+    tokens = []
+    with app.app_context():
+        for n in range(20):
+            user = accounts.create_user(current().storage, f"kim{n:02d}", PASSWORD, "contributor")
+            tokens.append(accounts.create_token(current().storage, user["id"], "t")[1])
+    server = live_server(app)
+    barrier, statuses = threading.Barrier(20), []
+
+    def send(n):
+        body = json.dumps(waterfall(f"Curug Serentak {n}", 106.40 + n * 0.005, -7.21)).encode()
+        request = urllib.request.Request(server.url + "/api/v1/submissions", data=body, method="POST",
+                                         headers={"Content-Type": "application/json", **bearer(tokens[n])})
+        barrier.wait()
+        with urllib.request.urlopen(request, timeout=30) as response:
+            statuses.append(response.status)
+
+    threads = [threading.Thread(target=send, args=(n,)) for n in range(20)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert statuses == [201] * 20
+    with app.app_context():
+        stored, total = current().storage.list_submissions(status="pending", limit=100)
+    assert total == 20
+    assert {s["feature"]["properties"]["name"] for s in stored} == {f"Curug Serentak {n}" for n in range(20)}
+    assert len({s["username"] for s in stored}) == 20
+
+
+def test_moderation_queue_shows_the_diff_and_approves_in_one_click(make_app):
+    app = make_app()
+    make_users(app)
+    api = app.test_client()
+    api.patch("/api/v1/features/curug-sodong", json={"properties": {"name": "Curug Sodong <script>x</script>"},
+                                                     "geometry": {"type": "Point", "coordinates": [106.4981, -7.1855]}},
+              headers=bearer(token_for(app, "kim1")))
+    client = app.test_client()
+    csrf = login(client, "mod")
+    page = client.get("/moderation?lang=en").get_data(as_text=True)
+    assert "Curug Sodong &lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
+    assert "gt-diff__old" in page and "data-old=" in page and "data-new=" in page
+    sid = json.loads(api.get("/api/v1/submissions?status=pending",
+                             headers=bearer(token_for(app, "mod"))).data)["submissions"][0]["id"]
+    done = client.post(f"/moderation/{sid}/approve", data={"csrf_token": csrf})
+    assert done.status_code == 302
+    assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
+    history = client.get("/moderation/features/curug-sodong?lang=en").get_data(as_text=True)
+    assert "Revert to version 1" in history
+    client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "csrf_token": csrf})
+    assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"] == "Curug Sodong"
+
+
+def test_contributors_see_their_status_and_the_reason(make_app):
+    app = make_app()
+    make_users(app)
+    api = app.test_client()
+    sid = api.post("/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, "kim1"))).get_json()[
+        "submissions"][0]["id"]
+    api.post(f"/api/v1/submissions/{sid}/reject", json={"reason": "Foto kurang jelas"},
+             headers=bearer(token_for(app, "mod")))
+    client = app.test_client()
+    login(client, "kim1")
+    page = client.get("/contribute/mine").get_data(as_text=True)
+    assert "Foto kurang jelas" in page and "Curug Cikaso Leutik" in page
+
+
+def test_export_writes_the_approved_layers_and_importing_them_is_idempotent(make_app, tmp_path):
+    app = make_app()
+    make_users(app)
+    api = app.test_client()
+    tokens = {n: token_for(app, n) for n in ("kim1", "mod")}
+    sid = api.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens["kim1"])).get_json()[
+        "submissions"][0]["id"]
+    pending = api.post("/api/v1/submissions", json=waterfall("Curug Belum"), headers=bearer(tokens["kim1"]))
+    assert pending.status_code == 201
+    api.post(f"/api/v1/submissions/{sid}/approve", headers=bearer(tokens["mod"]))
+    runner = app.test_cli_runner()
+    first = runner.invoke(args=["export", str(tmp_path / "out1")])
+    assert first.exit_code == 0, first.output
+    geosites = json.loads((tmp_path / "out1" / "geosites.geojson").read_text(encoding="utf-8"))
+    names = {f["properties"]["name"] for f in geosites["features"]}
+    assert "Curug Cikaso Leutik" in names and "Curug Belum" not in names
+    assert all("layer" not in f["properties"] for f in geosites["features"])
+    with app.app_context():
+        version_before = current().storage.data_version()
+    assert runner.invoke(args=["import", str(tmp_path / "out1")]).exit_code == 0
+    assert runner.invoke(args=["import", str(tmp_path / "out1")]).exit_code == 0
+    with app.app_context():
+        counts = {v["version"] for v in current().storage.feature_versions("curug-sodong")}
+        assert counts == {1}  # nothing changed, so no new versions
+        assert current().storage.data_version() == version_before  # caches stay valid too
+    runner.invoke(args=["export", str(tmp_path / "out2")])
+    for name in ("geosites.geojson", "msmes.geojson", "boundary.geojson"):
+        assert (tmp_path / "out1" / name).read_bytes() == (tmp_path / "out2" / name).read_bytes()
+
+
+def test_cli_creates_users_from_stdin_and_tokens_that_work(make_app):
+    app = make_app()
+    runner = app.test_cli_runner()
+    made = runner.invoke(args=["users", "create", "--role", "moderator", "--username", "dinas"], input=PASSWORD + "\n")
+    assert made.exit_code == 0 and "moderator dinas" in made.output
+    short = runner.invoke(args=["users", "create", "--username", "x2x"], input="short\n")
+    assert short.exit_code != 0 and "10" in short.output
+    taken = runner.invoke(args=["users", "create", "--username", "DINAS"], input=PASSWORD + "\n")
+    assert taken.exit_code != 0 and "taken" in taken.output
+    token = runner.invoke(args=["tokens", "create", "--username", "dinas"]).output.strip()
+    assert token.startswith("gtk_")
+    response = app.test_client().get("/api/v1/submissions?status=pending", headers=bearer(token))
+    assert response.status_code == 200
+    assert runner.invoke(args=["tokens", "create", "--username", "nobody"]).exit_code != 0

@@ -1,0 +1,165 @@
+"""Bulk import: every format, the dry-run report, all-or-nothing commits, and files that are wrong."""
+import io
+import json
+import sqlite3
+import zipfile
+
+import pytest
+
+from geotour import batches
+from geotour.context import current
+from tests.contributions import bearer, kml, make_users, ten_homestays, token_for, upload
+
+
+@pytest.fixture
+def site(make_app):
+    app = make_app()
+    make_users(app)
+    return app, app.test_client(), token_for(app, "kim1")
+
+
+def send(client, token, data, filename, dry_run="true", layer="msmes", **form):
+    fields = {"file": upload(data, filename), "layer": layer, "dry_run": dry_run, "category": "penginapan",
+              "owner_consent": "true", **form}
+    return client.post("/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data")
+
+
+def pending_count(client, token):
+    return client.get("/api/v1/submissions?status=pending", headers=bearer(token)).get_json()["numberMatched"]
+
+
+def test_a_kml_of_ten_homestays_explains_the_outside_and_the_swapped_one(site):
+    app, client, token = site
+    report = send(client, token, kml(ten_homestays()), "homestays.kml").get_json()["report"]
+    assert report["rows"] == 10 and report["valid"] == 8 and report["errors"] == 2
+    by_row = {p["row"]: p for p in report["problems"] if p["severity"] == "error"}
+    assert set(by_row) == {4, 7}
+    assert "km outside the geopark" in by_row[4]["message"]
+    assert "swapped" in by_row[7]["message"] and by_row[7]["suggestion"] == [106.468, -7.234]
+    # The commit is refused while rows have errors, and stores nothing.
+    refused = send(client, token, kml(ten_homestays()), "homestays.kml", dry_run="false")
+    assert refused.status_code == 400 and len(refused.get_json()["error"]["problems"]) == 2
+    assert pending_count(client, token) == 0
+    fixed = send(client, token, kml(ten_homestays(outside=False, swapped=False)), "homestays.kml", dry_run="false")
+    assert fixed.status_code == 201
+    stored = fixed.get_json()["submissions"]
+    assert len(stored) == 10 and {s["status"] for s in stored} == {"pending"}
+    assert len({s["batch"] for s in stored}) == 1
+    assert stored[0]["feature"]["properties"]["category"] == "penginapan"
+    assert stored[0]["feature"]["properties"]["description_id"] == "Kamar bersih"
+
+
+def test_kmz_like_google_my_maps_exports(site):
+    app, client, token = site
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("doc.kml", kml(ten_homestays(False, False)[:3]))
+        archive.writestr("images/icon-1.png", b"\x89PNG")
+    report = send(client, token, buffer.getvalue(), "Homestay Ciletuh.kmz").get_json()["report"]
+    assert report["valid"] == 3
+
+
+def test_csv_with_lat_lon_keeps_leading_zeros_and_reports_rows(site):
+    app, client, token = site
+    csv = ("nama,lat,lon,kategori,wa\n"
+           "Warung Nasi Ibu Eti,-7.231,106.452,kuliner,081234567890\n"
+           "Warung Tanpa Titik,,,kuliner,\n"
+           "Toko Oleh-oleh,-7.25,106.47,toko-roti,\n").encode()
+    report = send(client, token, csv, "umkm.csv").get_json()["report"]
+    assert report["valid"] == 1
+    problems = {(p["row"], p["field"]) for p in report["problems"] if p["severity"] == "error"}
+    assert problems == {(2, "geometry"), (3, "category")}
+    assert report["features"][0]["properties"]["whatsapp"] == "+6281234567890"
+
+
+def test_csv_with_wkt_and_geojson_and_gpx(site):
+    app, client, token = site
+    wkt = 'name,wkt\nHomestay WKT,"POINT (106.46 -7.23)"\n'.encode()
+    assert send(client, token, wkt, "a.csv").get_json()["report"]["valid"] == 1
+    geojson = json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.46, -7.23]},
+         "properties": {"name": "Homestay GeoJSON"}}]}).encode()
+    assert send(client, token, geojson, "a.geojson").get_json()["report"]["valid"] == 1
+    gpx = (b'<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
+           b'<wpt lat="-7.23" lon="106.46"><name>Homestay GPX</name><desc>Dekat pantai</desc></wpt>'
+           b'<trk><name>jalan</name><trkseg><trkpt lat="-7.2" lon="106.4"/><trkpt lat="-7.21" lon="106.41"/></trkseg></trk>'
+           b'</gpx>')
+    report = send(client, token, gpx, "jalan.gpx").get_json()["report"]
+    assert report["rows"] == 1 and report["features"][0]["properties"]["description_id"] == "Dekat pantai"
+
+
+@pytest.mark.parametrize("data, filename, status, words", [
+    (b'{"type": "FeatureCollection", "features": [{"type": "Feat', "cut.geojson", 400, "could not be read"),
+    (kml(ten_homestays())[:300], "cut.kml", 400, "could not be read"),
+    (b"PK\x03\x04 not really", "cut.kmz", 400, "KMZ"),
+    (b"name,city\nA,B\n", "nopos.csv", 400, "lat and lon"),
+    (b"", "empty.geojson", 400, "empty"),
+    (b"hello", "notes.docx", 400, ".geojson, .csv"),
+    (b"x" * 2_000, "big.geojson", 413, "limit"),
+])
+def test_bad_files_get_a_400_that_explains(make_app, data, filename, status, words):
+    app = make_app(GEOTOUR_IMPORT_MAX_BYTES="1500")
+    make_users(app)
+    response = send(app.test_client(), token_for(app, "kim1"), data, filename)
+    assert response.status_code == status
+    error = response.get_json()["error"]
+    assert error["field"] == "file" and words in error["message"]
+
+
+def test_too_many_features_is_refused(make_app):
+    app = make_app(GEOTOUR_IMPORT_MAX_FEATURES="5")
+    make_users(app)
+    response = send(app.test_client(), token_for(app, "kim1"), kml(ten_homestays(False, False)), "a.kml")
+    assert response.status_code == 413 and "5" in response.get_json()["error"]["message"]
+
+
+def test_duplicates_within_one_file_are_flagged(site):
+    app, client, token = site
+    rows = [("Homestay Pak Ujang", 106.46, -7.23), ("Homestay Pak Ujang", 106.4601, -7.2301)]
+    report = send(client, token, kml(rows), "a.kml").get_json()["report"]
+    assert report["valid"] == 2 and report["warnings"] == 1
+
+
+def test_an_import_that_fails_halfway_stores_nothing_and_a_retry_succeeds(site):
+    app, client, token = site
+    path = app.config["GEOTOUR_DATABASE_URL"][len("sqlite:///"):]
+    with sqlite3.connect(path) as conn:  # the 5th insert of the batch fails, as a full disk would
+        conn.execute("CREATE TRIGGER fail_fifth BEFORE INSERT ON submissions WHEN "
+                     "(SELECT count(*) FROM submissions) >= 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+    with app.test_request_context(), pytest.raises(sqlite3.IntegrityError):
+        user = current().storage.get_user_login("kim1")[0]
+        batches.import_file(current(), user, kml(ten_homestays(False, False)), "a.kml", "msmes",
+                            {"category": "penginapan", "owner_consent": True}, False, 10**7, 1000)
+    assert pending_count(client, token) == 0
+    with sqlite3.connect(path) as conn:
+        conn.execute("DROP TRIGGER fail_fifth")
+    retried = send(client, token, kml(ten_homestays(False, False)), "a.kml", dry_run="false")
+    assert retried.status_code == 201 and pending_count(client, token) == 10
+
+
+def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
+    app, client, token = site
+    from tests.contributions import csrf_from, login
+
+    web = app.test_client()
+    csrf = login(web, "kim1")
+    preview = web.post("/contribute/import?lang=en", data={
+        "file": upload(kml(ten_homestays()), "homestays.kml"), "layer": "msmes", "category": "penginapan",
+        "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
+    html = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "swapped" in html and "km outside the geopark" in html
+    assert 'name="stash_id"' not in html  # nothing to confirm while rows have errors
+    good = web.post("/contribute/import", data={
+        "file": upload(kml(ten_homestays(False, False)), "homestays.kml"), "layer": "msmes",
+        "category": "penginapan", "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
+    page = good.get_data(as_text=True)
+    import re
+
+    stash = re.search(r'name="stash_id" value="([0-9a-f]+)"', page).group(1)
+    done = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "category": "penginapan",
+                                                "owner_consent": "on", "csrf_token": csrf_from(page)})
+    assert done.status_code == 302 and pending_count(client, token) == 10
+    mine = web.get(done.headers["Location"]).get_data(as_text=True)
+    assert "Homestay Ciletuh 10" in mine
+    again = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "csrf_token": csrf})
+    assert again.status_code == 400 and pending_count(client, token) == 10

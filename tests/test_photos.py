@@ -1,0 +1,124 @@
+"""Photos: re-encoded by Pillow, EXIF (GPS included) stripped after reading, bombs and liars refused."""
+import io
+
+import pytest
+from PIL import Image
+
+from geotour.errors import BadParameter, TooLarge
+from geotour.photos import MAX_PHOTOS, gps_position, process_photo
+from tests.contributions import bearer, login, make_users, token_for, upload, waterfall
+
+
+def jpeg_with_gps(lon=106.47, lat=-7.21, size=(1200, 900)):
+    """Return JPEG bytes whose EXIF holds a GPS position (and a camera model)."""
+    image = Image.new("RGB", size, (30, 120, 200))
+    exif = Image.Exif()
+    exif[0x0110] = "Test Camera"
+
+    def dms(value):
+        value = abs(value)
+        degrees = int(value)
+        minutes = int((value - degrees) * 60)
+        seconds = round(((value - degrees) * 60 - minutes) * 60, 4)
+        return (float(degrees), float(minutes), seconds)
+
+    exif[0x8825] = {1: "S" if lat < 0 else "N", 2: dms(lat), 3: "E" if lon > 0 else "W", 4: dms(lon)}
+    out = io.BytesIO()
+    image.save(out, "JPEG", exif=exif)
+    return out.getvalue()
+
+
+def test_gps_is_read_and_every_exif_tag_is_gone():
+    photo = process_photo(jpeg_with_gps(), 10_000_000)
+    assert photo.gps == pytest.approx((106.47, -7.21), abs=1e-5)
+    for data, longest in ((photo.display, 1600), (photo.thumb, 400)):
+        with Image.open(io.BytesIO(data)) as image:
+            assert image.format == "WEBP" and max(image.size) <= longest
+            assert not image.getexif() and gps_position(image.getexif()) is None
+            assert "exif" not in image.info
+    assert b"Test Camera" not in photo.display
+
+
+def test_png_and_webp_are_accepted():
+    for fmt in ("PNG", "WEBP"):
+        out = io.BytesIO()
+        Image.new("RGBA", (50, 40), (0, 0, 0, 0)).save(out, fmt)
+        assert process_photo(out.getvalue(), 10_000_000).width == 50
+
+
+@pytest.mark.parametrize("data, error", [
+    (b"<?php system($_GET['c']); ?>", BadParameter),
+    (b"\xff\xd8\xff\xe0 cut short", BadParameter),
+    (b"", BadParameter),
+])
+def test_files_that_are_not_photos_are_refused(data, error):
+    with pytest.raises(error):
+        process_photo(data, 10_000_000)
+
+
+def test_gif_is_refused_by_its_content_not_its_name():
+    out = io.BytesIO()
+    Image.new("P", (10, 10)).save(out, "GIF")
+    with pytest.raises(BadParameter, match="JPEG, PNG or WebP"):
+        process_photo(out.getvalue(), 10_000_000)
+
+
+def test_a_decompression_bomb_is_refused_before_it_is_decoded():
+    out = io.BytesIO()
+    Image.new("1", (20_000, 20_000)).save(out, "PNG")  # 400 megapixels in a few hundred kilobytes
+    assert len(out.getvalue()) < 2_000_000
+    with pytest.raises((BadParameter, TooLarge)):
+        process_photo(out.getvalue(), 10_000_000)
+
+
+def test_the_size_cap_is_per_file():
+    with pytest.raises(TooLarge):
+        process_photo(jpeg_with_gps(), 10_000)
+
+
+def test_api_photo_upload_returns_gps_and_long_cached_urls(make_app):
+    app = make_app()
+    make_users(app)
+    client, token = app.test_client(), token_for(app, "kim1")
+    sent = client.post("/api/v1/photos", data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
+                       headers=bearer(token), content_type="multipart/form-data")
+    assert sent.status_code == 201
+    body = sent.get_json()
+    assert body["gps"] == pytest.approx({"lon": 106.47, "lat": -7.21}, abs=1e-5)
+    served = client.get(body["thumb"])
+    assert served.status_code == 200 and served.mimetype == "image/webp"
+    assert "immutable" in served.headers["Cache-Control"] and "max-age=31536000" in served.headers["Cache-Control"]
+    created = client.post("/api/v1/submissions", json=waterfall(photos=[body["id"]]), headers=bearer(token))
+    assert created.get_json()["submissions"][0]["feature"]["properties"]["photo"] == body["url"]
+    fake = client.post("/api/v1/submissions", json=waterfall(photos=["0" * 32]), headers=bearer(token))
+    assert fake.status_code == 400 and fake.get_json()["error"]["field"] == "photos"
+    too_many = client.post("/api/v1/submissions", json=waterfall(photos=[body["id"]] * (MAX_PHOTOS + 1)),
+                           headers=bearer(token))
+    assert too_many.status_code == 400
+
+
+def test_the_phone_form_takes_the_location_from_the_photo(make_app):
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    csrf = login(client, "kim1")
+    response = client.post("/contribute/new/geosites", data={
+        "name": "Curug Foto", "category": "air-terjun", "lat": "", "lon": "", "csrf_token": csrf,
+        "photos": upload(jpeg_with_gps(106.471, -7.211), "IMG_0002.jpg")}, content_type="multipart/form-data")
+    assert response.status_code == 302 and "/contribute/mine?sent=" in response.headers["Location"]
+    mine = client.get("/api/v1/submissions", headers={"X-CSRFToken": csrf}).get_json()["submissions"][0]
+    assert mine["feature"]["geometry"]["coordinates"] == pytest.approx([106.471, -7.211], abs=1e-5)
+    assert len(mine["feature"]["properties"]["photos"]) == 1
+
+
+def test_the_phone_form_shows_problems_and_keeps_what_was_typed(make_app):
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    csrf = login(client, "kim1")
+    response = client.post("/contribute/new/msmes?lang=en", data={
+        "name": "Warung <b>Bu Eti</b>", "category": "kuliner", "lat": "106.47", "lon": "-7.21", "csrf_token": csrf})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "swapped" in html and "owner agreed" in html
+    assert 'value="Warung &lt;b&gt;Bu Eti&lt;/b&gt;"' in html

@@ -1,0 +1,168 @@
+"""Who may do what: the authorization matrix, sign-in, CSRF, tokens and rate limits."""
+import pytest
+
+from tests.contributions import PASSWORD, bearer, csrf_from, login, make_users, token_for, waterfall
+
+ANON, KIM1, KIM2, MOD, ADMIN = "anonymous", "kim1", "kim2", "mod", "admin"
+
+
+@pytest.fixture
+def world(make_app):
+    """Return (app, tokens, ids): a pending submission by kim1, published features to edit."""
+    app = make_app()
+    make_users(app)
+    tokens = {name: token_for(app, name) for name in (KIM1, KIM2, MOD, ADMIN)}
+    client = app.test_client()
+    own = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens[KIM1])).get_json()
+    return app, tokens, {"sub": own["submissions"][0]["id"]}
+
+
+def _fresh_pending(app, tokens):
+    client = app.test_client()
+    return client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens[KIM1])).get_json()[
+        "submissions"][0]["id"]
+
+
+# (method, path, json body, {role: expected status}); the submission in paths belongs to kim1.
+MATRIX = [
+    ("POST", "/api/v1/submissions", waterfall(), {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
+    ("PATCH", "/api/v1/features/curug-sodong", {"properties": {"name": "Curug Sodong 2"}},
+     {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
+    ("DELETE", "/api/v1/features/curug-sodong", None, {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
+    ("GET", "/api/v1/submissions", None, {ANON: 401, KIM1: 200, KIM2: 200, MOD: 200, ADMIN: 200}),
+    ("GET", "/api/v1/submissions/{sub}", None, {ANON: 401, KIM1: 200, KIM2: 404, MOD: 200, ADMIN: 200}),
+    ("POST", "/api/v1/submissions/{sub}/approve", None, {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
+    ("POST", "/api/v1/submissions/{sub}/reject", {"reason": "no"},
+     {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
+    ("GET", "/api/v1/features/curug-sodong/versions", None, {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
+    ("POST", "/api/v1/features/curug-sodong/revert", {"version": 1},
+     {ANON: 401, KIM1: 403, KIM2: 403, MOD: 409, ADMIN: 409}),
+    ("POST", "/api/v1/photos", None, {ANON: 401, KIM1: 400, KIM2: 400, MOD: 400, ADMIN: 400}),
+]
+
+
+@pytest.mark.parametrize("role", [ANON, KIM1, KIM2, MOD, ADMIN])
+@pytest.mark.parametrize("method, path, body, expected", MATRIX, ids=[f"{m} {p}" for m, p, _, _ in MATRIX])
+def test_authorization_matrix(world, role, method, path, body, expected):
+    app, tokens, ids = world
+    client = app.test_client()
+    headers = bearer(tokens[role]) if role != ANON else {}
+    url = path.format(sub=_fresh_pending(app, tokens) if "{sub}" in path else "")
+    response = client.open(url, method=method, json=body, headers=headers)
+    assert response.status_code == expected[role], response.get_data(as_text=True)[:300]
+    assert response.is_json
+
+
+@pytest.mark.parametrize("path, allowed", [
+    ("/contribute", (KIM1, MOD, ADMIN)), ("/contribute/import", (KIM1, MOD, ADMIN)),
+    ("/moderation", (MOD, ADMIN)), ("/admin/users", (ADMIN,)), ("/account", (KIM1, MOD, ADMIN)),
+])
+@pytest.mark.parametrize("role", [ANON, KIM1, MOD, ADMIN])
+def test_pages_need_the_right_role(world, path, allowed, role):
+    app, tokens, ids = world
+    client = app.test_client()
+    if role != ANON:
+        login(client, role)
+    response = client.get(path)
+    if role == ANON:
+        assert response.status_code == 302 and "/login?next=" in response.headers["Location"]
+    else:
+        assert response.status_code == (200 if role in allowed else 403)
+
+
+def test_session_writes_need_the_csrf_token(world):
+    app, tokens, ids = world
+    client = app.test_client()
+    token = login(client, KIM1)
+    refused = client.post("/api/v1/submissions", json=waterfall())
+    assert refused.status_code == 400 and "CSRF" in refused.get_json()["error"]["message"]
+    accepted = client.post("/api/v1/submissions", json=waterfall(), headers={"X-CSRFToken": token})
+    assert accepted.status_code == 201
+    form = client.post("/contribute/new/geosites", data={"name": "x"})
+    assert form.status_code == 400
+
+
+def test_login_rejects_wrong_passwords_and_foreign_redirects(world):
+    app, tokens, ids = world
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    wrong = client.post("/login?lang=en", data={"username": KIM1, "password": "nope-nope-nope", "csrf_token": token})
+    assert wrong.status_code == 401 and "do not match" in wrong.get_data(as_text=True)
+    ok = client.post("/login?next=//evil.example/x", data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    assert ok.headers["Location"] == "/contribute"
+    cookie = ok.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_session_cookie_is_secure_behind_https(make_app):
+    app = make_app(GEOTOUR_PUBLIC_URL="https://geotour.example.id")
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+
+
+def test_passwords_are_stored_with_scrypt(world):
+    app, tokens, ids = world
+    from geotour.context import current
+
+    with app.app_context():
+        _, hashed = current().storage.get_user_login(KIM1)
+    assert hashed.startswith("scrypt:") and PASSWORD not in hashed
+
+
+def test_tokens_are_kept_as_hashes_and_can_be_revoked(world):
+    app, tokens, ids = world
+    client = app.test_client()
+    raw = open(app.config["GEOTOUR_DATABASE_URL"][len("sqlite:///"):], "rb").read()
+    assert tokens[KIM1].encode() not in raw
+    csrf = login(client, KIM1)
+    page = client.post("/account/tokens", data={"name": "laptop", "csrf_token": csrf}).get_data(as_text=True)
+    import re
+
+    new = re.search(r'<code class="gt-token">([^<]+)</code>', page).group(1)
+    assert app.test_client().get("/api/v1/submissions", headers=bearer(new)).status_code == 200
+    token_id = re.findall(r"/account/tokens/(\d+)/revoke", page)[0]
+    client.post(f"/account/tokens/{token_id}/revoke", data={"csrf_token": csrf})
+    assert app.test_client().get("/api/v1/submissions", headers=bearer(new)).status_code == 401
+
+
+def test_login_is_rate_limited(make_app):
+    app = make_app(GEOTOUR_RATELIMIT_LOGIN="3 per minute")
+    make_users(app)
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    codes = [client.post("/login", data={"username": KIM1, "password": "wrong-wrong-wrong", "csrf_token": token})
+             .status_code for _ in range(4)]
+    assert codes == [401, 401, 401, 429]
+
+
+def test_uploads_are_rate_limited_per_user(make_app):
+    app = make_app(GEOTOUR_RATELIMIT_UPLOADS="2 per hour")
+    make_users(app)
+    client = app.test_client()
+    first, second = token_for(app, KIM1), token_for(app, KIM2)
+    codes = [client.post("/api/v1/submissions", json=waterfall(), headers=bearer(first)).status_code
+             for _ in range(3)]
+    assert codes == [201, 201, 429]
+    assert client.post("/api/v1/submissions", json=waterfall(), headers=bearer(second)).status_code == 201
+    assert client.post("/api/v1/submissions", json=waterfall(), headers=bearer(first)).get_json()["error"]
+
+
+def test_admin_page_creates_users_and_changes_roles(world):
+    app, tokens, ids = world
+    client = app.test_client()
+    csrf = login(client, ADMIN)
+    response = client.post("/admin/users", data={"username": "kim3", "password": "short", "role": "contributor",
+                                                 "csrf_token": csrf})
+    assert response.status_code == 400 and "10" in response.get_data(as_text=True)
+    client.post("/admin/users", data={"username": "kim3", "password": PASSWORD, "role": "contributor",
+                                      "csrf_token": csrf})
+    other = app.test_client()
+    login(other, "kim3")
+    assert other.get("/moderation").status_code == 403
+    from geotour.context import current
+
+    with app.app_context():
+        kim3 = current().storage.get_user_login("kim3")[0]
+    client.post(f"/admin/users/{kim3['id']}", data={"role": "moderator", "csrf_token": csrf})
+    assert other.get("/moderation").status_code == 200
+    client.post(f"/admin/users/{kim3['id']}", data={"active": "0", "csrf_token": csrf})
+    assert other.get("/moderation").status_code == 302  # a disabled account is signed out
