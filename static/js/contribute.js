@@ -7,7 +7,8 @@
 
   function baseMap(el, zoom) {
     var map = L.map(el, { scrollWheelZoom: false }).setView(GEOPARK_CENTER, zoom || 10);
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
+    var tiles = el.closest("[data-tiles]").dataset.tiles;
+    L.tileLayer(tiles, { maxZoom: 19, attribution: "© OpenStreetMap" }).addTo(map);
     return map;
   }
 
