@@ -2,6 +2,7 @@
 from flask import Blueprint, Response, render_template, url_for
 
 from . import places
+from .assets import PRIVATE_PAGE_PREFIXES
 from .context import current as _ctx
 from .layers import ATTRACTION, MSME
 
@@ -31,5 +32,6 @@ def sitemap():
 def robots():
     """Let crawlers read the pages, not the API or the embeds."""
     lines = ["User-agent: *", "Allow: /", "Disallow: /api/", "Disallow: /oembed", "Disallow: /embed",
+             *(f"Disallow: {prefix}" for prefix in PRIVATE_PAGE_PREFIXES),
              f"Sitemap: {url_for('crawlers.sitemap', _external=True)}"]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")
