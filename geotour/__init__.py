@@ -62,18 +62,9 @@ def create_app(test_config=None):
     i18n.init_app(app)
     errors_http.init_app(app)
     auth.init_app(app)
-    app.register_blueprint(api.bp)
-    app.register_blueprint(api_writes.bp)
-    app.register_blueprint(ogc.bp)
-    app.register_blueprint(openapi.bp)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(embed.bp)
-    app.register_blueprint(signboards.bp)
-    app.register_blueprint(crawlers.bp)
-    app.register_blueprint(health.bp)
-    app.register_blueprint(account_pages.bp)
-    app.register_blueprint(uploads.bp)
-    app.register_blueprint(moderation.bp)
+    for module in (api, api_writes, ogc, openapi, pages, embed, signboards, crawlers, health, account_pages, uploads,
+                   moderation):
+        app.register_blueprint(module.bp)
     cli.init_app(app)
     app.after_request(_security_headers)
     return app

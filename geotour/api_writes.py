@@ -6,17 +6,13 @@ whether the caller sends a Bearer token or a session cookie (with its CSRF token
 from flask import Blueprint, current_app, jsonify, request
 
 from . import batches, params, submissions
-from .auth import limiter, requires, upload_limit_key, user_record
+from .auth import requires, upload_limit, user_record
 from .context import current as _ctx
 from .errors import BadParameter
 from .uploads_common import parse_bool, save_photo
 
 bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
-
-
-def _uploads_limit():
-    return current_app.config["GEOTOUR_RATELIMIT_UPLOADS"]
 
 
 def _json_body():
@@ -53,7 +49,7 @@ def _photo_ids(properties):
 
 @bp.post("/submissions")
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key)
+@upload_limit()
 def create_submission():
     """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
     if "file" in request.files:
@@ -87,7 +83,7 @@ def _bulk_import():
 
 @bp.patch("/features/<feature_id>")
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key)
+@upload_limit()
 def edit_feature(feature_id):
     """Propose changes to a published feature; fields not sent are kept."""
     properties, geometry = _feature_parts(_json_body())
@@ -99,7 +95,7 @@ def edit_feature(feature_id):
 
 @bp.delete("/features/<feature_id>")
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key)
+@upload_limit()
 def delete_feature(feature_id):
     """Propose taking a feature off the map (it stays in the history)."""
     body = request.get_json(silent=True) or {}
@@ -161,7 +157,7 @@ def revert_feature(feature_id):
 
 @bp.post("/photos")
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key)
+@upload_limit()
 def upload_photo():
     """Upload one photo (multipart "photo"); return its id, URLs and the GPS position it holds."""
     if "photo" not in request.files:

@@ -126,6 +126,12 @@ def upload_limit_key():
     return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
 
 
+def upload_limit(methods=None):
+    """Decorate an upload view with the per-user GEOTOUR_RATELIMIT_UPLOADS limit (only for `methods`, if given)."""
+    return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_UPLOADS"], key_func=upload_limit_key,
+                         methods=methods)
+
+
 def init_app(app):
     """Attach Flask-Login, CSRF checks and Flask-Limiter."""
     login_manager.init_app(app)

@@ -16,14 +16,9 @@ def _with_changes(submission):
         current["properties"].pop("layer", None)
     after = submission["feature"] if submission["action"] != "delete" else None
     changed_since = (submission["base_version"] is not None and submission["status"] == "pending"
-                     and _latest(submission["feature_id"]) != submission["base_version"])
+                     and submissions.latest_version(_ctx(), submission["feature_id"]) != submission["base_version"])
     return {**submission, "current": current, "changes": submissions.diff(current, after),
             "changed_since": changed_since}
-
-
-def _latest(feature_id):
-    versions = _ctx().storage.feature_versions(feature_id)
-    return versions[-1]["version"] if versions else None
 
 
 @bp.get("")

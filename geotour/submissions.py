@@ -83,7 +83,8 @@ def _entry(user, action, proposal_or_layer, feature_id, feature, base_version=No
             "flags": list(flags) + [{"kind": "warning", **w} for w in warnings]}
 
 
-def _latest_version(ctx, feature_id):
+def latest_version(ctx, feature_id):
+    """Return the number of a feature's newest version, or None when it has none."""
     versions = ctx.storage.feature_versions(feature_id)
     return versions[-1]["version"] if versions else None
 
@@ -111,7 +112,7 @@ def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
     feature = _with_photos(proposal.feature, photo_ids, base["properties"].get("photos") or ())
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions([_entry(user, Action.EDIT, proposal, feature_id, feature,
-                                                _latest_version(ctx, feature_id), proposal.flags, warnings=warnings)])
+                                                latest_version(ctx, feature_id), proposal.flags, warnings=warnings)])
     return ctx.storage.get_submission(sid)
 
 
@@ -121,7 +122,7 @@ def submit_delete(ctx, user, feature_id, reason=None):
     contributable_layer(ctx, base["properties"]["layer"])
     note = [{"kind": "reason", "message": check_reason(reason, required=False)}] if reason else []
     [sid] = ctx.storage.add_submissions([_entry(user, Action.DELETE, base["properties"]["layer"], feature_id, None,
-                                                _latest_version(ctx, feature_id), note)])
+                                                latest_version(ctx, feature_id), note)])
     return ctx.storage.get_submission(sid)
 
 

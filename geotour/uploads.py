@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, current_app, redirect, render_template, request, send_file, url_for
 
 from . import batches, params, submissions
-from .auth import limiter, requires, upload_limit_key, user_record
+from .auth import requires, upload_limit, user_record
 from .context import current as _ctx
 from .errors import BadParameter, GeotourError, ValidationFailed
 from .proposals import FIELDS, contributable_layers, field_kinds, problem
@@ -12,10 +12,6 @@ from .uploads_common import save_photo
 
 bp = Blueprint("uploads", __name__)
 IMMUTABLE = 365 * 24 * 3600
-
-
-def _uploads_limit():
-    return current_app.config["GEOTOUR_RATELIMIT_UPLOADS"]
 
 
 def _stash():
@@ -59,43 +55,14 @@ def _render_form(layer, feature=None, values=None, problems=(), status=200):
                            values=values or {}, problems=list(problems)), status
 
 
-@bp.route("/contribute/new/<layer_id>", methods=["GET", "POST"])
-@requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key, methods=["POST"])
-def new_feature(layer_id):
-    """Add a place: the form, and sending it."""
-    layer = submissions.contributable_layer(_ctx(), layer_id)
-    if request.method == "GET":
-        return _render_form(layer)
+def _send_form(layer, feature, submit):
+    """Read the posted form and photos, call submit(sent, geometry, photo_ids), then go to "my submissions";
+    on problems, show the form again with them and with what was typed."""
     sent, lat, lon = _form_values(layer)
     values = {**sent, "lat": lat, "lon": lon}
     try:
         photos = _save_photos()
-        created = submissions.submit_create(_ctx(), user_record(), layer.id, sent, _geometry(lat, lon, photos),
-                                            [p.id for p in photos])
-    except ValidationFailed as exc:
-        return _render_form(layer, values=values, problems=exc.problems, status=400)
-    except GeotourError as exc:
-        return _render_form(layer, values=values, problems=[problem(exc.field, exc.message)], status=exc.status)
-    return redirect(url_for("uploads.mine", sent=created["id"]))
-
-
-@bp.route("/contribute/edit/<feature_id>", methods=["GET", "POST"])
-@requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key, methods=["POST"])
-def edit_feature(feature_id):
-    """Correct a published place: the form filled in, and sending the changes."""
-    feature = submissions.require_feature(_ctx().storage, feature_id)
-    layer = submissions.contributable_layer(_ctx(), feature["properties"]["layer"])
-    lon, lat = feature["geometry"]["coordinates"][:2]
-    if request.method == "GET":
-        return _render_form(layer, feature, {**feature["properties"], "lat": lat, "lon": lon})
-    sent, lat, lon = _form_values(layer)
-    values = {**sent, "lat": lat, "lon": lon}
-    try:
-        photos = _save_photos()
-        created = submissions.submit_edit(_ctx(), user_record(), feature_id, sent, _geometry(lat, lon, photos),
-                                          [p.id for p in photos])
+        created = submit(sent, _geometry(lat, lon, photos), [p.id for p in photos])
     except ValidationFailed as exc:
         return _render_form(layer, feature, values, exc.problems, 400)
     except GeotourError as exc:
@@ -103,9 +70,35 @@ def edit_feature(feature_id):
     return redirect(url_for("uploads.mine", sent=created["id"]))
 
 
+@bp.route("/contribute/new/<layer_id>", methods=["GET", "POST"])
+@requires("can_contribute")
+@upload_limit(["POST"])
+def new_feature(layer_id):
+    """Add a place: the form, and sending it."""
+    layer = submissions.contributable_layer(_ctx(), layer_id)
+    if request.method == "GET":
+        return _render_form(layer)
+    return _send_form(layer, None, lambda sent, geometry, photo_ids: submissions.submit_create(
+        _ctx(), user_record(), layer.id, sent, geometry, photo_ids))
+
+
+@bp.route("/contribute/edit/<feature_id>", methods=["GET", "POST"])
+@requires("can_contribute")
+@upload_limit(["POST"])
+def edit_feature(feature_id):
+    """Correct a published place: the form filled in, and sending the changes."""
+    feature = submissions.require_feature(_ctx().storage, feature_id)
+    layer = submissions.contributable_layer(_ctx(), feature["properties"]["layer"])
+    lon, lat = feature["geometry"]["coordinates"][:2]
+    if request.method == "GET":
+        return _render_form(layer, feature, {**feature["properties"], "lat": lat, "lon": lon})
+    return _send_form(layer, feature, lambda sent, geometry, photo_ids: submissions.submit_edit(
+        _ctx(), user_record(), feature_id, sent, geometry, photo_ids))
+
+
 @bp.post("/contribute/delete/<feature_id>")
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key)
+@upload_limit()
 def delete_feature(feature_id):
     """Ask for a place to be taken off the map."""
     created = submissions.submit_delete(_ctx(), user_record(), feature_id, request.form.get("reason"))
@@ -127,7 +120,7 @@ def _import_settings():
 
 @bp.route("/contribute/import", methods=["GET", "POST"])
 @requires("can_contribute")
-@limiter.limit(_uploads_limit, key_func=upload_limit_key, methods=["POST"])
+@upload_limit(["POST"])
 def import_file():
     """Import a file: first a preview listing every problem, then (confirmed) all rows or none."""
     if request.method == "GET":
