@@ -1,6 +1,7 @@
 """Configuration: safe local defaults, then GEOTOUR_* environment variables, checked at start-up."""
 import os
 import re
+import tempfile
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -82,14 +83,22 @@ def load_config(instance_path, environ=None, overrides=None):
 
 
 def _instance_secret(instance_path):
-    """Return the secret kept in the instance folder, making it (readable by us only) the first time."""
+    """Return the secret kept in the instance folder, making it (readable by us only) the first time.
+
+    The file is written whole under a temporary name and then linked into place, so a second worker
+    starting at the same moment reads the finished secret, never an empty file.
+    """
     path = Path(instance_path) / "secret_key"
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
-        return path.read_text(encoding="ascii").strip()
-    with os.fdopen(fd, "w", encoding="ascii") as file:
-        file.write(os.urandom(32).hex())
+    if not path.exists():
+        fd, temp = tempfile.mkstemp(dir=instance_path, prefix=".secret_key.")  # mode 0600
+        with os.fdopen(fd, "w", encoding="ascii") as file:
+            file.write(os.urandom(32).hex())
+        try:
+            os.link(temp, path)
+        except FileExistsError:
+            pass  # another process made it first: use theirs
+        finally:
+            os.unlink(temp)
     return path.read_text(encoding="ascii").strip()
 
 
