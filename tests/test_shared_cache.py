@@ -85,7 +85,8 @@ def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_u
         for _ in range(2):
             port = free_port()
             servers.append(subprocess.Popen(flask + ["run", "--port", str(port)], cwd=root, env=env,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+                                            stdout=subprocess.DEVNULL,
+                                            stderr=open(tmp_path / f"server-{port}.log", "w")))
             urls.append(f"http://127.0.0.1:{port}/api/v1/features/curug-sodong")
 
         def name(url):
@@ -95,7 +96,8 @@ def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_u
                     with urllib.request.urlopen(url, timeout=5) as response:
                         return json.loads(response.read())["properties"]["name"]
                 except OSError:
-                    assert time.time() < deadline, "server did not start"
+                    logs = "".join(p.read_text()[-2000:] for p in tmp_path.glob("server-*.log"))
+                    assert time.time() < deadline, f"server did not start; its log:\n{logs}"
                     time.sleep(0.2)
 
         assert [name(url) for url in urls] == ["Curug Sodong", "Curug Sodong"]  # both cached now
