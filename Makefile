@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run serve test bench lighthouse redis setup assets translations chromium seed clean data
+.PHONY: run serve test test-services services services-stop bench lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -26,6 +26,21 @@ serve: setup
 
 test: setup chromium redis
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
+
+# The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
+# and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
+SERVICES ?= /tmp/geotour-services
+test-services: setup chromium
+	scripts/services.sh start $(SERVICES)
+	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
+	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
+
+# PostgreSQL+PostGIS and Redis on loopback for trying the app with several workers (see README).
+services:
+	scripts/services.sh start $(SERVICES)
+
+services-stop:
+	scripts/services.sh stop $(SERVICES)
 
 bench: setup chromium
 	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \

@@ -47,7 +47,7 @@ def create_app(test_config=None):
 
     data_dir = app.config["GEOTOUR_DATA_DIR"]
     catalogue = load_catalogue(data_dir)
-    storage = open_storage(app.config["GEOTOUR_DATABASE_URL"])
+    storage = open_storage(app.config["GEOTOUR_DATABASE_URL"], app.config["GEOTOUR_DB_POOL_SIZE"])
     storage.ensure_schema()
     if app.config["GEOTOUR_AUTO_SEED"]:
         seeded = tuple(seed(storage, data_dir, catalogue))

@@ -14,7 +14,7 @@ from .errors import Forbidden, Unauthorized
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])
+limiter = Limiter(key_func=lambda: address_limit_key(), default_limits=[])
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 API_PREFIX = "/api/"
 
@@ -121,9 +121,20 @@ def _private_pages(response):
     return response
 
 
+def _scoped(key):
+    # Flask-Limiter keeps the first app's key prefix, so the site's own prefix goes into every key:
+    # two sites (or test apps) sharing one Redis never share a counter.
+    return f"{current_app.config['GEOTOUR_CACHE_PREFIX']}{key}"
+
+
+def address_limit_key():
+    """Rate-limit by the client's address (sign-in attempts)."""
+    return _scoped(f"addr:{get_remote_address()}")
+
+
 def upload_limit_key():
     """Rate-limit uploads per signed-in user (per address for anyone else)."""
-    return f"user:{current_user.id}" if current_user.is_authenticated else get_remote_address()
+    return _scoped(f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{get_remote_address()}")
 
 
 def upload_limit(methods=None):

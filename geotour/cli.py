@@ -116,7 +116,45 @@ def check_data_command():
     click.echo(f"ok: {sum(len(records) for records, _ in layers.values())} features in {len(layers)} layers")
 
 
+@click.group("db")
+def db_group():
+    """Schema migrations (Alembic): the app upgrades to the newest revision when it starts."""
+
+
+@db_group.command("current")
+@with_appcontext
+def db_current():
+    """Print the revision the database is at, and the newest one."""
+    from .storage import migrate
+
+    click.echo(f"database: {migrate.revision_of(_ctx().storage)}  newest: {migrate.head_revision()}")
+
+
+@db_group.command("upgrade")
+@click.argument("revision", default="head")
+@with_appcontext
+def db_upgrade(revision):
+    """Upgrade the schema to REVISION (default: the newest)."""
+    from .storage import migrate
+
+    ran = migrate.upgrade(_ctx().storage, revision)
+    click.echo(f"upgraded to {migrate.revision_of(_ctx().storage)}" if ran else "already at the newest revision")
+
+
+@db_group.command("downgrade")
+@click.argument("revision")
+@click.confirmation_option(prompt="Downgrading can drop tables and their data. Go on?")
+@with_appcontext
+def db_downgrade(revision):
+    """Downgrade the schema to REVISION ("base" drops every table)."""
+    from .storage import migrate
+
+    migrate.downgrade(_ctx().storage, revision)
+    click.echo(f"downgraded to {migrate.revision_of(_ctx().storage)}")
+
+
 def init_app(app):
     """Register the commands."""
-    for command in (seed_command, import_command, export_command, users_group, tokens_group, check_data_command):
+    for command in (seed_command, import_command, export_command, users_group, tokens_group, check_data_command,
+                    db_group):
         app.cli.add_command(command)

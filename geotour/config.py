@@ -4,14 +4,18 @@ import re
 import tempfile
 from pathlib import Path
 
+from .storage import POSTGRES_SCHEMES
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Every setting, its default and what it does. The README documents each (a test checks that).
 SETTINGS = {
-    "GEOTOUR_DATABASE_URL": ("sqlite:///{instance}/geotour.sqlite3", "Database; sqlite:///path is the embedded default."),
+    "GEOTOUR_DATABASE_URL": ("sqlite:///{instance}/geotour.sqlite3", "Database: sqlite:///path (the embedded default, one machine) or postgresql+psycopg://user:password@host:5432/dbname (PostgreSQL with PostGIS, shared by every worker and machine)."),
+    "GEOTOUR_DB_POOL_SIZE": ("4", "Most PostgreSQL connections one worker process opens."),
     "GEOTOUR_DATA_DIR": (str(PROJECT_ROOT / "data" / "geojson"), "Folder of seed layers and layers.json."),
     "GEOTOUR_AUTO_SEED": ("1", "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed."),
     "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
+    "GEOTOUR_CACHE_PREFIX": ("geotour:", "Prefix of every key this app keeps in Redis (cache and rate limits), so several sites can share one Redis."),
     "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept."),
     "GEOTOUR_HTTP_MAX_AGE": ("300", "Cache-Control max-age, in seconds, for API responses."),
     "GEOTOUR_SECRET_KEY": ("", "Secret for signed session cookies; when empty, a random one is made once and kept in the instance folder (file secret_key), so every worker shares it."),
@@ -55,8 +59,9 @@ def load_config(instance_path, environ=None, overrides=None):
     values = {key: environ.get(key, default) for key, (default, _) in SETTINGS.items()}
     values.update(overrides or {})
     values["GEOTOUR_DATABASE_URL"] = values["GEOTOUR_DATABASE_URL"].format(instance=instance_path)
-    if not values["GEOTOUR_DATABASE_URL"].startswith("sqlite:///"):
-        raise ConfigError("GEOTOUR_DATABASE_URL: only sqlite:///path is supported by this build")
+    if not values["GEOTOUR_DATABASE_URL"].startswith(("sqlite:///", *POSTGRES_SCHEMES)):
+        raise ConfigError("GEOTOUR_DATABASE_URL must be sqlite:///path or postgresql+psycopg://user@host/dbname")
+    values["GEOTOUR_DB_POOL_SIZE"] = _int_setting(values, "GEOTOUR_DB_POOL_SIZE", 1)
     if values["GEOTOUR_DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigError(f"GEOTOUR_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not Path(values["GEOTOUR_DATA_DIR"]).is_dir():
@@ -70,7 +75,7 @@ def load_config(instance_path, environ=None, overrides=None):
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
     values.update(_session_config(values))
-    values.update(_cache_config(values["GEOTOUR_CACHE_URL"], cache_timeout))
+    values.update(_cache_config(values["GEOTOUR_CACHE_URL"], cache_timeout, values["GEOTOUR_CACHE_PREFIX"]))
     values["BABEL_DEFAULT_LOCALE"] = values["GEOTOUR_DEFAULT_LOCALE"]
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     values["COMPRESS_MIMETYPES"] = [
@@ -134,7 +139,7 @@ def _session_config(values):
         # Limits live with the cache: in Redis they are shared by every worker. If Redis fails, requests
         # are let through (and logged) rather than refused.
         "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_HEADERS_ENABLED": True, "RATELIMIT_KEY_PREFIX": "geotour-limits",
+        "RATELIMIT_HEADERS_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"{values['GEOTOUR_CACHE_PREFIX']}limits",
     }
 
 
@@ -149,7 +154,7 @@ def _frame_ancestors(raw):
     return " ".join(sources)
 
 
-def _cache_config(url, timeout):
+def _cache_config(url, timeout, prefix):
     """Translate GEOTOUR_CACHE_URL into Flask-Caching settings."""
     if url == "simple":
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": 2000}
@@ -159,5 +164,5 @@ def _cache_config(url, timeout):
         # A shared cache: a write in one worker changes the data version, so every worker's next
         # request misses the old keys. Redis being down degrades to "no cache" (see cache_backends).
         return {"CACHE_TYPE": "geotour.cache_backends.ResilientRedisCache", "CACHE_REDIS_URL": url,
-                "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": "geotour:"}
+                "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": prefix}
     raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null or redis://..., got {url!r}")

@@ -4,6 +4,9 @@ from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from .errors import GeotourError
+from .storage import StorageUnavailable
+
+RETRY_AFTER_S = 10
 
 API_PREFIXES = ("/api/", "/ogc", "/oembed")
 
@@ -49,6 +52,16 @@ def init_app(app):
         message = exc.description if _wants_json() else _("We could not find that page or place.") \
             if exc.code == 404 else exc.name
         return _answer(exc.code or 500, code, message)
+
+    @app.errorhandler(StorageUnavailable)
+    def storage_unavailable(exc):
+        app.logger.warning("database unavailable on %s: %s", request.path, exc)
+        response = _answer(503, "database_unavailable",
+                           _("The database is not reachable right now. Please try again in a moment."))
+        response = app.make_response(response)
+        response.headers["Retry-After"] = str(RETRY_AFTER_S)
+        response.cache_control.no_store = True
+        return response
 
     @app.errorhandler(Exception)
     def unexpected_error(exc):

@@ -43,7 +43,8 @@ def cached(build):
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
     in every process that shares it.
     """
-    key = _cache_key(current().storage.data_version())
+    # While the database cannot be reached, the last known version still finds what is cached for it.
+    key = _cache_key(current().storage.data_version(allow_stale=True))
     entry, changed = cache.get(key), False
     if entry is None:
         payload, mimetype = build()

@@ -9,21 +9,48 @@ from werkzeug.serving import make_server
 
 from geotour import create_app
 
+from . import backends
+
 DATA_DIR = Path(__file__).resolve().parent.parent / "data" / "geojson"
 HOSTILE_SITE_NAME = "<img src=x onerror=alert(1)>"
 HOSTILE_MSME_NAME = "\"';</script><script>alert(1)</script>"
 
 
+@pytest.fixture(scope="session")
+def pg_template(tmp_path_factory):
+    """On a PostgreSQL run, make the migrated and seeded template database every test copies."""
+    if backends.on_postgres():
+        backends.make_template(DATA_DIR, tmp_path_factory.mktemp("template"))
+    return backends.on_postgres()
+
+
 @pytest.fixture
-def make_app(tmp_path):
-    """Return a factory: make_app(data_dir=..., **config) builds an app on a fresh database in tmp_path."""
+def make_app(tmp_path, pg_template):
+    """Return a factory: make_app(data_dir=..., **config) builds an app on a fresh database.
+
+    The database is a SQLite file in tmp_path, or on a PostgreSQL run (see tests/backends.py) a new
+    PostgreSQL database, dropped after the test. A test that passes GEOTOUR_DATABASE_URL keeps its own.
+    """
     counter = iter(range(1000))
+    made = []
 
     def factory(data_dir=DATA_DIR, **config):
         instance = tmp_path / f"instance{next(counter)}"
-        return create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATA_DIR": str(data_dir), "TESTING": True, **config})
+        database = None
+        if pg_template and "GEOTOUR_DATABASE_URL" not in config:
+            database = backends.new_database()
+            made.append([database, None])
+            config = {**backends.backend_config(database), **config}
+        app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATA_DIR": str(data_dir), "TESTING": True, **config})
+        if database:
+            made[-1][1] = app
+        return app
 
-    return factory
+    yield factory
+    for database, app in made:
+        if app is not None:
+            app.extensions["geotour"].storage.close()
+        backends.drop_database(database)
 
 
 @pytest.fixture

@@ -6,6 +6,7 @@ import sys
 import pytest
 
 from geotour.errors import SeedDataError
+from tests.backends import empty_database_url
 from tests.conftest import DATA_DIR
 
 ROOT = DATA_DIR.parent.parent
@@ -100,8 +101,8 @@ def test_seeding_again_is_harmless_and_picks_up_changed_files(make_app, data_cop
     assert name == "Curug Sodong Kembar"
 
 
-def test_seed_command_reports_loaded_then_up_to_date(make_app):
-    app = make_app()
+def test_seed_command_reports_loaded_then_up_to_date(make_app, tmp_path):
+    app = make_app(GEOTOUR_DATABASE_URL=empty_database_url(tmp_path), GEOTOUR_AUTO_SEED="0")
     first = app.test_cli_runner().invoke(args=["seed"])
     assert first.exit_code == 0 and "msmes" in first.output and "loaded" in first.output
     again = make_app(GEOTOUR_DATABASE_URL=app.config["GEOTOUR_DATABASE_URL"]).test_cli_runner().invoke(args=["seed"])

@@ -14,6 +14,10 @@ class StaleSubmission(Exception):
     """A submission was decided by someone else first."""
 
 
+class StorageUnavailable(Exception):
+    """The database cannot be reached now (down, restarting, out of connections); try again soon."""
+
+
 class Storage(ABC):
     """Where features live. Every write is one transaction and bumps the data version."""
 
@@ -30,8 +34,11 @@ class Storage(ABC):
         """Replace the seed features of one layer with `records`, in one transaction."""
 
     @abstractmethod
-    def data_version(self):
-        """Return a string that changes whenever any feature changes (for caches and ETags)."""
+    def data_version(self, allow_stale=False):
+        """Return a string that changes whenever any feature changes (for caches and ETags).
+
+        allow_stale: when the database cannot be reached, return the last version read instead of failing.
+        """
 
     @abstractmethod
     def layer_stats(self):
@@ -114,10 +121,17 @@ class Storage(ABC):
         """Release connections."""
 
 
-def open_storage(database_url):
-    """Return the Storage for a database URL (sqlite:///path for the embedded default)."""
-    from .sqlite import SQLiteStorage
-
+def open_storage(database_url, pool_size=4):
+    """Return the Storage for a database URL: sqlite:///path (the embedded default) or postgresql+psycopg://."""
     if database_url.startswith("sqlite:///"):
+        from .sqlite import SQLiteStorage
+
         return SQLiteStorage(database_url[len("sqlite:///"):])
+    if database_url.startswith(POSTGRES_SCHEMES):
+        from .postgres import PostgresStorage
+
+        return PostgresStorage(database_url, pool_size=pool_size)
     raise ValueError(f"unsupported database URL: {database_url.split(':', 1)[0]}")
+
+
+POSTGRES_SCHEMES = ("postgresql+psycopg://", "postgresql://")

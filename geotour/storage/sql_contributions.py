@@ -1,9 +1,8 @@
-"""SQLite storage for people and their work: users, API tokens, submissions and feature versions."""
+"""People and their work, in SQL both backends run: users, API tokens, submissions and feature versions."""
 import json
-import sqlite3
 
 from . import AlreadyExists, StaleSubmission
-from .sqlite_versions import append_version, bump_data_version, drop_projection, feature_json, now_utc, put_projection
+from .sql_versions import append_version, bump_data_version, feature_json, now_utc
 
 USER_COLUMNS = "id, username, role, active, created_at"
 SUBMISSION_SELECT = (
@@ -34,35 +33,38 @@ def _version(row):
             "note": row["note"]}
 
 
-class SQLiteContributions:
-    """Users, tokens, submissions and versions; mixed into SQLiteStorage, which gives the connection."""
+class SQLContributions:
+    """Users, tokens, submissions and versions; mixed into SQLStorage, which gives the connections."""
 
     # --- users -------------------------------------------------------------------------------------
     def create_user(self, username, password_hash, role):
         """Add a user and return it; raise AlreadyExists when the name is taken (in any case)."""
         try:
             with self._transaction() as conn:
-                cursor = conn.execute(
-                    "INSERT INTO users (username, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?)",
-                    (username, password_hash, role, now_utc()))
-        except sqlite3.IntegrityError:
+                user_id = conn.execute(
+                    "INSERT INTO users (username, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?)"
+                    " RETURNING id", (username, password_hash, role, now_utc())).fetchone()[0]
+        except self.UNIQUE_VIOLATION:
             raise AlreadyExists(f"the username {username!r} is taken") from None
-        return self.get_user(cursor.lastrowid)
+        return self.get_user(user_id)
 
     def get_user(self, user_id):
         """Return a user by id, or None."""
-        row = self._connection().execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
         return _user(row)
 
     def get_user_login(self, username):
         """Return (user, password_hash) for a username (any case), or (None, None)."""
-        row = self._connection().execute(
-            f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", (username,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?",
+                               (username,)).fetchone()
         return (_user(row), row["password_hash"]) if row else (None, None)
 
     def list_users(self):
         """Return every user, by name."""
-        rows = self._connection().execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username").fetchall()
+        with self._read() as conn:
+            rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username, id").fetchall()
         return [_user(row) for row in rows]
 
     def update_user(self, user_id, role=None, active=None, password_hash=None):
@@ -80,15 +82,14 @@ class SQLiteContributions:
     def add_token(self, user_id, name, token_hash):
         """Store a new token's hash; return its id."""
         with self._transaction() as conn:
-            cursor = conn.execute("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
-                                  (user_id, name, token_hash, now_utc()))
-        return cursor.lastrowid
+            return conn.execute("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"
+                                " RETURNING id", (user_id, name, token_hash, now_utc())).fetchone()[0]
 
     def list_tokens(self, user_id):
         """Return a user's tokens (never their hashes), newest first."""
-        rows = self._connection().execute(
-            "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id DESC",
-            (user_id,)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens"
+                                " WHERE user_id = ? ORDER BY id DESC", (user_id,)).fetchall()
         return [dict(row) for row in rows]
 
     def revoke_token(self, user_id, token_id):
@@ -101,10 +102,11 @@ class SQLiteContributions:
 
     def user_for_token(self, token_hash):
         """Return the active user holding an unrevoked token with this hash, or None."""
-        row = self._connection().execute(
-            f"SELECT t.id AS token_id, t.last_used_at, u.{USER_COLUMNS.replace(', ', ', u.')} FROM api_tokens t"
-            " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
-            (token_hash,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT t.id AS token_id, t.last_used_at, u.{USER_COLUMNS.replace(', ', ', u.')} FROM api_tokens t"
+                " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
+                (token_hash,)).fetchone()
         if row is None:
             return None
         today = now_utc()[:10]
@@ -125,16 +127,17 @@ class SQLiteContributions:
                 feature = json.dumps(entry["feature"], ensure_ascii=False) if entry["feature"] else None
                 cursor = conn.execute(
                     "INSERT INTO submissions (batch, user_id, action, layer, feature_id, base_version, feature,"
-                    " flags, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?)",
+                    " flags, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
                     (entry.get("batch"), entry["user_id"], entry["action"], entry["layer"], entry["feature_id"],
                      entry.get("base_version"), feature, json.dumps(entry.get("flags") or [], ensure_ascii=False),
                      now))
-                ids.append(cursor.lastrowid)
+                ids.append(cursor.fetchone()[0])
         return ids
 
     def get_submission(self, submission_id):
         """Return one submission, or None."""
-        row = self._connection().execute(f"{SUBMISSION_SELECT} WHERE s.id = ?", (submission_id,)).fetchone()
+        with self._read() as conn:
+            row = conn.execute(f"{SUBMISSION_SELECT} WHERE s.id = ?", (submission_id,)).fetchone()
         return _submission(row) if row else None
 
     def list_submissions(self, status=None, user_id=None, limit=100, offset=0):
@@ -147,10 +150,11 @@ class SQLiteContributions:
             where.append("s.user_id = ?")
             args.append(user_id)
         clause = f" WHERE {' AND '.join(where)}" if where else ""
-        conn = self._connection()
-        total = conn.execute(f"SELECT count(*) FROM submissions s{clause}", args).fetchone()[0]
         order = " ORDER BY s.id" if status == "pending" else " ORDER BY s.id DESC"  # the queue: oldest first
-        rows = conn.execute(f"{SUBMISSION_SELECT}{clause}{order} LIMIT ? OFFSET ?", (*args, limit, offset)).fetchall()
+        with self._read() as conn:
+            total = conn.execute(f"SELECT count(*) FROM submissions s{clause}", args).fetchone()[0]
+            rows = conn.execute(f"{SUBMISSION_SELECT}{clause}{order} LIMIT ? OFFSET ?",
+                                (*args, limit, offset)).fetchall()
         return [_submission(row) for row in rows], total
 
     def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):
@@ -178,13 +182,12 @@ class SQLiteContributions:
         with self._transaction() as conn:
             return self._publish(conn, feature_id, layer_id, record, action, now_utc(), user_id, None, note)
 
-    @staticmethod
-    def _publish(conn, feature_id, layer_id, record, action, now, user_id, submission_id, note=None):
+    def _publish(self, conn, feature_id, layer_id, record, action, now, user_id, submission_id, note=None):
         if record is None:
-            drop_projection(conn, feature_id)
+            self._drop_projection(conn, feature_id)
             feature = None
         else:
-            put_projection(conn, record, "contribution", now)
+            self._put_projection(conn, record, "contribution", now)
             feature = feature_json(record)
         version = append_version(conn, feature_id, layer_id, feature, action, now, user_id, submission_id, note)
         bump_data_version(conn)
@@ -193,7 +196,8 @@ class SQLiteContributions:
     # --- versions ------------------------------------------------------------------------------------
     def feature_versions(self, feature_id):
         """Return every version of a feature, oldest first (empty for an unknown id)."""
-        rows = self._connection().execute(
-            "SELECT v.*, u.username AS username FROM feature_versions v LEFT JOIN users u ON u.id = v.created_by"
-            " WHERE v.feature_id = ? ORDER BY v.version", (feature_id,)).fetchall()
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT v.*, u.username AS username FROM feature_versions v LEFT JOIN users u ON u.id = v.created_by"
+                " WHERE v.feature_id = ? ORDER BY v.version", (feature_id,)).fetchall()
         return [_version(row) for row in rows]

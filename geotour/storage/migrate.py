@@ -1,0 +1,96 @@
+"""Schema migrations with Alembic, on SQLite and PostgreSQL alike.
+
+`upgrade(storage)` runs at start-up (and from `flask --app geotour db upgrade`). Several workers may
+start at once on a fresh database, so the migration holds a lock: a file lock beside the SQLite file,
+an advisory lock in PostgreSQL. When the schema is already at the newest revision, nothing runs.
+"""
+import fcntl
+from contextlib import contextmanager
+from functools import lru_cache
+from pathlib import Path
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+PG_MIGRATION_LOCK = 0x6765_6F74  # "geot": one advisory lock id for migrations
+
+
+def alembic_config(url, connection=None):
+    """Return an Alembic Config for our migrations folder and database URL."""
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+@lru_cache(maxsize=1)
+def head_revision():
+    """Return the newest revision in the migrations folder."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
+
+
+def current_revision(connection):
+    """Return the revision the database is at, or None for an empty database."""
+    from alembic.runtime.migration import MigrationContext
+
+    return MigrationContext.configure(connection).get_current_revision()
+
+
+@contextmanager
+def _locked_connection(url, sqlite_path=None):
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    engine = create_engine(url, poolclass=NullPool)
+    lock_file = None
+    try:
+        if sqlite_path:
+            lock_file = open(f"{sqlite_path}.migrate-lock", "w")  # noqa: SIM115 - held for the whole block
+            fcntl.flock(lock_file, fcntl.LOCK_EX)
+        with engine.connect() as connection:
+            if sqlite_path:
+                connection.exec_driver_sql("PRAGMA journal_mode=WAL")
+            else:
+                connection.execute(text("SELECT pg_advisory_lock(:id)"), {"id": PG_MIGRATION_LOCK})
+                connection.commit()
+            try:
+                yield connection
+            finally:
+                if not sqlite_path:
+                    connection.rollback()
+                    connection.execute(text("SELECT pg_advisory_unlock(:id)"), {"id": PG_MIGRATION_LOCK})
+                    connection.commit()
+    finally:
+        if lock_file:
+            lock_file.close()
+        engine.dispose()
+
+
+def _run(storage, command_name, revision):
+    from alembic import command
+
+    with _locked_connection(storage.url, getattr(storage, "path", None)) as connection:
+        if command_name == "upgrade" and revision == "head" and current_revision(connection) == head_revision():
+            return False
+        getattr(command, command_name)(alembic_config(storage.url, connection), revision)
+        connection.commit()
+    return True
+
+
+def upgrade(storage, revision="head"):
+    """Bring the schema up to `revision`; return whether anything ran."""
+    return _run(storage, "upgrade", revision)
+
+
+def downgrade(storage, revision):
+    """Take the schema down to `revision` ("base" removes every table)."""
+    return _run(storage, "downgrade", revision)
+
+
+def revision_of(storage):
+    """Return the revision the database is at (None when empty)."""
+    with _locked_connection(storage.url, getattr(storage, "path", None)) as connection:
+        return current_revision(connection)

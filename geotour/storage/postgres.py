@@ -1,0 +1,189 @@
+"""PostgreSQL + PostGIS storage: the same tables as SQLite, with spatial work done in the database.
+
+Bbox queries use the GiST index on the geometry column; nearby queries use ST_DWithin on a geography
+point (metres on the WGS84 ellipsoid) with its own GiST index, ordered by distance in the database.
+Distances and bearings returned are then computed with pyproj, exactly as on SQLite, so both backends
+give the same answers. Writes take one transaction-level advisory lock: one writer at a time, as in
+SQLite, so version numbers and the data version never race across workers or machines.
+"""
+import threading
+import time
+from contextlib import contextmanager
+from functools import lru_cache
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from .. import nearby
+from . import StorageUnavailable
+from .sql import SQLStorage, feature_from_row
+from .sql_versions import PROJECTION_COLUMNS, projection_values
+
+WRITE_LOCK = 0x6765_6F77  # "geow": the advisory lock every write transaction holds
+CONNECT_TIMEOUT_S = 3  # libpq's limit for one connection attempt
+POOL_WAIT_S = 2  # longest a request waits for a pooled connection before the answer is 503
+FAIL_FAST_S = 2.0  # after the database was found unreachable, answer 503 at once for this long
+
+
+class Row(dict):
+    """A row readable by column name (like a dict) and by position, as sqlite3.Row is."""
+
+    __slots__ = ("_values",)
+
+    def __init__(self, names, values):
+        super().__init__(zip(names, values))
+        self._values = values
+
+    def __getitem__(self, key):
+        return self._values[key] if isinstance(key, int) else dict.__getitem__(self, key)
+
+
+def _row_factory(cursor):
+    names = [column.name for column in cursor.description or ()]
+    return lambda values: Row(names, values)
+
+
+@lru_cache(maxsize=512)
+def _placeholders(sql):
+    """Turn the `?` placeholders both backends' SQL uses into psycopg's `%s`."""
+    return sql.replace("%", "%%").replace("?", "%s")
+
+
+class _Connection:
+    """A psycopg connection whose execute() takes `?` placeholders."""
+
+    def __init__(self, conn):
+        self._conn = conn
+
+    def execute(self, sql, args=()):
+        return self._conn.execute(_placeholders(sql), args)
+
+
+def conninfo(url):
+    """Return the libpq URL for a postgresql+psycopg:// URL."""
+    return "postgresql://" + url.split("://", 1)[1]
+
+
+class PostgresStorage(SQLStorage):
+    """Features in PostgreSQL/PostGIS, through a small connection pool per process."""
+
+    TEXT_ORDER = ' COLLATE "C"'
+    UNIQUE_VIOLATION = psycopg.errors.UniqueViolation
+
+    _down_until = 0.0
+
+    def __init__(self, url, pool_size=4):
+        self.url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://", 1)
+        self._pool_size = max(1, pool_size)
+        self._pool_lock = threading.Lock()
+        self._pool = self._new_pool()
+
+    def _new_pool(self):
+        pool = ConnectionPool(
+            conninfo(self.url), min_size=1, max_size=self._pool_size, timeout=POOL_WAIT_S,
+            kwargs={"autocommit": True, "row_factory": _row_factory, "connect_timeout": CONNECT_TIMEOUT_S,
+                    "application_name": "geotour"},
+            check=ConnectionPool.check_connection, open=False, name="geotour")
+        pool.open(wait=False)
+        return pool
+
+    @contextmanager
+    def _connection(self):
+        # While the database is known to be unreachable, fail at once instead of making every request
+        # wait for a connection. After FAIL_FAST_S the next request starts a fresh pool, which connects
+        # at once (an old pool would be waiting out its growing reconnect back-off): recovery is prompt
+        # and automatic.
+        if time.monotonic() < self._down_until:
+            raise StorageUnavailable("the database was unreachable a moment ago")
+        with self._pool_lock:
+            pool = self._pool = self._pool or self._new_pool()
+        try:
+            with pool.connection() as conn:
+                yield conn
+        except psycopg.OperationalError as exc:  # down, restarting, unreachable, or the pool is exhausted
+            # With gunicorn's sync workers a process serves one request at a time, so its pool is never
+            # exhausted by load: a timeout means no connection could be made.
+            self._mark_down(pool)
+            raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
+
+    def _mark_down(self, pool):
+        self._down_until = time.monotonic() + FAIL_FAST_S
+        with self._pool_lock:
+            if self._pool is pool:
+                self._pool = None
+        pool.close(timeout=0)
+
+    @contextmanager
+    def _read(self):
+        with self._connection() as conn:
+            yield _Connection(conn)
+
+    @contextmanager
+    def _transaction(self):
+        with self._connection() as conn, conn.transaction():
+            conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
+            yield _Connection(conn)
+
+    def ensure_schema(self):
+        """Bring the schema to the newest Alembic revision (creating the PostGIS extension if needed)."""
+        from . import migrate
+
+        try:
+            migrate.upgrade(self)
+        except Exception as exc:  # sqlalchemy wraps the driver's error
+            if isinstance(getattr(exc, "orig", None), psycopg.OperationalError):
+                raise StorageUnavailable(str(exc.orig).splitlines()[0]) from exc
+            raise
+
+    def _put_projection(self, conn, record, origin, now):
+        conn.execute("DELETE FROM features WHERE id = ?", (record.id,))
+        values = projection_values(record, origin, now)
+        conn.execute(
+            f"INSERT INTO features ({PROJECTION_COLUMNS}, geom, position)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326),"
+            " ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)",
+            (*values, values[7], record.lon, record.lat))  # values[7]: the GeoJSON geometry text
+
+    def _drop_projection(self, conn, feature_id):
+        conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
+
+    def _bbox_filter(self, bbox):
+        return "features f", "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", list(bbox)
+
+    def layer_stats(self):
+        """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
+        with self._read() as conn:
+            rows = conn.execute(
+                "SELECT layer, count(*), min(ST_XMin(geom)), min(ST_YMin(geom)), max(ST_XMax(geom)),"
+                " max(ST_YMax(geom)), max(updated_at) FROM features GROUP BY layer").fetchall()
+        return {row[0]: {"count": row[1], "bbox": [row[2], row[3], row[4], row[5]], "updated_at": row[6]}
+                for row in rows}
+
+    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
+        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first.
+
+        ST_DWithin on the geography column uses its GiST index; the database orders by distance and stops
+        at `limit`. Ties are broken by id, as on SQLite.
+        """
+        where, args = ["f.layer = ANY(?)", "ST_DWithin(f.position, o.g, ?)"], [list(layers), radius_m]
+        if category:
+            where.append("f.category = ?")
+            args.append(category)
+        if exclude_id:
+            where.append("f.id <> ?")
+            args.append(exclude_id)
+        sql = ("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography AS g)"
+               " SELECT f.id, f.layer, f.geometry, f.properties, f.lon, f.lat FROM features f, o"
+               f" WHERE {' AND '.join(where)} ORDER BY ST_Distance(f.position, o.g), f.id{self.TEXT_ORDER} LIMIT ?")
+        with self._read() as conn:
+            rows = conn.execute(sql, [lon, lat, *args, limit]).fetchall()
+        hits = nearby.rank_within(lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows],
+                                  radius_m, limit)
+        return [(feature_from_row(rows[hit.index]), hit) for hit in hits]
+
+    def close(self):
+        """Close every pooled connection."""
+        with self._pool_lock:
+            pool, self._pool = self._pool, None
+        if pool is not None:
+            pool.close()

@@ -1,0 +1,155 @@
+"""What both SQL backends share: seeding, the data version, layer queries and feature rows.
+
+A backend gives a connection for reads (`_read`) and one for a write transaction (`_transaction`),
+whose `execute(sql, args)` takes `?` placeholders, and writes the published projection its own way
+(an R*Tree in SQLite, geometry columns in PostGIS). Everything else is the same SQL on both.
+"""
+import json
+from abc import abstractmethod
+
+from ..features import fold
+from . import Storage, StorageUnavailable
+from .sql_contributions import SQLContributions
+from .sql_versions import append_version, bump_data_version, feature_json, now_utc
+
+
+def like_pattern(text):
+    """Return a LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (ESCAPE '\\')."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def feature_from_row(row, properties=None):
+    """Return a features-table row as a GeoJSON Feature (only `properties` when given, plus id and layer)."""
+    props = json.loads(row["properties"])
+    if properties is not None:
+        props = {k: v for k, v in props.items() if k in properties or k == "id"}
+    props["layer"] = row["layer"]
+    return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geometry"]), "properties": props}
+
+
+def _same_content(row, record):
+    return (json.loads(row["geometry"]) == record.geometry
+            and json.loads(row["properties"]) == record.properties)
+
+
+class SQLStorage(SQLContributions, Storage):
+    """The shared part of the SQLite and PostgreSQL storages."""
+
+    #: appended to text columns in ORDER BY, so both backends sort names byte by byte
+    TEXT_ORDER = ""
+    #: the driver's exception for a unique constraint
+    UNIQUE_VIOLATION = Exception
+    _last_data_version = None
+
+    @abstractmethod
+    def _read(self):
+        """Return a context manager giving a connection for reads."""
+
+    @abstractmethod
+    def _transaction(self):
+        """Return a context manager giving a connection inside one write transaction."""
+
+    @abstractmethod
+    def _put_projection(self, conn, record, origin, now):
+        """Make `record` the published state of its feature."""
+
+    @abstractmethod
+    def _drop_projection(self, conn, feature_id):
+        """Take a feature off the public layers (its versions stay)."""
+
+    @abstractmethod
+    def _bbox_filter(self, bbox):
+        """Return (from clause, where clause, args) selecting features whose extent meets a bbox."""
+
+    def seed_hash(self, layer_id):
+        """Return the hash of the seed file last loaded into this layer, or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT seed_hash FROM seeds WHERE layer = ?", (layer_id,)).fetchone()
+        return row["seed_hash"] if row else None
+
+    def replace_seed_layer(self, layer_id, records, seed_hash):
+        """Bring one layer's seed features in line with `records`, in one transaction.
+
+        Only what changed is written, and each change is a new version: a feature gone from the file gets a
+        "deleted" version. Features a moderator has published since are the community's now and are kept.
+        """
+        now = now_utc()
+        with self._transaction() as conn:
+            current = conn.execute("SELECT seed_hash FROM seeds WHERE layer = ?", (layer_id,)).fetchone()
+            if current is not None and current[0] == seed_hash:
+                return False  # another process loaded the same file first
+            changed = False
+            stored = {row["id"]: row for row in conn.execute(
+                "SELECT id, origin, geometry, properties FROM features WHERE layer = ?", (layer_id,))}
+            for record in records:
+                row = stored.pop(record.id, None)
+                if row is not None and (row["origin"] != "seed" or _same_content(row, record)):
+                    continue
+                self._put_projection(conn, record, "seed", now)
+                append_version(conn, record.id, layer_id, feature_json(record), "seed", now)
+                changed = True
+            for gone in (fid for fid, row in stored.items() if row["origin"] == "seed"):
+                self._drop_projection(conn, gone)
+                append_version(conn, gone, layer_id, None, "seed", now, note="no longer in the seed file")
+                changed = True
+            conn.execute("INSERT INTO seeds (layer, seed_hash, loaded_at) VALUES (?, ?, ?) ON CONFLICT (layer)"
+                         " DO UPDATE SET seed_hash = excluded.seed_hash, loaded_at = excluded.loaded_at",
+                         (layer_id, seed_hash, now))
+            if changed:
+                bump_data_version(conn)
+        return True
+
+    def data_version(self, allow_stale=False):
+        """Return a string that changes whenever any feature changes.
+
+        With allow_stale, a database that cannot be reached gives the last version this process read,
+        so responses already cached for it can still be served; without one, StorageUnavailable.
+        """
+        try:
+            with self._read() as conn:
+                version = conn.execute("SELECT value FROM meta WHERE key = 'data_version'").fetchone()[0]
+        except StorageUnavailable:
+            if allow_stale and self._last_data_version is not None:
+                return self._last_data_version
+            raise
+        self._last_data_version = version
+        return version
+
+    def query_layer(self, layer_id, query):
+        """Return (features, number_matched) for a LayerQuery."""
+        source, where, args = "features f", ["f.layer = ?"], [layer_id]
+        if query.bbox:
+            source, bbox_where, bbox_args = self._bbox_filter(query.bbox)
+            where.append(bbox_where)
+            args += bbox_args
+        if query.category:
+            where.append("f.category = ?")
+            args.append(query.category)
+        if query.q:
+            where.append("f.search_text LIKE ? ESCAPE '\\'")
+            args.append(like_pattern(fold(query.q)))
+        sql_where = " AND ".join(where)
+        order = f"f.name{self.TEXT_ORDER}, f.id{self.TEXT_ORDER}"
+        with self._read() as conn:
+            matched = conn.execute(f"SELECT count(*) FROM {source} WHERE {sql_where}", args).fetchone()[0]
+            rows = conn.execute(
+                f"SELECT f.id, f.layer, f.geometry, f.properties FROM {source} WHERE {sql_where}"
+                f" ORDER BY {order} LIMIT ? OFFSET ?", args + [query.limit, query.offset]).fetchall()
+        return [feature_from_row(row, query.properties) for row in rows], matched
+
+    def get_feature(self, feature_id):
+        """Return one feature as a GeoJSON dict, or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT id, layer, geometry, properties FROM features WHERE id = ?",
+                               (feature_id,)).fetchone()
+        return feature_from_row(row) if row else None
+
+    def _rows_by_id(self, conn, ids):
+        """Return {id: row} for features with these ids."""
+        if not ids:
+            return {}
+        marks = ",".join("?" * len(ids))
+        rows = conn.execute(f"SELECT id, layer, geometry, properties FROM features WHERE id IN ({marks})",
+                            list(ids)).fetchall()
+        return {row["id"]: row for row in rows}

@@ -1,0 +1,43 @@
+"""Rows shared by both SQL backends: versions, the data version and the text kept for each version.
+
+The features table is only a projection of each feature's newest version, kept for fast reads; the
+versions are the record. Nothing is overwritten there or deleted. The SQL here runs unchanged on
+SQLite and PostgreSQL (the PostgreSQL connection turns `?` into its own placeholder).
+"""
+import json
+from datetime import datetime, timezone
+
+
+def now_utc():
+    """Return the current UTC time as an ISO 8601 string to the second."""
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def feature_json(record):
+    """Return the GeoJSON text a version keeps for a FeatureRecord."""
+    return json.dumps({"type": "Feature", "id": record.id, "geometry": record.geometry,
+                       "properties": record.properties}, ensure_ascii=False)
+
+
+def projection_values(record, origin, now):
+    """Return the features-table values for a record, in the column order both schemas share."""
+    return (record.id, record.layer, record.category, record.name, record.search_text, record.lon, record.lat,
+            json.dumps(record.geometry), json.dumps(record.properties, ensure_ascii=False), origin, now)
+
+
+PROJECTION_COLUMNS = "id, layer, category, name, search_text, lon, lat, geometry, properties, origin, updated_at"
+
+
+def append_version(conn, feature_id, layer_id, feature, action, now, user_id=None, submission_id=None, note=None):
+    """Add the next version of a feature (feature=None records a deletion); return its number."""
+    latest = conn.execute("SELECT max(version) FROM feature_versions WHERE feature_id = ?", (feature_id,)).fetchone()[0]
+    version = (latest or 0) + 1
+    conn.execute("INSERT INTO feature_versions (feature_id, version, layer, feature, action, created_at, created_by,"
+                 " submission_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                 (feature_id, version, layer_id, feature, action, now, user_id, submission_id, note))
+    return version
+
+
+def bump_data_version(conn):
+    """Change the data version, so every cache keyed on it misses."""
+    conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")

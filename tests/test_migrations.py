@@ -1,0 +1,74 @@
+"""Alembic migrations: up, down and up again on SQLite (and PostgreSQL in its pass), concurrent start-ups."""
+import multiprocessing
+
+import pytest
+
+from geotour.storage import migrate, open_storage
+
+from . import backends
+from .backends import empty_database_url
+
+TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions"}
+
+
+def _tables(url):
+    storage = open_storage(url)
+    try:
+        if url.startswith("sqlite"):
+            rows = storage._connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+        else:
+            with storage._read() as conn:
+                rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
+        return {row[0] for row in rows} & (TABLES | {"alembic_version"})
+    finally:
+        storage.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_url(request, tmp_path):
+    if request.param == "postgresql" and not backends.on_postgres():
+        pytest.skip("needs PostgreSQL (GEOTOUR_TEST_DATABASE_URL; the second pass of .ci/run)")
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path}/empty.sqlite3"
+    return empty_database_url(tmp_path)
+
+
+def test_upgrade_downgrade_and_upgrade_again(empty_url):
+    storage = open_storage(empty_url)
+    try:
+        assert migrate.revision_of(storage) is None
+        assert migrate.upgrade(storage) is True
+        assert migrate.revision_of(storage) == migrate.head_revision() == "0001"
+        assert _tables(empty_url) == TABLES | {"alembic_version"}
+        assert migrate.upgrade(storage) is False  # at the newest revision: nothing runs
+        migrate.downgrade(storage, "base")
+        assert migrate.revision_of(storage) is None and _tables(empty_url) <= {"alembic_version"}
+        migrate.upgrade(storage)
+        assert storage.data_version() == "0" and storage.list_users() == []
+    finally:
+        storage.close()
+
+
+def _start(url):
+    storage = open_storage(url)
+    storage.ensure_schema()
+    version = storage.data_version()
+    storage.close()
+    return version
+
+
+def test_workers_starting_together_on_an_empty_database_migrate_it_once(empty_url):
+    with multiprocessing.get_context("spawn").Pool(4) as pool:
+        assert pool.map(_start, [empty_url] * 4) == ["0"] * 4
+    storage = open_storage(empty_url)
+    try:
+        assert migrate.revision_of(storage) == "0001"
+    finally:
+        storage.close()
+
+
+def test_db_commands(make_app, tmp_path):
+    app = make_app()
+    runner = app.test_cli_runner()
+    assert "database: 0001  newest: 0001" in runner.invoke(args=["db", "current"]).output
+    assert "already at the newest revision" in runner.invoke(args=["db", "upgrade"]).output
