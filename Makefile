@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run serve test test-services services services-stop bench lighthouse redis setup assets translations chromium seed clean data
+.PHONY: run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -30,7 +30,7 @@ test: setup chromium redis
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
 SERVICES ?= /tmp/geotour-services
-test-services: setup chromium
+test-services: setup chromium wrk
 	scripts/services.sh start $(SERVICES)
 	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
 	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
@@ -42,9 +42,7 @@ services:
 services-stop:
 	scripts/services.sh stop $(SERVICES)
 
-bench: setup chromium
-	@command -v wrk >/dev/null || { SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
-	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+bench: setup chromium wrk
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/bench.py
 
 tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
@@ -102,6 +100,13 @@ chromium:
 	  echo "Installing Debian's chromium for the browser tests"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq chromium >/dev/null; }
+
+# The load test and the benchmarks drive HTTP load with Debian's wrk.
+wrk:
+	@command -v wrk >/dev/null || { \
+	  echo "Installing Debian's wrk for the load test and benchmarks"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
 # The shared-cache tests start their own redis-server on a free loopback port.
 redis:

@@ -1,14 +1,26 @@
 """Faults: the database going away and coming back, and a worker killed in the middle of a bulk import.
 
 The database-down test needs PostgreSQL (the second pass of `.ci/run`): a proxy between the app and
-the server is cut, as a crashed or unreachable database server would be, then restored.
+the server is cut, as a crashed or unreachable database server would be, then restored. The SIGKILL
+test runs on SQLite in every pass and on PostgreSQL in the second. Redis going down is in
+test_shared_cache.py.
 """
+import json
+import os
+import signal
+import threading
 import time
+import urllib.error
+import urllib.request
 from urllib.parse import urlsplit
 
 import pytest
 
+from bench.synthetic import random_points
+
 from . import backends
+from .contributions import make_users, token_for
+from .processes import Gunicorn
 from .tcp_proxy import TcpProxy
 
 needs_postgres = pytest.mark.skipif(not backends.on_postgres(),
@@ -70,3 +82,100 @@ def test_database_down_503_json_cached_layers_and_map_still_served_then_recovers
     print(f"recovered {time.monotonic() - restored:.1f} s after the database came back")
     assert client.get("/healthz").status_code == 200
     assert client.get("/sites/curug-sodong").status_code == 200
+
+
+def _database_url(kind, tmp_path):
+    if kind == "sqlite":
+        return f"sqlite:///{tmp_path}/killed.sqlite3"
+    if not backends.on_postgres():
+        pytest.skip("needs PostgreSQL (GEOTOUR_TEST_DATABASE_URL; the second pass of .ci/run)")
+    return backends.pg_url(backends.new_database())
+
+
+def _import_file(rows):
+    lons, lats = random_points(rows, seed=21)
+    return json.dumps({"type": "FeatureCollection", "features": [
+        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]},
+         "properties": {"name": f"Homestay Uji {i}", "whatsapp": "0812 0000 %04d" % i}}
+        for i, (x, y) in enumerate(zip(lons, lats))]}).encode()
+
+
+def _post_import(server, token, data):
+    boundary = "geotourboundary"
+    fields = {"layer": "msmes", "dry_run": "false", "category": "penginapan", "owner_consent": "true"}
+    body = b"".join(f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
+                    for k, v in fields.items())
+    body += (f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="homestays.geojson"\r\n'
+             f"Content-Type: application/geo+json\r\n\r\n").encode() + data + f"\r\n--{boundary}--\r\n".encode()
+    request = urllib.request.Request(server.url + "/api/v1/submissions", data=body, method="POST", headers={
+        "Authorization": f"Bearer {token}", "Content-Type": f"multipart/form-data; boundary={boundary}"})
+    try:
+        with urllib.request.urlopen(request, timeout=120) as response:
+            return response.status
+    except urllib.error.HTTPError as exc:
+        return exc.code
+    except OSError:
+        return None  # the worker died under the request
+
+
+def _write_in_progress(url):
+    """Return a function telling whether a write transaction is open on the database right now."""
+    if url.startswith("sqlite:///"):
+        import sqlite3
+
+        conn = sqlite3.connect(url[len("sqlite:///"):], timeout=0, isolation_level=None)
+
+        def sqlite_locked():
+            try:
+                conn.execute("BEGIN IMMEDIATE")  # fails at once while another process holds the write lock
+            except sqlite3.OperationalError:
+                return True
+            conn.execute("ROLLBACK")
+            return False
+
+        return sqlite_locked
+    import psycopg
+
+    conn = psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True)
+    database = url.rsplit("/", 1)[1]
+    return lambda: conn.execute(  # a backend that has written rows it has not committed
+        "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = 'geotour'"
+        " AND backend_xid IS NOT NULL", (database,)).fetchone()[0] > 0
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgresql"])
+def test_sigkill_in_the_middle_of_a_bulk_import_leaves_nothing_and_the_retry_succeeds(kind, make_app, tmp_path):
+    url = _database_url(kind, tmp_path)
+    setup = make_app(GEOTOUR_DATABASE_URL=url)
+    make_users(setup)
+    token = token_for(setup, "kim1")
+    setup.extensions["geotour"].storage.close()
+    rows = 3_000
+    server = Gunicorn(tmp_path, {"GEOTOUR_DATABASE_URL": url, "GEOTOUR_IMPORT_MAX_FEATURES": str(rows),
+                                 "GEOTOUR_RATELIMIT_UPLOADS": "1000 per hour", "GEOTOUR_CACHE_URL": "simple"},
+                      workers=1)
+    try:
+        data = _import_file(rows)
+        pending = lambda: backends.run_sql(setup, "SELECT count(*) FROM submissions")[0][0]  # noqa: E731
+        writing = _write_in_progress(url)
+        [worker] = server.worker_pids()
+        result = {}
+        sender = threading.Thread(target=lambda: result.update(status=_post_import(server, token, data)))
+        sender.start()
+        deadline = time.monotonic() + 60
+        while not writing():  # validation first (a few seconds), then one transaction for every row
+            assert time.monotonic() < deadline and sender.is_alive(), f"no write seen: {result}\n{server.log()}"
+        os.kill(worker, signal.SIGKILL)
+        sender.join(timeout=30)
+        assert result["status"] in (None, 502), result  # the request died with its worker
+        assert _wait_for(lambda: not writing(), 30)  # the database saw the client go and rolled back
+        assert pending() == 0  # nothing partial
+
+        server.wait_healthy()  # gunicorn started a new worker by itself
+        assert server.worker_pids() != [worker]
+        assert _post_import(server, token, data) == 201
+        assert pending() == rows
+    finally:
+        server.stop()
+        if kind == "postgresql":
+            backends.drop_database(url.rsplit("/", 1)[1])

@@ -20,35 +20,9 @@ def test_database_down_is_503_with_retry_after(app, client, monkeypatch):
 
 
 def test_gunicorn_serves_the_app(tmp_path):
-    import os
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
+    from tests.processes import Gunicorn
 
-    from tests.conftest import DATA_DIR
-
-    root = DATA_DIR.parent.parent
-    with __import__("socket").socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    env = {**os.environ, "PORT": str(port), "GEOTOUR_WORKERS": "2",
-           "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3"}
-    gunicorn = str(Path(sys.executable).parent / "gunicorn")
-    process = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "geotour:create_app()"], cwd=root, env=env,
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as response:
-                    assert response.status == 200
-                    break
-            except OSError:
-                assert time.time() < deadline and process.poll() is None, "gunicorn did not start"
-                time.sleep(0.2)
-    finally:
-        process.terminate()
-        output = process.communicate(timeout=20)[0].decode()
-    assert "GET /healthz" in output  # access log on stdout
+    server = Gunicorn(tmp_path, {"GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3"}, workers=2)
+    assert len(server.worker_pids()) == 2
+    server.stop()
+    assert "GET /healthz" in server.log()  # access log on stdout
