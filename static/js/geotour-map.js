@@ -264,7 +264,8 @@
       self.addFeatures(data.features);
       var points = data.features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
       points.push([focus.lat, focus.lon]);
-      if (points.length > 1) self.map.fitBounds(points, { padding: [24, 24], maxZoom: 15 });
+      // No animation: the first view is where the page starts, and the map is "ready" only when it stands still.
+      if (points.length > 1) self.map.fitBounds(points, { padding: [24, 24], maxZoom: 15, animate: false });
     });
   };
 
