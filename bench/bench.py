@@ -44,7 +44,7 @@ LOAD_SECONDS = 5 if QUICK else 60
 RSS_MSMES = 10_000 if QUICK else 100_000
 LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
 SERVICES = Path(os.environ.get("GEOTOUR_BENCH_SERVICES", "/tmp/geotour-bench-services"))
-SERVICE_PORTS = {"GEOTOUR_PG_PORT": "55442", "GEOTOUR_REDIS_PORT": "56389"}
+SERVICE_PORTS = {"GEOTOUR_PG_PORT": "25442", "GEOTOUR_REDIS_PORT": "26389"}  # apart from the tests' services
 
 
 def free_port():
@@ -91,7 +91,7 @@ def new_pg_database(services, name):
 
 def prepared_app(url, instance, msmes=None):
     """Create (migrate, seed) the database at url; with msmes, replace the MSMEs by that many synthetic ones."""
-    app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": "null"})
+    app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": "simple"})
     storage = app.extensions["geotour"].storage
     if msmes is not None:
         if url.startswith("sqlite"):
@@ -140,7 +140,7 @@ def pygeoapi_server(data_file, workdir):
     if not (venv / "bin" / "pygeoapi").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
         subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", PYGEOAPI,
-                        "gunicorn==27.0.1"], check=True)
+                        "gunicorn==27.0.1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     port = free_port()
     config = (ROOT / "bench" / "pygeoapi-config.yml").read_text().replace("@PORT@", str(port)) \
         .replace("@DATA@", str(data_file))
@@ -196,6 +196,8 @@ def bench_layers(services, workdir):
     results["response_bytes"] = len(body)
     static = workdir / "static"
     static.mkdir()
+    for folder in (workdir, static):  # nginx's workers run as nobody
+        folder.chmod(0o755)
     (static / "layer.json").write_bytes(body)
     process, url, py_body, version = pygeoapi_server(ROOT / "data" / "geojson" / "msmes.geojson", workdir)
     try:
@@ -361,15 +363,17 @@ def machine(services):
 
     import psycopg
 
-    with psycopg.connect(services["GEOTOUR_TEST_PG_ADMIN_URL"]) as conn:
+    with psycopg.connect(services["GEOTOUR_TEST_PG_ADMIN_URL"], autocommit=True) as conn:
         pg = conn.execute("SHOW server_version").fetchone()[0]
+        postgis = conn.execute("SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'"
+                               ).fetchone()
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
     mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024 / 1024
     return {
         "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu.group(1) if cpu else platform.machine()}, {os.cpu_count()} cores", "memory": f"{mem:.0f} GiB",
         "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-        "postgresql": pg, "postgis": "3 (Debian postgresql-15-postgis-3)" if pg else "?",
+        "postgresql": pg, "postgis": postgis[0] if postgis else "?",
         "redis": first(["redis-server", "--version"], r"v=(\S+)"), "nginx": first(["nginx", "-v"], r"nginx/(\S+)"),
         "wrk": first(["wrk", "--version"], r"wrk (\S+)"), "gunicorn": "27.0.1, sync workers, gunicorn.conf.py",
     }

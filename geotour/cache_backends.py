@@ -44,6 +44,14 @@ class ResilientRedisCache(RedisCache):
         """Delete a value; False when Redis is down."""
         return self._guard("delete", False, key)
 
+    def get_many(self, *keys):
+        """Return the cached values (None for each when Redis is down)."""
+        return self._guard("get_many", [None] * len(keys), *keys)
+
+    def set_many(self, mapping, timeout=None):
+        """Store several values; an empty list when Redis is down."""
+        return self._guard("set_many", [], mapping, timeout)
+
     def has(self, key):
         """Tell whether a key exists; False when Redis is down."""
         return self._guard("has", False, key)

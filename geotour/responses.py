@@ -41,24 +41,33 @@ def cached(build):
     """Answer with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
-    in every process that shares it.
+    in every process that shares it. Each entry is a small head (type, ETag, size) and one body per
+    encoding, each compressed once; a request fetches the head and the body it needs in one round trip
+    (so a brotli request to Redis moves the brotli bytes only).
     """
     # While the database cannot be reached, the last known version still finds what is cached for it.
     key = _cache_key(current().storage.data_version(allow_stale=True))
-    entry, changed = cache.get(key), False
-    if entry is None:
+    wanted = _choose_encoding(MIN_COMPRESS_BYTES)
+    head, body = cache.get_many(f"{key}|head", f"{key}|{wanted}")
+    identity = None
+    if head is None:
         payload, mimetype = build()
-        body = dumps(payload)
-        entry = {"mimetype": mimetype, "etag": hashlib.sha256(body).hexdigest()[:32], "identity": body}
-        changed = True
-    encoding = _choose_encoding(len(entry["identity"]))
-    if encoding not in entry:
-        # Compress once per cached entry, not once per request.
-        entry[encoding] = ENCODERS[encoding](entry["identity"])
-        changed = True
-    if changed:
-        cache.set(key, entry)
-    return conditional_response(entry[encoding], entry["mimetype"], entry["etag"], encoding)
+        identity = dumps(payload)
+        head = {"mimetype": mimetype, "etag": hashlib.sha256(identity).hexdigest()[:32], "size": len(identity)}
+        cache.set_many({f"{key}|head": head, f"{key}|identity": identity})
+        body = identity if wanted == "identity" else None
+    encoding = _choose_encoding(head["size"])
+    if encoding != wanted:
+        body = cache.get(f"{key}|{encoding}")
+    if body is None:
+        identity = identity or cache.get(f"{key}|identity")
+        if identity is None:  # evicted on its own: build it again
+            identity = dumps(build()[0])
+            cache.set(f"{key}|identity", identity)
+        body = identity if encoding == "identity" else ENCODERS[encoding](identity)
+        if encoding != "identity":
+            cache.set(f"{key}|{encoding}", body)
+    return conditional_response(body, head["mimetype"], head["etag"], encoding)
 
 
 def cached_json(view):

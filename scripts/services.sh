@@ -7,8 +7,8 @@
 set -euo pipefail
 action=${1:?start or stop}
 dir=$(mkdir -p "${2:?folder}" && cd "$2" && pwd)
-pg_port=${GEOTOUR_PG_PORT:-55432}
-redis_port=${GEOTOUR_REDIS_PORT:-56379}
+pg_port=${GEOTOUR_PG_PORT:-25432}  # below the ephemeral range (32768+), so no outgoing socket holds it
+redis_port=${GEOTOUR_REDIS_PORT:-26379}
 sudo=$([ "$(id -u)" = 0 ] || echo sudo)
 
 install() {

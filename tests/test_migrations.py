@@ -72,3 +72,24 @@ def test_db_commands(make_app, tmp_path):
     runner = app.test_cli_runner()
     assert "database: 0001  newest: 0001" in runner.invoke(args=["db", "current"]).output
     assert "already at the newest revision" in runner.invoke(args=["db", "upgrade"]).output
+
+
+def test_a_database_made_before_migrations_is_adopted_with_its_data(tmp_path):
+    """Databases from before Alembic (same tables, no alembic_version) upgrade in place, keeping their rows."""
+    import importlib
+    import sqlite3
+
+    initial = importlib.import_module("geotour.migrations.versions.0001_initial")
+    path = tmp_path / "old.sqlite3"
+    with sqlite3.connect(path) as conn:
+        for statement in initial.SQLITE:
+            conn.execute(statement)
+        conn.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('lama', 'x', 'admin', 'y')")
+    conn.close()
+    storage = open_storage(f"sqlite:///{path}")
+    try:
+        storage.ensure_schema()
+        assert migrate.revision_of(storage) == "0001"
+        assert [user["username"] for user in storage.list_users()] == ["lama"]
+    finally:
+        storage.close()

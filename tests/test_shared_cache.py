@@ -108,3 +108,64 @@ def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_u
         for server in servers:
             server.terminate()
             server.wait(timeout=10)
+
+
+def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_are_shared(
+        make_app, redis_url, tmp_path):
+    """Two gunicorn processes on one database (SQLite, or PostgreSQL in the second pass) and one Redis."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from tests import backends
+    from tests.contributions import homestay, make_users, token_for
+    from tests.processes import Gunicorn
+
+    database = backends.new_database() if backends.on_postgres() else None
+    url = backends.pg_url(database) if database else f"sqlite:///{tmp_path}/shared.sqlite3"
+    setup = make_app(GEOTOUR_DATABASE_URL=url)
+    make_users(setup)
+    contributor, moderator = token_for(setup, "kim1"), token_for(setup, "mod")
+    setup.extensions["geotour"].storage.close()
+    env = {"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": redis_url, "GEOTOUR_RATELIMIT_LOGIN": "3 per minute",
+           "GEOTOUR_CACHE_PREFIX": f"approval-{tmp_path.name}:"}
+    first, second = Gunicorn(tmp_path, env, workers=1), Gunicorn(tmp_path, env, workers=1)
+
+    def call(server, path, token=None, body=None, form=None):
+        headers = {"Authorization": f"Bearer {token}"} if token else {}
+        data = None
+        if body is not None:
+            data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
+        elif form is not None:
+            data = "&".join(f"{k}={v}" for k, v in form.items()).encode()
+        request = urllib.request.Request(server.url + path, data=data, headers=headers,
+                                         method="POST" if data is not None else "GET")
+        try:
+            with urllib.request.urlopen(request, timeout=10) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as exc:
+            return exc.code, exc.read()
+
+    try:
+        layer = "/api/v1/layers/msmes?q=pelangi"
+        nearby = "/api/v1/nearby?lat=-7.23&lon=106.46&radius_m=500&layers=msmes"
+        for server in (first, second):  # both cache the "before" answers
+            assert json.loads(call(server, layer)[1])["numberMatched"] == 0
+            assert "Homestay Pelangi" not in call(server, nearby)[1].decode()
+        status, body = call(first, "/api/v1/submissions", contributor, homestay("Homestay Pelangi"))
+        assert status == 201
+        submission = json.loads(body)["submissions"][0]["id"]
+        assert call(first, f"/api/v1/submissions/{submission}/approve", moderator, {})[0] == 200
+        # the other process, whose cache held the old answers, serves the new data on its very next request
+        assert json.loads(call(second, layer)[1])["numberMatched"] == 1
+        assert "Homestay Pelangi" in call(second, nearby)[1].decode()
+
+        # sign-in attempts are counted in Redis: 3 per minute across both processes, not 3 per process
+        form = {"username": "kim1", "password": "wrong-password"}
+        statuses = [call(server, "/login", form=form)[0] for server in (first, second, first, second)]
+        assert 429 not in statuses[:3] and statuses[3] == 429, statuses
+    finally:
+        first.stop()
+        second.stop()
+        if database:
+            backends.drop_database(database)

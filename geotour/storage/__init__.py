@@ -1,7 +1,8 @@
 """The storage interface: the only way the app reads or writes features.
 
-Views and domain code call these methods and never see SQL, so a PostgreSQL/PostGIS backend can be
-added beside the SQLite one without touching them.
+Views and domain code call these methods and never see SQL. Two backends implement it: SQLite (the
+embedded default, storage/sqlite.py) and PostgreSQL/PostGIS (storage/postgres.py); what they share is in
+storage/sql.py, and tests/test_backends.py checks that they give the same answers.
 """
 from abc import ABC, abstractmethod
 

@@ -14,15 +14,15 @@ from functools import lru_cache
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from .. import nearby
 from . import StorageUnavailable
-from .sql import SQLStorage, feature_from_row
+from .sql import SQLStorage
 from .sql_versions import PROJECTION_COLUMNS, projection_values
 
 WRITE_LOCK = 0x6765_6F77  # "geow": the advisory lock every write transaction holds
 CONNECT_TIMEOUT_S = 3  # libpq's limit for one connection attempt
 POOL_WAIT_S = 2  # longest a request waits for a pooled connection before the answer is 503
 FAIL_FAST_S = 2.0  # after the database was found unreachable, answer 503 at once for this long
+SERVER_GOING_AWAY = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
 
 
 class Row(dict):
@@ -101,9 +101,11 @@ class PostgresStorage(SQLStorage):
             with pool.connection() as conn:
                 yield conn
         except psycopg.OperationalError as exc:  # down, restarting, unreachable, or the pool is exhausted
+            # A pool timeout (no sqlstate) or a connection-class error means the server is out of reach.
             # With gunicorn's sync workers a process serves one request at a time, so its pool is never
-            # exhausted by load: a timeout means no connection could be made.
-            self._mark_down(pool)
+            # exhausted by load alone.
+            if exc.sqlstate is None or exc.sqlstate[:2] == "08" or exc.sqlstate in SERVER_GOING_AWAY:
+                self._mark_down(pool)
             raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
     def _mark_down(self, pool):
@@ -159,13 +161,10 @@ class PostgresStorage(SQLStorage):
         return {row[0]: {"count": row[1], "bbox": [row[2], row[3], row[4], row[5]], "updated_at": row[6]}
                 for row in rows}
 
-    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
-        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first.
-
-        ST_DWithin on the geography column uses its GiST index; the database orders by distance and stops
-        at `limit`. Ties are broken by id, as on SQLite.
-        """
-        where, args = ["f.layer = ANY(?)", "ST_DWithin(f.position, o.g, ?)"], [list(layers), radius_m]
+    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+        """The `limit` features nearest to lon/lat within ring_m: ST_DWithin on the geography column
+        (its GiST index), ordered by ST_Distance in the database, ties by id as on SQLite."""
+        where, args = ["f.layer = ANY(?)", "ST_DWithin(f.position, o.g, ?)"], [list(layers), ring_m]
         if category:
             where.append("f.category = ?")
             args.append(category)
@@ -175,11 +174,10 @@ class PostgresStorage(SQLStorage):
         sql = ("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography AS g)"
                " SELECT f.id, f.layer, f.geometry, f.properties, f.lon, f.lat FROM features f, o"
                f" WHERE {' AND '.join(where)} ORDER BY ST_Distance(f.position, o.g), f.id{self.TEXT_ORDER} LIMIT ?")
-        with self._read() as conn:
-            rows = conn.execute(sql, [lon, lat, *args, limit]).fetchall()
-        hits = nearby.rank_within(lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows],
-                                  radius_m, limit)
-        return [(feature_from_row(rows[hit.index]), hit) for hit in hits]
+        return conn.execute(sql, [lon, lat, *args, limit]).fetchall()
+
+    def _complete_rows(self, conn, rows):
+        return rows  # the candidates are whole rows already
 
     def close(self):
         """Close every pooled connection."""

@@ -7,6 +7,7 @@ whose `execute(sql, args)` takes `?` placeholders, and writes the published proj
 import json
 from abc import abstractmethod
 
+from .. import nearby
 from ..features import fold
 from . import Storage, StorageUnavailable
 from .sql_contributions import SQLContributions
@@ -31,6 +32,10 @@ def feature_from_row(row, properties=None):
 def _same_content(row, record):
     return (json.loads(row["geometry"]) == record.geometry
             and json.loads(row["properties"]) == record.properties)
+
+
+FIRST_RING_M = 250
+RING_GROWTH = 4
 
 
 class SQLStorage(SQLContributions, Storage):
@@ -61,6 +66,35 @@ class SQLStorage(SQLContributions, Storage):
     @abstractmethod
     def _bbox_filter(self, bbox):
         """Return (from clause, where clause, args) selecting features whose extent meets a bbox."""
+
+    @abstractmethod
+    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+        """Return rows (with id, lon, lat) that may lie within ring_m of lon/lat, ties in id order."""
+
+    def _complete_rows(self, conn, rows):
+        """Return full feature rows for candidate rows (a backend whose candidates are full returns them)."""
+        full = self._rows_by_id(conn, [row["id"] for row in rows])
+        return [full[row["id"]] for row in rows]
+
+    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
+        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first (ties by id).
+
+        The search starts with a small ring and widens it 4× at a time until the ring holds `limit`
+        features or reaches radius_m. Whatever lies outside a ring is farther than everything inside,
+        so once a ring holds `limit` features they are the nearest ones: the work stays near `limit`
+        candidates however dense the data (1M businesses) or large the radius.
+        """
+        ring = min(radius_m, FIRST_RING_M)
+        with self._read() as conn:
+            while True:
+                rows = self._near_candidates(conn, lon, lat, ring, layers, category, exclude_id, limit)
+                hits = nearby.rank_within(lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows],
+                                          ring, limit)
+                if len(hits) >= limit or ring >= radius_m:
+                    break
+                ring = min(radius_m, ring * RING_GROWTH)
+            found = self._complete_rows(conn, [rows[hit.index] for hit in hits])
+        return [(feature_from_row(row), hit) for row, hit in zip(found, hits)]
 
     def seed_hash(self, layer_id):
         """Return the hash of the seed file last loaded into this layer, or None."""

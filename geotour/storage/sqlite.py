@@ -6,7 +6,7 @@ from pathlib import Path
 
 from .. import nearby
 from . import migrate
-from .sql import SQLStorage, feature_from_row
+from .sql import SQLStorage
 from .sql_versions import PROJECTION_COLUMNS, projection_values
 
 
@@ -82,15 +82,14 @@ class SQLiteStorage(SQLStorage):
             for row in rows
         }
 
-    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
-        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
-        min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(lon, lat, radius_m)
-        marks = ",".join("?" * len(layers))
+    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+        """Every feature whose point lies in the box around the ring (the R*Tree answers it)."""
+        min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(lon, lat, ring_m)
         sql = (
             # CROSS JOIN makes SQLite walk the R*Tree first, instead of every feature of the layer.
             "SELECT f.id, f.lon, f.lat FROM features_rtree r CROSS JOIN features f ON f.rid = r.rid"
             " WHERE r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?"
-            f" AND f.layer IN ({marks})"
+            f" AND f.layer IN ({','.join('?' * len(layers))})"
         )
         args = [min_lon, max_lon, min_lat, max_lat, *layers]
         if category:
@@ -99,13 +98,7 @@ class SQLiteStorage(SQLStorage):
         if exclude_id:
             sql += " AND f.id != ?"
             args.append(exclude_id)
-        with self._read() as conn:
-            candidates = conn.execute(sql + " ORDER BY f.id", args).fetchall()
-            hits = nearby.rank_within(lon, lat, [c[1] for c in candidates], [c[2] for c in candidates],
-                                      radius_m, limit)
-            ids = [candidates[hit.index][0] for hit in hits]
-            rows = self._rows_by_id(conn, ids)
-        return [(feature_from_row(rows[fid]), hit) for fid, hit in zip(ids, hits)]
+        return conn.execute(sql + " ORDER BY f.id", args).fetchall()
 
     def close(self):
         """Close this thread's connection."""
