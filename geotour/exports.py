@@ -4,9 +4,10 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import geopandas
-import pyogrio
 from shapely.geometry import shape
+
+# geopandas (with pandas) and pyogrio are imported when a download is first written, not at start-up:
+# they are a good part of a worker's memory, and most workers never write a file.
 
 
 @dataclass(frozen=True)
@@ -39,11 +40,15 @@ def to_frame(features):
     """Return a GeoDataFrame (EPSG:4326) of GeoJSON features, with id first and nested values as JSON."""
     rows = [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items() if k != "id"}} for f in features]
     geometries = [shape(f["geometry"]) for f in features]
+    import geopandas
+
     return geopandas.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
 
 
 def export_layer(layer_id, features, fmt, is_point):
     """Return the bytes of a layer file in one of FORMATS."""
+    import pyogrio
+
     spec = FORMATS[fmt]
     frame = to_frame(features)
     options = dict(spec.point_layer_options if is_point else spec.area_layer_options)

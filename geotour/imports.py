@@ -9,9 +9,6 @@ import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 
-import pyogrio
-from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
-
 from .errors import BadParameter, TooLarge
 from .text import gettext as _
 
@@ -78,6 +75,8 @@ def _kmz_member(path):
 
 
 def _layers(source, fmt):
+    import pyogrio
+
     names = [str(name) for name, _geometry in pyogrio.list_layers(source)]
     if fmt == "gpx":
         return [name for name in names if name == "waypoints"]
@@ -85,6 +84,8 @@ def _layers(source, fmt):
 
 
 def _check_csv_header(source):
+    import pyogrio
+
     columns = {c.lower() for c in pyogrio.read_info(source)["fields"]}
     if not ({"lat", "latitude", "y", "lintang"} & columns and {"lon", "lng", "long", "longitude", "x", "bujur"} & columns
             or {"wkt", "geometry", "geom"} & columns):
@@ -92,6 +93,8 @@ def _check_csv_header(source):
 
 
 def _read(source, fmt, max_features):
+    import pyogrio  # with geopandas and pandas: imported on the first import, not by every worker at start-up
+
     rows, number = [], 0
     options = CSV_OPTIONS if fmt == "csv" else {}
     if fmt == "csv":
@@ -133,6 +136,8 @@ def read_rows(data, filename, max_bytes, max_features):
         path = Path(folder) / f"upload{suffix}"
         path.write_bytes(data)
         source = _kmz_member(path) if fmt == "kmz" else str(path)
+        from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
         try:
             rows = _read(source, fmt, max_features)
         except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError) as exc:

@@ -2,6 +2,8 @@
 import gzip
 import hashlib
 import json
+import threading
+from collections import OrderedDict
 from functools import wraps
 
 import brotli
@@ -17,12 +19,14 @@ compress = Compress()
 GEOJSON = "application/geo+json"
 JSON = "application/json"
 MIN_COMPRESS_BYTES = 500
+LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per worker process
 ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda body: gzip.compress(body, 6)}
 
 
 def init_app(app):
-    """Attach Flask-Caching and Flask-Compress."""
+    """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
     cache.init_app(app)
+    app.extensions["geotour_local_responses"] = LocalResponses()
     compress.init_app(app)
 
 
@@ -48,6 +52,17 @@ def cached(build):
     # While the database cannot be reached, the last known version still finds what is cached for it.
     key = _cache_key(current().storage.data_version(allow_stale=True))
     wanted = _choose_encoding(MIN_COMPRESS_BYTES)
+    local = current_app.extensions["geotour_local_responses"]
+    kept = local.get((key, wanted))
+    if kept is not None:
+        return conditional_response(*kept)
+    head, encoding, body = _shared_entry(key, wanted, build)
+    local.put((key, wanted), (body, head["mimetype"], head["etag"], encoding), len(body))
+    return conditional_response(body, head["mimetype"], head["etag"], encoding)
+
+
+def _shared_entry(key, wanted, build):
+    """Return (head, encoding, body) from the shared cache, building and storing what is missing."""
     head, body = cache.get_many(f"{key}|head", f"{key}|{wanted}")
     identity = None
     if head is None:
@@ -67,7 +82,42 @@ def cached(build):
         body = identity if encoding == "identity" else ENCODERS[encoding](identity)
         if encoding != "identity":
             cache.set(f"{key}|{encoding}", body)
-    return conditional_response(body, head["mimetype"], head["etag"], encoding)
+    return head, encoding, body
+
+
+class LocalResponses:
+    """A small per-process store in front of the shared cache, bounded in bytes (least recently used out).
+
+    Safe because a key names one data version: an entry never changes, it only stops being asked for
+    when the version moves on. It saves a Redis round trip (and the copy of the body) on hot answers.
+    """
+
+    def __init__(self, max_bytes=LOCAL_MAX_BYTES):
+        self.max_bytes, self.size = max_bytes, 0
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """Return the kept value, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        return None
+
+    def put(self, key, value, size):
+        """Keep a value of `size` bytes (nothing larger than a quarter of the budget)."""
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.size -= dropped
 
 
 def cached_json(view):

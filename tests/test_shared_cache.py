@@ -131,13 +131,11 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
            "GEOTOUR_CACHE_PREFIX": f"approval-{tmp_path.name}:"}
     first, second = Gunicorn(tmp_path, env, workers=1), Gunicorn(tmp_path, env, workers=1)
 
-    def call(server, path, token=None, body=None, form=None):
+    def call(server, path, token=None, body=None):
         headers = {"Authorization": f"Bearer {token}"} if token else {}
         data = None
         if body is not None:
             data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-        elif form is not None:
-            data = "&".join(f"{k}={v}" for k, v in form.items()).encode()
         request = urllib.request.Request(server.url + path, data=data, headers=headers,
                                          method="POST" if data is not None else "GET")
         try:
@@ -161,9 +159,22 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
         assert "Homestay Pelangi" in call(second, nearby)[1].decode()
 
         # sign-in attempts are counted in Redis: 3 per minute across both processes, not 3 per process
-        form = {"username": "kim1", "password": "wrong-password"}
-        statuses = [call(server, "/login", form=form)[0] for server in (first, second, first, second)]
-        assert 429 not in statuses[:3] and statuses[3] == 429, statuses
+        import http.cookiejar
+        from urllib.parse import urlencode
+
+        from tests.contributions import csrf_from
+
+        browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
+        with browser.open(first.url + "/login", timeout=10) as page:  # both processes share the secret key
+            form = {"username": "kim1", "password": "wrong-password", "csrf_token": csrf_from(page.read().decode())}
+        statuses = []
+        for server in (first, second, first, second):
+            try:
+                with browser.open(server.url + "/login", data=urlencode(form).encode(), timeout=10) as response:
+                    statuses.append(response.status)
+            except urllib.error.HTTPError as exc:
+                statuses.append(exc.code)
+        assert statuses == [401, 401, 401, 429], statuses  # wrong password thrice, then refused
     finally:
         first.stop()
         second.stop()

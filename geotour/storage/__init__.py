@@ -27,6 +27,10 @@ class Storage(ABC):
         """Create tables and indexes if they do not exist."""
 
     @abstractmethod
+    def schema_revision(self):
+        """Return the migration revision the schema is at, or None for an empty database."""
+
+    @abstractmethod
     def seed_hash(self, layer_id):
         """Return the hash of the seed file last loaded into this layer, or None."""
 

@@ -137,6 +137,9 @@ class PostgresStorage(SQLStorage):
                 raise StorageUnavailable(str(exc.orig).splitlines()[0]) from exc
             raise
 
+    def _has_table(self, conn, name):
+        return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
+
     def _put_projection(self, conn, record, origin, now):
         conn.execute("DELETE FROM features WHERE id = ?", (record.id,))
         values = projection_values(record, origin, now)

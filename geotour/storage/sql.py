@@ -68,6 +68,10 @@ class SQLStorage(SQLContributions, Storage):
         """Return (from clause, where clause, args) selecting features whose extent meets a bbox."""
 
     @abstractmethod
+    def _has_table(self, conn, name):
+        """Tell whether a table exists."""
+
+    @abstractmethod
     def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
         """Return rows (with id, lon, lat) that may lie within ring_m of lon/lat, ties in id order."""
 
@@ -95,6 +99,14 @@ class SQLStorage(SQLContributions, Storage):
                 ring = min(radius_m, ring * RING_GROWTH)
             found = self._complete_rows(conn, [rows[hit.index] for hit in hits])
         return [(feature_from_row(row), hit) for row, hit in zip(found, hits)]
+
+    def schema_revision(self):
+        """Return the Alembic revision the schema is at, or None when there is none yet."""
+        with self._read() as conn:
+            if not self._has_table(conn, "alembic_version"):
+                return None
+            row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
+        return row[0] if row else None
 
     def seed_hash(self, layer_id):
         """Return the hash of the seed file last loaded into this layer, or None."""

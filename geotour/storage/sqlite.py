@@ -54,6 +54,10 @@ class SQLiteStorage(SQLStorage):
         """Bring the schema to the newest Alembic revision (WAL mode is set by the first migration)."""
         migrate.upgrade(self)
 
+    def _has_table(self, conn, name):
+        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
+            is not None
+
     def _put_projection(self, conn, record, origin, now):
         self._drop_projection(conn, record.id)
         rid = conn.execute(f"INSERT INTO features ({PROJECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
