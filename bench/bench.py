@@ -12,114 +12,39 @@
 """
 import json
 import os
-import platform
 import re
 import shutil
-import socket
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
-from datetime import datetime, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench import bulk, load  # noqa: E402
+from bench import load  # noqa: E402
+from bench.report import machine, report  # noqa: E402
+from bench.servers import (  # noqa: E402
+    OUT,
+    SERVICES,
+    Gunicorn,
+    free_port,
+    new_pg_database,
+    nginx_server,
+    prepared_app,
+    pygeoapi_server,
+    run,
+    start_services,
+    wait_for,
+)
+from bench.settings import LAYER_PATH, LOAD_SECONDS, NEARBY_QUERIES, QUICK, RSS_MSMES, SIZES, WRK_SECONDS  # noqa: E402
 from bench.synthetic import random_points  # noqa: E402
-from geotour import accounts, create_app  # noqa: E402
+from geotour import accounts  # noqa: E402
 from geotour.context import current  # noqa: E402
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
-OUT = ROOT / "bench" / "out"
-PYGEOAPI = "pygeoapi==0.21.0"
-QUICK = os.environ.get("GEOTOUR_BENCH_QUICK") == "1"  # a smoke run of the whole script, figures meaningless
-SIZES = (1_000, 10_000) if QUICK else (1_000, 10_000, 100_000, 1_000_000)
-NEARBY_QUERIES = 200 if QUICK else 2_000
-WRK_SECONDS = 2 if QUICK else 10
-LOAD_SECONDS = 5 if QUICK else 60
-RSS_MSMES = 10_000 if QUICK else 100_000
-LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
-SERVICES = Path(os.environ.get("GEOTOUR_BENCH_SERVICES", "/tmp/geotour-bench-services"))
-SERVICE_PORTS = {"GEOTOUR_PG_PORT": "25442", "GEOTOUR_REDIS_PORT": "26389"}  # apart from the tests' services
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url, timeout=60):
-    deadline = time.time() + timeout
-    while time.time() < deadline:
-        try:
-            with urllib.request.urlopen(url, timeout=5) as response:
-                return response.read()
-        except OSError:
-            time.sleep(0.2)
-    raise RuntimeError(f"server at {url} did not start")
-
-
-def run(command, **kwargs):
-    return subprocess.run(command, capture_output=True, text=True, check=True, **kwargs).stdout
-
-
-# --- services and databases ------------------------------------------------------------------------
-def start_services():
-    """Start PostgreSQL+PostGIS and Redis on loopback (scripts/services.sh); return their settings."""
-    subprocess.run([str(ROOT / "scripts" / "services.sh"), "start", str(SERVICES)], check=True,
-                   env={**os.environ, **SERVICE_PORTS})
-    settings = {}
-    for line in (SERVICES / "env").read_text().splitlines():
-        key, value = line.removeprefix("export ").split("=", 1)
-        settings[key] = value
-    return settings
-
-
-def new_pg_database(services, name):
-    import psycopg
-
-    with psycopg.connect(services["GEOTOUR_TEST_PG_ADMIN_URL"], autocommit=True) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
-        conn.execute(f"CREATE DATABASE {name}")
-    return services["GEOTOUR_TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
-
-
-def prepared_app(url, instance, msmes=None):
-    """Create (migrate, seed) the database at url; with msmes, replace the MSMEs by that many synthetic ones."""
-    app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": "simple"})
-    storage = app.extensions["geotour"].storage
-    if msmes is not None:
-        if url.startswith("sqlite"):
-            bulk.load_sqlite(storage, msmes)
-        else:
-            bulk.load_postgres(url, msmes)
-    return app
-
-
-class Gunicorn:
-    """Geotour under gunicorn.conf.py with `workers` workers."""
-
-    def __init__(self, env, workers=2):
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "geotour:create_app()"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers), "GEOTOUR_LOG_LEVEL": "warning",
-                 "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env})
-        wait_for(self.url + "/healthz")
-
-    def worker_pids(self):
-        return [int(p) for p in run(["pgrep", "-P", str(self.process.pid)]).split()]
-
-    def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
 
 
 # --- 1. layer endpoint ------------------------------------------------------------------------------
@@ -132,46 +57,6 @@ def wrk(url, connections=32, seconds=WRK_SECONDS, headers=()):
     p99 = re.search(r"99%\s+(\S+)", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
             "p99": p99.group(1) if p99 else "?", "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
-
-
-def pygeoapi_server(data_file, workdir):
-    """Install pygeoapi into its own venv (once) and start it with 2 gunicorn workers on the same GeoJSON."""
-    venv = OUT / "pygeoapi-venv"
-    if not (venv / "bin" / "pygeoapi").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", PYGEOAPI,
-                        "gunicorn==27.0.1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    port = free_port()
-    config = (ROOT / "bench" / "pygeoapi-config.yml").read_text().replace("@PORT@", str(port)) \
-        .replace("@DATA@", str(data_file))
-    (workdir / "pygeoapi.yml").write_text(config)
-    env = {**os.environ, "PYGEOAPI_CONFIG": str(workdir / "pygeoapi.yml"),
-           "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
-    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(workdir / "pygeoapi.yml"),
-                    "--output-file", str(workdir / "pygeoapi-openapi.yml")], check=True, env=env,
-                   capture_output=True)
-    process = subprocess.Popen([str(venv / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "pygeoapi.flask_app:APP"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}/collections/msmes/items?f=json&limit=1000"
-    body = wait_for(url)
-    version = run([str(venv / "bin" / "python"), "-c", "import pygeoapi; print(pygeoapi.__version__)"]).strip()
-    return process, url, body, version
-
-
-def nginx_server(folder):
-    port = free_port()
-    conf = folder / "nginx.conf"
-    conf.write_text(f"""worker_processes 2; pid {folder}/nginx.pid; error_log {folder}/nginx-error.log;
-events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; types {{ application/geo+json json; }}
-  client_body_temp_path {folder}; proxy_temp_path {folder}; fastcgi_temp_path {folder};
-  uwsgi_temp_path {folder}; scgi_temp_path {folder};
-  server {{ listen 127.0.0.1:{port}; root {folder}; }} }}
-""")
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
-    return process, f"http://127.0.0.1:{port}/layer.json"
 
 
 def bench_layers(services, workdir):
@@ -349,106 +234,6 @@ def bench_page_weight():
                                                           for u, s in own.items()), reverse=True)[:5]}
 
 
-
-
-# --- the report ----------------------------------------------------------------------------------------
-def machine(services):
-    def first(command, pattern=r"(.+)"):
-        try:
-            out = subprocess.run(command, capture_output=True, text=True, timeout=20)
-            match = re.search(pattern, out.stdout + out.stderr)
-            return match.group(1).strip() if match else "?"
-        except OSError:
-            return "not installed"
-
-    import psycopg
-
-    with psycopg.connect(services["GEOTOUR_TEST_PG_ADMIN_URL"], autocommit=True) as conn:
-        pg = conn.execute("SHOW server_version").fetchone()[0]
-        postgis = conn.execute("SELECT default_version FROM pg_available_extensions WHERE name = 'postgis'"
-                               ).fetchone()
-    cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
-    mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024 / 1024
-    return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
-        "cpu": f"{cpu.group(1) if cpu else platform.machine()}, {os.cpu_count()} cores", "memory": f"{mem:.0f} GiB",
-        "os": f"{platform.system()} {platform.release()}", "python": platform.python_version(),
-        "postgresql": pg, "postgis": postgis[0] if postgis else "?",
-        "redis": first(["redis-server", "--version"], r"v=(\S+)"), "nginx": first(["nginx", "-v"], r"nginx/(\S+)"),
-        "wrk": first(["wrk", "--version"], r"wrk (\S+)"), "gunicorn": "27.0.1, sync workers, gunicorn.conf.py",
-    }
-
-
-def _ms(value):
-    return f"{value:.2f}"
-
-
-def report(info, layers, nearby, memory, loads, weight):
-    g, py = layers["geotour_sqlite"], layers["pygeoapi"]
-    lines = [
-        "# Benchmarks", "",
-        f"Written by `make bench` ({Path(__file__).relative_to(ROOT)}) in one run on {info['date']}. "
-        "Every figure below comes from that run on this machine:", "",
-        f"- CPU: {info['cpu']}; memory {info['memory']}; {info['os']}",
-        f"- Python {info['python']}; PostgreSQL {info['postgresql']} with PostGIS {info['postgis']}; "
-        f"Redis {info['redis']}; nginx {info['nginx']}; wrk {info['wrk']}; gunicorn {info['gunicorn']}",
-        "- Everything runs on loopback on the same 2 cores as the load generator, so absolute numbers are "
-        "lower than on a dedicated server; the ratios are the point.", "",
-        "## 1. Layer endpoint, requests per second", "",
-        f"The MSME layer (300 features) as GeoJSON: Geotour `{LAYER_PATH}` "
-        f"({layers['response_bytes']:,} bytes) and pygeoapi {layers['pygeoapi_version']} "
-        f"`/collections/msmes/items?f=json&limit=1000` ({layers['pygeoapi_features']} features, "
-        f"{layers['pygeoapi_bytes']:,} bytes) from the same `data/geojson/msmes.geojson`, each under gunicorn "
-        f"with 2 workers; nginx (2 workers) and `python -m http.server` serve Geotour's response bytes as a "
-        f"file. wrk, 2 threads, 32 connections, {WRK_SECONDS} s each, no compression asked for unless stated.", "",
-        "| server | req/s | p99 latency | non-2xx | vs pygeoapi |", "| --- | ---: | ---: | ---: | ---: |",
-    ]
-    rows = [("Geotour, SQLite + in-process cache", g), ("Geotour, PostgreSQL/PostGIS + Redis",
-                                                       layers["geotour_postgres_redis"]),
-            ("Geotour, SQLite, brotli", layers["geotour_sqlite_br"]),
-            ("Geotour, PostgreSQL + Redis, brotli", layers["geotour_postgres_redis_br"]),
-            (f"pygeoapi {layers['pygeoapi_version']} (GeoJSON provider)", py),
-            ("nginx, static file", layers["nginx"]), ("python -m http.server, static file", layers["http_server"])]
-    for label, r in rows:
-        lines.append(f"| {label} | {r['rps']:,.0f} | {r['p99']} | {r['non_2xx']} | {r['rps'] / py['rps']:.1f}× |")
-    pg = layers["geotour_postgres_redis"]
-    lines += ["", f"Geotour on SQLite serves the layer at **{g['rps'] / py['rps']:.1f}× pygeoapi** "
-              f"(goal: at least 5×; on PostgreSQL + Redis **{pg['rps'] / py['rps']:.1f}×**, each request asking "
-              f"PostgreSQL for the data version) and at **{g['rps'] / layers['nginx']['rps']:.2f}× nginx** serving the same bytes "
-              f"from a file (the static-file limit; {g['rps'] / layers['http_server']['rps']:.1f}× "
-              "`python -m http.server`). Geotour answers from its cache, keyed by the data version, and "
-              "compresses each entry once; pygeoapi reads and filters the GeoJSON file on every request.", "",
-              "## 2. Nearby latency", "",
-              f"`storage.features_near` in-process (what `/api/v1/nearby` calls), radius 3 km, limit 20, "
-              f"{NEARBY_QUERIES:,} random origins inside the geopark, after 100 warm-up queries; synthetic "
-              "MSMEs spread uniformly over the geopark (bulk-loaded by `bench/bulk.py`).", "",
-              "| MSMEs | SQLite p50 ms | SQLite p99 ms | PostGIS p50 ms | PostGIS p99 ms | mean returned |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for size in SIZES:
-        s, p = nearby[f"sqlite_{size}"], nearby[f"postgres_{size}"]
-        lines.append(f"| {size:,} | {_ms(s['p50_ms'])} | {_ms(s['p99_ms'])} | {_ms(p['p50_ms'])} | "
-                     f"{_ms(p['p99_ms'])} | {s['mean_returned']:.1f} |")
-    lines += ["", "## 3. Memory per worker at 100,000 MSMEs", "",
-              "Resident set (VmRSS) of each gunicorn worker after 400 mixed requests (map, layers, nearby) and "
-              "20 pages of 1,000 MSMEs:", "",
-              f"- SQLite: {', '.join(f'{m:.0f} MiB' for m in memory['sqlite'])}",
-              f"- PostgreSQL + Redis: {', '.join(f'{m:.0f} MiB' for m in memory['postgres'])}", "",
-              "## 4. Load test: 60 s, 64 connections of mixed reads, 5 writers", "",
-              "Reads rotate over the map page, layer endpoints and nearby queries at random points (bench/load.py); "
-              "5 contributors post new businesses one after another with API tokens. 2 gunicorn workers.", "",
-              "| backend | reads/s | read p50 | read p99 | 5xx | writes accepted | writes stored | write p99 |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
-    for backend, label in (("sqlite", "SQLite, in-process cache"), ("postgres", "PostgreSQL/PostGIS + Redis")):
-        r = loads[backend]
-        reads = r["reads"]
-        lines.append(f"| {label} | {r['reads_per_s']:,.0f} | {reads['p50_us'] / 1000:.0f} ms | "
-                     f"{reads['p99_us'] / 1000:.0f} ms | {reads['status_5xx']} | {r['accepted']:,} | {r['stored']:,} | "
-                     f"{r['writes']['p99_ms']:.0f} ms |")
-    lines += ["", "## 5. Page weight", "",
-              f"`/` in headless Chromium (390×760), every same-origin request, tiles excluded: "
-              f"**{weight['total_bytes'] / 1024:.1f} KiB** in {weight['requests']} requests "
-              f"(bodies {weight['body_bytes'] / 1024:.1f} KiB, headers {weight['header_bytes'] / 1024:.1f} KiB).", ""]
-    return "\n".join(lines)
 
 
 def main():

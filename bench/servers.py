@@ -1,0 +1,131 @@
+"""The servers the benchmarks start: Geotour under gunicorn, pygeoapi in its own venv, nginx; and the databases."""
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+from bench import bulk
+from geotour import create_app
+
+ROOT = Path(__file__).resolve().parent.parent
+OUT = ROOT / "bench" / "out"
+PYGEOAPI = "pygeoapi==0.21.0"
+SERVICES = Path(os.environ.get("GEOTOUR_BENCH_SERVICES", "/tmp/geotour-bench-services"))
+SERVICE_PORTS = {"GEOTOUR_PG_PORT": "25442", "GEOTOUR_REDIS_PORT": "26389"}  # apart from the tests' services
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def wait_for(url, timeout=60):
+    deadline = time.time() + timeout
+    while time.time() < deadline:
+        try:
+            with urllib.request.urlopen(url, timeout=5) as response:
+                return response.read()
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError(f"server at {url} did not start")
+
+
+def run(command, **kwargs):
+    return subprocess.run(command, capture_output=True, text=True, check=True, **kwargs).stdout
+
+
+def start_services():
+    """Start PostgreSQL+PostGIS and Redis on loopback (scripts/services.sh); return their settings."""
+    subprocess.run([str(ROOT / "scripts" / "services.sh"), "start", str(SERVICES)], check=True,
+                   env={**os.environ, **SERVICE_PORTS})
+    settings = {}
+    for line in (SERVICES / "env").read_text().splitlines():
+        key, value = line.removeprefix("export ").split("=", 1)
+        settings[key] = value
+    return settings
+
+
+def new_pg_database(services, name):
+    import psycopg
+
+    with psycopg.connect(services["GEOTOUR_TEST_PG_ADMIN_URL"], autocommit=True) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        conn.execute(f"CREATE DATABASE {name}")
+    return services["GEOTOUR_TEST_DATABASE_URL"].rsplit("/", 1)[0] + "/" + name
+
+
+def prepared_app(url, instance, msmes=None):
+    """Create (migrate, seed) the database at url; with msmes, replace the MSMEs by that many synthetic ones."""
+    app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": "simple"})
+    storage = app.extensions["geotour"].storage
+    if msmes is not None:
+        if url.startswith("sqlite"):
+            bulk.load_sqlite(storage, msmes)
+        else:
+            bulk.load_postgres(url, msmes)
+    return app
+
+
+class Gunicorn:
+    """Geotour under gunicorn.conf.py with `workers` workers."""
+
+    def __init__(self, env, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.process = subprocess.Popen(
+            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "geotour:create_app()"],
+            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env={**os.environ, "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers), "GEOTOUR_LOG_LEVEL": "warning",
+                 "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env})
+        wait_for(self.url + "/healthz")
+
+    def worker_pids(self):
+        return [int(p) for p in run(["pgrep", "-P", str(self.process.pid)]).split()]
+
+    def stop(self):
+        self.process.terminate()
+        self.process.wait(timeout=30)
+
+
+def pygeoapi_server(data_file, workdir):
+    """Install pygeoapi into its own venv (once) and start it with 2 gunicorn workers on the same GeoJSON."""
+    venv = OUT / "pygeoapi-venv"
+    if not (venv / "bin" / "pygeoapi").exists():
+        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", PYGEOAPI,
+                        "gunicorn==27.0.1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
+    config = (ROOT / "bench" / "pygeoapi-config.yml").read_text().replace("@PORT@", str(port)) \
+        .replace("@DATA@", str(data_file))
+    (workdir / "pygeoapi.yml").write_text(config)
+    env = {**os.environ, "PYGEOAPI_CONFIG": str(workdir / "pygeoapi.yml"),
+           "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
+    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(workdir / "pygeoapi.yml"),
+                    "--output-file", str(workdir / "pygeoapi-openapi.yml")], check=True, env=env,
+                   capture_output=True)
+    process = subprocess.Popen([str(venv / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
+                                "--log-level", "warning", "pygeoapi.flask_app:APP"], env=env,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}/collections/msmes/items?f=json&limit=1000"
+    body = wait_for(url)
+    version = run([str(venv / "bin" / "python"), "-c", "import pygeoapi; print(pygeoapi.__version__)"]).strip()
+    return process, url, body, version
+
+
+def nginx_server(folder):
+    port = free_port()
+    conf = folder / "nginx.conf"
+    conf.write_text(f"""worker_processes 2; pid {folder}/nginx.pid; error_log {folder}/nginx-error.log;
+events {{ worker_connections 1024; }}
+http {{ access_log off; sendfile on; types {{ application/geo+json json; }}
+  client_body_temp_path {folder}; proxy_temp_path {folder}; fastcgi_temp_path {folder};
+  uwsgi_temp_path {folder}; scgi_temp_path {folder};
+  server {{ listen 127.0.0.1:{port}; root {folder}; }} }}
+""")
+    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
+                               stderr=subprocess.DEVNULL)
+    return process, f"http://127.0.0.1:{port}/layer.json"

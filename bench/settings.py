@@ -1,0 +1,10 @@
+"""What `make bench` measures: sizes, durations and the layer URL (GEOTOUR_BENCH_QUICK=1 for a smoke run)."""
+import os
+
+QUICK = os.environ.get("GEOTOUR_BENCH_QUICK") == "1"  # a smoke run of the whole script, figures meaningless
+SIZES = (1_000, 10_000) if QUICK else (1_000, 10_000, 100_000, 1_000_000)
+NEARBY_QUERIES = 200 if QUICK else 2_000
+WRK_SECONDS = 2 if QUICK else 10
+LOAD_SECONDS = 5 if QUICK else 60
+RSS_MSMES = 10_000 if QUICK else 100_000
+LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
