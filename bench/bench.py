@@ -48,6 +48,13 @@ CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 
 
 # --- 1. layer endpoint ------------------------------------------------------------------------------
+def serve(env, workers=2):
+    """Start Geotour under gunicorn for a benchmark (warnings only; uploads not rate-limited)."""
+    OUT.mkdir(parents=True, exist_ok=True)
+    return Gunicorn(OUT, {"GEOTOUR_LOG_LEVEL": "warning", "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env},
+                    workers)
+
+
 def wrk(url, connections=32, seconds=WRK_SECONDS, headers=()):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
     for header in headers:
@@ -70,7 +77,7 @@ def bench_layers(services, workdir):
     for label, env in (("geotour_sqlite", {"GEOTOUR_DATABASE_URL": sqlite_url, "GEOTOUR_CACHE_URL": "simple"}),
                        ("geotour_postgres_redis", {"GEOTOUR_DATABASE_URL": pg_url,
                                                    "GEOTOUR_CACHE_URL": services["GEOTOUR_TEST_CACHE_URL"]})):
-        server = Gunicorn(env)
+        server = serve(env)
         try:
             for _ in range(20):
                 body = wait_for(server.url + LAYER_PATH)  # fill each worker's cache
@@ -161,7 +168,7 @@ def bench_memory(services, workdir):
         url = f"sqlite:///{workdir}/rss.sqlite3" if backend == "sqlite" else new_pg_database(services, "bench_rss")
         prepared_app(url, workdir / "instance", msmes=RSS_MSMES).extensions["geotour"].storage.close()
         cache = "simple" if backend == "sqlite" else services["GEOTOUR_TEST_CACHE_URL"]
-        server = Gunicorn({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
+        server = serve({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
         try:
             for path in paths + [f"/api/v1/layers/msmes?limit=1000&offset={o}" for o in range(0, 20_000, 1000)]:
                 wait_for(server.url + path)
@@ -182,7 +189,7 @@ def bench_load(services, workdir):
                      for n in range(5)]
             tokens = [accounts.create_token(current().storage, user["id"], "load")[1] for user in users]
         cache = "simple" if backend == "sqlite" else services["GEOTOUR_TEST_CACHE_URL"]
-        server = Gunicorn({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
+        server = serve({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
         try:
             result = load.run(server.url, tokens, seconds=LOAD_SECONDS)
         finally:
@@ -200,7 +207,7 @@ def bench_page_weight():
     """Return the bytes Chromium transfers for `/` and everything it loads, tiles excepted."""
     from playwright.sync_api import sync_playwright
 
-    server = Gunicorn({"GEOTOUR_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/weight.sqlite3"}, workers=1)
+    server = serve({"GEOTOUR_DATABASE_URL": f"sqlite:///{tempfile.mkdtemp()}/weight.sqlite3"}, workers=1)
     origin = server.url
     try:
         wait_for(origin + "/api/v1/layers")

@@ -6,6 +6,7 @@ geometry/geography columns in PostGIS), replacing the layer's features, in one t
 import json
 
 from geotour.features import fold
+from geotour.storage.sql_versions import bump_data_version
 
 from .synthetic import random_points
 
@@ -37,7 +38,7 @@ def load_sqlite(storage, count, seed=1):
                 _sqlite_batch(conn, batch)
                 batch = []
         _sqlite_batch(conn, batch)
-        conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
+        bump_data_version(conn)
 
 
 def _sqlite_batch(conn, batch):
@@ -52,7 +53,9 @@ def load_postgres(url, count, seed=1):
     """Replace the msmes layer of a PostgreSQL database with `count` synthetic MSMEs (COPY, then index)."""
     import psycopg
 
-    with psycopg.connect("postgresql://" + url.split("://", 1)[1]) as conn:
+    from geotour.storage.postgres import conninfo
+
+    with psycopg.connect(conninfo(url)) as conn:
         conn.execute("DELETE FROM features WHERE layer = 'msmes'")
         conn.execute("DROP INDEX IF EXISTS features_geom")
         conn.execute("DROP INDEX IF EXISTS features_position")
@@ -65,7 +68,7 @@ def load_postgres(url, count, seed=1):
                                 point, point))
         conn.execute("CREATE INDEX features_geom ON features USING gist (geom)")
         conn.execute("CREATE INDEX features_position ON features USING gist (position)")
-        conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
+        bump_data_version(conn)
         conn.commit()
-    with psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True) as conn:
+        conn.autocommit = True  # VACUUM runs outside a transaction
         conn.execute("VACUUM ANALYZE features")

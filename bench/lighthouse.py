@@ -15,8 +15,8 @@ import zlib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT / "bench"))
-from bench import free_port, start_server, wait_for  # noqa: E402
+sys.path.insert(0, str(ROOT))
+from bench.servers import Gunicorn, wait_for  # noqa: E402
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
@@ -84,13 +84,13 @@ def main():
     tile_url = tile_origin + "/{z}/{x}/{y}.png"
     for key in ("GEOTOUR_TILES_OSM", "GEOTOUR_TILES_TOPO", "GEOTOUR_TILES_SATELLITE"):
         os.environ[key] = tile_url
-    instance, port = tempfile.mkdtemp(), free_port()
-    server = start_server(instance, port, workers=2)
+    instance = tempfile.mkdtemp()
+    server = Gunicorn(instance, {"GEOTOUR_DATABASE_URL": f"sqlite:///{instance}/lighthouse.sqlite3"}, workers=2)
     ok = True
     try:
-        wait_for(f"http://127.0.0.1:{port}/api/v1/layers")
+        wait_for(f"{server.url}/api/v1/layers")
         for path in sys.argv[1:] or PAGES:
-            report = run_lighthouse(f"http://127.0.0.1:{port}{path}", Path(instance) / "report.json")
+            report = run_lighthouse(f"{server.url}{path}", Path(instance) / "report.json")
             if os.environ.get("LIGHTHOUSE_KEEP"):
                 Path(os.environ["LIGHTHOUSE_KEEP"]).write_text(json.dumps(report))
             scores, weight, failed = summarize(report, tile_origin)
@@ -101,8 +101,7 @@ def main():
             for title in failed:
                 print(f"    needs work: {title}")
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        server.stop()
         tiles.shutdown()
     return 0 if ok else 1
 

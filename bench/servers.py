@@ -1,4 +1,5 @@
-"""The servers the benchmarks start: Geotour under gunicorn, pygeoapi in its own venv, nginx; and the databases."""
+"""Servers for benchmarks and tests: Geotour under gunicorn (as `make serve`), pygeoapi in its own venv, nginx;
+and the benchmark databases."""
 import os
 import socket
 import subprocess
@@ -18,6 +19,7 @@ SERVICE_PORTS = {"GEOTOUR_PG_PORT": "25442", "GEOTOUR_REDIS_PORT": "26389"}  # a
 
 
 def free_port():
+    """Return a TCP port nobody listens on now."""
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
@@ -71,24 +73,60 @@ def prepared_app(url, instance, msmes=None):
 
 
 class Gunicorn:
-    """Geotour under gunicorn.conf.py with `workers` workers."""
+    """gunicorn with gunicorn.conf.py; its output goes to a log file, shown when it fails to start."""
 
-    def __init__(self, env, workers=2):
+    def __init__(self, log_dir, env, workers=2):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        self.process = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "-c", "gunicorn.conf.py", "geotour:create_app()"],
-            cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            env={**os.environ, "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers), "GEOTOUR_LOG_LEVEL": "warning",
-                 "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env})
-        wait_for(self.url + "/healthz")
+        self.log_path = Path(log_dir) / f"gunicorn-{self.port}.log"
+        full_env = {**os.environ, "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers), **env}
+        gunicorn = str(Path(sys.executable).parent / "gunicorn")
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "geotour:create_app()"],
+                                            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+        self.wait_healthy()
+
+    def wait_healthy(self, timeout=60):
+        """Wait until /healthz answers 200; fail with the server's log if it does not."""
+        deadline = time.time() + timeout
+        while True:
+            try:
+                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                    if response.status == 200:
+                        return
+            except OSError:
+                pass
+            if time.time() > deadline or self.process.poll() is not None:
+                self.stop()
+                raise AssertionError(f"gunicorn did not become healthy:\n{self.log()}")
+            time.sleep(0.2)
 
     def worker_pids(self):
-        return [int(p) for p in run(["pgrep", "-P", str(self.process.pid)]).split()]
+        """Return the pids of the master's worker processes."""
+        pids = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    stat = (entry / "stat").read_text()
+                except OSError:
+                    continue
+                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
+                    pids.append(int(entry.name))
+        return pids
+
+    def log(self):
+        """Return everything gunicorn wrote so far."""
+        return self.log_path.read_text(errors="replace")
 
     def stop(self):
-        self.process.terminate()
-        self.process.wait(timeout=30)
+        """Stop gunicorn and its workers."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
 
 
 def pygeoapi_server(data_file, workdir):

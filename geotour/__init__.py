@@ -48,12 +48,16 @@ def create_app(test_config=None):
     data_dir = app.config["GEOTOUR_DATA_DIR"]
     catalogue = load_catalogue(data_dir)
     storage = open_storage(app.config["GEOTOUR_DATABASE_URL"], app.config["GEOTOUR_DB_POOL_SIZE"])
-    storage.ensure_schema()
-    if app.config["GEOTOUR_AUTO_SEED"]:
-        seeded = tuple(seed(storage, data_dir, catalogue))
-    else:
-        seeded = ()
-        read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
+    try:
+        storage.ensure_schema()
+        if app.config["GEOTOUR_AUTO_SEED"]:
+            seeded = tuple(seed(storage, data_dir, catalogue))
+        else:
+            seeded = ()
+            read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
+    except BaseException:
+        storage.close()  # a start-up that fails leaves no connection pool behind
+        raise
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
                                                photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]))
 

@@ -1,7 +1,4 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
-import threading
-from collections import OrderedDict
-
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
@@ -13,6 +10,7 @@ from .context import current as _ctx
 from .errors import NotFound
 from .layers import ATTRACTION, MSME
 from .nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
+from .responses import LocalStore
 
 bp = Blueprint("pages", __name__)
 SITE_LIST_LIMIT = 50
@@ -116,29 +114,29 @@ def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
     return groups
 
 
-RENDERED_MAPS_KEPT = 64
-_rendered_maps_lock = threading.Lock()
+RENDERED_MAPS_MAX_BYTES = 1024 * 1024  # per worker: a rendered map is ~15 KB, so about 70 variants
+
+
+@bp.record_once
+def _keep_rendered_maps(state):
+    state.app.extensions["geotour_rendered_maps"] = LocalStore(RENDERED_MAPS_MAX_BYTES)
 
 
 def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, basemap=None, embed=None):
     """Render the geopark map, optionally limited to some layers and MSME categories (for embeds).
 
     The map holds no data (the layers are fetched by the browser), so what Folium renders depends only
-    on the language, the options and the app's fixed configuration: it is kept per process (the last 64
-    variants), which takes the map page from ~20 ms to well under 1 ms, with or without a database.
+    on the language, the options and the app's fixed configuration: it is kept per process (the most
+    recently used variants, up to RENDERED_MAPS_MAX_BYTES), which takes the map page from ~20 ms to well
+    under 1 ms, with or without a database.
     """
     key = repr((str(get_locale()), request.args.get("lang"), request.script_root, layer_ids, category_ids,
                 center, zoom, basemap, sorted(embed.items()) if isinstance(embed, dict) else embed))
-    kept = current_app.extensions.setdefault("geotour_rendered_maps", OrderedDict())
-    with _rendered_maps_lock:
-        if key in kept:
-            kept.move_to_end(key)
-            return kept[key]
-    rendered = _render_overview(layer_ids, category_ids, center, zoom, basemap, embed)
-    with _rendered_maps_lock:
-        kept[key] = rendered
-        while len(kept) > RENDERED_MAPS_KEPT:
-            kept.popitem(last=False)
+    kept = current_app.extensions["geotour_rendered_maps"]
+    rendered = kept.get(key)
+    if rendered is None:
+        rendered = _render_overview(layer_ids, category_ids, center, zoom, basemap, embed)
+        kept.put(key, rendered, len(rendered.header) + len(rendered.html) + len(rendered.script))
     return rendered
 
 

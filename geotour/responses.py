@@ -26,7 +26,7 @@ ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda 
 def init_app(app):
     """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
     cache.init_app(app)
-    app.extensions["geotour_local_responses"] = LocalResponses()
+    app.extensions["geotour_local_responses"] = LocalStore()
     compress.init_app(app)
 
 
@@ -85,11 +85,12 @@ def _shared_entry(key, wanted, build):
     return head, encoding, body
 
 
-class LocalResponses:
-    """A small per-process store in front of the shared cache, bounded in bytes (least recently used out).
+class LocalStore:
+    """A small per-process store, bounded in bytes (least recently used out), safe across threads.
 
-    Safe because a key names one data version: an entry never changes, it only stops being asked for
-    when the version moves on. It saves a Redis round trip (and the copy of the body) on hot answers.
+    In front of the shared cache it is safe because a key names one data version: an entry never changes,
+    it only stops being asked for when the version moves on. It saves a Redis round trip (and the copy of
+    the body) on hot answers. Pages keep their rendered maps in another one.
     """
 
     def __init__(self, max_bytes=LOCAL_MAX_BYTES):

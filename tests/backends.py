@@ -74,7 +74,9 @@ def run_sql(app, *statements):
         return rows[-1]
     import psycopg
 
-    with psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True) as conn:
+    from geotour.storage.postgres import conninfo
+
+    with psycopg.connect(conninfo(url), autocommit=True) as conn:
         rows = []
         for statement in statements:
             cursor = conn.execute(statement)

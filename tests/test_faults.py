@@ -16,11 +16,11 @@ from urllib.parse import urlsplit
 
 import pytest
 
+from bench.servers import Gunicorn
 from bench.synthetic import random_points
 
 from . import backends
 from .contributions import make_users, token_for
-from .processes import Gunicorn
 from .tcp_proxy import TcpProxy
 
 needs_postgres = pytest.mark.skipif(not backends.on_postgres(),
@@ -136,7 +136,9 @@ def _write_in_progress(url):
         return sqlite_locked
     import psycopg
 
-    conn = psycopg.connect("postgresql://" + url.split("://", 1)[1], autocommit=True)
+    from geotour.storage.postgres import conninfo
+
+    conn = psycopg.connect(conninfo(url), autocommit=True)
     database = url.rsplit("/", 1)[1]
     return lambda: conn.execute(  # a backend that has written rows it has not committed
         "SELECT count(*) FROM pg_stat_activity WHERE datname = %s AND application_name = 'geotour'"

@@ -20,7 +20,7 @@ def test_database_down_is_503_with_retry_after(app, client, monkeypatch):
 
 
 def test_gunicorn_serves_the_app(tmp_path):
-    from tests.processes import Gunicorn
+    from bench.servers import Gunicorn
 
     server = Gunicorn(tmp_path, {"GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/serve.sqlite3"}, workers=2)
     assert len(server.worker_pids()) == 2

@@ -10,10 +10,10 @@ import shutil
 import pytest
 
 from bench import load
+from bench.servers import Gunicorn
 
 from . import backends
 from .contributions import token_for
-from .processes import Gunicorn
 
 pytestmark = pytest.mark.skipif(not (backends.on_postgres() and backends.REDIS_URL),
                                 reason="needs PostgreSQL and Redis (the second pass of .ci/run)")

@@ -82,7 +82,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(tmp_path):
     initial = importlib.import_module("geotour.migrations.versions.0001_initial")
     path = tmp_path / "old.sqlite3"
     with sqlite3.connect(path) as conn:
-        for statement in initial.SQLITE:
+        for statement in initial.statements("sqlite"):
             conn.execute(statement)
         conn.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('lama', 'x', 'admin', 'y')")
     conn.close()

@@ -7,14 +7,9 @@ import time
 
 import pytest
 
+from bench.servers import free_port
 from geotour.storage.seed import seed
 from tests.conftest import rename_feature
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture
@@ -117,9 +112,9 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
     import urllib.error
     import urllib.request
 
+    from bench.servers import Gunicorn
     from tests import backends
     from tests.contributions import homestay, make_users, token_for
-    from tests.processes import Gunicorn
 
     database = backends.new_database() if backends.on_postgres() else None
     url = backends.pg_url(database) if database else f"sqlite:///{tmp_path}/shared.sqlite3"

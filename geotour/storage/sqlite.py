@@ -30,7 +30,6 @@ class SQLiteStorage(SQLStorage):
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
             conn.row_factory = sqlite3.Row
-            conn.execute("PRAGMA busy_timeout = 30000")
             conn.execute("PRAGMA synchronous=NORMAL")
             self._local.conn = conn
         return conn
