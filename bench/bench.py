@@ -41,7 +41,7 @@ from bench.servers import (  # noqa: E402
 )
 from bench.settings import LAYER_PATH, LOAD_SECONDS, NEARBY_QUERIES, QUICK, RSS_MSMES, SIZES, WRK_SECONDS  # noqa: E402
 from bench.synthetic import random_points  # noqa: E402
-from geotour import accounts  # noqa: E402
+from geotour.contributions import accounts  # noqa: E402
 from geotour.context import current  # noqa: E402
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")

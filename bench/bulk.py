@@ -5,7 +5,7 @@ geometry/geography columns in PostGIS), replacing the layer's features, in one t
 """
 import json
 
-from geotour.features import fold
+from geotour.domain.features import fold
 from geotour.storage.sql_versions import bump_data_version
 
 from .synthetic import random_points

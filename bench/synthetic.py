@@ -6,7 +6,7 @@ import numpy as np
 import shapely
 from shapely.geometry import shape
 
-from geotour.features import validate_feature
+from geotour.domain.features import validate_feature
 
 ROOT = Path(__file__).resolve().parent.parent
 

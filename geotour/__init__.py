@@ -3,31 +3,31 @@ from pathlib import Path
 
 from flask import Flask, current_app, request
 
-from . import (
-    account_pages,
-    api,
-    api_writes,
-    assets,
-    auth,
-    cli,
-    crawlers,
-    embed,
-    errors_http,
-    health,
-    i18n,
-    moderation,
-    ogc,
-    openapi,
-    pages,
-    responses,
-    signboards,
-    uploads,
-)
-from .config import PROJECT_ROOT, load_config
-from .context import GeotourContext
-from .storage import open_storage
-from .storage.photos import PhotoStore
-from .storage.seed import load_catalogue, read_seed_layers, seed
+from geotour import cli
+from geotour.web.contribute import account_pages
+from geotour.web.api import read as read_api
+from geotour.web.api import write as write_api
+from geotour.web import assets
+from geotour.web import auth
+from geotour.web.pages import crawlers
+from geotour.web.pages import embed
+from geotour.web import errors_http
+from geotour.web.api import health
+from geotour.web import i18n
+from geotour.web.contribute import moderation
+from geotour.web.api import ogc
+from geotour.web.api import openapi
+from geotour.web.pages import tourist as tourist_pages
+from geotour.web import responses
+from geotour.web.pages import signboards
+from geotour.web.pages import photos as photo_files
+from geotour.web.contribute import labels
+from geotour.web.contribute import forms as contribute_forms
+from geotour.config import PROJECT_ROOT, load_config
+from geotour.context import GeotourContext
+from geotour.storage import open_storage
+from geotour.storage.photos import PhotoStore
+from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 
 
 def create_app(test_config=None):
@@ -66,8 +66,8 @@ def create_app(test_config=None):
     i18n.init_app(app)
     errors_http.init_app(app)
     auth.init_app(app)
-    for module in (api, api_writes, ogc, openapi, pages, embed, signboards, crawlers, health, account_pages, uploads,
-                   moderation):
+    for module in (read_api, write_api, ogc, openapi, tourist_pages, embed, signboards, crawlers, photo_files, health,
+                   account_pages, contribute_forms, moderation, labels):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     app.after_request(_security_headers)

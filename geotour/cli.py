@@ -8,11 +8,11 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from . import accounts
-from .context import current as _ctx
-from .errors import GeotourError
-from .places import whole_layer
-from .storage.seed import CATALOGUE_FILE, load_catalogue, read_seed_layers, seed
+from geotour.contributions import accounts
+from geotour.context import current as _ctx
+from geotour.errors import GeotourError
+from geotour.domain.places import whole_layer
+from geotour.storage.seed import CATALOGUE_FILE, load_catalogue, read_seed_layers, seed
 
 
 def _report_layers(loaded):
@@ -125,7 +125,7 @@ def db_group():
 @with_appcontext
 def db_current():
     """Print the revision the database is at, and the newest one."""
-    from .storage import migrate
+    from geotour.storage import migrate
 
     click.echo(f"database: {migrate.revision_of(_ctx().storage)}  newest: {migrate.head_revision()}")
 
@@ -135,7 +135,7 @@ def db_current():
 @with_appcontext
 def db_upgrade(revision):
     """Upgrade the schema to REVISION (default: the newest)."""
-    from .storage import migrate
+    from geotour.storage import migrate
 
     ran = migrate.upgrade(_ctx().storage, revision)
     click.echo(f"upgraded to {migrate.revision_of(_ctx().storage)}" if ran else "already at the newest revision")
@@ -147,7 +147,7 @@ def db_upgrade(revision):
 @with_appcontext
 def db_downgrade(revision):
     """Downgrade the schema to REVISION ("base" drops every table)."""
-    from .storage import migrate
+    from geotour.storage import migrate
 
     migrate.downgrade(_ctx().storage, revision)
     click.echo(f"downgraded to {migrate.revision_of(_ctx().storage)}")

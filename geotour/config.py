@@ -4,7 +4,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from .storage import POSTGRES_SCHEMES
+from geotour.storage import POSTGRES_SCHEMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
@@ -110,7 +110,7 @@ def _instance_secret(instance_path):
 def _upload_config(values, instance_path):
     photo_max = _int_setting(values, "GEOTOUR_PHOTO_MAX_BYTES", 10_000)
     import_max = _int_setting(values, "GEOTOUR_IMPORT_MAX_BYTES", 1_000)
-    from .photos import MAX_PHOTOS
+    from geotour.contributions.photo_cleaning import MAX_PHOTOS
 
     return {
         "GEOTOUR_PHOTO_DIR": values["GEOTOUR_PHOTO_DIR"].format(instance=instance_path),
@@ -163,6 +163,6 @@ def _cache_config(url, timeout, prefix):
     if url.startswith(("redis://", "rediss://")):
         # A shared cache: a write in one worker changes the data version, so every worker's next
         # request misses the old keys. Redis being down degrades to "no cache" (see cache_backends).
-        return {"CACHE_TYPE": "geotour.cache_backends.ResilientRedisCache", "CACHE_REDIS_URL": url,
+        return {"CACHE_TYPE": "geotour.web.cache_backends.ResilientRedisCache", "CACHE_REDIS_URL": url,
                 "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": prefix}
     raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null or redis://..., got {url!r}")

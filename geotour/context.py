@@ -3,11 +3,11 @@ from dataclasses import dataclass
 
 from flask import current_app
 
-from .geopark_area import GeoparkArea
-from .layers import Catalogue
-from .places import whole_layer
-from .storage import Storage
-from .storage.photos import PhotoStore
+from geotour.domain.geopark_area import GeoparkArea
+from geotour.domain.layers import Catalogue
+from geotour.domain.places import whole_layer
+from geotour.storage import Storage
+from geotour.storage.photos import PhotoStore
 
 
 @dataclass

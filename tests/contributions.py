@@ -2,7 +2,7 @@
 import io
 import re
 
-from geotour import accounts
+from geotour.contributions import accounts
 from geotour.context import current
 
 PASSWORD = "kim-palabuhanratu-2026"

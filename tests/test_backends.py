@@ -68,7 +68,7 @@ def test_ties_are_ordered_the_same_way(pair):
 
 
 def test_layer_queries_give_the_same_answers(pair):
-    from geotour.layers import LayerQuery
+    from geotour.domain.layers import LayerQuery
 
     sqlite, postgres = _storages(pair)
     queries = [

@@ -3,7 +3,7 @@ import json
 import threading
 import urllib.request
 
-from geotour import accounts
+from geotour.contributions import accounts
 from geotour.context import current
 from tests.contributions import PASSWORD, bearer, login, make_users, token_for, waterfall
 

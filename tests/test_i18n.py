@@ -6,7 +6,7 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
-from geotour.i18n import format_distance
+from geotour.web.i18n import format_distance
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "geotour" / "translations" / "id" / "LC_MESSAGES" / "messages.po"

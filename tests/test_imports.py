@@ -5,7 +5,7 @@ import zipfile
 
 import pytest
 
-from geotour import batches
+from geotour.contributions import bulk_import
 from geotour.context import current
 from tests.backends import fail_fifth_submission, stop_failing
 from tests.contributions import bearer, kml, make_users, ten_homestays, token_for, upload
@@ -125,7 +125,7 @@ def test_an_import_that_fails_halfway_stores_nothing_and_a_retry_succeeds(site):
     fail_fifth_submission(app)
     with app.test_request_context(), pytest.raises(Exception, match="disk full"):
         user = current().storage.get_user_login("kim1")[0]
-        batches.import_file(current(), user, kml(ten_homestays(False, False)), "a.kml", "msmes",
+        bulk_import.import_file(current(), user, kml(ten_homestays(False, False)), "a.kml", "msmes",
                             {"category": "penginapan", "owner_consent": True}, False, 10**7, 1000)
     assert pending_count(client, token) == 0
     stop_failing(app)

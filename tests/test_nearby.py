@@ -5,7 +5,7 @@ import random
 import pytest
 from pyproj import Geod
 
-from geotour import nearby
+from geotour.domain import nearby
 
 GEOD = Geod(ellps="WGS84")
 
@@ -83,7 +83,7 @@ def test_the_nearest_k_match_brute_force_at_every_density(make_app, data_copy):
     import random
 
     from bench.synthetic import msme_features, random_points
-    from geotour.layers import LayerQuery
+    from geotour.domain.layers import LayerQuery
 
     categories = ("kuliner", "penginapan", "oleh-oleh", "kerajinan", "jasa-wisata", "transportasi")
     dense = msme_features(2_000, categories, seed=8, prefix="dense")

@@ -3,7 +3,7 @@ import pyogrio
 import pytest
 from openapi_spec_validator import validate
 
-from geotour.openapi import build_document
+from geotour.web.api.openapi import build_document
 
 
 def test_landing_page_links(client):

@@ -5,7 +5,7 @@ import pytest
 from PIL import Image
 
 from geotour.errors import BadParameter, TooLarge
-from geotour.photos import MAX_PHOTOS, gps_position, process_photo
+from geotour.contributions.photo_cleaning import MAX_PHOTOS, gps_position, process_photo
 from tests.contributions import bearer, login, make_users, token_for, upload, waterfall
 
 

@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 import pytest
 import segno
 
-from geotour.seo import opening_hours
+from geotour.domain.seo import opening_hours
 from tests.conftest import HOSTILE_MSME_NAME
 
 

@@ -3,6 +3,8 @@
 Views and domain code call these methods and never see SQL. Two backends implement it: SQLite (the
 embedded default, storage/sqlite.py) and PostgreSQL/PostGIS (storage/postgres.py); what they share is in
 storage/sql.py, and tests/test_backends.py checks that they give the same answers.
+
+May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or geotour.contributions.
 """
 from abc import ABC, abstractmethod
 
@@ -129,11 +131,11 @@ class Storage(ABC):
 def open_storage(database_url, pool_size=4):
     """Return the Storage for a database URL: sqlite:///path (the embedded default) or postgresql+psycopg://."""
     if database_url.startswith("sqlite:///"):
-        from .sqlite import SQLiteStorage
+        from geotour.storage.sqlite import SQLiteStorage
 
         return SQLiteStorage(database_url[len("sqlite:///"):])
     if database_url.startswith(POSTGRES_SCHEMES):
-        from .postgres import PostgresStorage
+        from geotour.storage.postgres import PostgresStorage
 
         return PostgresStorage(database_url, pool_size=pool_size)
     raise ValueError(f"unsupported database URL: {database_url.split(':', 1)[0]}")

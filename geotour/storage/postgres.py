@@ -14,9 +14,9 @@ from functools import lru_cache
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from . import StorageUnavailable
-from .sql import SQLStorage
-from .sql_versions import PROJECTION_COLUMNS, projection_values
+from geotour.storage import StorageUnavailable
+from geotour.storage.sql import SQLStorage
+from geotour.storage.sql_versions import PROJECTION_COLUMNS, projection_values
 
 WRITE_LOCK = 0x6765_6F77  # "geow": the advisory lock every write transaction holds
 CONNECT_TIMEOUT_S = 3  # libpq's limit for one connection attempt
@@ -128,7 +128,7 @@ class PostgresStorage(SQLStorage):
 
     def ensure_schema(self):
         """Bring the schema to the newest Alembic revision (creating the PostGIS extension if needed)."""
-        from . import migrate
+        from geotour.storage import migrate
 
         try:
             migrate.upgrade(self)

@@ -3,9 +3,9 @@ import hashlib
 import json
 from pathlib import Path
 
-from ..errors import SeedDataError
-from ..features import FeatureInvalid, validate_feature
-from ..layers import Catalogue, CatalogueInvalid
+from geotour.errors import SeedDataError
+from geotour.domain.features import FeatureInvalid, validate_feature
+from geotour.domain.layers import Catalogue, CatalogueInvalid
 
 CATALOGUE_FILE = "layers.json"
 

@@ -7,11 +7,11 @@ whose `execute(sql, args)` takes `?` placeholders, and writes the published proj
 import json
 from abc import abstractmethod
 
-from .. import nearby
-from ..features import fold
-from . import Storage, StorageUnavailable
-from .sql_contributions import SQLContributions
-from .sql_versions import append_version, bump_data_version, feature_json, now_utc
+from geotour.domain import nearby
+from geotour.domain.features import fold
+from geotour.storage import Storage, StorageUnavailable
+from geotour.storage.sql_contributions import SQLContributions
+from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
 
 def like_pattern(text):

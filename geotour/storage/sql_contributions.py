@@ -1,8 +1,8 @@
 """People and their work, in SQL both backends run: users, API tokens, submissions and feature versions."""
 import json
 
-from . import AlreadyExists, StaleSubmission
-from .sql_versions import append_version, bump_data_version, feature_json, now_utc
+from geotour.storage import AlreadyExists, StaleSubmission
+from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
 USER_COLUMNS = "id, username, role, active, created_at"
 SUBMISSION_SELECT = (

@@ -4,10 +4,10 @@ import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-from .. import nearby
-from . import migrate
-from .sql import SQLStorage
-from .sql_versions import PROJECTION_COLUMNS, projection_values
+from geotour.domain import nearby
+from geotour.storage import migrate
+from geotour.storage.sql import SQLStorage
+from geotour.storage.sql_versions import PROJECTION_COLUMNS, projection_values
 
 
 class SQLiteStorage(SQLStorage):

@@ -1,6 +1,7 @@
 """A KIM member on a phone adds a waterfall with a photo and imports homestays; a moderator publishes them."""
-from geotour import accounts
+from geotour.contributions import accounts
 from geotour.context import current
+from geotour.domain.layers import LayerQuery
 from tests.contributions import PASSWORD, bearer, kml, ten_homestays, token_for, waterfall
 from tests.test_photos import jpeg_with_gps
 
@@ -77,7 +78,7 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
     assert moderator.page.locator(".gt-submission").count() == 0
     with app.app_context():
         [waterfall_id] = [f["id"] for f in current().storage.query_layer(
-            "geosites", __import__("geotour.layers", fromlist=["LayerQuery"]).LayerQuery(q="cibeureum leutik"))[0]]
+            "geosites", LayerQuery(q="cibeureum leutik"))[0]]
     tourist = watch(server.url)
     tourist.page.goto(server.url + f"/?site={waterfall_id}")
     tourist.page.wait_for_selector(READY, timeout=15000)

@@ -1,0 +1,117 @@
+"""Users, roles, passwords and API tokens: the rules, with no web framework in them."""
+import enum
+import hashlib
+import re
+import secrets
+
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from geotour.errors import BadParameter, Conflict, NotFound
+from geotour.storage import AlreadyExists
+
+USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
+MIN_PASSWORD_LENGTH = 10
+MAX_PASSWORD_LENGTH = 200
+TOKEN_PREFIX = "gtk_"
+MAX_TOKEN_NAME_LENGTH = 60
+# Checked against when a username is unknown, so that a wrong name and a wrong password take equally long.
+_DUMMY_HASH = generate_password_hash("not a real password", method="scrypt")
+
+
+class Role(enum.Enum):
+    """What a person may do: contribute, also moderate, or also manage users."""
+
+    CONTRIBUTOR = "contributor"
+    MODERATOR = "moderator"
+    ADMIN = "admin"
+
+
+ROLE_NAMES = tuple(role.value for role in Role)
+
+
+def can_contribute(user):
+    """Return whether this user may send submissions (every active account may)."""
+    return bool(user) and user["active"]
+
+
+def can_moderate(user):
+    """Return whether this user may approve, reject and revert."""
+    return can_contribute(user) and user["role"] in (Role.MODERATOR.value, Role.ADMIN.value)
+
+
+def can_manage_users(user):
+    """Return whether this user may create users and change roles."""
+    return can_contribute(user) and user["role"] == Role.ADMIN.value
+
+
+def can_view_submission(user, submission):
+    """Return whether this user may see a submission: its author, or a moderator."""
+    return can_moderate(user) or (can_contribute(user) and submission["user_id"] == user["id"])
+
+
+def check_role(role):
+    """Return a valid role name, or raise BadParameter."""
+    if role not in ROLE_NAMES:
+        raise BadParameter(f"role must be one of {', '.join(ROLE_NAMES)}", "role")
+    return role
+
+
+def check_password(password):
+    """Return the password if it is long enough, or raise BadParameter."""
+    if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
+        raise BadParameter(f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters", "password")
+    return password
+
+
+def create_user(storage, username, password, role):
+    """Create a user with a scrypt-hashed password; return it."""
+    if not isinstance(username, str) or not USERNAME.match(username):
+        raise BadParameter("a username is 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit",
+                           "username")
+    hashed = generate_password_hash(check_password(password), method="scrypt")
+    try:
+        return storage.create_user(username, hashed, check_role(role))
+    except AlreadyExists:
+        raise Conflict(f"the username {username!r} is taken", "username") from None
+
+
+def authenticate(storage, username, password):
+    """Return the active user with this name and password, or None."""
+    user, hashed = storage.get_user_login(username or "")
+    if not check_password_hash(hashed or _DUMMY_HASH, password or ""):
+        return None
+    return user if user and user["active"] else None
+
+
+def set_password(storage, user_id, password):
+    """Give a user a new password."""
+    storage.update_user(user_id, password_hash=generate_password_hash(check_password(password), method="scrypt"))
+
+
+def require_user(storage, user_id):
+    """Return the user, or raise NotFound."""
+    user = storage.get_user(user_id)
+    if user is None:
+        raise NotFound(f"no user with id {user_id}", "user")
+    return user
+
+
+def token_hash(token):
+    """Return the stored form of a token: its SHA-256 (tokens are random, so no slow KDF is needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def create_token(storage, user_id, name):
+    """Make a new API token for a user; return (token id, the token, shown this once only)."""
+    name = (name or "").strip() or "token"
+    if len(name) > MAX_TOKEN_NAME_LENGTH:
+        raise BadParameter(f"a token name has at most {MAX_TOKEN_NAME_LENGTH} characters", "name")
+    token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return storage.add_token(user_id, name, token_hash(token)), token
+
+
+def user_for_token(storage, token):
+    """Return the user a bearer token belongs to, or None when it is unknown or revoked."""
+    if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+        return None
+    return storage.user_for_token(token_hash(token))

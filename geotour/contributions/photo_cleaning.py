@@ -1,0 +1,100 @@
+"""Contributed photos: decode and re-encode with Pillow, read the GPS position, keep no metadata.
+
+Re-encoding every file is what guards against decompression bombs and files that lie about their
+type, and it drops all EXIF (GPS included) once the position has been read.
+"""
+import hashlib
+import io
+import warnings
+from dataclasses import dataclass
+
+from PIL import Image, ImageOps, UnidentifiedImageError
+
+from geotour.errors import BadParameter, TooLarge
+
+FORMATS = {"JPEG", "PNG", "WEBP"}
+MAX_PHOTOS = 5
+MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo is fine; a 1-gigapixel "photo" is an attack
+DISPLAY_SIZE = 1600
+THUMB_SIZE = 400
+GPS_IFD = 0x8825
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A cleaned photo: its id (a content hash), a display size and a thumbnail (WebP), and where it was taken."""
+
+    id: str
+    display: bytes
+    thumb: bytes
+    width: int
+    height: int
+    gps: tuple | None  # (lon, lat)
+
+
+def _rational(value):
+    try:
+        return float(value)
+    except (TypeError, ValueError, ZeroDivisionError):
+        return float(value[0]) / float(value[1])
+
+
+def gps_position(exif):
+    """Return (lon, lat) from EXIF GPS tags, or None when they are missing or nonsense."""
+    gps = exif.get_ifd(GPS_IFD) if exif else {}
+    try:
+        lat_dms, lon_dms = gps[2], gps[4]
+        lat = sum(_rational(v) / 60 ** i for i, v in enumerate(lat_dms))
+        lon = sum(_rational(v) / 60 ** i for i, v in enumerate(lon_dms))
+    except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
+        return None
+    if str(gps.get(1, "N")).upper().startswith("S"):
+        lat = -lat
+    if str(gps.get(3, "E")).upper().startswith("W"):
+        lon = -lon
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180) or (lat == 0 and lon == 0):
+        return None
+    return round(lon, 6), round(lat, 6)
+
+
+def _encode(image, size):
+    copy = image.copy()
+    copy.thumbnail((size, size), Image.Resampling.LANCZOS)
+    out = io.BytesIO()
+    copy.save(out, "WEBP", quality=80, method=4)  # saved without exif or icc: nothing personal is kept
+    return out.getvalue()
+
+
+def process_photo(data, max_bytes, field="photos"):
+    """Return a Photo made from uploaded bytes, or raise BadParameter/TooLarge saying what is wrong."""
+    if len(data) > max_bytes:
+        raise TooLarge(f"a photo may be at most {max_bytes // 1_000_000} MB; this one is "
+                       f"{len(data) / 1_000_000:.1f} MB", field)
+    if not data:
+        raise BadParameter("the photo file is empty", field)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data)) as probe:
+                kind = probe.format
+                if kind not in FORMATS:
+                    raise BadParameter(f"photos must be JPEG, PNG or WebP, not {kind or 'unknown'}", field)
+                if probe.width * probe.height > MAX_PIXELS:
+                    raise TooLarge(f"the photo has {probe.width}×{probe.height} pixels; the limit is "
+                                   f"{MAX_PIXELS // 1_000_000} megapixels", field)
+                exif = probe.getexif()
+                image = ImageOps.exif_transpose(probe)
+                image.load()
+    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise BadParameter("this file is not a photo we can read (JPEG, PNG or WebP)", field) from None
+    except (OSError, SyntaxError, ValueError):
+        raise BadParameter("the photo file is damaged or cut short", field) from None
+    image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
+    display = _encode(image, DISPLAY_SIZE)
+    return Photo(id=hashlib.sha256(display).hexdigest()[:32], display=display, thumb=_encode(image, THUMB_SIZE),
+                 width=image.width, height=image.height, gps=gps_position(exif))
+
+
+def photo_urls(photo_id, url_for_photo):
+    """Return the properties a feature keeps for one photo: its display and thumbnail URLs."""
+    return {"id": photo_id, "url": url_for_photo(photo_id, "display"), "thumb": url_for_photo(photo_id, "thumb")}

@@ -1,0 +1,149 @@
+"""Read a bulk-import file (GeoJSON, CSV, KML, KMZ, GPX) with GDAL into numbered rows.
+
+Nothing here checks the rows against the geopark's rules (proposals does that); it only turns a file
+into (row number, properties, geometry), and explains a file it cannot read.
+"""
+import math
+import tempfile
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from geotour.errors import BadParameter, TooLarge
+from geotour.text import gettext as _
+
+EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "kml", ".kmz": "kmz",
+              ".gpx": "gpx"}
+CSV_OPTIONS = {"X_POSSIBLE_NAMES": "lon,lng,long,longitude,x,bujur", "Y_POSSIBLE_NAMES": "lat,latitude,y,lintang",
+               "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom", "KEEP_GEOM_COLUMNS": "NO"}
+CSV_POSITION_COLUMNS = {"lon", "lng", "long", "longitude", "x", "bujur", "lat", "latitude", "y", "lintang", "wkt",
+                        "geometry", "geom"}
+# Column names people use for our fields, in Indonesian and in the tools they export from.
+ALIASES = {"nama": "name", "kategori": "category", "deskripsi": "description_id", "description": "description_id",
+           "desc": "description_id", "keterangan": "description_id", "telepon": "phone", "telp": "phone",
+           "hp": "phone", "wa": "whatsapp", "jam_buka": "opening_hours", "hours": "opening_hours",
+           "harga": "price_range", "tiket": "ticket_price", "akses": "access", "fasilitas": "facilities",
+           "persetujuan_pemilik": "owner_consent", "consent": "owner_consent", "cmt": "description_en"}
+# Format bookkeeping that GDAL exposes as columns (KML styling, GPX timing): not anybody's data.
+FORMAT_COLUMNS = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder",
+                  "icon", "snippet", "ele", "time", "magvar", "geoidheight", "sym", "type", "fix", "sat", "hdop",
+                  "vdop", "pdop", "ageofdgpsdata", "dgpsid", "src", "link1_href", "link1_text", "link1_type",
+                  "link2_href", "link2_text", "link2_type", "gx_media_links", "styleurl"}
+KMZ_MAX_EXPANSION = 20
+
+
+@dataclass(frozen=True)
+class Row:
+    """One feature of the file: its number (from 1, in file order), its properties and its geometry."""
+
+    number: int
+    properties: dict
+    geometry: dict | None
+
+
+def _plain(value):
+    if hasattr(value, "item"):
+        value = value.item()
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    return value.strip() if isinstance(value, str) else value
+
+
+def _properties(record):
+    properties = {}
+    for key, value in record.items():
+        name = str(key).strip().lower().replace(" ", "_")
+        name = ALIASES.get(name, name)
+        value = _plain(value)
+        if name in FORMAT_COLUMNS or value in (None, "") or name in properties:
+            continue
+        properties[name] = value
+    return properties
+
+
+def _kmz_member(path):
+    if not zipfile.is_zipfile(path):
+        raise BadParameter(_("This .kmz file is not a KMZ (zip) archive; it may be cut short."), "file")
+    with zipfile.ZipFile(path) as archive:
+        members = [i for i in archive.infolist() if i.filename.lower().endswith(".kml")]
+        if not members:
+            raise BadParameter(_("This KMZ holds no .kml file."), "file")
+        if sum(i.file_size for i in archive.infolist()) > KMZ_MAX_EXPANSION * path.stat().st_size + 10_000_000:
+            raise TooLarge(_("This KMZ unpacks to far more data than a map of places holds."), "file")
+    doc = next((m for m in members if m.filename.lower() == "doc.kml"), members[0])
+    return f"/vsizip/{path}/{doc.filename}"
+
+
+def _layers(source, fmt):
+    import pyogrio
+
+    names = [str(name) for name, _geometry in pyogrio.list_layers(source)]
+    if fmt == "gpx":
+        return [name for name in names if name == "waypoints"]
+    return names if fmt in ("kml", "kmz") else names[:1]
+
+
+def _check_csv_header(source):
+    import pyogrio
+
+    columns = {c.lower() for c in pyogrio.read_info(source)["fields"]}
+    if not ({"lat", "latitude", "y", "lintang"} & columns and {"lon", "lng", "long", "longitude", "x", "bujur"} & columns
+            or {"wkt", "geometry", "geom"} & columns):
+        raise BadParameter(_("The CSV needs lat and lon columns, or a wkt column."), "file")
+
+
+def _read(source, fmt, max_features):
+    import pyogrio  # with geopandas and pandas: imported on the first import, not by every worker at start-up
+
+    rows, number = [], 0
+    options = CSV_OPTIONS if fmt == "csv" else {}
+    if fmt == "csv":
+        _check_csv_header(source)
+    for layer in _layers(source, fmt):
+        frame = pyogrio.read_dataframe(source, layer=layer, force_2d=True, on_invalid="ignore", **options)
+        if len(frame) + number > max_features:
+            raise TooLarge(_("The file has more than %(n)d features; split it into smaller files.", n=max_features),
+                           "file")
+        if frame.crs is not None and frame.crs.to_epsg() != 4326:
+            frame = frame.to_crs(4326)
+        columns = [c for c in frame.columns if c != "geometry"]
+        for record, geometry in zip(frame[columns].to_dict("records"), frame.geometry):
+            number += 1
+            shape = None if geometry is None or geometry.is_empty else geometry.__geo_interface__
+            if shape is not None:
+                shape = {"type": shape["type"], "coordinates": _lists(shape["coordinates"])}
+            rows.append(Row(number, _properties(record), shape))
+    return rows
+
+
+def _lists(coords):
+    return [_lists(c) for c in coords] if isinstance(coords, (list, tuple)) and coords and \
+        isinstance(coords[0], (list, tuple)) else list(coords)
+
+
+def read_rows(data, filename, max_bytes, max_features):
+    """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
+    if len(data) > max_bytes:
+        got, limit = "%.1f" % (len(data) / 1e6), "%g" % (max_bytes / 1e6)
+        raise TooLarge(_("The file is %(got)s MB; the limit is %(max)s MB.", got=got, max=limit), "file")
+    suffix = Path(filename or "").suffix.lower()
+    fmt = EXTENSIONS.get(suffix)
+    if fmt is None:
+        raise BadParameter(_("Send a .geojson, .csv, .kml, .kmz or .gpx file."), "file")
+    if not data.strip():
+        raise BadParameter(_("The file is empty."), "file")
+    with tempfile.TemporaryDirectory(prefix="geotour-import-") as folder:
+        path = Path(folder) / f"upload{suffix}"
+        path.write_bytes(data)
+        source = _kmz_member(path) if fmt == "kmz" else str(path)
+        from pyogrio.errors import DataLayerError, DataSourceError, FieldError, GeometryError
+
+        try:
+            rows = _read(source, fmt, max_features)
+        except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError) as exc:
+            detail = str(exc).replace(str(path), Path(filename).name).replace(folder, "")[:300]
+            raise BadParameter(_("The file could not be read as %(fmt)s; it may be damaged or cut short (%(detail)s).",
+                                 fmt=fmt.upper(), detail=detail), "file") from None
+    if not rows:
+        raise BadParameter(_("The file holds no features (for GPX: no waypoints)."), "file")
+    return rows

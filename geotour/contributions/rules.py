@@ -1,0 +1,269 @@
+"""Turn what a contributor sends (a form, a GeoJSON feature, an import row) into a proposed feature.
+
+Every problem is collected, not just the first, each naming its field (and row, for imports) and
+saying what to fix in the contributor's language. No I/O: the caller passes the geopark area and a
+function that finds the published features near a point.
+"""
+import difflib
+import math
+import re
+import secrets
+from dataclasses import dataclass, field
+
+from geotour.domain.features import FeatureInvalid, fold, validate_feature
+from geotour.domain.layers import ATTRACTION, MSME
+from geotour.text import gettext as _
+
+DUPLICATE_RADIUS_M = 100
+DUPLICATE_SIMILARITY = 0.75
+MAX_FACILITIES = 20
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+PHONE_SEPARATORS = re.compile(r"[\s().-]")
+
+
+@dataclass(frozen=True)
+class Text:
+    """A text field: required or not, and its longest length."""
+
+    max_length: int
+    required: bool = False
+
+
+class Phone:
+    """An Indonesian or international phone number, stored as +<country><number>."""
+
+
+class Consent:
+    """A tick that must be given: the owner agreed to publish their contact details."""
+
+
+class Facilities:
+    """A list of short texts (a comma-separated string is accepted)."""
+
+
+class Category:
+    """One of the layer's categories."""
+
+
+COMMON = {"name": Text(120, required=True), "category": Category(), "description_id": Text(2000),
+          "description_en": Text(2000), "opening_hours": Text(200)}
+FIELDS = {
+    ATTRACTION: {**COMMON, "access": Text(1000), "ticket_price": Text(200), "facilities": Facilities()},
+    MSME: {**COMMON, "whatsapp": Phone(), "phone": Phone(), "price_range": Text(200), "owner_consent": Consent()},
+}
+# Set by Geotour itself, never taken from what is sent.
+SYSTEM_PROPERTIES = ("id", "layer", "photos", "photo", "photo_thumb", "contributed", "coord_source")
+
+
+@dataclass
+class Proposal:
+    """A checked proposal: the feature to store (when it has no errors), its problems, and flags for moderators."""
+
+    layer_id: str
+    feature: dict | None
+    problems: list = field(default_factory=list)
+    flags: list = field(default_factory=list)
+
+    @property
+    def ok(self):
+        """Return whether nothing stops this proposal (warnings do not)."""
+        return not any(p["severity"] == "error" for p in self.problems)
+
+
+def field_kinds(layer):
+    """Return {field: input kind} for the layer's form: text, textarea, category, phone, consent or list."""
+    kinds = {}
+    for name, spec in FIELDS[layer.kind].items():
+        if isinstance(spec, Text):
+            kinds[name] = "textarea" if spec.max_length > 300 else "text"
+        else:
+            kinds[name] = {Category: "category", Phone: "phone", Consent: "consent"}.get(type(spec), "list")
+    return kinds
+
+
+def problem(field_name, message, row=None, severity="error", **extra):
+    """Return one problem as a plain dict (the shape used by the API, the forms and the import preview)."""
+    return {"row": row, "field": field_name, "message": message, "severity": severity, **extra}
+
+
+def contributable_layers(catalogue):
+    """Return the layers people may add to: attractions and MSMEs."""
+    return [layer for layer in catalogue.layers if layer.kind in FIELDS]
+
+
+def new_feature_id(name):
+    """Return a readable, unique id from a name: "curug-cikanteh-3f9a1c"."""
+    slug = re.sub(r"[^a-z0-9]+", "-", fold(name or "")).strip("-")[:40].strip("-") or "place"
+    return f"{slug}-{secrets.token_hex(3)}"
+
+
+def normalise_phone(value):
+    """Return a phone number as +62..., or None when it cannot be one."""
+    digits = PHONE_SEPARATORS.sub("", str(value))
+    if digits.startswith("0"):
+        digits = "+62" + digits[1:]
+    elif digits.startswith("62"):
+        digits = "+" + digits
+    return digits if re.fullmatch(r"\+[1-9]\d{7,14}", digits) else None
+
+
+def _is_true(value):
+    return value is True or str(value).strip().lower() in ("1", "true", "yes", "ya", "on")
+
+
+def _check_value(name, spec, value, layer, row):
+    """Return (clean value or None, [problems]) for one field."""
+    if isinstance(spec, Text):
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return None, [problem(name, _("This field is required."), row)] if spec.required else []
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            return None, [problem(name, _("This must be text."), row)]
+        text = CONTROL.sub("", str(value)).strip()
+        if len(text) > spec.max_length:
+            return None, [problem(name, _("At most %(n)d characters (this has %(got)d).", n=spec.max_length,
+                                               got=len(text)), row)]
+        return text, []
+    if isinstance(spec, Category):
+        if value in layer.category_ids:
+            return value, []
+        allowed = ", ".join(layer.category_ids)
+        if value in (None, ""):
+            return None, [problem(name, _("Choose a category: %(allowed)s.", allowed=allowed), row)]
+        return None, [problem(name, _("“%(value)s” is not a category of this layer; use one of: %(allowed)s.",
+                                      value=str(value)[:40], allowed=allowed), row)]
+    if isinstance(spec, Phone):
+        if value in (None, ""):
+            return None, []
+        number = normalise_phone(value)
+        if number is None:
+            return None, [problem(name, _("Write a phone number such as 0812 3456 7890 or +62 812 3456 7890."), row)]
+        return number, []
+    if isinstance(spec, Consent):
+        if not _is_true(value):
+            return None, [problem(name, _("Tick this to confirm that the owner agreed to publish these contact "
+                                          "details."), row)]
+        return True, []
+    items = value if isinstance(value, list) else str(value or "").split(",")
+    items = [CONTROL.sub("", str(item)).strip()[:60] for item in items if str(item).strip()]
+    if len(items) > MAX_FACILITIES:
+        return None, [problem(name, _("At most %(n)d facilities.", n=MAX_FACILITIES), row)]
+    return items or None, []
+
+
+def check_properties(layer, sent, base_properties=None, row=None):
+    """Return (properties, problems): the layer's fields checked, merged over the base for an edit."""
+    specs = FIELDS[layer.kind]
+    properties = dict(base_properties or {})
+    problems = []
+    for name, spec in specs.items():
+        if base_properties is not None and name not in sent:
+            value = properties.get(name)
+            if not isinstance(spec, (Text, Category, Consent)) or value is None:
+                continue  # an edit keeps what it does not mention
+        else:
+            value = sent.get(name)
+        if isinstance(spec, Consent) and base_properties is not None and not {"whatsapp", "phone"} & set(sent):
+            continue  # an edit that leaves the contact details alone needs no new consent
+        clean, found = _check_value(name, spec, value, layer, row)
+        problems += found
+        if clean is None:
+            properties.pop(name, None)
+        else:
+            properties[name] = clean
+    return properties, problems
+
+
+def ignored_fields(layer, sent):
+    """Return the names sent that this layer does not keep (reported, never silently dropped)."""
+    return sorted(k for k in sent if k not in FIELDS[layer.kind] and k not in SYSTEM_PROPERTIES)
+
+
+def check_position(geometry, area, row=None):
+    """Return ((lon, lat) or None, problems) for a proposed Point, with the geopark rules."""
+    if geometry is None:
+        return None, [problem("geometry", _("The location is missing: tap the map, use your location, or add a "
+                                            "photo taken there."), row)]
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        return None, [problem("geometry", _("This layer takes points, not %(kind)s.", kind=str(kind)[:30]), row)]
+    coords = geometry.get("coordinates")
+    if (not isinstance(coords, (list, tuple)) or len(coords) < 2
+            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in coords[:2])):
+        return None, [problem("geometry", _("The coordinates must be two numbers: longitude, latitude."), row)]
+    lon, lat = float(coords[0]), float(coords[1])
+    if area is None:
+        return (lon, lat), []
+    place = area.place(lon, lat)
+    if place.inside:
+        return (lon, lat), []
+    if place.swapped_inside:
+        return None, [problem("geometry", _("This point is outside the geopark, but it would be inside if latitude "
+                                            "and longitude were swapped. Did you mean latitude %(lat)s, longitude "
+                                            "%(lon)s?", lat=lon, lon=lat), row, suggestion=[lat, lon])]
+    if place.south_sign_missing:
+        return None, [problem("geometry", _("This point is north of the equator; the geopark is south of it. Did you "
+                                            "mean latitude %(lat)s?", lat=-lat), row, suggestion=[lon, -lat])]
+    if not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return None, [problem("geometry", _("Longitude must be between -180 and 180 and latitude between -90 and 90."),
+                              row)]
+    return None, [problem("geometry", _("This point is %(km)s km outside the geopark (more than %(margin)s km from "
+                                        "its boundary).", km=_km(place.outside_m), margin=_km(area.margin_m)), row,
+                          outside_m=round(place.outside_m))]
+
+
+def _km(metres):
+    return f"{metres / 1000:.1f}".rstrip("0").rstrip(".")
+
+
+def similar_names(a, b):
+    """Return whether two place names are probably the same place's."""
+    a, b = fold(a), fold(b)
+    if min(len(a), len(b)) >= 4 and (a in b or b in a):
+        return True
+    return difflib.SequenceMatcher(None, a, b).ratio() >= DUPLICATE_SIMILARITY
+
+
+def duplicate_flags(name, lon, lat, neighbours, row=None):
+    """Return (flags, warnings) for published features with a similar name within 100 m."""
+    flags, warnings = [], []
+    for feature, hit in neighbours:
+        other = feature["properties"]["name"]
+        if similar_names(name, other):
+            distance = round(hit.distance_m)
+            flags.append({"kind": "possible_duplicate", "feature_id": feature["id"], "name": other,
+                          "distance_m": distance})
+            warnings.append(problem("name", _("This may be the same place as “%(other)s”, %(m)s m away. A moderator "
+                                              "will check.", other=other, m=distance), row, severity="warning"))
+    return flags, warnings
+
+
+def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, row=None):
+    """Return a Proposal for a new feature (base None) or an edit of `base` (a published feature).
+
+    `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)].
+    """
+    base_properties = None
+    if base is not None:
+        base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
+        geometry = geometry if geometry is not None else base["geometry"]
+    properties, problems = check_properties(layer, sent, base_properties, row)
+    position, found = check_position(geometry, area, row)
+    problems += found
+    for name in ignored_fields(layer, sent):
+        problems.append(problem(name, _("This field is not kept for this layer and was left out."), row,
+                                severity="warning"))
+    flags = []
+    if position and properties.get("name"):
+        flags, warnings = duplicate_flags(properties["name"], *position,
+                                          find_near(*position, DUPLICATE_RADIUS_M, layer.id, feature_id), row)
+        problems += warnings
+    if any(p["severity"] == "error" for p in problems):
+        return Proposal(layer.id, None, problems, flags)
+    fid = feature_id or new_feature_id(properties["name"])
+    feature = {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": list(position)},
+               "properties": {**properties, "id": fid}}
+    try:
+        validate_feature(feature, layer)  # the storage's own rules, so approval can never fail on them
+    except FeatureInvalid as exc:
+        return Proposal(layer.id, None, problems + [problem("geometry", str(exc), row)], flags)
+    return Proposal(layer.id, feature, problems, flags)

@@ -1,0 +1,238 @@
+"""Submissions: every create, edit or delete waits for a moderator. Statuses, transitions, publishing.
+
+Plain functions over the app context (storage, catalogue, geopark area); the web forms, the API and
+the CLI all call these, so the rules are the same on every path.
+"""
+import enum
+import uuid
+
+from geotour.contributions import accounts
+from geotour.errors import BadParameter, Conflict, Forbidden, NotFound, ValidationFailed
+from geotour.domain.features import validate_feature
+from geotour.contributions.photo_cleaning import MAX_PHOTOS
+from geotour.domain.places import require_feature, require_layer
+from geotour.contributions.rules import FIELDS, problem, propose
+from geotour.storage import StaleSubmission
+from geotour.text import gettext as _
+
+MAX_REASON_LENGTH = 500
+PHOTO_PATH = "/photos/{id}-{size}.webp"
+
+
+class Status(enum.Enum):
+    """Where a submission is: waiting, or decided for good."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+    def can_become(self, other):
+        """Return whether this status may change to `other`."""
+        return other in TRANSITIONS[self]
+
+
+TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.REJECTED}, Status.APPROVED: set(), Status.REJECTED: set()}
+STATUS_NAMES = tuple(s.value for s in Status)
+
+
+class Action(enum.Enum):
+    """What a submission asks for."""
+
+    CREATE = "create"
+    EDIT = "edit"
+    DELETE = "delete"
+
+
+def nearby_finder(ctx):
+    """Return find_near(lon, lat, radius_m, layer_id, exclude_id) over the published features."""
+    def find_near(lon, lat, radius_m, layer_id, exclude_id):
+        return ctx.storage.features_near(lon, lat, radius_m, [layer_id], limit=10, exclude_id=exclude_id)
+
+    return find_near
+
+
+def contributable_layer(ctx, layer_id):
+    """Return the layer if people may add to it, or raise BadParameter/NotFound."""
+    layer = require_layer(ctx.catalogue, layer_id)
+    if layer.kind not in FIELDS:
+        raise BadParameter(f"layer {layer_id} does not take contributions", "layer")
+    return layer
+
+
+def _with_photos(feature, photo_ids, kept=()):
+    photos = list(kept) + [{"id": pid, "url": PHOTO_PATH.format(id=pid, size="display"),
+                            "thumb": PHOTO_PATH.format(id=pid, size="thumb")} for pid in photo_ids]
+    if len(photos) > MAX_PHOTOS:
+        raise ValidationFailed(_("At most %(n)d photos per place.", n=MAX_PHOTOS),
+                               [problem("photos", _("At most %(n)d photos per place.", n=MAX_PHOTOS))])
+    props = feature["properties"]
+    if photos:
+        props.update(photos=photos, photo=photos[0]["url"], photo_thumb=photos[0]["thumb"])
+    return feature
+
+
+def _refuse(proposal):
+    raise ValidationFailed(_("The submission has problems; each one says what to fix."), proposal.problems)
+
+
+def _entry(user, action, proposal_or_layer, feature_id, feature, base_version=None, flags=(), batch=None,
+           warnings=()):
+    layer_id = getattr(proposal_or_layer, "layer_id", proposal_or_layer)
+    return {"batch": batch, "user_id": user["id"], "action": action.value, "layer": layer_id,
+            "feature_id": feature_id, "base_version": base_version, "feature": feature,
+            "flags": list(flags) + [{"kind": "warning", **w} for w in warnings]}
+
+
+def latest_version(ctx, feature_id):
+    """Return the number of a feature's newest version, or None when it has none."""
+    versions = ctx.storage.feature_versions(feature_id)
+    return versions[-1]["version"] if versions else None
+
+
+def submit_create(ctx, user, layer_id, sent, geometry, photo_ids=()):
+    """Propose a new feature; return the pending submission (or raise ValidationFailed)."""
+    layer = contributable_layer(ctx, layer_id)
+    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx))
+    if not proposal.ok:
+        _refuse(proposal)
+    feature = _with_photos(proposal.feature, photo_ids)
+    warnings = [p for p in proposal.problems if p["severity"] == "warning"]
+    [sid] = ctx.storage.add_submissions([_entry(user, Action.CREATE, proposal, feature["id"], feature,
+                                                flags=proposal.flags, warnings=warnings)])
+    return ctx.storage.get_submission(sid)
+
+
+def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
+    """Propose changes to a published feature (fields not sent are kept); return the pending submission."""
+    base = require_feature(ctx.storage, feature_id)
+    layer = contributable_layer(ctx, base["properties"]["layer"])
+    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base)
+    if not proposal.ok:
+        _refuse(proposal)
+    feature = _with_photos(proposal.feature, photo_ids, base["properties"].get("photos") or ())
+    warnings = [p for p in proposal.problems if p["severity"] == "warning"]
+    [sid] = ctx.storage.add_submissions([_entry(user, Action.EDIT, proposal, feature_id, feature,
+                                                latest_version(ctx, feature_id), proposal.flags, warnings=warnings)])
+    return ctx.storage.get_submission(sid)
+
+
+def submit_delete(ctx, user, feature_id, reason=None):
+    """Propose taking a published feature off the map; return the pending submission."""
+    base = require_feature(ctx.storage, feature_id)
+    contributable_layer(ctx, base["properties"]["layer"])
+    note = [{"kind": "reason", "message": check_reason(reason, required=False)}] if reason else []
+    [sid] = ctx.storage.add_submissions([_entry(user, Action.DELETE, base["properties"]["layer"], feature_id, None,
+                                                latest_version(ctx, feature_id), note)])
+    return ctx.storage.get_submission(sid)
+
+
+def submit_batch(ctx, user, proposals):
+    """Store checked import proposals as pending submissions, all or none; return them."""
+    batch = uuid.uuid4().hex
+    entries = [_entry(user, Action.CREATE, p, p.feature["id"], p.feature, flags=p.flags, batch=batch,
+                      warnings=[w for w in p.problems if w["severity"] == "warning"]) for p in proposals]
+    ids = ctx.storage.add_submissions(entries)
+    return [ctx.storage.get_submission(sid) for sid in ids]
+
+
+def check_reason(reason, required=True):
+    """Return a trimmed reason, or raise BadParameter."""
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise BadParameter(_("Give a short reason; the contributor will see it."), "reason")
+    if len(reason) > MAX_REASON_LENGTH:
+        raise BadParameter(_("At most %(n)d characters.", n=MAX_REASON_LENGTH), "reason")
+    return reason
+
+
+def require_submission(ctx, user, submission_id):
+    """Return a submission this user may see, or raise NotFound (also for other people's)."""
+    submission = ctx.storage.get_submission(submission_id)
+    if submission is None or not accounts.can_view_submission(user, submission):
+        raise NotFound(f"no submission {submission_id}", "id")
+    return submission
+
+
+def list_submissions(ctx, user, status=None, limit=100, offset=0):
+    """Return (submissions, total): everyone's for a moderator, one's own otherwise."""
+    if status is not None and status not in STATUS_NAMES:
+        raise BadParameter(f"status must be one of {', '.join(STATUS_NAMES)}", "status")
+    mine = None if accounts.can_moderate(user) else user["id"]
+    return ctx.storage.list_submissions(status, mine, limit, offset)
+
+
+def _decide(ctx, moderator, submission_id, status, reason=None):
+    if not accounts.can_moderate(moderator):
+        raise Forbidden("only moderators decide submissions")
+    submission = require_submission(ctx, moderator, submission_id)
+    if not Status(submission["status"]).can_become(status):
+        raise Conflict(f"submission {submission_id} is already {submission['status']}", "status")
+    record = None
+    if status is Status.APPROVED:
+        record = _record_to_publish(ctx, submission)
+    try:
+        ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record)
+    except StaleSubmission:
+        raise Conflict(f"submission {submission_id} was decided by someone else first", "status") from None
+    return ctx.storage.get_submission(submission_id)
+
+
+def _record_to_publish(ctx, submission):
+    published = ctx.storage.get_feature(submission["feature_id"])
+    action = Action(submission["action"])
+    if action is Action.CREATE and published is not None:
+        raise Conflict(f"a feature with id {submission['feature_id']} is already published", "id")
+    if action is not Action.CREATE and published is None:
+        raise Conflict(f"feature {submission['feature_id']} is no longer published", "id")
+    if action is Action.DELETE:
+        return None
+    return validate_feature(submission["feature"], ctx.catalogue.get(submission["layer"]))
+
+
+def approve(ctx, moderator, submission_id):
+    """Publish a pending submission as a new version; return it."""
+    return _decide(ctx, moderator, submission_id, Status.APPROVED)
+
+
+def reject(ctx, moderator, submission_id, reason):
+    """Reject a pending submission with a reason the contributor will see; return it."""
+    return _decide(ctx, moderator, submission_id, Status.REJECTED, check_reason(reason))
+
+
+def versions(ctx, feature_id):
+    """Return a feature's versions, oldest first, or raise NotFound."""
+    found = ctx.storage.feature_versions(feature_id)
+    if not found:
+        raise NotFound(f"no feature with id {feature_id[:60]!r}", "id")
+    return found
+
+
+def revert(ctx, moderator, feature_id, version):
+    """Publish an earlier version of a feature again, as a new version; return the new version's number."""
+    if not accounts.can_moderate(moderator):
+        raise Forbidden("only moderators revert features")
+    history = versions(ctx, feature_id)
+    target = next((v for v in history if v["version"] == version), None)
+    if target is None:
+        raise BadParameter(f"feature {feature_id} has versions 1 to {history[-1]['version']}", "version")
+    if target["version"] == history[-1]["version"]:
+        raise Conflict(f"version {version} is already the current one", "version")
+    layer = ctx.catalogue.get(target["layer"])
+    record = validate_feature(target["feature"], layer) if target["feature"] else None
+    return ctx.storage.publish_version(feature_id, layer.id, record, moderator["id"], "revert",
+                                       note=f"revert to version {version}")
+
+
+def diff(before, after):
+    """Return [{field, old, new}] for every property (and the location) that differs."""
+    old = dict((before or {}).get("properties") or {})
+    new = dict((after or {}).get("properties") or {})
+    rows = []
+    old_at = (before or {}).get("geometry", {}).get("coordinates") if before else None
+    new_at = (after or {}).get("geometry", {}).get("coordinates") if after else None
+    if old_at != new_at:
+        rows.append({"field": "location", "old": old_at, "new": new_at})
+    for key in sorted(set(old) | set(new) - {"layer"}):
+        if key != "layer" and old.get(key) != new.get(key):
+            rows.append({"field": key, "old": old.get(key), "new": new.get(key)})
+    return rows

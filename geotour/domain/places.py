@@ -1,0 +1,99 @@
+"""What a tourist or script asks of the data: layers, one place, and what is near a place or a point.
+
+Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
+"""
+from geotour.domain import exports
+from geotour.errors import BadParameter, NotFound
+from geotour.domain.layers import LayerQuery
+from geotour.domain.nearby import DEFAULT_RADIUS_M
+
+NEARBY_DEFAULT_LIMIT = 20
+NEARBY_MAX_LIMIT = 200
+
+
+def require_layer(catalogue, layer_id):
+    """Return the layer, or raise NotFound naming it."""
+    layer = catalogue.get(layer_id)
+    if layer is None:
+        raise NotFound(f"no layer called {layer_id[:60]!r}; see /api/v1/layers", "layer")
+    return layer
+
+
+def require_feature(storage, feature_id):
+    """Return the feature, or raise NotFound naming it."""
+    feature = storage.get_feature(feature_id)
+    if feature is None:
+        raise NotFound(f"no feature with id {feature_id[:60]!r}", "id")
+    return feature
+
+
+def catalogue_entries(storage, catalogue):
+    """Return the catalogue with each layer's feature count, bbox and last update."""
+    stats = storage.layer_stats()
+    entries = []
+    for layer in catalogue.layers:
+        layer_stats = stats.get(layer.id, {"count": 0, "bbox": None, "updated_at": None})
+        entries.append({**layer.to_dict(), **layer_stats})
+    return entries
+
+
+def layer_page(storage, catalogue, layer_id, query):
+    """Return (features, number_matched) of one layer for a LayerQuery."""
+    layer = require_layer(catalogue, layer_id)
+    if query.category is not None and query.category not in layer.category_ids:
+        allowed = ", ".join(layer.category_ids) or "none for this layer"
+        raise BadParameter(f"category {query.category[:40]!r} is not one of: {allowed}", "category")
+    return storage.query_layer(layer_id, query)
+
+
+def _with_distance(feature, hit):
+    feature["properties"]["distance_m"] = round(hit.distance_m, 1)
+    feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
+    return feature
+
+
+def _categories_of(catalogue, layer_ids):
+    seen = []
+    for layer_id in layer_ids:
+        seen += [c for c in catalogue.get(layer_id).category_ids if c not in seen]
+    return seen
+
+
+def near_feature(storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, category=None,
+                 limit=NEARBY_DEFAULT_LIMIT):
+    """Return (origin, nearby features): MSMEs near an attraction, or attractions near an MSME."""
+    origin = require_feature(storage, feature_id)
+    return origin, near_place(storage, catalogue, origin, radius_m, category, limit)
+
+
+def near_place(storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT):
+    """Return what is near an already-loaded feature, nearest first (see near_feature)."""
+    if origin["geometry"]["type"] != "Point":
+        raise BadParameter("nearby works for places (points), not areas", "id")
+    targets = catalogue.nearby_targets(origin["properties"]["layer"])
+    if category is not None and category not in _categories_of(catalogue, targets):
+        allowed = ", ".join(_categories_of(catalogue, targets))
+        raise BadParameter(f"category {category[:40]!r} is not one of: {allowed}", "category")
+    lon, lat = origin["geometry"]["coordinates"][:2]
+    hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
+    return [_with_distance(feature, hit) for feature, hit in hits]
+
+
+def near_point(storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=None, limit=NEARBY_DEFAULT_LIMIT):
+    """Return the places in `layers` (attractions and MSMEs by default) near a point, nearest first."""
+    layers = layers or catalogue.point_layers()
+    hits = storage.features_near(lon, lat, radius_m, layers, None, limit)
+    return [_with_distance(feature, hit) for feature, hit in hits]
+
+
+def whole_layer(storage, layer_id, properties=None):
+    """Return every feature of a layer, unpaged (for files, lists and sitemaps, not for the API)."""
+    features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=properties))
+    return features
+
+
+def layer_file(storage, catalogue, layer_id, fmt):
+    """Return a whole layer as a file in format `fmt` (GeoJSON, CSV, GeoPackage or KML)."""
+    layer = require_layer(catalogue, layer_id)
+    features = whole_layer(storage, layer_id)
+    return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")

@@ -1,0 +1,174 @@
+"""/ogc: OGC API - Features, Part 1 Core, with GeoJSON, HTML and OpenAPI 3.0, for QGIS, GDAL and OWSLib."""
+from datetime import datetime, timezone
+
+from flask import Blueprint, current_app, render_template, request, url_for
+
+from geotour.web import params
+from geotour.domain import places
+from geotour.context import current as _ctx
+from geotour.errors import BadParameter, NotFound
+from geotour.domain.layers import LayerQuery
+from geotour.web.responses import GEOJSON, JSON, cached, page_links
+
+bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+ITEMS_DEFAULT_LIMIT = 100
+ITEMS_MAX_LIMIT = 1000
+CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+]
+ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
+HTML = "text/html"
+
+
+def _format():
+    """Return "json" or "html": ?f= first, then the Accept header; JSON when neither asks for HTML."""
+    asked = request.args.get("f")
+    if asked:
+        if asked not in ("json", "html"):
+            raise BadParameter("f must be json or html", "f")
+        return asked
+    accept = request.accept_mimetypes
+    return "html" if accept[HTML] > max(accept[JSON], accept[GEOJSON]) else "json"
+
+
+def _answer(template, build, mimetype=JSON):
+    """Render build()'s payload as HTML, or send it as cached JSON with an ETag."""
+    if _format() == "html":
+        response = current_app.make_response(render_template(template, data=build(), f_json=_self("json")))
+    else:
+        response = cached(lambda: (build(), mimetype))
+    response.vary.add("Accept")
+    return response
+
+
+def _self(fmt):
+    args = {**request.args, "f": fmt}
+    return url_for(request.endpoint, **request.view_args, **args, _external=True)
+
+
+def _links(json_type=JSON):
+    return [{"rel": "self", "type": json_type, "title": "This document", "href": _self("json")},
+            {"rel": "alternate", "type": HTML, "title": "This document as HTML", "href": _self("html")}]
+
+
+def _require_collection(collection_id):
+    layer = _ctx().catalogue.get(collection_id)
+    if layer is None:
+        raise NotFound(f"no collection called {collection_id[:60]!r}; see /ogc/collections", "collectionId")
+    return layer
+
+
+@bp.get("")
+@bp.get("/")
+def landing():
+    """Show the landing page with links to the API definition, conformance and collections."""
+
+    def build():
+        return {
+            "title": "Geotour – Ciletuh-Palabuhanratu UNESCO Global Geopark",
+            "description": "Geosites, biosites, cultural sites and local businesses (OGC API - Features)",
+            "links": _links() + [
+                {"rel": "service-desc", "type": OPENAPI_JSON, "title": "OpenAPI definition",
+                 "href": url_for("openapi.document", _external=True)},
+                {"rel": "service-doc", "type": HTML, "title": "API documentation",
+                 "href": url_for("openapi.docs", _external=True)},
+                {"rel": "conformance", "type": JSON, "title": "Conformance classes",
+                 "href": url_for("ogc.conformance", _external=True)},
+                {"rel": "data", "type": JSON, "title": "Collections",
+                 "href": url_for("ogc.collections", _external=True)},
+            ],
+        }
+
+    return _answer("ogc/landing.html", build)
+
+
+@bp.get("/conformance")
+def conformance():
+    """List the conformance classes this API implements."""
+    return _answer("ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
+
+
+def _collection(layer, stats):
+    items = url_for("ogc.items", collection_id=layer.id, _external=True)
+    bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
+    return {
+        "id": layer.id, "title": layer.title["en"], "description": f"{layer.title['en']} / {layer.title['id']}",
+        "itemType": "feature", "crs": [CRS84],
+        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}, "temporal": {"interval": [[None, None]]}},
+        "links": [
+            {"rel": "self", "type": JSON, "href": url_for("ogc.collection", collection_id=layer.id, _external=True)},
+            {"rel": "items", "type": GEOJSON, "title": "Items as GeoJSON", "href": items},
+            {"rel": "items", "type": HTML, "title": "Items as HTML", "href": items + "?f=html"},
+        ],
+    }
+
+
+@bp.get("/collections")
+def collections():
+    """List every collection (layer) with its extent."""
+
+    def build():
+        stats = _ctx().storage.layer_stats()
+        return {"collections": [_collection(layer, stats) for layer in _ctx().catalogue.layers], "links": _links()}
+
+    return _answer("ogc/collections.html", build)
+
+
+@bp.get("/collections/<collection_id>")
+def collection(collection_id):
+    """Describe one collection."""
+    layer = _require_collection(collection_id)
+    return _answer("ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
+
+
+@bp.get("/collections/<collection_id>/items")
+def items(collection_id):
+    """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
+    _require_collection(collection_id)
+    unknown = sorted(set(request.args) - ITEMS_PARAMS)
+    if unknown:
+        raise BadParameter(f"unknown parameter {unknown[0][:40]!r}; this API takes {', '.join(sorted(ITEMS_PARAMS))}",
+                           unknown[0][:40])
+    limit = params.parse_int("limit", request.args.get("limit"), 1, 10**9, ITEMS_DEFAULT_LIMIT)
+    query = LayerQuery(
+        bbox=params.parse_bbox(request.args.get("bbox"), allow_3d=True),
+        limit=min(limit, ITEMS_MAX_LIMIT),
+        offset=params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0),
+    )
+    params.parse_datetime(request.args.get("datetime"))  # checked; our features carry no time, so all match
+
+    def build():
+        features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collection_id, query)
+        links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
+        links.append({"rel": "alternate", "type": HTML, "href": _self("html")})
+        links.append({"rel": "collection", "type": JSON,
+                      "href": url_for("ogc.collection", collection_id=collection_id, _external=True)})
+        return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
+                "numberReturned": len(features), "timeStamp": _now(), "links": links}
+
+    return _answer("ogc/items.html", build, GEOJSON)
+
+
+def _now():
+    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@bp.get("/collections/<collection_id>/items/<feature_id>")
+def item(collection_id, feature_id):
+    """Return one feature of a collection."""
+    _require_collection(collection_id)
+
+    def build():
+        feature = places.require_feature(_ctx().storage, feature_id)
+        if feature["properties"]["layer"] != collection_id:
+            raise NotFound(f"no feature {feature_id[:60]!r} in collection {collection_id!r}", "featureId")
+        return {**feature, "links": _links(GEOJSON) + [
+            {"rel": "collection", "type": JSON,
+             "href": url_for("ogc.collection", collection_id=collection_id, _external=True)}]}
+
+    return _answer("ogc/item.html", build, GEOJSON)

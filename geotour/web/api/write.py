@@ -1,0 +1,171 @@
+"""/api/v1 writes for scripts and the web forms: submissions, moderation, versions and photos.
+
+Each view parses the request and calls one function in submissions/batches; the same rules apply
+whether the caller sends a Bearer token or a session cookie (with its CSRF token).
+"""
+from flask import Blueprint, current_app, jsonify, request
+
+from geotour.contributions import bulk_import
+from geotour.web import params
+from geotour.contributions import workflow
+from geotour.web.auth import requires, upload_limit, user_record
+from geotour.context import current as _ctx
+from geotour.errors import BadParameter
+from geotour.web.params import parse_bool
+from geotour.web.photo_uploads import save_photo
+
+bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
+LIST_MAX_LIMIT = 500
+
+
+def _json_body():
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
+    return body
+
+
+def _created(payload, status=201):
+    response = jsonify(payload)
+    response.status_code = status
+    return response
+
+
+def _feature_parts(body):
+    """Return (properties, geometry) from a GeoJSON Feature, or from {"properties", "geometry"}."""
+    properties = body.get("properties", {})
+    if not isinstance(properties, dict):
+        raise BadParameter('"properties" must be an object', "properties")
+    return properties, body.get("geometry")
+
+
+def _photo_ids(properties):
+    ids = properties.pop("photos", None) or []
+    if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
+        raise BadParameter('"photos" must be a list of photo ids from POST /api/v1/photos', "photos")
+    store = _ctx().photos
+    missing = [i for i in ids if not store.exists(i)]
+    if missing:
+        raise BadParameter(f"unknown photo id {missing[0][:40]!r}; upload it with POST /api/v1/photos first", "photos")
+    return ids
+
+
+@bp.post("/submissions")
+@requires("can_contribute")
+@upload_limit()
+def create_submission():
+    """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
+    if "file" in request.files:
+        return _bulk_import()
+    body = _json_body()
+    properties, geometry = _feature_parts(body)
+    properties = dict(properties)
+    layer_id = request.args.get("layer") or properties.pop("layer", None)
+    if not layer_id:
+        raise BadParameter('say which layer: "layer" in properties, or ?layer=', "layer")
+    photo_ids = _photo_ids(properties)
+    created = workflow.submit_create(_ctx(), user_record(), layer_id, properties, geometry, photo_ids)
+    return _created({"submissions": [created]})
+
+
+def _bulk_import():
+    upload = request.files["file"]
+    layer_id = params.parse_text("layer", request.form.get("layer"), 40)
+    if not layer_id:
+        raise BadParameter("say which layer the file is for", "layer")
+    dry_run = parse_bool("dry_run", request.form.get("dry_run", "true"))
+    defaults = {"category": request.form.get("category"), "owner_consent": request.form.get("owner_consent")}
+    report = bulk_import.import_file(
+        _ctx(), user_record(), upload.read(), upload.filename, layer_id, defaults, dry_run,
+        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"])
+    if dry_run:
+        return jsonify({"report": report})
+    return _created({"report": {k: v for k, v in report.items() if k != "submissions"},
+                     "submissions": report["submissions"]})
+
+
+@bp.patch("/features/<feature_id>")
+@requires("can_contribute")
+@upload_limit()
+def edit_feature(feature_id):
+    """Propose changes to a published feature; fields not sent are kept."""
+    properties, geometry = _feature_parts(_json_body())
+    properties = dict(properties)
+    photo_ids = _photo_ids(properties)
+    created = workflow.submit_edit(_ctx(), user_record(), feature_id, properties, geometry, photo_ids)
+    return _created({"submissions": [created]})
+
+
+@bp.delete("/features/<feature_id>")
+@requires("can_contribute")
+@upload_limit()
+def delete_feature(feature_id):
+    """Propose taking a feature off the map (it stays in the history)."""
+    body = request.get_json(silent=True) or {}
+    created = workflow.submit_delete(_ctx(), user_record(), feature_id, body.get("reason"))
+    return _created({"submissions": [created]})
+
+
+@bp.get("/submissions")
+@requires("can_contribute")
+def list_submissions():
+    """List your submissions, or everyone's for a moderator; ?status=pending|approved|rejected."""
+    limit = params.parse_int("limit", request.args.get("limit"), 1, LIST_MAX_LIMIT, 100)
+    offset = params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0)
+    found, total = workflow.list_submissions(_ctx(), user_record(), request.args.get("status") or None,
+                                                limit, offset)
+    return jsonify({"submissions": found, "numberMatched": total, "numberReturned": len(found)})
+
+
+@bp.get("/submissions/<int:submission_id>")
+@requires("can_contribute")
+def get_submission(submission_id):
+    """Return one submission (yours, or any for a moderator)."""
+    return jsonify(workflow.require_submission(_ctx(), user_record(), submission_id))
+
+
+@bp.post("/submissions/<int:submission_id>/approve")
+@requires("can_moderate")
+def approve_submission(submission_id):
+    """Publish a pending submission."""
+    return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
+
+
+@bp.post("/submissions/<int:submission_id>/reject")
+@requires("can_moderate")
+def reject_submission(submission_id):
+    """Reject a pending submission with a reason."""
+    body = request.get_json(silent=True) or request.form
+    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
+
+
+@bp.get("/features/<feature_id>/versions")
+@requires("can_moderate")
+def feature_versions(feature_id):
+    """List every version of a feature, oldest first."""
+    return jsonify({"feature_id": feature_id, "versions": workflow.versions(_ctx(), feature_id)})
+
+
+@bp.post("/features/<feature_id>/revert")
+@requires("can_moderate")
+def revert_feature(feature_id):
+    """Publish an earlier version again, as a new version."""
+    body = request.get_json(silent=True) or request.form
+    version = params.parse_int("version", str(body.get("version", "")), 1, 10**9, None)
+    if version is None:
+        raise BadParameter("say which version to restore", "version")
+    new_version = workflow.revert(_ctx(), user_record(), feature_id, version)
+    return jsonify({"feature_id": feature_id, "version": new_version, "reverted_to": version})
+
+
+@bp.post("/photos")
+@requires("can_contribute")
+@upload_limit()
+def upload_photo():
+    """Upload one photo (multipart "photo"); return its id, URLs and the GPS position it holds."""
+    if "photo" not in request.files:
+        raise BadParameter('send the photo as multipart field "photo"', "photo")
+    photo = save_photo(request.files["photo"])
+    return _created({"id": photo.id, "url": workflow.PHOTO_PATH.format(id=photo.id, size="display"),
+                     "thumb": workflow.PHOTO_PATH.format(id=photo.id, size="thumb"),
+                     "gps": {"lon": photo.gps[0], "lat": photo.gps[1]} if photo.gps else None})

@@ -1,0 +1,115 @@
+"""Sign in and out, personal API tokens, and the admin's user list."""
+from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+
+from geotour.contributions import accounts
+from geotour.web.auth import User, limiter, requires, user_record
+from geotour.context import current as _ctx
+from geotour.errors import GeotourError
+
+bp = Blueprint("account_pages", __name__)
+
+
+def _safe_next(target):
+    # Only our own paths: "//evil.example" and "https://..." would send a fresh login elsewhere.
+    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
+        return target
+    return url_for("uploads.hub")
+
+
+def _login_limit():
+    return current_app.config["GEOTOUR_RATELIMIT_LOGIN"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the sign-in form, and sign in."""
+    error = None
+    if request.method == "POST":
+        user = accounts.authenticate(_ctx().storage, request.form.get("username", "").strip(),
+                                     request.form.get("password", ""))
+        if user is not None:
+            session.clear()  # a new session id on sign-in
+            login_user(User(user))
+            session.permanent = True
+            return redirect(_safe_next(request.args.get("next")))
+        error = _("That username and password do not match an active account.")
+    return render_template("account/login.html", error=error), 401 if error else 200
+
+
+@bp.post("/logout")
+def logout():
+    """Sign out."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("pages.index"))
+
+
+def _account_page(new_token=None, error=None, status=200):
+    tokens = _ctx().storage.list_tokens(user_record()["id"])
+    return render_template("account/account.html", tokens=tokens, new_token=new_token, error=error), status
+
+
+@bp.get("/account")
+@requires("can_contribute")
+def account():
+    """Show the signed-in user's tokens."""
+    return _account_page()
+
+
+@bp.post("/account/tokens")
+@requires("can_contribute")
+def create_token():
+    """Make a new API token and show it once."""
+    try:
+        _id, token = accounts.create_token(_ctx().storage, user_record()["id"], request.form.get("name"))
+    except GeotourError as exc:
+        return _account_page(error=exc.message, status=400)
+    return _account_page(new_token=token)
+
+
+@bp.post("/account/tokens/<int:token_id>/revoke")
+@requires("can_contribute")
+def revoke_token(token_id):
+    """Revoke one of your tokens."""
+    _ctx().storage.revoke_token(user_record()["id"], token_id)
+    return redirect(url_for("account_pages.account"))
+
+
+def _users_page(error=None, status=200):
+    return render_template("account/users.html", users=_ctx().storage.list_users(), roles=accounts.ROLE_NAMES,
+                           error=error), status
+
+
+@bp.get("/admin/users")
+@requires("can_manage_users")
+def users():
+    """List accounts, with a form to add one."""
+    return _users_page()
+
+
+@bp.post("/admin/users")
+@requires("can_manage_users")
+def create_user():
+    """Create an account."""
+    try:
+        accounts.create_user(_ctx().storage, request.form.get("username", "").strip(), request.form.get("password"),
+                             request.form.get("role"))
+    except GeotourError as exc:
+        return _users_page(error=exc.message, status=exc.status)
+    return redirect(url_for("account_pages.users"))
+
+
+@bp.post("/admin/users/<int:user_id>")
+@requires("can_manage_users")
+def update_user(user_id):
+    """Change an account's role, or disable or enable it."""
+    accounts.require_user(_ctx().storage, user_id)
+    if user_id == user_record()["id"]:
+        return _users_page(error=_("You cannot change your own account here."), status=400)
+    role = request.form.get("role")
+    _ctx().storage.update_user(user_id, role=accounts.check_role(role) if role else None,
+                               active=request.form.get("active") == "1" if "active" in request.form else None)
+    return redirect(url_for("account_pages.users"))

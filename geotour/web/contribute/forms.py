@@ -1,0 +1,161 @@
+"""Contributor pages: add or edit one place from a phone, import a file, and follow your submissions."""
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
+
+from geotour.contributions import bulk_import
+from geotour.web import params
+from geotour.contributions import workflow
+from geotour.web.auth import requires, upload_limit, user_record
+from geotour.context import current as _ctx
+from geotour.errors import BadParameter, GeotourError, ValidationFailed
+from geotour.contributions.rules import FIELDS, contributable_layers, field_kinds, problem
+from geotour.storage.stash import ImportStash
+from geotour.text import gettext as _
+from geotour.web.photo_uploads import save_photo
+
+bp = Blueprint("uploads", __name__)
+
+
+def _stash():
+    return ImportStash(current_app.instance_path + "/pending-imports")
+
+
+@bp.get("/contribute")
+@requires("can_contribute")
+def hub():
+    """Show what a member can do: add a place, import a file, see their submissions."""
+    return render_template("contrib/hub.html", layers=contributable_layers(_ctx().catalogue))
+
+
+def _form_values(layer):
+    sent = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
+    if "owner_consent" in sent:
+        sent["owner_consent"] = request.form.get("owner_consent") == "on"
+    lat, lon = request.form.get("lat", "").strip(), request.form.get("lon", "").strip()
+    return sent, lat, lon
+
+
+def _geometry(lat, lon, photos):
+    """Return the Point from the form's lat/lon, else from the first photo that has GPS, else None."""
+    if lat or lon:
+        try:
+            return {"type": "Point", "coordinates": [float(lon), float(lat)]}
+        except ValueError:
+            message = _("Latitude and longitude must be numbers.")
+            raise ValidationFailed(message, [problem("geometry", message)]) from None
+    gps = next((p.gps for p in photos if p.gps), None)
+    return {"type": "Point", "coordinates": list(gps)} if gps else None
+
+
+def _save_photos():
+    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
+    return [save_photo(f) for f in uploads]
+
+
+def _render_form(layer, feature=None, values=None, problems=(), status=200):
+    return render_template("contrib/form.html", layer=layer, fields=field_kinds(layer), feature=feature,
+                           values=values or {}, problems=list(problems)), status
+
+
+def _send_form(layer, feature, submit):
+    """Read the posted form and photos, call submit(sent, geometry, photo_ids), then go to "my submissions";
+    on problems, show the form again with them and with what was typed."""
+    sent, lat, lon = _form_values(layer)
+    values = {**sent, "lat": lat, "lon": lon}
+    try:
+        photos = _save_photos()
+        created = submit(sent, _geometry(lat, lon, photos), [p.id for p in photos])
+    except ValidationFailed as exc:
+        return _render_form(layer, feature, values, exc.problems, 400)
+    except GeotourError as exc:
+        return _render_form(layer, feature, values, [problem(exc.field, exc.message)], exc.status)
+    return redirect(url_for("uploads.mine", sent=created["id"]))
+
+
+@bp.route("/contribute/new/<layer_id>", methods=["GET", "POST"])
+@requires("can_contribute")
+@upload_limit(["POST"])
+def new_feature(layer_id):
+    """Add a place: the form, and sending it."""
+    layer = workflow.contributable_layer(_ctx(), layer_id)
+    if request.method == "GET":
+        return _render_form(layer)
+    return _send_form(layer, None, lambda sent, geometry, photo_ids: workflow.submit_create(
+        _ctx(), user_record(), layer.id, sent, geometry, photo_ids))
+
+
+@bp.route("/contribute/edit/<feature_id>", methods=["GET", "POST"])
+@requires("can_contribute")
+@upload_limit(["POST"])
+def edit_feature(feature_id):
+    """Correct a published place: the form filled in, and sending the changes."""
+    feature = workflow.require_feature(_ctx().storage, feature_id)
+    layer = workflow.contributable_layer(_ctx(), feature["properties"]["layer"])
+    lon, lat = feature["geometry"]["coordinates"][:2]
+    if request.method == "GET":
+        return _render_form(layer, feature, {**feature["properties"], "lat": lat, "lon": lon})
+    return _send_form(layer, feature, lambda sent, geometry, photo_ids: workflow.submit_edit(
+        _ctx(), user_record(), feature_id, sent, geometry, photo_ids))
+
+
+@bp.post("/contribute/delete/<feature_id>")
+@requires("can_contribute")
+@upload_limit()
+def delete_feature(feature_id):
+    """Ask for a place to be taken off the map."""
+    created = workflow.submit_delete(_ctx(), user_record(), feature_id, request.form.get("reason"))
+    return redirect(url_for("uploads.mine", sent=created["id"]))
+
+
+def _import_page(report=None, error=None, stash_id=None, form=None, status=200):
+    layers = contributable_layers(_ctx().catalogue)
+    return render_template("contrib/import.html", layers=layers, report=report, error=error, stash_id=stash_id,
+                           form=form or {}, max_features=current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"]), status
+
+
+def _import_settings():
+    form = {k: request.form.get(k, "") for k in ("layer", "category", "owner_consent")}
+    layer_id = params.parse_text("layer", form["layer"], 40) or ""
+    defaults = {"category": form["category"] or None, "owner_consent": form["owner_consent"] == "on"}
+    return form, layer_id, defaults
+
+
+@bp.route("/contribute/import", methods=["GET", "POST"])
+@requires("can_contribute")
+@upload_limit(["POST"])
+def import_file():
+    """Import a file: first a preview listing every problem, then (confirmed) all rows or none."""
+    if request.method == "GET":
+        return _import_page()
+    form, layer_id, defaults = _import_settings()
+    user = user_record()
+    limits = (current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"])
+    stash_id = request.form.get("stash_id")
+    try:
+        if stash_id:  # the confirmation: the file sent with the preview
+            kept = _stash().get(user["id"], stash_id)
+            if kept is None:
+                raise BadParameter(_("The preview has expired; send the file again."), "file")
+            report = bulk_import.import_file(_ctx(), user, kept[1], kept[0], layer_id, defaults, False, *limits)
+            _stash().drop(user["id"], stash_id)
+            return redirect(url_for("uploads.mine", batch=report["submissions"][0]["batch"]))
+        upload = request.files.get("file")
+        if upload is None or not upload.filename:
+            raise BadParameter(_("Choose a file to import."), "file")
+        data = upload.read()
+        report = bulk_import.import_file(_ctx(), user, data, upload.filename, layer_id, defaults, True, *limits)
+    except ValidationFailed as exc:
+        return _import_page(getattr(exc, "report", None), exc.message, None, form, 400)
+    except GeotourError as exc:
+        return _import_page(None, exc.message, None, form, exc.status)
+    keep = _stash().put(user["id"], upload.filename, data) if not report["errors"] else None
+    return _import_page(report, None, keep, form)
+
+
+@bp.get("/contribute/mine")
+@requires("can_contribute")
+def mine():
+    """Show your submissions, newest first, with their status and the moderator's reason."""
+    found, total = workflow.list_submissions(_ctx(), {**user_record(), "role": "contributor"},
+                                                limit=200)
+    return render_template("contrib/mine.html", submissions=found, total=total,
+                           sent=request.args.get("sent", type=int), batch=request.args.get("batch"))

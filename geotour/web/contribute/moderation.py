@@ -1,0 +1,86 @@
+"""The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geotour.contributions import workflow
+from geotour.web.auth import requires, user_record
+from geotour.context import current as _ctx
+from geotour.errors import GeotourError
+
+bp = Blueprint("moderation", __name__, url_prefix="/moderation")
+
+
+def _with_changes(submission):
+    current = _ctx().storage.get_feature(submission["feature_id"])
+    if current is not None:
+        current["properties"].pop("layer", None)
+    after = submission["feature"] if submission["action"] != "delete" else None
+    changed_since = (submission["base_version"] is not None and submission["status"] == "pending"
+                     and workflow.latest_version(_ctx(), submission["feature_id"]) != submission["base_version"])
+    return {**submission, "current": current, "changes": workflow.diff(current, after),
+            "changed_since": changed_since}
+
+
+@bp.get("")
+@requires("can_moderate")
+def queue():
+    """Show pending submissions, oldest first (or decided ones with ?status=)."""
+    status = request.args.get("status") or "pending"
+    found, total = workflow.list_submissions(_ctx(), user_record(), status, limit=100)
+    return render_template("moderation/queue.html", submissions=[_with_changes(s) for s in found], total=total,
+                           status=status, statuses=workflow.STATUS_NAMES)
+
+
+@bp.post("/<int:submission_id>/approve")
+@requires("can_moderate")
+def approve(submission_id):
+    """Approve with one click."""
+    try:
+        done = workflow.approve(_ctx(), user_record(), submission_id)
+        flash(_("Approved: %(name)s is published.", name=_name(done)), "ok")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/<int:submission_id>/reject")
+@requires("can_moderate")
+def reject(submission_id):
+    """Reject with a reason."""
+    try:
+        done = workflow.reject(_ctx(), user_record(), submission_id, request.form.get("reason"))
+        flash(_("Rejected: %(name)s.", name=_name(done)), "ok")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.queue"))
+
+
+def _name(submission):
+    feature = submission["feature"] or {}
+    return feature.get("properties", {}).get("name") or submission["feature_id"]
+
+
+@bp.get("/features/<feature_id>")
+@requires("can_moderate")
+def history(feature_id):
+    """Show every version of a feature, with a revert button on each earlier one."""
+    found = workflow.versions(_ctx(), feature_id)
+    rows = []
+    for before, version in zip([None] + found[:-1], found):
+        rows.append({**version, "changes": workflow.diff(before and before["feature"], version["feature"])})
+    return render_template("moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)))
+
+
+@bp.post("/features/<feature_id>/revert")
+@requires("can_moderate")
+def revert(feature_id):
+    """Publish an earlier version again."""
+    try:
+        version = int(request.form.get("version", ""))
+        new = workflow.revert(_ctx(), user_record(), feature_id, version)
+        flash(_("Version %(old)d is published again as version %(new)d.", old=version, new=new), "ok")
+    except ValueError:
+        flash(_("Choose a version."), "error")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.history", feature_id=feature_id))

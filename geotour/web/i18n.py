@@ -1,0 +1,69 @@
+"""Language choice and the way numbers and directions are written for people (Flask-Babel)."""
+from babel.numbers import format_decimal
+from flask import request
+from flask_babel import Babel, get_locale
+from flask_babel import lazy_gettext as _l
+
+from geotour.config import LOCALES
+from geotour.domain.nearby import compass_point
+
+COMPASS_WORDS = {
+    "N": _l("north"), "NE": _l("northeast"), "E": _l("east"), "SE": _l("southeast"),
+    "S": _l("south"), "SW": _l("southwest"), "W": _l("west"), "NW": _l("northwest"),
+}
+COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", "SW": "↙", "W": "←", "NW": "↖"}
+
+
+LANG_COOKIE = "lang"
+LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
+# Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
+NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/")
+
+
+def select_locale():
+    """Return the UI language: ?lang=, then the lang cookie, then Accept-Language, else the default."""
+    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
+        if asked in LOCALES:
+            return asked
+    if request.path.startswith("/api/"):
+        return request.accept_languages.best_match(LOCALES) or "en"  # scripts get English unless they ask
+    return request.accept_languages.best_match(LOCALES)
+
+
+def remember_language(response):
+    """Keep a visitor's explicit ?lang= choice in a cookie, and mark pages as varying by language."""
+    if request.path.startswith(NO_COOKIE_PREFIXES):
+        return response
+    asked = request.args.get("lang")
+    if asked in LOCALES and request.cookies.get(LANG_COOKIE) != asked:
+        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
+                            secure=request.is_secure, httponly=True)
+    if response.mimetype == "text/html":
+        response.vary.update(("Accept-Language", "Cookie"))
+    return response
+
+
+def init_app(app):
+    """Attach Flask-Babel with our locale selector and template helpers."""
+    Babel(app, locale_selector=select_locale)
+    app.after_request(remember_language)
+    app.jinja_env.globals.update(
+        current_locale=lambda: str(get_locale()),
+        format_distance=lambda m: format_distance(m, str(get_locale())),
+        direction_word=direction_word,
+        direction_arrow=lambda bearing: COMPASS_ARROWS[compass_point(bearing)],
+    )
+
+
+def format_distance(distance_m, locale):
+    """Return a distance the way people say it: "350 m", "2,4 km" (id) or "2.4 km" (en)."""
+    if distance_m < 1000:
+        rounded = int(round(distance_m / 10.0) * 10) if distance_m >= 100 else int(round(distance_m))
+        return f"{rounded} m"
+    number_format = "#,##0.0" if distance_m < 10_000 else "#,##0"
+    return f"{format_decimal(distance_m / 1000.0, format=number_format, locale=locale)} km"
+
+
+def direction_word(bearing_deg):
+    """Return the compass word (in the UI language) for a bearing in degrees."""
+    return str(COMPASS_WORDS[compass_point(bearing_deg)])

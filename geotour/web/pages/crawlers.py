@@ -1,0 +1,37 @@
+"""sitemap.xml and robots.txt for search engines."""
+from flask import Blueprint, Response, render_template, url_for
+
+from geotour.domain import places
+from geotour.web.assets import PRIVATE_PAGE_PREFIXES
+from geotour.context import current as _ctx
+from geotour.domain.layers import ATTRACTION, MSME
+
+bp = Blueprint("crawlers", __name__)
+
+
+def sitemap_pages():
+    """Return the URLs of the map and every public place page; sample businesses are left out."""
+    storage, catalogue = _ctx().storage, _ctx().catalogue
+    pages = [url_for("pages.index", _external=True)]
+    for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
+        for layer_id in catalogue.ids(kind):
+            features = places.whole_layer(storage, layer_id, properties=("sample",))
+            pages += [url_for(endpoint, feature_id=f["id"], _external=True)
+                      for f in features if not f["properties"].get("sample")]
+    return pages
+
+
+@bp.get("/sitemap.xml")
+def sitemap():
+    """List every page, with its Indonesian and English versions."""
+    xml = render_template("sitemap.xml", pages=sitemap_pages())
+    return Response(xml, mimetype="application/xml")
+
+
+@bp.get("/robots.txt")
+def robots():
+    """Let crawlers read the pages, not the API or the embeds."""
+    lines = ["User-agent: *", "Allow: /", "Disallow: /api/", "Disallow: /oembed", "Disallow: /embed",
+             *(f"Disallow: {prefix}" for prefix in PRIVATE_PAGE_PREFIXES),
+             f"Sitemap: {url_for('crawlers.sitemap', _external=True)}"]
+    return Response("\n".join(lines) + "\n", mimetype="text/plain")

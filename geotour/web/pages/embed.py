@@ -1,0 +1,108 @@
+"""Embeds for other websites: /embed (iframe, no chrome, no cookies), the embed builder, and oEmbed."""
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from flask import Blueprint, jsonify, render_template, request, url_for
+from flask_babel import gettext as _
+
+from geotour.web import params
+from geotour.domain import places
+from geotour.config import LOCALES
+from geotour.context import current as _ctx
+from geotour.errors import BadParameter, GeotourError, NotFound
+from geotour.domain.layers import ATTRACTION, MSME
+from geotour.web.pages.tourist import BASEMAP_IDS, render_overview
+
+bp = Blueprint("embed", __name__)
+DEFAULT_WIDTH, DEFAULT_HEIGHT = 640, 480
+
+
+class NotImplementedFormat(GeotourError):
+    """oEmbed asks for a format we do not serve (XML)."""
+
+    status = 501
+    code = "not_implemented"
+
+
+def parse_embed_args(args):
+    """Return the embed options from query args, checking each one (a fault names its parameter)."""
+    catalogue = _ctx().catalogue
+    layers = params.parse_list("layers", args.get("layers"), catalogue.ids(ATTRACTION) + catalogue.ids(MSME))
+    msme_categories = tuple(c for layer in catalogue.ids(MSME) for c in catalogue.get(layer).category_ids)
+    categories = params.parse_list("category", args.get("category"), msme_categories)
+    center = None
+    if args.get("center"):
+        parts = args["center"].split(",")
+        if len(parts) != 2:
+            raise BadParameter("center must be lat,lon", "center")
+        center = (params.parse_float("center", parts[0], -90, 90), params.parse_float("center", parts[1], -180, 180))
+    zoom = params.parse_int("zoom", args.get("zoom"), 1, 19, None)
+    site = args.get("site") or None
+    if site is not None:
+        feature = places.require_feature(_ctx().storage, site)
+        if center is None:
+            lon, lat = feature["geometry"]["coordinates"][:2]
+            center, zoom = (lat, lon), zoom or 14
+    lang = params.parse_choice("lang", args.get("lang"), LOCALES)
+    basemap = params.parse_choice("basemap", args.get("basemap"), BASEMAP_IDS) or "osm"
+    return {"layers": layers, "category": categories, "center": center, "zoom": zoom, "site": site,
+            "lang": lang, "basemap": basemap}
+
+
+@bp.get("/embed")
+def embed():
+    """Show the map alone, for an iframe on another website."""
+    options = parse_embed_args(request.args)
+    rendered = render_overview(options["layers"], options["category"], options["center"], options["zoom"],
+                               options["basemap"], embed={"site": options["site"]})
+    return render_template("embed.html", map=rendered, full_map_url=url_for("pages.index", _external=True))
+
+
+@bp.get("/embed/builder")
+def builder():
+    """Show the embed builder: pick layers, categories, view, size and language; copy the snippet."""
+    catalogue = _ctx().catalogue
+    return render_template("embed_builder.html", attractions=[catalogue.get(i) for i in catalogue.ids(ATTRACTION)],
+                           msme_layers=[catalogue.get(i) for i in catalogue.ids(MSME)], basemaps=BASEMAP_IDS,
+                           embed_url=url_for("embed.embed", _external=True))
+
+
+def _embed_target(url):
+    """Return (embed query, title) for one of our map URLs, or raise NotFound."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or parts.netloc != request.host:
+        raise NotFound("that URL is not a Geotour map", "url")
+    query = dict(parse_qsl(parts.query))
+    path = parts.path.rstrip("/") or "/"
+    if path in ("/", "/embed"):
+        return query, _("Map of the Ciletuh-Palabuhanratu UNESCO Global Geopark")
+    for prefix in ("/sites/", "/msmes/"):
+        if path.startswith(prefix) and path.count("/") == 2:
+            feature = places.require_feature(_ctx().storage, path[len(prefix):])
+            embed_query = {"site": feature["id"], **({"lang": query["lang"]} if "lang" in query else {})}
+            return embed_query, feature["properties"]["name"]
+    raise NotFound("that URL is not a Geotour map", "url")
+
+
+def _size(name, default):
+    # oEmbed: the consumer's maximum wins, however small, so the frame always fits its slot.
+    value = params.parse_int(name, request.args.get(name), 1, 100_000, None)
+    return min(default, value) if value else default
+
+
+@bp.get("/oembed")
+def oembed():
+    """Answer an oEmbed request (oembed.com): a rich type with one sandbox-friendly <iframe>."""
+    if (request.args.get("format") or "json") != "json":
+        raise NotImplementedFormat("only format=json is served", "format")
+    url = request.args.get("url")
+    if not url:
+        raise BadParameter("url is required", "url")
+    query, title = _embed_target(url)
+    parse_embed_args(query)  # a shared /embed URL with bad options is not ours to embed
+    width, height = _size("maxwidth", DEFAULT_WIDTH), _size("maxheight", DEFAULT_HEIGHT)
+    src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
+    html = render_template("embed_iframe.html", src=src, width=width, height=height, title=title).strip()
+    return jsonify({"version": "1.0", "type": "rich", "title": title, "provider_name": "Geotour CPUGG",
+                    "provider_url": url_for("pages.index", _external=True), "width": width, "height": height,
+                    "html": html, "cache_age": 86400})
+

@@ -1,0 +1,64 @@
+"""QR codes and printable A4 signboards that lead from a geosite to its page."""
+import io
+
+import segno
+from flask import Blueprint, Response, current_app, render_template, url_for
+
+from geotour.domain import places
+from geotour.context import current as _ctx
+from geotour.errors import NotFound
+from geotour.domain.layers import ATTRACTION
+
+bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
+QR_CACHE_SECONDS = 86400
+
+
+def _attraction(feature_id):
+    feature = places.require_feature(_ctx().storage, feature_id)
+    if _ctx().catalogue.get(feature["properties"]["layer"]).kind != ATTRACTION:
+        raise NotFound("signboards are for attractions", "id")
+    return feature
+
+
+def site_link(feature_id):
+    """Return the public URL a signboard's QR code opens (GEOTOUR_PUBLIC_URL when set)."""
+    public = current_app.config["GEOTOUR_PUBLIC_URL"]
+    path = url_for("pages.site", feature_id=feature_id, lang=None)
+    return public.rstrip("/") + path if public else url_for("pages.site", feature_id=feature_id, lang=None,
+                                                             _external=True)
+
+
+def _qr(feature_id):
+    return segno.make(site_link(_attraction(feature_id)["id"]), error="m")
+
+
+def _image(body, mimetype):
+    response = Response(body, mimetype=mimetype)
+    response.cache_control.public = True
+    response.cache_control.max_age = QR_CACHE_SECONDS
+    return response
+
+
+@bp.get("/qr.svg")
+def qr_svg(feature_id):
+    """Return the site's QR code as SVG (for print)."""
+    out = io.BytesIO()
+    _qr(feature_id).save(out, kind="svg", scale=10, border=2, xmldecl=False, title="QR")
+    return _image(out.getvalue(), "image/svg+xml")
+
+
+@bp.get("/qr.png")
+def qr_png(feature_id):
+    """Return the site's QR code as PNG."""
+    out = io.BytesIO()
+    _qr(feature_id).save(out, kind="png", scale=10, border=2)
+    return _image(out.getvalue(), "image/png")
+
+
+@bp.get("/signboard")
+def signboard(feature_id):
+    """Show a printable A4 signboard: the site's name, its QR code and a short bilingual text."""
+    feature = _attraction(feature_id)
+    layer = _ctx().catalogue.get(feature["properties"]["layer"])
+    return render_template("signboard.html", feature=feature, props=feature["properties"], layer=layer,
+                           link=site_link(feature["id"]))

@@ -1,0 +1,135 @@
+"""Parse and check request parameters into plain values. Each fault names its parameter."""
+import math
+from datetime import datetime
+
+from geotour.errors import BadParameter
+
+MAX_Q_LENGTH = 100
+
+
+def parse_float(name, raw, minimum=None, maximum=None, default=None):
+    """Return raw as a finite float within [minimum, maximum], or raise BadParameter naming `name`."""
+    if raw is None or raw == "":
+        if default is None:
+            raise BadParameter(f"{name} is required", name)
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a number, got {raw[:40]!r}", name) from None
+    if not math.isfinite(value):
+        raise BadParameter(f"{name} must be a finite number", name)
+    if minimum is not None and value < minimum:
+        raise BadParameter(f"{name} must be at least {minimum:g}, got {value:g}", name)
+    if maximum is not None and value > maximum:
+        raise BadParameter(f"{name} must be at most {maximum:g}, got {value:g}", name)
+    return value
+
+
+def parse_int(name, raw, minimum, maximum, default):
+    """Return raw as a whole number within [minimum, maximum] (default when absent)."""
+    if raw is None or raw == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise BadParameter(f"{name} must be a whole number, got {raw[:40]!r}", name) from None
+    if not minimum <= value <= maximum:
+        raise BadParameter(f"{name} must be between {minimum} and {maximum}, got {value}", name)
+    return value
+
+
+def parse_bbox(raw, allow_3d=False):
+    """Return bbox=minLon,minLat,maxLon,maxLat as a tuple of floats, or None when absent.
+
+    With allow_3d (OGC API), six numbers minLon,minLat,minZ,maxLon,maxLat,maxZ are taken too; heights
+    are ignored because every feature lies on the ground.
+    """
+    if raw is None or raw == "":
+        return None
+    parts = raw.split(",")
+    if allow_3d and len(parts) == 6:
+        parts = parts[0:2] + parts[3:5]
+    if len(parts) != 4:
+        raise BadParameter("bbox must be minLon,minLat,maxLon,maxLat (four numbers)", "bbox")
+    try:
+        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
+    except ValueError:
+        raise BadParameter("bbox must be four numbers: minLon,minLat,maxLon,maxLat", "bbox") from None
+    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
+        raise BadParameter("bbox must be four finite numbers", "bbox")
+    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+        raise BadParameter("bbox longitudes must be within -180..180", "bbox")
+    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+        raise BadParameter("bbox latitudes must be within -90..90 (order is minLon,minLat,maxLon,maxLat)", "bbox")
+    if min_lon > max_lon or min_lat > max_lat:
+        raise BadParameter("bbox minimum must not exceed maximum (order is minLon,minLat,maxLon,maxLat)", "bbox")
+    return (min_lon, min_lat, max_lon, max_lat)
+
+
+def parse_choice(name, raw, choices):
+    """Return raw if it is one of choices, None when absent; otherwise raise BadParameter."""
+    if raw is None or raw == "":
+        return None
+    if raw not in choices:
+        allowed = ", ".join(choices) if choices else "none for this layer"
+        raise BadParameter(f"{name} {raw[:40]!r} is not one of: {allowed}", name)
+    return raw
+
+
+def parse_list(name, raw, choices):
+    """Return a comma-separated list of choices as a tuple, None when absent."""
+    if raw is None or raw == "":
+        return None
+    values = tuple(v.strip() for v in raw.split(",") if v.strip())
+    unknown = [v for v in values if v not in choices]
+    if unknown or not values:
+        raise BadParameter(f"{name} must be a comma-separated list of: {', '.join(choices)}", name)
+    return values
+
+
+def parse_text(name, raw, max_length=MAX_Q_LENGTH):
+    """Return a trimmed search text, None when absent; reject one that is too long."""
+    if raw is None or not raw.strip():
+        return None
+    if len(raw) > max_length:
+        raise BadParameter(f"{name} must be at most {max_length} characters", name)
+    return raw.strip()
+
+
+def _instant(text):
+    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
+
+
+def parse_datetime(raw):
+    """Check an RFC 3339 instant or interval (a/b, ../b, a/..); return it, or None when absent."""
+    if raw is None or raw == "":
+        return None
+    parts = raw.split("/")
+    try:
+        if len(parts) == 1:
+            _instant(parts[0])
+        elif len(parts) == 2 and parts != ["..", ".."]:
+            ends = [None if p in ("..", "") else _instant(p) for p in parts]
+            if all(ends) and ends[0] > ends[1]:
+                raise ValueError("interval ends before it starts")
+        else:
+            raise ValueError("too many parts")
+    except (ValueError, TypeError):
+        raise BadParameter("datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..",
+                           "datetime") from None
+    return raw
+
+
+TRUE = ("1", "true", "yes", "on")
+FALSE = ("0", "false", "no", "off", "")
+
+
+def parse_bool(name, raw):
+    """Return True/False for true|false (and 1/0, yes/no, on/off), or raise BadParameter naming `name`."""
+    value = (raw or "").strip().lower()
+    if value in TRUE:
+        return True
+    if value in FALSE:
+        return False
+    raise BadParameter(f"{name} must be true or false", name)

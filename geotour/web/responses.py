@@ -1,0 +1,171 @@
+"""Cached, compressed JSON responses with strong ETags, and the extensions that provide them."""
+import gzip
+import hashlib
+import json
+import threading
+from collections import OrderedDict
+from functools import wraps
+
+import brotli
+from flask import Response, current_app, request, url_for
+from flask_caching import Cache
+from flask_compress import Compress
+
+from geotour.context import current
+
+cache = Cache()
+compress = Compress()
+
+GEOJSON = "application/geo+json"
+JSON = "application/json"
+MIN_COMPRESS_BYTES = 500
+LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per worker process
+ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda body: gzip.compress(body, 6)}
+
+
+def init_app(app):
+    """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
+    cache.init_app(app)
+    app.extensions["geotour_local_responses"] = LocalStore()
+    compress.init_app(app)
+
+
+def dumps(payload):
+    """Return compact UTF-8 JSON bytes."""
+    return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
+def _cache_key(data_version):
+    args = sorted(request.args.items(multi=True))
+    query = "&".join(f"{k}={v}" for k, v in args)
+    return f"api:v{data_version}:{request.host_url}:{request.path}?{query}"
+
+
+def cached(build):
+    """Answer with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
+
+    A new data version makes every old key unreachable, so a change to the data invalidates the cache
+    in every process that shares it. Each entry is a small head (type, ETag, size) and one body per
+    encoding, each compressed once; a request fetches the head and the body it needs in one round trip
+    (so a brotli request to Redis moves the brotli bytes only).
+    """
+    # While the database cannot be reached, the last known version still finds what is cached for it.
+    key = _cache_key(current().storage.data_version(allow_stale=True))
+    wanted = _choose_encoding(MIN_COMPRESS_BYTES)
+    local = current_app.extensions["geotour_local_responses"]
+    kept = local.get((key, wanted))
+    if kept is not None:
+        return conditional_response(*kept)
+    head, encoding, body = _shared_entry(key, wanted, build)
+    local.put((key, wanted), (body, head["mimetype"], head["etag"], encoding), len(body))
+    return conditional_response(body, head["mimetype"], head["etag"], encoding)
+
+
+def _shared_entry(key, wanted, build):
+    """Return (head, encoding, body) from the shared cache, building and storing what is missing."""
+    head, body = cache.get_many(f"{key}|head", f"{key}|{wanted}")
+    identity = None
+    if head is None:
+        payload, mimetype = build()
+        identity = dumps(payload)
+        head = {"mimetype": mimetype, "etag": hashlib.sha256(identity).hexdigest()[:32], "size": len(identity)}
+        cache.set_many({f"{key}|head": head, f"{key}|identity": identity})
+        body = identity if wanted == "identity" else None
+    encoding = _choose_encoding(head["size"])
+    if encoding != wanted:
+        body = cache.get(f"{key}|{encoding}")
+    if body is None:
+        identity = identity or cache.get(f"{key}|identity")
+        if identity is None:  # evicted on its own: build it again
+            identity = dumps(build()[0])
+            cache.set(f"{key}|identity", identity)
+        body = identity if encoding == "identity" else ENCODERS[encoding](identity)
+        if encoding != "identity":
+            cache.set(f"{key}|{encoding}", body)
+    return head, encoding, body
+
+
+class LocalStore:
+    """A small per-process store, bounded in bytes (least recently used out), safe across threads.
+
+    In front of the shared cache it is safe because a key names one data version: an entry never changes,
+    it only stops being asked for when the version moves on. It saves a Redis round trip (and the copy of
+    the body) on hot answers. Pages keep their rendered maps in another one.
+    """
+
+    def __init__(self, max_bytes=LOCAL_MAX_BYTES):
+        self.max_bytes, self.size = max_bytes, 0
+        self._entries = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key):
+        """Return the kept value, or None."""
+        with self._lock:
+            found = self._entries.get(key)
+            if found is not None:
+                self._entries.move_to_end(key)
+                return found[0]
+        return None
+
+    def put(self, key, value, size):
+        """Keep a value of `size` bytes (nothing larger than a quarter of the budget)."""
+        if size > self.max_bytes // 4:
+            return
+        with self._lock:
+            if key in self._entries:
+                return
+            self._entries[key] = (value, size)
+            self.size += size
+            while self.size > self.max_bytes:
+                _, (_, dropped) = self._entries.popitem(last=False)
+                self.size -= dropped
+
+
+def cached_json(view):
+    """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return cached(lambda: view(*args, **kwargs))
+
+    return wrapper
+
+
+def page_links(offset, limit, returned, matched, mimetype):
+    """Return self/next/prev links for a page of features, keeping the request's other parameters."""
+
+    def link(rel, at):
+        args = {k: v for k, v in request.args.items() if k != "offset"}
+        href = url_for(request.endpoint, **request.view_args, **args, offset=at, _external=True)
+        return {"rel": rel, "type": mimetype, "href": href}
+
+    links = [link("self", offset)]
+    if offset + returned < matched:
+        links.append(link("next", offset + limit))
+    if offset > 0:
+        links.append(link("prev", max(0, offset - limit)))
+    return links
+
+
+def _choose_encoding(size):
+    if size < MIN_COMPRESS_BYTES:
+        return "identity"
+    best = request.accept_encodings.best_match(list(ENCODERS))
+    return best or "identity"
+
+
+def conditional_response(body, mimetype, etag, encoding="identity"):
+    """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it.
+
+    Each encoding is its own representation, so it gets its own strong ETag.
+    """
+    response = Response(body, mimetype=mimetype)
+    if encoding != "identity":
+        response.headers["Content-Encoding"] = encoding
+        etag = f"{etag}-{encoding}"
+    response.vary.add("Accept-Encoding")
+    response.set_etag(etag)
+    response.cache_control.public = True
+    response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    return response.make_conditional(request)
