@@ -13,24 +13,25 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
+.PHONY: nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
 	$(FLASK) run --host $(HOST) --port $(PORT)
 
-# Production-style serving: gunicorn with gunicorn.conf.py (GEOTOUR_WORKERS workers, logs to stdout).
-serve: setup
+# Production serving: Debian's nginx (deploy/nginx.conf.in) in front of gunicorn (gunicorn.conf.py) on a
+# unix socket; nginx buffers slow phones' uploads and downloads and sends static files, photos and snapshots.
+serve: setup nginx
 	$(FLASK) seed
-	HOST=$(HOST) PORT=$(PORT) $(VENV)/bin/gunicorn -c gunicorn.conf.py "geotour:create_app()"
+	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 
-test: setup chromium redis
+test: setup chromium redis nginx
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
 SERVICES ?= /tmp/geotour-services
-test-services: setup chromium wrk
+test-services: setup chromium wrk nginx
 	scripts/services.sh start $(SERVICES)
 	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
 	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
@@ -42,7 +43,7 @@ services:
 services-stop:
 	scripts/services.sh stop $(SERVICES)
 
-bench: setup chromium wrk
+bench: setup chromium wrk nginx
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/bench.py
 
 tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
@@ -70,7 +71,10 @@ node_modules/.installed: package.json package-lock.json
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
 $(VENDOR)/.installed: node_modules/.installed
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
+	  $(VENDOR)/idb-keyval $(VENDOR)/exifr
+	cp node_modules/idb-keyval/dist/umd.js $(VENDOR)/idb-keyval/idb-keyval.js
+	cp node_modules/exifr/dist/lite.umd.js $(VENDOR)/exifr/exifr-lite.js
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
 	cp -r node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
 	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
@@ -107,6 +111,14 @@ wrk:
 	  echo "Installing Debian's wrk for the load test and benchmarks"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
+
+# make serve puts Debian's nginx (with its brotli_static module) in front of gunicorn.
+nginx:
+	@command -v nginx >/dev/null && test -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	  echo "Installing Debian's nginx for make serve"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light \
+	    libnginx-mod-http-brotli-static >/dev/null; }
 
 # The shared-cache tests start their own redis-server on a free loopback port.
 redis:

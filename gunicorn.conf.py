@@ -2,7 +2,8 @@
 import multiprocessing
 import os
 
-bind = f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+# make serve (scripts/serve.sh) sets GUNICORN_BIND to a unix socket behind nginx; run directly, HOST:PORT.
+bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
 workers = int(os.environ.get("GEOTOUR_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"
 timeout = 30  # a request that takes longer is stuck, not slow

@@ -103,16 +103,7 @@ class Gunicorn:
 
     def worker_pids(self):
         """Return the pids of the master's worker processes."""
-        pids = []
-        for entry in Path("/proc").iterdir():
-            if entry.name.isdigit():
-                try:
-                    stat = (entry / "stat").read_text()
-                except OSError:
-                    continue
-                if int(stat.rsplit(")", 1)[1].split()[1]) == self.process.pid:
-                    pids.append(int(entry.name))
-        return pids
+        return _children(self.process.pid)
 
     def log(self):
         """Return everything gunicorn wrote so far."""
@@ -126,6 +117,68 @@ class Gunicorn:
                 self.process.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 self.process.kill()
+                self.process.wait()
+
+
+def _children(pid):
+    """Return the pids whose parent is pid."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def rss_kib(pid):
+    """Return a process's resident memory in KiB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0
+
+
+class FrontServer(Gunicorn):
+    """`make serve` as it runs in production: scripts/serve.sh, nginx on a free port in front of gunicorn.
+
+    It shares Gunicorn's health wait and log, not its start: serve.sh starts gunicorn itself.
+    """
+
+    def __init__(self, log_dir, env, workers=2):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.run_dir = Path(log_dir) / f"serve-{self.port}"
+        self.log_path = Path(log_dir) / f"serve-{self.port}.log"
+        full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers),
+                    "GEOTOUR_RUN_DIR": str(self.run_dir), "VENV": str(Path(sys.executable).parent.parent), **env}
+        with open(self.log_path, "wb") as log:
+            self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=full_env, stdout=log,
+                                            stderr=subprocess.STDOUT, start_new_session=True)
+        self.wait_healthy()
+
+    def gunicorn_pid(self):
+        """Return the pid of the gunicorn master (a child of serve.sh)."""
+        for pid in _children(self.process.pid):
+            if b"gunicorn" in Path(f"/proc/{pid}/cmdline").read_bytes():
+                return pid
+        raise AssertionError(f"no gunicorn under make serve:\n{self.log()}")
+
+    def worker_pids(self):
+        """Return the pids of gunicorn's workers."""
+        return sorted(_children(self.gunicorn_pid()))
+
+    def stop(self):
+        """Stop nginx and gunicorn (serve.sh stops both on TERM)."""
+        if self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.process.pid, 9)
                 self.process.wait()
 
 
@@ -154,16 +207,17 @@ def pygeoapi_server(data_file, workdir):
     return process, url, body, version
 
 
-def nginx_server(folder):
+def nginx_server(folder, filename="layer.json"):
+    """Start nginx (2 workers) sending the files in folder, precompressed .gz forms included; return (process, url)."""
     port = free_port()
     conf = folder / "nginx.conf"
     conf.write_text(f"""worker_processes 2; pid {folder}/nginx.pid; error_log {folder}/nginx-error.log;
 events {{ worker_connections 1024; }}
-http {{ access_log off; sendfile on; types {{ application/geo+json json; }}
+http {{ access_log off; sendfile on; types {{ application/geo+json json geojson; }}
   client_body_temp_path {folder}; proxy_temp_path {folder}; fastcgi_temp_path {folder};
   uwsgi_temp_path {folder}; scgi_temp_path {folder};
-  server {{ listen 127.0.0.1:{port}; root {folder}; }} }}
+  server {{ listen 127.0.0.1:{port}; root {folder}; gzip_static on; }} }}
 """)
     process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL)
-    return process, f"http://127.0.0.1:{port}/layer.json"
+    return process, f"http://127.0.0.1:{port}/{filename}"

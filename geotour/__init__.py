@@ -2,6 +2,7 @@
 from pathlib import Path
 
 from flask import Flask, current_app, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geotour import cli
 from geotour.web.contribute import account_pages
@@ -27,6 +28,7 @@ from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
 from geotour.storage import open_storage
 from geotour.storage.photos import PhotoStore
+from geotour.storage.snapshots import SnapshotStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 
 
@@ -59,7 +61,11 @@ def create_app(test_config=None):
         storage.close()  # a start-up that fails leaves no connection pool behind
         raise
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
-                                               photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]))
+                                               photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]),
+                                               snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]))
+    if app.config["GEOTOUR_PROXY_HOPS"]:
+        hops = app.config["GEOTOUR_PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # Host is passed through as sent
 
     responses.init_app(app)
     assets.init_app(app)

@@ -153,8 +153,24 @@ def db_downgrade(revision):
     click.echo(f"downgraded to {migrate.revision_of(_ctx().storage)}")
 
 
+@click.command("nginx-conf")
+@click.option("--listen", default="127.0.0.1:8000", show_default=True, help="HOST:PORT nginx listens on")
+@click.option("--run-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="folder for nginx's pid and temporary files")
+@click.option("--upstream", required=True, help="gunicorn's address, e.g. unix:/path/gunicorn.sock")
+@with_appcontext
+def nginx_conf_command(listen, run_dir, upstream):
+    """Print the nginx configuration that make serve puts in front of gunicorn."""
+    from geotour.web.front_server import render_nginx_conf
+
+    # Made here, before nginx starts, so its workers find them (and nginx never writes into our folders).
+    for folder in (current_app.config["GEOTOUR_PHOTO_DIR"], current_app.config["GEOTOUR_SNAPSHOT_DIR"]):
+        Path(folder).mkdir(parents=True, exist_ok=True)
+    click.echo(render_nginx_conf(current_app.config, current_app.static_folder, listen, run_dir.resolve(), upstream))
+
+
 def init_app(app):
     """Register the commands."""
     for command in (seed_command, import_command, export_command, users_group, tokens_group, check_data_command,
-                    db_group):
+                    db_group, nginx_conf_command):
         app.cli.add_command(command)

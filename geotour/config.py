@@ -23,6 +23,8 @@ SETTINGS = {
     "GEOTOUR_RATELIMIT_LOGIN": ("10 per minute", "Sign-in attempts allowed per address (Flask-Limiter syntax)."),
     "GEOTOUR_RATELIMIT_UPLOADS": ("120 per hour", "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax)."),
     "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded)."),
+    "GEOTOUR_SNAPSHOT_DIR": ("{instance}/snapshots", "Folder for immutable layer snapshots (a cache: each machine writes its own; the front server sends them from disk)."),
+    "GEOTOUR_PROXY_HOPS": ("0", "Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to trust (make serve sets 1 for its nginx; 2 with a TLS proxy in front of that). Rate limits then see the phone's address, not the proxy's."),
     "GEOTOUR_PHOTO_MAX_BYTES": ("10000000", "Largest photo file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_BYTES": ("10000000", "Largest bulk-import file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_FEATURES": ("1000", "Most features one bulk import may hold."),
@@ -71,6 +73,7 @@ def load_config(instance_path, environ=None, overrides=None):
         raise ConfigError("GEOTOUR_PUBLIC_URL must look like https://geotour.example.id")
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
+    values["GEOTOUR_PROXY_HOPS"] = _int_setting(values, "GEOTOUR_PROXY_HOPS", 0)
     values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
@@ -114,6 +117,7 @@ def _upload_config(values, instance_path):
 
     return {
         "GEOTOUR_PHOTO_DIR": values["GEOTOUR_PHOTO_DIR"].format(instance=instance_path),
+        "GEOTOUR_SNAPSHOT_DIR": values["GEOTOUR_SNAPSHOT_DIR"].format(instance=instance_path),
         "GEOTOUR_PHOTO_MAX_BYTES": photo_max, "GEOTOUR_IMPORT_MAX_BYTES": import_max,
         "GEOTOUR_IMPORT_MAX_FEATURES": _int_setting(values, "GEOTOUR_IMPORT_MAX_FEATURES", 1),
         # The whole request: every photo of one feature, or one import file, plus the form around it.
@@ -140,6 +144,9 @@ def _session_config(values):
         # are let through (and logged) rather than refused.
         "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_SWALLOW_ERRORS": True,
         "RATELIMIT_HEADERS_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"{values['GEOTOUR_CACHE_PREFIX']}limits",
+        # Flask-Limiter would put the window's reset time in Retry-After on every limited answer (a 201, or
+        # a 409 that asks for a retry in 2 s); only a 429 gets Retry-After (see errors_http).
+        "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
     }
 
 

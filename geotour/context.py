@@ -8,6 +8,7 @@ from geotour.domain.layers import Catalogue
 from geotour.domain.places import whole_layer
 from geotour.storage import Storage
 from geotour.storage.photos import PhotoStore
+from geotour.storage.snapshots import SnapshotStore
 
 
 @dataclass
@@ -18,6 +19,7 @@ class GeotourContext:
     catalogue: Catalogue
     seeded_at_start: tuple = ()
     photos: PhotoStore = None
+    snapshots: SnapshotStore = None
     _area: object = None
 
     def area(self):

@@ -84,3 +84,25 @@ class ValidationFailed(GeotourError):
         body = super().to_dict()
         body["error"]["problems"] = self.problems
         return body
+
+
+class KeyReused(GeotourError):
+    """An Idempotency-Key came back with a different request."""
+
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class InProgress(GeotourError):
+    """The first request with this Idempotency-Key is still running; try again in a moment."""
+
+    status = 409
+    code = "idempotency_key_in_progress"
+    retry_after_s = 2
+
+
+class AlreadyStored(GeotourError):
+    """The write of this Idempotency-Key was stored, but its first answer was lost (the worker died)."""
+
+    status = 409
+    code = "idempotency_key_already_stored"

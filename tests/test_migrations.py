@@ -8,7 +8,7 @@ from geotour.storage import migrate, open_storage
 from . import backends
 from .backends import empty_database_url
 
-TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions"}
+TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions", "idempotency_keys"}
 
 
 def _tables(url):
@@ -62,7 +62,7 @@ def test_workers_starting_together_on_an_empty_database_migrate_it_once(empty_ur
         assert pool.map(_start, [empty_url] * 4) == ["0"] * 4
     storage = open_storage(empty_url)
     try:
-        assert migrate.revision_of(storage) == "0001"
+        assert migrate.revision_of(storage) == migrate.HEAD
     finally:
         storage.close()
 
@@ -70,7 +70,7 @@ def test_workers_starting_together_on_an_empty_database_migrate_it_once(empty_ur
 def test_db_commands(make_app, tmp_path):
     app = make_app()
     runner = app.test_cli_runner()
-    assert "database: 0001  newest: 0001" in runner.invoke(args=["db", "current"]).output
+    assert f"database: {migrate.HEAD}  newest: {migrate.HEAD}" in runner.invoke(args=["db", "current"]).output
     assert "already at the newest revision" in runner.invoke(args=["db", "upgrade"]).output
 
 
@@ -89,7 +89,7 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(tmp_path):
     storage = open_storage(f"sqlite:///{path}")
     try:
         storage.ensure_schema()
-        assert migrate.revision_of(storage) == "0001"
+        assert migrate.revision_of(storage) == migrate.HEAD
         assert [user["username"] for user in storage.list_users()] == ["lama"]
     finally:
         storage.close()

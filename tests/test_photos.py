@@ -9,11 +9,10 @@ from geotour.contributions.photo_cleaning import MAX_PHOTOS, gps_position, proce
 from tests.contributions import bearer, login, make_users, token_for, upload, waterfall
 
 
-def jpeg_with_gps(lon=106.47, lat=-7.21, size=(1200, 900)):
-    """Return JPEG bytes whose EXIF holds a GPS position (and a camera model)."""
-    image = Image.new("RGB", size, (30, 120, 200))
+def gps_exif(lon, lat, camera="Test Camera"):
+    """Return EXIF that holds a GPS position (degrees, minutes, seconds) and a camera model."""
     exif = Image.Exif()
-    exif[0x0110] = "Test Camera"
+    exif[0x0110] = camera
 
     def dms(value):
         value = abs(value)
@@ -23,8 +22,14 @@ def jpeg_with_gps(lon=106.47, lat=-7.21, size=(1200, 900)):
         return (float(degrees), float(minutes), seconds)
 
     exif[0x8825] = {1: "S" if lat < 0 else "N", 2: dms(lat), 3: "E" if lon > 0 else "W", 4: dms(lon)}
+    return exif
+
+
+def jpeg_with_gps(lon=106.47, lat=-7.21, size=(1200, 900)):
+    """Return JPEG bytes whose EXIF holds a GPS position (and a camera model)."""
+    image = Image.new("RGB", size, (30, 120, 200))
     out = io.BytesIO()
-    image.save(out, "JPEG", exif=exif)
+    image.save(out, "JPEG", exif=gps_exif(lon, lat))
     return out.getvalue()
 
 

@@ -9,6 +9,9 @@ from geotour.domain.nearby import DEFAULT_RADIUS_M
 
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200
+# What the map needs of each place for its markers and popups (the "map" snapshot of a layer).
+MAP_PROPERTIES = ("name", "category", "layer", "description_id", "description_en", "photo", "sample", "phone",
+                  "whatsapp", "opening_hours")
 
 
 def require_layer(catalogue, layer_id):
@@ -97,3 +100,16 @@ def layer_file(storage, catalogue, layer_id, fmt):
     layer = require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id)
     return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")
+
+
+def snapshot_token(storage):
+    """Return the name of the data as it is now: the data version and the database's id."""
+    return f"{storage.data_version()}-{storage.database_id()}"
+
+
+def layer_snapshot(storage, catalogue, layer_id, view):
+    """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
+    require_layer(catalogue, layer_id)
+    features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)
+    return {"type": "FeatureCollection", "layer": layer_id, "numberMatched": len(features),
+            "numberReturned": len(features), "features": features}

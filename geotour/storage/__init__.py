@@ -124,6 +124,27 @@ class Storage(ABC):
     def feature_versions(self, feature_id):
         """Return every version of a feature, oldest first."""
 
+    @abstractmethod
+    def database_id(self):
+        """Return this database's random id (it tells snapshot URLs of two databases apart)."""
+
+    # Idempotency keys: a write retried with the same key gets the first answer and writes nothing twice.
+    @abstractmethod
+    def claim_idempotency_key(self, user_id, key, fingerprint):
+        """Claim (user, key); return None when claimed now, else the KeyRecord already there."""
+
+    @abstractmethod
+    def idempotency_record(self, user_id, key):
+        """Return the KeyRecord of (user, key), or None."""
+
+    @abstractmethod
+    def answer_idempotency_key(self, user_id, key, status, mimetype, body):
+        """Keep the answer a claimed key's request got."""
+
+    @abstractmethod
+    def release_idempotency_key(self, user_id, key):
+        """Forget a claim whose request wrote nothing, so that a retry runs again."""
+
     def close(self):
         """Release connections."""
 

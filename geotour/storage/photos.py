@@ -1,10 +1,12 @@
 """Photo files on disk: written once under their content hash, atomically, never changed after."""
+import json
 import os
 import re
 import tempfile
 from pathlib import Path
 
 PHOTO_ID = re.compile(r"^[0-9a-f]{32}$")
+SOURCE_HASH = re.compile(r"^[0-9a-f]{64}$")
 SIZES = ("display", "thumb")
 
 
@@ -34,4 +36,29 @@ class PhotoStore:
             fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
             with os.fdopen(fd, "wb") as file:
                 file.write(getattr(photo, size))
+            os.chmod(temp, 0o644)  # public once referenced; the front server's workers read it
             os.replace(temp, target)  # readers see the whole file or none
+
+    def remember_source(self, source_hash, photo):
+        """Note that the uploaded bytes with this SHA-256 became `photo`, so a client may ask before sending."""
+        if not SOURCE_HASH.match(source_hash):
+            return
+        target = self.root / "sources" / source_hash[:2] / f"{source_hash}.json"
+        if target.is_file():
+            return
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+        with os.fdopen(fd, "w", encoding="utf-8") as file:
+            json.dump({"id": photo.id, "gps": list(photo.gps) if photo.gps else None}, file)
+        os.replace(temp, target)
+
+    def by_source(self, source_hash):
+        """Return {"id", "gps"} of the photo made from uploaded bytes with this SHA-256, or None."""
+        if not SOURCE_HASH.match(source_hash or ""):
+            return None
+        target = self.root / "sources" / source_hash[:2] / f"{source_hash}.json"
+        try:
+            found = json.loads(target.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        return found if self.exists(found.get("id")) else None

@@ -124,7 +124,9 @@ class PostgresStorage(SQLStorage):
     def _transaction(self):
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
-            yield _Connection(conn)
+            wrapped = _Connection(conn)
+            yield wrapped
+            self._mark_pending_key(wrapped)
 
     def ensure_schema(self):
         """Bring the schema to the newest Alembic revision (creating the PostGIS extension if needed)."""

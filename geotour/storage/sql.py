@@ -11,6 +11,7 @@ from geotour.domain import nearby
 from geotour.domain.features import fold
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_contributions import SQLContributions
+from geotour.storage.sql_idempotency import SQLIdempotency
 from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
 
@@ -38,7 +39,7 @@ FIRST_RING_M = 250
 RING_GROWTH = 4
 
 
-class SQLStorage(SQLContributions, Storage):
+class SQLStorage(SQLContributions, SQLIdempotency, Storage):
     """The shared part of the SQLite and PostgreSQL storages."""
 
     #: appended to text columns in ORDER BY, so both backends sort names byte by byte
@@ -46,6 +47,7 @@ class SQLStorage(SQLContributions, Storage):
     #: the driver's exception for a unique constraint
     UNIQUE_VIOLATION = Exception
     _last_data_version = None
+    _database_id = None
 
     @abstractmethod
     def _read(self):
@@ -161,6 +163,13 @@ class SQLStorage(SQLContributions, Storage):
             raise
         self._last_data_version = version
         return version
+
+    def database_id(self):
+        """Return this database's random id, read once (it never changes)."""
+        if self._database_id is None:
+            with self._read() as conn:
+                self._database_id = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
+        return self._database_id
 
     def query_layer(self, layer_id, query):
         """Return (features, number_matched) for a LayerQuery."""

@@ -44,6 +44,7 @@ class SQLiteStorage(SQLStorage):
         conn.execute("BEGIN IMMEDIATE")
         try:
             yield conn
+            self._mark_pending_key(conn)
         except BaseException:
             conn.execute("ROLLBACK")
             raise

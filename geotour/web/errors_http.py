@@ -1,10 +1,13 @@
 """One error handler: JSON under /api, an HTML page elsewhere. Never a bare 500."""
+import time
+
 from flask import jsonify, render_template, request
 from flask_babel import gettext as _
 from werkzeug.exceptions import HTTPException
 
 from geotour.errors import GeotourError
 from geotour.storage import StorageUnavailable
+from geotour.web.auth import limiter
 
 RETRY_AFTER_S = 10
 
@@ -41,6 +44,8 @@ def init_app(app):
             response.headers["Access-Control-Allow-Origin"] = "*"
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="geotour"'
+            if getattr(exc, "retry_after_s", None):
+                response.headers["Retry-After"] = str(exc.retry_after_s)
             return response
         return _answer(exc.status, exc.code, message, exc.field)
 
@@ -51,7 +56,10 @@ def init_app(app):
         code = (exc.name or "error").lower().replace(" ", "_")
         message = exc.description if _wants_json() else _("We could not find that page or place.") \
             if exc.code == 404 else exc.name
-        return _answer(exc.code or 500, code, message)
+        response = app.make_response(_answer(exc.code or 500, code, message))
+        if exc.code == 429 and limiter.current_limit is not None:
+            response.headers["Retry-After"] = str(max(1, int(limiter.current_limit.reset_at - time.time())))
+        return response
 
     @app.errorhandler(StorageUnavailable)
     def storage_unavailable(exc):

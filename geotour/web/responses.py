@@ -169,3 +169,18 @@ def conditional_response(body, mimetype, etag, encoding="identity"):
     response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]
     response.headers["Access-Control-Allow-Origin"] = "*"
     return response.make_conditional(request)
+
+
+IMMUTABLE_MAX_AGE = 365 * 24 * 3600
+PRECOMPRESSED = {"br": ".br", "gzip": ".gz"}
+
+
+def immutable_file(path, mimetype, etag):
+    """Send a file whose URL names its content, in its precompressed form the client takes, cached for a year."""
+    best = request.accept_encodings.best_match(list(PRECOMPRESSED))
+    encoding = best if best and path.with_name(path.name + PRECOMPRESSED[best]).is_file() else "identity"
+    source = path if encoding == "identity" else path.with_name(path.name + PRECOMPRESSED[encoding])
+    response = conditional_response(source.read_bytes(), mimetype, etag, encoding)
+    response.cache_control.max_age = IMMUTABLE_MAX_AGE
+    response.cache_control.immutable = True
+    return response

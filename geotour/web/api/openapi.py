@@ -49,8 +49,18 @@ def _op(summary, parameters=(), media=JSON, html=False, errors=(400, 404)):
     return {"summary": summary, "parameters": list(parameters), "responses": responses}
 
 
-def _write(summary, parameters=(), body=None, status=200, errors=(400, 401, 403, 404, 409)):
-    op = _op(summary, parameters, errors=errors)
+IDEMPOTENCY_KEY = _param(
+    "Idempotency-Key", "header",
+    "Any unique string (a UUID) the client keeps with this write and sends again with every retry. The server "
+    "keeps each key for 24 hours per user: a retry gets the first answer back (with the header "
+    "Idempotent-Replayed: true) and nothing is stored twice. The same key with a different request is 422; "
+    "a retry while the first is still running is 409 with Retry-After.",
+    {"type": "string", "minLength": 1, "maxLength": 255})
+
+
+def _write(summary, parameters=(), body=None, status=200, errors=(400, 401, 403, 404, 409), keyed=False):
+    op = _op(summary, (*parameters, IDEMPOTENCY_KEY) if keyed else parameters,
+             errors=tuple(sorted({*errors, 409, 422})) if keyed else errors)
     op["responses"].pop("304", None)
     if status != 200:
         op["responses"][str(status)] = op["responses"].pop("200")
@@ -71,21 +81,27 @@ WRITE_OPERATIONS = {
         {GEOJSON: {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}, "layer": {"type": "string"},
             "dry_run": {"type": "boolean", "default": True}, "category": {"type": "string"},
-            "owner_consent": {"type": "boolean"}}}}}, 201, (400, 401, 403, 404, 413, 429)),
+            "owner_consent": {"type": "boolean"}}}}}, 201, (400, 401, 403, 404, 413, 429), keyed=True),
     "api_writes.list_submissions": _write("Your submissions (everyone's for a moderator)", [
         _param("status", "query", "pending, approved or rejected", {"type": "string",
                                                                      "enum": ["pending", "approved", "rejected"]}),
         _limit(100, 500), OFFSET]),
     "api_writes.get_submission": _write("One submission", [SUBMISSION_ID]),
-    "api_writes.approve_submission": _write("Approve and publish (moderators)", [SUBMISSION_ID]),
-    "api_writes.reject_submission": _write("Reject with a reason (moderators)", [SUBMISSION_ID], JSON_OBJECT),
-    "api_writes.edit_feature": _write("Propose changes to a feature", [FEATURE_ID], JSON_OBJECT, 201),
-    "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201),
+    "api_writes.approve_submission": _write("Approve and publish (moderators)", [SUBMISSION_ID], keyed=True),
+    "api_writes.reject_submission": _write("Reject with a reason (moderators)", [SUBMISSION_ID], JSON_OBJECT, keyed=True),
+    "api_writes.edit_feature": _write("Propose changes to a feature", [FEATURE_ID], JSON_OBJECT, 201, keyed=True),
+    "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201, keyed=True),
     "api_writes.feature_versions": _write("Every version of a feature (moderators)", [FEATURE_ID]),
-    "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT),
+    "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT, keyed=True),
     "api_writes.upload_photo": _write("Upload a photo; returns its id and GPS position", (), {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
-            "photo": {"type": "string", "format": "binary"}}}}}, 201, (400, 401, 413, 429)),
+            "photo": {"type": "string", "format": "binary"}}}}}, 201, (400, 401, 413, 429), keyed=True),
+    "api_writes.photo_by_source": _write(
+        "Is a photo already stored? Ask with the SHA-256 of the bytes you would send: {\"stored\": false} means "
+        "send it; {\"stored\": true, id, url, thumb, gps} means use that id",
+        [_param("source_hash", "path", "SHA-256 of the photo file, 64 hex digits", {"type": "string",
+                                                                                    "pattern": "^[0-9a-f]{64}$"})],
+        errors=(400, 401, 403)),
 }
 
 # One entry per endpoint. A route under /api or /ogc without an entry stops the document from building.
@@ -97,6 +113,13 @@ OPERATIONS = {
         _param("q", "query", "Name search, ignoring case and accents", {"type": "string", "maxLength": 100}),
         _param("properties", "query", "Comma-separated property names to keep", {"type": "string"}),
         _limit(read_api.LAYER_DEFAULT_LIMIT, read_api.LAYER_MAX_LIMIT), OFFSET], GEOJSON),
+    "api.layer_snapshot": {**_op(
+        "A whole layer at one data version, from an immutable file (cached for a year): use the snapshot_url or "
+        "map_snapshot_url of /api/v1/layers. An older version's name redirects (307) to the current one", [
+            _param("layer_id", "path", "Layer id", {"type": "string"}),
+            _param("name", "path", "<data version>-<database id>.geojson, or .map.geojson for the map's properties",
+                   {"type": "string", "pattern": "^[0-9]+-[0-9a-f]{8}(\\.map)?\\.geojson$"})], GEOJSON),
+        "x-immutable": True},
     "api.layer_export": {**_op("Download a whole layer as a file", [
         _param("layer_id", "path", "Layer id", {"type": "string"}),
         _param("format", "query", "File format", {"type": "string", "enum": ["geojson", "csv", "gpkg", "kml"],

@@ -1,7 +1,7 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
 import hashlib
 
-from flask import Blueprint, request, url_for
+from flask import Blueprint, redirect, request, url_for
 
 from geotour.domain import exports
 from geotour.web import params
@@ -9,7 +9,10 @@ from geotour.domain import places
 from geotour.context import current as _ctx
 from geotour.domain.layers import LayerQuery
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from geotour.web.responses import GEOJSON, JSON, cache, cached_json, conditional_response, page_links
+from geotour.errors import NotFound
+from geotour.storage import snapshots
+from geotour.web.responses import (GEOJSON, JSON, cache, cached_json, conditional_response, dumps, immutable_file,
+                                   page_links)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
@@ -30,10 +33,44 @@ def _nearby_limit():
 def layers():
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
+    token = places.snapshot_token(_ctx().storage)
     for entry in entries:
         entry["links"] = [{"rel": "items", "type": GEOJSON,
                            "href": url_for("api.layer_features", layer_id=entry["id"], _external=True)}]
-    return {"layers": entries, "data_version": _ctx().storage.data_version()}, JSON
+        entry["snapshot_url"] = snapshot_url(entry["id"], token, "full")
+        entry["map_snapshot_url"] = snapshot_url(entry["id"], token, "map")
+    return {"layers": entries, "data_version": _ctx().storage.data_version(), "snapshot": token}, JSON
+
+
+def snapshot_url(layer_id, token, view):
+    """Return the immutable URL of one layer's data as it is at `token` (see layer_snapshot)."""
+    return url_for("api.layer_snapshot", layer_id=layer_id, name=snapshots.file_name(token, view), _external=True)
+
+
+@bp.get("/layers/<layer_id>/v/<name>")
+def layer_snapshot(layer_id, name):
+    """Return a whole layer at one data version, from an immutable file (written here when missing).
+
+    The front server sends these files itself; this view runs only on a machine that lacks the file.
+    A name of an older data version redirects to the current one (not cached), so a page rendered just
+    before an approval still gets the data.
+    """
+    token, _, view = name.removesuffix(".geojson").partition(".")
+    view = view or "full"
+    store = _ctx().snapshots
+    if store.path(layer_id, token, view) is None:
+        raise NotFound(f"no snapshot called {name[:60]!r}; see /api/v1/layers", "name")
+    places.require_layer(_ctx().catalogue, layer_id)
+    current = places.snapshot_token(_ctx().storage)
+    if token != current:
+        response = redirect(snapshot_url(layer_id, current, view), 307)
+        response.cache_control.no_store = True
+        return response
+    path = store.path(layer_id, token, view)
+    if not path.is_file():
+        store.write(layer_id, token, view, dumps(places.layer_snapshot(_ctx().storage, _ctx().catalogue,
+                                                                       layer_id, view)))
+    return immutable_file(path, GEOJSON, f"{token}-{view}")
 
 
 @bp.get("/layers/<layer_id>")

@@ -3,12 +3,15 @@
 Each view parses the request and calls one function in submissions/batches; the same rules apply
 whether the caller sends a Bearer token or a session cookie (with its CSRF token).
 """
+import re
+
 from flask import Blueprint, current_app, jsonify, request
 
 from geotour.contributions import bulk_import
 from geotour.web import params
 from geotour.contributions import workflow
 from geotour.web.auth import requires, upload_limit, user_record
+from geotour.web.idempotency import idempotent
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter
 from geotour.web.params import parse_bool
@@ -53,6 +56,7 @@ def _photo_ids(properties):
 @bp.post("/submissions")
 @requires("can_contribute")
 @upload_limit()
+@idempotent
 def create_submission():
     """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
     if "file" in request.files:
@@ -87,6 +91,7 @@ def _bulk_import():
 @bp.patch("/features/<feature_id>")
 @requires("can_contribute")
 @upload_limit()
+@idempotent
 def edit_feature(feature_id):
     """Propose changes to a published feature; fields not sent are kept."""
     properties, geometry = _feature_parts(_json_body())
@@ -99,6 +104,7 @@ def edit_feature(feature_id):
 @bp.delete("/features/<feature_id>")
 @requires("can_contribute")
 @upload_limit()
+@idempotent
 def delete_feature(feature_id):
     """Propose taking a feature off the map (it stays in the history)."""
     body = request.get_json(silent=True) or {}
@@ -126,6 +132,7 @@ def get_submission(submission_id):
 
 @bp.post("/submissions/<int:submission_id>/approve")
 @requires("can_moderate")
+@idempotent
 def approve_submission(submission_id):
     """Publish a pending submission."""
     return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
@@ -133,6 +140,7 @@ def approve_submission(submission_id):
 
 @bp.post("/submissions/<int:submission_id>/reject")
 @requires("can_moderate")
+@idempotent
 def reject_submission(submission_id):
     """Reject a pending submission with a reason."""
     body = request.get_json(silent=True) or request.form
@@ -148,6 +156,7 @@ def feature_versions(feature_id):
 
 @bp.post("/features/<feature_id>/revert")
 @requires("can_moderate")
+@idempotent
 def revert_feature(feature_id):
     """Publish an earlier version again, as a new version."""
     body = request.get_json(silent=True) or request.form
@@ -161,11 +170,28 @@ def revert_feature(feature_id):
 @bp.post("/photos")
 @requires("can_contribute")
 @upload_limit()
+@idempotent
 def upload_photo():
     """Upload one photo (multipart "photo"); return its id, URLs and the GPS position it holds."""
     if "photo" not in request.files:
         raise BadParameter('send the photo as multipart field "photo"', "photo")
     photo = save_photo(request.files["photo"])
-    return _created({"id": photo.id, "url": workflow.PHOTO_PATH.format(id=photo.id, size="display"),
-                     "thumb": workflow.PHOTO_PATH.format(id=photo.id, size="thumb"),
-                     "gps": {"lon": photo.gps[0], "lat": photo.gps[1]} if photo.gps else None})
+    return _created(_photo_answer(photo.id, photo.gps))
+
+
+def _photo_answer(photo_id, gps):
+    return {"id": photo_id, "url": workflow.PHOTO_PATH.format(id=photo_id, size="display"),
+            "thumb": workflow.PHOTO_PATH.format(id=photo_id, size="thumb"),
+            "gps": {"lon": gps[0], "lat": gps[1]} if gps else None}
+
+
+@bp.get("/photos/sources/<source_hash>")
+@requires("can_contribute")
+def photo_by_source(source_hash):
+    """Say whether a photo whose sent bytes have this SHA-256 is already stored (then it need not be sent)."""
+    if not re.fullmatch(r"[0-9a-fA-F]{64}", source_hash):
+        raise BadParameter("give the SHA-256 of the photo file as 64 hexadecimal digits", "source_hash")
+    found = _ctx().photos.by_source(source_hash.lower())
+    if found is None:
+        return jsonify({"stored": False})
+    return jsonify({"stored": True, **_photo_answer(found["id"], found["gps"])})

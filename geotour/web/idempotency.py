@@ -1,0 +1,110 @@
+"""`Idempotency-Key` on every write: a retry after a lost response gets the first answer, and nothing is
+stored twice (draft-ietf-httpapi-idempotency-key-header).
+
+The key is scoped to the signed-in user and kept for a day. The request's fingerprint (method, path and
+the parsed body: JSON, form fields and the content of each file, so a new multipart boundary does not
+count as a new request) must match, or the answer is 422. While the first request runs, a retry gets
+409 with Retry-After. Only answers below 500 are kept: after a 5xx, or a request that died before its
+write committed, the key is free again, and the retry runs as new.
+"""
+import hashlib
+import json
+import re
+import time
+from datetime import datetime, timezone
+from functools import wraps
+
+from flask import Response, current_app, make_response, request
+from flask_babel import gettext as _
+
+from geotour.context import current as _ctx
+from geotour.errors import AlreadyStored, BadParameter, GeotourError, InProgress, KeyReused
+from geotour.storage.sql_idempotency import PENDING_KEY
+from geotour.web.auth import user_record
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as a header value
+STALE_AFTER_S = 120  # longer than a gunicorn worker may run one request: an older open claim lost its worker
+MAX_KEPT_BODY = 1_000_000
+
+
+def idempotent(view):
+    """Make a write view honour the Idempotency-Key header (after sign-in checks, before the view)."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        raw = request.headers.get(HEADER)
+        if raw is None:
+            return view(*args, **kwargs)
+        key = raw.strip().strip('"')
+        if not KEY_PATTERN.fullmatch(key):
+            raise BadParameter(_("Idempotency-Key must be 1 to 255 visible ASCII characters."), HEADER)
+        return _keyed(view, args, kwargs, user_record()["id"], key, fingerprint())
+
+    return wrapper
+
+
+def fingerprint():
+    """Return a hash of what the request asks for, the same for every retry of it."""
+    digest = hashlib.sha256(f"{request.method} {request.path}".encode())
+    body = request.get_json(silent=True) if request.is_json else None
+    if body is not None:
+        digest.update(json.dumps(body, sort_keys=True, ensure_ascii=False).encode())
+    elif request.files or request.form:
+        for name, value in sorted(request.form.items(multi=True)):
+            digest.update(f"form {name}={value}\n".encode())
+        for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+            content = hashlib.sha256(upload.stream.read()).hexdigest()
+            upload.stream.seek(0)
+            digest.update(f"file {name}={content}\n".encode())
+    else:
+        digest.update(request.get_data())
+    return digest.hexdigest()
+
+
+def _keyed(view, args, kwargs, user_id, key, print_):
+    storage = _ctx().storage
+    found = storage.claim_idempotency_key(user_id, key, print_)
+    if found is not None:
+        if found.fingerprint != print_:
+            raise KeyReused(_("This Idempotency-Key was already used for a different request."), HEADER)
+        if found.answered:
+            response = Response(found.body, status=found.status, mimetype=found.mimetype)
+            response.headers[REPLAYED_HEADER] = "true"
+            return response
+        if found.committed:
+            if _age_s(found.created_at) < STALE_AFTER_S:
+                raise InProgress(_("The first request with this key is still being stored; try again shortly."),
+                                 HEADER)
+            raise AlreadyStored(_("This request was already stored; only its first answer was lost."), HEADER)
+        if _age_s(found.created_at) < STALE_AFTER_S:
+            raise InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
+        storage.release_idempotency_key(user_id, key)  # its worker died before writing: run it again
+        if storage.claim_idempotency_key(user_id, key, print_) is not None:
+            raise InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
+    return _run(view, args, kwargs, storage, user_id, key)
+
+
+def _run(view, args, kwargs, storage, user_id, key):
+    token = PENDING_KEY.set((user_id, key))
+    try:
+        response = make_response(view(*args, **kwargs))
+    except GeotourError as exc:
+        response = make_response(current_app.handle_user_exception(exc))
+    except BaseException:
+        PENDING_KEY.reset(token)
+        storage.release_idempotency_key(user_id, key)
+        raise
+    PENDING_KEY.reset(token)
+    body = response.get_data() if not response.is_streamed else None
+    if response.status_code >= 500 or body is None or len(body) > MAX_KEPT_BODY:
+        storage.release_idempotency_key(user_id, key)
+    else:
+        storage.answer_idempotency_key(user_id, key, response.status_code, response.mimetype, body)
+    return response
+
+
+def _age_s(created_at):
+    created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    return time.time() - created.timestamp()

@@ -1,0 +1,197 @@
+"""`make serve` under slow phones: nginx takes slow headers and slow uploads, gunicorn's workers stay free.
+
+These run scripts/serve.sh itself (nginx from Debian in front of 2 gunicorn workers), on the suite's
+database, and talk to it over raw sockets so that the client is as slow as a phone on one bar of signal.
+"""
+import gzip
+import hashlib
+import io
+import json
+import os
+import socket
+import threading
+import time
+import urllib.request
+
+import brotli
+import pytest
+from PIL import Image
+
+from bench.servers import FrontServer, rss_kib
+from tests.contributions import make_users, token_for
+from tests.test_photos import gps_exif, jpeg_with_gps
+
+SLOW_CLIENTS = 64
+ANSWER_WITHIN_S = 1.0
+
+
+@pytest.fixture
+def served(make_app, tmp_path):
+    """Return (server, app, token): make serve on the test's database, and a contributor's token."""
+    app = make_app()
+    make_users(app)
+    token = token_for(app, "kim1")
+    config = app.config
+    env = {key: str(config[key]) for key in ("GEOTOUR_DATABASE_URL", "GEOTOUR_CACHE_URL", "GEOTOUR_CACHE_PREFIX",
+                                             "GEOTOUR_PHOTO_DIR", "GEOTOUR_SNAPSHOT_DIR", "GEOTOUR_SECRET_KEY")}
+    env.update(GEOTOUR_SECRET_KEY=config["SECRET_KEY"], GEOTOUR_LOG_LEVEL="warning",
+               GEOTOUR_RATELIMIT_UPLOADS="1000 per hour", GEOTOUR_RATELIMIT_LOGIN="3 per minute")
+    server = FrontServer(tmp_path, env, workers=2)
+    yield server, app, token
+    server.stop()
+
+
+def _timed_get(url):
+    started = time.monotonic()
+    with urllib.request.urlopen(url, timeout=30) as response:
+        response.read()
+        status = response.status
+    return status, time.monotonic() - started
+
+
+def _slow_header_clients(port, count):
+    """Open `count` connections that each send a request line and then nothing more for now."""
+    clients = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"GET /api/v1/layers HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        clients.append(sock)
+    return clients
+
+
+def test_sixty_four_slow_header_clients_do_not_hold_anyone_else(served):
+    server, _, _ = served
+    workers = server.worker_pids()
+    clients = _slow_header_clients(server.port, SLOW_CLIENTS)
+    try:
+        latencies = []
+        for _ in range(3):  # each slow client sends one more header line every 2 s, as a weak phone does
+            for sock in clients:
+                sock.sendall(b"X-Weak-Signal: 1\r\n")
+            for path in ("/api/v1/layers", "/", "/api/v1/features/curug-sodong/nearby"):
+                status, seconds = _timed_get(server.url + path)
+                assert status == 200
+                latencies.append(seconds)
+            time.sleep(2)
+        assert max(latencies) < ANSWER_WITHIN_S, latencies
+    finally:
+        for sock in clients:
+            sock.close()
+    assert server.worker_pids() == workers  # no worker was killed or restarted
+
+
+def _camera_jpeg(min_bytes=2_000_000):
+    """Return a photo of about 2 MB with GPS, as a phone camera makes (noise does not compress)."""
+    gps = gps_exif(106.4712, -7.2105)
+    side = 1100
+    while True:
+        image = Image.frombytes("RGB", (side, side * 3 // 4), os.urandom(side * (side * 3 // 4) * 3))
+        out = io.BytesIO()
+        image.save(out, "JPEG", quality=90, exif=gps)
+        if out.tell() >= min_bytes:
+            return out.getvalue()
+        side += 100
+
+
+def _slow_upload(port, token, photo, bytes_per_s, result):
+    boundary = "geotourboundary"
+    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_0001.jpg\"\r\n"
+            "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
+    head = (f"POST /api/v1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n"
+            "Connection: close\r\n\r\n").encode()
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port)) as sock:
+        sock.sendall(head)
+        chunk = bytes_per_s // 10
+        for offset in range(0, len(body), chunk):
+            sock.sendall(body[offset:offset + chunk])
+            time.sleep(max(0.0, started + (offset + chunk) / bytes_per_s - time.monotonic()))
+        answer = b""
+        while True:
+            data = sock.recv(65536)
+            if not data:
+                break
+            answer += data
+    result["seconds"] = time.monotonic() - started
+    result["status"] = int(answer.split(b" ", 2)[1])
+    result["body"] = answer.split(b"\r\n\r\n", 1)[1]
+
+
+def test_a_two_megabyte_photo_at_thirty_kilobytes_a_second_is_accepted(served):
+    server, app, token = served
+    workers = server.worker_pids()
+    memory = {pid: rss_kib(pid) for pid in workers}
+    photo = _camera_jpeg()
+    result = {}
+    upload = threading.Thread(target=_slow_upload, args=(server.port, token, photo, 30_000, result))
+    upload.start()
+    latencies = []
+    while upload.is_alive():  # while the phone uploads, everyone else is answered at once
+        status, seconds = _timed_get(server.url + "/api/v1/layers")
+        assert status == 200
+        latencies.append(seconds)
+        time.sleep(1)
+    upload.join()
+    assert result["status"] == 201, result
+    assert result["seconds"] > 45  # it really was slow: longer than gunicorn's 30 s worker timeout
+    assert b'"gps"' in result["body"] and b"106.4712" in result["body"]
+    assert len(latencies) > 30 and max(latencies) < ANSWER_WITHIN_S, latencies
+    assert server.worker_pids() == workers
+    for pid in workers:  # memory is what it was: the upload was buffered by nginx, not by a worker
+        assert rss_kib(pid) - memory[pid] < 40_000, (pid, memory[pid], rss_kib(pid))
+
+
+def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
+    server, app, token = served
+    with urllib.request.urlopen(server.url + "/api/v1/layers") as response:
+        catalogue = json.load(response)
+    url = next(e for e in catalogue["layers"] if e["id"] == "msmes")["snapshot_url"]
+    assert url.startswith(server.url)  # the public address as the phone used it (Host passed through)
+    first = urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "gzip"}))
+    body = gzip.decompress(first.read())
+    # The app wrote the file on the first request; from now on nginx sends it without asking the app.
+    again = urllib.request.urlopen(urllib.request.Request(url, headers={"Accept-Encoding": "br"}))
+    assert again.headers["Content-Encoding"] == "br" and again.headers["Server"].startswith("nginx")
+    assert again.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert again.headers["Access-Control-Allow-Origin"] == "*"
+    assert "ETag" in again.headers and "Set-Cookie" not in again.headers
+    assert brotli.decompress(again.read()) == body
+    static = urllib.request.urlopen(server.url + "/static/css/geotour.css?v=1")
+    assert static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    photo = jpeg_with_gps()
+    result = {}
+    _slow_upload(server.port, token, photo, 10_000_000, result)
+    photo_id = json.loads(result["body"])["id"]
+    served_photo = urllib.request.urlopen(f"{server.url}/photos/{photo_id}-thumb.webp")
+    assert served_photo.headers["Content-Type"] == "image/webp"
+    assert served_photo.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert hashlib.sha256(served_photo.read()).hexdigest()
+
+
+def _sign_in_attempts(port, source_ip, count):
+    """Return the statuses of `count` wrong sign-ins sent from source_ip (a loopback address of its own)."""
+    import http.client
+    import re
+
+    def request(method, path, body=None, headers=None):
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10, source_address=(source_ip, 0))
+        conn.request(method, path, body=body, headers=headers or {})
+        response = conn.getresponse()
+        text = response.read().decode("utf-8", "replace")
+        conn.close()
+        return response, text
+
+    page, html = request("GET", "/login")
+    cookie = page.getheader("Set-Cookie").split(";", 1)[0]
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
+    body = f"username=kim1&password=wrong-wrong-wrong&csrf_token={csrf}"
+    headers = {"Cookie": cookie, "Content-Type": "application/x-www-form-urlencoded"}
+    return [request("POST", "/login", body, headers)[0].status for _ in range(count)]
+
+
+def test_rate_limits_count_each_phone_not_the_proxy(served):
+    """Behind nginx every request comes from one socket; ProxyFix (one hop) gives the app the phone's address."""
+    server, _, _ = served
+    assert _sign_in_attempts(server.port, "127.0.0.2", 4) == [401, 401, 401, 429]
+    assert _sign_in_attempts(server.port, "127.0.0.3", 1) == [401]  # another phone is not refused with it

@@ -1,0 +1,111 @@
+"""Immutable layer snapshots: named by the data version, written once with gzip and brotli forms, a cache."""
+import gzip
+import hashlib
+import shutil
+from pathlib import Path
+
+import brotli
+import pytest
+
+from geotour.domain.places import MAP_PROPERTIES
+from tests.contributions import bearer, make_users, token_for, upload, waterfall
+from tests.test_photos import jpeg_with_gps
+
+
+def _catalogue(client):
+    return {entry["id"]: entry for entry in client.get("/api/v1/layers").get_json()["layers"]}
+
+
+def _path(url):
+    """Return the path of an absolute URL (the test client asks by path)."""
+    return "/" + url.split("/", 3)[3]
+
+
+def test_every_layer_names_its_snapshots_and_they_hold_the_whole_layer(client):
+    for layer_id, entry in _catalogue(client).items():
+        full = client.get(_path(entry["snapshot_url"]))
+        assert full.status_code == 200 and full.mimetype == "application/geo+json"
+        paged = client.get(f"/api/v1/layers/{layer_id}?limit=5000").get_json()
+        assert full.get_json()["features"] == paged["features"]
+        assert full.get_json()["numberMatched"] == entry["count"]
+        assert "immutable" in full.headers["Cache-Control"] and "max-age=31536000" in full.headers["Cache-Control"]
+        assert full.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_the_map_view_keeps_only_what_the_map_shows(client):
+    entry = _catalogue(client)["geosites"]
+    assert entry["map_snapshot_url"].endswith(".map.geojson")
+    features = client.get(_path(entry["map_snapshot_url"])).get_json()["features"]
+    assert features and all(set(f["properties"]) <= set(MAP_PROPERTIES) | {"id"} for f in features)
+    assert any("coord_source" in f["properties"] for f in client.get(_path(entry["snapshot_url"])).get_json()["features"])
+
+
+def test_snapshots_are_written_with_their_compressed_forms(app, client):
+    url = _path(_catalogue(client)["msmes"]["snapshot_url"])
+    plain = client.get(url).get_data()
+    folder = Path(app.config["GEOTOUR_SNAPSHOT_DIR"]) / "msmes"
+    [written] = [p for p in folder.iterdir() if p.suffix == ".geojson"]
+    assert written.read_bytes() == plain
+    assert gzip.decompress(written.with_name(written.name + ".gz").read_bytes()) == plain
+    assert brotli.decompress(written.with_name(written.name + ".br").read_bytes()) == plain
+    for encoding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+        answer = client.get(url, headers={"Accept-Encoding": encoding})
+        assert answer.headers["Content-Encoding"] == encoding and decode(answer.get_data()) == plain
+    assert oct(written.stat().st_mode & 0o777) == "0o644"  # the front server's workers read it
+
+
+def test_an_approval_names_new_snapshots_and_old_names_redirect(make_app):
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    before = _catalogue(client)["geosites"]["snapshot_url"]
+    kim, mod = token_for(app, "kim1"), token_for(app, "mod")
+    [submission] = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(kim)).get_json()["submissions"]
+    client.post(f"/api/v1/submissions/{submission['id']}/approve", headers=bearer(mod))
+    after = _catalogue(client)["geosites"]["snapshot_url"]
+    assert after != before
+    names = [f["properties"]["name"] for f in client.get(_path(after)).get_json()["features"]]
+    assert "Curug Cikaso Leutik" in names
+    old = client.get(_path(before))
+    assert old.status_code == 307 and old.headers["Location"] == after
+    assert "no-store" in old.headers["Cache-Control"]
+
+
+def test_losing_the_snapshot_files_loses_nothing(app, client):
+    url = _path(_catalogue(client)["biosites"]["snapshot_url"])
+    first = client.get(url).get_data()
+    shutil.rmtree(app.config["GEOTOUR_SNAPSHOT_DIR"])
+    assert client.get(url).get_data() == first
+
+
+def test_two_databases_never_share_a_snapshot_name(make_app):
+    names = {_catalogue(make_app().test_client())["geosites"]["snapshot_url"].rsplit("/", 1)[1] for _ in range(2)}
+    assert len(names) == 2
+
+
+@pytest.mark.parametrize("path", [
+    "/api/v1/layers/geosites/v/latest.geojson",
+    "/api/v1/layers/geosites/v/1-zzzzzzzz.geojson",
+    "/api/v1/layers/geosites/v/1-abcdef12.other.geojson",
+    "/api/v1/layers/nope/v/1-abcdef12.geojson",
+    "/api/v1/layers/geosites/v/..%2F..%2Fsecret_key",
+])
+def test_names_that_are_not_snapshots_are_404_json(client, path):
+    answer = client.get(path)
+    assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
+
+
+def test_a_phone_can_ask_whether_a_photo_is_already_stored(make_app):
+    app = make_app()
+    make_users(app)
+    client, token = app.test_client(), token_for(app, "kim1")
+    photo = jpeg_with_gps(106.4712, -7.2105)
+    digest = hashlib.sha256(photo).hexdigest()
+    assert client.get(f"/api/v1/photos/sources/{digest}", headers=bearer(token)).get_json() == {"stored": False}
+    sent = client.post("/api/v1/photos", data={"photo": upload(photo, "a.jpg")}, content_type="multipart/form-data",
+                       headers=bearer(token)).get_json()
+    known = client.get(f"/api/v1/photos/sources/{digest}", headers=bearer(token))
+    assert known.status_code == 200 and known.get_json() == {"stored": True, **sent}
+    assert client.get(f"/api/v1/photos/sources/{digest}").status_code == 401
+    bad = client.get("/api/v1/photos/sources/not-a-hash", headers=bearer(token))
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "source_hash"
