@@ -1,13 +1,34 @@
-/* Geotour service worker {{ version }}: the app shell on install; pages and layer data network-first
- * (so they are fresh when online and still there offline); map tiles cache-first, at most a few hundred. */
+/* Geotour service worker {{ version }}: the map and the places a visitor saw keep working without signal.
+ *
+ * - The app shell (map page, offline page, scripts, styles) is stored on install.
+ * - Pages, the layer catalogue and feature data: network first, but a weak link that answers nothing
+ *   within NETWORK_TIMEOUT_MS gets the saved copy (marked, so the page can say from when).
+ * - Layer snapshots (immutable URLs): cache first; only the newest of each layer is kept.
+ * - "Near me" answers, photos and map tiles: cache first or network first, each with an entry limit, so
+ *   a moving position never grows the cache without end.
+ * - What the page fetched before this worker controlled it is handed over with a "keep" message.
+ * - An unvisited page opened offline gets the offline page, which lists the places saved here.
+ * - Contributions waiting in the outbox are sent on Background Sync (static/js/outbox.js). */
 "use strict";
+importScripts({{ import_urls|join(", ")|safe }});
+
 var SHELL = "geotour-shell-{{ version }}";
-var DATA = "geotour-data-v1";
-var TILES = "geotour-tiles-v1";
-var MAX_TILES = 600;
+var PAGES = {{ pages_cache|tojson }}, MAX_PAGES = 60;
+var DATA = "geotour-data-v2", MAX_DATA = 80;
+var SNAPSHOTS = "geotour-snapshots-v1";
+var NEARBY = "geotour-nearby-v1", MAX_NEARBY = 12;
+var PHOTOS = "geotour-photos-v1", MAX_PHOTOS = 150;
+var TILES = "geotour-tiles-v1", MAX_TILES = 600;
+var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES];
+var NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
+var SAVED_HEADER = {{ saved_header|tojson }}, FALLBACK_HEADER = {{ fallback_header|tojson }};
 var SHELL_URLS = {{ urls|tojson }};
+var OFFLINE_PAGES = {{ offline_pages|tojson }};
 var PRIVATE = {{ private_prefixes|tojson }};
-var PUBLIC_API = /^\/api\/v1\/(layers(\/[^/]+(\/export)?)?|features\/[^/]+(\/nearby)?|nearby)$/;
+var PUBLIC_API = new RegExp({{ public_api|tojson }});
+var SNAPSHOT = new RegExp({{ snapshot_pattern|tojson }});
+var NEARBY_API = /^\/api\/v1\/(nearby|features\/[^/]+\/nearby)$/;
+var lastLang = "id";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(SHELL_URLS); })
@@ -16,42 +37,145 @@ self.addEventListener("install", function (event) {
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {
-    return Promise.all(keys.filter(function (key) { return key.indexOf("geotour-shell-") === 0 && key !== SHELL; })
-      .map(function (key) { return caches.delete(key); }));
+    return Promise.all(keys.filter(function (key) {
+      return key.indexOf("geotour-") === 0 && key !== SHELL && CACHES.indexOf(key) < 0;
+    }).map(function (key) { return caches.delete(key); }));
   }).then(function () { return self.clients.claim(); }));
 });
 
-function networkFirst(request, cacheName) {
-  return fetch(request).then(function (response) {
-    if (response.ok) {
-      var copy = response.clone();
-      caches.open(cacheName).then(function (cache) { cache.put(request, copy); });
-    }
-    return response;
-  }).catch(function () {
-    return caches.match(request).then(function (hit) {
-      if (hit) return hit;
-      if (request.mode === "navigate") return caches.match("/");
-      return Response.error();
-    });
+/* A copy of a response that says when it was saved. */
+function stamped(response) {
+  return response.blob().then(function (body) {
+    var headers = new Headers(response.headers);
+    headers.set(SAVED_HEADER, new Date().toISOString());
+    return new Response(body, { status: response.status, statusText: response.statusText, headers: headers });
   });
 }
 
-function trimTiles(cache) {
-  cache.keys().then(function (keys) {
-    keys.slice(0, Math.max(0, keys.length - MAX_TILES)).forEach(function (key) { cache.delete(key); });
+/* A saved copy handed out because the network did not answer: the page shows "saved on ...". */
+function fallback(saved) {
+  return saved.blob().then(function (body) {
+    var headers = new Headers(saved.headers);
+    headers.set(FALLBACK_HEADER, "1");
+    return new Response(body, { status: saved.status, statusText: saved.statusText, headers: headers });
   });
 }
 
-function tileFirst(request) {
-  return caches.open(TILES).then(function (cache) {
-    return cache.match(request).then(function (hit) {
-      return hit || fetch(request).then(function (response) {
-        if (response.ok || response.type === "opaque") { cache.put(request, response.clone()); trimTiles(cache); }
-        return response;
+function trim(cache, maxEntries) {
+  return cache.keys().then(function (keys) {  // oldest first: a key written again moves to the end
+    return Promise.all(keys.slice(0, Math.max(0, keys.length - maxEntries)).map(function (key) { return cache.delete(key); }));
+  });
+}
+
+function store(cacheName, key, response, maxEntries) {
+  if (!response || !response.ok || response.type === "opaqueredirect") return Promise.resolve();
+  return stamped(response).then(function (copy) {
+    return caches.open(cacheName).then(function (cache) {
+      var write = function () {
+        return cache.delete(key, { ignoreVary: true }).then(function () { return cache.put(key, copy.clone()); });
+      };
+      return write().catch(function () {  // over quota: tiles are the easiest to do without
+        return caches.delete(TILES).then(write);
+      }).then(function () {
+        if (cacheName === SNAPSHOTS) return dropOlderSnapshots(cache, key);
+        return maxEntries ? trim(cache, maxEntries) : null;
       });
     });
+  }).catch(function () { /* could not save: the answer still reaches the page */ });
+}
+
+function snapshotKind(url) {
+  var match = SNAPSHOT.exec(new URL(url, self.location.origin).pathname);
+  return match ? match[1] + (match[2] || "") : null;  // layer and view
+}
+
+function dropOlderSnapshots(cache, key) {
+  var url = typeof key === "string" ? new URL(key, self.location.origin).href : key.url;
+  var kind = snapshotKind(url);
+  return cache.keys().then(function (keys) {
+    return Promise.all(keys.filter(function (k) { return k.url !== url && snapshotKind(k.url) === kind; })
+      .map(function (k) { return cache.delete(k); }));
   });
+}
+
+function timeout(ms) { return new Promise(function (resolve) { setTimeout(resolve, ms, null); }); }
+
+/* Network first; the saved copy when the network fails, errs, or says nothing for NETWORK_TIMEOUT_MS. */
+function networkFirst(event, cacheName, maxEntries, otherwise) {
+  var request = event.request;
+  // Data asks the server every time (a 304 is small): the browser's HTTP cache must not pass for the
+  // network, or an offline phone would show saved data without saying from when.
+  var fresh = request.mode === "navigate" ? fetch(request) : fetch(request, { cache: "no-cache" });
+  var network = fresh.then(function (response) {
+    if (response.ok) event.waitUntil(store(cacheName, request, response.clone(), maxEntries));
+    return response;
+  });
+  network.catch(function () {});
+  return caches.match(request, { cacheName: cacheName, ignoreVary: true }).then(function (saved) {
+    if (!saved) {
+      return network.catch(function () { return otherwise ? otherwise() : Response.error(); });
+    }
+    var usable = network.then(function (r) { return r.status < 500 ? r : null; }, function () { return null; });
+    return Promise.race([usable, timeout(NETWORK_TIMEOUT_MS)]).then(function (response) {
+      return response || fallback(saved);
+    });
+  });
+}
+
+function cacheFirst(event, cacheName, maxEntries, otherwise) {
+  var request = event.request;
+  return caches.match(request, { cacheName: cacheName, ignoreVary: true }).then(function (saved) {
+    if (saved) return saved;
+    return fetch(request).then(function (response) {
+      if (response.ok || response.type === "opaque") {
+        if (response.type === "opaque") {
+          event.waitUntil(caches.open(cacheName).then(function (cache) {
+            return cache.put(request, response.clone()).then(function () { return trim(cache, maxEntries); });
+          }).catch(function () {}));
+        } else {
+          event.waitUntil(store(cacheName, request, response.clone(), maxEntries));
+        }
+      }
+      return response;
+    }).catch(function () { return otherwise ? otherwise() : Response.error(); });
+  });
+}
+
+/* Offline, a snapshot of this layer that is not saved: the newest one of the layer that is. */
+function newestSnapshot(url) {
+  var kind = snapshotKind(url);
+  return caches.open(SNAPSHOTS).then(function (cache) {
+    return cache.keys().then(function (keys) {
+      var same = keys.filter(function (k) { return snapshotKind(k.url) === kind; });
+      return same.length ? cache.match(same[same.length - 1]).then(fallback) : Response.error();
+    });
+  });
+}
+
+function pageLang(url) {
+  var lang = url.searchParams.get("lang");
+  return OFFLINE_PAGES[lang] ? lang : lastLang;
+}
+
+/* A page that is not saved: the same page in another form (the map without ?site=), else the offline page. */
+function pageOtherwise(url) {
+  return function () {
+    var plain = new URL(url.href);
+    plain.searchParams.delete("site");
+    plain.searchParams.delete("radius_m");
+    return caches.match(url.href, { ignoreVary: true }).then(function (saved) {  // the shell's copy of the map
+      return saved || caches.match(plain.href, { ignoreVary: true });
+    }).then(function (saved) {
+      if (saved) return fallback(saved);
+      return caches.match(OFFLINE_PAGES[pageLang(url)], { ignoreVary: true }).then(function (offline) {
+        return offline || Response.error();
+      });
+    });
+  };
+}
+
+function isPrivate(path) {
+  return PRIVATE.some(function (prefix) { return path.indexOf(prefix) === 0; });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -59,16 +183,70 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) {
-    if (request.destination === "image") event.respondWith(tileFirst(request));
+    if (request.destination === "image") event.respondWith(cacheFirst(event, TILES, MAX_TILES));
     return;
   }
-  if (url.pathname.indexOf("/embed") === 0 || url.pathname === "/oembed") return;
-  // Signed-in pages and pending photos are personal: never keep them on a phone that others may use.
-  if (PRIVATE.some(function (prefix) { return url.pathname.indexOf(prefix) === 0; })) return;
-  if (url.pathname.indexOf("/api/v1/") === 0 && !PUBLIC_API.test(url.pathname)) return;
-  if (url.pathname.indexOf("/static/") === 0) {
-    event.respondWith(caches.match(request).then(function (hit) { return hit || networkFirst(request, SHELL); }));
-  } else if (request.mode === "navigate" || url.pathname.indexOf("/api/v1/") === 0) {
-    event.respondWith(networkFirst(request, DATA));
+  var path = url.pathname;
+  if (path.indexOf("/embed") === 0 || path === "/oembed" || path === "/sw.js") return;
+  // Signed-in pages are personal: never keep them on a phone that others may use.
+  if (isPrivate(path)) return;
+  if (path.indexOf("/static/") === 0) {
+    event.respondWith(caches.match(request, { ignoreVary: true }).then(function (hit) {
+      return hit || fetch(request);
+    }));
+  } else if (path.indexOf("/photos/") === 0) {
+    event.respondWith(cacheFirst(event, PHOTOS, MAX_PHOTOS));
+  } else if (SNAPSHOT.test(path)) {
+    event.respondWith(cacheFirst(event, SNAPSHOTS, 0, function () { return newestSnapshot(request.url); }));
+  } else if (NEARBY_API.test(path)) {
+    event.respondWith(networkFirst(event, NEARBY, MAX_NEARBY));
+  } else if (path.indexOf("/api/") === 0) {
+    if (PUBLIC_API.test(path)) event.respondWith(networkFirst(event, DATA, MAX_DATA));
+  } else if (request.mode === "navigate") {
+    event.respondWith(networkFirst(event, PAGES, MAX_PAGES, pageOtherwise(url)));
   }
+});
+
+/* Where a URL the page fetched belongs. */
+function cacheFor(url) {
+  var path = url.pathname;
+  if (url.origin !== self.location.origin || isPrivate(path) || path.indexOf("/embed") === 0) return null;
+  if (SNAPSHOT.test(path)) return [SNAPSHOTS, 0];
+  if (NEARBY_API.test(path)) return [NEARBY, MAX_NEARBY];
+  if (path.indexOf("/photos/") === 0) return [PHOTOS, MAX_PHOTOS];
+  if (path.indexOf("/api/") === 0) return PUBLIC_API.test(path) ? [DATA, MAX_DATA] : null;
+  if (path.indexOf("/static/") === 0) return null;
+  return [PAGES, MAX_PAGES];
+}
+
+/* Keep what a page fetched before this worker controlled it (its first visit). The browser's HTTP cache
+ * answers most of these fetches, so little crosses the network again. */
+function keep(urls, lang) {
+  return urls.reduce(function (chain, raw) {
+    return chain.then(function () {
+      var url = new URL(raw, self.location.origin), where = cacheFor(url);
+      if (!where) return null;
+      return caches.match(url.href, { cacheName: where[0], ignoreVary: true }).then(function (saved) {
+        if (saved && where[0] === SNAPSHOTS) return null;  // immutable: already right
+        // In the page's language: a worker's own requests may not carry the browser's Accept-Language.
+        return fetch(url.href, { credentials: "same-origin", headers: { "Accept-Language": lang } }).then(function (response) {
+          return store(where[0], url.href, response, where[1]);
+        }).catch(function () {});
+      });
+    });
+  }, Promise.resolve());
+}
+
+self.addEventListener("message", function (event) {
+  var data = event.data || {};
+  if (data.lang && OFFLINE_PAGES[data.lang]) lastLang = data.lang;
+  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang));
+  if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
+});
+
+self.addEventListener("sync", function (event) {
+  if (event.tag !== GeotourOutbox.TAG) return;
+  event.waitUntil(GeotourOutbox.flush().then(function (result) {
+    if (result.waiting) throw new Error("still no signal: the browser tries again later");
+  }));
 });

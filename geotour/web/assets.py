@@ -1,18 +1,27 @@
 """Fingerprinted static URLs (?v=<content hash>) with far-future caching, and the offline service worker."""
 import hashlib
+import json
 import mimetypes
+import re
 from functools import lru_cache
 from pathlib import Path
 
 from flask import Blueprint, current_app, render_template, request, url_for
 
+from geotour.config import LOCALES
+from geotour.storage import snapshots
+from geotour.web import offline
 from geotour.web.maps import MAP_CSS, MAP_JS
 
 bp = Blueprint("assets", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
 # Pages for signed-in people: the service worker must never keep them on a shared phone.
 PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moderation", "/admin"]
-SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg"]  # besides the map assets
+SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg", "js/offline.js"]  # besides the map assets
+# The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
+WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/outbox.js"]
+# A weak link that answers nothing for this long gets the saved copy instead (when there is one).
+NETWORK_TIMEOUT_MS = 6000
 
 
 @lru_cache(maxsize=512)
@@ -45,18 +54,44 @@ def send_file_max_age(filename):
 
 
 def shell_urls():
-    """Return the URLs the service worker stores on install: the map page and its assets."""
+    """Return the URLs the service worker stores on install: the map page, the offline pages and their assets."""
     files = dict.fromkeys([path for _, path in MAP_JS + MAP_CSS] + SHELL_ASSETS)  # cache.addAll refuses duplicates
-    return [url_for("pages.index")] + [url_for("static", filename=f) for f in files]
+    return [url_for("pages.index"), *offline_pages().values()] + [url_for("static", filename=f) for f in files]
+
+
+def offline_pages():
+    """Return the offline page's URL in each language."""
+    return {lang: url_for("pages.offline", lang=lang) for lang in LOCALES}
+
+
+def _rule_pattern(rule):
+    """Return a regular expression for the paths a URL rule matches (each <variable> one path segment)."""
+    return "[^/]+".join(re.escape(part) for part in re.split(r"<[^>]+>", rule.rule))
+
+
+def public_api_pattern(app):
+    """Return one regular expression for every public GET route of /api/v1, from the app's route table."""
+    rules = sorted({_rule_pattern(rule) for rule in app.url_map.iter_rules()
+                    if rule.endpoint.startswith("api.") and "GET" in rule.methods})
+    return "^(" + "|".join(rules) + ")$"
+
+
+SNAPSHOT_PATTERN = rf"^/api/v1/layers/({snapshots.LAYER_PATTERN})/v/{snapshots.FILE_PATTERN}$"
 
 
 @bp.get("/sw.js")
 def service_worker():
     """Serve the service worker from the root, so it may control every page."""
     urls = shell_urls()
-    version = hashlib.sha256("|".join(urls).encode()).hexdigest()[:12]
-    response = current_app.make_response(render_template("sw.js", urls=urls, version=version,
-                                                                     private_prefixes=PRIVATE_PAGE_PREFIXES))
+    imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS]
+    version = hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
+    body = render_template(
+        "sw.js", urls=urls, version=version, private_prefixes=PRIVATE_PAGE_PREFIXES,
+        import_urls=[json.dumps(u) for u in imports], offline_pages=offline_pages(),
+        public_api=public_api_pattern(current_app), snapshot_pattern=SNAPSHOT_PATTERN,
+        network_timeout_ms=NETWORK_TIMEOUT_MS, pages_cache=offline.PAGES_CACHE, saved_header=offline.SAVED_HEADER,
+        fallback_header=offline.FALLBACK_HEADER)
+    response = current_app.make_response(body)
     response.mimetype = "text/javascript"
     response.cache_control.no_cache = True
     return response
@@ -66,5 +101,6 @@ def init_app(app):
     """Fingerprint static URLs and register the service worker route."""
     mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.url_defaults(add_version)
+    app.jinja_env.globals["saved_header"] = offline.SAVED_HEADER
     app.get_send_file_max_age = send_file_max_age
     app.register_blueprint(bp)

@@ -17,7 +17,8 @@ COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
-NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/")
+# The offline page is fetched in both languages when the service worker installs: that is no visitor choosing one.
+NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/", "/offline")
 
 
 def select_locale():

@@ -12,80 +12,83 @@
     return map;
   }
 
-  /* --- EXIF GPS from a JPEG, read in the browser so the point shows before sending ------------ */
-  function readExifGps(buffer) {
-    var view = new DataView(buffer);
-    if (view.byteLength < 4 || view.getUint16(0) !== 0xffd8) return null;
-    var offset = 2;
-    while (offset + 4 < view.byteLength) {
-      var marker = view.getUint16(offset), size = view.getUint16(offset + 2);
-      if (marker === 0xffe1 && view.getUint32(offset + 4) === 0x45786966) return tiffGps(view, offset + 10);
-      if ((marker & 0xff00) !== 0xff00) return null;
-      offset += 2 + size;
-    }
-    return null;
+  /* --- photos sized for the link ------------------------------------------------------------ */
+  var PHOTO_MAX_SIDE = 1600, PHOTO_MAX_BYTES = 500 * 1024, PHOTO_QUALITIES = [0.82, 0.72, 0.62];
+
+  function canvasBlob(canvas, quality) {
+    return new Promise(function (resolve) { canvas.toBlob(resolve, "image/jpeg", quality); });
   }
-  function tiffGps(view, start) {
-    var little = view.getUint16(start) === 0x4949;
-    function u16(o) { return view.getUint16(start + o, little); }
-    function u32(o) { return view.getUint32(start + o, little); }
-    function entries(ifd) {
-      var out = {}, n = u16(ifd);
-      for (var i = 0; i < n; i++) { var e = ifd + 2 + i * 12; out[u16(e)] = e; }
-      return out;
-    }
-    var ifd0 = entries(u32(4));
-    if (!ifd0[0x8825]) return null;
-    var gps = entries(u32(ifd0[0x8825] + 8));
-    function dms(tag) {
-      if (!gps[tag]) return null;
-      var at = u32(gps[tag] + 8), value = 0;
-      for (var i = 0; i < 3; i++) value += u32(at + i * 8) / u32(at + i * 8 + 4) / Math.pow(60, i);
-      return value;
-    }
-    function ref(tag) { return gps[tag] ? String.fromCharCode(view.getUint8(start + gps[tag] + 8)) : ""; }
-    var lat = dms(2), lon = dms(4);
-    if (lat === null || lon === null || !isFinite(lat) || !isFinite(lon)) return null;
-    return { lat: ref(1) === "S" ? -lat : lat, lon: ref(3) === "W" ? -lon : lon };
+
+  /* A camera photo scaled to at most 1600 px on the long side, as a JPEG of at most ~500 KB. The server
+   * cleans it again (Pillow) and stays the authority; a photo the browser cannot decode goes as it is. */
+  function shrinkPhoto(file) {
+    if (!window.createImageBitmap) return Promise.resolve(file);
+    return createImageBitmap(file, { imageOrientation: "from-image" }).then(function (bitmap) {
+      var scale = Math.min(1, PHOTO_MAX_SIDE / Math.max(bitmap.width, bitmap.height));
+      var canvas = document.createElement("canvas");
+      canvas.width = Math.round(bitmap.width * scale);
+      canvas.height = Math.round(bitmap.height * scale);
+      canvas.getContext("2d").drawImage(bitmap, 0, 0, canvas.width, canvas.height);
+      if (bitmap.close) bitmap.close();
+      return PHOTO_QUALITIES.reduce(function (chain, quality) {
+        return chain.then(function (blob) {
+          return blob && blob.size <= PHOTO_MAX_BYTES ? blob : canvasBlob(canvas, quality);
+        });
+      }, Promise.resolve(null));
+    }).then(function (blob) {
+      return blob && blob.size < file.size ? blob : file;
+    }, function () { return file; });
+  }
+
+  function photoGps(file) {
+    if (!window.exifr) return Promise.resolve(null);
+    return window.exifr.gps(file).then(function (gps) {
+      return gps && isFinite(gps.latitude) && isFinite(gps.longitude) ? gps : null;
+    }, function () { return null; });
+  }
+
+  /* "-7,0123" is how many phones and people write it. */
+  function number(value) {
+    var n = parseFloat(String(value || "").trim().replace(",", "."));
+    return isFinite(n) ? n : null;
   }
 
   /* --- the add/edit form --------------------------------------------------------------------- */
   function featureForm(form) {
+    var t = window.GeotourOutboxPanel ? window.GeotourOutboxPanel.strings : {};
     var lat = form.querySelector("#gt-lat"), lon = form.querySelector("#gt-lon");
     var status = form.querySelector("#gt-location-status");
+    var photos = form.querySelector("#gt-photos");
+    var sendStatus = form.querySelector("#gt-send-status");
     var map = baseMap(form.querySelector("#gt-pick-map"));
     var marker = null;
     function place(la, lo, how) {
       lat.value = la.toFixed(6); lon.value = lo.toFixed(6);
       if (marker) marker.setLatLng([la, lo]); else marker = L.marker([la, lo], { draggable: true }).addTo(map);
-      marker.off("dragend").on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng, "map"); });
+      marker.off("dragend").on("dragend", function () { var p = marker.getLatLng(); place(p.lat, p.lng, t.placed); });
       map.setView([la, lo], Math.max(map.getZoom(), 15));
-      status.textContent = how;
+      status.textContent = how || "";
       saveDraft();
     }
     function fromInputs() {
-      var la = parseFloat(lat.value), lo = parseFloat(lon.value);
-      if (isFinite(la) && isFinite(lo)) place(la, lo, "");
+      var la = number(lat.value), lo = number(lon.value);
+      if (la !== null && lo !== null) place(la, lo, "");
     }
-    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, "\u2713"); });
+    map.on("click", function (e) { place(e.latlng.lat, e.latlng.lng, t.placed); });
     lat.addEventListener("change", fromInputs); lon.addEventListener("change", fromInputs);
     form.querySelector("#gt-use-gps").addEventListener("click", function () {
-      if (!navigator.geolocation) return;
-      status.textContent = "…";
+      if (!navigator.geolocation) { status.textContent = t.gps_failed; return; }
+      status.textContent = t.locating;
       navigator.geolocation.getCurrentPosition(function (pos) {
-        place(pos.coords.latitude, pos.coords.longitude, "GPS ±" + Math.round(pos.coords.accuracy) + " m");
-      }, function (err) { status.textContent = err.message; }, { enableHighAccuracy: true, timeout: 20000 });
+        place(pos.coords.latitude, pos.coords.longitude, t.from_gps.replace("__M__", Math.round(pos.coords.accuracy)));
+      }, function () { status.textContent = t.gps_failed; }, { enableHighAccuracy: true, timeout: 20000 });
     });
-    form.querySelector("#gt-photos").addEventListener("change", function (event) {
+    photos.addEventListener("change", function (event) {
       var file = event.target.files[0];
       if (!file || lat.value) return;
-      file.slice(0, 256 * 1024).arrayBuffer().then(function (buffer) {
-        var gps = null;
-        try { gps = readExifGps(buffer); } catch (e) { gps = null; }
-        if (gps) place(gps.lat, gps.lon, "EXIF GPS");
-      });
+      photoGps(file).then(function (gps) { if (gps && !lat.value) place(gps.latitude, gps.longitude, t.from_photo); });
     });
-    /* drafts: every typed value is kept on the phone until the server accepts the form */
+    /* drafts: every typed value is kept on the phone until it is sent or safe in the outbox */
     var key = form.dataset.draftKey;
     function saveDraft() {
       var data = {};
@@ -105,8 +108,75 @@
       });
     }
     form.addEventListener("input", saveDraft);
-    form.addEventListener("submit", saveDraft);
     fromInputs();
+    if (window.GeotourOutbox && window.indexedDB) sendThroughOutbox(form, t, saveDraft, sendStatus);
+    else form.addEventListener("submit", saveDraft);
+  }
+
+  /* The form goes into the outbox on the phone (photos shrunk, as Blobs) and is sent from there: at once
+   * with signal, or by itself when the signal returns. The draft is dropped once the outbox holds it. */
+  function sendThroughOutbox(form, t, saveDraft, sendStatus) {
+    var submit = form.querySelector("button[type=submit]");
+    var csrf = form.querySelector("input[name=csrf_token]").value;
+    function say(text) { sendStatus.textContent = text; }
+    function properties() {
+      var out = {};
+      Array.prototype.forEach.call(form.elements, function (el) {
+        if (!el.name || ["csrf_token", "lat", "lon", "photos"].indexOf(el.name) >= 0) return;
+        out[el.name] = el.type === "checkbox" ? el.checked : el.value;
+      });
+      return out;
+    }
+    function point() {
+      var la = number(form.elements.lat.value), lo = number(form.elements.lon.value);
+      return la === null || lo === null ? null : { type: "Point", coordinates: [lo, la] };
+    }
+    function photosOf(files) {
+      var jobs = Array.prototype.slice.call(files, 0, 5).map(function (file) {
+        return shrinkPhoto(file).then(function (blob) {
+          return { blob: blob, name: blob === file ? file.name : file.name.replace(/\.[^.]*$/, "") + ".jpg" };
+        });
+      });
+      return Promise.all(jobs);
+    }
+    function progress(item, index, loaded, total) {
+      say(t.sending_photo.replace("__I__", index + 1).replace("__N__", item.photos.length)
+        .replace("__P__", Math.round(100 * loaded / Math.max(total, 1))));
+    }
+    function finish(item, result) {
+      var sent = result.sent.filter(function (i) { return i.id === item.id; })[0];
+      if (sent) {
+        var mine = document.querySelector(".gt-outbox").getAttribute("data-mine-url");
+        window.location.assign(mine + (mine.indexOf("?") < 0 ? "?" : "&") + "sent=" + encodeURIComponent(sent.submission_id));
+        return;
+      }
+      submit.disabled = false;
+      say("");
+      return GeotourOutbox.all().then(function (list) {
+        var mine = list.filter(function (i) { return i.id === item.id; })[0];
+        if (mine && mine.state === "failed") say(t.failed.replace("__REASON__", mine.error || ""));
+        else say(t.kept);
+      });
+    }
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      saveDraft();
+      var geometry = point();
+      if (!geometry) { say(t.no_location); form.querySelector("#gt-pick-map").scrollIntoView(); return; }
+      submit.disabled = true;
+      say(t.preparing);
+      var files = form.elements.photos.files;
+      photosOf(files).then(function (photos) {
+        var props = properties();
+        return GeotourOutbox.add({ layer: form.getAttribute("data-layer"), feature_id: form.getAttribute("data-feature") || null,
+          properties: props, geometry: geometry, photos: photos, csrf: csrf });
+      }).then(function (item) {
+        try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* nothing kept */ }
+        if (!navigator.onLine) return finish(item, { sent: [] });
+        say(t.sending);
+        return GeotourOutbox.flush({ csrf: csrf, progress: progress }).then(function (result) { return finish(item, result); });
+      }).catch(function () { submit.disabled = false; say(t.kept); });
+    });
   }
 
   /* --- preview maps -------------------------------------------------------------------------- */
@@ -134,7 +204,7 @@
 
   function start() {
     var form = document.getElementById("gt-feature-form");
-    if (form) featureForm(form);
+    if (form && window.L) featureForm(form);
     var preview = document.getElementById("gt-preview-map");
     if (preview) previewMap(preview);
     Array.prototype.forEach.call(document.querySelectorAll(".gt-mini-map"), miniMap);

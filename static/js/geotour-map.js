@@ -26,6 +26,7 @@
     this.t = cfg.t;
     this.layers = {};
     this.markers = {};
+    this.fetched = [];
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
     this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
     this.status = document.querySelector(".gt-status");
@@ -57,8 +58,14 @@
   };
 
   Geotour.prototype.fetchJSON = function (url) {
+    var self = this;
     return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
+      self.fetched.push(r.url || url);
+      // A saved copy the service worker gave because the network did not answer: say from when.
+      if (r.headers.get(self.cfg.offline.fallback_header) && window.GeotourPage) {
+        window.GeotourPage.saved(r.headers.get(self.cfg.offline.saved_header), true);
+      }
       return r.json();
     });
   };
@@ -227,32 +234,60 @@
     });
   };
 
+  /* The layer catalogue names an immutable snapshot of each layer's data: fetched once, kept offline. */
+  Geotour.prototype.loadCatalogue = function () {
+    var self = this;
+    return this.fetchJSON(this.cfg.api + "/layers").then(function (catalogue) {
+      self.snapshots = {};
+      catalogue.layers.forEach(function (entry) { self.snapshots[entry.id] = entry.map_snapshot_url; });
+    });
+  };
+
+  Geotour.prototype.loadSnapshot = function (layerId) {
+    return this.fetchJSON(this.snapshots[layerId]).then(function (collection) { return collection.features || []; });
+  };
+
   Geotour.prototype.loadBoundary = function () {
     var layer = this.layers.boundary, group = this.groups.boundary;
-    if (!layer || !group) return Promise.resolve();
-    return this.fetchAll(layer.url + "?limit=10").then(function (features) {
+    if (!layer || !group || !this.snapshots.boundary) return Promise.resolve();
+    return this.loadSnapshot("boundary").then(function (features) {
       L.geoJSON({ type: "FeatureCollection", features: features }, {
         style: { color: layer.color, weight: 2, fill: false, dashArray: "6 4" }, interactive: false
       }).addTo(group);
     });
   };
 
+  /* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are. */
+  Geotour.prototype.loadVillages = function () {
+    var group = this.groups.villages, map = this.map;
+    if (!group || !this.snapshots.villages) return Promise.resolve();
+    return this.loadSnapshot("villages").then(function (features) {
+      features.forEach(function (f) {
+        var c = f.geometry.coordinates;
+        L.circleMarker([c[1], c[0]], { radius: 2, weight: 1, color: "#57534e", fillOpacity: 1, interactive: false })
+          .bindTooltip(String(f.properties.name || ""), { permanent: true, direction: "right", offset: [3, 0],
+            className: "gt-village-label", interactive: false }).addTo(group);
+      });
+      function labels() { map.getContainer().classList.toggle("gt-map--village-names", map.getZoom() >= 11); }
+      map.on("zoomend", labels);
+      labels();
+    });
+  };
+
   Geotour.prototype.loadOverview = function () {
     var self = this;
-    var properties = "name,category,layer,description_id,description_en,photo,sample,phone,whatsapp,opening_hours";
     var groupKeys = Object.keys(this.groups);
-    var jobs = this.cfg.layers.filter(function (l) {
-      // Fetch only the place layers that have a group on this map (an embed may show just some of them).
-      if (l.kind !== "attraction" && l.kind !== "msme") return false;
-      return groupKeys.some(function (key) { return key === l.id || key.indexOf(l.id + ":") === 0; });
-    })
-      .map(function (layer) {
-        return self.fetchAll(layer.url + "?limit=5000&properties=" + properties).then(function (features) {
-          return self.addFeaturesGradually(features);
-        });
+    return this.loadCatalogue().then(function () {
+      var jobs = self.cfg.layers.filter(function (l) {
+        // Fetch only the place layers that have a group on this map (an embed may show just some of them).
+        if (l.kind !== "attraction" && l.kind !== "msme") return false;
+        return groupKeys.some(function (key) { return key === l.id || key.indexOf(l.id + ":") === 0; });
+      }).map(function (layer) {
+        return self.loadSnapshot(layer.id).then(function (features) { return self.addFeaturesGradually(features); });
       });
-    jobs.push(this.loadBoundary());
-    return Promise.all(jobs);
+      jobs.push(self.loadBoundary(), self.loadVillages());
+      return Promise.all(jobs);
+    });
   };
 
   Geotour.prototype.loadFocus = function () {
@@ -290,7 +325,16 @@
     this.lastNearMe = latlng;
     var url = this.cfg.api + "/nearby?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6) +
       "&radius_m=" + NEAR_ME_RADIUS_M + "&limit=5";
+    var page = window.GeotourPage;  // the app's pages keep the last answer on the phone; embeds keep nothing
     this.fetchJSON(url).then(function (data) {
+      if (page) page.rememberNearMe(data);
+      return data;
+    }, function (error) {
+      var kept = page && page.lastNearMe();  // no signal: the last "near me" answer, with when it was made
+      if (!kept) throw error;
+      page.saved(kept.at, true);
+      return kept.data;
+    }).then(function (data) {
       sheet.textContent = "";
       var close = el("button", { type: "button", "class": "gt-sheet__close", "aria-label": self.t.close }, "×");
       close.addEventListener("click", function () { sheet.hidden = true; });
@@ -316,6 +360,7 @@
     if (this.focusMarker) this.focusMarker.remove();
     var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
     job.then(function () {
+      if (window.GeotourPage) window.GeotourPage.keep(self.fetched);
       if (self.status) self.status.hidden = true;
       var wanted = new URLSearchParams(window.location.search).get("site");
       if (wanted && self.cfg.mode === "overview") self.openPlace(wanted);

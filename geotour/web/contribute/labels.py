@@ -47,3 +47,24 @@ def show_value(value):
         return ", ".join(str(v.get("id", v)) if isinstance(v, dict) else str(v) for v in value)
     return str(value)
 
+
+@bp.app_template_global()
+def outbox_strings():
+    """Return what the outbox and the contribution form say on the phone, in the page's language."""
+    return {
+        "waiting_one": _l("1 submission is waiting for signal on this phone."),
+        "waiting_many": _l("%(n)s submissions are waiting for signal on this phone.", n="__N__"),
+        "failed": _l("Not sent: %(reason)s", reason="__REASON__"),
+        "kept": _l("Saved on this phone. It will be sent by itself when there is signal."),
+        "sending": _l("Sending…"),
+        "sending_photo": _l("Sending photo %(i)s of %(n)s: %(percent)s%%", i="__I__", n="__N__", percent="__P__"),
+        "preparing": _l("Preparing photos…"),
+        "sent": _l("Sent: waiting for review by the tourism office."),
+        "retry": _l("Try again"), "remove": _l("Delete"),
+        "remove_confirm": _l("Delete this submission from the phone? It has not been sent."),
+        "no_location": _l("Choose the location: tap the map, use your location, or add a photo taken there."),
+        "from_gps": _l("Location from GPS (±%(m)s m)", m="__M__"), "from_photo": _l("Location from the photo"),
+        "placed": _l("Location set on the map"), "locating": _l("Finding your location…"),
+        "gps_failed": _l("Your location is not available. Tap the map instead."),
+        "unnamed": _l("(no name)"),
+    }

@@ -14,6 +14,7 @@ from geotour.errors import NotFound
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import LocalStore
+from geotour.web import offline
 
 bp = Blueprint("pages", __name__)
 SITE_LIST_LIMIT = 50
@@ -91,6 +92,7 @@ def _base_config(mode):
         "pages": {"site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
                   "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/"},
         "layers": _layer_config(_ctx().catalogue), "t": _js_strings(),
+        "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
     }
 
 
@@ -153,6 +155,8 @@ def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
     basemaps = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
     spec = _map_spec(groups, config, center=center, zoom=zoom)
     spec["basemaps"] = basemaps
+    if layer_ids is None or "villages" in layer_ids:  # an embed shows only the layers it was asked for
+        spec["villages_label"] = maps.legend_label(_("Village names"), "#57534e", "")
     return maps.render(maps.overview_map(spec, _static))
 
 
@@ -228,6 +232,12 @@ def msme(feature_id):
     """Show one local business and the attractions nearest to it."""
     return _place_page(feature_id, MSME, "pages.site", lambda feature: _focus_page(
         "msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION))
+
+
+@bp.get("/offline", endpoint="offline")
+def offline_page():
+    """The page a phone shows, with no signal, for a page it has not saved: what it has saved instead."""
+    return render_template("offline.html", pages_cache=offline.PAGES_CACHE)
 
 
 @bp.get("/places")

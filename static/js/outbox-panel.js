@@ -1,0 +1,71 @@
+/* What waits in the outbox, shown on every contributor page: "2 submissions are waiting for signal", and
+ * each one that failed with the server's own message, to try again or delete. It also sends what waits
+ * when a contributor page opens and when the signal returns. Text goes in with textContent only. */
+(function () {
+  "use strict";
+  var panel = document.querySelector(".gt-outbox");
+  if (!panel || !window.GeotourOutbox) return;
+  var t = JSON.parse(panel.getAttribute("data-t"));
+  var csrf = document.querySelector('meta[name="csrf-token"]');
+  var RETRY_EVERY_MS = 30000;
+
+  function el(tag, attrs, text) {
+    var node = document.createElement(tag);
+    Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
+    if (text !== undefined && text !== null) node.textContent = String(text);
+    return node;
+  }
+
+  function button(label, action) {
+    var b = el("button", { type: "button", "class": "gt-button gt-button--quiet" }, label);
+    b.addEventListener("click", action);
+    return b;
+  }
+
+  function render(list) {
+    panel.textContent = "";
+    var waiting = list.filter(function (i) { return i.state !== "failed"; });
+    var failed = list.filter(function (i) { return i.state === "failed"; });
+    panel.hidden = !list.length;
+    if (waiting.length) {
+      var text = waiting.length === 1 ? t.waiting_one : t.waiting_many.replace("__N__", waiting.length);
+      panel.appendChild(el("p", { "class": "gt-outbox__waiting" }, text));
+    }
+    failed.forEach(function (item) {
+      var box = el("div", { "class": "gt-outbox__failed", "data-id": item.id });
+      box.appendChild(el("p", { "class": "gt-outbox__name" }, (item.properties && item.properties.name) || t.unnamed));
+      box.appendChild(el("p", { "class": "gt-problem gt-problem--error" }, t.failed.replace("__REASON__", item.error || "")));
+      (item.problems || []).forEach(function (problem) {
+        if (problem.message && problem.message !== item.error) box.appendChild(el("p", { "class": "gt-problem" }, problem.message));
+      });
+      box.appendChild(button(t.retry, function () { GeotourOutbox.retry(item.id).then(send); }));
+      box.appendChild(button(t.remove, function () {
+        if (window.confirm(t.remove_confirm)) GeotourOutbox.remove(item.id);
+      }));
+      panel.appendChild(box);
+    });
+  }
+
+  function refresh() { return GeotourOutbox.all().then(render); }
+
+  function send() {
+    if (!navigator.onLine) return refresh();
+    return GeotourOutbox.flush({ csrf: csrf ? csrf.content : null }).then(refresh, refresh);
+  }
+
+  document.addEventListener("geotour:outbox", function (event) { render(event.detail.items); });
+  if (navigator.serviceWorker) {
+    navigator.serviceWorker.addEventListener("message", function (event) {
+      if (event.data && event.data.type === "geotour:outbox") refresh();
+    });
+  }
+  window.addEventListener("online", send);
+  // A weak link can fail a send without the phone ever saying "offline": try again now and then.
+  setInterval(function () {
+    GeotourOutbox.all().then(function (list) {
+      if (list.some(function (i) { return i.state !== "failed"; })) send();
+    });
+  }, RETRY_EVERY_MS);
+  window.GeotourOutboxPanel = { refresh: refresh, send: send, strings: t };
+  send();
+})();
