@@ -9,6 +9,9 @@
 3. Resident memory per gunicorn worker with 100k MSMEs, after a warm-up of mixed requests.
 4. The 60 s load test (64 connections of mixed reads, 5 writers) on both backends.
 5. The compressed transfer size of `/` in headless Chromium, everything it loads except tiles.
+6. `make serve` (nginx in front of gunicorn): an immutable layer snapshot against nginx sending the same
+   precompressed file; normal requests while 64 phones send their headers slowly (gunicorn alone, then
+   make serve); the time to the first marker on `/` under an emulated phone network.
 """
 import json
 import os
@@ -25,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
+from bench.front import bench_first_marker, bench_front_server, bench_slow_clients  # noqa: E402
 from bench.report import machine, report  # noqa: E402
 from bench.servers import (  # noqa: E402
     OUT,
@@ -35,6 +39,7 @@ from bench.servers import (  # noqa: E402
     nginx_server,
     prepared_app,
     pygeoapi_server,
+    rss_kib,
     run,
     start_services,
     wait_for,
@@ -55,15 +60,18 @@ def serve(env, workers=2):
                     workers)
 
 
-def wrk(url, connections=32, seconds=WRK_SECONDS, headers=()):
-    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency"]
+def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2):
+    command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", "--latency"]
     for header in headers:
         command += ["-H", header]
     out = run(command + [url])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"99%\s+(\S+)", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
-            "p99": p99.group(1) if p99 else "?", "non_2xx": int(non_2xx.group(1)) if non_2xx else 0}
+    timeouts = re.search(r"timeout (\d+)", out)
+    done = re.search(r"(\d+) requests in", out)
+    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(done.group(1)) if done else 0,
+            "p99": p99.group(1) if p99 else "?", "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+            "timeouts": int(timeouts.group(1)) if timeouts else 0}
 
 
 def bench_layers(services, workdir):
@@ -154,13 +162,6 @@ def bench_nearby(services, workdir):
 
 
 # --- 3. memory ---------------------------------------------------------------------------------------
-def rss_kib(pid):
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
-
-
 def bench_memory(services, workdir):
     results = {}
     paths = load.read_paths(100)
@@ -260,13 +261,18 @@ def main():
         print("load:", json.dumps(loads), flush=True)
         weight = bench_page_weight()
         print("weight:", weight["total_bytes"], flush=True)
+        sqlite_url = f"sqlite:///{workdir}/front.sqlite3"
+        prepared_app(sqlite_url, workdir / "instance")
+        front = {**bench_front_server(wrk, sqlite_url, workdir), "slow": bench_slow_clients(wrk, serve, sqlite_url),
+                 "first_marker": bench_first_marker(CHROMIUM, sqlite_url)}
+        print("front:", json.dumps(front), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop", str(SERVICES)], check=False)
-    text = report(info, layers, nearby, memory, loads, weight)
+    text = report(info, layers, nearby, memory, loads, weight, front)
     (OUT if QUICK else ROOT).joinpath("BENCHMARKS.md").write_text(text, encoding="utf-8")
     (OUT / "results.json").write_text(json.dumps({"machine": info, "layers": layers, "nearby": nearby,
-                                                  "memory": memory, "load": loads}, indent=1))
+                                                  "memory": memory, "load": loads, "front": front}, indent=1))
     print(text)
 
 

@@ -8,3 +8,4 @@ WRK_SECONDS = 2 if QUICK else 10
 LOAD_SECONDS = 5 if QUICK else 60
 RSS_MSMES = 10_000 if QUICK else 100_000
 LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
+SLOW_CLIENTS = 64  # connections that send their request headers one line every 2 s

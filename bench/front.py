@@ -1,0 +1,132 @@
+"""Benchmarks of `make serve` as phones meet it: the front server's rows, slow clients, and the time to the
+first marker on `/` under an emulated phone network."""
+import gzip
+import json
+import socket
+import threading
+import time
+import urllib.request
+
+from bench.servers import OUT, FrontServer, nginx_server, wait_for
+from bench.settings import LAYER_PATH, SLOW_CLIENTS
+
+PHONE_NETWORK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 100_000 / 8}
+GZIP = "Accept-Encoding: gzip"
+
+
+def _env(url, cache="simple"):
+    return {"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache, "GEOTOUR_LOG_LEVEL": "warning",
+            "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", "GEOTOUR_SNAPSHOT_DIR": str(OUT / "snapshots"),
+            "GEOTOUR_PHOTO_DIR": str(OUT / "photos")}
+
+
+def _snapshot_url(server, layer="msmes"):
+    with urllib.request.urlopen(server.url + "/api/v1/layers") as response:
+        catalogue = json.load(response)
+    return next(e for e in catalogue["layers"] if e["id"] == layer)["snapshot_url"]
+
+
+def bench_front_server(wrk, sqlite_url, workdir):
+    """Requests per second through make serve (nginx + gunicorn) against nginx sending the same file."""
+    results = {}
+    server = FrontServer(OUT, _env(sqlite_url))
+    try:
+        snapshot = _snapshot_url(server)
+        body = gzip.decompress(urllib.request.urlopen(urllib.request.Request(
+            snapshot, headers={"Accept-Encoding": "gzip"})).read())  # the app writes the file once
+        for _ in range(10):
+            wait_for(server.url + LAYER_PATH)
+        results["snapshot"] = wrk(snapshot, headers=[GZIP])
+        results["snapshot_br"] = wrk(snapshot, headers=["Accept-Encoding: br"])
+        results["mutable"] = wrk(server.url + LAYER_PATH, headers=[GZIP])
+        results["snapshot_bytes"] = len(body)
+    finally:
+        server.stop()
+    folder = workdir / "front-static"
+    folder.mkdir()
+    folder.chmod(0o755)
+    (folder / "layer.geojson").write_bytes(body)
+    (folder / "layer.geojson.gz").write_bytes(gzip.compress(body, 9))
+    process, url = nginx_server(folder, "layer.geojson")
+    try:
+        wait_for(url)
+        results["nginx_gzip_static"] = wrk(url, headers=[GZIP])
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    return results
+
+
+def _hold_slow_headers(port, count, stop):
+    """Keep `count` connections that send one header line every 2 s and never finish, until stop is set."""
+    sockets = []
+    for _ in range(count):
+        sock = socket.create_connection(("127.0.0.1", port))
+        sock.sendall(b"GET /api/v1/layers HTTP/1.1\r\nHost: 127.0.0.1\r\n")
+        sockets.append(sock)
+    while not stop.wait(2):
+        for sock in sockets:
+            try:
+                sock.sendall(b"X-Weak-Signal: 1\r\n")
+            except OSError:
+                pass
+    for sock in sockets:
+        sock.close()
+
+
+def _under_slow_clients(wrk, url, port):
+    stop = threading.Event()
+    holder = threading.Thread(target=_hold_slow_headers, args=(port, SLOW_CLIENTS, stop), daemon=True)
+    holder.start()
+    time.sleep(1)
+    try:
+        return wrk(url + "/api/v1/layers", connections=4, timeout_s=5)
+    finally:
+        stop.set()
+        holder.join(10)
+
+
+def bench_slow_clients(wrk, serve, sqlite_url):
+    """Normal requests while SLOW_CLIENTS phones send their headers slowly: gunicorn alone, then make serve."""
+    results = {}
+    direct = serve({"GEOTOUR_DATABASE_URL": sqlite_url, "GEOTOUR_CACHE_URL": "simple"})
+    try:
+        results["gunicorn_alone"] = _under_slow_clients(wrk, direct.url, direct.port)
+    finally:
+        direct.stop()
+    front = FrontServer(OUT, _env(sqlite_url))
+    try:
+        results["make_serve"] = _under_slow_clients(wrk, front.url, front.port)
+    finally:
+        front.stop()
+    return results
+
+
+def bench_first_marker(chromium, sqlite_url):
+    """Seconds from opening `/` to the first marker, on a phone network, first visit and second visit."""
+    from playwright.sync_api import sync_playwright
+
+    server = FrontServer(OUT, _env(sqlite_url))
+    results = {}
+    try:
+        with sync_playwright() as playwright:
+            browser = playwright.chromium.launch(executable_path=chromium, args=[
+                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+            context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+            context.route(lambda url: not url.startswith(server.url), lambda route: route.fulfill(status=204))
+            page = context.new_page()
+            cdp = context.new_cdp_session(page)
+            cdp.send("Network.enable")
+            cdp.send("Network.emulateNetworkConditions", PHONE_NETWORK)
+            for visit in ("first_visit_s", "second_visit_s"):
+                started = time.monotonic()
+                page.goto(server.url + "/", wait_until="commit")
+                page.wait_for_selector(".gt-pin, .marker-cluster", timeout=120000)
+                results[visit] = time.monotonic() - started
+                page.wait_for_selector(".gt-map[data-geotour-ready]", timeout=120000)
+                page.wait_for_timeout(3000)  # let the service worker keep what the visit loaded
+            browser.close()
+    finally:
+        server.stop()
+    return results
