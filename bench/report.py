@@ -115,7 +115,7 @@ def _front_lines(front, py):
     slow, first = front["slow"], front["first_marker"]
     lines = ["## 6. `make serve`: nginx in front of gunicorn", "",
              f"The whole MSME layer ({front['snapshot_bytes']:,} bytes of GeoJSON) as its immutable snapshot "
-             "(`/api/v1/layers/msmes/v/<data version>-<database id>.geojson`, the catalogue's `snapshot_url`), through "
+             "(`/api/v1/layers/msmes/v/<data version>-<data tag>.geojson`, the catalogue's `snapshot_url`), through "
              "`make serve` (deploy/nginx.conf.in: nginx sends the file the app wrote once, with `gzip_static` "
              "and `brotli_static`), against nginx alone sending the same precompressed file. The mutable "
              f"endpoint `{LAYER_PATH}` goes through nginx to gunicorn (2 workers). wrk, 2 threads, 32 "

@@ -102,11 +102,6 @@ def layer_file(storage, catalogue, layer_id, fmt):
     return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")
 
 
-def snapshot_token(storage):
-    """Return the name of the data as it is now: the data version and the database's id."""
-    return f"{storage.data_version()}-{storage.database_id()}"
-
-
 def layer_snapshot(storage, catalogue, layer_id, view):
     """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
     require_layer(catalogue, layer_id)

@@ -125,8 +125,8 @@ class Storage(ABC):
         """Return every version of a feature, oldest first."""
 
     @abstractmethod
-    def database_id(self):
-        """Return this database's random id (it tells snapshot URLs of two databases apart)."""
+    def snapshot_token(self):
+        """Return "<data version>-<data tag>": the name of the data as it is now, never reused for other data."""
 
     # Idempotency keys: a write retried with the same key gets the first answer and writes nothing twice.
     @abstractmethod

@@ -15,7 +15,7 @@ import brotli
 
 # The one spelling of a snapshot's name, used here, by the service worker and by nginx's configuration.
 LAYER_PATTERN = r"[a-z0-9_-]{1,40}"
-TOKEN_PATTERN = r"[0-9]{1,12}-[0-9a-f]{8}"  # <data version>-<database id>
+TOKEN_PATTERN = r"[0-9]{1,12}-[0-9a-f]{8}"  # <data version>-<data tag>
 FILE_PATTERN = TOKEN_PATTERN + r"(\.map)?\.geojson"
 NAME = re.compile(LAYER_PATTERN)
 TOKEN = re.compile(TOKEN_PATTERN)

@@ -47,7 +47,6 @@ class SQLStorage(SQLContributions, SQLIdempotency, Storage):
     #: the driver's exception for a unique constraint
     UNIQUE_VIOLATION = Exception
     _last_data_version = None
-    _database_id = None
 
     @abstractmethod
     def _read(self):
@@ -164,12 +163,12 @@ class SQLStorage(SQLContributions, SQLIdempotency, Storage):
         self._last_data_version = version
         return version
 
-    def database_id(self):
-        """Return this database's random id, read once (it never changes)."""
-        if self._database_id is None:
-            with self._read() as conn:
-                self._database_id = conn.execute("SELECT value FROM meta WHERE key = 'database_id'").fetchone()[0]
-        return self._database_id
+    def snapshot_token(self):
+        """Return "<data version>-<data tag>", both read at once (the tag is drawn anew with each version)."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_tag')").fetchall()
+        values = {row[0]: row[1] for row in rows}
+        return f"{values['data_version']}-{values['data_tag']}"
 
     def query_layer(self, layer_id, query):
         """Return (features, number_matched) for a LayerQuery."""

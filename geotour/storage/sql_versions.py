@@ -5,6 +5,7 @@ versions are the record. Nothing is overwritten there or deleted. The SQL here r
 SQLite and PostgreSQL (the PostgreSQL connection turns `?` into its own placeholder).
 """
 import json
+import secrets
 from datetime import datetime, timezone
 
 
@@ -39,5 +40,6 @@ def append_version(conn, feature_id, layer_id, feature, action, now, user_id=Non
 
 
 def bump_data_version(conn):
-    """Change the data version, so every cache keyed on it misses."""
+    """Change the data version, so every cache keyed on it misses, and draw a new data tag with it."""
     conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
+    conn.execute("UPDATE meta SET value = ? WHERE key = 'data_tag'", (secrets.token_hex(4),))

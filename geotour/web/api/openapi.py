@@ -117,7 +117,7 @@ OPERATIONS = {
         "A whole layer at one data version, from an immutable file (cached for a year): use the snapshot_url or "
         "map_snapshot_url of /api/v1/layers. An older version's name redirects (307) to the current one", [
             _param("layer_id", "path", "Layer id", {"type": "string"}),
-            _param("name", "path", "<data version>-<database id>.geojson, or .map.geojson for the map's properties",
+            _param("name", "path", "<data version>-<data tag>.geojson, or .map.geojson for the map's properties",
                    {"type": "string", "pattern": "^[0-9]+-[0-9a-f]{8}(\\.map)?\\.geojson$"})], GEOJSON),
         "x-immutable": True},
     "api.layer_export": {**_op("Download a whole layer as a file", [

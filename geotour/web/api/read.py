@@ -33,7 +33,7 @@ def _nearby_limit():
 def layers():
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
-    token = places.snapshot_token(_ctx().storage)
+    token = _ctx().storage.snapshot_token()
     for entry in entries:
         entry["links"] = [{"rel": "items", "type": GEOJSON,
                            "href": url_for("api.layer_features", layer_id=entry["id"], _external=True)}]
@@ -61,7 +61,7 @@ def layer_snapshot(layer_id, name):
     if store.path(layer_id, token, view) is None:
         raise NotFound(f"no snapshot called {name[:60]!r}; see /api/v1/layers", "name")
     places.require_layer(_ctx().catalogue, layer_id)
-    current = places.snapshot_token(_ctx().storage)
+    current = _ctx().storage.snapshot_token()
     if token != current:
         response = redirect(snapshot_url(layer_id, current, view), 307)
         response.cache_control.no_store = True

@@ -1,11 +1,12 @@
-"""Idempotency keys for writes, and a random id of this database for immutable snapshot URLs.
+"""Idempotency keys for writes, and a random tag of the data beside its version, for immutable snapshot URLs.
 
 `idempotency_keys` remembers each (user, Idempotency-Key) a client sent with a write, the request's
 fingerprint, whether the write committed (set inside the write's own transaction) and the answer, so a
 retry after a lost response gets the first answer and never stores a second copy.
 
-`meta.database_id` tells snapshot URLs of two databases apart: data version 7 of a fresh database is
-not data version 7 of another one, and an immutable URL must never be reused for other bytes.
+`meta.data_tag` is drawn anew at random with every new data version (see bump_data_version), so snapshot
+URLs of two databases never meet: data version 7 of one database is not data version 7 of another (a
+fresh one, or a copy that has since changed), and an immutable URL must never be reused for other bytes.
 
 Revision ID: 0002
 Revises: 0001
@@ -39,14 +40,14 @@ STATEMENTS = [
 
 
 def upgrade():
-    """Add the idempotency_keys table and this database's random id."""
+    """Add the idempotency_keys table and the data tag."""
     dialect = op.get_bind().dialect.name
     for statement in STATEMENTS:
         op.execute(statement.format(**TYPES[dialect]))
-    op.execute(f"INSERT INTO meta(key, value) VALUES ('database_id', '{secrets.token_hex(4)}') ON CONFLICT DO NOTHING")
+    op.execute(f"INSERT INTO meta(key, value) VALUES ('data_tag', '{secrets.token_hex(4)}') ON CONFLICT DO NOTHING")
 
 
 def downgrade():
-    """Drop the idempotency keys and the database id."""
+    """Drop the idempotency keys and the data tag."""
     op.execute("DROP TABLE IF EXISTS idempotency_keys")
-    op.execute("DELETE FROM meta WHERE key = 'database_id'")
+    op.execute("DELETE FROM meta WHERE key = 'data_tag'")
