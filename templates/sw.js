@@ -106,11 +106,13 @@ function networkFirst(event, cacheName, maxEntries, otherwise) {
   // Data asks the server every time (a 304 is small): the browser's HTTP cache must not pass for the
   // network, or an offline phone would show saved data without saying from when.
   var fresh = request.mode === "navigate" ? fetch(request) : fetch(request, { cache: "no-cache" });
+  var saving = null;
   var network = fresh.then(function (response) {
-    if (response.ok) event.waitUntil(store(cacheName, request, response.clone(), maxEntries));
+    if (response.ok) saving = store(cacheName, request, response.clone(), maxEntries);
     return response;
   });
-  network.catch(function () {});
+  // Extended now, while the event is live: the answer may come after the saved copy was already given.
+  event.waitUntil(network.then(function () { return saving; }).catch(function () {}));
   return caches.match(request, { cacheName: cacheName, ignoreVary: true }).then(function (saved) {
     if (!saved) {
       return network.catch(function () { return otherwise ? otherwise() : Response.error(); });

@@ -42,4 +42,5 @@ def append_version(conn, feature_id, layer_id, feature, action, now, user_id=Non
 def bump_data_version(conn):
     """Change the data version, so every cache keyed on it misses, and draw a new data tag with it."""
     conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
-    conn.execute("UPDATE meta SET value = ? WHERE key = 'data_tag'", (secrets.token_hex(4),))
+    # A literal (hex digits we drew), not a placeholder: bench/bulk.py calls this on a raw psycopg connection.
+    conn.execute(f"UPDATE meta SET value = '{secrets.token_hex(4)}' WHERE key = 'data_tag'")
