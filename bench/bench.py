@@ -66,7 +66,7 @@ def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2):
         command += ["-H", header]
     out = run(command + [url])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    p99 = re.search(r"99%\s+(\S+)", out)
+    p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)  # the latency distribution's line, not a "…99%" stdev
     timeouts = re.search(r"timeout (\d+)", out)
     done = re.search(r"(\d+) requests in", out)
     return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(done.group(1)) if done else 0,
