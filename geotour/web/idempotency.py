@@ -75,14 +75,13 @@ def _keyed(view, args, kwargs, user_id, key, print_):
             return response
         if found.committed:
             if _age_s(found.created_at) < STALE_AFTER_S:
-                raise InProgress(_("The first request with this key is still being stored; try again shortly."),
-                                 HEADER)
+                raise _in_progress()
             raise AlreadyStored(_("This request was already stored; only its first answer was lost."), HEADER)
         if _age_s(found.created_at) < STALE_AFTER_S:
-            raise InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
+            raise _in_progress()
         storage.release_idempotency_key(user_id, key)  # its worker died before writing: run it again
         if storage.claim_idempotency_key(user_id, key, print_) is not None:
-            raise InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
+            raise _in_progress()
     return _run(view, args, kwargs, storage, user_id, key)
 
 
@@ -103,6 +102,10 @@ def _run(view, args, kwargs, storage, user_id, key):
     else:
         storage.answer_idempotency_key(user_id, key, response.status_code, response.mimetype, body)
     return response
+
+
+def _in_progress():
+    return InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
 
 
 def _age_s(created_at):

@@ -58,7 +58,8 @@ def layer_snapshot(layer_id, name):
     token, _, view = name.removesuffix(".geojson").partition(".")
     view = view or "full"
     store = _ctx().snapshots
-    if store.path(layer_id, token, view) is None:
+    path = store.path(layer_id, token, view)
+    if path is None:
         raise NotFound(f"no snapshot called {name[:60]!r}; see /api/v1/layers", "name")
     places.require_layer(_ctx().catalogue, layer_id)
     current = _ctx().storage.snapshot_token()
@@ -66,7 +67,6 @@ def layer_snapshot(layer_id, name):
         response = redirect(snapshot_url(layer_id, current, view), 307)
         response.cache_control.no_store = True
         return response
-    path = store.path(layer_id, token, view)
     if not path.is_file():
         store.write(layer_id, token, view, dumps(places.layer_snapshot(_ctx().storage, _ctx().catalogue,
                                                                        layer_id, view)))
