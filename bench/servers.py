@@ -109,15 +109,20 @@ class Gunicorn:
         """Return everything gunicorn wrote so far."""
         return self.log_path.read_text(errors="replace")
 
+    STOP_WAIT_S = 20
+
     def stop(self):
-        """Stop gunicorn and its workers."""
+        """Stop the server: TERM, then KILL if it has not stopped within STOP_WAIT_S."""
         if self.process.poll() is None:
             self.process.terminate()
             try:
-                self.process.wait(timeout=20)
+                self.process.wait(timeout=self.STOP_WAIT_S)
             except subprocess.TimeoutExpired:
-                self.process.kill()
+                self._kill()
                 self.process.wait()
+
+    def _kill(self):
+        self.process.kill()
 
 
 def _children(pid):
@@ -171,15 +176,10 @@ class FrontServer(Gunicorn):
         """Return the pids of gunicorn's workers."""
         return sorted(_children(self.gunicorn_pid()))
 
-    def stop(self):
-        """Stop nginx and gunicorn (serve.sh stops both on TERM)."""
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.process.pid, 9)
-                self.process.wait()
+    STOP_WAIT_S = 30  # serve.sh stops nginx and gunicorn on TERM
+
+    def _kill(self):
+        os.killpg(self.process.pid, 9)  # serve.sh, nginx and gunicorn alike
 
 
 def pygeoapi_server(data_file, workdir):
