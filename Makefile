@@ -69,10 +69,13 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
-$(VENDOR)/.installed: node_modules/.installed
+$(VENDOR)/.installed: node_modules/.installed data/geojson/layers.json scripts/build_icon_sprite.py
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
-	  $(VENDOR)/idb-keyval $(VENDOR)/exifr
+	  $(VENDOR)/idb-keyval $(VENDOR)/exifr $(VENDOR)/icons
+	$(PYTHON) scripts/build_icon_sprite.py data/geojson/layers.json node_modules/@tabler/icons/icons/outline \
+	  $(VENDOR)/icons/geotour-icons.svg
+	cp node_modules/@tabler/icons/LICENSE $(VENDOR)/icons/LICENSE
 	cp node_modules/idb-keyval/dist/umd.js $(VENDOR)/idb-keyval/idb-keyval.js
 	cp node_modules/exifr/dist/lite.umd.js $(VENDOR)/exifr/exifr-lite.js
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/

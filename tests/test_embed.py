@@ -34,8 +34,11 @@ def test_embed_origins_come_from_config(make_app):
 def test_embed_options_shape_the_map(client):
     html = client.get("/embed?layers=geosites,msmes&category=kuliner&center=-7.2,106.45&zoom=12&lang=en&basemap=satellite").get_data(as_text=True)
     assert '<html lang="en">' in html
-    toggles = re.findall(r'\\u003c/span\\u003e ([^"]+)" :', html)
-    assert toggles == ["Geopark boundary (approximate)", "Geosites", "Food"]  # the chosen layer and category
+    toggles = [t.replace("\\u0026amp;", "&") for t in re.findall(r'\\u003c/span\\u003e ([^"]+)" :', html)]
+    # The attraction types that hold geosites (the chosen layer), then the chosen business category.
+    assert toggles == ["Geopark boundary (approximate)", "Waterfalls", "Beaches & islands", "Viewpoints", "Caves",
+                       "Hot springs", "Rivers", "Rock formations", "Food"]
+    assert '"place_layers": ["geosites", "msmes"]' in html
     assert "[-7.2, 106.45]" in html and '"zoom": 12' in html
     assert html.index("World_Imagery") < html.index("tile.openstreetmap.org")
 

@@ -74,7 +74,8 @@ def test_site_page_lists_nearby_msmes_without_javascript(client):
     assert items
     first = items[0]
     assert re.search(r"\d+ m|\d+,\d km", first)  # Indonesian distance: "350 m" or "2,4 km"
-    assert "https://wa.me/62000" in first and 'href="tel:+62000' in first
+    assert "wa.me" not in first and 'href="tel:' not in first  # a sample's invented number gets no link
+    assert "Data contoh — nomor belum tersedia" in first
     assert 'href="geo:' in first and "google.com/maps/dir/" in first and "openstreetmap.org/directions" in first
     assert "Data contoh" in first
 
@@ -102,7 +103,7 @@ def test_unknown_site_is_a_404_page(client):
 def test_msme_page_shows_business_and_nearest_attractions(client):
     html = client.get("/msmes/msme-0001").get_data(as_text=True)
     assert "Data contoh" in html and "Jam buka" in html
-    assert "Objek wisata terdekat" in html
+    assert "Tempat wisata terdekat" in html
     assert html.count('href="/sites/') >= 3
 
 
@@ -113,9 +114,9 @@ def test_pages_redirect_to_the_right_kind(client):
 
 def test_ui_is_indonesian_by_default_and_english_on_request(client):
     html_id = client.get("/sites/curug-sodong").get_data(as_text=True)
-    assert '<html lang="id">' in html_id and "Petunjuk arah" in html_id and "UMKM dalam radius 3,0 km" in html_id
+    assert '<html lang="id">' in html_id and "Petunjuk arah" in html_id and "UMKM dalam radius 3 km" in html_id
     html_en = client.get("/sites/curug-sodong?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in html_en and "Directions (map app)" in html_en and "Businesses within 3.0 km" in html_en
+    assert '<html lang="en">' in html_en and "Directions (map app)" in html_en and "Businesses within 3 km" in html_en
 
 
 @pytest.fixture

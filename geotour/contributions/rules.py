@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 from geotour.domain.features import FeatureInvalid, fold, validate_feature
 from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
 from geotour.text import gettext as _
 
 DUPLICATE_RADIUS_M = 100
@@ -45,10 +46,29 @@ class Category:
     """One of the layer's categories."""
 
 
+class Rupiah:
+    """A price in whole rupiah: 10000, "Rp 10.000" or "gratis" (0)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One of a fixed set of ids (the form shows their titles)."""
+
+    choices: dict
+
+
+@dataclass(frozen=True)
+class Minutes:
+    """A whole number of minutes, 0 to `most`."""
+
+    most: int
+
+
 COMMON = {"name": Text(120, required=True), "category": Category(), "description_id": Text(2000),
           "description_en": Text(2000), "opening_hours": Text(200)}
 FIELDS = {
-    ATTRACTION: {**COMMON, "access": Text(1000), "ticket_price": Text(200), "facilities": Facilities()},
+    ATTRACTION: {**COMMON, "ticket_price": Rupiah(), "access_road": Choice(ACCESS_ROADS),
+                 "walk_minutes": Minutes(MAX_WALK_MINUTES), "access": Text(1000), "facilities": Facilities()},
     MSME: {**COMMON, "whatsapp": Phone(), "phone": Phone(), "price_range": Text(200), "owner_consent": Consent()},
 }
 # Set by Geotour itself, never taken from what is sent.
@@ -71,14 +91,21 @@ class Proposal:
 
 
 def field_kinds(layer):
-    """Return {field: input kind} for the layer's form: text, textarea, category, phone, consent or list."""
+    """Return {field: input kind} for the layer's form: text, textarea, category, phone, consent, rupiah, choice,
+    number or list."""
     kinds = {}
     for name, spec in FIELDS[layer.kind].items():
         if isinstance(spec, Text):
             kinds[name] = "textarea" if spec.max_length > 300 else "text"
         else:
-            kinds[name] = {Category: "category", Phone: "phone", Consent: "consent"}.get(type(spec), "list")
+            kinds[name] = {Category: "category", Phone: "phone", Consent: "consent", Rupiah: "rupiah",
+                           Choice: "choice", Minutes: "number"}.get(type(spec), "list")
     return kinds
+
+
+def field_choices(layer):
+    """Return {field: {id: titles}} for the layer's fields that take one of a fixed set of values."""
+    return {name: spec.choices for name, spec in FIELDS[layer.kind].items() if isinstance(spec, Choice)}
 
 
 def problem(field_name, message, row=None, severity="error", **extra):
@@ -138,6 +165,31 @@ def _check_value(name, spec, value, layer, row):
         if number is None:
             return None, [problem(name, _("Write a phone number such as 0812 3456 7890 or +62 812 3456 7890."), row)]
         return number, []
+    if isinstance(spec, Rupiah):
+        if value in (None, ""):
+            return None, []
+        amount = parse_rupiah(value)
+        if amount is None:
+            return None, [problem(name, _("Write the price in rupiah, such as 10000 or Rp 10.000; write 0 when "
+                                          "entry is free."), row)]
+        return amount, []
+    if isinstance(spec, Choice):
+        if value in (None, ""):
+            return None, []
+        if value not in spec.choices:
+            return None, [problem(name, _("Choose one of: %(allowed)s.", allowed=", ".join(spec.choices)), row)]
+        return value, []
+    if isinstance(spec, Minutes):
+        if value in (None, ""):
+            return None, []
+        try:
+            minutes = int(str(value).strip()) if not isinstance(value, bool) else None
+        except ValueError:
+            minutes = None
+        if minutes is None or not 0 <= minutes <= spec.most:
+            return None, [problem(name, _("Write a whole number of minutes from 0 to %(most)d.", most=spec.most),
+                                  row)]
+        return minutes, []
     if isinstance(spec, Consent):
         if not _is_true(value):
             return None, [problem(name, _("Tick this to confirm that the owner agreed to publish these contact "

@@ -223,6 +223,27 @@ def revert(ctx, moderator, feature_id, version):
                                        note=f"revert to version {version}")
 
 
+def verify_position(ctx, moderator, feature_id, checked_at):
+    """Record that a place's position was checked on the ground: a new version whose point is "verified".
+
+    The "approximate" badge goes; the earlier confidence and uncertainty stay in the history. Return the new
+    version's number.
+    """
+    if not accounts.can_moderate(moderator):
+        raise Forbidden(_("Only moderators can mark a position as checked on site."))
+    feature = require_feature(ctx.storage, feature_id)
+    layer = ctx.catalogue.get(feature["properties"]["layer"])
+    if layer is None or layer.kind not in FIELDS or feature["geometry"]["type"] != "Point":
+        raise BadParameter(_("Only places (attractions and businesses) have a position to check."), "id")
+    if feature["properties"].get("coord_confidence") == "verified":
+        raise Conflict(_("This position is already marked as checked on site."), "id")
+    properties = {k: v for k, v in feature["properties"].items() if k != "coord_uncertainty_m"}
+    properties.update(coord_confidence="verified", coord_verified_at=checked_at, coord_verified_by=moderator["username"])
+    record = validate_feature({**feature, "properties": properties}, layer)
+    return ctx.storage.publish_version(feature_id, layer.id, record, moderator["id"], "verify",
+                                       note="position checked on site")
+
+
 def diff(before, after):
     """Return [{field, old, new}] for every property (and the location) that differs."""
     old = dict((before or {}).get("properties") or {})

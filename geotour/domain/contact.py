@@ -12,6 +12,8 @@ def phone_digits(number):
     digits = _NOT_DIGITS.sub("", number)
     if digits.startswith("0"):
         digits = "62" + digits[1:]
+    if digits.startswith("620"):
+        return None  # no Indonesian number has a 0 after the country code: it is a placeholder
     return digits if 8 <= len(digits) <= 15 else None
 
 
@@ -28,9 +30,12 @@ def tel_url(number):
 
 
 def directions(lat, lon, name):
-    """Return directions links to a point: a geo: URI, Google Maps and OpenStreetMap."""
+    """Return directions links to a point (a geo: URI, Google Maps, OpenStreetMap) and searches by name
+    (for a place whose point is only an estimate: the maps app may know it better)."""
     point = f"{lat:.6f},{lon:.6f}"
     return {
+        "search_geo": f"geo:0,0?q={quote(name, safe='')}",
+        "search_google": f"https://www.google.com/maps/search/?{urlencode({'api': 1, 'query': name})}",
         "geo": f"geo:{point}?q={point}({quote(name, safe='')})",
         "google": f"https://www.google.com/maps/dir/?{urlencode({'api': 1, 'destination': point})}",
         "osm": f"https://www.openstreetmap.org/directions?{urlencode({'route': ';' + point})}",

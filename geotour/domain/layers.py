@@ -7,6 +7,7 @@ ATTRACTION = "attraction"
 MSME = "msme"
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
+_ICON = re.compile(r"^[a-z0-9-]{1,40}$")
 
 
 class CatalogueInvalid(ValueError):
@@ -21,10 +22,38 @@ class Category:
     title: dict
     color: str
     glyph: str
+    icon: str = ""
 
     def to_dict(self):
         """Return the category as JSON for the API."""
-        return {"id": self.id, "title": self.title, "style": {"color": self.color, "glyph": self.glyph}}
+        return {"id": self.id, "title": self.title, "style": _style_dict(self)}
+
+
+def _style_dict(item):
+    return {"color": item.color, "glyph": item.glyph, **({"icon": item.icon} if item.icon else {})}
+
+
+@dataclass(frozen=True)
+class AttractionType:
+    """What a tourist looks for (waterfalls, beaches...): a filter and marker style drawn from sites' categories.
+
+    `categories` holds "layer:category" pairs, or "layer:*" for every category of a layer.
+    """
+
+    id: str
+    title: dict
+    color: str
+    glyph: str
+    icon: str
+    categories: tuple
+
+    def matches(self, layer_id, category_id):
+        """Return whether a site of this layer and category is of this type."""
+        return f"{layer_id}:{category_id}" in self.categories or f"{layer_id}:*" in self.categories
+
+    def to_dict(self):
+        """Return the type as JSON for the API."""
+        return {"id": self.id, "title": self.title, "style": _style_dict(self), "categories": list(self.categories)}
 
 
 @dataclass(frozen=True)
@@ -73,9 +102,14 @@ class LayerQuery:
 class Catalogue:
     """The layers Geotour serves, in display order."""
 
-    def __init__(self, layers):
+    def __init__(self, layers, types=()):
         self.layers = tuple(layers)
+        self.types = tuple(types)
         self._by_id = {layer.id: layer for layer in self.layers}
+
+    def type_of(self, layer_id, category_id):
+        """Return the AttractionType of a site of this layer and category, or None (for businesses)."""
+        return next((t for t in self.types if t.matches(layer_id, category_id)), None)
 
     def get(self, layer_id):
         """Return the layer with this id, or None."""
@@ -112,7 +146,7 @@ class Catalogue:
                 raise CatalogueInvalid(f"layer id {layer.id!r} appears twice")
             seen.add(layer.id)
             layers.append(layer)
-        return cls(layers)
+        return cls(layers, _types_from_list(data.get("attraction_types", []), {layer.id: layer for layer in layers}))
 
 
 def _titles(value):
@@ -128,7 +162,10 @@ def _style(value, fallback=None):
     glyph = value.get("glyph", "")
     if not isinstance(glyph, str) or len(glyph) > 2:
         raise CatalogueInvalid("style glyph must be at most 2 characters")
-    return value["color"], glyph
+    icon = value.get("icon", "")
+    if icon and not _ICON.match(str(icon)):
+        raise CatalogueInvalid(f"style icon {icon!r} must be an icon name such as 'droplets'")
+    return value["color"], glyph, icon
 
 
 def _layer_from_dict(entry):
@@ -138,7 +175,7 @@ def _layer_from_dict(entry):
         raise CatalogueInvalid(f"kind must be one of {', '.join(KINDS)}")
     if entry["geometry"] not in ("Point", "Polygon"):
         raise CatalogueInvalid("geometry must be Point or Polygon")
-    color, glyph = _style(entry["style"])
+    color, glyph, _icon = _style(entry["style"])
     categories = tuple(
         Category(c["id"], _titles(c["title"]), *_style(c.get("style"), entry["style"]))
         for c in entry.get("categories", [])
@@ -147,3 +184,33 @@ def _layer_from_dict(entry):
         id=entry["id"], file=entry["file"], kind=entry["kind"], geometry=entry["geometry"],
         title=_titles(entry["title"]), color=color, glyph=glyph, categories=categories,
     )
+
+
+def _types_from_list(entries, layers):
+    """Return the attraction types; every attraction category must fall in exactly one of them."""
+    if not isinstance(entries, list):
+        raise CatalogueInvalid('"attraction_types" must be a list')
+    types, seen = [], set()
+    for index, entry in enumerate(entries):
+        try:
+            kind = AttractionType(entry["id"], _titles(entry["title"]), *_style(entry["style"]),
+                                  tuple(entry["categories"]))
+        except (KeyError, TypeError, AttributeError) as exc:
+            raise CatalogueInvalid(f"attraction type #{index + 1}: missing or malformed {exc}") from None
+        for pair in kind.categories:
+            layer_id, _sep, category_id = str(pair).partition(":")
+            layer = layers.get(layer_id)
+            if layer is None or layer.kind != ATTRACTION or (category_id != "*" and layer.category(category_id) is None):
+                raise CatalogueInvalid(f"attraction type {kind.id!r}: {pair!r} is not an attraction layer:category")
+        if kind.id in seen:
+            raise CatalogueInvalid(f"attraction type id {kind.id!r} appears twice")
+        seen.add(kind.id)
+        types.append(kind)
+    if types:
+        for layer in layers.values():
+            for category in layer.categories if layer.kind == ATTRACTION else ():
+                found = [t.id for t in types if t.matches(layer.id, category.id)]
+                if len(found) != 1:
+                    raise CatalogueInvalid(f"{layer.id}:{category.id} must be in exactly one attraction type, "
+                                           f"not {found or 'none'}")
+    return types

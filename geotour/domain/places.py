@@ -10,8 +10,21 @@ from geotour.domain.nearby import DEFAULT_RADIUS_M
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200
 # What the map needs of each place for its markers and popups (the "map" snapshot of a layer).
-MAP_PROPERTIES = ("name", "category", "layer", "description_id", "description_en", "photo", "sample", "phone",
-                  "whatsapp", "opening_hours")
+MAP_PROPERTIES = ("name", "name_alt", "category", "layer", "description_id", "description_en", "photo", "sample",
+                  "phone", "whatsapp", "opening_hours", "ticket_price", "coord_confidence", "coord_uncertainty_m")
+
+# The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
+AREAS = (("Ciletuh", ("Ciemas", "Ciracap")), ("Jampang", ("Simpenan", "Waluran", "Surade")),
+         ("Cisolok", ("Cisolok", "Cikakak", "Palabuhanratu")))
+AREA_TITLES = {"Ciletuh": "Ciletuh", "Jampang": "Jampang", "Cisolok": "Cisolok – Palabuhanratu"}
+
+
+def area_of(properties):
+    """Return the geoarea of a place ("Ciletuh", "Jampang" or "Cisolok"), from geoarea or its district; or ""."""
+    if properties.get("geoarea") in AREA_TITLES:
+        return properties["geoarea"]
+    district = str(properties.get("kecamatan") or "")
+    return next((area for area, districts in AREAS if any(district.startswith(d) for d in districts)), "")
 
 
 def require_layer(catalogue, layer_id):

@@ -1,34 +1,27 @@
 """What search engines and link previews read of a place: schema.org JSON-LD and Open Graph tags."""
-import re
-
 from geotour.domain.layers import MSME
-
-_HOURS = re.compile(r"^(\d{2})[.:](\d{2})\s*[–-]\s*(\d{2})[.:](\d{2})$")
+from geotour.domain.visit import parse_hours
 
 
 def opening_hours(text):
     """Return schema.org openingHours ("Mo-Su 07:00-17:00") from "07.00–17.00" or "24 jam", or None."""
-    if not isinstance(text, str):
+    hours = parse_hours(text)
+    if hours is None:
         return None
-    if text.strip().lower() in ("24 jam", "24 hours"):
+    if hours.all_day:
         return "Mo-Su 00:00-23:59"
-    match = _HOURS.match(text.strip())
-    if not match:
-        return None
-    h1, m1, h2, m2 = match.groups()
-    return f"Mo-Su {h1}:{m1}-{h2}:{m2}"
+    return "Mo-Su " + hours.label().replace(".", ":").replace("–", "-")
 
 
-def json_ld(place, url, description):
-    """Return the schema.org TouristAttraction or LocalBusiness object for a place view."""
-    props = place["props"]
+def json_ld(place, props, url, description):
+    """Return the schema.org TouristAttraction or LocalBusiness object for a place view and its properties."""
     data = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness" if place["layer"].kind == MSME else "TouristAttraction",
         "name": place["name"], "url": url,
         "geo": {"@type": "GeoCoordinates", "latitude": place["lat"], "longitude": place["lon"]},
         "address": {"@type": "PostalAddress", "addressRegion": "Jawa Barat", "addressCountry": "ID",
-                    "addressLocality": ", ".join(p for p in (props.get("desa"), props.get("kecamatan"),
+                    "addressLocality": ", ".join(p for p in (place["village"], place["district"],
                                                              "Kabupaten Sukabumi") if p)},
     }
     if description:
@@ -41,7 +34,7 @@ def json_ld(place, url, description):
     if hours:
         data["openingHours"] = hours
     if place["layer"].kind == MSME:
-        if props.get("phone"):
+        if props.get("phone") and not props.get("sample"):  # an invented number must not reach search engines
             data["telephone"] = props["phone"]
         if props.get("price_range"):
             data["priceRange"] = props["price_range"]

@@ -17,7 +17,8 @@ bp = Blueprint("assets", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
 # Pages for signed-in people: the service worker must never keep them on a shared phone.
 PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moderation", "/admin"]
-SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg", "js/offline.js"]  # besides the map assets
+SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg", "js/offline.js",
+                "js/place-search.js"]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
 WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/outbox.js"]
 # A weak link that answers nothing for this long gets the saved copy instead (when there is one).

@@ -61,7 +61,7 @@ def format_distance(distance_m, locale):
     if distance_m < 1000:
         rounded = int(round(distance_m / 10.0) * 10) if distance_m >= 100 else int(round(distance_m))
         return f"{rounded} m"
-    number_format = "#,##0.0" if distance_m < 10_000 else "#,##0"
+    number_format = "#,##0.#" if distance_m < 10_000 else "#,##0"  # "1 km", "2,4 km", "12 km"
     return f"{format_decimal(distance_m / 1000.0, format=number_format, locale=locale)} km"
 
 

@@ -22,6 +22,7 @@ MAP_JS = [
     ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
     ("subgroup", "vendor/subgroup/leaflet.featuregroup.subgroup.js"),
     ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
+    ("placesearch", "js/place-search.js"),
     ("geotour", "js/geotour-map.js"),
 ]
 MAP_CSS = [
@@ -127,10 +128,15 @@ def _local_plugin(element):
     return element
 
 
-def legend_label(title, color, glyph):
-    """Return a layer-control label: a coloured glyph and the title, every part escaped."""
+def legend_label(title, color, glyph, icon="", sprite=""):
+    """Return a layer-control label: a coloured icon (or glyph) and the title, every part escaped."""
     return str(Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
-        color, glyph, title))
+        color, icon_markup(icon, sprite) if icon and sprite else glyph, title))
+
+
+def icon_markup(icon, sprite):
+    """Return an inline SVG that shows one icon of our sprite (white on the swatch's colour)."""
+    return Markup('<svg class="gt-icon" focusable="false"><use href="{}#icon-{}"></use></svg>').format(sprite, icon)
 
 
 def _add_basemaps(m, basemaps):
@@ -141,9 +147,12 @@ def _add_basemaps(m, basemaps):
         ).add_to(m)
 
 
-def _add_controls(m, locate_strings):
+def _add_controls(m, locate_strings, near_me=False):
+    # On the overview, geotour-map.js sets the view once it knows what is near: the visitor and the nearest
+    # places (never a close-up of nothing). Elsewhere the control shows the visitor itself.
     _local_plugin(LocateControl(
-        position="topleft", flyTo=True, keepCurrentZoomLevel=False, showPopup=False,
+        position="topleft", setView=False if near_me else "untilPanOrZoom", flyTo=not near_me,
+        keepCurrentZoomLevel=False, showPopup=False,
         strings=locate_strings, locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
     )).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
@@ -164,7 +173,7 @@ def overview_map(spec, static_url):
                                           chunkedLoading=True, chunkInterval=40, chunkDelay=20)).add_to(m)
     for group in spec["groups"]:
         groups[group["key"]] = _local_plugin(FeatureGroupSubGroup(cluster, name=group["label"], show=True)).add_to(m)
-    _add_controls(m, spec["locate_strings"])
+    _add_controls(m, spec["locate_strings"], near_me=True)
     AsyncLayers(spec["config"], groups).add_to(m)
     return m
 

@@ -26,6 +26,7 @@
     this.t = cfg.t;
     this.layers = {};
     this.markers = {};
+    this.places = [];  // every place on the map, for the search box and the offline "nearby" list
     this.fetched = [];
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
     this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
@@ -47,6 +48,7 @@
 
   Geotour.prototype.showStatus = function (message, retry) {
     if (!this.status) return;
+    this.status.classList.remove("gt-status--loading");
     this.status.textContent = message;
     if (retry) {
       var button = el("button", { type: "button", "class": "gt-btn" }, this.t.retry);
@@ -81,20 +83,63 @@
     });
   };
 
+  /* The attraction type (waterfall, beach...) of a site, from its layer and category; null for a business. */
+  Geotour.prototype.typeOf = function (props) {
+    var pair = props.layer + ":" + props.category, any = props.layer + ":*";
+    return (this.cfg.types || []).filter(function (t) {
+      return t.categories.indexOf(pair) >= 0 || t.categories.indexOf(any) >= 0;
+    })[0] || null;
+  };
+
   Geotour.prototype.styleFor = function (props) {
     var layer = this.layers[props.layer] || { color: "#374151", glyph: "", categories: {} };
     var category = layer.categories[props.category];
+    var type = layer.kind === "attraction" ? this.typeOf(props) : null, look = type || category || layer;
     return {
-      color: category ? category.color : layer.color,
-      glyph: category ? category.glyph : layer.glyph,
+      color: look.color,
+      glyph: look.glyph,
+      icon: look.icon || "",
+      type: type ? type.id : (props.category || ""),
       layerTitle: layer.title,
       categoryTitle: category ? category.title : "",
       kind: layer.kind
     };
   };
 
+  /* How far a point can be trusted: approximate (with its uncertainty in metres), verified on site, or exact. */
+  function position(props) {
+    var approximate = props.coord_confidence === "estimated";
+    return { approximate: approximate, verified: props.coord_confidence === "verified",
+      uncertainty: approximate ? (props.coord_uncertainty_m || 1000) : 0 };
+  }
+
+  Geotour.prototype.badge = function (props) {
+    var where = position(props);
+    if (where.verified) return el("span", { "class": "gt-badge gt-badge--verified" }, this.t.verified);
+    if (!where.approximate) return null;
+    return el("span", { "class": "gt-badge gt-badge--approx", title: this.t.approx_title },
+      this.t.approx.replace("__DISTANCE__", this.formatDistance(where.uncertainty)));
+  };
+
+  /* "2,4 km", or "sekitar 2,4 km" when either end of it is only an estimate. */
+  Geotour.prototype.distanceText = function (metres, about) {
+    var text = this.formatDistance(metres);
+    return about ? this.t.about.replace("__DISTANCE__", text) : text;
+  };
+
+  Geotour.prototype.iconNode = function (style) {
+    if (!style.icon || !document.getElementById("icon-" + style.icon)) return document.createTextNode(style.glyph);
+    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), use = document.createElementNS(ns, "use");
+    svg.setAttribute("class", "gt-icon");
+    svg.setAttribute("aria-hidden", "true");
+    use.setAttribute("href", "#icon-" + style.icon);  // the sprite is inline in the page
+    svg.appendChild(use);
+    return svg;
+  };
+
   Geotour.prototype.icon = function (style, focus) {
-    var pin = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") }, style.glyph);
+    var pin = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") });
+    pin.appendChild(this.iconNode(style));
     pin.style.background = style.color;
     return L.divIcon({ html: pin, className: "gt-pin-wrap", iconSize: focus ? [40, 40] : [30, 30],
       iconAnchor: focus ? [20, 20] : [15, 15], popupAnchor: [0, -14] });
@@ -119,11 +164,14 @@
   /* International digits of a phone number (0812… becomes 62812…), as geotour/contact.py does; or null. */
   function phoneDigits(number) {
     var digits = String(number || "").replace(/\D/g, "").replace(/^0/, "62");
+    if (/^620/.test(digits)) return null;  // no Indonesian number has a 0 after the country code: a placeholder
     return digits.length >= 8 && digits.length <= 15 ? digits : null;
   }
 
   Geotour.prototype.contactLinks = function (props) {
     var box = el("p", { "class": "gt-popup__actions" });
+    // A sample business has an invented number: no link may dial or message it.
+    if (props.sample) return el("p", { "class": "gt-notice gt-notice--sample" }, this.t.sample_no_number);
     var wa = phoneDigits(props.whatsapp), tel = phoneDigits(props.phone);
     if (wa) {
       var text = this.t.whatsapp_message.replace("__NAME__", props.name);
@@ -141,13 +189,13 @@
     if (photo) root.appendChild(el("img", { "class": "gt-popup__photo", src: photo, alt: props.name, loading: "lazy" }));
     root.appendChild(el("h2", { "class": "gt-popup__name" }, props.name));
     root.appendChild(el("p", { "class": "gt-popup__type" }, style.layerTitle + (style.categoryTitle ? " · " + style.categoryTitle : "")));
+    var badge = this.badge(props);
+    if (badge) root.appendChild(el("p", { "class": "gt-popup__badge" })).appendChild(badge);
     var description = this.shortText(this.localized(props, "description"), 180);
     if (description) root.appendChild(el("p", { "class": "gt-popup__desc" }, description));
     if (props.sample) root.appendChild(el("p", { "class": "gt-tag" }, this.t.sample));
-    if (style.kind === "msme") {
-      if (props.opening_hours) root.appendChild(el("p", { "class": "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
-      root.appendChild(this.contactLinks(props));
-    }
+    if (props.opening_hours) root.appendChild(el("p", { "class": "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
+    if (style.kind === "msme") root.appendChild(this.contactLinks(props));
     var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
     root.appendChild(el("h3", { "class": "gt-popup__sub" }, nearbyTitle));
     var list = el("ul", { "class": "gt-popup__nearby", "aria-live": "polite" });
@@ -159,28 +207,74 @@
     return root;
   };
 
-  /* The 3 nearest are fetched only when the popup opens, then kept. */
+  /* The 3 nearest are fetched only when the popup opens, then kept. With no signal they come from the
+   * places already on this map (saved on the phone), and the list says so. */
   Geotour.prototype.fillNearby = function (list, props, radius, done) {
     if (list.getAttribute("data-loaded")) return;
-    var self = this;
+    var self = this, kind = this.styleFor(props).kind, about = position(props).approximate;
     var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=3&radius_m=" + radius;
-    this.fetchJSON(url).then(function (data) {
+    function show(features, saved) {
       list.textContent = "";
       list.setAttribute("data-loaded", "1");
-      if (!data.features.length) list.appendChild(el("li", {}, self.t.none_nearby));
-      data.features.forEach(function (f) {
+      if (saved) list.appendChild(el("li", { "class": "gt-popup__saved" }, self.t.from_saved));
+      if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
+      features.forEach(function (f) {
         var item = el("li", {});
         item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
         var s = self.styleFor(f.properties);
-        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " + self.formatDistance(f.properties.distance_m)));
+        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " +
+          self.distanceText(f.properties.distance_m, about || position(f.properties).approximate)));
+        if (f.properties.sample) item.appendChild(el("span", { "class": "gt-tag" }, self.t.sample));
         list.appendChild(item);
       });
       if (done) done();
-    }).catch(function () {
+    }
+    this.fetchJSON(url).then(function (data) { show(data.features, false); }).catch(function () {
+      var c = self.markers[props.id] && self.markers[props.id].getLatLng();
+      var saved = c ? self.nearestSaved(c, kind === "msme" ? "attraction" : "msme", radius, 3) : [];
+      if (c && self.places.length) { show(saved, true); return; }
       list.textContent = "";
       list.appendChild(el("li", {}, self.t.load_failed));
       if (done) done();
     });
+  };
+
+  /* Distance on the WGS84 ellipsoid (Vincenty's inverse formula), in metres: as the server computes it. */
+  function geodesic(lat1, lon1, lat2, lon2) {
+    var a = 6378137, f = 1 / 298.257223563, b = a * (1 - f), rad = Math.PI / 180;
+    var L = (lon2 - lon1) * rad, U1 = Math.atan((1 - f) * Math.tan(lat1 * rad)), U2 = Math.atan((1 - f) * Math.tan(lat2 * rad));
+    var sinU1 = Math.sin(U1), cosU1 = Math.cos(U1), sinU2 = Math.sin(U2), cosU2 = Math.cos(U2);
+    var lambda = L, prev, sinS, cosS, sigma, cos2A, cos2Sm, i = 0;
+    do {
+      var sinL = Math.sin(lambda), cosL = Math.cos(lambda);
+      sinS = Math.sqrt(Math.pow(cosU2 * sinL, 2) + Math.pow(cosU1 * sinU2 - sinU1 * cosU2 * cosL, 2));
+      if (sinS === 0) return 0;
+      cosS = sinU1 * sinU2 + cosU1 * cosU2 * cosL;
+      sigma = Math.atan2(sinS, cosS);
+      var sinA = cosU1 * cosU2 * sinL / sinS;
+      cos2A = 1 - sinA * sinA;
+      cos2Sm = cos2A ? cosS - 2 * sinU1 * sinU2 / cos2A : 0;
+      var C = f / 16 * cos2A * (4 + f * (4 - 3 * cos2A));
+      prev = lambda;
+      lambda = L + (1 - C) * f * sinA * (sigma + C * sinS * (cos2Sm + C * cosS * (-1 + 2 * cos2Sm * cos2Sm)));
+    } while (Math.abs(lambda - prev) > 1e-12 && ++i < 100);
+    var u2 = cos2A * (a * a - b * b) / (b * b);
+    var A = 1 + u2 / 16384 * (4096 + u2 * (-768 + u2 * (320 - 175 * u2))), B = u2 / 1024 * (256 + u2 * (-128 + u2 * (74 - 47 * u2)));
+    var dS = B * sinS * (cos2Sm + B / 4 * (cosS * (-1 + 2 * cos2Sm * cos2Sm) - B / 6 * cos2Sm * (-3 + 4 * sinS * sinS) * (-3 + 4 * cos2Sm * cos2Sm)));
+    return b * A * (sigma - dS);
+  }
+
+  /* The nearest places of one kind already on this map, as features with distance_m, nearest first. */
+  Geotour.prototype.nearestSaved = function (latlng, kind, radius, limit) {
+    return this.places.filter(function (p) { return p.kind === kind; }).map(function (p) {
+      var c = p.feature.geometry.coordinates, props = Object.assign({}, p.feature.properties);
+      props.distance_m = geodesic(latlng.lat, latlng.lng, c[1], c[0]);
+      var rad = Math.PI / 180, dLon = (c[0] - latlng.lng) * rad, la1 = latlng.lat * rad, la2 = c[1] * rad;
+      props.bearing_deg = (Math.atan2(Math.sin(dLon) * Math.cos(la2),
+        Math.cos(la1) * Math.sin(la2) - Math.sin(la1) * Math.cos(la2) * Math.cos(dLon)) / rad + 360) % 360;
+      return { type: "Feature", geometry: p.feature.geometry, properties: props };
+    }).filter(function (f) { return f.properties.distance_m <= radius && f.properties.id !== undefined; })
+      .sort(function (x, y) { return x.properties.distance_m - y.properties.distance_m; }).slice(0, limit);
   };
 
   Geotour.prototype.marker = function (feature, focus) {
@@ -194,15 +288,26 @@
       return marker._gtContent;
     }, { maxWidth: Math.min(320, window.innerWidth - 150), minWidth: Math.min(220, window.innerWidth - 150),
       autoPanPaddingTopLeft: [58, 12], autoPanPaddingBottomRight: [58, 28], className: "gt-leaflet-popup" });
+    var where = position(props);
     marker.on("popupopen", function (event) {
+      // An estimated point: show how far off it may be.
+      if (where.approximate && !marker._gtCircle) {
+        marker._gtCircle = L.circle(marker.getLatLng(), { radius: where.uncertainty, color: "#b45309", weight: 2,
+          dashArray: "5 5", fillOpacity: 0.08, interactive: false, className: "gt-uncertainty" }).addTo(self.map);
+      }
       // The popup grows when the list arrives: update() re-measures it and pans it back on screen.
       marker._gtContent._fillNearby(function () { if (event.popup.isOpen()) event.popup.update(); });
+    });
+    marker.on("popupclose", function () {
+      if (marker._gtCircle) { marker._gtCircle.remove(); marker._gtCircle = null; }
     });
     this.markers[props.id] = marker;
     return marker;
   };
 
   Geotour.prototype.groupKey = function (props) {
+    var type = this.typeOf(props);
+    if (type && this.groups["type:" + type.id]) return "type:" + type.id;
     var key = props.layer + ":" + props.category;
     return this.groups[key] ? key : props.layer;
   };
@@ -214,6 +319,10 @@
       if (!self.groups[key]) return;
       var marker = self.marker(f, false);
       marker._gtGroup = self.groups[key];
+      marker._gtKey = key;
+      var props = f.properties;
+      self.places.push({ id: props.id, feature: f, kind: self.styleFor(props).kind, filter: self.styleFor(props).type,
+        names: [props.name].concat((props.name_alt || []).map(window.GeotourSearch.plainName)) });
       (buckets[key] = buckets[key] || []).push(marker);
     });
     Object.keys(buckets).forEach(function (key) {
@@ -276,12 +385,10 @@
 
   Geotour.prototype.loadOverview = function () {
     var self = this;
-    var groupKeys = Object.keys(this.groups);
     return this.loadCatalogue().then(function () {
       var jobs = self.cfg.layers.filter(function (l) {
-        // Fetch only the place layers that have a group on this map (an embed may show just some of them).
-        if (l.kind !== "attraction" && l.kind !== "msme") return false;
-        return groupKeys.some(function (key) { return key === l.id || key.indexOf(l.id + ":") === 0; });
+        // Fetch only the place layers this map shows (an embed may show just some of them).
+        return (self.cfg.place_layers || []).indexOf(l.id) >= 0;
       }).map(function (layer) {
         return self.loadSnapshot(layer.id).then(function (features) { return self.addFeaturesGradually(features); });
       });
@@ -318,40 +425,178 @@
     return true;
   };
 
-  /* "Near me": when the locate control finds the visitor, list the closest places in a bottom sheet. */
+  /* "Near me": when the locate control finds the visitor, list the nearest attractions and businesses in a
+   * bottom sheet, grouped, each with distance and direction; and zoom so the nearest few are on screen. */
+  var NEAR_ME_GROUPS = [
+    { kind: "attraction", radius: 25000, limit: 3, title: "near_me_attractions" },
+    { kind: "msme", radius: NEAR_ME_RADIUS_M, limit: 5, title: "near_me_businesses" }
+  ];
+
+  Geotour.prototype.layersOf = function (kind) {
+    return this.cfg.layers.filter(function (l) { return l.kind === kind; }).map(function (l) { return l.id; }).join(",");
+  };
+
+  Geotour.prototype.fetchNearMe = function (latlng) {
+    var self = this, at = "lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
+    return Promise.all(NEAR_ME_GROUPS.map(function (g) {
+      return self.fetchJSON(self.cfg.api + "/nearby?" + at + "&layers=" + self.layersOf(g.kind) + "&radius_m=" +
+        g.radius + "&limit=" + g.limit).then(function (data) { return data.features; });
+    })).then(function (lists) { return { at: [latlng.lat, latlng.lng], groups: lists }; });
+  };
+
   Geotour.prototype.showNearMe = function (latlng) {
     var sheet = document.querySelector(".gt-sheet"), self = this;
     if (!sheet || (this.lastNearMe && this.lastNearMe.distanceTo(latlng) < 200)) return;
     this.lastNearMe = latlng;
-    var url = this.cfg.api + "/nearby?lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6) +
-      "&radius_m=" + NEAR_ME_RADIUS_M + "&limit=5";
     var page = window.GeotourPage;  // the app's pages keep the last answer on the phone; embeds keep nothing
-    this.fetchJSON(url).then(function (data) {
+    this.fetchNearMe(latlng).then(function (data) {
       if (page) page.rememberNearMe(data);
       return data;
     }, function (error) {
-      var kept = page && page.lastNearMe();  // no signal: the last "near me" answer, with when it was made
-      if (!kept) throw error;
+      // No signal: the places saved on this map, else the last "near me" answer with when it was made.
+      if (self.places.length) {
+        return { saved: true, groups: NEAR_ME_GROUPS.map(function (g) { return self.nearestSaved(latlng, g.kind, g.radius, g.limit); }) };
+      }
+      var kept = page && page.lastNearMe();
+      if (!kept || !kept.data.groups) throw error;
       page.saved(kept.at, true);
       return kept.data;
     }).then(function (data) {
-      sheet.textContent = "";
-      var close = el("button", { type: "button", "class": "gt-sheet__close", "aria-label": self.t.close }, "×");
-      close.addEventListener("click", function () { sheet.hidden = true; });
-      sheet.appendChild(close);
-      sheet.appendChild(el("h2", { "class": "gt-sheet__title" }, self.t.near_me));
-      var list = el("ul", { "class": "gt-sheet__list" });
-      data.features.forEach(function (f) {
-        var item = el("li", {}), s = self.styleFor(f.properties);
-        item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
-        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " +
-          self.formatDistance(f.properties.distance_m)));
+      self.renderNearMe(sheet, data);
+      var points = [[latlng.lat, latlng.lng]];
+      data.groups.forEach(function (features) {
+        features.slice(0, 3).forEach(function (f) { points.push([f.geometry.coordinates[1], f.geometry.coordinates[0]]); });
+      });
+      // The visitor and the nearest few on screen, above the sheet: never a 200 m view of nothing.
+      if (points.length > 1) {
+        self.map.fitBounds(points, { paddingTopLeft: [40, 40], paddingBottomRight: [40, Math.min(sheet.offsetHeight, self.map.getSize().y / 2) + 20],
+          maxZoom: 16, animate: false });
+      } else {
+        self.map.setView(latlng, 13, { animate: false });
+      }
+    }).catch(function () { self.showStatus(self.t.load_failed); });
+  };
+
+  Geotour.prototype.renderNearMe = function (sheet, data) {
+    var self = this;
+    sheet.textContent = "";
+    var close = el("button", { type: "button", "class": "gt-sheet__close", "aria-label": this.t.close }, "×");
+    close.addEventListener("click", function () { sheet.hidden = true; });
+    sheet.appendChild(close);
+    sheet.appendChild(el("h2", { "class": "gt-sheet__title" }, this.t.near_me));
+    if (data.saved) sheet.appendChild(el("p", { "class": "gt-sheet__saved" }, this.t.from_saved));
+    var total = 0;
+    NEAR_ME_GROUPS.forEach(function (g, index) {
+      var features = data.groups[index] || [];
+      total += features.length;
+      if (!features.length) return;
+      sheet.appendChild(el("h3", { "class": "gt-sheet__group" }, self.t[g.title]));
+      var list = el("ul", { "class": "gt-sheet__list gt-sheet__list--" + g.kind });
+      features.forEach(function (f) {
+        var props = f.properties, s = self.styleFor(props), item = el("li", {});
+        item.appendChild(el("a", { href: self.pageUrl(props) }, props.name));
+        var meta = " · " + (s.categoryTitle || s.layerTitle) + " · " + self.distanceText(props.distance_m, position(props).approximate);
+        if (typeof props.bearing_deg === "number") meta += " " + ARROWS[Math.round(props.bearing_deg / 45) % 8];
+        item.appendChild(document.createTextNode(meta + " "));
+        if (props.sample) item.appendChild(el("span", { "class": "gt-tag" }, self.t.sample));
+        var badge = self.badge(props);
+        if (badge) item.appendChild(badge);
         list.appendChild(item);
       });
-      if (!data.features.length) list.appendChild(el("li", {}, self.t.near_me_none));
       sheet.appendChild(list);
-      sheet.hidden = false;
-    }).catch(function () { self.showStatus(self.t.load_failed); });
+    });
+    if (!total) sheet.appendChild(el("p", {}, this.t.near_me_none));
+    sheet.hidden = false;
+  };
+
+  var ARROWS = ["↑", "↗", "→", "↘", "↓", "↙", "←", "↖"];
+
+  /* The search box and type chips above the map (templates/_filters.html). */
+  function Finder(app, form) {
+    this.app = app;
+    this.form = form;
+    this.list = form.querySelector(".gt-suggest");
+    var self = this;
+    this.controls = window.GeotourSearch.bindForm(form, function (state, submitted) { self.update(state, submitted); });
+    this.controls.input.addEventListener("keydown", function (event) {
+      if (event.key === "Escape") self.hideSuggestions();
+    });
+  }
+
+  Finder.prototype.loaded = function () {
+    var present = {};
+    this.app.places.forEach(function (p) { present[p.filter] = true; });
+    this.form.querySelectorAll(".gt-chip").forEach(function (chip) {
+      chip.hidden = !present[chip.getAttribute("data-filter")];  // no rivers yet: no empty chip
+    });
+    this.update(this.controls.state(), false, true);
+  };
+
+  Finder.prototype.update = function (state, submitted, quiet) {
+    var app = this.app, wanted = state.types;
+    Object.keys(app.groups).forEach(function (key) {
+      if (key === "boundary" || key === "villages") return;
+      var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
+      var show = !wanted.length || wanted.indexOf(id) >= 0, group = app.groups[key];
+      if (show && !app.map.hasLayer(group)) app.map.addLayer(group);
+      if (!show && app.map.hasLayer(group)) app.map.removeLayer(group);
+    });
+    var found = this.suggest(state.q);
+    if (submitted && found.length) this.choose(found[0]);
+    else if (!quiet) this.showSuggestions(found, state.q);
+  };
+
+  Finder.prototype.suggest = function (q) {
+    var search = window.GeotourSearch, scored = [];
+    if (!search.fold(q)) return [];
+    this.app.places.forEach(function (p) {
+      var s = search.score(q, p.names);
+      if (s >= 0) scored.push({ place: p, score: s });
+    });
+    scored.sort(function (a, b) {
+      return a.score - b.score || (a.place.kind === b.place.kind ? 0 : a.place.kind === "attraction" ? -1 : 1) ||
+        a.place.feature.properties.name.localeCompare(b.place.feature.properties.name);
+    });
+    return scored.slice(0, 8).map(function (s) { return s.place; });
+  };
+
+  Finder.prototype.showSuggestions = function (found, q) {
+    var self = this, app = this.app;
+    this.list.textContent = "";
+    found.forEach(function (p, index) {
+      var props = p.feature.properties, style = app.styleFor(props);
+      var item = el("li", { role: "option", id: "gt-suggest-" + index });
+      var button = el("button", { type: "button", "class": "gt-suggest__item" });
+      var swatch = el("span", { "class": "gt-swatch", "aria-hidden": "true" });
+      swatch.style.background = style.color;
+      swatch.appendChild(app.iconNode(style));
+      button.appendChild(swatch);
+      button.appendChild(el("span", { "class": "gt-suggest__name" }, props.name));
+      button.appendChild(el("span", { "class": "gt-suggest__type" }, style.categoryTitle || style.layerTitle));
+      if (props.sample) button.appendChild(el("span", { "class": "gt-tag" }, app.t.sample));
+      button.addEventListener("click", function () { self.choose(p); });
+      item.appendChild(button);
+      self.list.appendChild(item);
+    });
+    if (!found.length && window.GeotourSearch.fold(q)) this.list.appendChild(el("li", { "class": "gt-suggest__none" }, app.t.no_match));
+    this.list.hidden = !this.list.children.length;
+    this.controls.input.setAttribute("aria-expanded", this.list.hidden ? "false" : "true");
+  };
+
+  Finder.prototype.hideSuggestions = function () {
+    this.list.hidden = true;
+    this.controls.input.setAttribute("aria-expanded", "false");
+  };
+
+  /* Fly to a place and open it; a filter that hides it is cleared first. */
+  Finder.prototype.choose = function (place) {
+    var marker = this.app.markers[place.id];
+    this.hideSuggestions();
+    this.controls.input.value = place.feature.properties.name;
+    if (marker && !this.app.map.hasLayer(marker._gtGroup)) this.controls.set([]);
+    window.GeotourSearch.writeState(this.controls.state(), { site: place.id });
+    this.controls.input.blur();
+    this.app.openPlace(place.id);
   };
 
   Geotour.prototype.start = function () {
@@ -363,6 +608,7 @@
       if (window.GeotourPage) window.GeotourPage.keep(self.fetched);
       if (self.status) self.status.hidden = true;
       var wanted = new URLSearchParams(window.location.search).get("site");
+      if (self.finder) self.finder.loaded();
       if (wanted && self.cfg.mode === "overview") self.openPlace(wanted);
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
     }).catch(function (error) {
@@ -388,7 +634,10 @@
   window.Geotour = {
     mount: function (map, cfg, groups) {
       var app = new Geotour(map, cfg, groups);
+      map.getContainer().geotour = app;  // for the browser tests' assertions (what is on screen), never for behaviour
       translateControls(map, cfg.t);
+      var form = cfg.mode === "overview" && !cfg.embed ? document.querySelector(".gt-find") : null;
+      if (form && window.GeotourSearch) app.finder = new Finder(app, form);
       document.addEventListener("geotour:online", function () { app.start(); });  // refresh saved data
       map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
       if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });

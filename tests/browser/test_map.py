@@ -99,13 +99,19 @@ def test_near_me_lists_the_closest_places(live_server, browser):
         context.close()
 
 
-def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, watch):
-    view, page = open_page(live_server, watch, "/?site=msme-0001")
+def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, watch, make_app, data_copy):
+    def real_number(data):  # a business with a real number (the seed's are samples, which get no link)
+        props = data["features"][0]["properties"]
+        props.update(sample=False, whatsapp="0812 3456 7890", phone="+62 266 431234", owner_consent=True)
+        props.pop("sample_note", None)
+
+    data_copy.edit("msmes.geojson", real_number)
+    view, page = open_page(live_server, watch, "/?site=msme-0001", make_app(data_dir=data_copy.path))
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=10000)
     name = popup.locator(".gt-popup__name").inner_text()
     wa = popup.locator("a.gt-btn--wa").get_attribute("href")
-    assert wa.startswith("https://wa.me/6200000000001?text=")
+    assert wa.startswith("https://wa.me/6281234567890?text=")
     assert "Halo%2C%20saya%20menemukan%20" + name.replace(" ", "%20") in wa
-    assert popup.locator('a[href="tel:+6200000000001"]').count() == 1
+    assert popup.locator('a[href="tel:+62266431234"]').count() == 1
     assert view.errors == [] and view.dialogs == []

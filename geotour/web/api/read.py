@@ -39,7 +39,8 @@ def layers():
                            "href": url_for("api.layer_features", layer_id=entry["id"], _external=True)}]
         entry["snapshot_url"] = snapshot_url(entry["id"], token, "full")
         entry["map_snapshot_url"] = snapshot_url(entry["id"], token, "map")
-    return {"layers": entries, "data_version": _ctx().storage.data_version(), "snapshot": token}, JSON
+    return {"layers": entries, "attraction_types": [t.to_dict() for t in _ctx().catalogue.types],
+            "data_version": _ctx().storage.data_version(), "snapshot": token}, JSON
 
 
 def snapshot_url(layer_id, token, view):

@@ -7,7 +7,7 @@ from geotour.contributions import workflow
 from geotour.web.auth import requires, upload_limit, user_record
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
-from geotour.contributions.rules import FIELDS, contributable_layers, field_kinds, problem
+from geotour.contributions.rules import FIELDS, contributable_layers, field_choices, field_kinds, problem
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
 from geotour.web.photo_uploads import save_photo
@@ -53,7 +53,7 @@ def _save_photos():
 
 def _render_form(layer, feature=None, values=None, problems=(), status=200):
     return render_template("contrib/form.html", layer=layer, fields=field_kinds(layer), feature=feature,
-                           values=values or {}, problems=list(problems)), status
+                           choices=field_choices(layer), values=values or {}, problems=list(problems)), status
 
 
 def _send_form(layer, feature, submit):

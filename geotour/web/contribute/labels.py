@@ -9,8 +9,10 @@ bp = Blueprint("labels", __name__)
 def _labels():
     return {
         "name": _l("Name"), "category": _l("Category"), "description_id": _l("Description (Indonesian)"),
-        "description_en": _l("Description (English)"), "access": _l("How to get there"),
-        "opening_hours": _l("Opening hours"), "ticket_price": _l("Ticket price"), "facilities": _l("Facilities"),
+        "description_en": _l("Description (English)"), "access": _l("How to get there (notes)"),
+        "access_road": _l("Road to the site"), "walk_minutes": _l("Minutes of walking from the parking"),
+        "coord_verified": _l("Position checked on site"), "verify": _l("Position checked on site"),
+        "opening_hours": _l("Opening hours"), "ticket_price": _l("Entrance ticket price (HTM)"), "facilities": _l("Facilities"),
         "whatsapp": _l("WhatsApp"), "phone": _l("Phone"), "price_range": _l("Price range"),
         "owner_consent": _l("Owner's consent"), "geometry": _l("Location"), "location": _l("Location"),
         "photos": _l("Photos"), "file": _l("File"), "layer": _l("Layer"), "reason": _l("Reason"),

@@ -1,4 +1,6 @@
 """The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
+from datetime import datetime, timezone
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -81,6 +83,19 @@ def revert(feature_id):
         flash(_("Version %(old)d is published again as version %(new)d.", old=version, new=new), "ok")
     except ValueError:
         flash(_("Choose a version."), "error")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.history", feature_id=feature_id))
+
+
+@bp.post("/features/<feature_id>/verify")
+@requires("can_moderate")
+def verify(feature_id):
+    """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
+    try:
+        checked_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+        new = workflow.verify_position(_ctx(), user_record(), feature_id, checked_at)
+        flash(_("The position is marked as checked on site (version %(new)d).", new=new), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
     return redirect(url_for("moderation.history", feature_id=feature_id))

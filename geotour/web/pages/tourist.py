@@ -1,22 +1,28 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
+from functools import lru_cache
+from pathlib import Path
+
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from geotour.web import maps
 from geotour.web import params
 from geotour.domain import places
+from geotour.domain.features import fold
 from geotour.domain import seo
 from geotour.config import LOCALES
-from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.context import current as _ctx
 from geotour.errors import NotFound
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import LocalStore
 from geotour.web import offline
+from geotour.web.pages import place_view
 
 bp = Blueprint("pages", __name__)
+ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
 SITE_LIST_LIMIT = 50
 MSME_ATTRACTION_RADIUS_M = 25_000
 MSME_ATTRACTION_LIMIT = 8
@@ -30,19 +36,7 @@ def _keep_language(endpoint, values):
         values.setdefault("lang", lang)
 
 
-def _lang():
-    return str(get_locale())
-
-
-def localized(properties, name):
-    """Return properties[name_<lang>], falling back to the other language, or ''."""
-    lang = _lang()
-    other = "en" if lang == "id" else "id"
-    return properties.get(f"{name}_{lang}") or properties.get(f"{name}_{other}") or ""
-
-
-def _title(titles):
-    return titles.get(_lang()) or titles.get("id")
+_lang, _title = place_view.lang, place_view.title
 
 
 def _basemaps():
@@ -71,6 +65,13 @@ def _js_strings():
         "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
         "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Map layers"),
         "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
+        "near_me_attractions": _("Nearest attractions"), "near_me_businesses": _("Businesses near you"),
+        "verified": _("Position checked on site"),
+        "approx": _("Approximate ±%(distance)s", distance="__DISTANCE__"),
+        "approx_title": _("The point is an estimate, not measured on site."),
+        "about": _("about %(distance)s", distance="__DISTANCE__"),
+        "sample_no_number": _("Sample data — no number available yet"),
+        "from_saved": _("From the data saved on this phone."), "no_match": _("No place with that name."),
     }
 
 
@@ -80,10 +81,15 @@ def _layer_config(catalogue):
         layers.append({
             "id": layer.id, "kind": layer.kind, "title": _title(layer.title), "color": layer.color,
             "glyph": layer.glyph, "url": url_for("api.layer_features", layer_id=layer.id),
-            "categories": {c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph}
+            "categories": {c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph, "icon": c.icon}
                            for c in layer.categories},
         })
     return layers
+
+
+def _type_config(catalogue):
+    return [{"id": t.id, "title": _title(t.title), "color": t.color, "glyph": t.glyph, "icon": t.icon,
+             "categories": list(t.categories)} for t in catalogue.types]
 
 
 def _base_config(mode):
@@ -91,7 +97,8 @@ def _base_config(mode):
         "mode": mode, "lang": _lang(), "api": url_for("api.layers").rsplit("/", 1)[0],
         "pages": {"site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
                   "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/"},
-        "layers": _layer_config(_ctx().catalogue), "t": _js_strings(),
+        "layers": _layer_config(_ctx().catalogue), "types": _type_config(_ctx().catalogue), "t": _js_strings(),
+        "filters": [{"id": f["id"], "title": f["title"], "kind": f["kind"]} for f in _filter_choices(_ctx().catalogue)],
         "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
     }
 
@@ -107,16 +114,49 @@ def _map_spec(groups, config, **extra):
 
 
 def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
+    """Return one marker group per attraction type (waterfalls, beaches...) or per business category.
+
+    An embed limited to some layers gets the types that hold sites of those layers (geotour-map.js adds
+    only the features of the layers it fetched).
+    """
     groups = []
+    if layer_kind == ATTRACTION:
+        wanted = [layer.id for layer in catalogue.layers if layer.kind == ATTRACTION
+                  and (not layer_ids or layer.id in layer_ids)]
+        return [{"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon,
+                                                                     _sprite())}
+                for t in catalogue.types if any(pair.split(":")[0] in wanted for pair in t.categories)]
     for layer in catalogue.layers:
         if layer.kind != layer_kind or (layer_ids and layer.id not in layer_ids):
             continue
-        if layer.kind == MSME:
-            groups += [{"key": f"{layer.id}:{c.id}", "label": maps.legend_label(_title(c.title), c.color, c.glyph)}
-                       for c in layer.categories if not category_ids or c.id in category_ids]
-        else:
-            groups.append({"key": layer.id, "label": maps.legend_label(_title(layer.title), layer.color, layer.glyph)})
+        groups += [{"key": f"{layer.id}:{c.id}",
+                    "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon, _sprite())}
+                   for c in layer.categories if not category_ids or c.id in category_ids]
     return groups
+
+
+def _sprite():
+    return ""  # the sprite is inline in every page (templates/document.html): icons are "#<name>"
+
+
+@lru_cache(maxsize=4)
+def _sprite_markup(path, mtime):
+    return Markup(Path(path).read_text(encoding="utf-8").replace("<svg ", '<svg class="gt-sprite" aria-hidden="true" ', 1))
+
+
+def inline_sprite():
+    """Return the icon sprite as inline SVG (1.6 KB gzipped): no extra request, and it works inside a
+    sandboxed embed, where an SVG <use> of another file is refused. Empty before `make assets`."""
+    path = Path(current_app.static_folder) / ICON_SPRITE
+    try:
+        return _sprite_markup(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+@bp.app_context_processor
+def _icons():
+    return {"icon_markup": maps.icon_markup, "sprite": "", "inline_sprite": inline_sprite}
 
 
 RENDERED_MAPS_MAX_BYTES = 1024 * 1024  # per worker: a rendered map is ~15 KB, so about 70 variants
@@ -150,6 +190,8 @@ def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
     groups = (_group_specs(catalogue, ATTRACTION, layer_ids, category_ids)
               + _group_specs(catalogue, MSME, layer_ids, category_ids))
     config = _base_config("overview")
+    config["place_layers"] = [layer.id for layer in catalogue.layers if layer.kind in (ATTRACTION, MSME)
+                              and (not layer_ids or layer.id in layer_ids)]
     if embed:
         config["embed"] = embed
     basemaps = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
@@ -165,35 +207,18 @@ def index():
     """Show the full-screen map of the geopark."""
     catalogue = _ctx().catalogue
     downloads = [layer for layer in catalogue.layers if layer.kind != "reference"]
-    return render_template("index.html", map=render_overview(), downloads=downloads)
+    return render_template("index.html", map=render_overview(), downloads=downloads,
+                           filters=_filter_choices(catalogue), wanted=set(), q="")
 
 
 def _static(path):
     return url_for("static", filename=path)
 
 
-def _place_view(feature):
-    props = feature["properties"]
-    lon, lat = feature["geometry"]["coordinates"][:2]
-    layer = _ctx().catalogue.get(props["layer"])
-    category = layer.category(props.get("category"))
-    message = _("Hello, I found %(name)s on the Geotour map.", name=props["name"])
-    return {
-        "id": feature["id"], "name": props["name"], "props": props, "layer": layer,
-        "layer_title": _title(layer.title), "category_title": _title(category.title) if category else "",
-        "color": category.color if category else layer.color, "glyph": category.glyph if category else layer.glyph,
-        "lat": lat, "lon": lon, "description": localized(props, "description"),
-        "directions": directions(lat, lon, props["name"]),
-        "whatsapp": whatsapp_url(props.get("whatsapp"), message), "tel": tel_url(props.get("phone")),
-        "distance_m": props.get("distance_m"), "bearing_deg": props.get("bearing_deg"),
-        "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
-    }
-
-
 def _focus_page(template, origin, radius_m, limit, group_kind):
     storage, catalogue = _ctx().storage, _ctx().catalogue
     found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
-    place = _place_view(origin)
+    place = place_view.place_view(origin)
     config = _base_config("focus")
     config["focus"] = {
         "id": place["id"], "name": place["name"], "lat": place["lat"], "lon": place["lon"], "layer": origin["properties"]["layer"],
@@ -204,9 +229,9 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
                      radius_m=radius_m if group_kind == MSME else None)
     rendered = maps.render(maps.focus_map(spec, _static))
     canonical = url_for(request.endpoint, feature_id=place["id"], lang=None, _external=True)
-    return render_template(template, map=rendered, place=place, nearby=[_place_view(f) for f in found],
+    return render_template(template, map=rendered, place=place, nearby=[place_view.place_view(f) for f in found],
                            radius_m=radius_m, canonical=canonical,
-                           json_ld=seo.json_ld(place, canonical, place["description"]))
+                           json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]))
 
 
 def _place_page(feature_id, kind, other_kind_endpoint, render):
@@ -242,12 +267,44 @@ def offline_page():
 
 @bp.get("/places")
 def place_list():
-    """List every place by layer and category: the map's text alternative, for screen readers and keyboards."""
+    """List every place by geoarea, with search and type filters: the map's text alternative, usable on a phone.
+
+    ?q= and ?type= (attraction types and business categories) work without JavaScript; places.js filters
+    the same list as the visitor types, and keeps both in the URL.
+    """
     catalogue, storage = _ctx().catalogue, _ctx().storage
-    sections = []
+    filters = _filter_choices(catalogue)
+    # An old shared link may name a type that no longer exists: it filters by the ones that do.
+    asked = ",".join(request.args.getlist("type")).split(",")  # type=a,b (a shared link) or type=a&type=b (the form)
+    wanted = {v for v in asked if v in {f["id"] for f in filters}}
+    query = fold(request.args.get("q", "").strip())[:100]
+    areas = {area: {"id": area, "title": title, "attractions": [], "businesses": []}
+             for area, title in places.AREA_TITLES.items()}
+    areas[""] = {"id": "other", "title": _("Elsewhere"), "attractions": [], "businesses": []}
     for kind in (ATTRACTION, MSME):
         for layer_id in catalogue.ids(kind):
-            features = places.whole_layer(storage, layer_id)
-            sections.append({"layer": catalogue.get(layer_id), "title": _title(catalogue.get(layer_id).title),
-                             "places": [_place_view(f) for f in features]})
-    return render_template("places.html", sections=sections)
+            for feature in places.whole_layer(storage, layer_id):
+                view = place_view.place_view(feature)
+                view["shown"] = ((not wanted or view["filter_key"] in wanted)
+                                 and (not query or query in view["search_text"]))
+                areas[view["area"]]["attractions" if kind == ATTRACTION else "businesses"].append(view)
+    order = {f["id"]: index for index, f in enumerate(filters)}
+    for area in areas.values():
+        for key in ("attractions", "businesses"):
+            area[key].sort(key=lambda v: (order.get(v["filter_key"], 99), fold(v["name"])))
+    shown = any(v["shown"] for a in areas.values() for v in a["attractions"] + a["businesses"])
+    present = {v["filter_key"] for a in areas.values() for v in a["attractions"] + a["businesses"]}
+    filters = [f for f in filters if f["id"] in present]  # no rivers yet: no chip that shows nothing
+    return render_template("places.html", areas=[a for a in areas.values() if a["attractions"] or a["businesses"]],
+                           filters=filters, wanted=wanted, q=request.args.get("q", "")[:100], any_shown=shown)
+
+
+def _filter_choices(catalogue):
+    """Return the type filters: attraction types, then business categories, each with a title and style."""
+    found = [{"id": t.id, "title": _title(t.title), "color": t.color, "icon": t.icon, "kind": ATTRACTION}
+             for t in catalogue.types]
+    for layer in catalogue.layers:
+        if layer.kind == MSME:
+            found += [{"id": c.id, "title": _title(c.title), "color": c.color, "icon": c.icon, "kind": MSME}
+                      for c in layer.categories]
+    return found

@@ -1,0 +1,127 @@
+"""Practical visit information: ticket price, opening hours, access and facilities. Pure functions.
+
+Titles are {"id": ..., "en": ...} dicts, as in the layer catalogue: the page picks its language.
+"""
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from zoneinfo import ZoneInfo
+
+WIB = ZoneInfo("Asia/Jakarta")
+MAX_TICKET_IDR = 10_000_000
+MAX_WALK_MINUTES = 600
+
+# The facilities a visitor asks about first, with the words people write for them (folded, in either language).
+FACILITIES = {
+    "parking": ({"id": "Parkir", "en": "Parking"}, ("parkir", "parking", "area parkir", "lahan parkir", "car park")),
+    "toilet": ({"id": "Toilet", "en": "Toilets"}, ("toilet", "toilets", "wc", "kamar mandi", "kamar kecil", "restroom")),
+    "prayer_room": ({"id": "Musala", "en": "Prayer room"},
+                    ("musala", "mushola", "musholla", "mushalla", "musholah", "masjid", "prayer room", "mosque")),
+    "food": ({"id": "Warung makan", "en": "Food stalls"},
+             ("warung", "warung makan", "kantin", "rumah makan", "food", "food stall", "food stalls", "makan",
+              "restaurant", "restoran", "kuliner")),
+}
+# How the last stretch is reached: the choices a contributor picks from.
+ACCESS_ROADS = {
+    "car": {"id": "Bisa dengan mobil sampai dekat lokasi", "en": "By car to near the site"},
+    "motorbike": {"id": "Hanya sepeda motor untuk bagian terakhir", "en": "Motorbike only for the last stretch"},
+    "foot": {"id": "Bagian terakhir jalan kaki", "en": "Last stretch on foot"},
+    "boat": {"id": "Dengan perahu", "en": "By boat"},
+}
+FREE_WORDS = ("gratis", "free", "tidak dipungut biaya", "tanpa biaya")
+_AMOUNT = re.compile(r"^(?:rp\.?|idr)?\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:[.,]-|,00)?\s*(?:rupiah)?$")
+_HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$")
+ALL_DAY = ("24 jam", "24 hours", "24h", "24/7", "buka 24 jam", "open 24 hours")
+
+
+def parse_rupiah(value):
+    """Return a price in whole rupiah (0 for free) from 5000, "5000", "Rp 5.000", "Rp5,000" or "gratis"; or None."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value if 0 <= value <= MAX_TICKET_IDR else None
+    if isinstance(value, float):
+        return int(value) if value.is_integer() and 0 <= value <= MAX_TICKET_IDR else None
+    if not isinstance(value, str):
+        return None
+    text = " ".join(value.strip().lower().split())
+    if text in FREE_WORDS:
+        return 0
+    match = _AMOUNT.match(text)
+    if not match:
+        return None
+    amount = int(re.sub(r"\D", "", match.group(1)))
+    return amount if amount <= MAX_TICKET_IDR else None
+
+
+@dataclass(frozen=True)
+class Hours:
+    """Opening hours as one daily span in minutes after midnight (close may pass midnight), or all day."""
+
+    opens: int = 0
+    closes: int = 24 * 60
+    all_day: bool = False
+
+    def is_open(self, at):
+        """Return whether the place is open at a datetime (read in WIB)."""
+        if self.all_day:
+            return True
+        local = at.astimezone(WIB)
+        minute = local.hour * 60 + local.minute
+        if self.opens <= self.closes:
+            return self.opens <= minute < self.closes
+        return minute >= self.opens or minute < self.closes  # e.g. 18.00–02.00
+
+    def label(self):
+        """Return the span as written in Indonesia: "07.00–17.00"."""
+        return "24/7" if self.all_day else f"{_hhmm(self.opens)}–{_hhmm(self.closes)}"
+
+
+def _hhmm(minutes):
+    return f"{minutes // 60 % 24:02d}.{minutes % 60:02d}" if minutes < 24 * 60 else "24.00"
+
+
+def parse_hours(text):
+    """Return Hours from "07.00–17.00", "7:00 - 17:00" or "24 jam"; None when the text is anything else."""
+    if not isinstance(text, str):
+        return None
+    cleaned = " ".join(text.strip().lower().split())
+    if cleaned in ALL_DAY:
+        return Hours(all_day=True)
+    match = _HOURS.match(cleaned)
+    if not match:
+        return None
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if h1 > 24 or h2 > 24 or m1 > 59 or m2 > 59:
+        return None
+    opens, closes = h1 * 60 + m1, h2 * 60 + m2
+    if opens == closes:
+        return None
+    return Hours(opens % (24 * 60), closes if closes == 24 * 60 else closes % (24 * 60))
+
+
+def open_now(text, now=None):
+    """Return True/False for "open now" in WIB, or None when the hours are unknown or not in a form we read."""
+    hours = parse_hours(text)
+    if hours is None:
+        return None
+    return hours.is_open(now or datetime.now(WIB))
+
+
+def facility_id(text):
+    """Return the known facility a written word names ("Mushola" -> "prayer_room"), or None."""
+    folded = " ".join(str(text).strip().lower().split())
+    return next((key for key, (_title, words) in FACILITIES.items() if folded in words), None)
+
+
+def sort_facilities(items):
+    """Return (known facility ids in FACILITIES order, other texts as written) from a list of facilities."""
+    known, other = set(), []
+    for item in items or ():
+        key = facility_id(item)
+        if key:
+            known.add(key)
+        elif str(item).strip():
+            other.append(str(item).strip())
+    return [key for key in FACILITIES if key in known], other
+

@@ -1,0 +1,117 @@
+"""What a tourist page shows of one place: only tourist-facing fields, in the page's language.
+
+Provenance and research fields (coord_note, coord_method, facts, doubts, notes inside name_alt or desa)
+stay in the data and the API; nothing here passes them to a template.
+"""
+import re
+
+from babel.numbers import format_decimal
+from flask import url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+
+from geotour.context import current as _ctx
+from geotour.domain import visit
+from geotour.domain.contact import directions, tel_url, whatsapp_url
+from geotour.domain.features import fold
+from geotour.domain.layers import MSME
+from geotour.domain.places import area_of
+
+_NOTE = re.compile(r"\s*[(\[].*$|\s*;.*$")
+_OR = re.compile(r"\s+(?:or|atau)\s+", re.IGNORECASE)
+
+
+def lang():
+    """Return the page's language code."""
+    return str(get_locale())
+
+
+def title(titles):
+    """Return a {"id": .., "en": ..} title in the page's language."""
+    return titles.get(lang()) or titles.get("id")
+
+
+def localized(properties, name):
+    """Return properties[name_<lang>], falling back to the other language, or ''."""
+    other = "en" if lang() == "id" else "id"
+    return properties.get(f"{name}_{lang()}") or properties.get(f"{name}_{other}") or ""
+
+
+def plain_place_name(text):
+    """Return a village or alternative name without the research note that may follow it.
+
+    "Sidamulya or Pangumbahan (not confirmed)" -> "Sidamulya / Pangumbahan"; "Cisolok (wartaparahyangan.com,
+    ...)" -> "Cisolok".
+    """
+    if not isinstance(text, str):
+        return ""
+    return _OR.sub(" / ", _NOTE.sub("", text)).strip(" ,")
+
+
+def position(props):
+    """Return how far a place's point can be trusted: approximate (with metres), verified on site, or exact."""
+    confidence = props.get("coord_confidence")
+    approximate = confidence == "estimated"
+    return {"approximate": approximate, "verified": confidence == "verified",
+            "uncertainty_m": int(props.get("coord_uncertainty_m") or 1000) if approximate else None}
+
+
+def format_rupiah(amount):
+    """Return "Rp 10.000" (id) or "Rp 10,000" (en); "Gratis"/"Free" for 0."""
+    if amount == 0:
+        return _("Free")
+    return "Rp " + format_decimal(amount, format="#,##0", locale=lang())
+
+
+def visit_info(props):
+    """Return the practical facts of a visit, each None when unknown."""
+    price = visit.parse_rupiah(props.get("ticket_price"))
+    hours_text = props.get("opening_hours")
+    hours = visit.parse_hours(hours_text)
+    known, other = visit.sort_facilities(props.get("facilities")) if props.get("facilities") else ([], [])
+    road = visit.ACCESS_ROADS.get(props.get("access_road"))
+    walk = props.get("walk_minutes")
+    return {
+        "ticket": format_rupiah(price) if price is not None else (props.get("ticket_price") or None),
+        "hours": (hours.label() if hours else hours_text) or None,
+        "open_now": visit.open_now(hours_text) if hours else None,
+        "road": title(road) if road else None,
+        "walk_minutes": walk if isinstance(walk, int) and not isinstance(walk, bool) else None,
+        "access_notes": props.get("access") or None,
+        "facilities": [title(visit.FACILITIES[key][0]) for key in known] + other if props.get("facilities") else None,
+    }
+
+
+def place_view(feature, origin_approximate=False):
+    """Return what the tourist templates show of a feature (see the module docstring)."""
+    props = feature["properties"]
+    lon, lat = feature["geometry"]["coordinates"][:2]
+    catalogue = _ctx().catalogue
+    layer = catalogue.get(props["layer"])
+    category = layer.category(props.get("category"))
+    kind = catalogue.type_of(layer.id, props.get("category"))
+    style = kind or category or layer
+    where = position(props)
+    sample = bool(props.get("sample"))
+    message = _("Hello, I found %(name)s on the Geotour map.", name=props["name"])
+    return {
+        "id": feature["id"], "name": props["name"], "layer": layer, "sample": sample,
+        "layer_title": title(layer.title), "category_title": title(category.title) if category else "",
+        "color": style.color, "glyph": style.glyph, "icon": getattr(style, "icon", "") or "",
+        "lat": lat, "lon": lon, "description": localized(props, "description"),
+        "village": plain_place_name(props.get("desa")), "district": plain_place_name(props.get("kecamatan")),
+        "area": area_of(props),
+        "aliases": [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n],
+        "photo": props.get("photo"), "price_range": props.get("price_range"),
+        "position": where, "directions": directions(lat, lon, props["name"]),
+        # A sample business has an invented number: no link may dial or message it.
+        "whatsapp": None if sample else whatsapp_url(props.get("whatsapp"), message),
+        "tel": None if sample else tel_url(props.get("phone")),
+        "distance_m": props.get("distance_m"), "bearing_deg": props.get("bearing_deg"),
+        "distance_about": where["approximate"] or origin_approximate,
+        "visit": visit_info(props),
+        "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
+        # What the filters and the search match: the attraction type (or business category), and every name.
+        "filter_key": kind.id if kind else props.get("category") or "",
+        "search_text": fold(" | ".join([props["name"], *(plain_place_name(a) for a in props.get("name_alt") or [])])),
+    }
