@@ -159,3 +159,20 @@ def test_the_map_says_it_is_loading_on_a_slow_link_and_the_offline_banner_covers
         assert "gagal" not in page.locator(".leaflet-popup").inner_text()
     finally:
         context.close()
+
+
+def test_search_finds_a_name_written_with_accents_by_typing_it_without(browser, live_server, make_app, data_copy):
+    def accented(data):
+        data["features"][0]["properties"]["name"] = "Curug Ciléngkrang Sodong"
+
+    data_copy.edit("geosites.geojson", accented)
+    server = live_server(make_app(data_dir=data_copy.path))
+    context = phone_context(browser, server.url, {"width": 360, "height": 740}, "id")
+    try:
+        page = context.new_page()
+        open_map(page, server.url, "id")
+        assert suggestions(page, "cilengkrang") == ["Curug Ciléngkrang Sodong"]
+        page.goto(server.url + "/places?q=CILENGKRANG")
+        assert page.locator(".gt-places__item:not([hidden]) a").all_inner_texts() == ["Curug Ciléngkrang Sodong"]
+    finally:
+        context.close()
