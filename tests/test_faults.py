@@ -71,8 +71,10 @@ def test_database_down_503_json_cached_layers_and_map_still_served_then_recovers
     page = client.get("/sites/curug-sodong?lang=en")
     assert page.status_code == 503 and "not reachable" in page.get_data(as_text=True)
     assert page.headers["Retry-After"] == "10"
-    health = client.get("/healthz")
-    assert health.status_code == 503 and health.get_json()["checks"]["database"]["ok"] is False
+    # It still answers from the cache, so it stays in the balancer, reported as degraded.
+    health = client.get("/healthz/ready")
+    assert health.status_code == 200 and health.get_json()["status"] == "degraded"
+    assert health.get_json()["missing"] == ["database"] and health.get_json()["checks"]["database"]["ok"] is False
     assert client.get("/api/v1/features/curug-sodong").status_code == 503
     assert "database unavailable" in caplog.text
 
