@@ -15,6 +15,7 @@ from geotour.web.pages import embed
 from geotour.web import errors_http
 from geotour.web.api import health
 from geotour.web import i18n
+from geotour.web.public_address import PublicAddress
 from geotour.web.contribute import moderation
 from geotour.web.api import ogc
 from geotour.web.api import openapi
@@ -63,7 +64,9 @@ def create_app(test_config=None):
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
                                                photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]),
                                                snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]))
-    if app.config["GEOTOUR_PROXY_HOPS"]:
+    if app.config["GEOTOUR_PUBLIC_URL"]:
+        app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])
+    if app.config["GEOTOUR_PROXY_HOPS"]:  # outermost: the phone's address for rate limits, then the public one
         hops = app.config["GEOTOUR_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # Host is passed through as sent
 

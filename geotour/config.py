@@ -35,7 +35,7 @@ SETTINGS = {
         "Satellite imagery tile URL.",
     ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
-    "GEOTOUR_PUBLIC_URL": ("", "Public address (https://...) printed in signboard QR codes; the request's host when empty."),
+    "GEOTOUR_PUBLIC_URL": ("", "Public address (https://...): every absolute link and QR code uses it, whatever Host a request came with; the request's host when empty."),
     "GEOTOUR_EMBED_ALLOWED_ORIGINS": ("*", "Sites that may frame /embed: * or origins separated by spaces."),
 }
 LOCALES = ("id", "en")

@@ -2,7 +2,7 @@
 import io
 
 import segno
-from flask import Blueprint, Response, current_app, render_template, url_for
+from flask import Blueprint, Response, render_template, url_for
 
 from geotour.domain import places
 from geotour.context import current as _ctx
@@ -21,11 +21,8 @@ def _attraction(feature_id):
 
 
 def site_link(feature_id):
-    """Return the public URL a signboard's QR code opens (GEOTOUR_PUBLIC_URL when set)."""
-    public = current_app.config["GEOTOUR_PUBLIC_URL"]
-    path = url_for("pages.site", feature_id=feature_id, lang=None)
-    return public.rstrip("/") + path if public else url_for("pages.site", feature_id=feature_id, lang=None,
-                                                             _external=True)
+    """Return the public URL a signboard's QR code opens (GEOTOUR_PUBLIC_URL when set: see public_address)."""
+    return url_for("pages.site", feature_id=feature_id, lang=None, _external=True)
 
 
 def _qr(feature_id):

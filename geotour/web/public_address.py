@@ -1,0 +1,31 @@
+"""One public address: with GEOTOUR_PUBLIC_URL set, every request is seen as arriving at that address.
+
+So every absolute link (API and OGC links, oEmbed, sitemap, canonical, Open Graph, QR codes) carries it,
+whichever machine, port or Host header a request came through, and the response cache key (built from
+the request's host) is the same on every machine. Unset, requests keep the host they came with.
+"""
+from urllib.parse import urlsplit
+
+
+class PublicAddress:
+    """WSGI middleware: set the scheme, host and script root of every request from the public URL."""
+
+    def __init__(self, wsgi_app, public_url):
+        parts = urlsplit(public_url)
+        self.wsgi_app = wsgi_app
+        self.scheme = parts.scheme
+        self.host = parts.netloc
+        self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
+        self.prefix = parts.path.rstrip("/")
+
+    def __call__(self, environ, start_response):
+        environ["wsgi.url_scheme"] = self.scheme
+        environ["HTTP_HOST"] = self.host
+        environ["SERVER_NAME"] = self.host.rsplit(":", 1)[0] if self.host.count(":") == 1 else self.host
+        environ["SERVER_PORT"] = self.port
+        if self.prefix:
+            path = environ.get("PATH_INFO", "")
+            if path.startswith(self.prefix + "/") or path == self.prefix:  # a front server that kept the prefix
+                environ["PATH_INFO"] = path[len(self.prefix):] or "/"
+            environ["SCRIPT_NAME"] = self.prefix
+        return self.wsgi_app(environ, start_response)
