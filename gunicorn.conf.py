@@ -15,8 +15,3 @@ accesslog = "-"  # logs go to stdout/stderr, for the service manager to collect
 errorlog = "-"
 loglevel = os.environ.get("GEOTOUR_LOG_LEVEL", "info")
 preload_app = False  # each worker opens its own database connections
-# One trusted-proxy setting for the app's ProxyFix and for gunicorn: GEOTOUR_PROXY_HOPS. Under make serve,
-# gunicorn listens on a unix socket only nginx can reach, so it may trust the forwarded headers it is given;
-# listening on TCP itself, it trusts none (the app's ProxyFix decides, hop by hop).
-_proxy_hops = int(os.environ.get("GEOTOUR_PROXY_HOPS") or 0)
-forwarded_allow_ips = "*" if _proxy_hops and bind.startswith("unix:") else "127.0.0.1"

@@ -27,7 +27,17 @@ ANSWER_WITHIN_S = 1.0
 
 @pytest.fixture
 def served(make_app, tmp_path):
-    """Return (server, app, token): make serve on the test's database, and a contributor's token."""
+    """Return (server, app, token): make serve (two workers) on the test's database, and a contributor's token."""
+    yield from _serve(make_app, tmp_path, workers=2)
+
+
+@pytest.fixture
+def served_one_worker(make_app, tmp_path):
+    """The same with one worker: without Redis (the first pass) each worker counts rate limits on its own."""
+    yield from _serve(make_app, tmp_path, workers=1)
+
+
+def _serve(make_app, tmp_path, workers):
     app = make_app()
     make_users(app)
     token = token_for(app, "kim1")
@@ -36,7 +46,7 @@ def served(make_app, tmp_path):
                                              "GEOTOUR_PHOTO_DIR", "GEOTOUR_SNAPSHOT_DIR", "GEOTOUR_SECRET_KEY")}
     env.update(GEOTOUR_SECRET_KEY=config["SECRET_KEY"], GEOTOUR_LOG_LEVEL="warning",
                GEOTOUR_RATELIMIT_UPLOADS="1000 per hour", GEOTOUR_RATELIMIT_LOGIN="3 per minute")
-    server = FrontServer(tmp_path, env, workers=2)
+    server = FrontServer(tmp_path, env, workers=workers)
     yield server, app, token
     server.stop()
 
@@ -191,8 +201,8 @@ def _sign_in_attempts(port, source_ip, count):
     return [request("POST", "/login", body, headers)[0].status for _ in range(count)]
 
 
-def test_rate_limits_count_each_phone_not_the_proxy(served):
+def test_rate_limits_count_each_phone_not_the_proxy(served_one_worker):
     """Behind nginx every request comes from one socket; ProxyFix (one hop) gives the app the phone's address."""
-    server, _, _ = served
+    server, _, _ = served_one_worker
     assert _sign_in_attempts(server.port, "127.0.0.2", 4) == [401, 401, 401, 429]
     assert _sign_in_attempts(server.port, "127.0.0.3", 1) == [401]  # another phone is not refused with it
