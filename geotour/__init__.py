@@ -1,4 +1,6 @@
 """Geotour: the map and API of the Ciletuh-Palabuhanratu UNESCO Global Geopark."""
+import os
+import sys
 from pathlib import Path
 
 from flask import Flask, current_app, request
@@ -27,17 +29,20 @@ from geotour.web.contribute import labels
 from geotour.web.contribute import forms as contribute_forms
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
-from geotour.storage import open_storage
-from geotour.storage.photos import PhotoStore
+from geotour.storage import DatabaseNotReady, open_storage
+from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.snapshots import SnapshotStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
+
+
+WORKER_BOOT_ERROR = 3  # gunicorn's exit status for "this worker cannot boot": the master stops, not retries
 
 
 def create_app(test_config=None):
     """Build the Flask app: config, storage (seeded when the seed files changed), blueprints."""
     app = Flask(
         __name__,
-        instance_path=str(PROJECT_ROOT / "instance"),
+        instance_path=os.environ.get("GEOTOUR_INSTANCE_DIR") or str(PROJECT_ROOT / "instance"),
         template_folder=str(PROJECT_ROOT / "templates"),
         static_folder=str(PROJECT_ROOT / "static"),
     )
@@ -58,11 +63,15 @@ def create_app(test_config=None):
         else:
             seeded = ()
             read_seed_layers(data_dir, catalogue)  # still refuse to start on a bad seed file
+    except DatabaseNotReady as exc:  # only its administrator can fix it: say what to run, in one line
+        storage.close()
+        sys.stderr.write(f"geotour: cannot start: {exc}\n")
+        raise SystemExit(WORKER_BOOT_ERROR) from None
     except BaseException:
         storage.close()  # a start-up that fails leaves no connection pool behind
         raise
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
-                                               photos=PhotoStore(app.config["GEOTOUR_PHOTO_DIR"]),
+                                               photos=_photo_store(app.config, storage),
                                                snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]))
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])
@@ -93,3 +102,10 @@ def _security_headers(response):
     response.headers.setdefault("X-Content-Type-Options", "nosniff")
     response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
     return response
+
+
+def _photo_store(config, storage):
+    """Return where photos live: a folder (shared between machines by NFS), or the database."""
+    if config["GEOTOUR_PHOTO_STORE"] == "database":
+        return DatabasePhotoStore(storage, config["GEOTOUR_PHOTO_DIR"])
+    return PhotoStore(config["GEOTOUR_PHOTO_DIR"])

@@ -1,8 +1,10 @@
 """flask commands: seed or import layers, export them, check the seed files, manage users and tokens."""
 import json
+import os
 import shutil
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import current_app
@@ -127,7 +129,18 @@ def db_current():
     """Print the revision the database is at, and the newest one."""
     from geotour.storage import migrate
 
+    url = current_app.config["GEOTOUR_DATABASE_URL"]
+    default = "" if os.environ.get("GEOTOUR_DATABASE_URL") else "  (the embedded default: set GEOTOUR_DATABASE_URL for another)"
+    click.echo(f"looked at: {_without_password(url)}{default}")
     click.echo(f"database: {migrate.revision_of(_ctx().storage)}  newest: {migrate.head_revision()}")
+
+
+def _without_password(url):
+    """Return a database URL fit to print: its password replaced by ***."""
+    parts = urlsplit(url)
+    if parts.password is None:
+        return url
+    return urlunsplit(parts._replace(netloc=parts.netloc.replace(f":{parts.password}@", ":***@", 1)))
 
 
 @db_group.command("upgrade")

@@ -22,7 +22,9 @@ SETTINGS = {
     "GEOTOUR_SECURE_COOKIES": ("auto", "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https)."),
     "GEOTOUR_RATELIMIT_LOGIN": ("10 per minute", "Sign-in attempts allowed per address (Flask-Limiter syntax)."),
     "GEOTOUR_RATELIMIT_UPLOADS": ("120 per hour", "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax)."),
-    "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded)."),
+    "GEOTOUR_INSTANCE_DIR": ("instance", "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up."),
+    "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded); with GEOTOUR_PHOTO_STORE=database only this machine's cache of them."),
+    "GEOTOUR_PHOTO_STORE": ("files", "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis)."),
     "GEOTOUR_SNAPSHOT_DIR": ("{instance}/snapshots", "Folder for immutable layer snapshots (a cache: each machine writes its own; the front server sends them from disk)."),
     "GEOTOUR_PROXY_HOPS": ("0", "Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to trust (make serve sets 1 for its nginx; 2 with a TLS proxy in front of that). Rate limits then see the phone's address, not the proxy's."),
     "GEOTOUR_PHOTO_MAX_BYTES": ("10000000", "Largest photo file accepted, in bytes."),
@@ -43,6 +45,9 @@ LOCALES = ("id", "en")
 
 class ConfigError(Exception):
     """A setting has a value the app cannot start with."""
+
+
+PHOTO_STORES = ("files", "database")
 
 
 def _int_setting(values, key, minimum):
@@ -74,6 +79,8 @@ def load_config(instance_path, environ=None, overrides=None):
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
     values["GEOTOUR_PROXY_HOPS"] = _int_setting(values, "GEOTOUR_PROXY_HOPS", 0)
+    if values["GEOTOUR_PHOTO_STORE"] not in PHOTO_STORES:
+        raise ConfigError(f"GEOTOUR_PHOTO_STORE must be one of: {', '.join(PHOTO_STORES)}")
     values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))

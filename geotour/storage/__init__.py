@@ -21,6 +21,10 @@ class StorageUnavailable(Exception):
     """The database cannot be reached now (down, restarting, out of connections); try again soon."""
 
 
+class DatabaseNotReady(Exception):
+    """The database lacks something only its administrator can add (an extension); the message says what."""
+
+
 class Storage(ABC):
     """Where features live. Every write is one transaction and bumps the data version."""
 
@@ -144,6 +148,39 @@ class Storage(ABC):
     @abstractmethod
     def release_idempotency_key(self, user_id, key):
         """Forget a claim whose request wrote nothing, so that a retry runs again."""
+
+    # Files people send, kept where every machine sees them.
+    @abstractmethod
+    def stash_import(self, user_id, filename, data):
+        """Keep an import file between its preview and its confirmation; return its stash id."""
+
+    @abstractmethod
+    def stashed_import(self, user_id, stash_id):
+        """Return (filename, data) of a user's kept import file, or None when unknown or expired."""
+
+    @abstractmethod
+    def drop_stashed_import(self, user_id, stash_id):
+        """Forget a kept import file."""
+
+    @abstractmethod
+    def put_photo_file(self, photo_id, size, data):
+        """Store one size of a photo."""
+
+    @abstractmethod
+    def photo_file(self, photo_id, size):
+        """Return one size of a photo as bytes, or None."""
+
+    @abstractmethod
+    def photo_sizes(self, photo_id):
+        """Return the set of sizes stored of a photo."""
+
+    @abstractmethod
+    def put_photo_source(self, source_hash, photo_id, gps):
+        """Note which photo uploaded bytes (by SHA-256) became."""
+
+    @abstractmethod
+    def photo_source(self, source_hash):
+        """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
 
     def close(self):
         """Release connections."""

@@ -10,6 +10,16 @@ SOURCE_HASH = re.compile(r"^[0-9a-f]{64}$")
 SIZES = ("display", "thumb")
 
 
+def _write_once(target, data):
+    """Write a file atomically: readers see the whole file or none."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
+    with os.fdopen(fd, "wb") as file:
+        file.write(data)
+    os.chmod(temp, 0o644)  # public once referenced; the front server's workers read it
+    os.replace(temp, target)
+
+
 class PhotoStore:
     """A folder of cleaned photos, sharded by the first two characters of the id."""
 
@@ -32,12 +42,7 @@ class PhotoStore:
             target = self.path(photo.id, size)
             if target.is_file():
                 continue
-            target.parent.mkdir(parents=True, exist_ok=True)
-            fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
-            with os.fdopen(fd, "wb") as file:
-                file.write(getattr(photo, size))
-            os.chmod(temp, 0o644)  # public once referenced; the front server's workers read it
-            os.replace(temp, target)  # readers see the whole file or none
+            _write_once(target, getattr(photo, size))
 
     def remember_source(self, source_hash, photo):
         """Note that the uploaded bytes with this SHA-256 became `photo`, so a client may ask before sending."""
@@ -62,3 +67,48 @@ class PhotoStore:
         except (OSError, ValueError):
             return None
         return found if self.exists(found.get("id")) else None
+
+
+class DatabasePhotoStore(PhotoStore):
+    """Photos in the database (GEOTOUR_PHOTO_STORE=database), so machines share nothing but the database.
+
+    The folder is only this machine's cache: a photo read from the database is written there once, and
+    the front server sends it from disk from then on (photos never change: their name is their hash).
+    """
+
+    def __init__(self, storage, cache_root):
+        super().__init__(cache_root)
+        self.storage = storage
+
+    def exists(self, photo_id):
+        """Return whether both sizes of this photo are in the database."""
+        return bool(PHOTO_ID.match(photo_id or "")) and self.storage.photo_sizes(photo_id) >= set(SIZES)
+
+    def save(self, photo):
+        """Store both sizes in the database, and in this machine's cache."""
+        for size in SIZES:
+            self.storage.put_photo_file(photo.id, size, getattr(photo, size))
+        super().save(photo)
+
+    def path(self, photo_id, size):
+        """Return the cached file of a photo, copying it from the database first; None when it is not there."""
+        target = super().path(photo_id, size)
+        if target is None or target.is_file():
+            return target
+        data = self.storage.photo_file(photo_id, size)
+        if data is None:
+            return None
+        _write_once(target, data)
+        return target
+
+    def remember_source(self, source_hash, photo):
+        """Note, in the database, that the uploaded bytes with this SHA-256 became `photo`."""
+        if SOURCE_HASH.match(source_hash):
+            self.storage.put_photo_source(source_hash, photo.id, photo.gps)
+
+    def by_source(self, source_hash):
+        """Return {"id", "gps"} of the photo made from uploaded bytes with this SHA-256, or None."""
+        if not SOURCE_HASH.match(source_hash or ""):
+            return None
+        found = self.storage.photo_source(source_hash)
+        return found if found and self.exists(found["id"]) else None

@@ -14,7 +14,7 @@ from functools import lru_cache
 import psycopg
 from psycopg_pool import ConnectionPool
 
-from geotour.storage import StorageUnavailable
+from geotour.storage import DatabaseNotReady, StorageUnavailable
 from geotour.storage.sql import SQLStorage
 from geotour.storage.sql_versions import PROJECTION_COLUMNS, projection_values
 
@@ -23,6 +23,9 @@ CONNECT_TIMEOUT_S = 3  # libpq's limit for one connection attempt
 POOL_WAIT_S = 2  # longest a request waits for a pooled connection before the answer is 503
 FAIL_FAST_S = 2.0  # after the database was found unreachable, answer 503 at once for this long
 SERVER_GOING_AWAY = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdown, cannot connect now
+
+
+REQUIRED_EXTENSIONS = ("postgis", "citext")
 
 
 class Row(dict):
@@ -133,11 +136,28 @@ class PostgresStorage(SQLStorage):
         from geotour.storage import migrate
 
         try:
+            self._require_extensions()
             migrate.upgrade(self)
         except Exception as exc:  # sqlalchemy wraps the driver's error
             if isinstance(getattr(exc, "orig", None), psycopg.OperationalError):
                 raise StorageUnavailable(str(exc.orig).splitlines()[0]) from exc
             raise
+
+    def _require_extensions(self):
+        """Create PostGIS and citext when this role may; else stop with what to run, and as whom."""
+        with self._read() as conn:
+            have = {row["extname"] for row in conn.execute("SELECT extname FROM pg_extension").fetchall()}
+            missing = [name for name in REQUIRED_EXTENSIONS if name not in have]
+            if not missing:
+                return
+            found = conn.execute("SELECT current_database() AS db, current_user AS who, rolsuper FROM pg_roles"
+                                 " WHERE rolname = current_user").fetchone()
+        if found["rolsuper"]:
+            return  # the first migration creates them
+        creates = "; ".join(f"CREATE EXTENSION {name}" for name in missing)
+        raise DatabaseNotReady(
+            f"database {found['db']!r} lacks the {', '.join(missing)} extension(s), and role {found['who']!r} may "
+            f"not create them: as a PostgreSQL superuser run  psql -d {found['db']} -c '{creates}'")
 
     def _has_table(self, conn, name):
         return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]

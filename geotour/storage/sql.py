@@ -11,6 +11,7 @@ from geotour.domain import nearby
 from geotour.domain.features import fold
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_contributions import SQLContributions
+from geotour.storage.sql_files import SQLFiles
 from geotour.storage.sql_idempotency import SQLIdempotency
 from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
@@ -39,7 +40,7 @@ FIRST_RING_M = 250
 RING_GROWTH = 4
 
 
-class SQLStorage(SQLContributions, SQLIdempotency, Storage):
+class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
     """The shared part of the SQLite and PostgreSQL storages."""
 
     #: appended to text columns in ORDER BY, so both backends sort names byte by byte

@@ -16,7 +16,7 @@ bp = Blueprint("uploads", __name__)
 
 
 def _stash():
-    return ImportStash(current_app.instance_path + "/pending-imports")
+    return ImportStash(_ctx().storage)
 
 
 @bp.get("/contribute")

@@ -1,0 +1,71 @@
+"""Files people send, kept in the database so that every machine sees them: import files between the
+preview and the confirmation, and photos (when GEOTOUR_PHOTO_STORE=database)."""
+import json
+import secrets
+from datetime import datetime, timedelta, timezone
+
+from geotour.storage.sql_versions import now_utc
+
+KEEP_STASH = timedelta(hours=24)
+
+
+class SQLFiles:
+    """Mixed into SQLStorage, which gives the connections."""
+
+    def stash_import(self, user_id, filename, data):
+        """Keep an import file for a user until they confirm it (a day at most); return its stash id."""
+        cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
+        stash_id = secrets.token_hex(16)
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM import_stash WHERE created_at < ?", (cutoff,))
+            conn.execute("INSERT INTO import_stash (user_id, stash_id, filename, created_at, data) VALUES (?, ?, ?, ?, ?)",
+                         (user_id, stash_id, filename, now_utc(), data))
+        return stash_id
+
+    def stashed_import(self, user_id, stash_id):
+        """Return (filename, data) of a user's kept import file, or None (unknown, another user's, or expired)."""
+        cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
+        with self._read() as conn:
+            row = conn.execute("SELECT filename, data FROM import_stash WHERE user_id = ? AND stash_id = ?"
+                               " AND created_at >= ?", (user_id, stash_id, cutoff)).fetchone()
+        return (row["filename"], bytes(row["data"])) if row else None
+
+    def drop_stashed_import(self, user_id, stash_id):
+        """Forget a kept import file (once it is committed)."""
+        with self._transaction() as conn:
+            conn.execute("DELETE FROM import_stash WHERE user_id = ? AND stash_id = ?", (user_id, stash_id))
+
+    def put_photo_file(self, photo_id, size, data):
+        """Store one size of a photo (a no-op when it is there: the id is the content's hash)."""
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM photo_files WHERE photo_id = ? AND size = ?", (photo_id, size)).fetchone():
+                return
+            conn.execute("INSERT INTO photo_files (photo_id, size, data) VALUES (?, ?, ?)", (photo_id, size, data))
+
+    def photo_file(self, photo_id, size):
+        """Return the bytes of one size of a photo, or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT data FROM photo_files WHERE photo_id = ? AND size = ?",
+                               (photo_id, size)).fetchone()
+        return bytes(row["data"]) if row else None
+
+    def photo_sizes(self, photo_id):
+        """Return the sizes stored of a photo."""
+        with self._read() as conn:
+            rows = conn.execute("SELECT size FROM photo_files WHERE photo_id = ?", (photo_id,)).fetchall()
+        return {row["size"] for row in rows}
+
+    def put_photo_source(self, source_hash, photo_id, gps):
+        """Note that uploaded bytes with this SHA-256 became this photo."""
+        with self._transaction() as conn:
+            if conn.execute("SELECT 1 FROM photo_sources WHERE source_hash = ?", (source_hash,)).fetchone():
+                return
+            conn.execute("INSERT INTO photo_sources (source_hash, photo_id, gps) VALUES (?, ?, ?)",
+                         (source_hash, photo_id, json.dumps(list(gps)) if gps else None))
+
+    def photo_source(self, source_hash):
+        """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
+        with self._read() as conn:
+            row = conn.execute("SELECT photo_id, gps FROM photo_sources WHERE source_hash = ?",
+                               (source_hash,)).fetchone()
+        return {"id": row["photo_id"], "gps": json.loads(row["gps"]) if row["gps"] else None} if row else None
