@@ -400,8 +400,14 @@
   Geotour.prototype.loadFocus = function () {
     var self = this, focus = this.cfg.focus;
     var origin = { type: "Feature", id: focus.id, geometry: { type: "Point", coordinates: [focus.lon, focus.lat] },
-      properties: { id: focus.id, name: focus.name, layer: focus.layer, category: focus.category } };
+      properties: { id: focus.id, name: focus.name, layer: focus.layer, category: focus.category,
+        coord_confidence: focus.coord_confidence, coord_uncertainty_m: focus.coord_uncertainty_m } };
     this.focusMarker = this.marker(origin, true).addTo(this.map);
+    var where = position(origin.properties);
+    if (where.approximate) {  // the page is this place: show at once how far off its point may be
+      this.focusCircle = L.circle([focus.lat, focus.lon], { radius: where.uncertainty, color: "#b45309", weight: 2,
+        dashArray: "5 5", fillOpacity: 0.08, interactive: false, className: "gt-uncertainty" }).addTo(this.map);
+    }
     return this.fetchJSON(focus.nearby_url).then(function (data) {
       self.addFeatures(data.features);
       var points = data.features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
@@ -603,6 +609,7 @@
     var self = this;
     Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
     if (this.focusMarker) this.focusMarker.remove();
+    if (this.focusCircle) this.focusCircle.remove();
     var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
     job.then(function () {
       if (window.GeotourPage) window.GeotourPage.keep(self.fetched);

@@ -176,3 +176,14 @@ def test_search_finds_a_name_written_with_accents_by_typing_it_without(browser, 
         assert page.locator(".gt-places__item:not([hidden]) a").all_inner_texts() == ["Curug Ciléngkrang Sodong"]
     finally:
         context.close()
+
+
+def test_an_estimated_site_page_draws_its_uncertainty_circle(phone):
+    page, _context, url, lang = phone
+    page.goto(f"{url}/sites/geyser-cisolok?lang={lang}")
+    page.wait_for_selector(READY, timeout=60000)
+    assert page.locator("path.gt-uncertainty").count() == 1
+    assert page.locator(".gt-place .gt-badge--approx").inner_text() == WORDS[lang]["approx"]
+    page.goto(f"{url}/sites/curug-sodong?lang={lang}")  # a published position: no circle, no badge
+    page.wait_for_selector(READY, timeout=60000)
+    assert page.locator("path.gt-uncertainty").count() == 0 and page.locator(".gt-place .gt-badge--approx").count() == 0

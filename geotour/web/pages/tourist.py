@@ -223,6 +223,8 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
     config["focus"] = {
         "id": place["id"], "name": place["name"], "lat": place["lat"], "lon": place["lon"], "layer": origin["properties"]["layer"],
         "category": origin["properties"].get("category"),
+        "coord_confidence": origin["properties"].get("coord_confidence"),
+        "coord_uncertainty_m": origin["properties"].get("coord_uncertainty_m"),
         "nearby_url": url_for("api.feature_nearby", feature_id=place["id"], radius_m=radius_m, limit=limit),
     }
     spec = _map_spec(_group_specs(catalogue, group_kind), config, center=(place["lat"], place["lon"]),
