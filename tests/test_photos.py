@@ -127,3 +127,19 @@ def test_the_phone_form_shows_problems_and_keeps_what_was_typed(make_app):
     assert response.status_code == 400
     assert "swapped" in html and "owner agreed" in html
     assert 'value="Warung &lt;b&gt;Bu Eti&lt;/b&gt;"' in html
+
+
+@pytest.mark.parametrize("lat, lon", [("-7,18527", "106,49785"), ("−7.18527", " 106.49785 ")])
+def test_the_phone_form_takes_a_decimal_comma_as_indonesian_keyboards_write_it(make_app, lat, lon):
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    csrf = login(client, "kim1")
+    response = client.post("/contribute/new/geosites", data={
+        "name": "Curug Koma", "category": "air-terjun", "lat": lat, "lon": lon, "csrf_token": csrf})
+    assert response.status_code == 302, response.get_data(as_text=True)[:500]
+    mine = client.get("/api/v1/submissions", headers={"X-CSRFToken": csrf}).get_json()["submissions"][0]
+    assert mine["feature"]["geometry"]["coordinates"] == pytest.approx([106.49785, -7.18527])
+    wrong = client.post("/contribute/new/geosites", data={
+        "name": "Curug Salah", "category": "air-terjun", "lat": "-7,1,2", "lon": "106", "csrf_token": csrf})
+    assert wrong.status_code == 400 and "-7,0123" in wrong.get_data(as_text=True)

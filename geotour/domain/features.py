@@ -1,5 +1,6 @@
 """Pure GeoJSON validation and normalisation (RFC 7946, lon/lat). No I/O."""
 import math
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
@@ -31,6 +32,20 @@ class FeatureRecord:
         alt = self.properties.get("name_alt") or []
         names = [self.name] + [a for a in alt if isinstance(a, str)]
         return " | ".join(fold(n) for n in names)
+
+
+def typed_decimal(text):
+    """Return the number a person typed, with a decimal comma ("-7,0123") or point ("-7.0123"); raise ValueError.
+
+    Indonesian keyboards and habits write a decimal comma. Thousands separators are not accepted here
+    (coordinates have none), nor "nan" or "inf".
+    """
+    cleaned = str(text).strip().replace(" ", "").replace("\u2212", "-")  # a typographic minus, from a copy
+    if cleaned.count(",") == 1 and "." not in cleaned:
+        cleaned = cleaned.replace(",", ".")
+    if not re.fullmatch(r"[+-]?(\d+(\.\d*)?|\.\d+)", cleaned):
+        raise ValueError(f"not a number: {text!r}")
+    return float(cleaned)
 
 
 def fold(text):

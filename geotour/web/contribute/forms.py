@@ -6,6 +6,7 @@ from geotour.web import params
 from geotour.contributions import workflow
 from geotour.web.auth import requires, upload_limit, user_record
 from geotour.context import current as _ctx
+from geotour.domain.features import typed_decimal
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.contributions.rules import FIELDS, contributable_layers, field_choices, field_kinds, problem
 from geotour.storage.stash import ImportStash
@@ -38,9 +39,10 @@ def _geometry(lat, lon, photos):
     """Return the Point from the form's lat/lon, else from the first photo that has GPS, else None."""
     if lat or lon:
         try:
-            return {"type": "Point", "coordinates": [float(lon), float(lat)]}
+            return {"type": "Point", "coordinates": [typed_decimal(lon), typed_decimal(lat)]}
         except ValueError:
-            message = _("Latitude and longitude must be numbers.")
+            message = _("Write latitude and longitude as numbers, such as -7,0123 and 106,4512 (a decimal comma "
+                        "or point).")
             raise ValidationFailed(message, [problem("geometry", message)]) from None
     gps = next((p.gps for p in photos if p.gps), None)
     return {"type": "Point", "coordinates": list(gps)} if gps else None
