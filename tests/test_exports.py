@@ -57,3 +57,23 @@ def test_exports_revalidate_with_etag(client):
     first = client.get("/api/v1/layers/geosites/export?format=gpkg")
     again = client.get("/api/v1/layers/geosites/export?format=gpkg", headers={"If-None-Match": first.headers["ETag"]})
     assert again.status_code == 304 and first.headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_csv_cells_that_a_spreadsheet_would_run_are_made_inert(make_app, data_copy):
+    hostile = {"pulau-kunti": '=HYPERLINK("http://evil.example","x")', "pulau-mandra": "@SUM(1+1)",
+               "pulau-manuk": "+62 000 cmd", "curug-awang": "-1+1"}
+
+    def rename(data):
+        for feature in data["features"]:
+            if feature["id"] in hostile:
+                feature["properties"]["name"] = hostile[feature["id"]]
+
+    data_copy.edit("geosites.geojson", rename)
+    client = make_app(data_dir=data_copy.path).test_client()
+    text = client.get("/api/v1/layers/geosites/export?format=csv").get_data(as_text=True)
+    for name in hostile.values():
+        quoted = '"' + ("'" + name).replace('"', '""') + '"'
+        assert ("'" + name) in text or quoted in text, name
+        assert f",{name}," not in text and f',"{name}",' not in text
+    geojson = client.get("/api/v1/layers/geosites/export?format=geojson").get_json(force=True)
+    assert {f["properties"]["name"] for f in geojson["features"]} >= set(hostile.values())  # the data is unchanged

@@ -168,3 +168,22 @@ def test_admin_page_creates_users_and_changes_roles(world):
     assert other.get("/moderation").status_code == 200
     client.post(f"/admin/users/{kim3['id']}", data={"active": "0", "csrf_token": csrf})
     assert other.get("/moderation").status_code == 302  # a disabled account is signed out
+
+
+@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0a/x", "/%0a/evil.example", "/\\evil.example",
+                                    "https://evil.example/", "//evil.example", "/%e2%80%8b/evil.example"])
+def test_sign_in_never_redirects_off_site_nor_fails_on_a_hostile_next(world, target):
+    app, tokens, ids = world
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    answer = client.post(f"/login?next={target}", data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    assert answer.status_code == 302 and answer.headers["Location"] == "/contribute"
+
+
+def test_sign_in_keeps_a_next_on_this_site(world):
+    app, tokens, ids = world
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    answer = client.post("/login?next=/contribute/import%3Flayer%3Dmsmes",
+                         data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    assert answer.headers["Location"] == "/contribute/import?layer=msmes"

@@ -45,12 +45,33 @@ def to_frame(features):
     return geopandas.GeoDataFrame(rows, geometry=geometries, crs="EPSG:4326")
 
 
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _without_formulas(frame):
+    """Return the frame with every text cell that a spreadsheet would run as a formula made inert.
+
+    As OWASP recommends for CSV: a cell starting with = + - @, a tab or a CR gets a leading apostrophe, so
+    "=HYPERLINK(...)" in an approved name is shown as text, not run, when the office opens the file.
+    """
+    from pandas.api.types import is_numeric_dtype
+
+    frame = frame.copy()
+    for column in frame.columns:
+        if column != frame.geometry.name and not is_numeric_dtype(frame[column]):  # object or pandas' str
+            frame[column] = frame[column].map(
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+    return frame
+
+
 def export_layer(layer_id, features, fmt, is_point):
     """Return the bytes of a layer file in one of FORMATS."""
     import pyogrio
 
     spec = FORMATS[fmt]
     frame = to_frame(features)
+    if fmt == "csv":
+        frame = _without_formulas(frame)
     options = dict(spec.point_layer_options if is_point else spec.area_layer_options)
     dataset_options = {"NameField": "name"} if spec.driver == "KML" else {}
     with tempfile.TemporaryDirectory() as folder:

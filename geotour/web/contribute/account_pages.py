@@ -1,4 +1,7 @@
 """Sign in and out, personal API tokens, and the admin's user list."""
+import unicodedata
+from urllib.parse import urlsplit
+
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
@@ -12,10 +15,22 @@ bp = Blueprint("account_pages", __name__)
 
 
 def _safe_next(target):
-    # Only our own paths: "//evil.example" and "https://..." would send a fresh login elsewhere.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
-    return url_for("uploads.hub")
+    """Return `target` when it is a path on this site, else the contributor hub.
+
+    "//evil.example", "https://...", "/\\evil.example" and "/<tab>/evil.example" (browsers drop tabs and
+    newlines from URLs, leaving "//evil.example") would send a fresh sign-in elsewhere; CR/LF would split
+    the Location header. So: no whitespace or control character, no backslash, and after parsing no scheme
+    and no host.
+    """
+    default = url_for("uploads.hub")
+    if not target or not target.startswith("/") or "\\" in target:
+        return default
+    if any(ch.isspace() or unicodedata.category(ch)[0] == "C" for ch in target):
+        return default
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or target.startswith("//"):
+        return default
+    return target
 
 
 def _login_limit():
