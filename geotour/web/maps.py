@@ -128,15 +128,15 @@ def _local_plugin(element):
     return element
 
 
-def legend_label(title, color, glyph, icon="", sprite=""):
+def legend_label(title, color, glyph, icon=""):
     """Return a layer-control label: a coloured icon (or glyph) and the title, every part escaped."""
     return str(Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
-        color, icon_markup(icon, sprite) if icon and sprite else glyph, title))
+        color, icon_markup(icon) if icon else glyph, title))
 
 
-def icon_markup(icon, sprite):
-    """Return an inline SVG that shows one icon of our sprite (white on the swatch's colour)."""
-    return Markup('<svg class="gt-icon" focusable="false"><use href="{}#icon-{}"></use></svg>').format(sprite, icon)
+def icon_markup(icon):
+    """Return an inline SVG that shows one icon of the sprite inline in every page (white on the swatch's colour)."""
+    return Markup('<svg class="gt-icon" focusable="false"><use href="#icon-{}"></use></svg>').format(icon)
 
 
 def _add_basemaps(m, basemaps):

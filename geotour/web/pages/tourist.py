@@ -98,7 +98,6 @@ def _base_config(mode):
         "pages": {"site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
                   "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/"},
         "layers": _layer_config(_ctx().catalogue), "types": _type_config(_ctx().catalogue), "t": _js_strings(),
-        "filters": [{"id": f["id"], "title": f["title"], "kind": f["kind"]} for f in _filter_choices(_ctx().catalogue)],
         "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
     }
 
@@ -123,20 +122,15 @@ def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
     if layer_kind == ATTRACTION:
         wanted = [layer.id for layer in catalogue.layers if layer.kind == ATTRACTION
                   and (not layer_ids or layer.id in layer_ids)]
-        return [{"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon,
-                                                                     _sprite())}
+        return [{"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon)}
                 for t in catalogue.types if any(pair.split(":")[0] in wanted for pair in t.categories)]
     for layer in catalogue.layers:
         if layer.kind != layer_kind or (layer_ids and layer.id not in layer_ids):
             continue
         groups += [{"key": f"{layer.id}:{c.id}",
-                    "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon, _sprite())}
+                    "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon)}
                    for c in layer.categories if not category_ids or c.id in category_ids]
     return groups
-
-
-def _sprite():
-    return ""  # the sprite is inline in every page (templates/document.html): icons are "#<name>"
 
 
 @lru_cache(maxsize=4)
@@ -156,7 +150,7 @@ def inline_sprite():
 
 @bp.app_context_processor
 def _icons():
-    return {"icon_markup": maps.icon_markup, "sprite": "", "inline_sprite": inline_sprite}
+    return {"icon_markup": maps.icon_markup, "inline_sprite": inline_sprite}
 
 
 RENDERED_MAPS_MAX_BYTES = 1024 * 1024  # per worker: a rendered map is ~15 KB, so about 70 variants
