@@ -65,6 +65,9 @@ def test_the_data_and_the_api_keep_the_research_fields(client):
 def test_estimated_positions_say_so_in_lists_and_distances_read_about(client):
     page = page_text(client, "/sites/geyser-cisolok?lang=id")
     assert "Perkiraan ±1 km" in page and "sekitar " in page  # distances from an estimated point
+    nearby = page.split('id="nearby-title"')[1]
+    assert nearby.count('class="gt-list__item"') >= 1
+    assert nearby.count("<strong>sekitar ") == nearby.count('class="gt-list__item"')  # every one of them
     exact = page_text(client, "/sites/curug-sodong?lang=id")
     assert "Perkiraan ±" not in exact.split('id="nearby-title"')[0]
     places = page_text(client, "/places?lang=id")

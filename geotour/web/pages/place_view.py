@@ -83,7 +83,10 @@ def visit_info(props):
 
 
 def place_view(feature, origin_approximate=False):
-    """Return what the tourist templates show of a feature (see the module docstring)."""
+    """Return what the tourist templates show of a feature (see the module docstring).
+
+    origin_approximate: the place its distance_m was measured from has only an estimated position.
+    """
     props = feature["properties"]
     lon, lat = feature["geometry"]["coordinates"][:2]
     catalogue = _ctx().catalogue
@@ -93,6 +96,7 @@ def place_view(feature, origin_approximate=False):
     style = kind or category or layer
     where = position(props)
     sample = bool(props.get("sample"))
+    aliases = [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n]
     message = _("Hello, I found %(name)s on the Geotour map.", name=props["name"])
     return {
         "id": feature["id"], "name": props["name"], "layer": layer, "sample": sample,
@@ -101,7 +105,7 @@ def place_view(feature, origin_approximate=False):
         "lat": lat, "lon": lon, "description": localized(props, "description"),
         "village": plain_place_name(props.get("desa")), "district": plain_place_name(props.get("kecamatan")),
         "area": area_of(props),
-        "aliases": [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n],
+        "aliases": aliases,
         "photo": props.get("photo"), "price_range": props.get("price_range"),
         "position": where, "directions": directions(lat, lon, props["name"]),
         # A sample business has an invented number: no link may dial or message it.
@@ -113,5 +117,5 @@ def place_view(feature, origin_approximate=False):
         "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",
-        "search_text": fold(" | ".join([props["name"], *(plain_place_name(a) for a in props.get("name_alt") or [])])),
+        "search_text": fold(" | ".join([props["name"], *aliases])),
     }

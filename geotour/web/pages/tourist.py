@@ -225,7 +225,7 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
                      radius_m=radius_m if group_kind == MSME else None)
     rendered = maps.render(maps.focus_map(spec, _static))
     canonical = url_for(request.endpoint, feature_id=place["id"], lang=None, _external=True)
-    return render_template(template, map=rendered, place=place, nearby=[place_view.place_view(f) for f in found],
+    return render_template(template, map=rendered, place=place, nearby=[place_view.place_view(f, place["position"]["approximate"]) for f in found],
                            radius_m=radius_m, canonical=canonical,
                            json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]))
 
