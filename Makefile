@@ -97,8 +97,13 @@ $(MO): $(PO) $(VENV)/.installed
 translations: $(MO)
 
 # Extract UI strings into the catalogue after changing templates or code.
+# Besides gettext: the lazy markers, and every error class, whose first argument is a message id
+# (tests/test_i18n.py checks that each GeotourError subclass is listed here).
+MESSAGE_KEYWORDS = _l lazy_gettext GeotourError BadParameter NotFound Unauthorized Forbidden Conflict TooLarge \
+  ValidationFailed KeyReused InProgress AlreadyStored NotImplementedFormat
 messages: $(VENV)/.installed
-	$(VENV)/bin/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o geotour/translations/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(MESSAGE_KEYWORDS)) --add-comments=TRANSLATORS: \
+	  -o geotour/translations/messages.pot .
 	$(VENV)/bin/pybabel update -i geotour/translations/messages.pot -d geotour/translations -D messages --no-fuzzy-matching
 
 # Browser tests use Debian's chromium; Playwright's own browser download is never used.

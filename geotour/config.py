@@ -87,6 +87,7 @@ def load_config(instance_path, environ=None, overrides=None):
     values.update(_session_config(values))
     values.update(_cache_config(values["GEOTOUR_CACHE_URL"], cache_timeout, values["GEOTOUR_CACHE_PREFIX"]))
     values["BABEL_DEFAULT_LOCALE"] = values["GEOTOUR_DEFAULT_LOCALE"]
+    values["BABEL_DEFAULT_TIMEZONE"] = "Asia/Jakarta"  # times are shown in WIB; they are stored in UTC
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     values["COMPRESS_MIMETYPES"] = [
         "text/html", "text/css", "text/javascript", "application/javascript", "application/json",

@@ -1,4 +1,10 @@
-"""Errors that carry an HTTP status and a message that is safe to show to anyone."""
+"""Errors that carry an HTTP status and a message that is safe to show to anyone.
+
+A message is a catalogue id (English) with its values; it is translated when it is read, which is at the
+edge (an error handler in a request, in that request's language), so domain code never picks a language.
+The error classes are extraction keywords for `make messages`: write the message as a literal.
+"""
+from geotour.text import gettext
 
 
 class GeotourError(Exception):
@@ -7,14 +13,25 @@ class GeotourError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, field=None):
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message, field=None, **values):
+        super().__init__(message % values if values else message)
+        self.msgid = message
+        self.values = values
         self.field = field
+
+    @property
+    def message(self):
+        """The message in the current request's language (English outside a request)."""
+        return gettext(self.msgid, **self.values)
+
+    detail = None  # a library's own words (GDAL's, in English), given to scripts beside the message
 
     def to_dict(self):
         """Return the JSON error body used under /api."""
-        return {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        body = {"error": {"code": self.code, "message": self.message, "field": self.field}}
+        if self.detail:
+            body["error"]["detail"] = self.detail
+        return body
 
 
 class BadParameter(GeotourError):
@@ -74,9 +91,9 @@ class ValidationFailed(GeotourError):
     status = 400
     code = "invalid_submission"
 
-    def __init__(self, message, problems):
+    def __init__(self, message, problems, **values):
         field = next((p["field"] for p in problems if p["severity"] == "error"), None)
-        super().__init__(message, field)
+        super().__init__(message, field, **values)
         self.problems = problems
 
     def to_dict(self):

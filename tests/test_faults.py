@@ -69,7 +69,8 @@ def test_database_down_503_json_cached_layers_and_map_still_served_then_recovers
     assert cached.get_data() == layer.get_data()
     assert client.get("/").status_code == 200  # the map shell needs no database
     page = client.get("/sites/curug-sodong?lang=en")
-    assert page.status_code == 503 and "not reachable" in page.get_data(as_text=True)
+    assert page.status_code == 503 and "server is having trouble" in page.get_data(as_text=True)
+    assert "Server sedang bermasalah" in client.get("/sites/curug-sodong?lang=id").get_data(as_text=True)
     assert page.headers["Retry-After"] == "10"
     # It still answers from the cache, so it stays in the balancer, reported as degraded.
     health = client.get("/healthz/ready")

@@ -206,3 +206,29 @@ def test_rate_limits_count_each_phone_not_the_proxy(served_one_worker):
     server, _, _ = served_one_worker
     assert _sign_in_attempts(server.port, "127.0.0.2", 4) == [401, 401, 401, 429]
     assert _sign_in_attempts(server.port, "127.0.0.3", 1) == [401]  # another phone is not refused with it
+
+
+def _raw_post(port, path, length, headers=""):
+    """Send a POST whose Content-Length is over the limit (and no body); return (status, headers+body text)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
+        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+                     f"Content-Length: {length}\r\n{headers}Connection: close\r\n\r\n".encode())
+        answer = b""
+        try:
+            while chunk := sock.recv(65536):
+                answer += chunk
+        except ConnectionResetError:
+            pass  # nginx may reset a connection whose announced body it will not read, after its answer
+    text = answer.decode("utf-8", "replace")
+    return int(text.split(" ", 2)[1]), text
+
+
+def test_a_body_over_the_limit_is_refused_by_nginx_in_our_own_words(served):
+    server, app, _ = served
+    too_big = app.config["MAX_CONTENT_LENGTH"] + 1
+    status, page = _raw_post(server.port, "/contribute/import", too_big)
+    body = page.split("\r\n\r\n", 1)[1]
+    assert status == 413 and "Terlalu besar untuk dikirim" in body and "nginx" not in body  # not nginx's own page
+    status, answer = _raw_post(server.port, "/api/v1/submissions", too_big, "Accept-Language: en\r\n")
+    body = json.loads(answer.split("\r\n\r\n", 1)[1])
+    assert status == 413 and body["error"]["code"] == "too_large" and "smaller" in body["error"]["message"]

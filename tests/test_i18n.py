@@ -1,4 +1,6 @@
 """Every UI string is translated, and each language shows none of the other's UI text."""
+import importlib
+import pkgutil
 import re
 from pathlib import Path
 
@@ -6,6 +8,8 @@ import pytest
 from babel.messages.extract import extract_from_dir
 from babel.messages.pofile import read_po
 
+import geotour
+from geotour.errors import GeotourError
 from geotour.web.i18n import format_distance
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,11 +22,36 @@ def catalog():
         return {m.id: m.string for m in read_po(handle) if m.id}
 
 
+def message_keywords():
+    """Return the extraction keywords `make messages` uses (the Makefile's MESSAGE_KEYWORDS)."""
+    makefile = (ROOT / "Makefile").read_text()
+    listed = re.search(r"^MESSAGE_KEYWORDS = ((?:.*\\\n)*.*)$", makefile, re.M).group(1)
+    return ["_", "gettext", *listed.replace("\\", " ").split()]
+
+
 def source_messages():
     found = set()
-    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS, keywords={"_": None, "gettext": None, "_l": None}):
+    keywords = {k: None for k in message_keywords()}
+    for _, _, message, _, _ in extract_from_dir(str(ROOT), METHODS, keywords=keywords):
         found.add(message if isinstance(message, str) else message[0])
     return found
+
+
+def every_error_class():
+    for module in pkgutil.walk_packages(geotour.__path__, "geotour."):
+        if ".migrations" not in module.name:
+            importlib.import_module(module.name)
+    found, todo = set(), [GeotourError]
+    while todo:
+        cls = todo.pop()
+        found.add(cls.__name__)
+        todo += cls.__subclasses__()
+    return found
+
+
+def test_every_error_class_is_an_extraction_keyword():
+    """An error's message is a catalogue id, so `make messages` must extract it from every error class."""
+    assert every_error_class() <= set(message_keywords())
 
 
 def test_every_ui_string_in_the_code_has_an_indonesian_translation():

@@ -52,27 +52,28 @@ def can_view_submission(user, submission):
 def check_role(role):
     """Return a valid role name, or raise BadParameter."""
     if role not in ROLE_NAMES:
-        raise BadParameter(f"role must be one of {', '.join(ROLE_NAMES)}", "role")
+        raise BadParameter("role must be one of %(allowed)s", "role", allowed=", ".join(ROLE_NAMES))
     return role
 
 
 def check_password(password):
     """Return the password if it is long enough, or raise BadParameter."""
     if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise BadParameter(f"the password needs {MIN_PASSWORD_LENGTH} to {MAX_PASSWORD_LENGTH} characters", "password")
+        raise BadParameter("A password needs %(min)d to %(max)d characters.", "password", min=MIN_PASSWORD_LENGTH,
+                           max=MAX_PASSWORD_LENGTH)
     return password
 
 
 def create_user(storage, username, password, role):
     """Create a user with a scrypt-hashed password; return it."""
     if not isinstance(username, str) or not USERNAME.match(username):
-        raise BadParameter("a username is 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit",
+        raise BadParameter("A username is 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit.",
                            "username")
     hashed = generate_password_hash(check_password(password), method="scrypt")
     try:
         return storage.create_user(username, hashed, check_role(role))
     except AlreadyExists:
-        raise Conflict(f"the username {username!r} is taken", "username") from None
+        raise Conflict("The username %(name)s is taken; choose another.", "username", name=username) from None
 
 
 def authenticate(storage, username, password):
@@ -92,7 +93,7 @@ def require_user(storage, user_id):
     """Return the user, or raise NotFound."""
     user = storage.get_user(user_id)
     if user is None:
-        raise NotFound(f"no user with id {user_id}", "user")
+        raise NotFound("No user with id %(id)s.", "user", id=user_id)
     return user
 
 
@@ -105,7 +106,7 @@ def create_token(storage, user_id, name):
     """Make a new API token for a user; return (token id, the token, shown this once only)."""
     name = (name or "").strip() or "token"
     if len(name) > MAX_TOKEN_NAME_LENGTH:
-        raise BadParameter(f"a token name has at most {MAX_TOKEN_NAME_LENGTH} characters", "name")
+        raise BadParameter("A token name has at most %(n)d characters.", "name", n=MAX_TOKEN_NAME_LENGTH)
     token = TOKEN_PREFIX + secrets.token_urlsafe(32)
     return storage.add_token(user_id, name, token_hash(token)), token
 

@@ -65,30 +65,36 @@ def _encode(image, size):
     return out.getvalue()
 
 
+def _not_a_photo(field):
+    return BadParameter("This file is not a photo we can read. Send a JPEG, PNG or WebP photo; on an iPhone, set "
+                        "Settings › Camera › Formats to Most Compatible.", field)
+
+
 def process_photo(data, max_bytes, field="photos"):
     """Return a Photo made from uploaded bytes, or raise BadParameter/TooLarge saying what is wrong."""
     if len(data) > max_bytes:
-        raise TooLarge(f"a photo may be at most {max_bytes // 1_000_000} MB; this one is "
-                       f"{len(data) / 1_000_000:.1f} MB", field)
+        raise TooLarge("A photo may be at most %(max)s MB; this one is %(got)s MB.", field,
+                       max=max_bytes / 1e6, got=round(len(data) / 1e6, 1))
     if not data:
-        raise BadParameter("the photo file is empty", field)
+        raise BadParameter("The photo file is empty; choose the photo again.", field)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("error", Image.DecompressionBombWarning)
             with Image.open(io.BytesIO(data)) as probe:
                 kind = probe.format
                 if kind not in FORMATS:
-                    raise BadParameter(f"photos must be JPEG, PNG or WebP, not {kind or 'unknown'}", field)
+                    raise _not_a_photo(field)
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise TooLarge(f"the photo has {probe.width}×{probe.height} pixels; the limit is "
-                                   f"{MAX_PIXELS // 1_000_000} megapixels", field)
+                    raise TooLarge("The photo has %(w)d×%(h)d pixels; the limit is %(max)d megapixels. Send a smaller "
+                                   "copy of it.", field, w=probe.width, h=probe.height, max=MAX_PIXELS // 1_000_000)
                 exif = probe.getexif()
                 image = ImageOps.exif_transpose(probe)
                 image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
-        raise BadParameter("this file is not a photo we can read (JPEG, PNG or WebP)", field) from None
+        raise _not_a_photo(field) from None
     except (OSError, SyntaxError, ValueError):
-        raise BadParameter("the photo file is damaged or cut short", field) from None
+        raise BadParameter("The photo file is damaged or cut short; choose it again, or take the photo again.",
+                           field) from None
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     display = _encode(image, DISPLAY_SIZE)
     return Photo(id=hashlib.sha256(display).hexdigest()[:32], display=display, thumb=_encode(image, THUMB_SIZE),

@@ -124,8 +124,8 @@ def _lists(coords):
 def read_rows(data, filename, max_bytes, max_features):
     """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
     if len(data) > max_bytes:
-        got, limit = "%.1f" % (len(data) / 1e6), "%g" % (max_bytes / 1e6)
-        raise TooLarge(_("The file is %(got)s MB; the limit is %(max)s MB.", got=got, max=limit), "file")
+        raise TooLarge("The file is %(got)s MB; the limit is %(max)s MB.", "file", got=round(len(data) / 1e6, 1),
+                       max=max_bytes / 1e6)
     suffix = Path(filename or "").suffix.lower()
     fmt = EXTENSIONS.get(suffix)
     if fmt is None:
@@ -142,8 +142,10 @@ def read_rows(data, filename, max_bytes, max_features):
             rows = _read(source, fmt, max_features)
         except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError) as exc:
             detail = str(exc).replace(str(path), Path(filename).name).replace(folder, "")[:300]
-            raise BadParameter(_("The file could not be read as %(fmt)s; it may be damaged or cut short (%(detail)s).",
-                                 fmt=fmt.upper(), detail=detail), "file") from None
+            error = BadParameter("The file could not be read as %(fmt)s; it may be damaged or cut short. Export it "
+                                 "again and send the new file.", "file", fmt=fmt.upper())
+            error.detail = detail  # GDAL's own words, in English: for the API, not inside a translated sentence
+            raise error from None
     if not rows:
         raise BadParameter(_("The file holds no features (for GPX: no waypoints)."), "file")
     return rows

@@ -264,7 +264,7 @@ def check_position(geometry, area, row=None):
 
 
 def _km(metres):
-    return f"{metres / 1000:.1f}".rstrip("0").rstrip(".")
+    return round(metres / 1000, 1)  # a float: the message writes it the language's way ("2,5" in Indonesian)
 
 
 def similar_names(a, b):

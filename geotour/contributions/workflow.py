@@ -55,7 +55,7 @@ def contributable_layer(ctx, layer_id):
     """Return the layer if people may add to it, or raise BadParameter/NotFound."""
     layer = require_layer(ctx.catalogue, layer_id)
     if layer.kind not in FIELDS:
-        raise BadParameter(f"layer {layer_id} does not take contributions", "layer")
+        raise BadParameter("The layer %(layer)s does not take contributions.", "layer", layer=layer_id)
     return layer
 
 
@@ -149,14 +149,14 @@ def require_submission(ctx, user, submission_id):
     """Return a submission this user may see, or raise NotFound (also for other people's)."""
     submission = ctx.storage.get_submission(submission_id)
     if submission is None or not accounts.can_view_submission(user, submission):
-        raise NotFound(f"no submission {submission_id}", "id")
+        raise NotFound("No submission %(id)s.", "id", id=submission_id)
     return submission
 
 
 def list_submissions(ctx, user, status=None, limit=100, offset=0):
     """Return (submissions, total): everyone's for a moderator, one's own otherwise."""
     if status is not None and status not in STATUS_NAMES:
-        raise BadParameter(f"status must be one of {', '.join(STATUS_NAMES)}", "status")
+        raise BadParameter("status must be one of %(allowed)s", "status", allowed=", ".join(STATUS_NAMES))
     mine = None if accounts.can_moderate(user) else user["id"]
     return ctx.storage.list_submissions(status, mine, limit, offset)
 
@@ -166,14 +166,16 @@ def _decide(ctx, moderator, submission_id, status, reason=None):
         raise Forbidden("only moderators decide submissions")
     submission = require_submission(ctx, moderator, submission_id)
     if not Status(submission["status"]).can_become(status):
-        raise Conflict(f"submission {submission_id} is already {submission['status']}", "status")
+        raise Conflict("Submission %(id)s has already been decided; reload the page to see how.", "status",
+                       id=submission_id)
     record = None
     if status is Status.APPROVED:
         record = _record_to_publish(ctx, submission)
     try:
         ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record)
     except StaleSubmission:
-        raise Conflict(f"submission {submission_id} was decided by someone else first", "status") from None
+        raise Conflict("Submission %(id)s was decided by another moderator first; reload the page to see how.",
+                       "status", id=submission_id) from None
     return ctx.storage.get_submission(submission_id)
 
 
@@ -181,9 +183,9 @@ def _record_to_publish(ctx, submission):
     published = ctx.storage.get_feature(submission["feature_id"])
     action = Action(submission["action"])
     if action is Action.CREATE and published is not None:
-        raise Conflict(f"a feature with id {submission['feature_id']} is already published", "id")
+        raise Conflict("A place with id %(id)s is already published.", "id", id=submission["feature_id"])
     if action is not Action.CREATE and published is None:
-        raise Conflict(f"feature {submission['feature_id']} is no longer published", "id")
+        raise Conflict("The place %(id)s is no longer published.", "id", id=submission["feature_id"])
     if action is Action.DELETE:
         return None
     return validate_feature(submission["feature"], ctx.catalogue.get(submission["layer"]))
@@ -203,7 +205,7 @@ def versions(ctx, feature_id):
     """Return a feature's versions, oldest first, or raise NotFound."""
     found = ctx.storage.feature_versions(feature_id)
     if not found:
-        raise NotFound(f"no feature with id {feature_id[:60]!r}", "id")
+        raise NotFound("No place with id %(id)s.", "id", id=repr(feature_id[:60]))
     return found
 
 
@@ -214,9 +216,10 @@ def revert(ctx, moderator, feature_id, version):
     history = versions(ctx, feature_id)
     target = next((v for v in history if v["version"] == version), None)
     if target is None:
-        raise BadParameter(f"feature {feature_id} has versions 1 to {history[-1]['version']}", "version")
+        raise BadParameter("The place %(id)s has versions 1 to %(last)d.", "version", id=feature_id,
+                           last=history[-1]["version"])
     if target["version"] == history[-1]["version"]:
-        raise Conflict(f"version {version} is already the current one", "version")
+        raise Conflict("Version %(n)d is already the current one.", "version", n=version)
     layer = ctx.catalogue.get(target["layer"])
     record = validate_feature(target["feature"], layer) if target["feature"] else None
     return ctx.storage.publish_version(feature_id, layer.id, record, moderator["id"], "revert",

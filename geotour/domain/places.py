@@ -31,7 +31,7 @@ def require_layer(catalogue, layer_id):
     """Return the layer, or raise NotFound naming it."""
     layer = catalogue.get(layer_id)
     if layer is None:
-        raise NotFound(f"no layer called {layer_id[:60]!r}; see /api/v1/layers", "layer")
+        raise NotFound("no layer called %(name)s; see /api/v1/layers", "layer", name=repr(layer_id[:60]))
     return layer
 
 
@@ -39,7 +39,7 @@ def require_feature(storage, feature_id):
     """Return the feature, or raise NotFound naming it."""
     feature = storage.get_feature(feature_id)
     if feature is None:
-        raise NotFound(f"no feature with id {feature_id[:60]!r}", "id")
+        raise NotFound("No place with id %(id)s.", "id", id=repr(feature_id[:60]))
     return feature
 
 
@@ -53,12 +53,18 @@ def catalogue_entries(storage, catalogue):
     return entries
 
 
+def _unknown_category(category, allowed):
+    if not allowed:
+        return BadParameter("category takes no value for this layer", "category")
+    return BadParameter("category %(got)s is not one of: %(allowed)s", "category", got=repr(category[:40]),
+                        allowed=", ".join(allowed))
+
+
 def layer_page(storage, catalogue, layer_id, query):
     """Return (features, number_matched) of one layer for a LayerQuery."""
     layer = require_layer(catalogue, layer_id)
     if query.category is not None and query.category not in layer.category_ids:
-        allowed = ", ".join(layer.category_ids) or "none for this layer"
-        raise BadParameter(f"category {query.category[:40]!r} is not one of: {allowed}", "category")
+        raise _unknown_category(query.category, layer.category_ids)
     return storage.query_layer(layer_id, query)
 
 
@@ -88,8 +94,7 @@ def near_place(storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=N
         raise BadParameter("nearby works for places (points), not areas", "id")
     targets = catalogue.nearby_targets(origin["properties"]["layer"])
     if category is not None and category not in _categories_of(catalogue, targets):
-        allowed = ", ".join(_categories_of(catalogue, targets))
-        raise BadParameter(f"category {category[:40]!r} is not one of: {allowed}", "category")
+        raise _unknown_category(category, _categories_of(catalogue, targets))
     lon, lat = origin["geometry"]["coordinates"][:2]
     hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
     return [_with_distance(feature, hit) for feature, hit in hits]

@@ -96,7 +96,7 @@ def requires(rule):
             if not current_user.is_authenticated:
                 return current_app.login_manager.unauthorized()
             if not check(current_user.record):
-                raise Forbidden("your role may not do this", None)
+                raise Forbidden("Your role may not do this.", None)
             return view(*args, **kwargs)
 
         return wrapper

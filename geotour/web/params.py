@@ -11,18 +11,20 @@ def parse_float(name, raw, minimum=None, maximum=None, default=None):
     """Return raw as a finite float within [minimum, maximum], or raise BadParameter naming `name`."""
     if raw is None or raw == "":
         if default is None:
-            raise BadParameter(f"{name} is required", name)
+            raise BadParameter("%(name)s is required", name, name=name)
         return default
     try:
         value = float(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a number, got {raw[:40]!r}", name) from None
+        raise BadParameter("%(name)s must be a number, got %(got)s", name, name=name, got=repr(raw[:40])) from None
     if not math.isfinite(value):
-        raise BadParameter(f"{name} must be a finite number", name)
+        raise BadParameter("%(name)s must be a finite number", name, name=name)
     if minimum is not None and value < minimum:
-        raise BadParameter(f"{name} must be at least {minimum:g}, got {value:g}", name)
+        raise BadParameter("%(name)s must be at least %(min)s, got %(got)s", name, name=name, min=format(minimum, "g"),
+                           got=format(value, "g"))
     if maximum is not None and value > maximum:
-        raise BadParameter(f"{name} must be at most {maximum:g}, got {value:g}", name)
+        raise BadParameter("%(name)s must be at most %(max)s, got %(got)s", name, name=name, max=format(maximum, "g"),
+                           got=format(value, "g"))
     return value
 
 
@@ -33,9 +35,10 @@ def parse_int(name, raw, minimum, maximum, default):
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter(f"{name} must be a whole number, got {raw[:40]!r}", name) from None
+        raise BadParameter("%(name)s must be a whole number, got %(got)s", name, name=name, got=repr(raw[:40])) from None
     if not minimum <= value <= maximum:
-        raise BadParameter(f"{name} must be between {minimum} and {maximum}, got {value}", name)
+        raise BadParameter("%(name)s must be between %(min)d and %(max)d, got %(got)d", name, name=name, min=minimum,
+                           max=maximum, got=value)
     return value
 
 
@@ -72,8 +75,10 @@ def parse_choice(name, raw, choices):
     if raw is None or raw == "":
         return None
     if raw not in choices:
-        allowed = ", ".join(choices) if choices else "none for this layer"
-        raise BadParameter(f"{name} {raw[:40]!r} is not one of: {allowed}", name)
+        if not choices:
+            raise BadParameter("%(name)s takes no value for this layer", name, name=name)
+        raise BadParameter("%(name)s %(got)s is not one of: %(allowed)s", name, name=name, got=repr(raw[:40]),
+                           allowed=", ".join(choices))
     return raw
 
 
@@ -84,7 +89,8 @@ def parse_list(name, raw, choices):
     values = tuple(v.strip() for v in raw.split(",") if v.strip())
     unknown = [v for v in values if v not in choices]
     if unknown or not values:
-        raise BadParameter(f"{name} must be a comma-separated list of: {', '.join(choices)}", name)
+        raise BadParameter("%(name)s must be a comma-separated list of: %(allowed)s", name, name=name,
+                           allowed=", ".join(choices))
     return values
 
 
@@ -93,7 +99,7 @@ def parse_text(name, raw, max_length=MAX_Q_LENGTH):
     if raw is None or not raw.strip():
         return None
     if len(raw) > max_length:
-        raise BadParameter(f"{name} must be at most {max_length} characters", name)
+        raise BadParameter("%(name)s must be at most %(n)d characters", name, name=name, n=max_length)
     return raw.strip()
 
 
@@ -132,4 +138,4 @@ def parse_bool(name, raw):
         return True
     if value in FALSE:
         return False
-    raise BadParameter(f"{name} must be true or false", name)
+    raise BadParameter("%(name)s must be true or false", name, name=name)

@@ -154,7 +154,7 @@
       say("");
       return GeotourOutbox.all().then(function (list) {
         var mine = list.filter(function (i) { return i.id === item.id; })[0];
-        if (mine && mine.state === "failed") say(t.failed.replace("__REASON__", mine.error || ""));
+        if (mine && mine.state === "failed") say(t.failed.replace("__REASON__", window.GeotourOutboxPanel ? window.GeotourOutboxPanel.reason(mine) : mine.error || ""));
         else say(t.kept);
       });
     }

@@ -638,6 +638,12 @@
     });
   }
 
+  // The locate control alerts the browser's own (English) message on an error; the map's locationerror
+  // handler in mount says it in the page's language instead. A control copies its options when it is made,
+  // so this runs now: the deferred scripts run in order, after the plugin and before the map's own script.
+  var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
+  if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
+
   window.Geotour = {
     mount: function (map, cfg, groups) {
       var app = new Geotour(map, cfg, groups);
@@ -646,7 +652,11 @@
       var form = cfg.mode === "overview" && !cfg.embed ? document.querySelector(".gt-find") : null;
       if (form && window.GeotourSearch) app.finder = new Finder(app, form);
       document.addEventListener("geotour:online", function () { app.start(); });  // refresh saved data
-      map.on("locationerror", function () { app.showStatus(app.t.locate_failed); });
+      map.on("locationerror", function (event) {
+        // Codes from the Geolocation API: 1 permission denied, 2 unavailable, 3 timeout.
+        app.showStatus(event.code === 1 ? app.t.locate_denied : event.code === 3 ? app.t.locate_timeout
+          : app.t.locate_failed);
+      });
       if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
       if (cfg.embed && window.parent !== window) {
         // Tell the embed builder (or any host page) where the map is, so its snippet can keep the view.

@@ -9,6 +9,12 @@
   var csrf = document.querySelector('meta[name="csrf-token"]');
   var RETRY_EVERY_MS = 30000;
 
+  /* Why an item was not sent: the server's own message, else words for the status it answered with. */
+  function reason(item) {
+    if (item.error) return item.error;
+    return item.status === 413 ? t.too_large : t.refused.replace("__STATUS__", String(item.status || ""));
+  }
+
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
     Object.keys(attrs || {}).forEach(function (name) { node.setAttribute(name, attrs[name]); });
@@ -34,7 +40,7 @@
     failed.forEach(function (item) {
       var box = el("div", { "class": "gt-outbox__failed", "data-id": item.id });
       box.appendChild(el("p", { "class": "gt-outbox__name" }, (item.properties && item.properties.name) || t.unnamed));
-      box.appendChild(el("p", { "class": "gt-problem gt-problem--error" }, t.failed.replace("__REASON__", item.error || "")));
+      box.appendChild(el("p", { "class": "gt-problem gt-problem--error" }, t.failed.replace("__REASON__", reason(item))));
       (item.problems || []).forEach(function (problem) {
         if (problem.message && problem.message !== item.error) box.appendChild(el("p", { "class": "gt-problem" }, problem.message));
       });
@@ -66,6 +72,6 @@
       if (list.some(function (i) { return i.state !== "failed"; })) send();
     });
   }, RETRY_EVERY_MS);
-  window.GeotourOutboxPanel = { refresh: refresh, send: send, strings: t };
+  window.GeotourOutboxPanel = { refresh: refresh, send: send, strings: t, reason: reason };
   send();
 })();

@@ -177,7 +177,8 @@
       }, function (problem) {
         if (!(problem instanceof Problem)) problem = new Problem({ status: 0, body: null });
         item.state = problem.transient ? "waiting" : "failed";
-        item.error = problem.transient ? null : (problem.message || "HTTP " + problem.answer.status);
+        item.error = problem.transient ? null : problem.message;  // the server's words, in the page's language
+        item.status = problem.answer.status;  // for a refusal without words (the front server's own 413)
         item.problems = problem.problems;
         return save(item).then(function () { return item.state; });
       });

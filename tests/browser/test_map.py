@@ -1,4 +1,6 @@
 """What a tourist sees in a real browser on a phone-sized screen."""
+from contextlib import contextmanager
+
 from tests.browser.conftest import SINGLE, in_view
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
@@ -74,29 +76,46 @@ def test_hostile_names_stay_text_in_the_browser(live_server, watch, make_app, ho
     assert view.dialogs == [] and view.errors == []
 
 
-def test_near_me_lists_the_closest_places(live_server, browser):
+@contextmanager
+def map_on_a_phone(live_server, browser, **context_options):
+    """Yield (page, dialogs, errors): the overview map on an Indonesian phone, ready, nothing fetched off-site."""
     server = live_server()
-    context = browser.new_context(viewport={"width": 390, "height": 760}, locale="id-ID", geolocation={"latitude": -7.1853,
-                                  "longitude": 106.4979}, permissions=["geolocation"])
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", **context_options)
     try:
         page = context.new_page()
-        errors = []
+        dialogs, errors = [], []
+        page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda exc: errors.append(str(exc)))
         page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
                    else route.fulfill(status=204))
         page.goto(server.url + "/")
         page.wait_for_selector(READY, timeout=15000)
+        yield page, dialogs, errors
+    finally:
+        context.close()
+
+
+def test_a_phone_that_refuses_its_location_hears_why_in_indonesian_without_an_alert(live_server, browser):
+    with map_on_a_phone(live_server, browser, permissions=[]) as (page, dialogs, errors):
+        page.locator(".leaflet-control-locate a").click()
+        status = page.locator(".gt-status")
+        status.wait_for(state="visible", timeout=10000)
+        assert "Peramban ini tidak diizinkan memakai lokasi Anda" in status.inner_text()
+        assert dialogs == [] and errors == []  # not the browser's English "User denied Geolocation" in an alert
+
+
+def test_near_me_lists_the_closest_places(live_server, browser):
+    with map_on_a_phone(live_server, browser, geolocation={"latitude": -7.1853, "longitude": 106.4979},
+                        permissions=["geolocation"]) as (page, dialogs, errors):
         page.locator(".leaflet-control-locate a").click()
         sheet = page.locator(".gt-sheet")
         sheet.wait_for(state="visible", timeout=10000)
-        assert sheet.locator("h2").inner_text() == "Dekat Anda"
+        assert sheet.locator("h2").inner_text() == "Di sekitar Anda"
         first = sheet.locator("li").first
         assert first.locator("a").inner_text() == "Curug Sodong"
         assert first.locator("a").get_attribute("href") == "/sites/curug-sodong"
         sheet.locator(".gt-sheet__close").click()
-        assert sheet.is_hidden() and errors == []
-    finally:
-        context.close()
+        assert sheet.is_hidden() and errors == [] and dialogs == []
 
 
 def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, watch, make_app, data_copy):
@@ -112,6 +131,6 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
     name = popup.locator(".gt-popup__name").inner_text()
     wa = popup.locator("a.gt-btn--wa").get_attribute("href")
     assert wa.startswith("https://wa.me/6281234567890?text=")
-    assert "Halo%2C%20saya%20menemukan%20" + name.replace(" ", "%20") in wa
+    assert "Halo%2C%20permisi.%20Saya%20lihat%20" + name.replace(" ", "%20") in wa
     assert popup.locator('a[href="tel:+62266431234"]').count() == 1
     assert view.errors == [] and view.dialogs == []

@@ -59,7 +59,8 @@ def _links(json_type=JSON):
 def _require_collection(collection_id):
     layer = _ctx().catalogue.get(collection_id)
     if layer is None:
-        raise NotFound(f"no collection called {collection_id[:60]!r}; see /ogc/collections", "collectionId")
+        raise NotFound("no collection called %(name)s; see /ogc/collections", "collectionId",
+                       name=repr(collection_id[:60]))
     return layer
 
 
@@ -132,8 +133,8 @@ def items(collection_id):
     _require_collection(collection_id)
     unknown = sorted(set(request.args) - ITEMS_PARAMS)
     if unknown:
-        raise BadParameter(f"unknown parameter {unknown[0][:40]!r}; this API takes {', '.join(sorted(ITEMS_PARAMS))}",
-                           unknown[0][:40])
+        raise BadParameter("unknown parameter %(name)s; this API takes %(allowed)s", unknown[0][:40],
+                           name=repr(unknown[0][:40]), allowed=", ".join(sorted(ITEMS_PARAMS)))
     limit = params.parse_int("limit", request.args.get("limit"), 1, 10**9, ITEMS_DEFAULT_LIMIT)
     query = LayerQuery(
         bbox=params.parse_bbox(request.args.get("bbox"), allow_3d=True),
@@ -166,7 +167,8 @@ def item(collection_id, feature_id):
     def build():
         feature = places.require_feature(_ctx().storage, feature_id)
         if feature["properties"]["layer"] != collection_id:
-            raise NotFound(f"no feature {feature_id[:60]!r} in collection {collection_id!r}", "featureId")
+            raise NotFound("no feature %(id)s in collection %(collection)s", "featureId", id=repr(feature_id[:60]),
+                           collection=repr(collection_id))
         return {**feature, "links": _links(GEOJSON) + [
             {"rel": "collection", "type": JSON,
              "href": url_for("ogc.collection", collection_id=collection_id, _external=True)}]}

@@ -61,7 +61,7 @@ def layer_snapshot(layer_id, name):
     store = _ctx().snapshots
     path = store.path(layer_id, token, view)
     if path is None:
-        raise NotFound(f"no snapshot called {name[:60]!r}; see /api/v1/layers", "name")
+        raise NotFound("no snapshot called %(name)s; see /api/v1/layers", "name", name=repr(name[:60]))
     places.require_layer(_ctx().catalogue, layer_id)
     current = _ctx().storage.snapshot_token()
     if token != current:

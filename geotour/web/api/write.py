@@ -49,7 +49,8 @@ def _photo_ids(properties):
     store = _ctx().photos
     missing = [i for i in ids if not store.exists(i)]
     if missing:
-        raise BadParameter(f"unknown photo id {missing[0][:40]!r}; upload it with POST /api/v1/photos first", "photos")
+        raise BadParameter("unknown photo id %(id)s; upload it with POST /api/v1/photos first", "photos",
+                           id=repr(missing[0][:40]))
     return ids
 
 

@@ -1,7 +1,14 @@
-"""Words people see for field names, submission statuses and actions (template helpers for the
-contribution and moderation pages)."""
+"""Words people see for field names, submission statuses, actions, roles, layers, categories and times
+(template helpers for the contribution and moderation pages)."""
+import re
+from datetime import datetime, timezone
+
 from flask import Blueprint
+from flask_babel import format_date, format_time, get_locale
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+
+from geotour.context import current as _ctx
 
 bp = Blueprint("labels", __name__)
 
@@ -19,7 +26,54 @@ def _labels():
         "pending": _l("Waiting for review"), "approved": _l("Approved"), "rejected": _l("Rejected"),
         "create": _l("New place"), "edit": _l("Correction"), "delete": _l("Removal"), "seed": _l("Loaded from file"),
         "revert": _l("Revert"),
+        "contributor": _l("Contributor"), "moderator": _l("Moderator"), "admin": _l("Administrator"),
     }
+
+
+@bp.app_template_global()
+def role_label(role):
+    """Return a role in words ("Kontributor", not "contributor")."""
+    return _labels().get(role, role)
+
+
+@bp.app_template_global()
+def layer_label(layer_id):
+    """Return a layer's title in the page's language (its id when the catalogue has no such layer)."""
+    layer = _ctx().catalogue.get(layer_id)
+    return layer.title[str(get_locale())] if layer else layer_id
+
+
+@bp.app_template_global()
+def category_label(layer_id, category_id):
+    """Return a category's title in the page's language (as sent when the layer has no such category)."""
+    layer = _ctx().catalogue.get(layer_id)
+    found = next((c for c in layer.categories if c.id == category_id), None) if layer else None
+    return found.title[str(get_locale())] if found else (category_id or "")
+
+
+@bp.app_template_global()
+def version_note(note):
+    """Return a version's stored note (written in English by the workflow) in the page's language."""
+    if not note:
+        return ""
+    reverted = re.fullmatch(r"revert to version (\d+)", note)
+    if reverted:
+        return _("Earlier version %(n)s published again", n=reverted.group(1))
+    known = {"position checked on site": _l("Position checked on site"),
+             "no longer in the seed file": _l("No longer in the seed file")}
+    return str(known.get(note, note))
+
+
+@bp.app_template_global()
+def local_time(stamp):
+    """Return a stored UTC instant ("2026-11-29T01:37:00Z") as people read it: "29 Nov 2026, 08.37 WIB"."""
+    if not stamp:
+        return "–"
+    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    # Flask-Babel converts to BABEL_DEFAULT_TIMEZONE (Asia/Jakarta), which is WIB all year.
+    return _("%(date)s, %(time)s WIB", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 
 
 @bp.app_template_global()
@@ -69,4 +123,6 @@ def outbox_strings():
         "placed": _l("Location set on the map"), "locating": _l("Finding your location…"),
         "gps_failed": _l("Your location is not available. Tap the map instead."),
         "unnamed": _l("(no name)"),
+        "too_large": _l("it is larger than we accept. Send smaller photos, or fewer at a time."),
+        "refused": _l("the server refused it (code %(status)s). Try again later.", status="__STATUS__"),
     }

@@ -97,7 +97,7 @@ def place_view(feature, origin_approximate=False):
     where = position(props)
     sample = bool(props.get("sample"))
     aliases = [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n]
-    message = _("Hello, I found %(name)s on the Geotour map.", name=props["name"])
+    message = _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name=props["name"])
     return {
         "id": feature["id"], "name": props["name"], "layer": layer, "sample": sample,
         "layer_title": title(layer.title), "category_title": title(category.title) if category else "",

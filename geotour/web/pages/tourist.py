@@ -60,8 +60,11 @@ def _js_strings():
         "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
         "sample": _("Sample data"),
         # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
-        "whatsapp_message": _("Hello, I found %(name)s on the Geotour map.", name="__NAME__"),
+        "whatsapp_message": _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"),
         "locate_failed": _("Your location is not available. The map still works without it."),
+        "locate_denied": _("This browser may not use your location. Allow it in the browser's site settings, or "
+                           "use the map without it."),
+        "locate_timeout": _("Your location was not found in time. Try again outdoors, or use the map without it."),
         "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
         "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Map layers"),
         "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
