@@ -4,6 +4,7 @@ import re
 import tempfile
 from pathlib import Path
 
+from geotour.booleans import WORDS, read_bool
 from geotour.storage import POSTGRES_SCHEMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -47,6 +48,15 @@ class ConfigError(Exception):
     """A setting has a value the app cannot start with."""
 
 
+def _bool_setting(values, key, also=None):
+    """Return a yes/no setting as a bool; a word we do not know stops start-up, naming the variable."""
+    value = read_bool(values[key])
+    if value is None:
+        words = f"{WORDS}, or {also}" if also else WORDS
+        raise ConfigError(f"{key} must be one of {words}; got {str(values[key])[:40]!r}")
+    return value
+
+
 PHOTO_STORES = ("files", "database")
 
 
@@ -81,7 +91,7 @@ def load_config(instance_path, environ=None, overrides=None):
     values["GEOTOUR_PROXY_HOPS"] = _int_setting(values, "GEOTOUR_PROXY_HOPS", 0)
     if values["GEOTOUR_PHOTO_STORE"] not in PHOTO_STORES:
         raise ConfigError(f"GEOTOUR_PHOTO_STORE must be one of: {', '.join(PHOTO_STORES)}")
-    values["GEOTOUR_AUTO_SEED"] = str(values["GEOTOUR_AUTO_SEED"]).lower() not in ("0", "false", "no", "")
+    values["GEOTOUR_AUTO_SEED"] = _bool_setting(values, "GEOTOUR_AUTO_SEED")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
     values.update(_session_config(values))
@@ -134,13 +144,10 @@ def _upload_config(values, instance_path):
 
 
 def _session_config(values):
-    secure = str(values["GEOTOUR_SECURE_COOKIES"]).lower()
-    if secure == "auto":
+    if str(values["GEOTOUR_SECURE_COOKIES"]).strip().lower() == "auto":
         secure = values["GEOTOUR_PUBLIC_URL"].startswith("https://")
-    elif secure in ("1", "true", "yes", "0", "false", "no"):
-        secure = secure in ("1", "true", "yes")
     else:
-        raise ConfigError("GEOTOUR_SECURE_COOKIES must be 1, 0 or auto")
+        secure = _bool_setting(values, "GEOTOUR_SECURE_COOKIES", also="auto")
     storage_uri = values["GEOTOUR_CACHE_URL"] if values["GEOTOUR_CACHE_URL"].startswith(("redis://", "rediss://")) \
         else "memory://"
     return {

@@ -3,7 +3,7 @@ from pathlib import Path
 
 import pytest
 
-from geotour.config import SETTINGS, ConfigError
+from geotour.config import SETTINGS, ConfigError, load_config
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
 
@@ -39,3 +39,15 @@ def test_settings_come_from_the_environment(make_app, monkeypatch):
 def test_tile_urls_are_configurable(make_app):
     html = make_app(GEOTOUR_TILES_OSM="https://tiles.example.test/{z}/{x}/{y}.png").test_client().get("/").get_data(as_text=True)
     assert "tiles.example.test" in html and "tile.openstreetmap.org" not in html
+
+
+@pytest.mark.parametrize("word, expected", [("off", False), ("OFF", False), ("0", False), ("tidak", False),
+                                            ("on", True), ("1", True), ("yes", True)])
+def test_auto_seed_reads_yes_no_words_as_people_write_them(tmp_path, word, expected):
+    assert load_config(tmp_path, environ={"GEOTOUR_AUTO_SEED": word})["GEOTOUR_AUTO_SEED"] is expected
+
+
+@pytest.mark.parametrize("key", ["GEOTOUR_AUTO_SEED", "GEOTOUR_SECURE_COOKIES"])
+def test_an_unknown_yes_no_word_stops_start_up_naming_the_variable(tmp_path, key):
+    with pytest.raises(ConfigError, match=f"^{key} must be one of .*got 'sometimes'"):
+        load_config(tmp_path, environ={key: "sometimes"})

@@ -1,6 +1,7 @@
 """Who may do what: the authorization matrix, sign-in, CSRF, tokens and rate limits."""
 import pytest
 
+from geotour.context import current
 from tests.backends import run_sql
 from tests.contributions import PASSWORD, bearer, csrf_from, login, make_users, token_for, waterfall
 
@@ -81,6 +82,22 @@ def test_session_writes_need_the_csrf_token(world):
     assert accepted.status_code == 201
     form = client.post("/contribute/new/geosites", data={"name": "x"})
     assert form.status_code == 400
+
+
+@pytest.mark.parametrize("authorization", ["Bearer nonsense", "Bearer ", "bearer gtk_not-a-real-token"])
+def test_a_bad_bearer_header_does_not_let_a_session_skip_csrf(world, authorization):
+    """Issue 15, break 8: a request that sends a token is the token's alone; the cookie does not sign it in."""
+    app, tokens, ids = world
+    client = app.test_client()
+    login(client, KIM1)
+    forged = client.post("/api/v1/submissions", json=waterfall(), headers={"Authorization": authorization})
+    assert forged.status_code == 401 and forged.get_json()["error"]["field"] == "Authorization"
+    page = client.post("/contribute/new/geosites", data={"name": "x"}, headers={"Authorization": authorization})
+    assert page.status_code in (302, 401) and "/login" in page.headers.get("Location", "/login")
+    with app.app_context():
+        assert current().storage.list_submissions(None, None, 10, 0)[1] == 1  # only the world's own
+    valid = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens[KIM1]))
+    assert valid.status_code == 201  # a valid token needs no CSRF token
 
 
 def test_login_rejects_wrong_passwords_and_foreign_redirects(world):

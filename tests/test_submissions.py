@@ -188,3 +188,22 @@ def test_a_revoked_or_unknown_token_is_refused(site):
     assert propose(client, "gtk_not-a-real-token", waterfall()).status_code == 401
     response = client.get("/api/v1/submissions", headers=bearer("nonsense"))
     assert response.status_code == 401 and response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+@pytest.mark.parametrize("name", ["\u200b\u200b", "\u2060", "\u3164\u3164", " \u200b \u2800 ", "\u202e\u200b"])
+def test_a_name_that_shows_nothing_is_refused(make_app, name):
+    """Issue 15, break 11: zero-width, word-joiner and filler characters are no name."""
+    app = make_app()
+    make_users(app)
+    answer = app.test_client().post("/api/v1/submissions", json=waterfall(name=name),
+                                    headers=bearer(token_for(app, "kim1")))
+    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "name"
+
+
+def test_a_name_is_stored_in_nfc_without_direction_overrides(make_app):
+    app = make_app()
+    make_users(app)
+    answer = app.test_client().post("/api/v1/submissions", json=waterfall(name="Curug Cimarinju\u0301ng \u202egnudoS"),
+                                    headers=bearer(token_for(app, "kim1")))
+    assert answer.status_code == 201
+    assert answer.get_json()["submissions"][0]["feature"]["properties"]["name"] == "Curug Cimarinj\u00fang gnudoS"

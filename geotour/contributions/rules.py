@@ -8,8 +8,10 @@ import difflib
 import math
 import re
 import secrets
+import unicodedata
 from dataclasses import dataclass, field
 
+from geotour.booleans import read_bool
 from geotour.domain.features import FeatureInvalid, fold, validate_feature
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
@@ -19,6 +21,10 @@ DUPLICATE_RADIUS_M = 100
 DUPLICATE_SIMILARITY = 0.75
 MAX_FACILITIES = 20
 CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# Marks that turn the direction of the text around them (a name could then read backwards on the map).
+BIDI_CONTROLS = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+# Letters that draw nothing: Hangul and halfwidth fillers, the blank Braille pattern.
+BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0\u2800")
 PHONE_SEPARATORS = re.compile(r"[\s().-]")
 
 
@@ -135,7 +141,19 @@ def normalise_phone(value):
 
 
 def _is_true(value):
-    return value is True or str(value).strip().lower() in ("1", "true", "yes", "ya", "on")
+    return read_bool(value) is True
+
+
+def _visible(char):
+    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Mn", "Me", "Zs") \
+        and char not in BLANK_LETTERS
+
+
+def clean_text(value):
+    """Return typed text as stored: NFC, without control or direction-changing marks, trimmed; "" when it
+    shows nothing (only spaces, zero-width characters or blank fillers)."""
+    text = BIDI_CONTROLS.sub("", CONTROL.sub("", unicodedata.normalize("NFC", str(value)))).strip()
+    return text if any(_visible(char) for char in text) else ""
 
 
 def _check_value(name, spec, value, layer, row):
@@ -145,7 +163,10 @@ def _check_value(name, spec, value, layer, row):
             return None, [problem(name, _("This field is required."), row)] if spec.required else []
         if not isinstance(value, (str, int, float)) or isinstance(value, bool):
             return None, [problem(name, _("This must be text."), row)]
-        text = CONTROL.sub("", str(value)).strip()
+        text = clean_text(value)
+        if not text:
+            return None, [problem(name, _("This field is required; it has no visible letters."), row)] \
+                if spec.required else []
         if len(text) > spec.max_length:
             return None, [problem(name, _("At most %(n)d characters (this has %(got)d).", n=spec.max_length,
                                                got=len(text)), row)]
@@ -196,7 +217,7 @@ def _check_value(name, spec, value, layer, row):
                                           "details."), row)]
         return True, []
     items = value if isinstance(value, list) else str(value or "").split(",")
-    items = [CONTROL.sub("", str(item)).strip()[:60] for item in items if str(item).strip()]
+    items = [text[:60] for text in (clean_text(item) for item in items) if text]
     if len(items) > MAX_FACILITIES:
         return None, [problem(name, _("At most %(n)d facilities.", n=MAX_FACILITIES), row)]
     return items or None, []

@@ -60,16 +60,21 @@ def _load_user(user_id):
     return User(record) if record and record["active"] else None
 
 
-@login_manager.request_loader
-def _load_bearer(req):
+def _sign_in_by_token():
+    """A request that sends a Bearer token is the token's alone: its user, or nobody when the token is bad.
+
+    The session cookie is then ignored, so a bad token can never ride on a signed-in browser's cookie past
+    the CSRF check (which only a valid token skips). Returns whether a token was sent.
+    """
     token = _bearer_token()
     if token is None:
-        return None
+        return False
     record = accounts.user_for_token(current().storage, token)
     if record is None:
         g.bad_token = True  # the views that need a user say so (401), the public ones ignore it
-        return None
-    return User(record)
+    # Flask-Login keeps the request's user in g._login_user; set first, the session is never read.
+    g._login_user = User(record) if record else login_manager.anonymous_user()
+    return True
 
 
 @login_manager.unauthorized_handler
@@ -105,8 +110,8 @@ def requires(rule):
 
 
 def _csrf_unless_token():
-    # Scripts with a Bearer token carry no cookie, so there is nothing to forge; sessions need the CSRF token.
-    if request.method not in WRITE_METHODS or _bearer_token() is not None:
+    # A request signed in by its token uses no cookie, so there is nothing to forge; sessions need the CSRF token.
+    if _sign_in_by_token() or request.method not in WRITE_METHODS:
         return
     if request.path.startswith(API_PREFIX) and not current_user.is_authenticated:
         return  # the view answers 401; a CSRF error first would hide that

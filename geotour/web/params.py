@@ -2,6 +2,7 @@
 import math
 from datetime import datetime
 
+from geotour.booleans import read_bool
 from geotour.errors import BadParameter
 
 MAX_Q_LENGTH = 100
@@ -127,15 +128,22 @@ def parse_datetime(raw):
     return raw
 
 
-TRUE = ("1", "true", "yes", "on")
-FALSE = ("0", "false", "no", "off", "")
-
-
 def parse_bool(name, raw):
-    """Return True/False for true|false (and 1/0, yes/no, on/off), or raise BadParameter naming `name`."""
-    value = (raw or "").strip().lower()
-    if value in TRUE:
-        return True
-    if value in FALSE:
-        return False
+    """Return True/False for a yes/no word (see geotour.booleans), or raise BadParameter naming `name`."""
+    value = read_bool(raw)
+    if value is not None:
+        return value
     raise BadParameter("%(name)s must be true or false", name, name=name)
+
+
+def refuse_unknown(args, accepted):
+    """Raise BadParameter naming the first parameter in `args` that is not in `accepted` (a typo such as
+    catgory= would otherwise be ignored and answer with everything)."""
+    unknown = sorted(set(args) - set(accepted))
+    if not unknown:
+        return
+    name = unknown[0][:40]
+    if not accepted:
+        raise BadParameter("unknown parameter %(name)s; this address takes none", name, name=repr(name))
+    raise BadParameter("unknown parameter %(name)s; this API takes %(allowed)s", name, name=repr(name),
+                       allowed=", ".join(sorted(accepted)))

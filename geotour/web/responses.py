@@ -5,6 +5,7 @@ import json
 import threading
 from collections import OrderedDict
 from functools import wraps
+from urllib.parse import quote, urlencode
 
 import brotli
 from flask import Response, current_app, request, url_for
@@ -12,6 +13,7 @@ from flask_caching import Cache
 from flask_compress import Compress
 
 from geotour.context import current
+from geotour.web import params
 
 cache = Cache()
 compress = Compress()
@@ -36,9 +38,10 @@ def dumps(payload):
 
 
 def _cache_key(data_version):
-    args = sorted(request.args.items(multi=True))
-    query = "&".join(f"{k}={v}" for k, v in args)
-    return f"api:v{data_version}:{request.host_url}:{request.path}?{query}"
+    # Encoded again after parsing, so "?limit%3D100%26offset=100" (one odd parameter) can never share a key
+    # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query.
+    query = urlencode(sorted(request.args.items(multi=True)))
+    return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}"
 
 
 def cached(build):
@@ -121,14 +124,26 @@ class LocalStore:
                 self.size -= dropped
 
 
-def cached_json(view):
-    """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`)."""
+EVERY_VIEW_PARAMS = ("lang",)  # the language of error messages (geotour.web.i18n)
 
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        return cached(lambda: view(*args, **kwargs))
 
-    return wrapper
+def cached_json(*accepted):
+    """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`).
+
+    `accepted` names the query parameters the view reads: any other is refused with a 400 before the
+    cache is asked, so a typo is never answered (and cached) as if the parameter were absent.
+    """
+    allowed = frozenset(accepted) | frozenset(EVERY_VIEW_PARAMS)
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            params.refuse_unknown(request.args, allowed)
+            return cached(lambda: view(*args, **kwargs))
+
+        return wrapper
+
+    return decorator
 
 
 def page_links(offset, limit, returned, matched, mimetype):

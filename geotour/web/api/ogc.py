@@ -131,10 +131,7 @@ def collection(collection_id):
 def items(collection_id):
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
     _require_collection(collection_id)
-    unknown = sorted(set(request.args) - ITEMS_PARAMS)
-    if unknown:
-        raise BadParameter("unknown parameter %(name)s; this API takes %(allowed)s", unknown[0][:40],
-                           name=repr(unknown[0][:40]), allowed=", ".join(sorted(ITEMS_PARAMS)))
+    params.refuse_unknown(request.args, ITEMS_PARAMS)
     limit = params.parse_int("limit", request.args.get("limit"), 1, 10**9, ITEMS_DEFAULT_LIMIT)
     query = LayerQuery(
         bbox=params.parse_bbox(request.args.get("bbox"), allow_3d=True),

@@ -29,7 +29,7 @@ def _nearby_limit():
 
 
 @bp.get("/layers")
-@cached_json
+@cached_json()
 def layers():
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
@@ -75,7 +75,7 @@ def layer_snapshot(layer_id, name):
 
 
 @bp.get("/layers/<layer_id>")
-@cached_json
+@cached_json("bbox", "category", "q", "limit", "offset", "properties")
 def layer_features(layer_id):
     """Return one layer as a FeatureCollection, filtered and paged."""
     query = LayerQuery(
@@ -98,14 +98,14 @@ def _property_list():
 
 
 @bp.get("/features/<feature_id>")
-@cached_json
+@cached_json()
 def feature(feature_id):
     """Return one feature."""
     return places.require_feature(_ctx().storage, feature_id), GEOJSON
 
 
 @bp.get("/features/<feature_id>/nearby")
-@cached_json
+@cached_json("radius_m", "category", "limit")
 def feature_nearby(feature_id):
     """Return MSMEs near an attraction (or attractions near an MSME), nearest first."""
     radius_m = _radius()
@@ -119,7 +119,7 @@ def feature_nearby(feature_id):
 
 
 @bp.get("/nearby")
-@cached_json
+@cached_json("lat", "lon", "radius_m", "layers", "limit")
 def point_nearby():
     """Return attractions and MSMEs near a point, for "near me"."""
     lat = params.parse_float("lat", request.args.get("lat"), -90, 90)
