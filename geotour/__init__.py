@@ -72,7 +72,8 @@ def create_app(test_config=None):
         raise
     app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
                                                photos=_photo_store(app.config, storage),
-                                               snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]))
+                                               snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]),
+                                               admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"])
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])
     if app.config["GEOTOUR_PROXY_HOPS"]:  # outermost: the phone's address for rate limits, then the public one

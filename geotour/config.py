@@ -4,7 +4,7 @@ import re
 import tempfile
 from pathlib import Path
 
-from geotour.booleans import WORDS, read_bool
+from geotour.text import WORDS, read_bool
 from geotour.storage import POSTGRES_SCHEMES
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -14,6 +14,7 @@ SETTINGS = {
     "GEOTOUR_DATABASE_URL": ("sqlite:///{instance}/geotour.sqlite3", "Database: sqlite:///path (the embedded default, one machine) or postgresql+psycopg://user:password@host:5432/dbname (PostgreSQL with PostGIS, shared by every worker and machine)."),
     "GEOTOUR_DB_POOL_SIZE": ("4", "Most PostgreSQL connections one worker process opens."),
     "GEOTOUR_DATA_DIR": (str(PROJECT_ROOT / "data" / "geojson"), "Folder of seed layers and layers.json."),
+    "GEOTOUR_ADMIN_SELF_APPROVAL": ("0", "Let an admin approve their own submissions (never a moderator)."),
     "GEOTOUR_AUTO_SEED": ("1", "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed."),
     "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
     "GEOTOUR_CACHE_PREFIX": ("geotour:", "Prefix of every key this app keeps in Redis (cache and rate limits), so several sites can share one Redis."),
@@ -92,6 +93,7 @@ def load_config(instance_path, environ=None, overrides=None):
     if values["GEOTOUR_PHOTO_STORE"] not in PHOTO_STORES:
         raise ConfigError(f"GEOTOUR_PHOTO_STORE must be one of: {', '.join(PHOTO_STORES)}")
     values["GEOTOUR_AUTO_SEED"] = _bool_setting(values, "GEOTOUR_AUTO_SEED")
+    values["GEOTOUR_ADMIN_SELF_APPROVAL"] = _bool_setting(values, "GEOTOUR_ADMIN_SELF_APPROVAL")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
     values.update(_session_config(values))

@@ -20,6 +20,7 @@ class GeotourContext:
     seeded_at_start: tuple = ()
     photos: PhotoStore = None
     snapshots: SnapshotStore = None
+    admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own submission
     _area: object = None
 
     def area(self):

@@ -1,4 +1,5 @@
-"""Translated messages for domain code that must also run without Flask (scripts, tests).
+"""Words people write, read the same way everywhere: translated messages for code that must also run
+without Flask (scripts, tests), and the one reader of yes/no words (settings, parameters, imported cells).
 
 Numbers given as values are written the way the language writes them: a float reads "12,3" in
 Indonesian and "12.3" in English (so a message takes them with %(name)s, never %(name).1f).
@@ -16,3 +17,20 @@ def gettext(message, **values):
         values = {k: format_decimal(v, format="#,##0.######") if isinstance(v, float) else v for k, v in values.items()}
         return translate(message, **values)
     return message % values if values else message
+
+
+TRUE_WORDS = ("1", "true", "yes", "on", "ya")
+FALSE_WORDS = ("0", "false", "no", "off", "tidak", "")
+WORDS = "1/0, true/false, yes/no, on/off, ya/tidak"
+
+
+def read_bool(value):
+    """Return True or False for a yes/no word (any case, spaces around ignored), None for anything else."""
+    if isinstance(value, bool):
+        return value
+    word = ("" if value is None else str(value)).strip().lower()
+    if word in TRUE_WORDS:
+        return True
+    if word in FALSE_WORDS:
+        return False
+    return None

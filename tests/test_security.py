@@ -1,6 +1,7 @@
 """Who may do what: the authorization matrix, sign-in, CSRF, tokens and rate limits."""
 import pytest
 
+from geotour.contributions import accounts
 from geotour.context import current
 from tests.backends import run_sql
 from tests.contributions import PASSWORD, bearer, csrf_from, login, make_users, token_for, waterfall
@@ -177,14 +178,65 @@ def test_admin_page_creates_users_and_changes_roles(world):
     other = app.test_client()
     login(other, "kim3")
     assert other.get("/moderation").status_code == 403
-    from geotour.context import current
-
     with app.app_context():
         kim3 = current().storage.get_user_login("kim3")[0]
     client.post(f"/admin/users/{kim3['id']}", data={"role": "moderator", "csrf_token": csrf})
+    assert other.get("/moderation").status_code == 302  # a new role ends the sessions: sign in again
+    login(other, "kim3")
     assert other.get("/moderation").status_code == 200
     client.post(f"/admin/users/{kim3['id']}", data={"active": "0", "csrf_token": csrf})
     assert other.get("/moderation").status_code == 302  # a disabled account is signed out
+
+
+def _session_cookie(client):
+    return client.get_cookie("geotour_session").value
+
+
+def _replayed(app, cookie):
+    """Return a new client (another device, or a thief) holding a copy of a saved session cookie."""
+    thief = app.test_client()
+    thief.set_cookie("geotour_session", cookie)
+    return thief
+
+
+def test_a_saved_session_cookie_stops_working_after_signing_out(world):
+    """Issue 15, break 7: signing out ends every copy of the session, not only the browser's own."""
+    app, tokens, ids = world
+    client = app.test_client()
+    csrf = login(client, KIM1)
+    saved = _session_cookie(client)
+    assert _replayed(app, saved).get("/contribute/mine").status_code == 200
+    client.post("/logout", data={"csrf_token": csrf})
+    assert _replayed(app, saved).get("/contribute/mine").status_code == 302
+    assert _replayed(app, saved).get("/api/v1/submissions").status_code == 401
+
+
+@pytest.mark.parametrize("change", [{"active": "0"}, {"role": "moderator"}])
+def test_disabling_or_a_new_role_ends_sessions_and_re_enabling_does_not_bring_them_back(world, change):
+    app, tokens, ids = world
+    kim = app.test_client()
+    login(kim, KIM1)
+    saved = _session_cookie(kim)
+    admin = app.test_client()
+    csrf = login(admin, ADMIN)
+    with app.app_context():
+        kim1 = current().storage.get_user_login(KIM1)[0]
+    admin.post(f"/admin/users/{kim1['id']}", data={**change, "csrf_token": csrf})
+    admin.post(f"/admin/users/{kim1['id']}", data={"active": "1", "csrf_token": csrf})
+    assert _replayed(app, saved).get("/contribute/mine").status_code == 302
+    login(kim, KIM1)  # signing in again works, with a new session
+    assert kim.get("/contribute/mine").status_code == 200
+
+
+def test_a_new_password_ends_the_old_sessions(world):
+    app, tokens, ids = world
+    kim = app.test_client()
+    login(kim, KIM1)
+    saved = _session_cookie(kim)
+    with app.app_context():
+        kim1 = current().storage.get_user_login(KIM1)[0]
+        accounts.set_password(current().storage, kim1["id"], "a-new-long-password")
+    assert _replayed(app, saved).get("/contribute/mine").status_code == 302
 
 
 @pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0a/x", "/%0a/evil.example", "/\\evil.example",
@@ -204,3 +256,26 @@ def test_sign_in_keeps_a_next_on_this_site(world):
     answer = client.post("/login?next=/contribute/import%3Flayer%3Dmsmes",
                          data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
     assert answer.headers["Location"] == "/contribute/import?layer=msmes"
+
+
+@pytest.mark.parametrize("author, approver, allowed, expected", [
+    (MOD, MOD, "0", 403), (MOD, MOD, "1", 403),   # a moderator never approves their own change
+    (ADMIN, ADMIN, "0", 403), (ADMIN, ADMIN, "1", 200),  # an admin may, when the setting allows it
+    (MOD, ADMIN, "0", 200), (KIM1, MOD, "0", 200),
+])
+def test_no_one_approves_their_own_submission_unless_an_admin_is_allowed_to(make_app, author, approver, allowed,
+                                                                             expected):
+    """Issue 15, break 12: the authorisation matrix's own-approval rule."""
+    app = make_app(GEOTOUR_ADMIN_SELF_APPROVAL=allowed)
+    make_users(app)
+    client = app.test_client()
+    sent = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, author))).get_json()
+    submission_id = sent["submissions"][0]["id"]
+    answer = client.post(f"/api/v1/submissions/{submission_id}/approve", headers=bearer(token_for(app, approver)))
+    assert answer.status_code == expected
+    if expected == 403:
+        assert answer.get_json()["error"]["field"] == "id"
+        page = app.test_client()
+        login(page, approver)
+        queue = page.get("/moderation").get_data(as_text=True)
+        assert f'action="/moderation/{submission_id}/approve"' not in queue

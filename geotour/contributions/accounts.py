@@ -39,6 +39,16 @@ def can_moderate(user):
     return can_contribute(user) and user["role"] in (Role.MODERATOR.value, Role.ADMIN.value)
 
 
+def can_approve(user, submission, admin_may_approve_own=False):
+    """Return whether this user may approve this submission: a moderator, and never their own one (an admin
+    may, when GEOTOUR_ADMIN_SELF_APPROVAL allows it: a small office with one person)."""
+    if not can_moderate(user):
+        return False
+    if submission["user_id"] != user["id"]:
+        return True
+    return bool(admin_may_approve_own) and user["role"] == Role.ADMIN.value
+
+
 def can_manage_users(user):
     """Return whether this user may create users and change roles."""
     return can_contribute(user) and user["role"] == Role.ADMIN.value

@@ -11,7 +11,7 @@ import secrets
 import unicodedata
 from dataclasses import dataclass, field
 
-from geotour.booleans import read_bool
+from geotour.text import read_bool
 from geotour.domain.features import FeatureInvalid, fold, validate_feature
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah

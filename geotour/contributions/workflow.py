@@ -170,6 +170,8 @@ def _decide(ctx, moderator, submission_id, status, reason=None):
                        id=submission_id)
     record = None
     if status is Status.APPROVED:
+        if not accounts.can_approve(moderator, submission, ctx.admin_self_approval):
+            raise Forbidden("You may not approve your own submission: another moderator reviews it.", "id")
         record = _record_to_publish(ctx, submission)
     try:
         ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record)

@@ -86,7 +86,11 @@ class Storage(ABC):
 
     @abstractmethod
     def update_user(self, user_id, role=None, active=None, password_hash=None):
-        """Change a user; return it, or None if unknown."""
+        """Change a user (which ends their sessions); return it, or None if unknown."""
+
+    @abstractmethod
+    def end_sessions(self, user_id):
+        """Move the user's session version on, so every saved session cookie stops signing them in."""
 
     @abstractmethod
     def add_token(self, user_id, name, token_hash):

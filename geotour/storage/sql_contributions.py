@@ -4,7 +4,7 @@ import json
 from geotour.storage import AlreadyExists, StaleSubmission
 from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
-USER_COLUMNS = "id, username, role, active, created_at"
+USER_COLUMNS = "id, username, role, active, created_at, session_version"
 SUBMISSION_SELECT = (
     "SELECT s.*, u.username AS username, m.username AS decided_by_name FROM submissions s"
     " JOIN users u ON u.id = s.user_id LEFT JOIN users m ON m.id = s.decided_by"
@@ -13,7 +13,7 @@ SUBMISSION_SELECT = (
 
 def _user(row):
     return {"id": row["id"], "username": row["username"], "role": row["role"], "active": bool(row["active"]),
-            "created_at": row["created_at"]} if row else None
+            "created_at": row["created_at"], "session_version": row["session_version"]} if row else None
 
 
 def _submission(row):
@@ -68,15 +68,23 @@ class SQLContributions:
         return [_user(row) for row in rows]
 
     def update_user(self, user_id, role=None, active=None, password_hash=None):
-        """Change a user's role, active flag or password; return the user, or None if unknown."""
+        """Change a user's role, active flag or password; return the user, or None if unknown.
+
+        Any change ends the user's sessions (their session version moves on)."""
         changes = {"role": role, "active": None if active is None else int(bool(active)),
                    "password_hash": password_hash}
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:
             with self._transaction() as conn:
                 sets = ", ".join(f"{column} = ?" for column in changes)
-                conn.execute(f"UPDATE users SET {sets} WHERE id = ?", (*changes.values(), user_id))
+                conn.execute(f"UPDATE users SET {sets}, session_version = session_version + 1 WHERE id = ?",
+                             (*changes.values(), user_id))
         return self.get_user(user_id)
+
+    def end_sessions(self, user_id):
+        """End every session of a user (signing out): cookies saved before no longer sign anyone in."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", (user_id,))
 
     # --- API tokens ----------------------------------------------------------------------------------
     def add_token(self, user_id, name, token_hash):

@@ -28,6 +28,10 @@ class User(UserMixin):
         self.username = record["username"]
         self.role = record["role"]
 
+    def get_id(self):
+        """Return what the session keeps: the user's id and session version ("12.3")."""
+        return f"{self.id}.{self.record.get('session_version', 0)}"
+
     @property
     def is_active(self):
         """Return whether the account may sign in."""
@@ -55,9 +59,16 @@ def _bearer_token():
 
 
 @login_manager.user_loader
-def _load_user(user_id):
+def _load_user(session_id):
+    # A session saved before the user signed out, changed password or role, or was disabled carries an
+    # older session version, and signs no one in.
+    user_id, _, version = str(session_id).partition(".")
+    if not user_id.isdigit() or not version.isdigit():
+        return None
     record = current().storage.get_user(int(user_id))
-    return User(record) if record and record["active"] else None
+    if not record or not record["active"] or record["session_version"] != int(version):
+        return None
+    return User(record)
 
 
 def _sign_in_by_token():

@@ -2,7 +2,7 @@
 import math
 from datetime import datetime
 
-from geotour.booleans import read_bool
+from geotour.text import read_bool
 from geotour.errors import BadParameter
 
 MAX_Q_LENGTH = 100
@@ -129,7 +129,7 @@ def parse_datetime(raw):
 
 
 def parse_bool(name, raw):
-    """Return True/False for a yes/no word (see geotour.booleans), or raise BadParameter naming `name`."""
+    """Return True/False for a yes/no word (see geotour.text.read_bool), or raise BadParameter naming `name`."""
     value = read_bool(raw)
     if value is not None:
         return value

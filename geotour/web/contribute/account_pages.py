@@ -4,7 +4,7 @@ from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import login_user, logout_user
+from flask_login import current_user, login_user, logout_user
 
 from geotour.contributions import accounts
 from geotour.web.auth import User, limiter, requires, user_record
@@ -56,7 +56,9 @@ def login():
 
 @bp.post("/logout")
 def logout():
-    """Sign out."""
+    """Sign out, on every device: a copy of the session cookie saved before stops working too."""
+    if current_user.is_authenticated:
+        _ctx().storage.end_sessions(current_user.id)
     logout_user()
     session.clear()
     return redirect(url_for("pages.index"))
