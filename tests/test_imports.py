@@ -159,3 +159,46 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     assert "Homestay Ciletuh 10" in mine
     again = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "csrf_token": csrf})
     assert again.status_code == 400 and pending_count(client, token) == 10
+
+
+def _kmz_of(kml_bytes):
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("doc.kml", kml_bytes)
+    return buffer.getvalue()
+
+
+def _lying_about_sizes(kmz, declared):
+    """Return the KMZ with its member's uncompressed size rewritten in both zip headers."""
+    data = bytearray(kmz)
+    local = data.find(b"PK\x03\x04")
+    central = data.find(b"PK\x01\x02")
+    data[local + 22:local + 26] = declared.to_bytes(4, "little")
+    data[central + 24:central + 28] = declared.to_bytes(4, "little")
+    return bytes(data)
+
+
+@pytest.mark.parametrize("declared", [None, 1_000])
+def test_a_kmz_that_unpacks_to_too_much_is_refused_within_its_budget(make_app, declared):
+    """Issue 15, break 3: the member is streamed out with a hard cap; the header's sizes are not trusted."""
+    app = make_app()
+    make_users(app)
+    bomb = _kmz_of(kml([("Homestay", 106.46, -7.23)]) + b" " * 50_000_000)  # about 50 KB zipped, budget 11 MB
+    if declared:
+        bomb = _lying_about_sizes(bomb, declared)
+    assert len(bomb) < 200_000
+    response = send(app.test_client(), token_for(app, "kim1"), bomb, "rumah.kmz")
+    error = response.get_json()["error"]
+    assert error["field"] == "file"
+    if declared:  # the header said 1 KB: reading stops there, and the CRC check refuses the member
+        assert response.status_code == 400 and error["message"].startswith("This .kmz file is damaged")
+    else:
+        assert response.status_code == 413 and "KMZ" in error["message"]
+
+
+def test_an_honest_kmz_still_reads(make_app):
+    app = make_app()
+    make_users(app)
+    report = send(app.test_client(), token_for(app, "kim1"), _kmz_of(kml(ten_homestays(outside=False, swapped=False))),
+                  "rumah.kmz").get_json()["report"]
+    assert report["rows"] == 10
