@@ -1,11 +1,13 @@
 """Photos: re-encoded by Pillow, EXIF (GPS included) stripped after reading, bombs and liars refused."""
 import io
+from pathlib import Path
 
 import pytest
 from PIL import Image
 
 from geotour.errors import BadParameter, TooLarge
 from geotour.contributions.photo_cleaning import MAX_PHOTOS, gps_position, process_photo
+from geotour.web import photo_uploads
 from tests.contributions import bearer, login, make_users, token_for, upload, waterfall
 
 
@@ -143,3 +145,30 @@ def test_the_phone_form_takes_a_decimal_comma_as_indonesian_keyboards_write_it(m
     wrong = client.post("/contribute/new/geosites", data={
         "name": "Curug Salah", "category": "air-terjun", "lat": "-7,1,2", "lon": "106", "csrf_token": csrf})
     assert wrong.status_code == 400 and "-7,0123" in wrong.get_data(as_text=True)
+
+
+def _big_png(width, height):
+    out = io.BytesIO()
+    Image.new("1", (width, height)).save(out, "PNG")  # millions of pixels in a few kilobytes
+    return out.getvalue()
+
+
+def test_photos_are_counted_and_their_pixels_summed_before_any_is_decoded(make_app, monkeypatch):
+    """Issue 15, break 5: eight 39-megapixel PNGs were decoded and written before the form refused them."""
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    csrf = login(client, "kim1")
+    decoded = []
+    real_process = photo_uploads.process_photo
+    monkeypatch.setattr(photo_uploads, "process_photo", lambda *a, **k: decoded.append(1) or real_process(*a, **k))
+    big = _big_png(7_200, 5_400)  # 38.9 megapixels, under the per-photo limit
+    form = {"name": "Curug Koma", "category": "air-terjun", "lat": "-7,0123", "lon": "106,45", "csrf_token": csrf}
+    many = client.post("/contribute/new/geosites", content_type="multipart/form-data",
+                       data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(8)]})
+    assert many.status_code == 400 and "Maksimal 5 foto" in many.get_data(as_text=True)
+    heavy = client.post("/contribute/new/geosites", content_type="multipart/form-data",
+                        data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(3)]})
+    assert heavy.status_code == 413 and "116 megapiksel" in heavy.get_data(as_text=True)
+    assert decoded == []  # neither sending decoded a photo
+    assert not any(Path(app.config["GEOTOUR_PHOTO_DIR"]).rglob("*.webp"))  # nor wrote one

@@ -14,6 +14,7 @@ from geotour.errors import BadParameter, TooLarge
 
 FORMATS = {"JPEG", "PNG", "WEBP"}
 MAX_PHOTOS = 5
+MAX_REQUEST_PIXELS = 100_000_000  # every photo of one sending together: five 20-megapixel phone photos
 MAX_PIXELS = 40_000_000  # a 40-megapixel phone photo is fine; a 1-gigapixel "photo" is an attack
 DISPLAY_SIZE = 1600
 THUMB_SIZE = 400
@@ -63,6 +64,25 @@ def _encode(image, size):
     out = io.BytesIO()
     copy.save(out, "WEBP", quality=80, method=4)  # saved without exif or icc: nothing personal is kept
     return out.getvalue()
+
+
+def _pixels(data):
+    """Return a photo's pixel count from its header alone (nothing is decoded); 0 when it cannot say."""
+    try:
+        with Image.open(io.BytesIO(data)) as probe:
+            return probe.width * probe.height
+    except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
+        return 0  # process_photo reports the fault, saying which
+
+
+def check_sending(photos_data, field="photos"):
+    """Refuse a sending of photos before any is decoded: too many, or too many pixels together."""
+    if len(photos_data) > MAX_PHOTOS:
+        raise BadParameter("At most %(n)d photos per place.", field, n=MAX_PHOTOS)
+    total = sum(_pixels(data) for data in photos_data)
+    if total > MAX_REQUEST_PIXELS:
+        raise TooLarge("These photos hold %(got)d megapixels together; the limit is %(max)d. Send fewer or smaller "
+                       "photos.", field, got=total // 1_000_000, max=MAX_REQUEST_PIXELS // 1_000_000)
 
 
 def _not_a_photo(field):

@@ -5,13 +5,24 @@ import hashlib
 from flask import current_app
 
 from geotour.context import current
-from geotour.contributions.photo_cleaning import process_photo
+from geotour.contributions.photo_cleaning import check_sending, process_photo
 
 
 def save_photo(upload, field="photos"):
     """Clean one uploaded photo (Pillow), store both sizes, and return the Photo."""
-    data = upload.read()
-    photo = process_photo(data, current_app.config["GEOTOUR_PHOTO_MAX_BYTES"], field)
-    current().photos.save(photo)
-    current().photos.remember_source(hashlib.sha256(data).hexdigest(), photo)
-    return photo
+    return save_photos([upload], field)[0]
+
+
+def save_photos(uploads, field="photos"):
+    """Clean every uploaded photo, then store them all; return the Photos.
+
+    They are counted and their pixels summed from the headers first, then decoded, and stored only when
+    every one is good: a refused sending decodes nothing too large and writes nothing.
+    """
+    sent = [upload.read() for upload in uploads]
+    check_sending(sent, field)
+    photos = [process_photo(data, current_app.config["GEOTOUR_PHOTO_MAX_BYTES"], field) for data in sent]
+    for data, photo in zip(sent, photos):
+        current().photos.save(photo)
+        current().photos.remember_source(hashlib.sha256(data).hexdigest(), photo)
+    return photos

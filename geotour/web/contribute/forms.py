@@ -11,7 +11,7 @@ from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.contributions.rules import FIELDS, contributable_layers, field_choices, field_kinds, problem
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
-from geotour.web.photo_uploads import save_photo
+from geotour.web.photo_uploads import save_photos
 
 bp = Blueprint("uploads", __name__)
 
@@ -49,8 +49,7 @@ def _geometry(lat, lon, photos):
 
 
 def _save_photos():
-    uploads = [f for f in request.files.getlist("photos") if f and f.filename]
-    return [save_photo(f) for f in uploads]
+    return save_photos([f for f in request.files.getlist("photos") if f and f.filename])
 
 
 def _render_form(layer, feature=None, values=None, problems=(), status=200):
