@@ -17,6 +17,8 @@ from geotour.web.pages import embed
 from geotour.web import errors_http
 from geotour.web.api import health
 from geotour.web import i18n
+from geotour.web import params
+from geotour.web.public_address import HostCheck
 from geotour.web.public_address import PublicAddress
 from geotour.web.contribute import moderation
 from geotour.web.api import ogc
@@ -85,6 +87,8 @@ def create_app(test_config=None):
     i18n.init_app(app)
     errors_http.init_app(app)
     auth.init_app(app)
+    app.url_map.converters["int"] = params.RowIdConverter  # before any route is made
+    app.wsgi_app = HostCheck(app.wsgi_app)
     for module in (read_api, write_api, ogc, openapi, tourist_pages, embed, signboards, crawlers, photo_files, health,
                    account_pages, contribute_forms, moderation, labels):
         app.register_blueprint(module.bp)

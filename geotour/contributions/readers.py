@@ -128,8 +128,9 @@ def _read(source, fmt, max_features):
         for record, geometry in zip(frame[columns].to_dict("records"), frame.geometry):
             number += 1
             shape = None if geometry is None or geometry.is_empty else geometry.__geo_interface__
-            if shape is not None:
-                shape = {"type": shape["type"], "coordinates": _lists(shape["coordinates"])}
+            if shape is not None:  # a GeometryCollection has no coordinates: the rules refuse it by its type
+                shape = {"type": shape["type"], **({"coordinates": _lists(shape["coordinates"])}
+                                                   if "coordinates" in shape else {})}
             rows.append(Row(number, _properties(record), shape))
     return rows
 

@@ -12,7 +12,7 @@ import unicodedata
 from dataclasses import dataclass, field
 
 from geotour.text import read_bool
-from geotour.domain.features import FeatureInvalid, fold, validate_feature
+from geotour.domain.features import FeatureInvalid, finite_number, fold, validate_feature
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
 from geotour.text import gettext as _
@@ -261,7 +261,7 @@ def check_position(geometry, area, row=None):
         return None, [problem("geometry", _("This layer takes points, not %(kind)s.", kind=str(kind)[:30]), row)]
     coords = geometry.get("coordinates")
     if (not isinstance(coords, (list, tuple)) or len(coords) < 2
-            or not all(isinstance(c, (int, float)) and not isinstance(c, bool) and math.isfinite(c) for c in coords[:2])):
+            or not all(finite_number(c) for c in coords[:2])):
         return None, [problem("geometry", _("The coordinates must be two numbers: longitude, latitude."), row)]
     lon, lat = float(coords[0]), float(coords[1])
     if area is None:

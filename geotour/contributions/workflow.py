@@ -137,6 +137,8 @@ def submit_batch(ctx, user, proposals):
 
 def check_reason(reason, required=True):
     """Return a trimmed reason, or raise BadParameter."""
+    if reason is not None and not isinstance(reason, str):
+        raise BadParameter("reason must be text", "reason")
     reason = (reason or "").strip()
     if required and not reason:
         raise BadParameter(_("Give a short reason; the contributor will see it."), "reason")

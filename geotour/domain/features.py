@@ -54,12 +54,22 @@ def fold(text):
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
+def finite_number(value):
+    """Return whether a JSON value is a number a float can hold (not a bool, NaN, infinity, or 10**400)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    try:
+        return math.isfinite(value)
+    except OverflowError:  # an int too large for a float
+        return False
+
+
 def _check_position(position):
     if not isinstance(position, (list, tuple)) or len(position) < 2:
         raise FeatureInvalid("a position must be [longitude, latitude]")
     lon, lat = position[0], position[1]
     for value in (lon, lat):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        if not finite_number(value):
             raise FeatureInvalid(f"coordinate {value!r} is not a finite number")
     if not -180 <= lon <= 180:
         raise FeatureInvalid(f"longitude {lon} is outside -180..180")

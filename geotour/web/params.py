@@ -2,6 +2,8 @@
 import math
 from datetime import datetime
 
+from werkzeug.routing import IntegerConverter
+
 from geotour.text import read_bool
 from geotour.errors import BadParameter
 
@@ -147,3 +149,12 @@ def refuse_unknown(args, accepted):
         raise BadParameter("unknown parameter %(name)s; this address takes none", name, name=repr(name))
     raise BadParameter("unknown parameter %(name)s; this API takes %(allowed)s", name, name=repr(name),
                        allowed=", ".join(sorted(accepted)))
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:…> in a route: a database row id, so a number past 64 bits matches no route (404), instead
+    of reaching the database and failing there."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)

@@ -1,10 +1,31 @@
-"""One public address: with GEOTOUR_PUBLIC_URL set, every request is seen as arriving at that address.
+"""The address a request arrives at. One public address: with GEOTOUR_PUBLIC_URL set, every request is seen as arriving at that address.
 
 So every absolute link (API and OGC links, oEmbed, sitemap, canonical, Open Graph, QR codes) carries it,
 whichever machine, port or Host header a request came through, and the response cache key (built from
 the request's host) is the same on every machine. Unset, requests keep the host they came with.
 """
+import re
 from urllib.parse import urlsplit
+
+LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
+HOST = re.compile(rf"(\[[0-9A-Fa-f:.]+\]|{LABEL}(?:\.{LABEL})*\.?)(:[0-9]{{1,5}})?")
+BAD_HOST = "Alamat (Host) permintaan ini tidak sah.\nThe Host header of this request is not valid.\n".encode()
+
+
+class HostCheck:
+    """WSGI middleware: refuse, with a 400, a Host header that is no host name (a label over 63 characters
+    made URL building fail inside the error page itself). People's browsers never send one."""
+
+    def __init__(self, wsgi_app):
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        host = environ.get("HTTP_HOST")
+        if host is None or (len(host) <= 260 and HOST.fullmatch(host)):
+            return self.wsgi_app(environ, start_response)
+        start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
+                                           ("Content-Length", str(len(BAD_HOST))), ("Cache-Control", "no-store")])
+        return [BAD_HOST]
 
 
 class PublicAddress:

@@ -21,10 +21,29 @@ bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
 
 
-def _json_body():
-    body = request.get_json(silent=True)
+def _has_lone_surrogate(value):
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
+
+
+def _json_body(form_too=False):
+    """Return the request's JSON object (or, with form_too, its form when no JSON was sent); a 400 names
+    "body" for anything else: a list, JSON nested too deeply, or text that is not Unicode."""
+    if form_too and not request.is_json:
+        return request.form
+    try:
+        body = request.get_json(silent=True)
+    except RecursionError:
+        raise BadParameter("the JSON is nested too deeply", "body") from None
+    if body is None and form_too and not request.get_data():
+        return {}
     if not isinstance(body, dict):
         raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
+    if _has_lone_surrogate(body):
+        raise BadParameter("the JSON holds a lone surrogate (\\ud800-\\udfff), which is not text", "body")
     return body
 
 
@@ -66,6 +85,8 @@ def create_submission():
     properties, geometry = _feature_parts(body)
     properties = dict(properties)
     layer_id = request.args.get("layer") or properties.pop("layer", None)
+    if layer_id is not None and not isinstance(layer_id, str):
+        raise BadParameter('"layer" must be a layer id (text)', "layer")
     if not layer_id:
         raise BadParameter('say which layer: "layer" in properties, or ?layer=', "layer")
     photo_ids = _photo_ids(properties)
@@ -108,7 +129,7 @@ def edit_feature(feature_id):
 @idempotent
 def delete_feature(feature_id):
     """Propose taking a feature off the map (it stays in the history)."""
-    body = request.get_json(silent=True) or {}
+    body = _json_body(form_too=True)
     created = workflow.submit_delete(_ctx(), user_record(), feature_id, body.get("reason"))
     return _created({"submissions": [created]})
 
@@ -144,7 +165,7 @@ def approve_submission(submission_id):
 @idempotent
 def reject_submission(submission_id):
     """Reject a pending submission with a reason."""
-    body = request.get_json(silent=True) or request.form
+    body = _json_body(form_too=True)
     return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
 
 
@@ -160,7 +181,7 @@ def feature_versions(feature_id):
 @idempotent
 def revert_feature(feature_id):
     """Publish an earlier version again, as a new version."""
-    body = request.get_json(silent=True) or request.form
+    body = _json_body(form_too=True)
     version = params.parse_int("version", str(body.get("version", "")), 1, 10**9, None)
     if version is None:
         raise BadParameter("say which version to restore", "version")
