@@ -202,3 +202,30 @@ def test_an_honest_kmz_still_reads(make_app):
     report = send(app.test_client(), token_for(app, "kim1"), _kmz_of(kml(ten_homestays(outside=False, swapped=False))),
                   "rumah.kmz").get_json()["report"]
     assert report["rows"] == 10
+
+
+def _wide_csv(extra_columns, rows):
+    header = "name,lat,lon,category,owner_consent," + ",".join(f"kolom{i}" for i in range(extra_columns))
+    lines = [f"Warung {r},-7.2{r % 10},106.4{r % 10},kuliner,true," + ",".join("x" * extra_columns)
+             for r in range(rows)]
+    return ("\n".join([header, *lines]) + "\n").encode()
+
+
+def test_a_file_wider_than_any_layer_is_refused_before_it_is_read(make_app):
+    """Issue 15, break 4: a 1,000-column CSV made a 145 MB report; it is now refused by its header."""
+    app = make_app()
+    make_users(app)
+    response = send(app.test_client(), token_for(app, "kim1"), _wide_csv(1_000, 50), "lebar.csv")
+    error = response.get_json()["error"]
+    assert response.status_code == 400 and error["field"] == "file" and "1003 columns; at most 100" in error["message"]
+
+
+def test_an_unknown_column_is_reported_once_per_file_and_the_report_stays_small(make_app):
+    app = make_app()
+    make_users(app)
+    response = send(app.test_client(), token_for(app, "kim1"), _wide_csv(60, 300), "lebar.csv")
+    report = response.get_json()["report"]
+    ignored = [p for p in report["problems"] if p["field"].startswith("kolom")]
+    assert len(ignored) == 60 and {p["count"] for p in ignored} == {300}
+    assert report["warnings"] >= 60 * 300  # the counts stay whole
+    assert len(response.get_data()) < 200_000

@@ -8,6 +8,7 @@ from geotour.contributions.workflow import contributable_layer, nearby_finder, s
 from geotour.text import gettext as _
 
 GEOD = Geod(ellps="WGS84")
+MAX_REPORTED_PROBLEMS = 200  # errors first; the counts in the report stay whole
 
 
 def _same_file_duplicates(proposals):
@@ -25,6 +26,20 @@ def _same_file_duplicates(proposals):
                 proposal.problems.append(problem("name", _("Row %(other)d has a similar name %(m)d m away.",
                                                            other=other_row, m=round(distance)), row, "warning"))
         seen.append((props["name"], lon, lat, row))
+
+
+def reported_problems(problems):
+    """Return the problems a report lists: errors first, a warning that repeats row after row (the same
+    field and words) once with its count, and at most MAX_REPORTED_PROBLEMS in all."""
+    errors = [p for p in problems if p["severity"] == "error"]
+    warnings = {}
+    for found in (p for p in problems if p["severity"] != "error"):
+        key = (found["field"], found["message"])
+        if key in warnings:
+            warnings[key]["count"] += 1
+        else:
+            warnings[key] = {**found, "count": 1}
+    return (errors + list(warnings.values()))[:MAX_REPORTED_PROBLEMS]
 
 
 def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_bytes, max_features):
@@ -45,16 +60,19 @@ def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_byte
         proposals.append(proposal)
     _same_file_duplicates(proposals)
     problems = [p for proposal in proposals for p in proposal.problems]
+    listed = reported_problems(problems)
     report = {
         "layer": layer.id, "filename": filename, "dry_run": dry_run, "rows": len(rows),
         "valid": sum(p.ok for p in proposals), "errors": sum(p["severity"] == "error" for p in problems),
-        "warnings": sum(p["severity"] == "warning" for p in problems), "problems": problems,
+        "warnings": sum(p["severity"] == "warning" for p in problems), "problems": listed,
+        "problems_left_out": sum(p.get("count", 1) for p in problems) - sum(p.get("count", 1) for p in listed)
+        if len(listed) < len(problems) else 0,
         "features": [{**p.feature, "row": p.row} for p in proposals if p.ok],
     }
     if dry_run:
         return report
     if report["errors"]:
-        error = ValidationFailed(_("Nothing was saved: fix the rows listed and send the file again."), problems)
+        error = ValidationFailed(_("Nothing was saved: fix the rows listed and send the file again."), listed)
         error.report = report
         raise error
     report["submissions"] = submit_batch(ctx, user, proposals)

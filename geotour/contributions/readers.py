@@ -30,6 +30,7 @@ FORMAT_COLUMNS = {"timestamp", "begin", "end", "altitudemode", "tessellate", "ex
                   "icon", "snippet", "ele", "time", "magvar", "geoidheight", "sym", "type", "fix", "sat", "hdop",
                   "vdop", "pdop", "ageofdgpsdata", "dgpsid", "src", "link1_href", "link1_text", "link1_type",
                   "link2_href", "link2_text", "link2_type", "gx_media_links", "styleurl"}
+MAX_COLUMNS = 100  # a layer has about 20 fields; KML and GPX add about 30 of their own bookkeeping
 KMZ_MAX_EXPANSION = 20  # a KMZ's KML may be at most 20 times the KMZ, plus 10 MB
 KMZ_CHUNK_BYTES = 1 << 16
 
@@ -118,6 +119,11 @@ def _read(source, fmt, max_features):
     if fmt == "csv":
         _check_csv_header(source)
     for layer in _layers(source, fmt):
+        columns = len(pyogrio.read_info(source, layer=layer, **options)["fields"])
+        if columns > MAX_COLUMNS:  # said before anything is read: a wide file costs memory for every cell
+            raise BadParameter("The file has %(n)d columns; at most %(max)d are read. Keep the columns this layer "
+                               "uses (name, category, lat, lon, …) and send it again.", "file", n=columns,
+                               max=MAX_COLUMNS)
         frame = pyogrio.read_dataframe(source, layer=layer, force_2d=True, on_invalid="ignore", **options)
         if len(frame) + number > max_features:
             raise TooLarge(_("The file has more than %(n)d features; split it into smaller files.", n=max_features),
