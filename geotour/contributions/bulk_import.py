@@ -65,8 +65,7 @@ def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_byte
         "layer": layer.id, "filename": filename, "dry_run": dry_run, "rows": len(rows),
         "valid": sum(p.ok for p in proposals), "errors": sum(p["severity"] == "error" for p in problems),
         "warnings": sum(p["severity"] == "warning" for p in problems), "problems": listed,
-        "problems_left_out": sum(p.get("count", 1) for p in problems) - sum(p.get("count", 1) for p in listed)
-        if len(listed) < len(problems) else 0,
+        "problems_left_out": len(problems) - sum(p.get("count", 1) for p in listed),
         "features": [{**p.feature, "row": p.row} for p in proposals if p.ok],
     }
     if dry_run:

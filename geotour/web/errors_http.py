@@ -34,8 +34,6 @@ PAGES = {
     409: (_l("Already changed"), _l("Someone changed this first. Reload the page to see how it is now.")),
     413: (_l("Too large to send"), _l("What you sent is larger than we accept. Send smaller photos, or split the file "
                                      "into smaller files, then try again.")),
-    422: (_l("This request could not be used"), _l("Something in the address or the form is not right. Go back and "
-                                                 "try again.")),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
     500: (_l("Something went wrong on our side"), _l("Please try again in a moment. If it keeps happening, tell the "
                                                      "tourism office.")),

@@ -47,7 +47,7 @@ def layer_label(layer_id):
 def category_label(layer_id, category_id):
     """Return a category's title in the page's language (as sent when the layer has no such category)."""
     layer = _ctx().catalogue.get(layer_id)
-    found = next((c for c in layer.categories if c.id == category_id), None) if layer else None
+    found = layer.category(category_id) if layer else None
     return found.title[str(get_locale())] if found else (category_id or "")
 
 
