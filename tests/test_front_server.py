@@ -10,6 +10,7 @@ import os
 import socket
 import threading
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -18,7 +19,7 @@ import pytest
 from PIL import Image
 
 from bench.servers import FrontServer, rss_kib
-from tests.contributions import make_users, token_for
+from tests.contributions import bearer, make_users, token_for, waterfall
 from tests.test_photos import gps_exif, jpeg_with_gps
 
 SLOW_CLIENTS = 64
@@ -173,11 +174,32 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     result = {}
     _slow_upload(server.port, token, photo, 10_000_000, result)
     photo_id = json.loads(result["body"])["id"]
-    served_photo = urllib.request.urlopen(f"{server.url}/photos/{photo_id}-thumb.webp")
-    assert served_photo.headers["Content-Type"] == "image/webp"
+    photo_url = f"{server.url}/photos/{photo_id}-thumb.webp"
+    # Pending: nginx has no public copy, and the app sends it to its sender only (issue 15, break 10).
+    with pytest.raises(urllib.error.HTTPError) as hidden:
+        urllib.request.urlopen(photo_url)
+    assert hidden.value.code == 404
+    own = urllib.request.urlopen(urllib.request.Request(photo_url, headers=bearer(token)))
+    assert "private" in own.headers["Cache-Control"] and "public" not in own.headers["Cache-Control"]
+    _publish_with_photo(server, app, token, photo_id)
+    first = urllib.request.urlopen(photo_url)  # the app writes the public copy
+    assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    served_photo = urllib.request.urlopen(photo_url)
+    assert served_photo.headers["Content-Type"] == "image/webp" and served_photo.headers["Server"].startswith("nginx")
     assert served_photo.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    stored = Path(app.config["GEOTOUR_PHOTO_DIR"]) / photo_id[:2] / f"{photo_id}-thumb.webp"
-    assert served_photo.read() == stored.read_bytes()  # nginx sent the file the app wrote
+    public = Path(app.config["GEOTOUR_PHOTO_DIR"]) / "public" / photo_id[:2] / f"{photo_id}-thumb.webp"
+    assert served_photo.read() == first.read() == public.read_bytes()  # nginx sent the file the app wrote
+
+
+def _publish_with_photo(server, app, token, photo_id):
+    """Send a waterfall showing the photo, and approve it as a moderator."""
+    sent = urllib.request.Request(f"{server.url}/api/v1/submissions", method="POST",
+                                  data=json.dumps(waterfall(photos=[photo_id])).encode(),
+                                  headers={**bearer(token), "Content-Type": "application/json"})
+    submission = json.load(urllib.request.urlopen(sent))["submissions"][0]["id"]
+    approve = urllib.request.Request(f"{server.url}/api/v1/submissions/{submission}/approve", method="POST",
+                                     headers=bearer(token_for(app, "mod")))
+    assert urllib.request.urlopen(approve).status == 200
 
 
 def _sign_in_attempts(port, source_ip, count):

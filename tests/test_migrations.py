@@ -8,7 +8,8 @@ from geotour.storage import migrate, open_storage
 from . import backends
 from .backends import empty_database_url
 
-TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions", "idempotency_keys"}
+TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions", "idempotency_keys",
+          "import_stash", "photo_files", "photo_sources", "photo_uploaders", "published_photos"}
 
 
 def _tables(url):
@@ -91,5 +92,34 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(tmp_path):
         storage.ensure_schema()
         assert migrate.revision_of(storage) == migrate.HEAD
         assert [user["username"] for user in storage.list_users()] == ["lama"]
+    finally:
+        storage.close()
+
+
+def test_photo_access_is_filled_from_what_is_stored(empty_url):
+    """0005: the senders of photos already in submissions may still attach them; published photos stay public."""
+    import json
+
+    from geotour.domain.features import FeatureRecord
+
+    storage = open_storage(empty_url)
+    photo = {"id": "ab" * 16, "url": "/photos/x-display.webp", "thumb": "/photos/x-thumb.webp"}
+    point = {"type": "Point", "coordinates": [106.47, -7.21]}
+    feature = {"type": "Feature", "properties": {"name": "Curug", "photos": [photo]}, "geometry": point}
+    record = FeatureRecord("curug", "geosites", None, "Curug", 106.47, -7.21, (106.47, -7.21, 106.47, -7.21), point,
+                           {"name": "Curug", "photos": [photo]})
+    try:
+        migrate.upgrade(storage)
+        storage.replace_seed_layer("geosites", [record], "hash")
+        with storage._transaction() as conn:
+            conn.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('kim', 'x', 'contributor', 'y')")
+            user_id = conn.execute("SELECT id FROM users").fetchone()[0]
+            conn.execute("INSERT INTO submissions (user_id, action, layer, feature_id, feature, flags, status, created_at)"
+                         " VALUES (?, 'create', 'geosites', 'curug', ?, '[]', 'pending', 'y')",
+                         (user_id, json.dumps(feature)))
+        migrate.downgrade(storage, "0004")  # as a database made before 0005 holds them
+        migrate.upgrade(storage)
+        assert storage.photo_uploaded_by(photo["id"], user_id) and storage.photo_published(photo["id"])
+        assert not storage.photo_uploaded_by("cd" * 16, user_id) and not storage.photo_published("cd" * 16)
     finally:
         storage.close()

@@ -92,9 +92,8 @@ def test_api_photo_upload_returns_gps_and_long_cached_urls(make_app):
     assert sent.status_code == 201
     body = sent.get_json()
     assert body["gps"] == pytest.approx({"lon": 106.47, "lat": -7.21}, abs=1e-5)
-    served = client.get(body["thumb"])
+    served = client.get(body["thumb"], headers=bearer(token))
     assert served.status_code == 200 and served.mimetype == "image/webp"
-    assert "immutable" in served.headers["Cache-Control"] and "max-age=31536000" in served.headers["Cache-Control"]
     created = client.post("/api/v1/submissions", json=waterfall(photos=[body["id"]]), headers=bearer(token))
     assert created.get_json()["submissions"][0]["feature"]["properties"]["photo"] == body["url"]
     fake = client.post("/api/v1/submissions", json=waterfall(photos=["0" * 32]), headers=bearer(token))
@@ -172,3 +171,69 @@ def test_photos_are_counted_and_their_pixels_summed_before_any_is_decoded(make_a
     assert heavy.status_code == 413 and "116 megapiksel" in heavy.get_data(as_text=True)
     assert decoded == []  # neither sending decoded a photo
     assert not any(Path(app.config["GEOTOUR_PHOTO_DIR"]).rglob("*.webp"))  # nor wrote one
+
+
+def _upload_as(client, token, data):
+    sent = client.post("/api/v1/photos", data={"photo": upload(data, "IMG_0003.jpg")}, headers=bearer(token),
+                       content_type="multipart/form-data")
+    assert sent.status_code == 201
+    return sent.get_json()
+
+
+def test_a_photo_is_public_only_once_a_published_feature_shows_it(make_app):
+    """Issue 15, break 10: /photos/<id>-display.webp answered anyone, and anyone could attach any photo id."""
+    import hashlib
+
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    kim1, kim2, mod = (token_for(app, name) for name in ("kim1", "kim2", "mod"))
+    data = jpeg_with_gps(106.4711, -7.2111)
+    photo = _upload_as(client, kim1, data)
+    for headers in ({}, bearer(kim2)):  # nobody else sees it, as if it did not exist
+        assert client.get(photo["url"], headers=headers).status_code == 404
+        assert client.get(photo["url"] + "x", headers=headers).status_code == 404
+    for headers in (bearer(kim1), bearer(mod)):  # its sender and moderators do, privately
+        seen = client.get(photo["url"], headers=headers)
+        assert seen.status_code == 200 and "private" in seen.headers["Cache-Control"]
+        assert "public" not in seen.headers["Cache-Control"]
+    # Another contributor can neither attach it nor learn that it is stored.
+    stolen = client.post("/api/v1/submissions", json=waterfall(photos=[photo["id"]]), headers=bearer(kim2))
+    assert stolen.status_code == 400 and stolen.get_json()["error"]["field"] == "photos"
+    source = "/api/v1/photos/sources/" + hashlib.sha256(data).hexdigest()
+    assert client.get(source, headers=bearer(kim2)).get_json() == {"stored": False}
+    assert client.get(source, headers=bearer(kim1)).get_json()["stored"] is True
+    # Sent and rejected: still hidden.
+    rejected = client.post("/api/v1/submissions", json=waterfall("Curug Ditolak", photos=[photo["id"]]),
+                           headers=bearer(kim1)).get_json()["submissions"][0]["id"]
+    assert client.post(f"/api/v1/submissions/{rejected}/reject", json={"reason": "duplikat"},
+                       headers=bearer(mod)).status_code == 200
+    assert client.get(photo["url"]).status_code == 404
+    # Sent and approved: public, cached for a year by anyone.
+    approved = client.post("/api/v1/submissions", json=waterfall(photos=[photo["id"]]),
+                           headers=bearer(kim1)).get_json()["submissions"][0]
+    assert client.post(f"/api/v1/submissions/{approved['id']}/approve", headers=bearer(mod)).status_code == 200
+    public = client.get(photo["thumb"])
+    assert public.status_code == 200 and public.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    public_copy = Path(app.config["GEOTOUR_PHOTO_DIR"]) / "public" / photo["id"][:2] / f"{photo['id']}-thumb.webp"
+    assert public_copy.read_bytes() == public.data  # where the front server sends it from
+    # Taken off the map again: the app no longer sends it to anyone but its sender and moderators.
+    feature_id = approved["feature_id"]
+    gone = client.delete(f"/api/v1/features/{feature_id}", json={"reason": "tutup"}, headers=bearer(kim1))
+    deletion = gone.get_json()["submissions"][0]["id"]
+    assert client.post(f"/api/v1/submissions/{deletion}/approve", headers=bearer(mod)).status_code == 200
+    assert client.get(photo["url"]).status_code == 404
+    assert client.get(photo["url"], headers=bearer(kim1)).status_code == 200
+
+
+def test_the_same_picture_sent_by_two_people_is_theirs_to_attach_each(make_app):
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    kim1, kim2 = token_for(app, "kim1"), token_for(app, "kim2")
+    data = jpeg_with_gps()
+    first, second = _upload_as(client, kim1, data), _upload_as(client, kim2, data)
+    assert first["id"] == second["id"]  # one stored photo, named by its content
+    created = client.post("/api/v1/submissions", json=waterfall(photos=[second["id"]]), headers=bearer(kim2))
+    assert created.status_code == 201
+    assert client.get(second["url"], headers=bearer(kim2)).status_code == 200

@@ -75,7 +75,7 @@ def test_a_photo_uploaded_on_one_machine_is_shown_and_attached_on_the_other(two_
                          files={"photo": ("curug.jpg", data, "image/jpeg")})
     assert sent.status_code == 201, sent.text[:300]
     photo = sent.json()
-    on_a, on_b = (requests.get(machine.url + photo["thumb"]) for machine in (a, b))
+    on_a, on_b = (requests.get(machine.url + photo["thumb"], headers=bearer(token)) for machine in (a, b))
     assert on_b.status_code == 200 and on_b.content == on_a.content and on_b.headers["Content-Type"] == "image/webp"
     # Machine B asked first: "is this photo stored?" — yes, so the phone need not send it again.
     asked = requests.get(b.url + "/api/v1/photos/sources/" + hashlib.sha256(data).hexdigest(), headers=bearer(token))

@@ -34,6 +34,12 @@ class FeatureRecord:
         return " | ".join(fold(n) for n in names)
 
 
+def stored_photo_ids(properties):
+    """Return the ids of the contributed photos a feature's properties show (its "photos" list)."""
+    photos = properties.get("photos") if isinstance(properties, dict) else None
+    return {p["id"] for p in photos or () if isinstance(p, dict) and isinstance(p.get("id"), str)}
+
+
 def typed_decimal(text):
     """Return the number a person typed, with a decimal comma ("-7,0123") or point ("-7.0123"); raise ValueError.
 

@@ -186,6 +186,18 @@ class Storage(ABC):
     def photo_source(self, source_hash):
         """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
 
+    @abstractmethod
+    def add_photo_uploader(self, photo_id, user_id):
+        """Note that a user sent this photo."""
+
+    @abstractmethod
+    def photo_uploaded_by(self, photo_id, user_id):
+        """Return whether this user sent this photo (only they may attach it)."""
+
+    @abstractmethod
+    def photo_published(self, photo_id):
+        """Return whether a published feature shows this photo (then anyone may fetch it)."""
+
     def close(self):
         """Release connections."""
 

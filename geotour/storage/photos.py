@@ -2,6 +2,7 @@
 import json
 import os
 import re
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -16,7 +17,7 @@ def _write_once(target, data):
     fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     with os.fdopen(fd, "wb") as file:
         file.write(data)
-    os.chmod(temp, 0o644)  # public once referenced; the front server's workers read it
+    os.chmod(temp, 0o644)  # the app serves it, and links it under public/ once it is published
     os.replace(temp, target)
 
 
@@ -31,6 +32,28 @@ class PhotoStore:
         if not PHOTO_ID.match(photo_id or "") or size not in SIZES:
             return None
         return self.root / photo_id[:2] / f"{photo_id}-{size}.webp"
+
+    def public_path(self, photo_id, size):
+        """Return the copy of a published photo that the front server sends from disk, making it first.
+
+        Every photo is kept under the store's root, where nothing serves it; only a photo that a published
+        feature shows is also put under `public/`, the folder the front server sends from without asking
+        the app. A hard link when the file system allows it, else a copy.
+        """
+        source = self.path(photo_id, size)
+        if source is None or not source.is_file():
+            return None
+        target = self.root / "public" / photo_id[:2] / source.name
+        if not target.is_file():
+            target.parent.mkdir(parents=True, exist_ok=True)
+            temp = target.with_name(f"{target.name}.{os.getpid()}.part")
+            try:
+                os.link(source, temp)
+            except OSError:
+                shutil.copyfile(source, temp)
+            os.chmod(temp, 0o644)
+            os.replace(temp, target)
+        return target
 
     def exists(self, photo_id):
         """Return whether both sizes of this photo are stored."""

@@ -8,7 +8,7 @@ import json
 from abc import abstractmethod
 
 from geotour.domain import nearby
-from geotour.domain.features import fold
+from geotour.domain.features import fold, stored_photo_ids
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_contributions import SQLContributions
 from geotour.storage.sql_files import SQLFiles
@@ -64,6 +64,18 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
     @abstractmethod
     def _drop_projection(self, conn, feature_id):
         """Take a feature off the public layers (its versions stay)."""
+
+    def _project(self, conn, record, origin, now):
+        """Publish `record`: its projection, and the photos it shows (public from now on)."""
+        self._put_projection(conn, record, origin, now)
+        conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (record.id,))
+        for photo_id in sorted(stored_photo_ids(record.properties)):
+            conn.execute("INSERT INTO published_photos (photo_id, feature_id) VALUES (?, ?)", (photo_id, record.id))
+
+    def _unproject(self, conn, feature_id):
+        """Take a feature off the public layers, and its photos with it (unless another feature shows them)."""
+        self._drop_projection(conn, feature_id)
+        conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (feature_id,))
 
     @abstractmethod
     def _bbox_filter(self, bbox):
@@ -134,11 +146,11 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
                 row = stored.pop(record.id, None)
                 if row is not None and (row["origin"] != "seed" or _same_content(row, record)):
                     continue
-                self._put_projection(conn, record, "seed", now)
+                self._project(conn, record, "seed", now)
                 append_version(conn, record.id, layer_id, feature_json(record), "seed", now)
                 changed = True
             for gone in (fid for fid, row in stored.items() if row["origin"] == "seed"):
-                self._drop_projection(conn, gone)
+                self._unproject(conn, gone)
                 append_version(conn, gone, layer_id, None, "seed", now, note="no longer in the seed file")
                 changed = True
             conn.execute("INSERT INTO seeds (layer, seed_hash, loaded_at) VALUES (?, ?, ?) ON CONFLICT (layer)"

@@ -192,10 +192,10 @@ class SQLContributions:
 
     def _publish(self, conn, feature_id, layer_id, record, action, now, user_id, submission_id, note=None):
         if record is None:
-            self._drop_projection(conn, feature_id)
+            self._unproject(conn, feature_id)
             feature = None
         else:
-            self._put_projection(conn, record, "contribution", now)
+            self._project(conn, record, "contribution", now)
             feature = feature_json(record)
         version = append_version(conn, feature_id, layer_id, feature, action, now, user_id, submission_id, note)
         bump_data_version(conn)

@@ -69,3 +69,21 @@ class SQLFiles:
             row = conn.execute("SELECT photo_id, gps FROM photo_sources WHERE source_hash = ?",
                                (source_hash,)).fetchone()
         return {"id": row["photo_id"], "gps": json.loads(row["gps"]) if row["gps"] else None} if row else None
+
+    def add_photo_uploader(self, photo_id, user_id):
+        """Note that a user sent this photo (then they may attach it, and see it before it is published)."""
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO photo_uploaders (photo_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                         (photo_id, user_id))
+
+    def photo_uploaded_by(self, photo_id, user_id):
+        """Return whether this user sent this photo."""
+        with self._read() as conn:
+            return conn.execute("SELECT 1 FROM photo_uploaders WHERE photo_id = ? AND user_id = ?",
+                                (photo_id, user_id)).fetchone() is not None
+
+    def photo_published(self, photo_id):
+        """Return whether a published feature shows this photo."""
+        with self._read() as conn:
+            return conn.execute("SELECT 1 FROM published_photos WHERE photo_id = ? LIMIT 1",
+                                (photo_id,)).fetchone() is not None

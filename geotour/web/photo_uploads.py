@@ -6,6 +6,7 @@ from flask import current_app
 
 from geotour.context import current
 from geotour.contributions.photo_cleaning import check_sending, process_photo
+from geotour.web.auth import user_record
 
 
 def save_photo(upload, field="photos"):
@@ -17,7 +18,8 @@ def save_photos(uploads, field="photos"):
     """Clean every uploaded photo, then store them all; return the Photos.
 
     They are counted and their pixels summed from the headers first, then decoded, and stored only when
-    every one is good: a refused sending decodes nothing too large and writes nothing.
+    every one is good: a refused sending decodes nothing too large and writes nothing. The sender is noted
+    as its uploader: only they may attach it, and only they and moderators see it until it is published.
     """
     sent = [upload.read() for upload in uploads]
     check_sending(sent, field)
@@ -25,4 +27,5 @@ def save_photos(uploads, field="photos"):
     for data, photo in zip(sent, photos):
         current().photos.save(photo)
         current().photos.remember_source(hashlib.sha256(data).hexdigest(), photo)
+        current().storage.add_photo_uploader(photo.id, user_record()["id"])
     return photos

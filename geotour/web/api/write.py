@@ -65,8 +65,9 @@ def _photo_ids(properties):
     ids = properties.pop("photos", None) or []
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadParameter('"photos" must be a list of photo ids from POST /api/v1/photos', "photos")
-    store = _ctx().photos
-    missing = [i for i in ids if not store.exists(i)]
+    store, user_id = _ctx().photos, user_record()["id"]
+    # Only a photo this user sent may be attached: another person's photo stays theirs until it is published.
+    missing = [i for i in ids if not store.exists(i) or not _ctx().storage.photo_uploaded_by(i, user_id)]
     if missing:
         raise BadParameter("unknown photo id %(id)s; upload it with POST /api/v1/photos first", "photos",
                            id=repr(missing[0][:40]))
@@ -214,6 +215,6 @@ def photo_by_source(source_hash):
     if not re.fullmatch(r"[0-9a-fA-F]{64}", source_hash):
         raise BadParameter("give the SHA-256 of the photo file as 64 hexadecimal digits", "source_hash")
     found = _ctx().photos.by_source(source_hash.lower())
-    if found is None:
+    if found is None or not _ctx().storage.photo_uploaded_by(found["id"], user_record()["id"]):
         return jsonify({"stored": False})
     return jsonify({"stored": True, **_photo_answer(found["id"], found["gps"])})
