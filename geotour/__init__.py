@@ -3,7 +3,7 @@ import os
 import sys
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geotour import cli
@@ -12,6 +12,7 @@ from geotour.web.api import read as read_api
 from geotour.web.api import write as write_api
 from geotour.web import assets
 from geotour.web import auth
+from geotour.web import content_policy
 from geotour.web.pages import crawlers
 from geotour.web.pages import embed
 from geotour.web import errors_http
@@ -93,20 +94,8 @@ def create_app(test_config=None):
                    account_pages, contribute_forms, moderation, labels):
         app.register_blueprint(module.bp)
     cli.init_app(app)
-    app.after_request(_security_headers)
+    content_policy.init_app(app)
     return app
-
-
-def _security_headers(response):
-    # Only the embed may be framed by other sites; everything else (login and moderation above all) only by us.
-    if request.endpoint == "embed.embed":
-        ancestors = current_app.config["GEOTOUR_EMBED_ALLOWED_ORIGINS"]
-    else:
-        ancestors = "'self'"
-    response.headers.setdefault("Content-Security-Policy", f"frame-ancestors {ancestors}")
-    response.headers.setdefault("X-Content-Type-Options", "nosniff")
-    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-    return response
 
 
 def _photo_store(config, storage):

@@ -36,7 +36,7 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
     photo = tmp_path / "IMG_2041.jpg"
     photo.write_bytes(jpeg_with_gps(106.4712, -7.2105))
     page.set_input_files("#gt-photos", str(photo))
-    page.wait_for_function("document.querySelector('#gt-lat').value !== ''", timeout=5000)
+    page.wait_for_function("() => document.querySelector('#gt-lat').value !== ''", timeout=5000)
     assert abs(float(page.input_value("#gt-lat")) + 7.2105) < 1e-4
     assert page.locator("#gt-pick-map .leaflet-marker-icon").count() == 1  # the preview before sending
     page.click("#gt-feature-form button[type=submit]")
@@ -61,7 +61,7 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
     assert page.locator("input[name=stash_id]").count() == 0
     page.set_input_files("input[name=file]", str(good))
     page.click("form[enctype] button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 10",
+    page.wait_for_function("() => document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 10",
                            timeout=10000)
     page.click("input[name=stash_id] ~ button")
     page.wait_for_url("**/contribute/mine?batch=*")

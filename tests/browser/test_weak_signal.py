@@ -134,7 +134,7 @@ def test_the_data_cache_has_a_limit_as_near_me_moves(live_server, browser):
         page.goto(server.url + "/")
         page.wait_for_selector(READY, timeout=30000)
         page.evaluate("navigator.serviceWorker.ready.then(() => true)")
-        page.wait_for_function("!!navigator.serviceWorker.controller", timeout=15000)
+        page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=15000)
         # A tourist driving along the coast: a new "near me" every few hundred metres.
         page.evaluate("""async () => {
             for (let i = 0; i < 40; i++) {
@@ -163,7 +163,7 @@ def camera_jpeg(lon, lat):
 
 def form_ready(page):
     """Wait until the contribution form's map and outbox are running (its scripts are deferred)."""
-    page.wait_for_function("!!document.querySelector('#gt-pick-map.leaflet-container') && !!window.GeotourOutboxPanel",
+    page.wait_for_function("() => !!document.querySelector('#gt-pick-map.leaflet-container') && !!window.GeotourOutboxPanel",
                            timeout=60000)
 
 
@@ -233,7 +233,7 @@ def test_a_waterfall_added_with_no_signal_waits_on_the_phone_and_is_sent_once(li
         photo.write_bytes(camera_jpeg(*WATERFALL_GPS))
         assert photo.stat().st_size > 4_000_000
         page.set_input_files("#gt-photos", str(photo))
-        page.wait_for_function("document.querySelector('#gt-lat').value !== ''", timeout=20000)
+        page.wait_for_function("() => document.querySelector('#gt-lat').value !== ''", timeout=20000)
         page.click("#gt-feature-form button[type=submit]")
         page.wait_for_selector("#gt-send-status:has-text('Tersimpan di ponsel')", timeout=60000)
         assert page.locator(".gt-outbox").inner_text().startswith("1 kiriman menunggu sinyal")
@@ -310,7 +310,7 @@ def test_an_upload_cut_mid_send_is_retried_when_the_signal_returns(live_server, 
         photo = tmp_path / "IMG_0002.jpg"
         photo.write_bytes(camera_jpeg(*WATERFALL_GPS))
         page.set_input_files("#gt-photos", str(photo))
-        page.wait_for_function("document.querySelector('#gt-lat').value !== ''", timeout=20000)
+        page.wait_for_function("() => document.querySelector('#gt-lat').value !== ''", timeout=20000)
         page.click("#gt-feature-form button[type=submit]")
         # At 100 kbps the photo takes about half a minute: the signal drops while it is on its way.
         page.wait_for_selector("#gt-send-status:has-text('Mengirim foto 1 dari 1')", timeout=60000)
