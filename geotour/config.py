@@ -18,7 +18,7 @@ SETTINGS = {
     "GEOTOUR_AUTO_SEED": ("1", "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed."),
     "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
     "GEOTOUR_CACHE_PREFIX": ("geotour:", "Prefix of every key this app keeps in Redis (cache and rate limits), so several sites can share one Redis."),
-    "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept."),
+    "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept, in the shared cache and in each process."),
     "GEOTOUR_HTTP_MAX_AGE": ("300", "Cache-Control max-age, in seconds, for API responses."),
     "GEOTOUR_SECRET_KEY": ("", "Secret for signed session cookies; when empty, a random one is made once and kept in the instance folder (file secret_key), so every worker shares it."),
     "GEOTOUR_SECURE_COOKIES": ("auto", "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https)."),

@@ -50,3 +50,21 @@ def test_a_parameter_the_api_does_not_know_is_refused_by_name(client, path, typo
 def test_the_language_is_accepted_everywhere(client):
     assert client.get("/api/v1/layers?lang=id").status_code == 200
     assert client.get("/api/v1/layers/msmes?lang=en&limit=1").status_code == 200
+
+
+def test_the_per_process_store_keeps_nothing_longer_than_the_shared_cache_would(app):
+    """Issue 15, break 1: entries sat in the per-process store until the next approval, with no expiry."""
+    from geotour.web.responses import LocalStore
+
+    now = [0.0]
+    store = LocalStore(max_bytes=1000, max_age_s=600, clock=lambda: now[0])
+    store.put("a", "answer", 10)
+    now[0] = 599
+    assert store.get("a") == "answer"
+    now[0] = 600
+    assert store.get("a") is None and store.size == 0
+    store.put("a", "again", 10)
+    assert store.get("a") == "again"  # stored afresh after it expired
+    kept = app.extensions["geotour_local_responses"]
+    assert kept.max_age_s == app.config["CACHE_DEFAULT_TIMEOUT"] == 600
+

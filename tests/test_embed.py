@@ -95,6 +95,7 @@ def test_oembed_for_the_map_and_an_embed_url(client):
 @pytest.mark.parametrize("query, status", [
     ("url=https://example.com/sites/curug-sodong", 404), ("url=http://localhost/sites/nope", 404),
     ("url=http://localhost/api/v1/layers", 404), ("url=http://localhost/&format=xml", 501), ("", 400),
+    ("url=http://localhost/&format=0", 400),
     ("url=http://localhost/&maxwidth=wide", 400), ("url=http://localhost/&maxheight=0", 400), ("url=http://localhost/embed?lang=fr", 400),
 ])
 def test_oembed_errors(client, query, status):

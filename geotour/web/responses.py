@@ -3,6 +3,7 @@ import gzip
 import hashlib
 import json
 import threading
+import time
 from collections import OrderedDict
 from functools import wraps
 from urllib.parse import quote, urlencode
@@ -28,7 +29,7 @@ ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda 
 def init_app(app):
     """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
     cache.init_app(app)
-    app.extensions["geotour_local_responses"] = LocalStore()
+    app.extensions["geotour_local_responses"] = LocalStore(max_age_s=app.config["CACHE_DEFAULT_TIMEOUT"] or None)
     compress.init_app(app)
 
 
@@ -39,8 +40,9 @@ def dumps(payload):
 
 def _cache_key(data_version):
     # Encoded again after parsing, so "?limit%3D100%26offset=100" (one odd parameter) can never share a key
-    # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query.
-    query = urlencode(sorted(request.args.items(multi=True)))
+    # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query. In the
+    # order sent: an answer's links repeat the query as it came (and of a repeated name, the first counts).
+    query = urlencode(list(request.args.items(multi=True)))
     return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}"
 
 
@@ -93,22 +95,28 @@ class LocalStore:
 
     In front of the shared cache it is safe because a key names one data version: an entry never changes,
     it only stops being asked for when the version moves on. It saves a Redis round trip (and the copy of
-    the body) on hot answers. Pages keep their rendered maps in another one.
+    the body) on hot answers. Pages keep their rendered maps in another one. With `max_age_s`, an entry is
+    also dropped once it is that old (the shared cache's own timeout), so nothing outlives what the shared
+    cache would keep, whatever it is.
     """
 
-    def __init__(self, max_bytes=LOCAL_MAX_BYTES):
-        self.max_bytes, self.size = max_bytes, 0
+    def __init__(self, max_bytes=LOCAL_MAX_BYTES, max_age_s=None, clock=time.monotonic):
+        self.max_bytes, self.size, self.max_age_s, self.clock = max_bytes, 0, max_age_s, clock
         self._entries = OrderedDict()
         self._lock = threading.Lock()
 
     def get(self, key):
-        """Return the kept value, or None."""
+        """Return the kept value, or None (also when it has grown too old)."""
         with self._lock:
             found = self._entries.get(key)
-            if found is not None:
-                self._entries.move_to_end(key)
-                return found[0]
-        return None
+            if found is None:
+                return None
+            if self.max_age_s is not None and self.clock() - found[2] >= self.max_age_s:
+                del self._entries[key]
+                self.size -= found[1]
+                return None
+            self._entries.move_to_end(key)
+            return found[0]
 
     def put(self, key, value, size):
         """Keep a value of `size` bytes (nothing larger than a quarter of the budget)."""
@@ -117,10 +125,10 @@ class LocalStore:
         with self._lock:
             if key in self._entries:
                 return
-            self._entries[key] = (value, size)
+            self._entries[key] = (value, size, self.clock())
             self.size += size
             while self.size > self.max_bytes:
-                _, (_, dropped) = self._entries.popitem(last=False)
+                _, (_, dropped, _) = self._entries.popitem(last=False)
                 self.size -= dropped
 
 
