@@ -77,3 +77,18 @@ def ten_homestays(outside=True, swapped=True):
 def upload(data, filename):
     """Return a file tuple for a multipart test-client post."""
     return (io.BytesIO(data), filename)
+
+
+def my_maps_kml(placemarks, category="Penginapan"):
+    """Return a KML (bytes) as Google My Maps exports a layer: a Folder of Placemarks with an HTML description,
+    a style and the sheet's columns as ExtendedData (kategori written as our form shows it, pemilik_setuju)."""
+    marks = "".join(
+        f"<Placemark><name>{name}</name><description><![CDATA[Kamar 2, sarapan.<br>WA 0812 0000 {n:04d}<br>"
+        f'<a href="https://example.com/{n}">Pesan di sini</a>]]></description><styleUrl>#icon-1899-0288D1</styleUrl>'
+        f'<ExtendedData><Data name="kategori"><value>{category}</value></Data>'
+        f'<Data name="pemilik_setuju"><value>ya</value></Data></ExtendedData>'
+        f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
+        for n, (name, lon, lat) in enumerate(placemarks, 1))
+    return (f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+            f'<name>Homestay KIM</name><Style id="icon-1899-0288D1-normal"><IconStyle><scale>1</scale></IconStyle>'
+            f"</Style><Folder><name>Homestay</name>{marks}</Folder></Document></kml>").encode()

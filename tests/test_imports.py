@@ -8,7 +8,7 @@ import pytest
 from geotour.contributions import bulk_import
 from geotour.context import current
 from tests.backends import fail_fifth_submission, stop_failing
-from tests.contributions import bearer, kml, make_users, ten_homestays, token_for, upload
+from tests.contributions import bearer, kml, make_users, my_maps_kml, ten_homestays, token_for, upload
 
 
 @pytest.fixture
@@ -134,31 +134,34 @@ def test_an_import_that_fails_halfway_stores_nothing_and_a_retry_succeeds(site):
 
 
 def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
-    app, client, token = site
+    """The member previews, fixes the swapped row with one tap, skips the outsider, and sees 9 pending."""
+    import re
+
     from tests.contributions import csrf_from, login
 
+    app, client, token = site
     web = app.test_client()
     csrf = login(web, "kim1")
     preview = web.post("/contribute/import?lang=en", data={
-        "file": upload(kml(ten_homestays()), "homestays.kml"), "layer": "msmes", "category": "penginapan",
-        "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
-    html = preview.get_data(as_text=True)
-    assert preview.status_code == 200 and "swapped" in html and "km outside the geopark" in html
-    assert 'name="stash_id"' not in html  # nothing to confirm while rows have errors
-    good = web.post("/contribute/import", data={
-        "file": upload(kml(ten_homestays(False, False)), "homestays.kml"), "layer": "msmes",
-        "category": "penginapan", "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
-    page = good.get_data(as_text=True)
-    import re
-
+        "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"), "layer": "msmes", "category": "",
+        "owner_consent": "", "csrf_token": csrf}, content_type="multipart/form-data")
+    page = preview.get_data(as_text=True)
+    assert preview.status_code == 200 and "swapped" in page and "km outside the geopark" in page
+    assert "Fix and send 9 places for review" in page
+    assert "Send 8 places for review (without the fixes)" in page
     stash = re.search(r'name="stash_id" value="([0-9a-f]+)"', page).group(1)
-    done = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "category": "penginapan",
-                                                "owner_consent": "on", "csrf_token": csrf_from(page)})
-    assert done.status_code == 302 and pending_count(client, token) == 10
-    mine = web.get(done.headers["Location"]).get_data(as_text=True)
-    assert "Homestay Ciletuh 10" in mine
+    done = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "category": "",
+                                                "owner_consent": "", "apply_fixes": "on",
+                                                "csrf_token": csrf_from(page)})
+    assert done.status_code == 302 and pending_count(client, token) == 9
+    mine = web.get(done.headers["Location"] + "&lang=en").get_data(as_text=True)
+    assert "Homestay Ciletuh 10" in mine and "Row 4 of the file was skipped" in mine
     again = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "csrf_token": csrf})
-    assert again.status_code == 400 and pending_count(client, token) == 10
+    assert again.status_code == 400 and pending_count(client, token) == 9
+    nothing_ready = web.post("/contribute/import?lang=en", data={
+        "file": upload(kml([("Homestay Jauh", 106.95, -7.05)]), "jauh.kml"), "layer": "msmes",
+        "category": "penginapan", "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
+    assert 'name="stash_id"' not in nothing_ready.get_data(as_text=True)  # nothing to confirm
 
 
 def _kmz_of(kml_bytes):
@@ -229,3 +232,76 @@ def test_an_unknown_column_is_reported_once_per_file_and_the_report_stays_small(
     assert len(ignored) == 60 and {p["count"] for p in ignored} == {300}
     assert report["warnings"] >= 60 * 300  # the counts stay whole
     assert len(response.get_data()) < 200_000
+
+
+def _my_maps(site, **form):
+    app, client, token = site
+    fields = {"file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"), "layer": "msmes", **form}
+    return client.post("/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data")
+
+
+def test_a_google_my_maps_export_is_read_as_a_kim_member_wrote_it(site):
+    """Issue 13: the category as the form shows it, HTML descriptions as text, the owner's consent column."""
+    report = _my_maps(site).get_json()["report"]
+    assert report["valid"] == 8 and report["rejected_rows"] == [4, 7] and report["fixable_rows"] == [7]
+    first = report["features"][0]["properties"]
+    assert first["category"] == "penginapan" and first["owner_consent"] is True
+    assert first["description_id"] == "Kamar 2, sarapan.\nWA 0812 0000 0001\n[Pesan di sini](https://example.com/1)"
+    assert not [p for p in report["problems"] if p["field"] in ("category", "pemilik_setuju", "owner_consent")]
+    # Rows that cannot be stored are on the preview map too (in red), with what is wrong.
+    rejected = {f["row"]: f for f in report["rejected_features"]}
+    assert set(rejected) == {4, 7} and "km outside the geopark" in rejected[4]["properties"]["problems"][0]
+
+
+def test_the_member_stores_the_ready_rows_with_the_fix_and_skips_the_rest_in_one_transaction(site):
+    app, client, token = site
+    done = _my_maps(site, dry_run="false", on_error="skip", apply_fixes="true")
+    assert done.status_code == 201, done.get_data(as_text=True)[:300]
+    body = done.get_json()
+    assert len(body["submissions"]) == 9 and body["report"]["skipped_rows"] == [4]
+    assert body["report"]["fixed_rows"] == [7] and pending_count(client, token) == 9
+    swapped = next(s for s in body["submissions"] if s["feature"]["properties"]["name"] == "Homestay Ciletuh 7")
+    assert swapped["feature"]["geometry"]["coordinates"] == [106.468, -7.234]
+    assert len({s["batch"] for s in body["submissions"]}) == 1
+
+
+def test_skipping_without_the_fix_stores_eight_and_failing_stores_none(site):
+    app, client, token = site
+    assert _my_maps(site, dry_run="false").status_code == 400  # on_error=fail is the default
+    assert pending_count(client, token) == 0
+    skipped = _my_maps(site, dry_run="false", on_error="skip").get_json()
+    assert skipped["report"]["skipped_rows"] == [4, 7] and pending_count(client, token) == 8
+
+
+@pytest.mark.parametrize("form, field", [({"on_error": "lanjut"}, "on_error"), ({"apply_fixes": "mungkin"}, "apply_fixes")])
+def test_a_commit_choice_it_does_not_know_is_refused_by_name(site, form, field):
+    answer = _my_maps(site, dry_run="false", **form)
+    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
+
+
+@pytest.mark.parametrize("written, expected", [("Penginapan", "penginapan"), ("PENGINAPAN", "penginapan"),
+                                               ("homestay", "penginapan"), ("Guides & tours", "jasa-wisata"),
+                                               ("jasa wisata", "jasa-wisata"), ("Oleh-Oleh", "oleh-oleh"),
+                                               ("Hotel", None)])
+def test_categories_match_by_id_or_title_in_either_language_in_any_case(app, written, expected):
+    layer = current_catalogue(app).get("msmes")
+    found = layer.find_category(written)
+    assert (found.id if found else None) == expected
+
+
+def current_catalogue(app):
+    with app.app_context():
+        return current().catalogue
+
+
+@pytest.mark.parametrize("html, text", [
+    ("Kamar 2<br>sarapan", "Kamar 2\nsarapan"),
+    ("<p>Satu</p><p>Dua &amp; tiga</p>", "Satu\n\nDua & tiga"),
+    ("<script>alert(1)</script>Teks", "Teks"),
+    ("baris satu\nbaris dua", "baris satu\nbaris dua"),  # not HTML: kept as written
+    ("a < b", "a < b"),
+])
+def test_html_from_kml_becomes_plain_text(html, text):
+    from geotour.contributions.readers import html_to_text
+
+    assert html_to_text(html) == text

@@ -1,9 +1,12 @@
-"""Bulk imports: read a file, check every row, and either report (dry run) or store all rows or none."""
+"""Bulk imports: read a file, check every row, and either report (dry run) or store the rows the member chose:
+all or none, or the ready ones with the rest skipped, with suggested position fixes applied or not."""
+from dataclasses import dataclass
+
 from pyproj import Geod
 
-from geotour.errors import ValidationFailed
-from geotour.contributions.readers import read_rows
-from geotour.contributions.rules import DUPLICATE_RADIUS_M, problem, propose, similar_names
+from geotour.errors import BadParameter, ValidationFailed
+from geotour.contributions.readers import Row, read_rows
+from geotour.contributions.rules import DUPLICATE_RADIUS_M, Proposal, problem, propose, similar_names
 from geotour.contributions.workflow import contributable_layer, nearby_finder, submit_batch
 from geotour.text import gettext as _
 
@@ -11,13 +14,13 @@ GEOD = Geod(ellps="WGS84")
 MAX_REPORTED_PROBLEMS = 200  # errors first; the counts in the report stay whole
 
 
-def _same_file_duplicates(proposals):
+def _same_file_duplicates(checked):
     seen = []
-    for proposal in proposals:
+    for checked_row in checked:
+        proposal, row = checked_row.proposal, checked_row.number
         if proposal.feature is None:
             continue
         props, (lon, lat) = proposal.feature["properties"], proposal.feature["geometry"]["coordinates"]
-        row = proposal.row
         for name, other_lon, other_lat, other_row in seen:
             distance = GEOD.inv(lon, lat, other_lon, other_lat)[2]
             if distance <= DUPLICATE_RADIUS_M and similar_names(props["name"], name):
@@ -42,37 +45,101 @@ def reported_problems(problems):
     return (errors + list(warnings.values()))[:MAX_REPORTED_PROBLEMS]
 
 
-def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_bytes, max_features):
-    """Return the import report; unless dry_run, also store every row as a pending submission, or none.
+ON_ERROR = ("fail", "skip")
 
-    `defaults` fills fields a row leaves empty (the form's category, or the owner-consent tick for
-    the whole file). Any error in any row stores nothing and raises ValidationFailed with the report.
+
+@dataclass
+class CheckedRow:
+    """One row of the file as checked: its Proposal, what was sent, and whether its position was fixed."""
+
+    number: int
+    proposal: Proposal
+    sent: Row
+    fixable: bool = False  # a suggested position fix makes it ready
+    fixed: bool = False  # and was applied
+
+    @property
+    def ok(self):
+        """Return whether the row can be stored."""
+        return self.proposal.ok
+
+
+def _suggested_position(proposal):
+    """Return the [lon, lat] a geometry problem suggests (swapped, or a missing minus sign), or None."""
+    return next((p["suggestion"] for p in proposal.problems if p["field"] == "geometry" and p.get("suggestion")),
+                None)
+
+
+def _check_row(ctx, layer, row, defaults, apply_fixes):
+    """Return the CheckedRow. A row whose position has a suggested fix is proposed again at the fixed
+    position: it is `fixable` when that makes it ready, and taken so when apply_fixes."""
+    sent = {**{k: v for k, v in defaults.items() if v not in (None, "")}, **row.properties}
+    proposal = propose(layer, sent, row.geometry, ctx.area(), nearby_finder(ctx), row=row.number)
+    checked = CheckedRow(row.number, proposal, row)
+    suggestion = _suggested_position(proposal)
+    if suggestion is not None:
+        fixed = propose(layer, sent, {"type": "Point", "coordinates": suggestion}, ctx.area(), nearby_finder(ctx),
+                        row=row.number)
+        checked.fixable = fixed.ok
+        if fixed.ok and apply_fixes:
+            lon, lat = suggestion
+            fixed.problems.append(problem("geometry", _("Fixed as suggested: latitude %(lat)s, longitude %(lon)s.",
+                                                        lat=lat, lon=lon), row.number, "warning"))
+            checked.proposal, checked.fixed = fixed, True
+    for found in checked.proposal.problems:
+        found["row"] = row.number
+    return checked
+
+
+def _rejected_point(checked):
+    """Return a row that cannot be stored as a Feature for the preview map, when it has a point at all."""
+    geometry = checked.sent.geometry
+    if not isinstance(geometry, dict) or geometry.get("type") != "Point":
+        return None
+    errors = [p["message"] for p in checked.proposal.problems if p["severity"] == "error"]
+    return {"type": "Feature", "geometry": geometry, "row": checked.number,
+            "properties": {"name": str(checked.sent.properties.get("name") or "")[:120], "problems": errors[:3]}}
+
+
+def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_bytes, max_features, on_error="fail",
+                apply_fixes=False):
+    """Return the import report; unless dry_run, also store rows as pending submissions, in one transaction.
+
+    `defaults` fills fields a row leaves empty (the form's category, or the owner-consent tick for the whole
+    file). With apply_fixes, a row whose position has a suggested fix (latitude and longitude swapped, a
+    missing minus sign) is taken at the fixed position. With on_error="fail", any error in any row stores
+    nothing and raises ValidationFailed with the report; with "skip", the rows that are ready are stored and
+    the report lists the rows skipped (still nothing when no row is ready).
     """
+    if on_error not in ON_ERROR:
+        raise BadParameter("on_error must be fail or skip", "on_error")
     layer = contributable_layer(ctx, layer_id)
-    rows = read_rows(data, filename, max_bytes, max_features)
-    proposals = []
-    for row in rows:
-        sent = {**{k: v for k, v in defaults.items() if v not in (None, "")}, **row.properties}
-        proposal = propose(layer, sent, row.geometry, ctx.area(), nearby_finder(ctx), row=row.number)
-        for found in proposal.problems:
-            found["row"] = row.number
-        proposal.row = row.number
-        proposals.append(proposal)
-    _same_file_duplicates(proposals)
-    problems = [p for proposal in proposals for p in proposal.problems]
+    checked = [_check_row(ctx, layer, row, defaults, apply_fixes)
+               for row in read_rows(data, filename, max_bytes, max_features)]
+    _same_file_duplicates(checked)
+    problems = [p for row in checked for p in row.proposal.problems]
     listed = reported_problems(problems)
+    rejected = [row for row in checked if not row.ok]
     report = {
-        "layer": layer.id, "filename": filename, "dry_run": dry_run, "rows": len(rows),
-        "valid": sum(p.ok for p in proposals), "errors": sum(p["severity"] == "error" for p in problems),
+        "layer": layer.id, "filename": filename, "dry_run": dry_run, "rows": len(checked),
+        "valid": len(checked) - len(rejected), "errors": sum(p["severity"] == "error" for p in problems),
         "warnings": sum(p["severity"] == "warning" for p in problems), "problems": listed,
         "problems_left_out": len(problems) - sum(p.get("count", 1) for p in listed),
-        "features": [{**p.feature, "row": p.row} for p in proposals if p.ok],
+        "rejected_rows": [row.number for row in rejected],
+        "fixable_rows": [row.number for row in checked if row.fixable and not row.fixed],
+        "fixed_rows": [row.number for row in checked if row.fixed],
+        "features": [{**row.proposal.feature, "row": row.number} for row in checked if row.ok],
+        "rejected_features": [f for f in map(_rejected_point, rejected) if f is not None],
+        "on_error": on_error, "apply_fixes": apply_fixes,
     }
     if dry_run:
         return report
-    if report["errors"]:
-        error = ValidationFailed(_("Nothing was saved: fix the rows listed and send the file again."), listed)
+    if rejected and (on_error == "fail" or not report["valid"]):
+        message = (_("Nothing was saved: fix the rows listed and send the file again.") if on_error == "fail"
+                   else _("Nothing was saved: no row is ready. Fix the rows listed and send the file again."))
+        error = ValidationFailed(message, listed)
         error.report = report
         raise error
-    report["submissions"] = submit_batch(ctx, user, proposals)
+    report["skipped_rows"] = report["rejected_rows"]
+    report["submissions"] = submit_batch(ctx, user, [row.proposal for row in checked if row.ok])
     return report

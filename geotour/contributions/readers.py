@@ -1,7 +1,8 @@
 """Read a bulk-import file (GeoJSON, CSV, KML, KMZ, GPX) with GDAL into numbered rows.
 
-Nothing here checks the rows against the geopark's rules (proposals does that); it only turns a file
-into (row number, properties, geometry), and explains a file it cannot read.
+Nothing here checks the rows against the geopark's rules (rules does that); it only turns a file into
+(row number, properties, geometry), and explains a file it cannot read. KML text is HTML (Google My Maps
+writes descriptions with <br> and links): it becomes plain text here.
 """
 import math
 import tempfile
@@ -24,7 +25,8 @@ ALIASES = {"nama": "name", "kategori": "category", "deskripsi": "description_id"
            "desc": "description_id", "keterangan": "description_id", "telepon": "phone", "telp": "phone",
            "hp": "phone", "wa": "whatsapp", "jam_buka": "opening_hours", "hours": "opening_hours",
            "harga": "price_range", "tiket": "ticket_price", "akses": "access", "fasilitas": "facilities",
-           "persetujuan_pemilik": "owner_consent", "consent": "owner_consent", "cmt": "description_en"}
+           "persetujuan_pemilik": "owner_consent", "pemilik_setuju": "owner_consent",
+           "setuju": "owner_consent", "consent": "owner_consent", "cmt": "description_en"}
 # Format bookkeeping that GDAL exposes as columns (KML styling, GPX timing): not anybody's data.
 FORMAT_COLUMNS = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder",
                   "icon", "snippet", "ele", "time", "magvar", "geoidheight", "sym", "type", "fix", "sat", "hdop",
@@ -52,12 +54,26 @@ def _plain(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def _properties(record):
+def html_to_text(value):
+    """Return the text an HTML fragment shows (as KML descriptions from Google My Maps hold): line breaks
+    and paragraphs kept, a link kept as "[its text](its address)", markup and scripts gone. Text without
+    a tag is returned as it is (its own line breaks kept)."""
+    if not isinstance(value, str) or "<" not in value:
+        return value
+    from inscriptis import get_text
+    from inscriptis.css_profiles import CSS_PROFILES
+    from inscriptis.model.config import ParserConfig
+
+    text = get_text(value, ParserConfig(css=CSS_PROFILES["strict"], display_links=True))
+    return "\n".join(line.rstrip() for line in text.strip().splitlines())
+
+
+def _properties(record, html=False):
     properties = {}
     for key, value in record.items():
         name = str(key).strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
-        value = _plain(value)
+        value = _plain(html_to_text(value) if html else value)
         if name in FORMAT_COLUMNS or value in (None, "") or name in properties:
             continue
         properties[name] = value
@@ -137,7 +153,7 @@ def _read(source, fmt, max_features):
             if shape is not None:  # a GeometryCollection has no coordinates: the rules refuse it by its type
                 shape = {"type": shape["type"], **({"coordinates": _lists(shape["coordinates"])}
                                                    if "coordinates" in shape else {})}
-            rows.append(Row(number, _properties(record), shape))
+            rows.append(Row(number, _properties(record, html=fmt in ("kml", "kmz")), shape))
     return rows
 
 

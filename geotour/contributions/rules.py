@@ -172,8 +172,9 @@ def _check_value(name, spec, value, layer, row):
                                                got=len(text)), row)]
         return text, []
     if isinstance(spec, Category):
-        if value in layer.category_ids:
-            return value, []
+        found = layer.find_category(value)  # the id, or the title as the form shows it, in either language
+        if found is not None:
+            return found.id, []
         allowed = ", ".join(layer.category_ids)
         if value in (None, ""):
             return None, [problem(name, _("Choose a category: %(allowed)s.", allowed=allowed), row)]

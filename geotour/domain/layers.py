@@ -2,6 +2,8 @@
 import re
 from dataclasses import dataclass, field
 
+from geotour.domain.features import fold
+
 KINDS = ("attraction", "msme", "area", "reference")
 ATTRACTION = "attraction"
 MSME = "msme"
@@ -77,6 +79,15 @@ class Layer:
     def category(self, category_id):
         """Return the Category with this id, or None."""
         return next((c for c in self.categories if c.id == category_id), None)
+
+    def find_category(self, written):
+        """Return the Category someone wrote: its id or its title in either language, in any case and with or
+        without accents ("Penginapan", "homestay", "PENGINAPAN"); None when it names none."""
+        if not isinstance(written, str):
+            return None
+        wanted = " ".join(fold(written).split())
+        return next((c for c in self.categories
+                     if wanted in {fold(c.id), *(" ".join(fold(t).split()) for t in c.title.values())}), None)
 
     def to_dict(self):
         """Return the catalogue entry as JSON for the API."""

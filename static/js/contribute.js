@@ -181,16 +181,21 @@
 
   /* --- preview maps -------------------------------------------------------------------------- */
   function previewMap(el) {
-    var features = JSON.parse(el.dataset.features || "[]");
-    var map = baseMap(el);
-    var points = features.map(function (f) {
-      var c = f.geometry.coordinates;
-      var m = L.circleMarker([c[1], c[0]], { radius: 7, color: "#1d4ed8" }).addTo(map);
-      var label = document.createElement("span");
-      label.textContent = f.row + ". " + f.properties.name;
-      m.bindTooltip(label);
-      return [c[1], c[0]];
-    });
+    /* Rows that are ready in blue; rows with a problem in red (where their position is on the globe at all). */
+    var map = baseMap(el), points = [];
+    function draw(features, color) {
+      features.forEach(function (f) {
+        var c = f.geometry.coordinates;
+        if (!(Math.abs(c[1]) <= 90 && Math.abs(c[0]) <= 180)) return;
+        var m = L.circleMarker([c[1], c[0]], { radius: 7, color: color, className: "gt-preview-" + color.slice(1) }).addTo(map);
+        var label = document.createElement("span");
+        label.textContent = f.row + ". " + f.properties.name + (f.properties.problems ? " — " + f.properties.problems.join(" ") : "");
+        m.bindTooltip(label);
+        points.push([c[1], c[0]]);
+      });
+    }
+    draw(JSON.parse(el.dataset.features || "[]"), "#1d4ed8");
+    draw(JSON.parse(el.dataset.rejected || "[]"), "#b91c1c");
     if (points.length) map.fitBounds(points, { maxZoom: 15, padding: [20, 20] });
   }
 

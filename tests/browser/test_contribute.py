@@ -2,7 +2,7 @@
 from geotour.contributions import accounts
 from geotour.context import current
 from geotour.domain.layers import LayerQuery
-from tests.contributions import PASSWORD, bearer, kml, ten_homestays, token_for, waterfall
+from tests.contributions import PASSWORD, bearer, my_maps_kml, ten_homestays, token_for, waterfall
 from tests.test_photos import jpeg_with_gps
 
 READY = ".gt-map[data-geotour-ready]"
@@ -43,36 +43,35 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
     page.wait_for_url("**/contribute/mine?sent=*")
     assert page.locator(".gt-status--pending").count() == 1
 
-    # Ten homestays from a KML: the outside one and the swapped one are explained by row.
-    bad, good = tmp_path / "homestay.kml", tmp_path / "homestay-fixed.kml"
-    bad.write_bytes(kml(ten_homestays()))
-    good.write_bytes(kml(ten_homestays(outside=False, swapped=False)))
+    # Ten homestays exported from Google My Maps: the outside one and the swapped one are explained by row,
+    # the swap is fixed with one tap, and the outsider is skipped.
+    export = tmp_path / "Homestay KIM.kml"
+    export.write_bytes(my_maps_kml(ten_homestays()))
     page.goto(server.url + "/contribute/import")
     page.select_option("select[name=layer]", "msmes")
-    page.select_option("select[name=category]", "penginapan")
-    page.check("input[name=owner_consent]")
-    page.set_input_files("input[name=file]", str(bad))
+    page.set_input_files("input[name=file]", str(export))
     page.click("form[enctype] button[type=submit]")
     page.wait_for_selector(".gt-report")
     errors = page.locator(".gt-problem--error")
     assert errors.count() == 2
     assert "Baris 4" in errors.nth(0).inner_text() and "di luar geopark" in errors.nth(0).inner_text()
     assert "Baris 7" in errors.nth(1).inner_text() and "ditukar" in errors.nth(1).inner_text()
-    assert page.locator("input[name=stash_id]").count() == 0
-    page.set_input_files("input[name=file]", str(good))
-    page.click("form[enctype] button[type=submit]")
-    page.wait_for_function("() => document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 10",
+    # 8 ready rows in blue, the outsider in red (the swapped row's latitude of 106 is on no map).
+    page.wait_for_function("() => document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 9",
                            timeout=10000)
-    page.click("input[name=stash_id] ~ button")
+    assert page.locator("#gt-preview-map .gt-preview-b91c1c").count() == 1
+    assert page.locator(".gt-table tbody tr").first.inner_text().count("Penginapan") == 1
+    page.click("button[name=apply_fixes]")
     page.wait_for_url("**/contribute/mine?batch=*")
-    assert page.locator(".gt-status--pending").count() == 11
+    assert page.locator(".gt-status--pending").count() == 10  # the waterfall and 9 homestays
+    assert "Baris 4 dari berkas dilewati" in page.locator(".gt-flash--warn").inner_text()
     assert member.errors == [] and member.dialogs == []
 
     # The moderator approves each with one click; the waterfall is on the public map at once.
     moderator = watch(server.url)
     sign_in(moderator.page, server.url, "dinas")
     moderator.page.goto(server.url + "/moderation")
-    for _ in range(11):
+    for _ in range(10):
         moderator.page.locator(".gt-submission form[action$='/approve'] button").first.click()
         moderator.page.wait_for_load_state()
     assert moderator.page.locator(".gt-submission").count() == 0

@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, render_template, url_for
 
 from geotour.web.api import read as read_api
 from geotour.web.api import ogc
+from geotour.contributions import bulk_import
 from geotour.domain import places
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import GEOJSON, JSON, cached
@@ -76,12 +77,16 @@ JSON_OBJECT = {JSON: {"schema": {"type": "object"}}}
 WRITE_OPERATIONS = {
     "api_writes.create_submission": _write(
         "Propose a feature (a GeoJSON Feature with properties.layer), or import a file (multipart: file, layer, "
-        "dry_run=true|false, category, owner_consent)", [
+        "dry_run=true|false, category, owner_consent, on_error=fail|skip, apply_fixes=true|false)", [
             _param("layer", "query", "Layer id (or properties.layer)", {"type": "string"})],
         {GEOJSON: {"schema": {"type": "object"}}, "multipart/form-data": {"schema": {"type": "object", "properties": {
             "file": {"type": "string", "format": "binary"}, "layer": {"type": "string"},
             "dry_run": {"type": "boolean", "default": True}, "category": {"type": "string"},
-            "owner_consent": {"type": "boolean"}}}}}, 201, (400, 401, 403, 404, 413, 429), keyed=True),
+            "owner_consent": {"type": "boolean"},
+            "on_error": {"type": "string", "enum": list(bulk_import.ON_ERROR), "default": "fail",
+                         "description": "fail: store nothing when any row has an error; skip: store the ready rows"},
+            "apply_fixes": {"type": "boolean", "default": False,
+                            "description": "take swapped or sign-less positions at their suggested fix"}}}}}, 201, (400, 401, 403, 404, 413, 429), keyed=True),
     "api_writes.list_submissions": _write("Your submissions (everyone's for a moderator)", [
         _param("status", "query", "pending, approved or rejected", {"type": "string",
                                                                      "enum": ["pending", "approved", "rejected"]}),

@@ -102,9 +102,14 @@ def _bulk_import():
         raise BadParameter("say which layer the file is for", "layer")
     dry_run = parse_bool("dry_run", request.form.get("dry_run", "true"))
     defaults = {"category": request.form.get("category"), "owner_consent": request.form.get("owner_consent")}
+    on_error = request.form.get("on_error") or "fail"
+    if on_error not in bulk_import.ON_ERROR:
+        raise BadParameter("on_error must be fail or skip", "on_error")
+    apply_fixes = parse_bool("apply_fixes", request.form.get("apply_fixes", "false"))
     report = bulk_import.import_file(
         _ctx(), user_record(), upload.read(), upload.filename, layer_id, defaults, dry_run,
-        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"])
+        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
+        on_error=on_error, apply_fixes=apply_fixes)
     if dry_run:
         return jsonify({"report": report})
     return _created({"report": {k: v for k, v in report.items() if k != "submissions"},

@@ -124,7 +124,8 @@ def _import_settings():
 @requires("can_contribute")
 @upload_limit(["POST"])
 def import_file():
-    """Import a file: first a preview listing every problem, then (confirmed) all rows or none."""
+    """Import a file: first a preview listing every problem, then (confirmed) the ready rows, with the
+    suggested position fixes or without; the preview says which rows would be skipped."""
     if request.method == "GET":
         return _import_page()
     form, layer_id, defaults = _import_settings()
@@ -136,9 +137,12 @@ def import_file():
             kept = _stash().get(user["id"], stash_id)
             if kept is None:
                 raise BadParameter(_("The preview has expired; send the file again."), "file")
-            report = bulk_import.import_file(_ctx(), user, kept[1], kept[0], layer_id, defaults, False, *limits)
+            # The member's choice: the ready rows (the others skipped), with the suggested fixes or without.
+            report = bulk_import.import_file(_ctx(), user, kept[1], kept[0], layer_id, defaults, False, *limits,
+                                             on_error="skip", apply_fixes=request.form.get("apply_fixes") == "on")
             _stash().drop(user["id"], stash_id)
-            return redirect(url_for("uploads.mine", batch=report["submissions"][0]["batch"]))
+            skipped = ",".join(str(n) for n in report["skipped_rows"]) or None
+            return redirect(url_for("uploads.mine", batch=report["submissions"][0]["batch"], skipped=skipped))
         upload = request.files.get("file")
         if upload is None or not upload.filename:
             raise BadParameter(_("Choose a file to import."), "file")
@@ -148,7 +152,8 @@ def import_file():
         return _import_page(getattr(exc, "report", None), exc.message, None, form, 400)
     except GeotourError as exc:
         return _import_page(None, exc.message, None, form, exc.status)
-    keep = _stash().put(user["id"], upload.filename, data) if not report["errors"] else None
+    ready = report["valid"] or report["fixable_rows"]  # something can be stored, now or with the fixes
+    keep = _stash().put(user["id"], upload.filename, data) if ready else None
     return _import_page(report, None, keep, form)
 
 
@@ -158,5 +163,6 @@ def mine():
     """Show your submissions, newest first, with their status and the moderator's reason."""
     found, total = workflow.list_submissions(_ctx(), {**user_record(), "role": "contributor"},
                                                 limit=200)
+    skipped = [int(n) for n in request.args.get("skipped", "").split(",")[:200] if n.isdigit() and len(n) < 7]
     return render_template("contrib/mine.html", submissions=found, total=total,
-                           sent=request.args.get("sent", type=int), batch=request.args.get("batch"))
+                           sent=request.args.get("sent", type=int), batch=request.args.get("batch"), skipped=skipped)
