@@ -70,11 +70,20 @@ def test_crawlers_without_accept_get_html(client, path):
     assert client.get(path, headers={"Accept": ""}).mimetype == "text/html"
 
 
-def test_qr_codes_encode_the_site_page(client):
-    svg = client.get("/sites/curug-sodong/qr.svg")
-    png = client.get("/sites/curug-sodong/qr.png")
+PUBLIC = "https://geotour.example.id"
+
+
+@pytest.fixture
+def signs(make_app):
+    """A client of an app whose public address phones can reach."""
+    return make_app(GEOTOUR_PUBLIC_URL=PUBLIC).test_client()
+
+
+def test_qr_codes_encode_the_site_page(signs):
+    svg = signs.get("/sites/curug-sodong/qr.svg")
+    png = signs.get("/sites/curug-sodong/qr.png")
     assert svg.mimetype == "image/svg+xml" and png.mimetype == "image/png" and png.data[:4] == b"\x89PNG"
-    expected = segno.make("http://localhost/sites/curug-sodong", error="m")
+    expected = segno.make(f"{PUBLIC}/sites/curug-sodong", error="m")
     import io
 
     out = io.BytesIO()
@@ -82,24 +91,45 @@ def test_qr_codes_encode_the_site_page(client):
     assert png.data == out.getvalue()  # the code holds exactly the site page's URL
 
 
-def test_qr_uses_the_public_url_when_configured(make_app):
-    client = make_app(GEOTOUR_PUBLIC_URL="https://geotour.example.id").test_client()
-    html = client.get("/sites/curug-sodong/signboard").get_data(as_text=True)
-    assert "https://geotour.example.id/sites/curug-sodong" in html
+def test_qr_uses_the_public_url_when_configured(signs):
+    html = signs.get("/sites/curug-sodong/signboard").get_data(as_text=True)
+    assert f"{PUBLIC}/sites/curug-sodong" in html
 
 
-def test_signboard_is_a_printable_bilingual_page(client):
-    html = client.get("/sites/pulau-kunti/signboard").get_data(as_text=True)
+def test_signboard_is_a_printable_bilingual_page(signs):
+    html = signs.get("/sites/pulau-kunti/signboard").get_data(as_text=True)
     assert "<h1 class=\"sign__name\">Pulau Kunti</h1>" in html
     assert 'src="/sites/pulau-kunti/qr.svg"' in html and 'lang="id"' in html and 'lang="en"' in html
     assert "signboard.css" in html
-    assert client.get("/static/css/signboard.css").get_data(as_text=True).count("A4") == 1
-    assert client.get("/sites/msme-0001/signboard").status_code == 404
-    assert client.get("/sites/nope/qr.png").status_code == 404
+    assert signs.get("/static/css/signboard.css").get_data(as_text=True).count("A4") == 1
+    assert signs.get("/sites/msme-0001/signboard").status_code == 404
+    assert signs.get("/sites/nope/qr.png").status_code == 404
 
 
-def test_list_view_mirrors_the_map(client):
-    html = client.get("/places").get_data(as_text=True)
-    assert html.count('href="/sites/') == 45 and html.count('href="/msmes/') == 300
-    assert '<h2 id="area-Ciletuh">Ciletuh</h2>' in html  # grouped by geoarea, as a visitor moves
-    assert 'href="/places"' in client.get("/").get_data(as_text=True)
+@pytest.mark.parametrize("public_url, shown", [
+    ("", "GEOTOUR_PUBLIC_URL belum diatur"), ("http://127.0.0.1:5633", "http://127.0.0.1:5633"),
+    ("http://192.168.1.20", "http://192.168.1.20"), ("http://geotour.local", "http://geotour.local"),
+    ("http://localhost:5000", "http://localhost:5000"), ("http://geotour", "http://geotour"),
+    ("http://[::1]:5000", "http://[::1]:5000"), ("http://10.0.0.5/geotour", "http://10.0.0.5/geotour"),
+])
+def test_no_signboard_is_printed_with_a_qr_code_that_leads_nowhere(make_app, public_url, shown):
+    """Issue 13: unset, the QR code held http://127.0.0.1:5633/…, and nothing warned."""
+    client = make_app(GEOTOUR_PUBLIC_URL=public_url).test_client()
+    page = client.get("/sites/curug-sodong/signboard")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 409 and 'role="alert"' in html and shown in html
+    assert "Atur GEOTOUR_PUBLIC_URL ke alamat publik terlebih dahulu" in html
+    assert "qr.svg" not in html and 'id="print"' not in html  # nothing to print
+    for kind in ("svg", "png"):
+        refused = client.get(f"/sites/curug-sodong/qr.{kind}")
+        assert refused.status_code == 409 and refused.mimetype == "text/html"
+    english = client.get("/sites/curug-sodong/signboard?lang=en").get_data(as_text=True)
+    assert "Set GEOTOUR_PUBLIC_URL to the public address first" in english
+
+
+@pytest.mark.parametrize("public_url", ["https://geotour.sukabumikab.go.id", "http://8.8.4.4",
+                                        "https://peta.kim-mypalabuhanratu.id/geotour"])
+def test_a_public_address_prints(make_app, public_url):
+    client = make_app(GEOTOUR_PUBLIC_URL=public_url).test_client()
+    assert client.get("/sites/curug-sodong/signboard").status_code == 200
+    assert client.get("/sites/curug-sodong/qr.svg").status_code == 200

@@ -4,11 +4,16 @@ So every absolute link (API and OGC links, oEmbed, sitemap, canonical, Open Grap
 whichever machine, port or Host header a request came through, and the response cache key (built from
 the request's host) is the same on every machine. Unset, requests keep the host they came with.
 """
+import ipaddress
 import re
 from urllib.parse import urlsplit
 
+from geotour.text import gettext as _
+
 LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 HOST = re.compile(rf"(\[[0-9A-Fa-f:.]+\]|{LABEL}(?:\.{LABEL})*\.?)(:[0-9]{{1,5}})?")
+# Names that resolve only inside a machine or a home or office network (RFC 6761, RFC 8375, mDNS, habit).
+LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".lan", ".home", ".corp", ".home.arpa")
 BAD_HOST = "Alamat (Host) permintaan ini tidak sah.\nThe Host header of this request is not valid.\n".encode()
 
 
@@ -50,3 +55,22 @@ class PublicAddress:
                 environ["PATH_INFO"] = path[len(self.prefix):] or "/"
             environ["SCRIPT_NAME"] = self.prefix
         return self.wsgi_app(environ, start_response)
+
+
+def unreachable_reason(public_url):
+    """Return why a phone outside could not open links made with this public address (GEOTOUR_PUBLIC_URL),
+    in the reader's language, or None when it can. A printed QR code must never lead nowhere."""
+    if not public_url:
+        return _("GEOTOUR_PUBLIC_URL is not set, so the QR code would hold the address this page was opened at, "
+                 "which phones outside may not reach. Set GEOTOUR_PUBLIC_URL to the public address first.")
+    host = (urlsplit(public_url).hostname or "").rstrip(".").lower()
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        local = host == "localhost" or "." not in host or host.endswith(LOCAL_SUFFIXES)
+    else:
+        local = not address.is_global
+    if local:
+        return _("GEOTOUR_PUBLIC_URL is %(url)s, a local or private address that phones outside cannot reach. "
+                 "Set GEOTOUR_PUBLIC_URL to the public address first.", url=public_url)
+    return None

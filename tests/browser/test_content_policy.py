@@ -14,7 +14,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
 });"""
 PUBLIC_PAGES = [("/", READY), ("/?lang=en", READY), ("/sites/curug-sodong", READY), ("/places", "main"),
                 ("/embed?layers=geosites", READY), ("/embed/builder", "main"), ("/ogc?f=html", "main"),
-                ("/ogc/collections/geosites/items?f=html", "main"), ("/sites/curug-sodong/signboard", "#print"),
+                ("/ogc/collections/geosites/items?f=html", "main"), ("/sites/curug-sodong/signboard", ".sign-warning"),
                 ("/offline", "main"), ("/login", "form"), ("/tidak-ada", "main")]
 SIGNED_IN_PAGES = [("/contribute", "main"), ("/contribute/new/geosites", "#gt-photos"), ("/contribute/import", "form"),
                    ("/contribute/mine", "main"), ("/moderation", "main"), ("/account", "main")]

@@ -2,11 +2,12 @@
 import io
 
 import segno
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 
 from geotour.domain import places
 from geotour.context import current as _ctx
-from geotour.errors import NotFound
+from geotour.errors import Conflict, NotFound
+from geotour.web.public_address import unreachable_reason
 from geotour.domain.layers import ATTRACTION
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
@@ -25,8 +26,17 @@ def site_link(feature_id):
     return url_for("pages.site", feature_id=feature_id, lang=None, _external=True)
 
 
+def _unprintable():
+    """Return why a QR code made now would lead nowhere, or None (see public_address.unreachable_reason)."""
+    return unreachable_reason(current_app.config["GEOTOUR_PUBLIC_URL"])
+
+
 def _qr(feature_id):
-    return segno.make(site_link(_attraction(feature_id)["id"]), error="m")
+    feature = _attraction(feature_id)
+    reason = _unprintable()
+    if reason:
+        raise Conflict(reason, "GEOTOUR_PUBLIC_URL")
+    return segno.make(site_link(feature["id"]), error="m")
 
 
 def _image(body, mimetype):
@@ -54,8 +64,11 @@ def qr_png(feature_id):
 
 @bp.get("/signboard")
 def signboard(feature_id):
-    """Show a printable A4 signboard: the site's name, its QR code and a short bilingual text."""
+    """Show a printable A4 signboard: the site's name, its QR code and a short bilingual text; or, while the
+    public address is not one phones can reach, a warning saying what to set, and nothing to print (409)."""
     feature = _attraction(feature_id)
     layer = _ctx().catalogue.get(feature["properties"]["layer"])
-    return render_template("signboard.html", feature=feature, props=feature["properties"], layer=layer,
-                           link=site_link(feature["id"]))
+    reason = _unprintable()
+    page = render_template("signboard.html", feature=feature, props=feature["properties"], layer=layer,
+                           link=site_link(feature["id"]), unprintable=reason)
+    return page, 409 if reason else 200
