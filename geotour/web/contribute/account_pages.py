@@ -40,8 +40,11 @@ def _login_limit():
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
 def login():
-    """Show the sign-in form, and sign in."""
+    """Show the sign-in form, and sign in. Someone already signed in (the bar's "Masuk (KIM)" link is the same on
+    every public page) goes straight on."""
     error = None
+    if request.method == "GET" and current_user.is_authenticated:
+        return redirect(_safe_next(request.args.get("next")))
     if request.method == "POST":
         user = accounts.authenticate(_ctx().storage, request.form.get("username", "").strip(),
                                      request.form.get("password", ""))
