@@ -3,6 +3,8 @@ import json
 import threading
 import urllib.request
 
+from pyproj import Geod
+
 from geotour.contributions import accounts
 from geotour.context import current
 from tests.contributions import PASSWORD, bearer, login, make_users, token_for, waterfall
@@ -51,6 +53,11 @@ def test_moderation_queue_shows_the_diff_and_approves_in_one_click(make_app):
     page = client.get("/moderation?lang=en").get_data(as_text=True)
     assert "Curug Sodong &lt;script&gt;x&lt;/script&gt;" in page and "<script>x</script>" not in page
     assert "gt-diff__old" in page and "data-old=" in page and "data-new=" in page
+    # Issue 13: positions labelled, how far the point moved, no internals.
+    assert "Latitude -7.18527, longitude 106.49785" in page and "Latitude -7.1855, longitude 106.4981" in page
+    moved = round(Geod(ellps="WGS84").inv(106.49785, -7.18527, 106.4981, -7.1855)[2])
+    assert f"moved {moved} m" in page
+    assert 'data-field="id"' not in page and 'data-field="photo_thumb"' not in page
     sid = json.loads(api.get("/api/v1/submissions?status=pending",
                              headers=bearer(token_for(app, "mod"))).data)["submissions"][0]["id"]
     done = client.post(f"/moderation/{sid}/approve", data={"csrf_token": csrf})
@@ -58,8 +65,14 @@ def test_moderation_queue_shows_the_diff_and_approves_in_one_click(make_app):
     assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
     history = client.get("/moderation/features/curug-sodong?lang=en").get_data(as_text=True)
     assert "Revert to version 1" in history
-    client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "csrf_token": csrf})
+    assert "by kim1, approved by mod" in history  # the member wrote version 2; the moderator approved it
+    unconfirmed = client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "csrf_token": csrf})
+    assert unconfirmed.status_code == 302  # one stray tap reverts nothing
+    assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
+    client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "confirm": "on", "csrf_token": csrf})
     assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"] == "Curug Sodong"
+    reverted = client.get("/moderation/features/curug-sodong?lang=id").get_data(as_text=True)
+    assert "Versi 1 dipulihkan" in reverted  # its note in the page's language
 
 
 def test_contributors_see_their_status_and_the_reason(make_app):

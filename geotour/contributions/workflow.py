@@ -9,6 +9,7 @@ import uuid
 from geotour.contributions import accounts
 from geotour.errors import BadParameter, Conflict, Forbidden, NotFound, ValidationFailed
 from geotour.domain.features import validate_feature
+from geotour.domain.nearby import distance_m
 from geotour.contributions.photo_cleaning import MAX_PHOTOS
 from geotour.domain.places import require_feature, require_layer
 from geotour.contributions.rules import FIELDS, problem, propose
@@ -251,16 +252,35 @@ def verify_position(ctx, moderator, feature_id, checked_at):
                                        note="position checked on site")
 
 
+# Kept for Geotour's own bookkeeping: never shown as a change (photos are shown as pictures instead).
+DIFF_HIDDEN = frozenset({"id", "layer", "photo", "photo_thumb", "contributed"})
+
+
 def diff(before, after):
-    """Return [{field, old, new}] for every property (and the location) that differs."""
+    """Return [{field, old, new}] for what differs, as a moderator reads it: the location first (with how far it
+    moved, in metres on the ellipsoid, when it moved), the photos as their thumbnails, then every other property
+    except Geotour's own bookkeeping (ids, the first photo's copies)."""
     old = dict((before or {}).get("properties") or {})
     new = dict((after or {}).get("properties") or {})
     rows = []
     old_at = (before or {}).get("geometry", {}).get("coordinates") if before else None
     new_at = (after or {}).get("geometry", {}).get("coordinates") if after else None
     if old_at != new_at:
-        rows.append({"field": "location", "old": old_at, "new": new_at})
-    for key in sorted(set(old) | set(new) - {"layer"}):
-        if key != "layer" and old.get(key) != new.get(key):
+        row = {"field": "location", "old": old_at, "new": new_at}
+        if _is_position(old_at) and _is_position(new_at):
+            row["moved_m"] = round(distance_m(old_at[0], old_at[1], new_at[0], new_at[1]))
+        rows.append(row)
+    if _thumbs(old) != _thumbs(new):
+        rows.append({"field": "photos", "old": _thumbs(old), "new": _thumbs(new), "kind": "photos"})
+    for key in sorted(set(old) | set(new)):
+        if key not in DIFF_HIDDEN and key != "photos" and old.get(key) != new.get(key):
             rows.append({"field": key, "old": old.get(key), "new": new.get(key)})
     return rows
+
+
+def _is_position(coords):
+    return isinstance(coords, list) and len(coords) >= 2 and all(isinstance(c, (int, float)) for c in coords[:2])
+
+
+def _thumbs(properties):
+    return [p.get("thumb") for p in properties.get("photos") or () if isinstance(p, dict) and p.get("thumb")]

@@ -30,7 +30,7 @@ def _version(row):
     return {"feature_id": row["feature_id"], "version": row["version"], "layer": row["layer"],
             "feature": json.loads(row["feature"]) if row["feature"] else None, "action": row["action"],
             "created_at": row["created_at"], "created_by": row["username"], "submission_id": row["submission_id"],
-            "note": row["note"]}
+            "author": row["author"], "note": row["note"]}
 
 
 class SQLContributions:
@@ -206,6 +206,8 @@ class SQLContributions:
         """Return every version of a feature, oldest first (empty for an unknown id)."""
         with self._read() as conn:
             rows = conn.execute(
-                "SELECT v.*, u.username AS username FROM feature_versions v LEFT JOIN users u ON u.id = v.created_by"
-                " WHERE v.feature_id = ? ORDER BY v.version", (feature_id,)).fetchall()
+                "SELECT v.*, u.username AS username, a.username AS author FROM feature_versions v"
+                " LEFT JOIN users u ON u.id = v.created_by LEFT JOIN submissions s ON s.id = v.submission_id"
+                " LEFT JOIN users a ON a.id = s.user_id WHERE v.feature_id = ? ORDER BY v.version",
+                (feature_id,)).fetchall()
         return [_version(row) for row in rows]

@@ -23,6 +23,10 @@ def _labels():
         "whatsapp": _l("WhatsApp"), "phone": _l("Phone"), "price_range": _l("Price range"),
         "owner_consent": _l("Owner's consent"), "geometry": _l("Location"), "location": _l("Location"),
         "photos": _l("Photos"), "file": _l("File"), "layer": _l("Layer"), "reason": _l("Reason"),
+        "coord_confidence": _l("How sure the position is"), "coord_uncertainty_m": _l("Position uncertainty (m)"),
+        "coord_checked_at": _l("Position checked on"), "coord_previous": _l("Previous position"),
+        "coord_source": _l("Source of the position"), "name_alt": _l("Other names"), "desa": _l("Village"),
+        "kecamatan": _l("District"),
         "pending": _l("Waiting for review"), "approved": _l("Approved"), "rejected": _l("Rejected"),
         "create": _l("New place"), "edit": _l("Correction"), "delete": _l("Removal"), "seed": _l("Loaded from file"),
         "revert": _l("Revert"),
@@ -76,6 +80,9 @@ def local_time(stamp):
     return _("%(date)s, %(time)s WIB", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 
 
+UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)")
+
+
 @bp.app_template_global()
 def field_label(name):
     """Return the label people see for a field name (the name itself when it has none)."""
@@ -96,11 +103,18 @@ def action_label(action):
 
 @bp.app_template_global()
 def show_value(value):
-    """Return a property value as short text for the diff tables."""
-    if value is None:
+    """Return a property value as short text for the diff tables: a stored UTC instant in WIB, yes or no in
+    words, an object as "key: value" pairs."""
+    if value is None or value == [] or value == "":
         return "–"
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(value, str) and UTC_INSTANT.fullmatch(value):
+        return local_time(value)
+    if isinstance(value, dict):
+        return "; ".join(f"{field_label(k)}: {show_value(v)}" for k, v in value.items())
     if isinstance(value, list):
-        return ", ".join(str(v.get("id", v)) if isinstance(v, dict) else str(v) for v in value)
+        return ", ".join(show_value(v) for v in value)
     return str(value)
 
 

@@ -76,7 +76,10 @@ def history(feature_id):
 @bp.post("/features/<feature_id>/revert")
 @requires("can_moderate")
 def revert(feature_id):
-    """Publish an earlier version again."""
+    """Publish an earlier version again, once the moderator has ticked that they mean it."""
+    if request.form.get("confirm") != "on":
+        flash(_("Tick the box to confirm: reverting replaces what the map shows now."), "error")
+        return redirect(url_for("moderation.history", feature_id=feature_id))
     try:
         version = int(request.form.get("version", ""))
         new = workflow.revert(_ctx(), user_record(), feature_id, version)
