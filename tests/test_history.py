@@ -133,3 +133,87 @@ def test_cli_creates_users_from_stdin_and_tokens_that_work(make_app):
     response = app.test_client().get("/api/v1/submissions?status=pending", headers=bearer(token))
     assert response.status_code == 200
     assert runner.invoke(args=["tokens", "create", "--username", "nobody"]).exit_code != 0
+
+
+def _import_ten(app, username="kim1"):
+    """Send ten clean homestays as one import; return (batch, [submission ids])."""
+    from tests.contributions import kml, ten_homestays, upload
+
+    client = app.test_client()
+    sent = client.post("/api/v1/submissions", headers=bearer(token_for(app, username)),
+                       content_type="multipart/form-data",
+                       data={"file": upload(kml(ten_homestays(False, False)), "homestays.kml"), "layer": "msmes",
+                             "dry_run": "false", "category": "penginapan", "owner_consent": "true"})
+    stored = sent.get_json()["submissions"]
+    return stored[0]["batch"], [s["id"] for s in stored]
+
+
+def _statuses(app, ids):
+    with app.app_context():
+        return [current().storage.get_submission(i)["status"] for i in ids]
+
+
+def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
+    """Issue 13: moderating an import of 10 took 10 taps, one per row."""
+    import re
+
+    app = make_app()
+    make_users(app)
+    batch, ids = _import_ten(app)
+    client = app.test_client()
+    csrf = login(client, "mod")
+    page = client.get("/moderation?lang=en").get_data(as_text=True)
+    assert "Import of 10 places" in page and "Approve the ticked places" in page
+    assert len(re.findall(rf'name="approve" value="\d+" form="batch-{batch}" checked', page)) == 10
+    shown = re.findall(r'name="shown" value="(\d+)"', page)
+    # Untick two, with a reason: eight are published, two rejected with it, in one tap.
+    done = client.post(f"/moderation/batches/{batch}", data={
+        "csrf_token": csrf, "decision": "approve", "approve": [str(i) for i in ids[:8]], "shown": shown,
+        "reason": "Foto belum ada"})
+    assert done.status_code == 302
+    assert _statuses(app, ids) == ["approved"] * 8 + ["rejected"] * 2
+    flashed = client.get("/moderation?lang=en").get_data(as_text=True)
+    assert "8 approved, 2 rejected, 0 left in the queue" in flashed
+    with app.app_context():
+        assert current().storage.get_submission(ids[9])["reason"] == "Foto belum ada"
+
+
+def test_unticked_rows_without_a_reason_stay_and_unseen_rows_are_never_decided(make_app):
+    app = make_app()
+    make_users(app)
+    batch, ids = _import_ten(app)
+    client = app.test_client()
+    csrf = login(client, "mod")
+    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "approve",
+                                                      "approve": [str(i) for i in ids[:5]],
+                                                      "shown": [str(i) for i in ids[:7]], "reason": "Belum lengkap"})
+    # Rows 6-7 were shown and unticked: rejected. Rows 8-10 were never shown: still waiting.
+    assert _statuses(app, ids) == ["approved"] * 5 + ["rejected"] * 2 + ["pending"] * 3
+    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "approve", "approve": [],
+                                                      "shown": [str(i) for i in ids]})
+    assert _statuses(app, ids)[7:] == ["pending"] * 3  # nothing ticked, no reason: nothing decided
+    refused = client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "reject_all",
+                                                                "shown": [str(i) for i in ids]})
+    assert refused.status_code == 302 and _statuses(app, ids)[7:] == ["pending"] * 3  # a reason is needed
+    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "reject_all",
+                                                      "shown": [str(i) for i in ids], "reason": "Duplikat"})
+    assert _statuses(app, ids)[7:] == ["rejected"] * 3
+
+
+def test_the_api_decides_an_import_and_nobody_approves_their_own(make_app):
+    app = make_app()
+    make_users(app)
+    api = app.test_client()
+    batch, ids = _import_ten(app)
+    contributor = api.post(f"/api/v1/batches/{batch}/decide", json={}, headers=bearer(token_for(app, "kim1")))
+    assert contributor.status_code == 403
+    done = api.post(f"/api/v1/batches/{batch}/decide", json={"except": ids[-1:], "reason": "Tutup"},
+                    headers=bearer(token_for(app, "mod"))).get_json()
+    assert done["approved"] == ids[:9] and done["rejected"] == ids[9:] and done["failed"] == []
+    own_batch, own_ids = _import_ten(app, "mod")
+    own = api.post(f"/api/v1/batches/{own_batch}/decide", json={}, headers=bearer(token_for(app, "mod"))).get_json()
+    assert own["approved"] == [] and [f["id"] for f in own["failed"]] == own_ids  # another moderator approves them
+    bad = api.post(f"/api/v1/batches/{own_batch}/decide", json={"except": ["x"]}, headers=bearer(token_for(app, "mod")))
+    assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "except"
+    unknown = api.post("/api/v1/batches/nope/decide", json={}, headers=bearer(token_for(app, "mod")))
+    assert unknown.status_code == 404 and unknown.get_json()["error"]["field"] == "batch"

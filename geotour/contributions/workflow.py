@@ -7,7 +7,7 @@ import enum
 import uuid
 
 from geotour.contributions import accounts
-from geotour.errors import BadParameter, Conflict, Forbidden, NotFound, ValidationFailed
+from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
 from geotour.domain.features import validate_feature
 from geotour.domain.nearby import distance_m
 from geotour.contributions.photo_cleaning import MAX_PHOTOS
@@ -204,6 +204,44 @@ def approve(ctx, moderator, submission_id):
 def reject(ctx, moderator, submission_id, reason):
     """Reject a pending submission with a reason the contributor will see; return it."""
     return _decide(ctx, moderator, submission_id, Status.REJECTED, check_reason(reason))
+
+
+MAX_BATCH = 1000  # an import holds at most GEOTOUR_IMPORT_MAX_FEATURES rows (500 by default)
+
+
+def decide_batch(ctx, moderator, batch, approve_ids=None, reason=None, considered=None, excepted=()):
+    """Decide an import in one action: approve its pending submissions whose ids are in `approve_ids` (None:
+    every one not in `excepted`), reject the others with `reason`, or leave them pending when no reason is
+    given. With `considered` (the ids the moderator was shown), a row outside it is left pending whatever else
+    is asked: nobody rejects unseen rows.
+
+    Each decision is its own transaction, as a single approval is; one that cannot be made (the moderator's own
+    submission, one decided meanwhile) is reported and the others go on. Return {"approved": [ids],
+    "rejected": [ids], "pending": [ids], "failed": [{"id", "message"}]}.
+    """
+    if not accounts.can_moderate(moderator):
+        raise Forbidden("only moderators decide submissions")
+    reason = check_reason(reason, required=False)
+    found, _total = ctx.storage.list_submissions("pending", None, MAX_BATCH, 0, batch=batch)
+    if not found:
+        raise NotFound("No import %(batch)s is waiting for review.", "batch", batch=repr(str(batch)[:40]))
+    wanted = set(approve_ids) if approve_ids is not None else {s["id"] for s in found} - set(excepted)
+    done = {"approved": [], "rejected": [], "pending": [], "failed": []}
+    for submission in found:
+        sid = submission["id"]
+        if considered is not None and sid not in considered or sid not in wanted and not reason:
+            done["pending"].append(sid)
+            continue
+        try:
+            if sid in wanted:
+                approve(ctx, moderator, sid)
+                done["approved"].append(sid)
+            else:
+                _decide(ctx, moderator, sid, Status.REJECTED, reason)
+                done["rejected"].append(sid)
+        except GeotourError as exc:
+            done["failed"].append({"id": sid, "message": exc.message})
+    return done
 
 
 def versions(ctx, feature_id):

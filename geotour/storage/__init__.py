@@ -117,8 +117,8 @@ class Storage(ABC):
         """Return one submission, or None."""
 
     @abstractmethod
-    def list_submissions(self, status=None, user_id=None, limit=100, offset=0):
-        """Return (submissions, total)."""
+    def list_submissions(self, status=None, user_id=None, limit=100, offset=0, batch=None):
+        """Return (submissions, total): of one status, one contributor, one import batch, when given."""
 
     @abstractmethod
     def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):

@@ -148,9 +148,12 @@ class SQLContributions:
             row = conn.execute(f"{SUBMISSION_SELECT} WHERE s.id = ?", (submission_id,)).fetchone()
         return _submission(row) if row else None
 
-    def list_submissions(self, status=None, user_id=None, limit=100, offset=0):
-        """Return (submissions, total), newest first, optionally one status and one contributor's."""
+    def list_submissions(self, status=None, user_id=None, limit=100, offset=0, batch=None):
+        """Return (submissions, total), newest first, optionally one status, one contributor's, one import's."""
         where, args = [], []
+        if batch is not None:
+            where.append("s.batch = ?")
+            args.append(batch)
         if status:
             where.append("s.status = ?")
             args.append(status)

@@ -98,6 +98,13 @@ WRITE_OPERATIONS = {
     "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201, keyed=True),
     "api_writes.feature_versions": _write("Every version of a feature (moderators)", [FEATURE_ID]),
     "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT, keyed=True),
+    "api_writes.decide_batch": _write(
+        "Decide an import in one action (moderators): approve every pending row except those in \"except\", which "
+        "are rejected with \"reason\" or left pending without one; {\"reject\": true, \"reason\"} rejects every row",
+        [_param("batch", "path", "The import's batch id (submissions[].batch)", {"type": "string"})],
+        {JSON: {"schema": {"type": "object", "properties": {
+            "except": {"type": "array", "items": {"type": "integer"}}, "reason": {"type": "string"},
+            "reject": {"type": "boolean", "default": False}}}}}, keyed=True),
     "api_writes.upload_photo": _write("Upload a photo; returns its id and GPS position", (), {
         "multipart/form-data": {"schema": {"type": "object", "properties": {
             "photo": {"type": "string", "format": "binary"}}}}}, 201, (400, 401, 413, 429), keyed=True),

@@ -175,6 +175,23 @@ def reject_submission(submission_id):
     return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
 
 
+@bp.post("/batches/<batch>/decide")
+@requires("can_moderate")
+@idempotent
+def decide_batch(batch):
+    """Decide an import in one action: approve every pending row except those in "except", which are rejected
+    with "reason" (or left pending without one); {"reject": true, "reason": …} rejects every row."""
+    body = _json_body()
+    excepted = body.get("except", [])
+    if not isinstance(excepted, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in excepted):
+        raise BadParameter('"except" must be a list of submission ids', "except")
+    reject_all = parse_bool("reject", body.get("reject", False))
+    if reject_all and not isinstance(body.get("reason"), str):
+        raise BadParameter("give a reason to reject the whole import", "reason")
+    return jsonify(workflow.decide_batch(_ctx(), user_record(), batch, [] if reject_all else None, body.get("reason"),
+                                         excepted=set(excepted)))
+
+
 @bp.get("/features/<feature_id>/versions")
 @requires("can_moderate")
 def feature_versions(feature_id):

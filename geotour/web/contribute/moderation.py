@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from geotour.contributions import workflow
 from geotour.web.auth import requires, user_record
 from geotour.context import current as _ctx
-from geotour.errors import GeotourError
+from geotour.errors import BadParameter, GeotourError
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -29,8 +29,13 @@ def queue():
     """Show pending submissions, oldest first (or decided ones with ?status=)."""
     status = request.args.get("status") or "pending"
     found, total = workflow.list_submissions(_ctx(), user_record(), status, limit=100)
+    batches = {}
+    for submission in found:
+        if submission["batch"] and submission["status"] == "pending":
+            batches.setdefault(submission["batch"], []).append(submission)
     return render_template("moderation/queue.html", submissions=[_with_changes(s) for s in found], total=total,
-                           status=status, statuses=workflow.STATUS_NAMES)
+                           status=status, statuses=workflow.STATUS_NAMES,
+                           batches={key: rows for key, rows in batches.items() if len(rows) > 1})
 
 
 @bp.post("/<int:submission_id>/approve")
@@ -55,6 +60,32 @@ def reject(submission_id):
     except GeotourError as exc:
         flash(exc.message, "error")
     return redirect(url_for("moderation.queue"))
+
+
+@bp.post("/batches/<batch>")
+@requires("can_moderate")
+def decide_batch(batch):
+    """Decide an import in one action: approve the ticked rows; reject the others with the reason given, or
+    leave them in the queue ("reject all" rejects every row, and needs a reason)."""
+    reject_all = request.form.get("decision") == "reject_all"
+    approve_ids = [] if reject_all else _ids("approve")
+    reason = request.form.get("reason")
+    try:
+        if reject_all and not (reason or "").strip():
+            raise BadParameter(_("Give a short reason; the contributor will see it."), "reason")
+        done = workflow.decide_batch(_ctx(), user_record(), batch, approve_ids, reason, set(_ids("shown")))
+    except GeotourError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("moderation.queue"))
+    flash(_("Import decided: %(approved)d approved, %(rejected)d rejected, %(pending)d left in the queue.",
+            approved=len(done["approved"]), rejected=len(done["rejected"]), pending=len(done["pending"])), "ok")
+    for failure in done["failed"]:
+        flash(f"#{failure['id']}: {failure['message']}", "error")
+    return redirect(url_for("moderation.queue"))
+
+
+def _ids(field):
+    return [int(v) for v in request.form.getlist(field) if v.isdigit() and len(v) < 19]
 
 
 def _name(submission):
