@@ -153,15 +153,20 @@ def _statuses(app, ids):
         return [current().storage.get_submission(i)["status"] for i in ids]
 
 
-def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
-    """Issue 13: moderating an import of 10 took 10 taps, one per row."""
-    import re
-
+def _moderator_with_an_import(make_app):
+    """Return (app, moderator's client, CSRF token, batch, ids): ten homestays from kim1 wait for review."""
     app = make_app()
     make_users(app)
     batch, ids = _import_ten(app)
     client = app.test_client()
-    csrf = login(client, "mod")
+    return app, client, login(client, "mod"), batch, ids
+
+
+def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
+    """Issue 13: moderating an import of 10 took 10 taps, one per row."""
+    import re
+
+    app, client, csrf, batch, ids = _moderator_with_an_import(make_app)
     page = client.get("/moderation?lang=en").get_data(as_text=True)
     assert "Import of 10 places" in page and "Approve the ticked places" in page
     assert len(re.findall(rf'name="approve" value="\d+" form="batch-{batch}" checked', page)) == 10
@@ -179,11 +184,7 @@ def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
 
 
 def test_unticked_rows_without_a_reason_stay_and_unseen_rows_are_never_decided(make_app):
-    app = make_app()
-    make_users(app)
-    batch, ids = _import_ten(app)
-    client = app.test_client()
-    csrf = login(client, "mod")
+    app, client, csrf, batch, ids = _moderator_with_an_import(make_app)
     client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "approve",
                                                       "approve": [str(i) for i in ids[:5]],
                                                       "shown": [str(i) for i in ids[:7]], "reason": "Belum lengkap"})
