@@ -24,6 +24,7 @@ SETTINGS = {
     "GEOTOUR_SECURE_COOKIES": ("auto", "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https)."),
     "GEOTOUR_RATELIMIT_LOGIN": ("10 per minute", "Sign-in attempts allowed per address (Flask-Limiter syntax)."),
     "GEOTOUR_RATELIMIT_UPLOADS": ("120 per hour", "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax)."),
+    "GEOTOUR_RATELIMIT_REPORTS": ("10 per hour", "\"I am here\" position reports allowed per address (Flask-Limiter syntax)."),
     "GEOTOUR_INSTANCE_DIR": ("instance", "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up."),
     "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded); with GEOTOUR_PHOTO_STORE=database only this machine's cache of them."),
     "GEOTOUR_PHOTO_STORE": ("files", "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis)."),

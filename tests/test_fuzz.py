@@ -33,6 +33,8 @@ ROUTES = {
     "/api/v1/layers/<layer_id>/v/<name>": "/api/v1/layers/geosites/v/1-0.geojson",
     "/api/v1/nearby": "/api/v1/nearby", "/api/v1/photos": "/api/v1/photos",
     "/api/v1/batches/<batch>/decide": "/api/v1/batches/b1/decide", "/moderation/batches/<batch>": "/moderation/batches/b1",
+    "/api/v1/features/<feature_id>/here": "/api/v1/features/geyser-cisolok/here",
+    "/moderation/features/<feature_id>/reported-position": "/moderation/features/geyser-cisolok/reported-position",
     "/api/v1/photos/sources/<source_hash>": "/api/v1/photos/sources/" + "a" * 64,
     "/api/v1/submissions": "/api/v1/submissions", "/api/v1/submissions/<int:submission_id>": "/api/v1/submissions/1",
     "/api/v1/submissions/<int:submission_id>/approve": "/api/v1/submissions/1/approve",
@@ -78,7 +80,8 @@ JSON_VALUES = st.recursive(
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=10), inner, max_size=4),
     max_leaves=12)
 FIELDS = ["type", "properties", "geometry", "reason", "version", "photos", "name", "category", "layer", "coordinates",
-          "id", "owner_consent", "phone", "whatsapp", "except", "reject", "approve", "shown", "decision"]
+          "id", "owner_consent", "phone", "whatsapp", "except", "reject", "approve", "shown", "decision", "lon", "lat",
+          "accuracy_m"]
 BODIES = st.one_of(
     JSON_VALUES,
     st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=5),

@@ -9,7 +9,7 @@ from . import backends
 from .backends import empty_database_url
 
 TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions", "idempotency_keys",
-          "import_stash", "photo_files", "photo_sources", "photo_uploaders", "published_photos"}
+          "import_stash", "photo_files", "photo_sources", "photo_uploaders", "published_photos", "position_reports"}
 
 
 def _tables(url):

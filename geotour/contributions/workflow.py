@@ -8,7 +8,8 @@ import uuid
 
 from geotour.contributions import accounts
 from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
-from geotour.domain.features import validate_feature
+from geotour.domain import position_checks
+from geotour.domain.features import finite_number, validate_feature
 from geotour.domain.nearby import distance_m
 from geotour.contributions.photo_cleaning import MAX_PHOTOS
 from geotour.domain.places import require_feature, require_layer
@@ -269,6 +270,31 @@ def revert(ctx, moderator, feature_id, version):
                                        note=f"revert to version {version}")
 
 
+def _checkable_place(ctx, feature_id):
+    """Return (feature, layer) of a place whose point can be checked on site, or raise saying why not."""
+    feature = require_feature(ctx.storage, feature_id)
+    layer = ctx.catalogue.get(feature["properties"]["layer"])
+    if layer is None or layer.kind not in FIELDS or feature["geometry"]["type"] != "Point":
+        raise BadParameter(_("Only places (attractions and businesses) have a position to check."), "id")
+    if feature["properties"].get("coord_confidence") == "verified":
+        raise Conflict(_("This position is already marked as checked on site."), "id")
+    return feature, layer
+
+
+def _publish_verified(ctx, moderator, feature, layer, checked_at, method, position=None):
+    """Publish a place's position as checked on site (moved to `position` when given); return the version."""
+    properties = {k: v for k, v in feature["properties"].items() if k != "coord_uncertainty_m"}
+    properties.update(coord_confidence="verified", coord_verified_at=checked_at,
+                      coord_verified_by=moderator["username"], coord_verified_method=method)
+    geometry = feature["geometry"]
+    if position is not None:
+        properties["coord_previous"] = {"lon": geometry["coordinates"][0], "lat": geometry["coordinates"][1]}
+        geometry = {"type": "Point", "coordinates": [round(position[0], 6), round(position[1], 6)]}
+    record = validate_feature({**feature, "geometry": geometry, "properties": properties}, layer)
+    return ctx.storage.publish_version(feature["id"], layer.id, record, moderator["id"], "verify",
+                                       note="position checked on site")
+
+
 def verify_position(ctx, moderator, feature_id, checked_at):
     """Record that a place's position was checked on the ground: a new version whose point is "verified".
 
@@ -277,17 +303,65 @@ def verify_position(ctx, moderator, feature_id, checked_at):
     """
     if not accounts.can_moderate(moderator):
         raise Forbidden(_("Only moderators can mark a position as checked on site."))
-    feature = require_feature(ctx.storage, feature_id)
-    layer = ctx.catalogue.get(feature["properties"]["layer"])
-    if layer is None or layer.kind not in FIELDS or feature["geometry"]["type"] != "Point":
-        raise BadParameter(_("Only places (attractions and businesses) have a position to check."), "id")
-    if feature["properties"].get("coord_confidence") == "verified":
-        raise Conflict(_("This position is already marked as checked on site."), "id")
-    properties = {k: v for k, v in feature["properties"].items() if k != "coord_uncertainty_m"}
-    properties.update(coord_confidence="verified", coord_verified_at=checked_at, coord_verified_by=moderator["username"])
-    record = validate_feature({**feature, "properties": properties}, layer)
-    return ctx.storage.publish_version(feature_id, layer.id, record, moderator["id"], "verify",
-                                       note="position checked on site")
+    feature, layer = _checkable_place(ctx, feature_id)
+    return _publish_verified(ctx, moderator, feature, layer, checked_at, "moderator")
+
+
+def report_position(ctx, feature_id, lon, lat, accuracy_m, reporter):
+    """Keep a visitor's "I am here" at a place whose point is an estimate (no account needed).
+
+    The phone's position must be good to MAX_ACCURACY_M and near enough the place to be there (twice the
+    estimate's uncertainty, at least 2 km). The report is evidence for moderators, never shown in public.
+    """
+    if not all(finite_number(v) for v in (lon, lat)) or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        raise BadParameter(_("The position must be a longitude and a latitude."), "position")
+    if not finite_number(accuracy_m) or accuracy_m < 0:
+        raise BadParameter(_("Send the accuracy of the position in metres."), "accuracy_m")
+    if accuracy_m > position_checks.MAX_ACCURACY_M:
+        raise BadParameter(_("Your phone knows its position only to ±%(got)d m; wait outside for a better GPS fix "
+                             "(±%(most)d m or better) and send again.", got=round(accuracy_m),
+                             most=position_checks.MAX_ACCURACY_M), "accuracy_m")
+    feature, _layer = _checkable_place(ctx, feature_id)
+    here = feature["geometry"]["coordinates"]
+    away = distance_m(here[0], here[1], lon, lat)
+    reach = max(2000, 2 * (feature["properties"].get("coord_uncertainty_m") or 0))
+    if away > reach:
+        raise BadParameter(_("You seem to be %(km)s km from this place; send this when you are there.",
+                             km=round(away / 1000, 1)), "position")
+    ctx.storage.add_position_report(feature_id, float(lon), float(lat), float(accuracy_m), reporter)
+
+
+def position_suggestions(ctx, moderator):
+    """Return, for moderators, the places where visitors' reports agree: [{feature, agreement, moved_m}]."""
+    if not accounts.can_moderate(moderator):
+        raise Forbidden("only moderators see position reports")
+    by_place = {}
+    for report in ctx.storage.position_reports():
+        by_place.setdefault(report["feature_id"], []).append(report)
+    found = []
+    for feature_id, reports in sorted(by_place.items()):
+        agreed = position_checks.agreement(reports)
+        feature = ctx.storage.get_feature(feature_id)
+        if agreed is None or feature is None or feature["properties"].get("coord_confidence") == "verified":
+            continue
+        here = feature["geometry"]["coordinates"]
+        found.append({"feature": feature, "agreement": agreed,
+                      "moved_m": round(distance_m(here[0], here[1], agreed.lon, agreed.lat))})
+    return found
+
+
+def accept_reported_position(ctx, moderator, feature_id, checked_at):
+    """Move a place's point to where visitors' reports agree, and mark it checked on site; return the version."""
+    if not accounts.can_moderate(moderator):
+        raise Forbidden(_("Only moderators can mark a position as checked on site."))
+    feature, layer = _checkable_place(ctx, feature_id)
+    agreed = position_checks.agreement(ctx.storage.position_reports(feature_id))
+    if agreed is None:
+        raise Conflict(_("Not enough visitors' reports agree on this place's position yet."), "id")
+    version = _publish_verified(ctx, moderator, feature, layer, checked_at,
+                                f"visitor reports ({agreed.reporters})", (agreed.lon, agreed.lat))
+    ctx.storage.use_position_reports(agreed.report_ids)
+    return version
 
 
 # Kept for Geotour's own bookkeeping: never shown as a change (photos are shown as pictures instead).

@@ -195,6 +195,18 @@ class Storage(ABC):
         """Return whether this user sent this photo (only they may attach it)."""
 
     @abstractmethod
+    def add_position_report(self, feature_id, lon, lat, accuracy_m, reporter):
+        """Keep a visitor's "I am here" report."""
+
+    @abstractmethod
+    def position_reports(self, feature_id=None):
+        """Return the unused reports (of one place, or all), oldest first."""
+
+    @abstractmethod
+    def use_position_reports(self, report_ids):
+        """Mark reports as used."""
+
+    @abstractmethod
     def photo_published(self, photo_id):
         """Return whether a published feature shows this photo (then anyone may fetch it)."""
 

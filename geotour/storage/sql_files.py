@@ -87,3 +87,26 @@ class SQLFiles:
         with self._read() as conn:
             return conn.execute("SELECT 1 FROM published_photos WHERE photo_id = ? LIMIT 1",
                                 (photo_id,)).fetchone() is not None
+
+    # --- "I am here" reports ------------------------------------------------------------------------
+    def add_position_report(self, feature_id, lon, lat, accuracy_m, reporter):
+        """Keep one visitor's report of standing at a place (evidence for moderators, never public)."""
+        with self._transaction() as conn:
+            conn.execute("INSERT INTO position_reports (feature_id, lon, lat, accuracy_m, reporter, created_at)"
+                         " VALUES (?, ?, ?, ?, ?, ?)", (feature_id, lon, lat, accuracy_m, reporter, now_utc()))
+
+    def position_reports(self, feature_id=None):
+        """Return the reports not yet used, oldest first: of one place, or of every place."""
+        where, args = "used_at IS NULL", []
+        if feature_id is not None:
+            where, args = where + " AND feature_id = ?", [feature_id]
+        with self._read() as conn:
+            rows = conn.execute("SELECT id, feature_id, lon, lat, accuracy_m, reporter, created_at FROM position_reports"
+                                f" WHERE {where} ORDER BY id LIMIT 5000", args).fetchall()
+        return [dict(row) for row in rows]
+
+    def use_position_reports(self, report_ids):
+        """Mark reports as used (a moderator moved the point with them)."""
+        with self._transaction() as conn:
+            for report_id in report_ids:
+                conn.execute("UPDATE position_reports SET used_at = ? WHERE id = ?", (now_utc(), report_id))

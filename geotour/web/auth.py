@@ -1,5 +1,7 @@
 """Sign-in for the web (Flask-Login sessions) and for scripts (Bearer tokens), CSRF, rate limits,
 and the decorators that apply the role rules written once in accounts.py."""
+import hashlib
+import hmac
 from functools import wraps
 
 from flask import current_app, g, redirect, request, url_for
@@ -120,9 +122,14 @@ def requires(rule):
     return decorator
 
 
+# Views anyone may call, signed in or not, that take only a JSON body: another site cannot make a browser send
+# one (a cross-site JSON POST needs a CORS preflight, which we never grant), so they need no CSRF token.
+NO_SESSION_NEEDED = {"api_writes.report_here"}
+
+
 def _csrf_unless_token():
     # A request signed in by its token uses no cookie, so there is nothing to forge; sessions need the CSRF token.
-    if _sign_in_by_token() or request.method not in WRITE_METHODS:
+    if _sign_in_by_token() or request.method not in WRITE_METHODS or request.endpoint in NO_SESSION_NEEDED:
         return
     if request.path.startswith(API_PREFIX) and not current_user.is_authenticated:
         return  # the view answers 401; a CSRF error first would hide that
@@ -157,6 +164,18 @@ def upload_limit(methods=None):
     """Decorate an upload view with the per-user GEOTOUR_RATELIMIT_UPLOADS limit (only for `methods`, if given)."""
     return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_UPLOADS"], key_func=upload_limit_key,
                          methods=methods)
+
+
+def report_limit():
+    """Decorate the "I am here" view with GEOTOUR_RATELIMIT_REPORTS per address (anyone may send one)."""
+    return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_REPORTS"], key_func=address_limit_key)
+
+
+def reporter_key():
+    """Return who sent a report, as a keyed hash of their address: independent reports come from different
+    addresses, and no address is kept."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), get_remote_address().encode(), hashlib.sha256)
+    return digest.hexdigest()[:16]
 
 
 def init_app(app):

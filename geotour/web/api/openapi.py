@@ -6,7 +6,7 @@ from flask import Blueprint, current_app, render_template, url_for
 from geotour.web.api import read as read_api
 from geotour.web.api import ogc
 from geotour.contributions import bulk_import
-from geotour.domain import places
+from geotour.domain import places, position_checks
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import GEOJSON, JSON, cached
 
@@ -98,6 +98,13 @@ WRITE_OPERATIONS = {
     "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201, keyed=True),
     "api_writes.feature_versions": _write("Every version of a feature (moderators)", [FEATURE_ID]),
     "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT, keyed=True),
+    "api_writes.report_here": {**_write(
+        "\"I am here\": a visitor at a place whose point is an estimate sends the phone's position (no account; "
+        "accuracy 50 m or better; kept for moderators, never public)", [FEATURE_ID],
+        {JSON: {"schema": {"type": "object", "required": ["lon", "lat", "accuracy_m"], "properties": {
+            "lon": {"type": "number"}, "lat": {"type": "number"},
+            "accuracy_m": {"type": "number", "maximum": position_checks.MAX_ACCURACY_M}}}}}, 202,
+        (400, 404, 409, 429)), "security": []},
     "api_writes.decide_batch": _write(
         "Decide an import in one action (moderators): approve every pending row except those in \"except\", which "
         "are rejected with \"reason\" or left pending without one; {\"reject\": true, \"reason\"} rejects every row",

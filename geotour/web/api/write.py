@@ -10,7 +10,7 @@ from flask import Blueprint, current_app, jsonify, request
 from geotour.contributions import bulk_import
 from geotour.web import params
 from geotour.contributions import workflow
-from geotour.web.auth import requires, upload_limit, user_record
+from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter
@@ -173,6 +173,20 @@ def reject_submission(submission_id):
     """Reject a pending submission with a reason."""
     body = _json_body(form_too=True)
     return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
+
+
+@bp.post("/features/<feature_id>/here")
+@report_limit()
+def report_here(feature_id):
+    """"I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
+    Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
+    JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
+    if not request.is_json:
+        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
+    body = _json_body()
+    workflow.report_position(_ctx(), feature_id, body.get("lon"), body.get("lat"), body.get("accuracy_m"),
+                             reporter_key())
+    return jsonify({"received": True}), 202
 
 
 @bp.post("/batches/<batch>/decide")

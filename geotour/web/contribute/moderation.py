@@ -33,8 +33,9 @@ def queue():
     for submission in found:
         if submission["batch"] and submission["status"] == "pending":
             batches.setdefault(submission["batch"], []).append(submission)
+    suggestions = workflow.position_suggestions(_ctx(), user_record()) if status == "pending" else []
     return render_template("moderation/queue.html", submissions=[_with_changes(s) for s in found], total=total,
-                           status=status, statuses=workflow.STATUS_NAMES,
+                           status=status, statuses=workflow.STATUS_NAMES, suggestions=suggestions,
                            batches={key: rows for key, rows in batches.items() if len(rows) > 1})
 
 
@@ -122,13 +123,29 @@ def revert(feature_id):
     return redirect(url_for("moderation.history", feature_id=feature_id))
 
 
+@bp.post("/features/<feature_id>/reported-position")
+@requires("can_moderate")
+def accept_reported_position(feature_id):
+    """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
+    try:
+        new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, _now())
+        flash(_("The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
+                new=new), "ok")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.queue"))
+
+
+def _now():
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+
+
 @bp.post("/features/<feature_id>/verify")
 @requires("can_moderate")
 def verify(feature_id):
     """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
     try:
-        checked_at = datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-        new = workflow.verify_position(_ctx(), user_record(), feature_id, checked_at)
+        new = workflow.verify_position(_ctx(), user_record(), feature_id, _now())
         flash(_("The position is marked as checked on site (version %(new)d).", new=new), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
