@@ -98,3 +98,36 @@ def test_three_visitors_move_the_geyser_and_mark_it_checked_on_site(make_app):
         assert current().storage.position_reports(GEYSER) == []  # used
     versions = api.get(f"/api/v1/features/{GEYSER}/versions", headers=bearer(token_for(app, "mod"))).get_json()
     assert versions["versions"][-1]["action"] == "verify"
+
+
+def test_a_members_correction_checked_on_site_marks_the_position_verified_once_approved(make_app):
+    app = make_app()
+    make_users(app)
+    member = app.test_client()
+    csrf = login(member, "kim1")
+    form = member.get(f"/contribute/edit/{GEYSER}?lang=en").get_data(as_text=True)
+    assert 'name="checked_on_site"' in form and "I checked this position standing at the place." in form
+    lon, lat = STOOD_AT
+    sent = member.post(f"/contribute/edit/{GEYSER}", data={
+        "csrf_token": csrf, "name": "Geyser Cisolok", "category": "air-panas", "lat": str(lat), "lon": str(lon),
+        "checked_on_site": "on"})
+    assert sent.status_code == 302, sent.get_data(as_text=True)[:400]
+    api = app.test_client()
+    assert api.get(f"/api/v1/features/{GEYSER}").get_json()["properties"]["coord_confidence"] == "estimated"
+    mod = bearer(token_for(app, "mod"))
+    [pending] = api.get("/api/v1/submissions?status=pending", headers=mod).get_json()["submissions"]
+    assert api.post(f"/api/v1/submissions/{pending['id']}/approve", headers=mod).status_code == 200
+    props = api.get(f"/api/v1/features/{GEYSER}").get_json()["properties"]
+    assert props["coord_confidence"] == "verified" and props["coord_verified_by"] == "kim1"
+    assert props["coord_verified_method"] == "checked on site by a member" and props["coord_verified_at"]
+    assert props["coord_previous"] == {"lon": 106.453, "lat": -6.929} and "coord_checked_on_site" not in props
+    verified_form = member.get(f"/contribute/edit/{GEYSER}").get_data(as_text=True)
+    assert 'name="checked_on_site"' not in verified_form  # nothing left to check
+
+
+def test_checked_on_site_through_the_api_must_be_a_yes_or_no(make_app):
+    app = make_app()
+    make_users(app)
+    answer = app.test_client().patch(f"/api/v1/features/{GEYSER}", json={"properties": {"checked_on_site": "mungkin"}},
+                                     headers=bearer(token_for(app, "kim1")))
+    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "checked_on_site"

@@ -5,6 +5,7 @@ the CLI all call these, so the rules are the same on every path.
 """
 import enum
 import uuid
+from datetime import datetime, timezone
 
 from geotour.contributions import accounts
 from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
@@ -16,6 +17,7 @@ from geotour.domain.places import require_feature, require_layer
 from geotour.contributions.rules import FIELDS, problem, propose
 from geotour.storage import StaleSubmission
 from geotour.text import gettext as _
+from geotour.text import read_bool
 
 MAX_REASON_LENGTH = 500
 PHOTO_PATH = "/photos/{id}-{size}.webp"
@@ -108,10 +110,16 @@ def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
     """Propose changes to a published feature (fields not sent are kept); return the pending submission."""
     base = require_feature(ctx.storage, feature_id)
     layer = contributable_layer(ctx, base["properties"]["layer"])
+    sent = dict(sent)
+    checked = sent.pop("checked_on_site", None)
+    if checked is not None and read_bool(checked) is None:
+        raise BadParameter("checked_on_site must be true or false", "checked_on_site")
     proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base)
     if not proposal.ok:
         _refuse(proposal)
     feature = _with_photos(proposal.feature, photo_ids, base["properties"].get("photos") or ())
+    if read_bool(checked):  # approving it marks the position checked on site, by this member, on this day
+        feature["properties"]["coord_checked_on_site"] = {"by": user["username"], "at": now_utc()}
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions([_entry(user, Action.EDIT, proposal, feature_id, feature,
                                                 latest_version(ctx, feature_id), proposal.flags, warnings=warnings)])
@@ -194,7 +202,18 @@ def _record_to_publish(ctx, submission):
         raise Conflict("The place %(id)s is no longer published.", "id", id=submission["feature_id"])
     if action is Action.DELETE:
         return None
-    return validate_feature(submission["feature"], ctx.catalogue.get(submission["layer"]))
+    feature = submission["feature"]
+    checked = feature["properties"].get("coord_checked_on_site")
+    if isinstance(checked, dict):  # the member stood there: approving marks the position verified
+        properties = {k: v for k, v in feature["properties"].items()
+                      if k not in ("coord_checked_on_site", "coord_uncertainty_m")}
+        properties.update(coord_confidence="verified", coord_verified_at=checked.get("at"),
+                          coord_verified_by=checked.get("by"), coord_verified_method="checked on site by a member")
+        moved = published["geometry"]["coordinates"] != feature["geometry"]["coordinates"]
+        if moved and published["geometry"]["type"] == "Point":
+            properties["coord_previous"] = dict(zip(("lon", "lat"), published["geometry"]["coordinates"]))
+        feature = {**feature, "properties": properties}
+    return validate_feature(feature, ctx.catalogue.get(submission["layer"]))
 
 
 def approve(ctx, moderator, submission_id):
@@ -279,6 +298,11 @@ def _checkable_place(ctx, feature_id):
     if feature["properties"].get("coord_confidence") == "verified":
         raise Conflict(_("This position is already marked as checked on site."), "id")
     return feature, layer
+
+
+def now_utc():
+    """Return the present instant as stored: "2026-12-01T02:30:00Z"."""
+    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _publish_verified(ctx, moderator, feature, layer, checked_at, method, position=None):

@@ -31,6 +31,8 @@ def _form_values(layer):
     sent = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
     if "owner_consent" in sent:
         sent["owner_consent"] = request.form.get("owner_consent") == "on"
+    if request.form.get("checked_on_site") == "on":  # a correction made standing at the place
+        sent["checked_on_site"] = True
     lat, lon = request.form.get("lat", "").strip(), request.form.get("lon", "").strip()
     return sent, lat, lon
 

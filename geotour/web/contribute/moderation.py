@@ -1,6 +1,4 @@
 """The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
-from datetime import datetime, timezone
-
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -128,7 +126,7 @@ def revert(feature_id):
 def accept_reported_position(feature_id):
     """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
     try:
-        new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, _now())
+        new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
         flash(_("The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
                 new=new), "ok")
     except GeotourError as exc:
@@ -136,16 +134,12 @@ def accept_reported_position(feature_id):
     return redirect(url_for("moderation.queue"))
 
 
-def _now():
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
-
-
 @bp.post("/features/<feature_id>/verify")
 @requires("can_moderate")
 def verify(feature_id):
     """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
     try:
-        new = workflow.verify_position(_ctx(), user_record(), feature_id, _now())
+        new = workflow.verify_position(_ctx(), user_record(), feature_id, workflow.now_utc())
         flash(_("The position is marked as checked on site (version %(new)d).", new=new), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
