@@ -72,16 +72,36 @@ def users_group():
 @users_group.command("create")
 @click.option("--username", required=True)
 @click.option("--role", type=click.Choice(accounts.ROLE_NAMES), default="contributor", show_default=True)
+@click.option("--group", default="", help='The group public pages credit, e.g. "KIM MyPalabuhanratu".')
 @with_appcontext
-def users_create(username, role):
+def users_create(username, role, group):
     """Create a user; the password is read from standard input (one line)."""
     password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else \
         click.prompt("Password", hide_input=True, confirmation_prompt=True)
     try:
         user = accounts.create_user(_ctx().storage, username, password, role)
+        if group:
+            user = accounts.set_group(_ctx().storage, user["id"], group)
     except GeotourError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"created {user['role']} {user['username']} (id {user['id']})")
+    click.echo(f"created {user['role']} {user['username']} (id {user['id']})"
+               + (f" of {user['group']}" if user["group"] else ""))
+
+
+@users_group.command("set-group")
+@click.option("--username", required=True)
+@click.option("--group", required=True, help='The group public pages credit; "" for none.')
+@with_appcontext
+def users_set_group(username, group):
+    """Set the group a contributor belongs to (KIM MyPalabuhanratu, a village's own group…)."""
+    user, _hash = _ctx().storage.get_user_login(username)
+    if user is None:
+        raise click.ClickException(f"no user {username!r}")
+    try:
+        user = accounts.set_group(_ctx().storage, user["id"], group)
+    except GeotourError as exc:
+        raise click.ClickException(exc.message) from None
+    click.echo(f"{user['username']}: {user['group'] or 'no group'}")
 
 
 @users_group.command("list")
@@ -89,7 +109,8 @@ def users_create(username, role):
 def users_list():
     """List every account."""
     for user in _ctx().storage.list_users():
-        click.echo(f"{user['id']:4}  {user['username']:30} {user['role']:12} {'active' if user['active'] else 'disabled'}")
+        click.echo(f"{user['id']:4}  {user['username']:30} {user['role']:12} {'active' if user['active'] else 'disabled':9}"
+                   f" {user['group'] or ''}")
 
 
 @click.group("tokens")

@@ -89,7 +89,7 @@ BODIES = st.one_of(
                                        **({"geometry": geometry} if geometry is not None else {})},
               st.dictionaries(st.sampled_from(FIELDS), JSON_VALUES, max_size=3), st.none() | JSON_VALUES),
 )
-FORMS = st.dictionaries(st.sampled_from(FIELDS + ["lat", "lon", "role", "active", "password", "username", "stash",
+FORMS = st.dictionaries(st.sampled_from(FIELDS + ["lat", "lon", "role", "active", "password", "username", "stash", "group",
                                                   "choice", "defaults"]), VALUES, max_size=6)
 
 

@@ -218,3 +218,32 @@ def test_the_api_decides_an_import_and_nobody_approves_their_own(make_app):
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "except"
     unknown = api.post("/api/v1/batches/nope/decide", json={}, headers=bearer(token_for(app, "mod")))
     assert unknown.status_code == 404 and unknown.get_json()["error"]["field"] == "batch"
+
+
+def test_public_pages_credit_the_contributors_group(make_app):
+    """Issue 13: "Ditambahkan oleh KIM MyPalabuhanratu" (the CLI and the admin page set the group)."""
+    app = make_app()
+    make_users(app)
+    runner = app.test_cli_runner()
+    done = runner.invoke(args=["users", "set-group", "--username", "kim1", "--group", "  KIM   MyPalabuhanratu "])
+    assert done.exit_code == 0 and "kim1: KIM MyPalabuhanratu" in done.output
+    admin = app.test_client()
+    csrf = login(admin, "admin")
+    with app.app_context():
+        kim2 = current().storage.get_user_login("kim2")[0]
+    admin.post(f"/admin/users/{kim2['id']}", data={"csrf_token": csrf, "group": "Pokdarwis Ciwaru"})
+    api = app.test_client()
+    mod = bearer(token_for(app, "mod"))
+    for user, name in (("kim1", "Curug Kredit Satu"), ("kim2", "Curug Kredit Dua"), ("mod", "Curug Tanpa Grup")):
+        sent = api.post("/api/v1/submissions", json=waterfall(name, contributed_by="Palsu"),
+                        headers=bearer(token_for(app, user))).get_json()["submissions"][0]
+        approver = bearer(token_for(app, "admin")) if user == "mod" else mod
+        assert api.post(f"/api/v1/submissions/{sent['id']}/approve", headers=approver).status_code == 200
+        page = api.get(f"/sites/{sent['feature_id']}").get_data(as_text=True)
+        credit = {"kim1": "Ditambahkan oleh KIM MyPalabuhanratu", "kim2": "Ditambahkan oleh Pokdarwis Ciwaru"}.get(user)
+        assert (credit in page) if credit else ("Ditambahkan oleh" not in page)
+        assert "Palsu" not in page  # a contributor cannot credit themselves
+    users = admin.get("/admin/users").get_data(as_text=True)
+    assert 'value="Pokdarwis Ciwaru"' in users and 'value="KIM MyPalabuhanratu"' in users
+    too_long = admin.post(f"/admin/users/{kim2['id']}", data={"csrf_token": csrf, "group": "x" * 81})
+    assert too_long.status_code == 400

@@ -6,6 +6,7 @@ import secrets
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from geotour.contributions.rules import clean_text
 from geotour.errors import BadParameter, Conflict, NotFound
 from geotour.storage import AlreadyExists
 
@@ -84,6 +85,21 @@ def create_user(storage, username, password, role):
         return storage.create_user(username, hashed, check_role(role))
     except AlreadyExists:
         raise Conflict("The username %(name)s is taken; choose another.", "username", name=username) from None
+
+
+MAX_GROUP_LENGTH = 80
+
+
+def set_group(storage, user_id, group):
+    """Set the group a contributor belongs to ("KIM MyPalabuhanratu"), which public pages credit; an empty
+    name removes it. Return the user."""
+    require_user(storage, user_id)
+    if group is not None and not isinstance(group, str):
+        raise BadParameter("the group must be text", "group")
+    name = " ".join(clean_text(group or "").split())
+    if len(name) > MAX_GROUP_LENGTH:
+        raise BadParameter("At most %(n)d characters.", "group", n=MAX_GROUP_LENGTH)
+    return storage.set_user_group(user_id, name or None)
 
 
 def authenticate(storage, username, password):

@@ -78,7 +78,8 @@ FIELDS = {
     MSME: {**COMMON, "whatsapp": Phone(), "phone": Phone(), "price_range": Text(200), "owner_consent": Consent()},
 }
 # Set by Geotour itself, never taken from what is sent.
-SYSTEM_PROPERTIES = ("id", "layer", "photos", "photo", "photo_thumb", "contributed", "coord_source", "coord_checked_on_site")
+SYSTEM_PROPERTIES = ("id", "layer", "photos", "photo", "photo_thumb", "contributed", "contributed_by", "coord_source",
+                     "coord_checked_on_site")
 
 
 @dataclass

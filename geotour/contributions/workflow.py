@@ -203,6 +203,9 @@ def _record_to_publish(ctx, submission):
     if action is Action.DELETE:
         return None
     feature = submission["feature"]
+    author = ctx.storage.get_user(submission["user_id"]) if action is Action.CREATE else None
+    if author and author.get("group"):  # public pages credit the contributor's group, not the person
+        feature = {**feature, "properties": {**feature["properties"], "contributed_by": author["group"]}}
     checked = feature["properties"].get("coord_checked_on_site")
     if isinstance(checked, dict):  # the member stood there: approving marks the position verified
         properties = {k: v for k, v in feature["properties"].items()

@@ -85,6 +85,10 @@ class Storage(ABC):
         """Return every user."""
 
     @abstractmethod
+    def set_user_group(self, user_id, group):
+        """Set the group a user belongs to (None for none); return the user."""
+
+    @abstractmethod
     def update_user(self, user_id, role=None, active=None, password_hash=None):
         """Change a user (which ends their sessions); return it, or None if unknown."""
 

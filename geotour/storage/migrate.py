@@ -10,7 +10,7 @@ from functools import lru_cache
 from pathlib import Path
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
-HEAD = "0006"  # the newest revision in MIGRATIONS (a test checks it): lets start-up skip Alembic when current
+HEAD = "0007"  # the newest revision in MIGRATIONS (a test checks it): lets start-up skip Alembic when current
 PG_MIGRATION_LOCK = 0x6765_6F74  # "geot": one advisory lock id for migrations
 
 

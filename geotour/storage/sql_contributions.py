@@ -4,7 +4,7 @@ import json
 from geotour.storage import AlreadyExists, StaleSubmission
 from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
 
-USER_COLUMNS = "id, username, role, active, created_at, session_version"
+USER_COLUMNS = "id, username, role, active, created_at, session_version, group_name"
 SUBMISSION_SELECT = (
     "SELECT s.*, u.username AS username, m.username AS decided_by_name FROM submissions s"
     " JOIN users u ON u.id = s.user_id LEFT JOIN users m ON m.id = s.decided_by"
@@ -13,7 +13,8 @@ SUBMISSION_SELECT = (
 
 def _user(row):
     return {"id": row["id"], "username": row["username"], "role": row["role"], "active": bool(row["active"]),
-            "created_at": row["created_at"], "session_version": row["session_version"]} if row else None
+            "created_at": row["created_at"], "session_version": row["session_version"],
+            "group": row["group_name"]} if row else None
 
 
 def _submission(row):
@@ -66,6 +67,12 @@ class SQLContributions:
         with self._read() as conn:
             rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username, id").fetchall()
         return [_user(row) for row in rows]
+
+    def set_user_group(self, user_id, group):
+        """Set the group a user belongs to (None for none); it changes no right, so sessions go on."""
+        with self._transaction() as conn:
+            conn.execute("UPDATE users SET group_name = ? WHERE id = ?", (group, user_id))
+        return self.get_user(user_id)
 
     def update_user(self, user_id, role=None, active=None, password_hash=None):
         """Change a user's role, active flag or password; return the user, or None if unknown.

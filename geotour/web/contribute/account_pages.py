@@ -115,8 +115,10 @@ def users():
 def create_user():
     """Create an account."""
     try:
-        accounts.create_user(_ctx().storage, request.form.get("username", "").strip(), request.form.get("password"),
-                             request.form.get("role"))
+        user = accounts.create_user(_ctx().storage, request.form.get("username", "").strip(),
+                                    request.form.get("password"), request.form.get("role"))
+        if request.form.get("group", "").strip():
+            accounts.set_group(_ctx().storage, user["id"], request.form.get("group"))
     except GeotourError as exc:
         return _users_page(error=exc.message, status=exc.status)
     return redirect(url_for("account_pages.users"))
@@ -125,11 +127,17 @@ def create_user():
 @bp.post("/admin/users/<int:user_id>")
 @requires("can_manage_users")
 def update_user(user_id):
-    """Change an account's role, or disable or enable it."""
+    """Change an account's role or group, or disable or enable it."""
     accounts.require_user(_ctx().storage, user_id)
-    if user_id == user_record()["id"]:
-        return _users_page(error=_("You cannot change your own account here."), status=400)
     role = request.form.get("role")
-    _ctx().storage.update_user(user_id, role=accounts.check_role(role) if role else None,
-                               active=request.form.get("active") == "1" if "active" in request.form else None)
+    if user_id == user_record()["id"] and (role or "active" in request.form):  # a group is no right: it may change
+        return _users_page(error=_("You cannot change your own account here."), status=400)
+    try:
+        if "group" in request.form:
+            accounts.set_group(_ctx().storage, user_id, request.form.get("group"))
+        if role or "active" in request.form:
+            _ctx().storage.update_user(user_id, role=accounts.check_role(role) if role else None,
+                                       active=request.form.get("active") == "1" if "active" in request.form else None)
+    except GeotourError as exc:
+        return _users_page(error=exc.message, status=exc.status)
     return redirect(url_for("account_pages.users"))

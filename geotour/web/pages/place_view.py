@@ -105,7 +105,7 @@ def place_view(feature, origin_approximate=False):
         "lat": lat, "lon": lon, "description": localized(props, "description"),
         "village": plain_place_name(props.get("desa")), "district": plain_place_name(props.get("kecamatan")),
         "area": area_of(props),
-        "aliases": aliases,
+        "aliases": aliases, "credit": props.get("contributed_by"),
         "photo": props.get("photo"), "price_range": props.get("price_range"),
         "position": where, "directions": directions(lat, lon, props["name"]),
         # A sample business has an invented number: no link may dial or message it.
