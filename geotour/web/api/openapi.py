@@ -100,7 +100,8 @@ WRITE_OPERATIONS = {
     "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", [FEATURE_ID], JSON_OBJECT, keyed=True),
     "api_writes.report_here": {**_write(
         "\"I am here\": a visitor at a place whose point is an estimate sends the phone's position (no account; "
-        "accuracy 50 m or better; kept for moderators, never public)", [FEATURE_ID],
+        "accuracy 50 m or better; kept for moderators, never public). No Idempotency-Key: a repeat is harmless, as "
+        "one sender counts once", [FEATURE_ID],
         {JSON: {"schema": {"type": "object", "required": ["lon", "lat", "accuracy_m"], "properties": {
             "lon": {"type": "number"}, "lat": {"type": "number"},
             "accuracy_m": {"type": "number", "maximum": position_checks.MAX_ACCURACY_M}}}}}, 202,
