@@ -208,13 +208,10 @@ def _record_to_publish(ctx, submission):
         feature = {**feature, "properties": {**feature["properties"], "contributed_by": author["group"]}}
     checked = feature["properties"].get("coord_checked_on_site")
     if isinstance(checked, dict):  # the member stood there: approving marks the position verified
-        properties = {k: v for k, v in feature["properties"].items()
-                      if k not in ("coord_checked_on_site", "coord_uncertainty_m")}
-        properties.update(coord_confidence="verified", coord_verified_at=checked.get("at"),
-                          coord_verified_by=checked.get("by"), coord_verified_method="checked on site by a member")
-        moved = published["geometry"]["coordinates"] != feature["geometry"]["coordinates"]
-        if moved and published["geometry"]["type"] == "Point":
-            properties["coord_previous"] = dict(zip(("lon", "lat"), published["geometry"]["coordinates"]))
+        before = published["geometry"]
+        moved = before["type"] == "Point" and before["coordinates"] != feature["geometry"]["coordinates"]
+        properties = _verified_properties(feature["properties"], checked.get("at"), checked.get("by"),
+                                          "checked on site by a member", before["coordinates"] if moved else None)
         feature = {**feature, "properties": properties}
     return validate_feature(feature, ctx.catalogue.get(submission["layer"]))
 
@@ -308,14 +305,23 @@ def now_utc():
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
+def _verified_properties(properties, checked_at, checked_by, method, previous=None):
+    """Return a place's properties with its position marked checked on site (the estimate's uncertainty gone),
+    and the point it had before (`previous`, [lon, lat]) when the check moved it."""
+    verified = {k: v for k, v in properties.items() if k not in ("coord_checked_on_site", "coord_uncertainty_m")}
+    verified.update(coord_confidence="verified", coord_verified_at=checked_at, coord_verified_by=checked_by,
+                    coord_verified_method=method)
+    if previous is not None:
+        verified["coord_previous"] = {"lon": previous[0], "lat": previous[1]}
+    return verified
+
+
 def _publish_verified(ctx, moderator, feature, layer, checked_at, method, position=None):
     """Publish a place's position as checked on site (moved to `position` when given); return the version."""
-    properties = {k: v for k, v in feature["properties"].items() if k != "coord_uncertainty_m"}
-    properties.update(coord_confidence="verified", coord_verified_at=checked_at,
-                      coord_verified_by=moderator["username"], coord_verified_method=method)
     geometry = feature["geometry"]
+    properties = _verified_properties(feature["properties"], checked_at, moderator["username"], method,
+                                      geometry["coordinates"] if position is not None else None)
     if position is not None:
-        properties["coord_previous"] = {"lon": geometry["coordinates"][0], "lat": geometry["coordinates"][1]}
         geometry = {"type": "Point", "coordinates": [round(position[0], 6), round(position[1], 6)]}
     record = validate_feature({**feature, "geometry": geometry, "properties": properties}, layer)
     return ctx.storage.publish_version(feature["id"], layer.id, record, moderator["id"], "verify",

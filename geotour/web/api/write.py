@@ -181,9 +181,7 @@ def report_here(feature_id):
     """"I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
     Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
     JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
-    if not request.is_json:
-        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
-    body = _json_body()
+    body = _json_body()  # refuses anything but a JSON object, whatever its Content-Type says
     workflow.report_position(_ctx(), feature_id, body.get("lon"), body.get("lat"), body.get("accuracy_m"),
                              reporter_key())
     return jsonify({"received": True}), 202
