@@ -64,6 +64,49 @@ def export_command(directory):
         click.echo(f"{layer.id:15} {len(features):6} features  -> {directory / layer.file}")
 
 
+REPORT_WORDS = {"new": "new place", "changed": "changed in OSM", "gone": "gone from OSM",
+                "position": "position suggestion", "far": "named like our site, but too far to be it",
+                "no-removals": "no removals"}
+
+
+@click.command("import-osm")
+@click.argument("extract", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Say what would be proposed; store nothing.")
+@click.option("--username", default="openstreetmap", show_default=True,
+              help="The account the submissions are made by (created, disabled, when missing).")
+@with_appcontext
+def import_osm_command(extract, dry_run, username):
+    """Propose places from an OpenStreetMap EXTRACT (.osm.pbf) for moderation, as one batch.
+
+    Businesses and places like our sites inside the geopark (plus 2 km) become new places; OSM objects named
+    like our estimated sites become position suggestions. Re-running proposes only what changed in OSM.
+    """
+    from geotour.contributions import osm_import
+
+    try:
+        plan, stored = osm_import.import_extract(_ctx(), extract, username, dry_run)
+    except GeotourError as exc:
+        raise click.ClickException(exc.message) from None
+    except RuntimeError as exc:  # pyosmium: not an OSM file, or a damaged one
+        raise click.ClickException(f"{extract}: {exc}") from None
+    for what, name, detail in plan.lines:
+        click.echo(f"{REPORT_WORDS.get(what, what):45} {name[:50]:50} {detail}")
+    for place, problems in plan.not_taken:
+        messages = "; ".join(f"{p['field']}: {p['message']}" for p in problems if p["severity"] == "error")
+        click.echo(f"{'not taken':45} {place.name[:50]:50} {place.url} {messages}")
+    read = plan.read
+    click.echo(f"read {len(read.places)} named objects inside the geopark (+2 km); {read.outside} outside, "
+               f"{read.unnamed} without a name left out")
+    summary = ", ".join(f"{plan.count(k)} {REPORT_WORDS[k]}" for k in ("new", "changed", "gone", "position"))
+    click.echo(f"{summary}; {plan.unchanged} unchanged since the last run; {len(plan.not_taken)} not taken")
+    if dry_run:
+        click.echo("dry run: nothing stored")
+    elif stored:
+        click.echo(f"sent to moderation as one batch ({stored[0]['batch']}): {len(stored)} submissions")
+    else:
+        click.echo("nothing to send to moderation")
+
+
 @click.group("users")
 def users_group():
     """Manage accounts."""
@@ -205,6 +248,6 @@ def nginx_conf_command(listen, run_dir, upstream):
 
 def init_app(app):
     """Register the commands."""
-    for command in (seed_command, import_command, export_command, users_group, tokens_group, check_data_command,
-                    db_group, nginx_conf_command):
+    for command in (seed_command, import_command, import_osm_command, export_command, users_group, tokens_group,
+                    check_data_command, db_group, nginx_conf_command):
         app.cli.add_command(command)

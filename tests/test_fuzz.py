@@ -46,6 +46,7 @@ ROUTES = {
     "/healthz/ready": "/healthz/ready", "/login": "/login", "/logout": "/logout", "/moderation": "/moderation",
     "/moderation/<int:submission_id>/approve": "/moderation/1/approve",
     "/moderation/<int:submission_id>/reject": "/moderation/1/reject",
+    "/moderation/<int:submission_id>/edit": "/moderation/1/edit",
     "/moderation/features/<feature_id>": "/moderation/features/curug-sodong",
     "/moderation/features/<feature_id>/revert": "/moderation/features/curug-sodong/revert",
     "/moderation/features/<feature_id>/verify": "/moderation/features/curug-sodong/verify",

@@ -305,3 +305,28 @@ def test_html_from_kml_becomes_plain_text(html, text):
     from geotour.contributions.readers import html_to_text
 
     assert html_to_text(html) == text
+
+
+def test_a_problem_on_every_row_is_listed_once_with_its_rows_and_how_to_fix_it(site):
+    """Issue 13: "10 baris: persetujuan pemilik kosong — isi dari formulir", with the real errors listed first."""
+    from tests.contributions import login
+
+    app, client, token = site
+    rows = "".join(f"Homestay Pak {n},{-7.22 - n * 0.002},{106.44 + n * 0.004},penginapan,0812 3456 78{n:02d}\n"
+                   for n in range(1, 11))
+    data = ("name,lat,lon,kategori,whatsapp\n" + rows.replace("Homestay Pak 5,", "Homestay Pak 5,x", 1)).encode()
+    report = send(client, token, data, "homestays.csv", owner_consent="").get_json()["report"]
+    consent = [p for p in report["problems"] if p["field"] == "owner_consent"]
+    assert len(consent) == 1 and consent[0]["count"] == 10 and consent[0]["rows"] == list(range(1, 11))
+    severities = [p["severity"] for p in report["problems"]]
+    assert severities == sorted(severities), "errors first"
+    assert [p["rows"] for p in report["problems"] if p["field"] == "geometry"] == [[5]], "row 5's own error, alone"
+    web = app.test_client()
+    csrf = login(web, "kim1")
+    page = web.post("/contribute/import?lang=id", data={
+        "file": upload(data, "homestays.csv"), "layer": "msmes", "category": "", "owner_consent": "",
+        "csrf_token": csrf}, content_type="multipart/form-data").get_data(as_text=True)
+    text = " ".join(page.split())
+    assert ('<span class="gt-problem__row">10 baris</span> <span class="gt-problem__rows">(1, 2, 3, 4, 5, 6, 7, 8, 9, '
+            '10)</span>: <span class="gt-problem__field">Persetujuan pemilik</span>: Kosong: centang “setiap pemilik '
+            'dalam berkas ini sudah setuju” di formulir') in text

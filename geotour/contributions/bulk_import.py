@@ -31,18 +31,25 @@ def _same_file_duplicates(checked):
         seen.append((props["name"], lon, lat, row))
 
 
+MAX_LISTED_ROWS = 20  # of a problem that repeats: its first rows, and the count of all
+
+
 def reported_problems(problems):
-    """Return the problems a report lists: errors first, a warning that repeats row after row (the same
-    field and words) once with its count, and at most MAX_REPORTED_PROBLEMS in all."""
-    errors = [p for p in problems if p["severity"] == "error"]
-    warnings = {}
-    for found in (p for p in problems if p["severity"] != "error"):
-        key = (found["field"], found["message"])
-        if key in warnings:
-            warnings[key]["count"] += 1
+    """Return the problems a report lists: errors first, then warnings; a problem that repeats row after row
+    (the same field and words) once, with its count and its first rows ("10 rows: the owner's consent is
+    empty"); at most MAX_REPORTED_PROBLEMS in all."""
+    grouped = {}
+    for found in problems:
+        key = (found["severity"] == "error", found["field"], found["message"])
+        if key in grouped:
+            grouped[key]["count"] += 1
+            rows = grouped[key]["rows"]
+            if found.get("row") is not None and len(rows) < MAX_LISTED_ROWS:
+                rows.append(found["row"])
         else:
-            warnings[key] = {**found, "count": 1}
-    return (errors + list(warnings.values()))[:MAX_REPORTED_PROBLEMS]
+            grouped[key] = {**found, "count": 1, "rows": [found["row"]] if found.get("row") is not None else []}
+    ordered = sorted(grouped.values(), key=lambda p: p["severity"] != "error")  # stable: file order within each
+    return ordered[:MAX_REPORTED_PROBLEMS]
 
 
 ON_ERROR = ("fail", "skip")
@@ -88,6 +95,9 @@ def _check_row(ctx, layer, row, defaults, apply_fixes):
             checked.proposal, checked.fixed = fixed, True
     for found in checked.proposal.problems:
         found["row"] = row.number
+        if found["field"] == "owner_consent" and found["severity"] == "error":  # a file has one tick for all rows
+            found["message"] = _("Empty: tick “every owner in this file agreed” on the form, or write yes in the "
+                                 "pemilik_setuju column.")
     return checked
 
 

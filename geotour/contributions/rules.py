@@ -79,7 +79,7 @@ FIELDS = {
 }
 # Set by Geotour itself, never taken from what is sent.
 SYSTEM_PROPERTIES = ("id", "layer", "photos", "photo", "photo_thumb", "contributed", "contributed_by", "coord_source",
-                     "coord_checked_on_site")
+                     "coord_checked_on_site", "osm_id", "coord_osm_id", "attribution")
 
 
 @dataclass
@@ -225,9 +225,10 @@ def _check_value(name, spec, value, layer, row):
     return items or None, []
 
 
-def check_properties(layer, sent, base_properties=None, row=None):
-    """Return (properties, problems): the layer's fields checked, merged over the base for an edit."""
-    specs = FIELDS[layer.kind]
+def check_properties(layer, sent, base_properties=None, row=None, leave_out=()):
+    """Return (properties, problems): the layer's fields checked, merged over the base for an edit. Fields in
+    `leave_out` are neither taken nor asked for (an OpenStreetMap import takes no contact details)."""
+    specs = {name: spec for name, spec in FIELDS[layer.kind].items() if name not in leave_out}
     properties = dict(base_properties or {})
     problems = []
     for name, spec in specs.items():
@@ -312,16 +313,17 @@ def duplicate_flags(name, lon, lat, neighbours, row=None):
     return flags, warnings
 
 
-def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, row=None):
+def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, row=None, leave_out=()):
     """Return a Proposal for a new feature (base None) or an edit of `base` (a published feature).
 
-    `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)].
+    `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)]; `leave_out` names
+    fields neither taken nor asked for.
     """
     base_properties = None
     if base is not None:
         base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
         geometry = geometry if geometry is not None else base["geometry"]
-    properties, problems = check_properties(layer, sent, base_properties, row)
+    properties, problems = check_properties(layer, sent, base_properties, row, leave_out)
     position, found = check_position(geometry, area, row)
     problems += found
     for name in ignored_fields(layer, sent):

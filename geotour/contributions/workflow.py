@@ -5,6 +5,7 @@ the CLI all call these, so the rules are the same on every path.
 """
 import enum
 import uuid
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
 from geotour.contributions import accounts
@@ -138,10 +139,32 @@ def submit_delete(ctx, user, feature_id, reason=None):
 
 def submit_batch(ctx, user, proposals):
     """Store checked import proposals as pending submissions, all or none; return them."""
+    return submit_changes(ctx, user, [BatchItem(Action.CREATE, p) for p in proposals])
+
+
+@dataclass
+class BatchItem:
+    """One change of a batch: a checked proposal to create or edit (a layer id, and no proposal, to delete)."""
+
+    action: Action
+    proposal: object  # a Proposal, or the layer id of a place to delete
+    feature_id: str | None = None  # the place an edit or delete is about (a create's id is its feature's)
+    base_version: int | None = None
+    flags: list = field(default_factory=list)
+
+    def entry(self, user, batch):
+        """Return the storage entry of this change, in `batch`."""
+        feature = getattr(self.proposal, "feature", None)
+        flags = self.flags + list(getattr(self.proposal, "flags", ()))
+        warnings = [w for w in getattr(self.proposal, "problems", ()) if w["severity"] == "warning"]
+        return _entry(user, self.action, self.proposal, self.feature_id or feature["id"], feature,
+                      self.base_version, flags, batch=batch, warnings=warnings)
+
+
+def submit_changes(ctx, user, items):
+    """Store BatchItems as pending submissions of one batch, all or none (one transaction); return them."""
     batch = uuid.uuid4().hex
-    entries = [_entry(user, Action.CREATE, p, p.feature["id"], p.feature, flags=p.flags, batch=batch,
-                      warnings=[w for w in p.problems if w["severity"] == "warning"]) for p in proposals]
-    ids = ctx.storage.add_submissions(entries)
+    ids = ctx.storage.add_submissions([item.entry(user, batch) for item in items])
     return [ctx.storage.get_submission(sid) for sid in ids]
 
 
@@ -173,20 +196,22 @@ def list_submissions(ctx, user, status=None, limit=100, offset=0):
     return ctx.storage.list_submissions(status, mine, limit, offset)
 
 
-def _decide(ctx, moderator, submission_id, status, reason=None):
+def _decide(ctx, moderator, submission_id, status, reason=None, edited=None):
     if not accounts.can_moderate(moderator):
         raise Forbidden("only moderators decide submissions")
     submission = require_submission(ctx, moderator, submission_id)
     if not Status(submission["status"]).can_become(status):
         raise Conflict("Submission %(id)s has already been decided; reload the page to see how.", "status",
                        id=submission_id)
-    record = None
+    record = note = None
     if status is Status.APPROVED:
         if not accounts.can_approve(moderator, submission, ctx.admin_self_approval):
             raise Forbidden("You may not approve your own submission: another moderator reviews it.", "id")
+        if edited is not None:
+            submission, note = {**submission, "feature": _edited(ctx, submission, *edited)}, EDITED_NOTE
         record = _record_to_publish(ctx, submission)
     try:
-        ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record)
+        ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record, note)
     except StaleSubmission:
         raise Conflict("Submission %(id)s was decided by another moderator first; reload the page to see how.",
                        "status", id=submission_id) from None
@@ -211,7 +236,8 @@ def _record_to_publish(ctx, submission):
         before = published["geometry"]
         moved = before["type"] == "Point" and before["coordinates"] != feature["geometry"]["coordinates"]
         properties = _verified_properties(feature["properties"], checked.get("at"), checked.get("by"),
-                                          "checked on site by a member", before["coordinates"] if moved else None)
+                                          checked.get("method") or "checked on site by a member",
+                                          before["coordinates"] if moved else None)
         feature = {**feature, "properties": properties}
     return validate_feature(feature, ctx.catalogue.get(submission["layer"]))
 
@@ -219,6 +245,30 @@ def _record_to_publish(ctx, submission):
 def approve(ctx, moderator, submission_id):
     """Publish a pending submission as a new version; return it."""
     return _decide(ctx, moderator, submission_id, Status.APPROVED)
+
+
+EDITED_NOTE = "edited by the moderator before approval"
+
+
+def _edited(ctx, submission, sent, geometry):
+    """Return a pending create's or edit's feature with a moderator's changes over what was sent, checked by the
+    same rules (or raise ValidationFailed)."""
+    if Action(submission["action"]) is Action.DELETE or not submission["feature"]:
+        raise BadParameter(_("A removal has nothing to edit: approve or reject it."), "id")
+    layer = contributable_layer(ctx, submission["layer"])
+    sent = {k: v for k, v in dict(sent).items() if k != "checked_on_site"}
+    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=submission["feature_id"],
+                       base=submission["feature"])
+    if not proposal.ok:
+        _refuse(proposal)
+    return proposal.feature
+
+
+def approve_edited(ctx, moderator, submission_id, sent, geometry=None):
+    """Approve a pending create or edit with the moderator's corrections (fields not sent stay as the contributor
+    sent them). The submission keeps what the contributor sent; the version credits them as author and the
+    moderator as approver, noting the edit. Return the submission."""
+    return _decide(ctx, moderator, submission_id, Status.APPROVED, edited=(sent, geometry))
 
 
 def reject(ctx, moderator, submission_id, reason):
@@ -398,7 +448,7 @@ def accept_reported_position(ctx, moderator, feature_id, checked_at):
 
 
 # Kept for Geotour's own bookkeeping: never shown as a change (photos are shown as pictures instead).
-DIFF_HIDDEN = frozenset({"id", "layer", "photo", "photo_thumb", "contributed"})
+DIFF_HIDDEN = frozenset({"id", "layer", "photo", "photo_thumb", "contributed", "attribution"})
 
 
 def diff(before, after):

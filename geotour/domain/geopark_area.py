@@ -28,6 +28,7 @@ class GeoparkArea:
 
     def __init__(self, geometries, margin_m=MARGIN_M):
         self._to_metric = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
+        self.bounds_lonlat = unary_union([shape(g) for g in geometries]).bounds  # (west, south, east, north)
         area = unary_union([shapely.transform(shape(g), self._project) for g in geometries])
         self.area = area
         self.margin_m = margin_m

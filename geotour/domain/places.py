@@ -11,7 +11,8 @@ NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200
 # What the map needs of each place for its markers and popups (the "map" snapshot of a layer).
 MAP_PROPERTIES = ("name", "name_alt", "category", "layer", "description_id", "description_en", "photo", "sample",
-                  "phone", "whatsapp", "opening_hours", "ticket_price", "coord_confidence", "coord_uncertainty_m")
+                  "phone", "whatsapp", "opening_hours", "ticket_price", "coord_confidence", "coord_uncertainty_m",
+                  "osm_id", "coord_osm_id")  # the last two: the map credits OpenStreetMap (ODbL)
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (("Ciletuh", ("Ciemas", "Ciracap")), ("Jampang", ("Simpenan", "Waluran", "Surade")),

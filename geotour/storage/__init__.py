@@ -125,8 +125,9 @@ class Storage(ABC):
         """Return (submissions, total): of one status, one contributor, one import batch, when given."""
 
     @abstractmethod
-    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):
-        """Approve or reject a pending submission in one transaction; return the new version or None."""
+    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None, note=None):
+        """Approve or reject a pending submission in one transaction (the version keeps `note`); return the new
+        version or None."""
 
     @abstractmethod
     def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):

@@ -175,7 +175,7 @@ class SQLContributions:
                                 (*args, limit, offset)).fetchall()
         return [_submission(row) for row in rows], total
 
-    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None):
+    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None, note=None):
         """Approve (publishing `record`, or deleting when it is None) or reject a pending submission.
 
         One transaction: the new version, the public projection and the submission's status change
@@ -190,7 +190,7 @@ class SQLContributions:
             version = None
             if status == "approved":
                 version = self._publish(conn, row["feature_id"], row["layer"], record, row["action"], now,
-                                        moderator_id, submission_id)
+                                        moderator_id, submission_id, note)
             conn.execute("UPDATE submissions SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?",
                          (status, reason, now, moderator_id, submission_id))
         return version

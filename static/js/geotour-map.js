@@ -312,6 +312,17 @@
     return this.groups[key] ? key : props.layer;
   };
 
+  /* Places taken from OpenStreetMap are credited on the map that shows them (ODbL), once. A fixed text:
+     nothing from the data goes into the attribution, which Leaflet writes as HTML. */
+  Geotour.prototype.creditOpenStreetMap = function () {
+    this.osmCredited = true;
+    if (this.map.attributionControl) {
+      this.map.attributionControl.addAttribution(
+        '<a href="https://www.openstreetmap.org/copyright" rel="noopener">' +
+        String(this.t.osm_data).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") + "</a>");
+    }
+  };
+
   Geotour.prototype.addFeatures = function (features) {
     var buckets = {}, self = this;
     features.forEach(function (f) {
@@ -321,6 +332,7 @@
       marker._gtGroup = self.groups[key];
       marker._gtKey = key;
       var props = f.properties;
+      if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
       self.places.push({ id: props.id, feature: f, kind: self.styleFor(props).kind, filter: self.styleFor(props).type,
         names: [props.name].concat((props.name_alt || []).map(window.GeotourSearch.plainName)) });
       (buckets[key] = buckets[key] || []).push(marker);

@@ -134,3 +134,19 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
     assert "Halo%2C%20permisi.%20Saya%20lihat%20" + name.replace(" ", "%20") in wa
     assert popup.locator('a[href="tel:+62266431234"]').count() == 1
     assert view.errors == [] and view.dialogs == []
+
+
+def test_a_map_showing_places_from_openstreetmap_credits_it(live_server, watch, make_app, data_copy):
+    """ODbL: a map that shows places taken from OSM says so in its attribution, once, as text."""
+    def from_osm(data):
+        data["features"][0]["properties"].update(osm_id="node/1", attribution="© OpenStreetMap contributors")
+
+    view, page = open_page(live_server, watch, "/", make_app())
+    assert "Tempat: © kontributor OpenStreetMap" not in page.locator(".leaflet-control-attribution").inner_text()
+    data_copy.edit("msmes.geojson", from_osm)
+    view, page = open_page(live_server, watch, "/", make_app(data_dir=data_copy.path))
+    credit = page.locator(".leaflet-control-attribution a[href='https://www.openstreetmap.org/copyright']")
+    page.wait_for_function("() => document.querySelector('.leaflet-control-attribution').innerText"
+                           ".includes('Tempat: © kontributor OpenStreetMap')", timeout=10000)
+    assert credit.filter(has_text="Tempat").count() == 1
+    assert view.errors == []

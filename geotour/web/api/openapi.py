@@ -71,6 +71,11 @@ def _write(summary, parameters=(), body=None, status=200, errors=(400, 401, 403,
     return op
 
 
+def _optional_body(op):
+    op["requestBody"]["required"] = False
+    return op
+
+
 FEATURE_ID = _param("feature_id", "path", "Feature id", {"type": "string"})
 SUBMISSION_ID = _param("submission_id", "path", "Submission id", {"type": "integer"})
 JSON_OBJECT = {JSON: {"schema": {"type": "object"}}}
@@ -92,7 +97,9 @@ WRITE_OPERATIONS = {
                                                                      "enum": ["pending", "approved", "rejected"]}),
         _limit(100, 500), OFFSET]),
     "api_writes.get_submission": _write("One submission", [SUBMISSION_ID]),
-    "api_writes.approve_submission": _write("Approve and publish (moderators)", [SUBMISSION_ID], keyed=True),
+    "api_writes.approve_submission": _optional_body(_write(
+        "Approve and publish (moderators); with a body, correct it first: {\"properties\": {fields to change}, "
+        "\"geometry\": a Point}, checked by the same rules as a proposal", [SUBMISSION_ID], JSON_OBJECT, keyed=True)),
     "api_writes.reject_submission": _write("Reject with a reason (moderators)", [SUBMISSION_ID], JSON_OBJECT, keyed=True),
     "api_writes.edit_feature": _write("Propose changes to a feature", [FEATURE_ID], JSON_OBJECT, 201, keyed=True),
     "api_writes.delete_feature": _write("Propose removing a feature", [FEATURE_ID], None, 201, keyed=True),

@@ -162,8 +162,13 @@ def get_submission(submission_id):
 @requires("can_moderate")
 @idempotent
 def approve_submission(submission_id):
-    """Publish a pending submission."""
-    return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
+    """Publish a pending submission; with {"properties": {...}, "geometry": ...}, with the moderator's corrections
+    over what was sent (the contributor stays its author)."""
+    body = _json_body(form_too=True)
+    if "properties" not in body and "geometry" not in body:
+        return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
+    properties, geometry = _feature_parts(body)
+    return jsonify(workflow.approve_edited(_ctx(), user_record(), submission_id, properties, geometry))
 
 
 @bp.post("/submissions/<int:submission_id>/reject")

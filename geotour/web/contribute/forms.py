@@ -27,7 +27,8 @@ def hub():
     return render_template("contrib/hub.html", layers=contributable_layers(_ctx().catalogue))
 
 
-def _form_values(layer):
+def place_form_values(layer):
+    """Return (fields sent, lat, lon) from a posted place form (a member's, or a moderator's edit)."""
     sent = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
     if "owner_consent" in sent:
         sent["owner_consent"] = request.form.get("owner_consent") == "on"
@@ -37,7 +38,7 @@ def _form_values(layer):
     return sent, lat, lon
 
 
-def _geometry(lat, lon, photos):
+def form_point(lat, lon, photos):
     """Return the Point from the form's lat/lon, else from the first photo that has GPS, else None."""
     if lat or lon:
         try:
@@ -62,11 +63,11 @@ def _render_form(layer, feature=None, values=None, problems=(), status=200):
 def _send_form(layer, feature, submit):
     """Read the posted form and photos, call submit(sent, geometry, photo_ids), then go to "my submissions";
     on problems, show the form again with them and with what was typed."""
-    sent, lat, lon = _form_values(layer)
+    sent, lat, lon = place_form_values(layer)
     values = {**sent, "lat": lat, "lon": lon}
     try:
         photos = _save_photos()
-        created = submit(sent, _geometry(lat, lon, photos), [p.id for p in photos])
+        created = submit(sent, form_point(lat, lon, photos), [p.id for p in photos])
     except ValidationFailed as exc:
         return _render_form(layer, feature, values, exc.problems, 400)
     except GeotourError as exc:

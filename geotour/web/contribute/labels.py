@@ -27,6 +27,8 @@ def _labels():
         "coord_checked_at": _l("Position checked on"), "coord_previous": _l("Previous position"),
         "coord_source": _l("Source of the position"), "name_alt": _l("Other names"), "desa": _l("Village"),
         "kecamatan": _l("District"),
+        "coord_checked_on_site": _l("Position to be marked checked"), "by": _l("by"), "at": _l("on"),
+        "method": _l("how"), "coord_osm_id": _l("Position from OpenStreetMap"), "osm_id": _l("OpenStreetMap object"),
         "pending": _l("Waiting for review"), "approved": _l("Approved"), "rejected": _l("Rejected"),
         "create": _l("New place"), "edit": _l("Correction"), "delete": _l("Removal"), "seed": _l("Loaded from file"),
         "revert": _l("Revert"),
@@ -64,7 +66,8 @@ def version_note(note):
     if reverted:
         return _("Earlier version %(n)s published again", n=reverted.group(1))
     known = {"position checked on site": _l("Position checked on site"),
-             "no longer in the seed file": _l("No longer in the seed file")}
+             "no longer in the seed file": _l("No longer in the seed file"),
+             "edited by the moderator before approval": _l("Edited by the moderator before approval")}
     return str(known.get(note, note))
 
 

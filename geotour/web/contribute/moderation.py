@@ -5,7 +5,9 @@ from flask_babel import gettext as _
 from geotour.contributions import workflow
 from geotour.web.auth import requires, user_record
 from geotour.context import current as _ctx
-from geotour.errors import BadParameter, GeotourError
+from geotour.contributions.rules import field_choices, field_kinds
+from geotour.errors import BadParameter, GeotourError, ValidationFailed
+from geotour.web.contribute.forms import form_point, place_form_values
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -47,6 +49,37 @@ def approve(submission_id):
     except GeotourError as exc:
         flash(exc.message, "error")
     return redirect(url_for("moderation.queue"))
+
+
+@bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
+@requires("can_moderate")
+def edit(submission_id):
+    """Correct a pending new place or correction, then approve it in the same step (the contributor stays its
+    author, the moderator its approver)."""
+    submission = workflow.require_submission(_ctx(), user_record(), submission_id)
+    if submission["action"] == "delete" or not submission["feature"] or submission["status"] != "pending":
+        flash(_("Only a pending new place or correction can be edited before approval."), "error")
+        return redirect(url_for("moderation.queue"))
+    layer = workflow.contributable_layer(_ctx(), submission["layer"])
+    feature = submission["feature"]
+    if request.method == "GET":
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        return _edit_form(submission, layer, {**feature["properties"], "lat": lat, "lon": lon})
+    sent, lat, lon = place_form_values(layer)
+    try:
+        done = workflow.approve_edited(_ctx(), user_record(), submission_id, sent, form_point(lat, lon, ()))
+    except ValidationFailed as exc:
+        return _edit_form(submission, layer, {**sent, "lat": lat, "lon": lon}, exc.problems, 400)
+    except GeotourError as exc:
+        flash(exc.message, "error")
+        return redirect(url_for("moderation.queue"))
+    flash(_("Approved with your changes: %(name)s is published.", name=_name(done)), "ok")
+    return redirect(url_for("moderation.queue"))
+
+
+def _edit_form(submission, layer, values, problems=(), status=200):
+    return render_template("moderation/edit.html", submission=submission, layer=layer, fields=field_kinds(layer),
+                           choices=field_choices(layer), values=values, problems=list(problems)), status
 
 
 @bp.post("/<int:submission_id>/reject")

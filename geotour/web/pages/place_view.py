@@ -15,6 +15,7 @@ from geotour.domain import visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import fold
 from geotour.domain.layers import MSME
+from geotour.domain.openstreetmap import LICENCE_URL, object_url
 from geotour.domain.places import area_of
 
 _NOTE = re.compile(r"\s*[(\[].*$|\s*;.*$")
@@ -82,6 +83,15 @@ def visit_info(props):
     }
 
 
+def osm_source(props):
+    """Return {url, licence, what} when a place, or its position, comes from OpenStreetMap (ODbL asks us to
+    say so on every page that shows it)."""
+    url = object_url(props.get("osm_id") or props.get("coord_osm_id"))
+    if url is None:
+        return None
+    return {"url": url, "licence": LICENCE_URL, "what": "place" if props.get("osm_id") else "position"}
+
+
 def place_view(feature, origin_approximate=False):
     """Return what the tourist templates show of a feature (see the module docstring).
 
@@ -105,7 +115,7 @@ def place_view(feature, origin_approximate=False):
         "lat": lat, "lon": lon, "description": localized(props, "description"),
         "village": plain_place_name(props.get("desa")), "district": plain_place_name(props.get("kecamatan")),
         "area": area_of(props),
-        "aliases": aliases, "credit": props.get("contributed_by"),
+        "aliases": aliases, "credit": props.get("contributed_by"), "osm": osm_source(props),
         "photo": props.get("photo"), "price_range": props.get("price_range"),
         "position": where, "directions": directions(lat, lon, props["name"]),
         # A sample business has an invented number: no link may dial or message it.

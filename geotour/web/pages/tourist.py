@@ -58,7 +58,7 @@ def _js_strings():
         "loading": _("Loading…"), "none_nearby": _("Nothing found nearby."),
         "details": _("See details"), "whatsapp": _("WhatsApp"), "call": _("Call"),
         "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
-        "sample": _("Sample data"),
+        "sample": _("Sample data"), "osm_data": _("Places: © OpenStreetMap contributors"),
         # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
         "whatsapp_message": _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"),
         "locate_failed": _("Your location is not available. The map still works without it."),

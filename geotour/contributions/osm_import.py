@@ -1,0 +1,241 @@
+"""OpenStreetMap in, through moderation: an extract becomes one batch of pending submissions.
+
+- Businesses (guest houses, places to eat, souvenir and craft shops) and places like our sites (waterfalls,
+  beaches, caves, viewpoints, heritage places of worship) become new places, each keeping its `osm_id` and the
+  ODbL attribution. Contact details are not taken: the owner has not agreed to them being on our map.
+- An OSM object whose name matches one of our sites whose position is an estimate (case, accents and the
+  alternative names ignored), within that site's uncertainty, becomes a position suggestion for the site;
+  approving it moves the point and marks it verified.
+- Re-running with a newer extract proposes only what changed in OSM since the last run: a field OSM changed
+  (and nothing a member or moderator changed since), a place gone from OSM (when the extract covers the whole
+  geopark). What was rejected stays rejected until OSM changes it.
+"""
+import secrets
+from dataclasses import dataclass, field
+
+from geotour.contributions import accounts
+from geotour.contributions.osm_extract import name_variants, read_extract
+from geotour.contributions.rules import propose
+from geotour.contributions.workflow import Action, BatchItem, nearby_finder, now_utc, submit_changes
+from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.nearby import distance_m
+from geotour.domain.openstreetmap import ATTRIBUTION, object_url
+from geotour.domain.places import whole_layer
+from geotour.errors import NotFound
+
+IMPORTER = "openstreetmap"
+IMPORTER_GROUP = "OpenStreetMap"
+# What the import takes from OSM; a re-run compares these, and only these.
+TAKEN = ("name", "category", "description_id", "description_en", "opening_hours")
+NO_CONTACT = ("whatsapp", "phone", "owner_consent")
+PAGE = 1000
+
+
+@dataclass
+class Plan:
+    """What an extract proposes, and what it leaves out and why."""
+
+    items: list = field(default_factory=list)  # BatchItems
+    lines: list = field(default_factory=list)  # (what, name, detail) for the report
+    unchanged: int = 0
+    not_taken: list = field(default_factory=list)  # (place, [problems])
+    read: object = None  # the Extract
+
+    def count(self, what):
+        """Return how many lines of the report are of this kind."""
+        return sum(line[0] == what for line in self.lines)
+
+
+def importer_account(ctx, username=IMPORTER):
+    """Return the account OSM submissions are made by: created when missing, in the group public pages credit,
+    and disabled, so that nobody signs in with it."""
+    user, _hash = ctx.storage.get_user_login(username)
+    if user is None:
+        user = accounts.create_user(ctx.storage, username, secrets.token_urlsafe(32), accounts.Role.CONTRIBUTOR.value)
+        accounts.set_group(ctx.storage, user["id"], IMPORTER_GROUP)
+        ctx.storage.update_user(user["id"], active=False)
+        user = ctx.storage.get_user(user["id"])
+    return user
+
+
+def _latest_submissions(ctx, user):
+    """Return {feature_id: the newest submission this account made for it}."""
+    latest, offset = {}, 0
+    while True:
+        found, total = ctx.storage.list_submissions(None, user["id"], PAGE, offset)
+        for submission in found:
+            if submission["id"] > latest.get(submission["feature_id"], {"id": -1})["id"]:
+                latest[submission["feature_id"]] = submission
+        offset += len(found)
+        if not found or offset >= total:
+            return latest
+
+
+def _content(feature):
+    """Return what the import takes from OSM, as a feature holds it."""
+    props = (feature or {}).get("properties") or {}
+    return {**{key: props.get(key) for key in TAKEN}, "at": (feature or {}).get("geometry", {}).get("coordinates")}
+
+
+def _sent(place):
+    """Return the form fields an OSM object fills."""
+    tags = place.tags
+    return {"name": place.name, "category": place.category,
+            "description_id": tags.get("description:id") or tags.get("description"),
+            "description_en": tags.get("description:en"), "opening_hours": tags.get("opening_hours")}
+
+
+def _with_source(proposal, place):
+    props = proposal.feature["properties"]
+    props.update(osm_id=place.key, attribution=ATTRIBUTION)
+    return proposal
+
+
+def _osm_flag(place, **extra):
+    return {"kind": "osm", "osm_id": place.key, "url": place.url, "name": place.name, **extra}
+
+
+class _Planner:
+    def __init__(self, ctx, user):
+        self.ctx, self.user, self.plan = ctx, user, Plan()
+        self.latest = _latest_submissions(ctx, user)
+        self.find_near = nearby_finder(ctx)
+        self.sites = [f for layer in ctx.catalogue.layers if layer.kind == ATTRACTION
+                      for f in whole_layer(ctx.storage, layer.id)]
+        self.site_names = [(site, name_variants(site["properties"].get("name"),
+                                                *(site["properties"].get("name_alt") or ()))) for site in self.sites]
+        self.from_osm = {f["properties"]["osm_id"]: f for layer in ctx.catalogue.layers if layer.kind in (ATTRACTION, MSME)
+                         for f in whole_layer(ctx.storage, layer.id) if f["properties"].get("osm_id")}
+
+    def _same_site(self, place):
+        """Return (site, distance) for our site this object names, the nearest when several do; or None."""
+        found = [(site, distance_m(*site["geometry"]["coordinates"][:2], place.lon, place.lat))
+                 for site, names in self.site_names
+                 if names & place.names and site["properties"].get("osm_id") != place.key]
+        return min(found, key=lambda hit: hit[1]) if found else None
+
+    def suggest_position(self, place, site, away):
+        """Propose moving an estimated site to where OSM has it, unless that was proposed already."""
+        props = site["properties"]
+        if props.get("coord_confidence") != "estimated" or away < 1:
+            return
+        at = [place.lon, place.lat]
+        last = self.latest.get(site["id"])
+        if last and last["action"] == "edit" and last["feature"] and last["feature"]["geometry"]["coordinates"] == at:
+            self.plan.unchanged += 1
+            return
+        layer = self.ctx.catalogue.get(site["properties"]["layer"])
+        proposal = propose(layer, {}, {"type": "Point", "coordinates": at}, self.ctx.area(), self.find_near,
+                           feature_id=site["id"], base=site)
+        if not proposal.ok:
+            self.plan.not_taken.append((place, proposal.problems))
+            return
+        proposal.feature["properties"].update(
+            coord_osm_id=place.key, attribution=ATTRIBUTION,
+            coord_source=f"OpenStreetMap {place.key} ({ATTRIBUTION}, ODbL)",
+            coord_checked_on_site={"by": IMPORTER_GROUP, "at": now_utc(), "method": f"OpenStreetMap {place.key}"})
+        flag = _osm_flag(place, kind="osm_position", distance_m=round(away),
+                         uncertainty_m=props.get("coord_uncertainty_m"))
+        self.plan.items.append(BatchItem(Action.EDIT, proposal, site["id"], self._version(site["id"]), [flag]))
+        self.plan.lines.append(("position", props["name"], f"{round(away)} m → {place.url}"))
+
+    def _as_last_seen(self, feature_id, published):
+        """Return what OSM had of a place when this account last proposed it (None: never, or nothing kept)."""
+        last = self.latest.get(feature_id)
+        if last is None:
+            return _content(published) if published is not None else None
+        seen = next((f.get("seen") for f in last["flags"] if f.get("kind") == "osm"), None)
+        return seen if isinstance(seen, dict) else _content(last["feature"])
+
+    def _version(self, feature_id):
+        versions = self.ctx.storage.feature_versions(feature_id)
+        return versions[-1]["version"] if versions else None
+
+    def take(self, place):
+        """Propose a new place for an OSM object, or the fields OSM changed since the last run."""
+        layer = self.ctx.catalogue.get(place.layer)
+        if layer is None:
+            return
+        fid = f"osm-{place.osm_type}-{place.osm_id}"
+        geometry = {"type": "Point", "coordinates": [place.lon, place.lat]}
+        fresh = propose(layer, _sent(place), geometry, self.ctx.area(), self.find_near, feature_id=fid,
+                        leave_out=NO_CONTACT)
+        if not fresh.ok:
+            self.plan.not_taken.append((place, fresh.problems))
+            return
+        published = self.ctx.storage.get_feature(fid)
+        old, new = self._as_last_seen(fid, published), _content(fresh.feature)
+        flag = _osm_flag(place, seen=new)  # what OSM had, for the next run to compare with
+        if old == new:
+            self.plan.unchanged += 1  # pending, published or rejected as OSM has it now
+            return
+        if published is None:
+            self.plan.items.append(BatchItem(Action.CREATE, _with_source(fresh, place), flags=[flag]))
+            self.plan.lines.append(("new", place.name, f"{layer.id}/{place.category} {place.url}"))
+            return
+        old = old or _content(published)
+        sent = {key: new[key] if new[key] is not None else "" for key in TAKEN if old[key] != new[key]}
+        moved = geometry if old["at"] != new["at"] else None
+        edit = propose(layer, sent, moved, self.ctx.area(), self.find_near, feature_id=fid, base=published,
+                       leave_out=NO_CONTACT)
+        if not edit.ok:
+            self.plan.not_taken.append((place, edit.problems))
+            return
+        self.plan.items.append(BatchItem(Action.EDIT, edit, fid, self._version(fid), [flag]))
+        self.plan.lines.append(("changed", place.name, ", ".join(sorted(sent) + (["location"] if moved else []))))
+
+    def gone(self, seen):
+        """Propose taking off the map the places whose OSM object is no longer in the extract."""
+        for key, feature in sorted(self.from_osm.items()):
+            last = self.latest.get(feature["id"])
+            if key in seen or (last and last["action"] == "delete" and last["status"] == "pending"):
+                continue
+            self.plan.items.append(BatchItem(Action.DELETE, feature["properties"]["layer"], feature["id"],
+                                             self._version(feature["id"]),
+                                             [{"kind": "osm_gone", "osm_id": key,
+                                               "url": object_url(key)}]))
+            self.plan.lines.append(("gone", feature["properties"]["name"], key))
+
+
+def covers(bounds, area_bounds):
+    """Return whether an extract's (west, south, east, north) holds the whole of another such box."""
+    return bounds is not None and bounds[0] <= area_bounds[0] and bounds[1] <= area_bounds[1] \
+        and bounds[2] >= area_bounds[2] and bounds[3] >= area_bounds[3]
+
+
+def plan_extract(ctx, user, extract):
+    """Return the Plan for an Extract, against what is published and what this account proposed before."""
+    planner = _Planner(ctx, user)
+    planner.plan.read = extract
+    for place in extract.places:
+        same = planner._same_site(place) if place.layer != "msmes" else None
+        if same is not None:
+            site, away = same
+            reach = site["properties"].get("coord_uncertainty_m") or 0
+            if away <= reach:
+                planner.suggest_position(place, site, away)
+            else:
+                planner.plan.lines.append(("far", place.name, f"{site['properties']['name']}: {round(away)} m"))
+            continue
+        if place.layer is not None:
+            planner.take(place)
+    area = ctx.area()
+    if area is not None and covers(extract.bounds, area.bounds_lonlat):
+        planner.gone({place.key for place in extract.places if place.layer is not None})
+    else:
+        planner.plan.lines.append(("no-removals", "", "the extract does not say it covers the whole geopark"))
+    return planner.plan
+
+
+def import_extract(ctx, path, username=IMPORTER, dry_run=False):
+    """Read an OSM extract and send what it proposes to moderation as one batch; return (plan, submissions)."""
+    area = ctx.area()
+    if area is None:
+        raise NotFound("The geopark boundary layer is empty: nothing tells what lies inside.", "boundary")
+    user = importer_account(ctx, username) if not dry_run else \
+        (ctx.storage.get_user_login(username)[0] or {"id": -1, "username": username})
+    extract = read_extract(path, lambda lon, lat: area.place(lon, lat).inside)
+    plan = plan_extract(ctx, user, extract)
+    if dry_run or not plan.items:
+        return plan, []
+    return plan, submit_changes(ctx, user, plan.items)
