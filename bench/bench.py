@@ -44,7 +44,8 @@ from bench.servers import (  # noqa: E402
     start_services,
     wait_for,
 )
-from bench.settings import LAYER_PATH, LOAD_SECONDS, NEARBY_QUERIES, QUICK, RSS_MSMES, SIZES, WRK_SECONDS  # noqa: E402
+from bench.settings import (  # noqa: E402
+    LAYER_PATH, LOAD_SECONDS, NEARBY_QUERIES, OSM_NODES, QUICK, RSS_MSMES, SIZES, WRK_SECONDS)
 from bench.synthetic import random_points  # noqa: E402
 from geotour.contributions import accounts  # noqa: E402
 from geotour.context import current  # noqa: E402
@@ -244,6 +245,13 @@ def bench_page_weight():
 
 
 
+def bench_osm(workdir):
+    """Time `import-osm`'s reading and planning of a synthetic extract, in its own process (its own peak RSS)."""
+    out = subprocess.run([sys.executable, "-m", "bench.osm", str(workdir), str(OSM_NODES)], cwd=ROOT, check=True,
+                         capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def main():
     """Run every benchmark and write BENCHMARKS.md."""
     OUT.mkdir(parents=True, exist_ok=True)
@@ -266,13 +274,16 @@ def main():
         front = {**bench_front_server(wrk, sqlite_url, workdir), "slow": bench_slow_clients(wrk, serve, sqlite_url),
                  "first_marker": bench_first_marker(CHROMIUM, sqlite_url)}
         print("front:", json.dumps(front), flush=True)
+        osm = bench_osm(workdir)
+        print("osm:", json.dumps(osm), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop", str(SERVICES)], check=False)
-    text = report(info, layers, nearby, memory, loads, weight, front)
+    text = report(info, layers, nearby, memory, loads, weight, front, osm)
     (OUT if QUICK else ROOT).joinpath("BENCHMARKS.md").write_text(text, encoding="utf-8")
     (OUT / "results.json").write_text(json.dumps({"machine": info, "layers": layers, "nearby": nearby,
-                                                  "memory": memory, "load": loads, "front": front}, indent=1))
+                                                  "memory": memory, "load": loads, "front": front, "osm": osm},
+                                                 indent=1))
     print(text)
 
 

@@ -42,7 +42,7 @@ def _ms(value):
     return f"{value:.2f}"
 
 
-def report(info, layers, nearby, memory, loads, weight, front):
+def report(info, layers, nearby, memory, loads, weight, front, osm):
     g, py = layers["geotour_sqlite"], layers["pygeoapi"]
     lines = [
         "# Benchmarks", "",
@@ -107,7 +107,17 @@ def report(info, layers, nearby, memory, loads, weight, front):
               f"`/` in headless Chromium (390×760), every same-origin request, tiles excluded: "
               f"**{weight['total_bytes'] / 1024:.1f} KiB** in {weight['requests']} requests "
               f"(bodies {weight['body_bytes'] / 1024:.1f} KiB, headers {weight['header_bytes'] / 1024:.1f} KiB).", ""]
-    return "\n".join(lines + _front_lines(front, py))
+    return "\n".join(lines + _front_lines(front, py) + _osm_lines(osm))
+
+
+def _osm_lines(osm):
+    return ["## 7. OpenStreetMap extract (`flask import-osm`)", "",
+            f"A synthetic `.osm.pbf` ({osm['file_bytes'] / 1024 / 1024:.1f} MiB): {osm['nodes']:,} nodes and "
+            f"{osm['ways']:,} ways over a box around the geopark, {osm['tagged']:,} of them named businesses or "
+            f"attractions (bench/osm.py). Reading it with pyosmium and keeping the {osm['inside']:,} inside the "
+            f"geopark (+2 km) took **{osm['read_s']:.2f} s**; planning the {osm['proposed']:,} proposals against "
+            f"the database took **{osm['plan_s']:.2f} s**; the process peaked at **{osm['peak_rss_mib']} MiB** "
+            "(node locations for ways are kept in memory).", ""]
 
 
 def _front_lines(front, py):

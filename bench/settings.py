@@ -9,3 +9,4 @@ LOAD_SECONDS = 5 if QUICK else 60
 RSS_MSMES = 10_000 if QUICK else 100_000
 LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
 SLOW_CLIENTS = 64  # connections that send their request headers one line every 2 s
+OSM_NODES = 200_000 if QUICK else 2_000_000  # the synthetic extract of bench/osm.py
