@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
+.PHONY: qgis nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -25,13 +25,13 @@ serve: setup nginx
 	$(FLASK) seed
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 
-test: setup chromium redis nginx
+test: setup chromium redis nginx qgis
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
 SERVICES ?= /tmp/geotour-services
-test-services: setup chromium wrk nginx
+test-services: setup chromium wrk nginx qgis
 	scripts/services.sh start $(SERVICES)
 	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
 	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
@@ -127,6 +127,13 @@ nginx:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light \
 	    libnginx-mod-http-brotli-static >/dev/null; }
+
+# tests/test_qgis.py reads /ogc with the real QGIS: Debian's python3-qgis, run by Debian's python3, offscreen.
+qgis:
+	@/usr/bin/python3 -c "import qgis.core" 2>/dev/null || { \
+	  echo "Installing Debian's python3-qgis for the QGIS test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-qgis >/dev/null; }
 
 # The shared-cache tests start their own redis-server on a free loopback port.
 redis:

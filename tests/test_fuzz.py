@@ -53,6 +53,7 @@ ROUTES = {
     "/msmes/<feature_id>": "/msmes/warung-nasi-bu-eti", "/oembed": "/oembed", "/offline": "/offline",
     "/ogc": "/ogc", "/ogc/": "/ogc/", "/ogc/collections": "/ogc/collections",
     "/ogc/collections/<collection_id>": "/ogc/collections/geosites",
+    "/ogc/collections/<collection_id>/queryables": "/ogc/collections/geosites/queryables",
     "/ogc/collections/<collection_id>/items": "/ogc/collections/msmes/items",
     "/ogc/collections/<collection_id>/items/<feature_id>": "/ogc/collections/geosites/items/curug-sodong",
     "/ogc/conformance": "/ogc/conformance", "/photos/<photo_id>-<size>.webp": "/photos/" + "b" * 32 + "-thumb.webp",

@@ -1,4 +1,6 @@
 """OGC API - Features under /ogc, checked with our own client and with the real ones: GDAL and OWSLib."""
+import json
+
 import pyogrio
 import pytest
 from openapi_spec_validator import validate
@@ -127,3 +129,53 @@ def test_owslib_reads_our_layers(ogc_server, client):
     ours = client.get("/api/v1/layers/geosites").get_json(force=True)
     assert sorted(f["id"] for f in items["features"]) == sorted(f["id"] for f in ours["features"])
     assert api.collection_item("geosites", "curug-sodong")["id"] == "curug-sodong"
+
+
+JSON_TYPES = {"string": str, "integer": int, "number": float, "boolean": bool}
+
+
+def _all_items(client, collection_id):
+    page = client.get(f"/ogc/collections/{collection_id}/items?limit=1000").get_json()
+    assert page["numberReturned"] == page["numberMatched"]
+    return page["features"]
+
+
+def test_every_property_keeps_one_type_across_a_collection_for_qgis(client):
+    """Issue 14, part 2: lists joined, objects as JSON text, numbers one type, every field in every feature, and
+    the queryables say which; /api/v1 keeps the data as stored."""
+    for collection in client.get("/ogc/collections").get_json()["collections"]:
+        cid = collection["id"]
+        link = next(ln["href"] for ln in collection["links"] if ln["rel"].endswith("/queryables"))
+        schema = client.get(link).get_json()
+        assert schema["type"] == "object" and client.get(link).mimetype == "application/schema+json"
+        fields = {k: v for k, v in schema["properties"].items() if k != "geometry"}
+        ogc_items = _all_items(client, cid)
+        api = {f["id"]: f for f in client.get(f"/api/v1/layers/{cid}?limit=1000").get_json()["features"]}
+        for feature in ogc_items:
+            props = feature["properties"]
+            assert list(props) == list(fields), (cid, feature["id"])  # same fields, same order, in every feature
+            for name, value in props.items():
+                if value is not None:
+                    expected = JSON_TYPES[fields[name]["type"]]
+                    assert type(value) is expected, (cid, feature["id"], name, value)
+            for name, value in api[feature["id"]]["properties"].items():
+                if value not in (None, [], {}):
+                    assert props.get(name) is not None, (cid, feature["id"], name)  # nothing QGIS would lose
+                if isinstance(value, list) and value and all(isinstance(v, str) for v in value):
+                    assert props[name] == "; ".join(value)
+                elif isinstance(value, (list, dict)) and value:
+                    assert json.loads(props[name]) == value
+
+
+def test_the_fields_qgis_lost_now_arrive(client):
+    """What QGIS 3.22 showed as NULL: facts (a list of objects), name_alt after an empty first one, and
+    coord_previous after nulls."""
+    biosites = _all_items(client, "biosites")
+    assert biosites[0]["properties"]["name_alt"] is None or isinstance(biosites[0]["properties"]["name_alt"], str)
+    assert all(isinstance(f["properties"]["facts"], str) for f in biosites)
+    geosites = {f["id"]: f["properties"] for f in _all_items(client, "geosites")}
+    moved = [p for p in geosites.values() if p["coord_previous"]]
+    assert len(moved) == 1 and json.loads(moved[0]["coord_previous"])["coordinates"]
+    assert geosites["curug-sodong"]["name_alt"] == "Curug Kembar; Curug Panganten"
+    api = client.get("/api/v1/features/curug-sodong").get_json()["properties"]
+    assert api["name_alt"] == ["Curug Kembar", "Curug Panganten"], "/api/v1 is unchanged"

@@ -4,7 +4,7 @@ from datetime import datetime, timezone
 from flask import Blueprint, current_app, render_template, request, url_for
 
 from geotour.web import params
-from geotour.domain import places
+from geotour.domain import flat_fields, places
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter, NotFound
 from geotour.domain.layers import LayerQuery
@@ -23,6 +23,19 @@ CONFORMANCE = [
 ]
 ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
 HTML = "text/html"
+QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
+SCHEMA_JSON = "application/schema+json"
+_fields_seen = {}  # (layer id, data version) -> Fields: a per-process cache, rebuilt when the data changes
+
+
+def _fields(layer_id):
+    """Return the flat Fields of a layer (from all its features), computed once per data version."""
+    key = (layer_id, _ctx().storage.data_version(allow_stale=True))
+    if key not in _fields_seen:
+        if len(_fields_seen) > 64:
+            _fields_seen.clear()
+        _fields_seen[key] = flat_fields.layer_fields(places.whole_layer(_ctx().storage, layer_id))
+    return _fields_seen[key]
 
 
 def _format():
@@ -105,6 +118,8 @@ def _collection(layer, stats):
             {"rel": "self", "type": JSON, "href": url_for("ogc.collection", collection_id=layer.id, _external=True)},
             {"rel": "items", "type": GEOJSON, "title": "Items as GeoJSON", "href": items},
             {"rel": "items", "type": HTML, "title": "Items as HTML", "href": items + "?f=html"},
+            {"rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "The properties, each with its one type",
+             "href": url_for("ogc.queryables", collection_id=layer.id, _external=True)},
         ],
     }
 
@@ -127,6 +142,15 @@ def collection(collection_id):
     return _answer("ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
 
 
+@bp.get("/collections/<collection_id>/queryables")
+def queryables(collection_id):
+    """Describe a collection's properties as JSON Schema: each with its one type (lists joined, objects as JSON
+    text), as every feature under /ogc carries them."""
+    layer = _require_collection(collection_id)
+    schema_id = url_for("ogc.queryables", collection_id=layer.id, _external=True)
+    return cached(lambda: (flat_fields.json_schema(_fields(layer.id), layer.title["en"], schema_id), SCHEMA_JSON))
+
+
 @bp.get("/collections/<collection_id>/items")
 def items(collection_id):
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
@@ -142,6 +166,8 @@ def items(collection_id):
 
     def build():
         features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collection_id, query)
+        fields = _fields(collection_id)
+        features = [flat_fields.flat_feature(f, fields) for f in features]
         links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
         links.append({"rel": "alternate", "type": HTML, "href": _self("html")})
         links.append({"rel": "collection", "type": JSON,
@@ -166,7 +192,7 @@ def item(collection_id, feature_id):
         if feature["properties"]["layer"] != collection_id:
             raise NotFound("no feature %(id)s in collection %(collection)s", "featureId", id=repr(feature_id[:60]),
                            collection=repr(collection_id))
-        return {**feature, "links": _links(GEOJSON) + [
+        return {**flat_fields.flat_feature(feature, _fields(collection_id)), "links": _links(GEOJSON) + [
             {"rel": "collection", "type": JSON,
              "href": url_for("ogc.collection", collection_id=collection_id, _external=True)}]}
 

@@ -164,6 +164,8 @@ OPERATIONS = {
     "ogc.conformance": _op("Conformance classes", [FORMAT], html=True, errors=(400,)),
     "ogc.collections": _op("Collections", [FORMAT], html=True, errors=(400,)),
     "ogc.collection": _op("One collection", [COLLECTION, FORMAT], html=True),
+    "ogc.queryables": _op("The properties of a collection as JSON Schema, each with its one type",
+                          [COLLECTION], ogc.SCHEMA_JSON),
     "ogc.items": _op("Features of a collection", [
         COLLECTION, _limit(ogc.ITEMS_DEFAULT_LIMIT, ogc.ITEMS_MAX_LIMIT, capped=True), OFFSET, BBOX,
         _param("datetime", "query", "RFC 3339 instant or interval (features carry no time: all match)",
