@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: qgis nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
+.PHONY: qgis wordpress nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -25,13 +25,13 @@ serve: setup nginx
 	$(FLASK) seed
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 
-test: setup chromium redis nginx qgis
+test: setup chromium redis nginx qgis wordpress
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
 SERVICES ?= /tmp/geotour-services
-test-services: setup chromium wrk nginx qgis
+test-services: setup chromium wrk nginx qgis wordpress
 	scripts/services.sh start $(SERVICES)
 	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
 	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
@@ -134,6 +134,15 @@ qgis:
 	  echo "Installing Debian's python3-qgis for the QGIS test"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq python3-qgis >/dev/null; }
+
+# tests/browser/test_wordpress.py embeds our maps in a real WordPress: Debian's wordpress, MariaDB and PHP CLI
+# (the test starts its own MariaDB on a socket and PHP's built-in server; no service is started here).
+wordpress:
+	@command -v php >/dev/null && command -v mariadbd >/dev/null && test -f /usr/share/wordpress/wp-load.php || { \
+	  echo "Installing Debian's wordpress, mariadb-server and php-cli for the WordPress test"; \
+	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
+	    wordpress mariadb-server php-cli php-mysql >/dev/null; }
 
 # The shared-cache tests start their own redis-server on a free loopback port.
 redis:

@@ -126,3 +126,44 @@ def test_hostile_name_is_escaped_in_oembed(make_app, hostile_data):
 def test_builder_page(client):
     html = client.get("/embed/builder").get_data(as_text=True)
     assert 'sandbox="allow-scripts"' in html and "embed-builder.js" in html and 'id="snippet"' in html
+
+
+def test_oembed_html_has_the_quote_wordpress_needs_and_no_border(client):
+    """Issue 14: WordPress loads its embed script only for an oEmbed with a <blockquote>, and keeps frameborder."""
+    html = client.get("/oembed?url=http://localhost/msmes/msme-0001").get_json()["html"]
+    assert html.startswith('<blockquote><a href="http://localhost/msmes/msme-0001">')
+    frame = IframeParser()
+    frame.feed(html)
+    assert frame.iframes[0]["frameborder"] == "0" and frame.iframes[0]["title"]
+
+
+def test_a_place_opens_inside_the_embed_framable_without_cookies(client):
+    """Issue 14: "See details" inside /embed opens /embed/places/<id> in the frame, with the map's options."""
+    response = client.get("/embed/places/msme-0001?layers=msmes&lang=en", headers={"Cookie": "lang=id"})
+    html = response.get_data(as_text=True)
+    assert response.status_code == 200 and directives(response)["frame-ancestors"] == "*"
+    assert "Set-Cookie" not in response.headers and 'class="gt-bar"' not in html
+    assert 'href="/embed?layers=msmes&amp;lang=en" data-in-frame' in html  # back to the same map
+    assert "Back to the map" in html and 'data-top' in html and "/static/js/embed.js" in html
+    assert 'href="http://localhost/msmes/msme-0001?lang=en"' in html
+    # A sample business has an invented number: none is shown, copied or dialled.
+    assert "data-copy" not in html and "wa.me" not in html
+    missing = client.get("/embed/places/nope")
+    assert missing.status_code == 404 and directives(missing)["frame-ancestors"] == "*"
+    assert client.get("/embed/places/curug-sodong?lang=fr").status_code == 400
+
+
+def test_a_real_number_is_shown_with_a_copy_button_in_the_embed(make_app, data_copy):
+    def real(data):
+        data["features"][0]["properties"].update(sample=False, whatsapp="+6281234567890", phone="+62266431234")
+
+    data_copy.edit("msmes.geojson", real)
+    client = make_app(data_dir=data_copy.path).test_client()
+    html = client.get("/embed/places/msme-0001").get_data(as_text=True)
+    assert 'data-copy="0812 3456 7890"' in html and "https://wa.me/6281234567890" in html and "data-popup" in html
+    assert '<li data-outside-sandbox hidden><a class="gt-btn" href="tel:+62266431234">' in html
+
+
+def test_builder_offers_a_single_site_embed(client):
+    html = client.get("/embed/builder").get_data(as_text=True)
+    assert '<select name="site">' in html and '<option value="curug-sodong">Curug Sodong</option>' in html

@@ -17,6 +17,17 @@ def phone_digits(number):
     return digits if 8 <= len(digits) <= 15 else None
 
 
+def local_number(number):
+    """Return a number as people here write it ("0812 3456 7890"; a foreign one as +44 …), or None."""
+    digits = phone_digits(number)
+    if digits is None:
+        return None
+    if not digits.startswith("62"):
+        return "+" + digits
+    local = "0" + digits[2:]
+    return " ".join(local[i:i + 4] for i in range(0, len(local), 4))
+
+
 def whatsapp_url(number, message):
     """Return a wa.me link with a prefilled message, or None when the number is unusable."""
     digits = phone_digits(number)

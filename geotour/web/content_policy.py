@@ -35,10 +35,13 @@ def policy(script_sources=(), frame_ancestors="'self'"):
     return f"script-src {scripts}; object-src 'none'; base-uri 'self'; frame-ancestors {frame_ancestors}"
 
 
+EMBEDDABLE = ("embed.embed", "embed.place")  # the map, and a place's details opened from it
+
+
 def security_headers(response):
     """After every request: the content policy, no MIME sniffing, and a referrer without paths elsewhere."""
     # Only the embed may be framed by other sites; everything else (login and moderation above all) only by us.
-    embed = request.endpoint == "embed.embed"
+    embed = request.endpoint in EMBEDDABLE
     ancestors = current_app.config["GEOTOUR_EMBED_ALLOWED_ORIGINS"] if embed else "'self'"
     response.headers.setdefault("Content-Security-Policy", policy(g.get("csp_script_sources", ()), ancestors))
     response.headers.setdefault("X-Content-Type-Options", "nosniff")

@@ -23,7 +23,8 @@
     var layers = checked("layers"), categories = checked("category");
     if (layers) query.set("layers", layers.join(","));
     if (categories) query.set("category", categories.join(","));
-    if (withView && view) { query.set("center", view.lat + "," + view.lon); query.set("zoom", view.zoom); }
+    if (form.site.value) query.set("site", form.site.value);  // the embed centres on it and opens its card
+    else if (withView && view) { query.set("center", view.lat + "," + view.lon); query.set("zoom", view.zoom); }
     query.set("lang", form.lang.value);
     if (form.basemap.value !== "osm") query.set("basemap", form.basemap.value);
     return root.getAttribute("data-embed-url") + "?" + query.toString();
@@ -35,7 +36,8 @@
 
   function updateSnippet() {
     snippet.value = '<iframe src="' + escapeAttr(embedUrl(true)) + '" width="' + size(form.width) +
-      '" height="' + size(form.height) + '" style="border:0;max-width:100%" loading="lazy" title="Geotour CPUGG"></iframe>';
+      '" height="' + size(form.height) + '" frameborder="0" style="border:0;max-width:100%" loading="lazy" ' +
+      'title="Geotour CPUGG"></iframe>';
   }
 
   function reloadPreview() {

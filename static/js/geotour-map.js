@@ -31,9 +31,9 @@
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
     this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
     this.status = document.querySelector(".gt-status");
-    // Embedded on another site, details open in a new tab; a sandboxed frame (origin "null") may not
-    // open one, so there they open in the frame itself.
-    this.linkTarget = cfg.embed && window.origin !== "null" ? "_blank" : null;
+    // Embedded on another site, a place's details open in the frame itself (/embed/places/<id>): a sandboxed
+    // frame may open no new tab (static/js/embed.js handles the links that must leave the frame).
+    this.linkTarget = null;
   }
 
   Geotour.prototype.langQuery = function () {
@@ -146,6 +146,11 @@
   };
 
   Geotour.prototype.pageUrl = function (props) {
+    var embed = this.cfg.embed;
+    if (embed && embed.place) {
+      var url = embed.place + encodeURIComponent(props.id) + (embed.query ? "?" + embed.query : "");
+      return window.GeotourEmbed ? window.GeotourEmbed.withSecret(url) : url;
+    }
     var base = this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
     return base + encodeURIComponent(props.id) + this.langQuery();
   };
@@ -173,12 +178,38 @@
     // A sample business has an invented number: no link may dial or message it.
     if (props.sample) return el("p", { "class": "gt-notice gt-notice--sample" }, this.t.sample_no_number);
     var wa = phoneDigits(props.whatsapp), tel = phoneDigits(props.phone);
+    if (this.cfg.embed && (wa || tel)) return this.embedContact(props, wa, tel);
     if (wa) {
       var text = this.t.whatsapp_message.replace("__NAME__", props.name);
       box.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + wa + "?text=" + encodeURIComponent(text),
         target: "_blank", rel: "noopener" }, this.t.whatsapp));
     }
     if (tel) box.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + tel }, this.t.call));
+    return box;
+  };
+
+  /* In an embed: the number, a copy button, and WhatsApp tried on tap (static/js/embed.js); no tel: link in a
+     sandboxed frame, where it is blocked. */
+  Geotour.prototype.embedContact = function (props, wa, tel) {
+    var t = this.t, digits = wa || tel;
+    var number = digits.indexOf("62") === 0 ? "0" + digits.slice(2) : "+" + digits;
+    var box = el("div", { "class": "gt-embed-contact" });
+    var line = box.appendChild(el("p", {}, t.phone + ": "));
+    line.appendChild(el("strong", {}, number));
+    line.appendChild(document.createTextNode(" "));
+    line.appendChild(el("button", { type: "button", "class": "gt-btn", "data-copy": number, "data-copied": t.copied,
+      "data-copy-failed": t.copy_failed }, t.copy_number));
+    box.appendChild(el("p", { "class": "gt-embed-contact__status", role: "status" }));
+    var actions = box.appendChild(el("p", { "class": "gt-popup__actions" }));
+    if (wa) {
+      var text = t.whatsapp_message.replace("__NAME__", props.name);
+      actions.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + wa + "?text=" +
+        encodeURIComponent(text), target: "_blank", rel: "noopener", "data-popup": "", "data-blocked": t.wa_blocked },
+        t.whatsapp));
+    }
+    if (tel && !(window.GeotourEmbed && window.GeotourEmbed.sandboxed)) {
+      actions.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + tel }, t.call));
+    }
     return box;
   };
 

@@ -85,3 +85,25 @@ def in_view(page, selector):
         selector,
     )
     return None if index < 0 else page.locator(selector).nth(index)
+
+
+# What a browser logs when a sandbox or a framing rule stops something (the embed tests allow none of it).
+SANDBOX_OR_FRAMING_ERRORS = ("sandbox", "Blocked", "Refused to frame", "frame-ancestors", "Refused to display")
+
+
+def host_page_context(browser, own_origins):
+    """Return (context, page, logged) for a desktop page on a host website: requests to other origins than
+    `own_origins` (map tiles) are answered with an empty image; everything the page logs is kept."""
+    context = browser.new_context(viewport={"width": 900, "height": 800}, locale="id-ID", service_workers="block")
+    context.route(lambda url: not url.startswith(tuple(own_origins)),
+                  lambda route: route.fulfill(status=200, content_type="image/png", body=b""))
+    page = context.new_page()
+    logged = []
+    page.on("console", lambda msg: logged.append(msg.text))
+    page.on("pageerror", lambda exc: logged.append(str(exc)))
+    return context, page, logged
+
+
+def sandbox_errors(logged):
+    """Return the logged lines that say a sandbox or framing rule stopped something."""
+    return [line for line in logged if any(word in line for word in SANDBOX_OR_FRAMING_ERRORS)]

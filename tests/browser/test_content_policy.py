@@ -13,7 +13,7 @@ document.addEventListener("securitypolicyviolation", function (e) {
   window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber);
 });"""
 PUBLIC_PAGES = [("/", READY), ("/?lang=en", READY), ("/sites/curug-sodong", READY), ("/places", "main"),
-                ("/embed?layers=geosites", READY), ("/embed/builder", "main"), ("/ogc?f=html", "main"),
+                ("/embed?layers=geosites", READY), ("/embed/places/curug-sodong", "main"), ("/embed/builder", "main"), ("/ogc?f=html", "main"),
                 ("/ogc/collections/geosites/items?f=html", "main"), ("/sites/curug-sodong/signboard", ".sign-warning"),
                 ("/offline", "main"), ("/login", "form"), ("/tidak-ada", "main")]
 SIGNED_IN_PAGES = [("/contribute", "main"), ("/contribute/new/geosites", "#gt-photos"), ("/contribute/import", "form"),

@@ -8,7 +8,7 @@ PHONE_360 = {"width": 360, "height": 740}
 PUBLIC = ["/", "/?lang=en", "/sites/curug-sodong", "/msmes/msme-0001", "/places", "/embed/builder", "/ogc?f=html",
           "/ogc/collections/geosites/items?f=html", "/ogc/collections/geosites/items/curug-sodong?f=html",
           "/api/docs", "/login", "/offline", "/tidak-ada"]
-NO_BAR = ["/embed", "/sites/curug-sodong/signboard"]  # framed by other sites, or printed: no menu to sign in from
+NO_BAR = ["/embed", "/embed/places/curug-sodong", "/sites/curug-sodong/signboard"]  # framed by other sites, or printed: no menu to sign in from
 MEMBER = ["/contribute", "/contribute/new/geosites", "/contribute/new/msmes", "/contribute/import", "/contribute/mine",
           "/contribute/edit/curug-sodong", "/account", "/contribute/new/msmes?lang=en"]
 OFFICE = MEMBER + ["/moderation", "/moderation/1/edit", "/moderation/features/curug-sodong", "/admin/users"]

@@ -9,7 +9,9 @@ from geotour.domain import places
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter, GeotourError, NotFound
+from geotour.domain.contact import local_number
 from geotour.domain.layers import ATTRACTION, MSME
+from geotour.web.pages.place_view import place_view
 from geotour.web.pages.tourist import BASEMAP_IDS, render_overview
 
 bp = Blueprint("embed", __name__)
@@ -48,20 +50,51 @@ def parse_embed_args(args):
             "lang": lang, "basemap": basemap}
 
 
+EMBED_ARGS = ("layers", "category", "center", "zoom", "site", "lang", "basemap")
+
+
+def _embed_query(args):
+    """Return the map's own options as a query string, to carry from the map to a place and back."""
+    return urlencode([(k, args[k]) for k in EMBED_ARGS if args.get(k)])
+
+
 @bp.get("/embed")
 def embed():
     """Show the map alone, for an iframe on another website."""
     options = parse_embed_args(request.args)
     rendered = render_overview(options["layers"], options["category"], options["center"], options["zoom"],
-                               options["basemap"], embed={"site": options["site"]})
+                               options["basemap"], embed={"site": options["site"], "query": _embed_query(request.args),
+                                                          "place": url_for("embed.place", feature_id="x")[:-1]})
     return render_template("embed.html", map=rendered, full_map_url=url_for("pages.index", _external=True))
+
+
+@bp.get("/embed/places/<feature_id>")
+def place(feature_id):
+    """Show one place inside an embed: its details in the frame (a sandboxed frame may open nothing else),
+    a link back to the same map, and no cookie."""
+    parse_embed_args(request.args)  # the map's options, checked, to go back to the same map
+    feature = places.require_feature(_ctx().storage, feature_id)
+    layer = _ctx().catalogue.get(feature["properties"]["layer"])
+    if layer is None or layer.kind not in (ATTRACTION, MSME):
+        raise NotFound("No place with id %(id)s.", "id", id=repr(feature_id[:60]))
+    view = place_view(feature)
+    props = feature["properties"]
+    number = None if view["sample"] else local_number(props.get("whatsapp") or props.get("phone"))
+    query = _embed_query(request.args)
+    full_url = url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"],
+                       lang=request.args.get("lang"), _external=True)
+    return render_template("embed_place.html", place=view, number=number, full_url=full_url,
+                           back_url=url_for("embed.embed") + ("?" + query if query else ""))
 
 
 @bp.get("/embed/builder")
 def builder():
     """Show the embed builder: pick layers, categories, view, size and language; copy the snippet."""
     catalogue = _ctx().catalogue
+    sites = sorted(((f["id"], f["properties"]["name"]) for layer_id in catalogue.ids(ATTRACTION)
+                    for f in places.whole_layer(_ctx().storage, layer_id, ("name",))), key=lambda s: s[1].casefold())
     return render_template("embed_builder.html", attractions=[catalogue.get(i) for i in catalogue.ids(ATTRACTION)],
+                           sites=sites,
                            msme_layers=[catalogue.get(i) for i in catalogue.ids(MSME)], basemaps=BASEMAP_IDS,
                            embed_url=url_for("embed.embed", _external=True))
 
@@ -104,7 +137,10 @@ def oembed():
     parse_embed_args(query)  # a shared /embed URL with bad options is not ours to embed
     width, height = _size("maxwidth", DEFAULT_WIDTH), _size("maxheight", DEFAULT_HEIGHT)
     src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
-    html = render_template("embed_iframe.html", src=src, width=width, height=height, title=title).strip()
+    # The quote first: WordPress loads its embed script (which shows the frame and opens our links in the top
+    # window) only for an oEmbed that has one; elsewhere it is a plain link to the same page above the map.
+    html = render_template("embed_iframe.html", src=src, width=width, height=height, title=title,
+                           page_url=url).strip()
     return jsonify({"version": "1.0", "type": "rich", "title": title, "provider_name": "Geotour CPUGG",
                     "provider_url": url_for("pages.index", _external=True), "width": width, "height": height,
                     "html": html, "cache_age": 86400})

@@ -59,6 +59,9 @@ def _js_strings():
         "details": _("See details"), "whatsapp": _("WhatsApp"), "call": _("Call"),
         "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
         "sample": _("Sample data"), "osm_data": _("Places: © OpenStreetMap contributors"),
+        "phone": _("Phone / WhatsApp"), "copy_number": _("Copy number"), "copied": _("Copied."),
+        "copy_failed": _("Select the number and copy it."),
+        "wa_blocked": _("This website does not let the map open WhatsApp: copy the number instead."),
         # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
         "whatsapp_message": _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"),
         "locate_failed": _("Your location is not available. The map still works without it."),

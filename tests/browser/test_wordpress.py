@@ -1,0 +1,73 @@
+"""Issue 14, part 3: the tourism office's website is a WordPress. A real one (Debian's wordpress 6.1, MariaDB,
+PHP; tests/wordpress_site.py, whose mu-plugin lets WordPress reach Geotour on loopback, for the test only)
+embeds our three kinds of URL as an editor pasting them would; a visitor in Chromium sees each map draw, taps
+a business, reads its details inside the frame, and opens the full page in the top window through WordPress's
+own embed script. Nothing logs a sandbox or framing error."""
+import pytest
+
+from tests.browser.conftest import host_page_context, sandbox_errors
+from tests.wordpress_site import WordPressSite, available, embed_block
+
+
+
+@pytest.fixture(scope="module")
+def office_site(tmp_path_factory, request):
+    missing = available()
+    assert not missing, f"missing {missing}: `make test` installs them (make wordpress)"
+    from geotour import create_app
+    from tests.conftest import DATA_DIR, LiveServer
+
+    folder = tmp_path_factory.mktemp("wordpress")
+    app = create_app({"INSTANCE_PATH": folder / "instance", "GEOTOUR_DATA_DIR": str(DATA_DIR), "TESTING": True,
+                      "GEOTOUR_DATABASE_URL": f"sqlite:///{folder}/geotour.sqlite3"})
+    geotour = LiveServer(app)
+    wordpress = WordPressSite(folder / "wp").start()
+    try:
+        paths = ["/", "/sites/curug-sodong", "/msmes/msme-0001"]
+        posts = wordpress.install([{"title": f"Peta {i}", "content": "Peta geopark:\n\n" + embed_block(geotour.url + path)}
+                                   for i, path in enumerate(paths)])
+        yield geotour, dict(zip(paths, posts))
+    finally:
+        wordpress.stop()
+        geotour.stop()
+
+
+@pytest.fixture
+def visitor(browser, office_site):
+    geotour, posts = office_site
+    context, page, logged = host_page_context(browser, ("http://127.0.0.1:",))  # WordPress and Geotour
+    yield page, logged, geotour, posts
+    context.close()
+
+
+def _shown_frame(page):
+    page.wait_for_function("() => { const f = document.querySelector('iframe.wp-embedded-content');"
+                           " return f && !f.getAttribute('style'); }", timeout=20000)  # wp-embed.js showed it
+    frame = page.frame_locator("iframe.wp-embedded-content")
+    frame.locator(".gt-map[data-geotour-ready]").wait_for(timeout=20000)
+    return frame
+
+
+@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/msmes/msme-0001"])
+def test_each_pasted_url_embeds_a_map_that_draws(visitor, path):
+    page, logged, geotour, posts = visitor
+    page.goto(posts[path])
+    frame = _shown_frame(page)
+    assert frame.locator(".leaflet-marker-icon").count() > 0
+    assert page.locator("iframe.wp-embedded-content").get_attribute("frameborder") == "0"
+    assert not sandbox_errors(logged), logged
+
+
+def test_a_visitor_reads_a_business_inside_the_frame_then_opens_the_full_page(visitor):
+    page, logged, geotour, posts = visitor
+    page.goto(posts["/msmes/msme-0001"])
+    post_url = page.url  # WordPress's own address for the post
+    frame = _shown_frame(page)
+    details = frame.locator(".leaflet-popup-content a.gt-btn--primary")  # ?site= opens the business's card
+    details.click(timeout=15000)
+    frame.locator("h1").wait_for(timeout=15000)
+    assert frame.locator("a[data-in-frame]").inner_text().endswith("Kembali ke peta")
+    assert page.url == post_url, "the post stays in the top window"
+    frame.locator("a[data-top]", has_text="Buka di Geotour").click()
+    page.wait_for_url(f"{geotour.url}/msmes/msme-0001*", timeout=15000)  # through wp-embed.js's "link"
+    assert not sandbox_errors(logged), logged
