@@ -13,6 +13,7 @@
    precompressed file; normal requests while 64 phones send their headers slowly (gunicorn alone, then
    make serve); the time to the first marker on `/` under an emulated phone network.
 """
+
 import json
 import os
 import re
@@ -45,7 +46,16 @@ from bench.servers import (  # noqa: E402
     wait_for,
 )
 from bench.settings import (  # noqa: E402
-    LAYER_PATH, LOAD_SECONDS, NEARBY_QUERIES, OSM_NODES, QUICK, RSS_MSMES, SIZES, WRK_SECONDS)
+    CHROMIUM_ARGS,
+    LAYER_PATH,
+    LOAD_SECONDS,
+    NEARBY_QUERIES,
+    OSM_NODES,
+    QUICK,
+    RSS_MSMES,
+    SIZES,
+    WRK_SECONDS,
+)
 from bench.synthetic import random_points  # noqa: E402
 from geotour.contributions import accounts  # noqa: E402
 from geotour.context import current  # noqa: E402
@@ -57,8 +67,9 @@ CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 def serve(env, workers=2):
     """Start Geotour under gunicorn for a benchmark (warnings only; uploads not rate-limited)."""
     OUT.mkdir(parents=True, exist_ok=True)
-    return Gunicorn(OUT, {"GEOTOUR_LOG_LEVEL": "warning", "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env},
-                    workers)
+    return Gunicorn(
+        OUT, {"GEOTOUR_LOG_LEVEL": "warning", "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", **env}, workers
+    )
 
 
 def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2):
@@ -70,9 +81,13 @@ def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2):
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)  # the latency distribution's line, not a "…99%" stdev
     timeouts = re.search(r"timeout (\d+)", out)
     done = re.search(r"(\d+) requests in", out)
-    return {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)), "requests": int(done.group(1)) if done else 0,
-            "p99": p99.group(1) if p99 else "?", "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
-            "timeouts": int(timeouts.group(1)) if timeouts else 0}
+    return {
+        "rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1)),
+        "requests": int(done.group(1)) if done else 0,
+        "p99": p99.group(1) if p99 else "?",
+        "non_2xx": int(non_2xx.group(1)) if non_2xx else 0,
+        "timeouts": int(timeouts.group(1)) if timeouts else 0,
+    }
 
 
 def bench_layers(services, workdir):
@@ -83,9 +98,13 @@ def bench_layers(services, workdir):
     pg_url = new_pg_database(services, "bench_layers")
     prepared_app(pg_url, workdir / "instance").extensions["geotour"].storage.close()
     body = None
-    for label, env in (("geotour_sqlite", {"GEOTOUR_DATABASE_URL": sqlite_url, "GEOTOUR_CACHE_URL": "simple"}),
-                       ("geotour_postgres_redis", {"GEOTOUR_DATABASE_URL": pg_url,
-                                                   "GEOTOUR_CACHE_URL": services["GEOTOUR_TEST_CACHE_URL"]})):
+    for label, env in (
+        ("geotour_sqlite", {"GEOTOUR_DATABASE_URL": sqlite_url, "GEOTOUR_CACHE_URL": "simple"}),
+        (
+            "geotour_postgres_redis",
+            {"GEOTOUR_DATABASE_URL": pg_url, "GEOTOUR_CACHE_URL": services["GEOTOUR_TEST_CACHE_URL"]},
+        ),
+    ):
         server = serve(env)
         try:
             for _ in range(20):
@@ -117,8 +136,11 @@ def bench_layers(services, workdir):
         process.terminate()
         process.wait(timeout=30)
     port = free_port()
-    process = subprocess.Popen([sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1",
-                                "--directory", str(static)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [sys.executable, "-m", "http.server", str(port), "--bind", "127.0.0.1", "--directory", str(static)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         wait_for(f"http://127.0.0.1:{port}/layer.json")
         results["http_server"] = wrk(f"http://127.0.0.1:{port}/layer.json")
@@ -131,7 +153,7 @@ def bench_layers(services, workdir):
 # --- 2. nearby latency ------------------------------------------------------------------------------
 def nearby_latency(storage):
     lons, lats = random_points(NEARBY_QUERIES, seed=2)
-    origins = list(zip(map(float, lons), map(float, lats)))
+    origins = list(zip(map(float, lons), map(float, lats), strict=True))
     for lon, lat in origins[:100]:  # warm caches
         storage.features_near(lon, lat, 3000, ("msmes",), limit=20)
     timings, returned = [], []
@@ -148,8 +170,11 @@ def bench_nearby(services, workdir):
     results = {}
     for size in SIZES:
         for backend in ("sqlite", "postgres"):
-            url = f"sqlite:///{workdir}/nearby-{size}.sqlite3" if backend == "sqlite" else \
-                new_pg_database(services, f"bench_nearby_{size}")
+            url = (
+                f"sqlite:///{workdir}/nearby-{size}.sqlite3"
+                if backend == "sqlite"
+                else new_pg_database(services, f"bench_nearby_{size}")
+            )
             started = time.perf_counter()
             app = prepared_app(url, workdir / "instance", msmes=size)
             load_s = time.perf_counter() - started
@@ -158,7 +183,7 @@ def bench_nearby(services, workdir):
             print(f"  nearby {backend} {size:>9,}: {results[f'{backend}_{size}']}", flush=True)
             storage.close()
             if backend == "sqlite":
-                Path(url[len("sqlite:///"):]).unlink()
+                Path(url[len("sqlite:///") :]).unlink()
     return results
 
 
@@ -167,12 +192,18 @@ def bench_memory(services, workdir):
     results = {}
     paths = load.read_paths(100)
     for backend in ("sqlite", "postgres"):
-        url = f"sqlite:///{workdir}/rss.sqlite3" if backend == "sqlite" else new_pg_database(services, "bench_rss")
+        url = (
+            f"sqlite:///{workdir}/rss.sqlite3"
+            if backend == "sqlite"
+            else new_pg_database(services, "bench_rss")
+        )
         prepared_app(url, workdir / "instance", msmes=RSS_MSMES).extensions["geotour"].storage.close()
         cache = "simple" if backend == "sqlite" else services["GEOTOUR_TEST_CACHE_URL"]
         server = serve({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
         try:
-            for path in paths + [f"/api/v1/layers/msmes?limit=1000&offset={o}" for o in range(0, 20_000, 1000)]:
+            for path in paths + [
+                f"/api/v1/layers/msmes?limit=1000&offset={o}" for o in range(0, 20_000, 1000)
+            ]:
                 wait_for(server.url + path)
             results[backend] = [rss_kib(pid) / 1024 for pid in server.worker_pids()]
         finally:
@@ -184,11 +215,17 @@ def bench_memory(services, workdir):
 def bench_load(services, workdir):
     results = {}
     for backend in ("sqlite", "postgres"):
-        url = f"sqlite:///{workdir}/load.sqlite3" if backend == "sqlite" else new_pg_database(services, "bench_load")
+        url = (
+            f"sqlite:///{workdir}/load.sqlite3"
+            if backend == "sqlite"
+            else new_pg_database(services, "bench_load")
+        )
         app = prepared_app(url, workdir / "instance")
         with app.app_context():
-            users = [accounts.create_user(current().storage, f"penulis{n}", "a-long-password", "contributor")
-                     for n in range(5)]
+            users = [
+                accounts.create_user(current().storage, f"penulis{n}", "a-long-password", "contributor")
+                for n in range(5)
+            ]
             tokens = [accounts.create_token(current().storage, user["id"], "load")[1] for user in users]
         cache = "simple" if backend == "sqlite" else services["GEOTOUR_TEST_CACHE_URL"]
         server = serve({"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache})
@@ -215,9 +252,7 @@ def bench_page_weight():
         wait_for(origin + "/api/v1/layers")
         sizes, tiles = {}, []
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run"])
+            browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
             page = browser.new_context(viewport={"width": 390, "height": 760}).new_page()
 
             def route(r):
@@ -238,17 +273,27 @@ def bench_page_weight():
     own = {url: s for url, s in sizes.items() if url.startswith(origin)}
     body = sum(s["responseBodySize"] for s in own.values())
     headers = sum(s["responseHeadersSize"] for s in own.values())
-    return {"requests": len(own), "body_bytes": body, "header_bytes": headers, "total_bytes": body + headers,
-            "tiles_skipped": len(tiles), "largest": sorted(((s["responseBodySize"], u.replace(origin, ""))
-                                                          for u, s in own.items()), reverse=True)[:5]}
-
-
+    return {
+        "requests": len(own),
+        "body_bytes": body,
+        "header_bytes": headers,
+        "total_bytes": body + headers,
+        "tiles_skipped": len(tiles),
+        "largest": sorted(
+            ((s["responseBodySize"], u.replace(origin, "")) for u, s in own.items()), reverse=True
+        )[:5],
+    }
 
 
 def bench_osm(workdir):
     """Time `import-osm`'s reading and planning of a synthetic extract, in its own process (its own peak RSS)."""
-    out = subprocess.run([sys.executable, "-m", "bench.osm", str(workdir), str(OSM_NODES)], cwd=ROOT, check=True,
-                         capture_output=True, text=True)
+    out = subprocess.run(
+        [sys.executable, "-m", "bench.osm", str(workdir), str(OSM_NODES)],
+        cwd=ROOT,
+        check=True,
+        capture_output=True,
+        text=True,
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -271,8 +316,11 @@ def main():
         print("weight:", weight["total_bytes"], flush=True)
         sqlite_url = f"sqlite:///{workdir}/front.sqlite3"
         prepared_app(sqlite_url, workdir / "instance")
-        front = {**bench_front_server(wrk, sqlite_url, workdir), "slow": bench_slow_clients(wrk, serve, sqlite_url),
-                 "first_marker": bench_first_marker(CHROMIUM, sqlite_url)}
+        front = {
+            **bench_front_server(wrk, sqlite_url, workdir),
+            "slow": bench_slow_clients(wrk, serve, sqlite_url),
+            "first_marker": bench_first_marker(CHROMIUM, sqlite_url),
+        }
         print("front:", json.dumps(front), flush=True)
         osm = bench_osm(workdir)
         print("osm:", json.dumps(osm), flush=True)
@@ -281,9 +329,20 @@ def main():
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop", str(SERVICES)], check=False)
     text = report(info, layers, nearby, memory, loads, weight, front, osm)
     (OUT if QUICK else ROOT).joinpath("BENCHMARKS.md").write_text(text, encoding="utf-8")
-    (OUT / "results.json").write_text(json.dumps({"machine": info, "layers": layers, "nearby": nearby,
-                                                  "memory": memory, "load": loads, "front": front, "osm": osm},
-                                                 indent=1))
+    (OUT / "results.json").write_text(
+        json.dumps(
+            {
+                "machine": info,
+                "layers": layers,
+                "nearby": nearby,
+                "memory": memory,
+                "load": loads,
+                "front": front,
+                "osm": osm,
+            },
+            indent=1,
+        )
+    )
     print(text)
 
 

@@ -1,5 +1,6 @@
 """Benchmarks of `make serve` as phones meet it: the front server's rows, slow clients, and the time to the
 first marker on `/` under an emulated phone network."""
+
 import gzip
 import json
 import socket
@@ -8,16 +9,26 @@ import time
 import urllib.request
 
 from bench.servers import OUT, FrontServer, nginx_server, wait_for
-from bench.settings import LAYER_PATH, SLOW_CLIENTS
+from bench.settings import CHROMIUM_ARGS, LAYER_PATH, SLOW_CLIENTS
 
-PHONE_NETWORK = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 100_000 / 8}
+PHONE_NETWORK = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 400_000 / 8,
+    "uploadThroughput": 100_000 / 8,
+}
 GZIP = "Accept-Encoding: gzip"
 
 
 def _env(url, cache="simple"):
-    return {"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": cache, "GEOTOUR_LOG_LEVEL": "warning",
-            "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour", "GEOTOUR_SNAPSHOT_DIR": str(OUT / "snapshots"),
-            "GEOTOUR_PHOTO_DIR": str(OUT / "photos")}
+    return {
+        "GEOTOUR_DATABASE_URL": url,
+        "GEOTOUR_CACHE_URL": cache,
+        "GEOTOUR_LOG_LEVEL": "warning",
+        "GEOTOUR_RATELIMIT_UPLOADS": "1000000 per hour",
+        "GEOTOUR_SNAPSHOT_DIR": str(OUT / "snapshots"),
+        "GEOTOUR_PHOTO_DIR": str(OUT / "photos"),
+    }
 
 
 def _snapshot_url(server, layer="msmes"):
@@ -32,8 +43,11 @@ def bench_front_server(wrk, sqlite_url, workdir):
     server = FrontServer(OUT, _env(sqlite_url))
     try:
         snapshot = _snapshot_url(server)
-        body = gzip.decompress(urllib.request.urlopen(urllib.request.Request(
-            snapshot, headers={"Accept-Encoding": "gzip"})).read())  # the app writes the file once
+        body = gzip.decompress(
+            urllib.request.urlopen(
+                urllib.request.Request(snapshot, headers={"Accept-Encoding": "gzip"})
+            ).read()
+        )  # the app writes the file once
         for _ in range(10):
             wait_for(server.url + LAYER_PATH)
         results["snapshot"] = wrk(snapshot, headers=[GZIP])
@@ -110,9 +124,7 @@ def bench_first_marker(chromium, sqlite_url):
     results = {}
     try:
         with sync_playwright() as playwright:
-            browser = playwright.chromium.launch(executable_path=chromium, args=[
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"])
+            browser = playwright.chromium.launch(executable_path=chromium, args=CHROMIUM_ARGS)
             context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
             context.route(lambda url: not url.startswith(server.url), lambda route: route.fulfill(status=204))
             page = context.new_page()

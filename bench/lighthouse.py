@@ -3,6 +3,7 @@
 The app runs under gunicorn on loopback. Map tiles come from a tiny local server that answers every
 tile with a blank PNG, since this machine has no internet; tiles are left out of the byte weight.
 """
+
 import http.server
 import json
 import os
@@ -27,13 +28,19 @@ MIN_SCORE = 95
 
 def blank_tile(size=256):
     """Return a light-grey size x size PNG: the size of a real tile, so Lighthouse judges it as one."""
+
     def chunk(kind, data):
         body = kind + data
         return struct.pack(">I", len(data)) + body + struct.pack(">I", zlib.crc32(body))
 
     rows = b"".join(b"\x00" + b"\xe5" * size for _ in range(size))
     header = struct.pack(">IIBBBBB", size, size, 8, 0, 0, 0, 0)  # 8-bit greyscale
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(rows, 9)) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", header)
+        + chunk(b"IDAT", zlib.compress(rows, 9))
+        + chunk(b"IEND", b"")
+    )
 
 
 BLANK_PNG = blank_tile()
@@ -55,10 +62,15 @@ class BlankTiles(http.server.BaseHTTPRequestHandler):
 
 
 def run_lighthouse(url, out):
-    flags = "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update " \
-            "--disable-sync --no-first-run"
-    subprocess.run([str(LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--quiet",
-                    f"--chrome-flags={flags}"], check=True, env={**os.environ, "CHROME_PATH": CHROMIUM})
+    flags = (
+        "--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update "
+        "--disable-sync --no-first-run"
+    )
+    subprocess.run(
+        [str(LIGHTHOUSE), url, "--output=json", f"--output-path={out}", "--quiet", f"--chrome-flags={flags}"],
+        check=True,
+        env={**os.environ, "CHROME_PATH": CHROMIUM},
+    )
     return json.loads(Path(out).read_text())
 
 
@@ -68,10 +80,17 @@ def summarize(report, tile_origin):
     own = sum(i.get("transferSize", 0) for i in items if not i["url"].startswith(tile_origin))
     failed = []
     for audit in report["audits"].values():
-        if audit.get("score") is None or audit["score"] >= 0.9 or audit.get("scoreDisplayMode") not in ("binary", "numeric"):
+        if (
+            audit.get("score") is None
+            or audit["score"] >= 0.9
+            or audit.get("scoreDisplayMode") not in ("binary", "numeric")
+        ):
             continue
-        where = [i.get("node", {}).get("snippet", "")[:80] for i in (audit.get("details") or {}).get("items", [])[:3]
-                 if isinstance(i, dict) and i.get("node")]
+        where = [
+            i.get("node", {}).get("snippet", "")[:80]
+            for i in (audit.get("details") or {}).get("items", [])[:3]
+            if isinstance(i, dict) and i.get("node")
+        ]
         failed.append(audit["title"] + (f" ({'; '.join(where)})" if where else ""))
     return scores, own, failed
 
@@ -85,7 +104,9 @@ def main():
     for key in ("GEOTOUR_TILES_OSM", "GEOTOUR_TILES_TOPO", "GEOTOUR_TILES_SATELLITE"):
         os.environ[key] = tile_url
     instance = tempfile.mkdtemp()
-    server = Gunicorn(instance, {"GEOTOUR_DATABASE_URL": f"sqlite:///{instance}/lighthouse.sqlite3"}, workers=2)
+    server = Gunicorn(
+        instance, {"GEOTOUR_DATABASE_URL": f"sqlite:///{instance}/lighthouse.sqlite3"}, workers=2
+    )
     ok = True
     try:
         wait_for(f"{server.url}/api/v1/layers")
@@ -96,8 +117,11 @@ def main():
             scores, weight, failed = summarize(report, tile_origin)
             passed = all(s >= MIN_SCORE for s in scores.values()) and weight <= BUDGET_BYTES
             ok = ok and passed
-            print(f"{path}: " + ", ".join(f"{k} {v}" for k, v in scores.items())
-                  + f"; transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB) -> {'OK' if passed else 'BELOW TARGET'}")
+            print(
+                f"{path}: "
+                + ", ".join(f"{k} {v}" for k, v in scores.items())
+                + f"; transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB) -> {'OK' if passed else 'BELOW TARGET'}"
+            )
             for title in failed:
                 print(f"    needs work: {title}")
     finally:

@@ -4,6 +4,7 @@ Run in its own process (`python -m bench.osm WORKDIR NODES`), so that its peak R
 NODES untagged nodes spread over a box around the geopark (as most of a real extract is: the corners of
 roads and buildings), ways of 5 of them each, and one named business or attraction every 100 nodes.
 """
+
 import json
 import resource
 import sys
@@ -14,8 +15,14 @@ import numpy as np
 import osmium
 from osmium.osm.mutable import Node, Way
 
-TAGS = ({"tourism": "guest_house"}, {"amenity": "restaurant"}, {"shop": "souvenir"}, {"natural": "waterfall"},
-        {"amenity": "bank"}, {"highway": "residential"})
+TAGS = (
+    {"tourism": "guest_house"},
+    {"amenity": "restaurant"},
+    {"shop": "souvenir"},
+    {"natural": "waterfall"},
+    {"amenity": "bank"},
+    {"highway": "residential"},
+)
 
 
 def write(path, nodes, seed=1):
@@ -52,8 +59,13 @@ def main(workdir, nodes):
     workdir = Path(workdir)
     path = workdir / "synthetic.osm.pbf"
     nodes, ways, tagged = write(path, nodes)
-    app = create_app({"INSTANCE_PATH": workdir / "osm-instance", "TESTING": True,
-                      "GEOTOUR_DATABASE_URL": f"sqlite:///{workdir}/osm.sqlite3"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": workdir / "osm-instance",
+            "TESTING": True,
+            "GEOTOUR_DATABASE_URL": f"sqlite:///{workdir}/osm.sqlite3",
+        }
+    )
     with app.app_context():
         ctx = current()
         area = ctx.area()
@@ -63,10 +75,21 @@ def main(workdir, nodes):
         start = time.perf_counter()
         plan = osm_import.plan_extract(ctx, {"id": -1, "username": "bench"}, extract)
         plan_s = time.perf_counter() - start
-    print(json.dumps({"nodes": nodes, "ways": ways, "tagged": tagged, "file_bytes": path.stat().st_size,
-                      "inside": len(extract.places), "proposed": len(plan.items), "read_s": round(read_s, 2),
-                      "plan_s": round(plan_s, 2),
-                      "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)}))
+    print(
+        json.dumps(
+            {
+                "nodes": nodes,
+                "ways": ways,
+                "tagged": tagged,
+                "file_bytes": path.stat().st_size,
+                "inside": len(extract.places),
+                "proposed": len(plan.items),
+                "read_s": round(read_s, 2),
+                "plan_s": round(plan_s, 2),
+                "peak_rss_mib": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

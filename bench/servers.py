@@ -1,5 +1,6 @@
 """Servers for benchmarks and tests: Geotour under gunicorn (as `make serve`), pygeoapi in its own venv, nginx;
 and the benchmark databases."""
+
 import os
 import socket
 import subprocess
@@ -42,8 +43,11 @@ def run(command, **kwargs):
 
 def start_services():
     """Start PostgreSQL+PostGIS and Redis on loopback (scripts/services.sh); return their settings."""
-    subprocess.run([str(ROOT / "scripts" / "services.sh"), "start", str(SERVICES)], check=True,
-                   env={**os.environ, **SERVICE_PORTS})
+    subprocess.run(
+        [str(ROOT / "scripts" / "services.sh"), "start", str(SERVICES)],
+        check=True,
+        env={**os.environ, **SERVICE_PORTS},
+    )
     settings = {}
     for line in (SERVICES / "env").read_text().splitlines():
         key, value = line.removeprefix("export ").split("=", 1)
@@ -82,8 +86,13 @@ class Gunicorn:
         full_env = {**os.environ, "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers), **env}
         gunicorn = str(Path(sys.executable).parent / "gunicorn")
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([gunicorn, "-c", "gunicorn.conf.py", "geotour:create_app()"],
-                                            cwd=ROOT, env=full_env, stdout=log, stderr=subprocess.STDOUT)
+            self.process = subprocess.Popen(
+                [gunicorn, "-c", "gunicorn.conf.py", "geotour:create_app()"],
+                cwd=ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
         self.wait_healthy()
 
     def wait_healthy(self, timeout=60):
@@ -158,11 +167,24 @@ class FrontServer(Gunicorn):
         self.url = f"http://127.0.0.1:{self.port}"
         self.run_dir = Path(log_dir) / f"serve-{self.port}"
         self.log_path = Path(log_dir) / f"serve-{self.port}.log"
-        full_env = {**os.environ, "HOST": "127.0.0.1", "PORT": str(self.port), "GEOTOUR_WORKERS": str(workers),
-                    "GEOTOUR_RUN_DIR": str(self.run_dir), "VENV": str(Path(sys.executable).parent.parent), **env}
+        full_env = {
+            **os.environ,
+            "HOST": "127.0.0.1",
+            "PORT": str(self.port),
+            "GEOTOUR_WORKERS": str(workers),
+            "GEOTOUR_RUN_DIR": str(self.run_dir),
+            "VENV": str(Path(sys.executable).parent.parent),
+            **env,
+        }
         with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen([str(ROOT / "scripts" / "serve.sh")], cwd=ROOT, env=full_env, stdout=log,
-                                            stderr=subprocess.STDOUT, start_new_session=True)
+            self.process = subprocess.Popen(
+                [str(ROOT / "scripts" / "serve.sh")],
+                cwd=ROOT,
+                env=full_env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         self.wait_healthy()
 
     def gunicorn_pid(self):
@@ -187,23 +209,65 @@ def pygeoapi_server(data_file, workdir):
     venv = OUT / "pygeoapi-venv"
     if not (venv / "bin" / "pygeoapi").exists():
         subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run([str(venv / "bin" / "pip"), "install", "-q", "--disable-pip-version-check", PYGEOAPI,
-                        "gunicorn==27.0.1"], check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        subprocess.run(
+            [
+                str(venv / "bin" / "pip"),
+                "install",
+                "-q",
+                "--disable-pip-version-check",
+                PYGEOAPI,
+                "gunicorn==27.0.1",
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
     port = free_port()
-    config = (ROOT / "bench" / "pygeoapi-config.yml").read_text().replace("@PORT@", str(port)) \
+    config = (
+        (ROOT / "bench" / "pygeoapi-config.yml")
+        .read_text()
+        .replace("@PORT@", str(port))
         .replace("@DATA@", str(data_file))
+    )
     (workdir / "pygeoapi.yml").write_text(config)
-    env = {**os.environ, "PYGEOAPI_CONFIG": str(workdir / "pygeoapi.yml"),
-           "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml")}
-    subprocess.run([str(venv / "bin" / "pygeoapi"), "openapi", "generate", str(workdir / "pygeoapi.yml"),
-                    "--output-file", str(workdir / "pygeoapi-openapi.yml")], check=True, env=env,
-                   capture_output=True)
-    process = subprocess.Popen([str(venv / "bin" / "gunicorn"), "-w", "2", "-b", f"127.0.0.1:{port}",
-                                "--log-level", "warning", "pygeoapi.flask_app:APP"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "PYGEOAPI_CONFIG": str(workdir / "pygeoapi.yml"),
+        "PYGEOAPI_OPENAPI": str(workdir / "pygeoapi-openapi.yml"),
+    }
+    subprocess.run(
+        [
+            str(venv / "bin" / "pygeoapi"),
+            "openapi",
+            "generate",
+            str(workdir / "pygeoapi.yml"),
+            "--output-file",
+            str(workdir / "pygeoapi-openapi.yml"),
+        ],
+        check=True,
+        env=env,
+        capture_output=True,
+    )
+    process = subprocess.Popen(
+        [
+            str(venv / "bin" / "gunicorn"),
+            "-w",
+            "2",
+            "-b",
+            f"127.0.0.1:{port}",
+            "--log-level",
+            "warning",
+            "pygeoapi.flask_app:APP",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}/collections/msmes/items?f=json&limit=1000"
     body = wait_for(url)
-    version = run([str(venv / "bin" / "python"), "-c", "import pygeoapi; print(pygeoapi.__version__)"]).strip()
+    version = run(
+        [str(venv / "bin" / "python"), "-c", "import pygeoapi; print(pygeoapi.__version__)"]
+    ).strip()
     return process, url, body, version
 
 
@@ -218,6 +282,7 @@ http {{ access_log off; sendfile on; types {{ application/geo+json json geojson;
   uwsgi_temp_path {folder}; scgi_temp_path {folder};
   server {{ listen 127.0.0.1:{port}; root {folder}; gzip_static on; }} }}
 """)
-    process = subprocess.Popen(["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL,
-                               stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        ["nginx", "-c", str(conf), "-g", "daemon off;"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
     return process, f"http://127.0.0.1:{port}/{filename}"

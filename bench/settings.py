@@ -1,4 +1,5 @@
 """What `make bench` measures: sizes, durations and the layer URL (GEOTOUR_BENCH_QUICK=1 for a smoke run)."""
+
 import os
 
 QUICK = os.environ.get("GEOTOUR_BENCH_QUICK") == "1"  # a smoke run of the whole script, figures meaningless
@@ -10,3 +11,14 @@ RSS_MSMES = 10_000 if QUICK else 100_000
 LAYER_PATH = "/api/v1/layers/msmes?limit=1000"
 SLOW_CLIENTS = 64  # connections that send their request headers one line every 2 s
 OSM_NODES = 200_000 if QUICK else 2_000_000  # the synthetic extract of bench/osm.py
+# How the benchmarks start Debian's Chromium (as tests/browser/conftest.py does): headless, no background traffic.
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]

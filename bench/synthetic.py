@@ -1,4 +1,5 @@
 """Synthetic MSMEs at random points inside the geopark boundary, for benchmarks and backend comparisons."""
+
 import json
 from pathlib import Path
 
@@ -34,10 +35,22 @@ def random_points(count, seed, area=None):
 def msme_features(count, categories, seed=1, prefix="bench"):
     """Return `count` sample MSME GeoJSON features (rounded to 6 decimals, as the seed data is)."""
     lons, lats = random_points(count, seed)
-    return [{"type": "Feature", "id": f"{prefix}-{i}",
-             "geometry": {"type": "Point", "coordinates": [round(float(lons[i]), 6), round(float(lats[i]), 6)]},
-             "properties": {"name": f"Warung {i}", "category": categories[i % len(categories)], "sample": True}}
-            for i in range(count)]
+    return [
+        {
+            "type": "Feature",
+            "id": f"{prefix}-{i}",
+            "geometry": {
+                "type": "Point",
+                "coordinates": [round(float(lons[i]), 6), round(float(lats[i]), 6)],
+            },
+            "properties": {
+                "name": f"Warung {i}",
+                "category": categories[i % len(categories)],
+                "sample": True,
+            },
+        }
+        for i in range(count)
+    ]
 
 
 def msme_records(count, layer, seed=1):

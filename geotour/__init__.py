@@ -1,4 +1,5 @@
 """Geotour: the map and API of the Ciletuh-Palabuhanratu UNESCO Global Geopark."""
+
 import os
 import sys
 from pathlib import Path
@@ -73,13 +74,19 @@ def create_app(test_config=None):
     except BaseException:
         storage.close()  # a start-up that fails leaves no connection pool behind
         raise
-    app.extensions["geotour"] = GeotourContext(storage=storage, catalogue=catalogue, seeded_at_start=seeded,
-                                               photos=_photo_store(app.config, storage),
-                                               snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]),
-                                               admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"])
+    app.extensions["geotour"] = GeotourContext(
+        storage=storage,
+        catalogue=catalogue,
+        seeded_at_start=seeded,
+        photos=_photo_store(app.config, storage),
+        snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]),
+        admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"],
+    )
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])
-    if app.config["GEOTOUR_PROXY_HOPS"]:  # outermost: the phone's address for rate limits, then the public one
+    if app.config[
+        "GEOTOUR_PROXY_HOPS"
+    ]:  # outermost: the phone's address for rate limits, then the public one
         hops = app.config["GEOTOUR_PROXY_HOPS"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # Host is passed through as sent
 
@@ -90,8 +97,22 @@ def create_app(test_config=None):
     auth.init_app(app)
     app.url_map.converters["int"] = params.RowIdConverter  # before any route is made
     app.wsgi_app = HostCheck(app.wsgi_app)
-    for module in (read_api, write_api, ogc, openapi, tourist_pages, embed, signboards, crawlers, photo_files, health,
-                   account_pages, contribute_forms, moderation, labels):
+    for module in (
+        read_api,
+        write_api,
+        ogc,
+        openapi,
+        tourist_pages,
+        embed,
+        signboards,
+        crawlers,
+        photo_files,
+        health,
+        account_pages,
+        contribute_forms,
+        moderation,
+        labels,
+    ):
         app.register_blueprint(module.bp)
     cli.init_app(app)
     content_policy.init_app(app)

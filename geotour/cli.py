@@ -1,4 +1,5 @@
 """flask commands: seed or import layers, export them, check the seed files, manage users and tokens."""
+
 import json
 import os
 import shutil
@@ -64,16 +65,25 @@ def export_command(directory):
         click.echo(f"{layer.id:15} {len(features):6} features  -> {directory / layer.file}")
 
 
-REPORT_WORDS = {"new": "new place", "changed": "changed in OSM", "gone": "gone from OSM",
-                "position": "position suggestion", "far": "named like our site, but too far to be it",
-                "no-removals": "no removals"}
+REPORT_WORDS = {
+    "new": "new place",
+    "changed": "changed in OSM",
+    "gone": "gone from OSM",
+    "position": "position suggestion",
+    "far": "named like our site, but too far to be it",
+    "no-removals": "no removals",
+}
 
 
 @click.command("import-osm")
 @click.argument("extract", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Say what would be proposed; store nothing.")
-@click.option("--username", default="openstreetmap", show_default=True,
-              help="The account the submissions are made by (created, disabled, when missing).")
+@click.option(
+    "--username",
+    default="openstreetmap",
+    show_default=True,
+    help="The account the submissions are made by (created, disabled, when missing).",
+)
 @with_appcontext
 def import_osm_command(extract, dry_run, username):
     """Propose places from an OpenStreetMap EXTRACT (.osm.pbf) for moderation, as one batch.
@@ -95,8 +105,10 @@ def import_osm_command(extract, dry_run, username):
         messages = "; ".join(f"{p['field']}: {p['message']}" for p in problems if p["severity"] == "error")
         click.echo(f"{'not taken':45} {place.name[:50]:50} {place.url} {messages}")
     read = plan.read
-    click.echo(f"read {len(read.places)} named objects inside the geopark (+2 km); {read.outside} outside, "
-               f"{read.unnamed} without a name left out")
+    click.echo(
+        f"read {len(read.places)} named objects inside the geopark (+2 km); {read.outside} outside, "
+        f"{read.unnamed} without a name left out"
+    )
     summary = ", ".join(f"{plan.count(k)} {REPORT_WORDS[k]}" for k in ("new", "changed", "gone", "position"))
     click.echo(f"{summary}; {plan.unchanged} unchanged since the last run; {len(plan.not_taken)} not taken")
     if dry_run:
@@ -119,16 +131,21 @@ def users_group():
 @with_appcontext
 def users_create(username, role, group):
     """Create a user; the password is read from standard input (one line)."""
-    password = sys.stdin.readline().rstrip("\r\n") if not sys.stdin.isatty() else \
-        click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    password = (
+        sys.stdin.readline().rstrip("\r\n")
+        if not sys.stdin.isatty()
+        else click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    )
     try:
         user = accounts.create_user(_ctx().storage, username, password, role)
         if group:
             user = accounts.set_group(_ctx().storage, user["id"], group)
     except GeotourError as exc:
         raise click.ClickException(exc.message) from None
-    click.echo(f"created {user['role']} {user['username']} (id {user['id']})"
-               + (f" of {user['group']}" if user["group"] else ""))
+    click.echo(
+        f"created {user['role']} {user['username']} (id {user['id']})"
+        + (f" of {user['group']}" if user["group"] else "")
+    )
 
 
 @users_group.command("set-group")
@@ -152,8 +169,10 @@ def users_set_group(username, group):
 def users_list():
     """List every account."""
     for user in _ctx().storage.list_users():
-        click.echo(f"{user['id']:4}  {user['username']:30} {user['role']:12} {'active' if user['active'] else 'disabled':9}"
-                   f" {user['group'] or ''}")
+        click.echo(
+            f"{user['id']:4}  {user['username']:30} {user['role']:12} {'active' if user['active'] else 'disabled':9}"
+            f" {user['group'] or ''}"
+        )
 
 
 @click.group("tokens")
@@ -194,7 +213,11 @@ def db_current():
     from geotour.storage import migrate
 
     url = current_app.config["GEOTOUR_DATABASE_URL"]
-    default = "" if os.environ.get("GEOTOUR_DATABASE_URL") else "  (the embedded default: set GEOTOUR_DATABASE_URL for another)"
+    default = (
+        ""
+        if os.environ.get("GEOTOUR_DATABASE_URL")
+        else "  (the embedded default: set GEOTOUR_DATABASE_URL for another)"
+    )
     click.echo(f"looked at: {_without_password(url)}{default}")
     click.echo(f"database: {migrate.revision_of(_ctx().storage)}  newest: {migrate.head_revision()}")
 
@@ -215,7 +238,9 @@ def db_upgrade(revision):
     from geotour.storage import migrate
 
     ran = migrate.upgrade(_ctx().storage, revision)
-    click.echo(f"upgraded to {migrate.revision_of(_ctx().storage)}" if ran else "already at the newest revision")
+    click.echo(
+        f"upgraded to {migrate.revision_of(_ctx().storage)}" if ran else "already at the newest revision"
+    )
 
 
 @db_group.command("downgrade")
@@ -232,8 +257,12 @@ def db_downgrade(revision):
 
 @click.command("nginx-conf")
 @click.option("--listen", default="127.0.0.1:8000", show_default=True, help="HOST:PORT nginx listens on")
-@click.option("--run-dir", required=True, type=click.Path(file_okay=False, path_type=Path),
-              help="folder for nginx's pid and temporary files")
+@click.option(
+    "--run-dir",
+    required=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="folder for nginx's pid and temporary files",
+)
 @click.option("--upstream", required=True, help="gunicorn's address, e.g. unix:/path/gunicorn.sock")
 @with_appcontext
 def nginx_conf_command(listen, run_dir, upstream):
@@ -243,11 +272,22 @@ def nginx_conf_command(listen, run_dir, upstream):
     # Made here, before nginx starts, so its workers find them (and nginx never writes into our folders).
     for folder in (current_app.config["GEOTOUR_PHOTO_DIR"], current_app.config["GEOTOUR_SNAPSHOT_DIR"]):
         Path(folder).mkdir(parents=True, exist_ok=True)
-    click.echo(render_nginx_conf(current_app.config, current_app.static_folder, listen, run_dir.resolve(), upstream))
+    click.echo(
+        render_nginx_conf(current_app.config, current_app.static_folder, listen, run_dir.resolve(), upstream)
+    )
 
 
 def init_app(app):
     """Register the commands."""
-    for command in (seed_command, import_command, import_osm_command, export_command, users_group, tokens_group,
-                    check_data_command, db_group, nginx_conf_command):
+    for command in (
+        seed_command,
+        import_command,
+        import_osm_command,
+        export_command,
+        users_group,
+        tokens_group,
+        check_data_command,
+        db_group,
+        nginx_conf_command,
+    ):
         app.cli.add_command(command)

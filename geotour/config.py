@@ -1,4 +1,5 @@
 """Configuration: safe local defaults, then GEOTOUR_* environment variables, checked at start-up."""
+
 import os
 import re
 import tempfile
@@ -11,25 +12,70 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 # Every setting, its default and what it does. The README documents each (a test checks that).
 SETTINGS = {
-    "GEOTOUR_DATABASE_URL": ("sqlite:///{instance}/geotour.sqlite3", "Database: sqlite:///path (the embedded default, one machine) or postgresql+psycopg://user:password@host:5432/dbname (PostgreSQL with PostGIS, shared by every worker and machine)."),
+    "GEOTOUR_DATABASE_URL": (
+        "sqlite:///{instance}/geotour.sqlite3",
+        "Database: sqlite:///path (the embedded default, one machine) or postgresql+psycopg://user:password@host:5432/dbname (PostgreSQL with PostGIS, shared by every worker and machine).",
+    ),
     "GEOTOUR_DB_POOL_SIZE": ("4", "Most PostgreSQL connections one worker process opens."),
     "GEOTOUR_DATA_DIR": (str(PROJECT_ROOT / "data" / "geojson"), "Folder of seed layers and layers.json."),
     "GEOTOUR_ADMIN_SELF_APPROVAL": ("0", "Let an admin approve their own submissions (never a moderator)."),
-    "GEOTOUR_AUTO_SEED": ("1", "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed."),
-    "GEOTOUR_CACHE_URL": ("simple", "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker)."),
-    "GEOTOUR_CACHE_PREFIX": ("geotour:", "Prefix of every key this app keeps in Redis (cache and rate limits), so several sites can share one Redis."),
-    "GEOTOUR_CACHE_TIMEOUT": ("600", "Seconds a cached API response is kept, in the shared cache and in each process."),
+    "GEOTOUR_AUTO_SEED": (
+        "1",
+        "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed.",
+    ),
+    "GEOTOUR_CACHE_URL": (
+        "simple",
+        "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker).",
+    ),
+    "GEOTOUR_CACHE_PREFIX": (
+        "geotour:",
+        "Prefix of every key this app keeps in Redis (cache and rate limits), so several sites can share one Redis.",
+    ),
+    "GEOTOUR_CACHE_TIMEOUT": (
+        "600",
+        "Seconds a cached API response is kept, in the shared cache and in each process.",
+    ),
     "GEOTOUR_HTTP_MAX_AGE": ("300", "Cache-Control max-age, in seconds, for API responses."),
-    "GEOTOUR_SECRET_KEY": ("", "Secret for signed session cookies; when empty, a random one is made once and kept in the instance folder (file secret_key), so every worker shares it."),
-    "GEOTOUR_SECURE_COOKIES": ("auto", "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https)."),
-    "GEOTOUR_RATELIMIT_LOGIN": ("10 per minute", "Sign-in attempts allowed per address (Flask-Limiter syntax)."),
-    "GEOTOUR_RATELIMIT_UPLOADS": ("120 per hour", "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax)."),
-    "GEOTOUR_RATELIMIT_REPORTS": ("10 per hour", "\"I am here\" position reports allowed per address (Flask-Limiter syntax)."),
-    "GEOTOUR_INSTANCE_DIR": ("instance", "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up."),
-    "GEOTOUR_PHOTO_DIR": ("{instance}/photos", "Folder for contributed photos (display size and thumbnail, re-encoded); with GEOTOUR_PHOTO_STORE=database only this machine's cache of them."),
-    "GEOTOUR_PHOTO_STORE": ("files", "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis)."),
-    "GEOTOUR_SNAPSHOT_DIR": ("{instance}/snapshots", "Folder for immutable layer snapshots (a cache: each machine writes its own; the front server sends them from disk)."),
-    "GEOTOUR_PROXY_HOPS": ("0", "Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to trust (make serve sets 1 for its nginx; 2 with a TLS proxy in front of that). Rate limits then see the phone's address, not the proxy's."),
+    "GEOTOUR_SECRET_KEY": (
+        "",
+        "Secret for signed session cookies; when empty, a random one is made once and kept in the instance folder (file secret_key), so every worker shares it.",
+    ),
+    "GEOTOUR_SECURE_COOKIES": (
+        "auto",
+        "Send session cookies over HTTPS only: 1, 0, or auto (on when GEOTOUR_PUBLIC_URL is https).",
+    ),
+    "GEOTOUR_RATELIMIT_LOGIN": (
+        "10 per minute",
+        "Sign-in attempts allowed per address (Flask-Limiter syntax).",
+    ),
+    "GEOTOUR_RATELIMIT_UPLOADS": (
+        "120 per hour",
+        "Submissions, photo uploads and imports allowed per user (Flask-Limiter syntax).",
+    ),
+    "GEOTOUR_RATELIMIT_REPORTS": (
+        "10 per hour",
+        '"I am here" position reports allowed per address (Flask-Limiter syntax).',
+    ),
+    "GEOTOUR_INSTANCE_DIR": (
+        "instance",
+        "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up.",
+    ),
+    "GEOTOUR_PHOTO_DIR": (
+        "{instance}/photos",
+        "Folder for contributed photos (display size and thumbnail, re-encoded); with GEOTOUR_PHOTO_STORE=database only this machine's cache of them.",
+    ),
+    "GEOTOUR_PHOTO_STORE": (
+        "files",
+        "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis).",
+    ),
+    "GEOTOUR_SNAPSHOT_DIR": (
+        "{instance}/snapshots",
+        "Folder for immutable layer snapshots (a cache: each machine writes its own; the front server sends them from disk).",
+    ),
+    "GEOTOUR_PROXY_HOPS": (
+        "0",
+        "Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to trust (make serve sets 1 for its nginx; 2 with a TLS proxy in front of that). Rate limits then see the phone's address, not the proxy's.",
+    ),
     "GEOTOUR_PHOTO_MAX_BYTES": ("10000000", "Largest photo file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_BYTES": ("10000000", "Largest bulk-import file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_FEATURES": ("1000", "Most features one bulk import may hold."),
@@ -40,7 +86,10 @@ SETTINGS = {
         "Satellite imagery tile URL.",
     ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
-    "GEOTOUR_PUBLIC_URL": ("", "Public address (https://...): every absolute link and QR code uses it, whatever Host a request came with; the request's host when empty."),
+    "GEOTOUR_PUBLIC_URL": (
+        "",
+        "Public address (https://...): every absolute link and QR code uses it, whatever Host a request came with; the request's host when empty.",
+    ),
     "GEOTOUR_EMBED_ALLOWED_ORIGINS": ("*", "Sites that may frame /embed: * or origins separated by spaces."),
 }
 LOCALES = ("id", "en")
@@ -79,14 +128,18 @@ def load_config(instance_path, environ=None, overrides=None):
     values.update(overrides or {})
     values["GEOTOUR_DATABASE_URL"] = values["GEOTOUR_DATABASE_URL"].format(instance=instance_path)
     if not values["GEOTOUR_DATABASE_URL"].startswith(("sqlite:///", *POSTGRES_SCHEMES)):
-        raise ConfigError("GEOTOUR_DATABASE_URL must be sqlite:///path or postgresql+psycopg://user@host/dbname")
+        raise ConfigError(
+            "GEOTOUR_DATABASE_URL must be sqlite:///path or postgresql+psycopg://user@host/dbname"
+        )
     values["GEOTOUR_DB_POOL_SIZE"] = _int_setting(values, "GEOTOUR_DB_POOL_SIZE", 1)
     if values["GEOTOUR_DEFAULT_LOCALE"] not in LOCALES:
         raise ConfigError(f"GEOTOUR_DEFAULT_LOCALE must be one of {', '.join(LOCALES)}")
     if not Path(values["GEOTOUR_DATA_DIR"]).is_dir():
         raise ConfigError(f"GEOTOUR_DATA_DIR is not a folder: {values['GEOTOUR_DATA_DIR']}")
     values["GEOTOUR_EMBED_ALLOWED_ORIGINS"] = _frame_ancestors(values["GEOTOUR_EMBED_ALLOWED_ORIGINS"])
-    if values["GEOTOUR_PUBLIC_URL"] and not re.fullmatch(r"https?://[^\s/]+(/[^\s]*)?", values["GEOTOUR_PUBLIC_URL"]):
+    if values["GEOTOUR_PUBLIC_URL"] and not re.fullmatch(
+        r"https?://[^\s/]+(/[^\s]*)?", values["GEOTOUR_PUBLIC_URL"]
+    ):
         raise ConfigError("GEOTOUR_PUBLIC_URL must look like https://geotour.example.id")
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
@@ -103,8 +156,15 @@ def load_config(instance_path, environ=None, overrides=None):
     values["BABEL_DEFAULT_TIMEZONE"] = "Asia/Jakarta"  # times are shown in WIB; they are stored in UTC
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     values["COMPRESS_MIMETYPES"] = [
-        "text/html", "text/css", "text/javascript", "application/javascript", "application/json",
-        "application/geo+json", "image/svg+xml", "text/csv", "application/vnd.google-earth.kml+xml",
+        "text/html",
+        "text/css",
+        "text/javascript",
+        "application/javascript",
+        "application/json",
+        "application/geo+json",
+        "image/svg+xml",
+        "text/csv",
+        "application/vnd.google-earth.kml+xml",
     ]
     values["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     values["JSON_SORT_KEYS"] = False
@@ -139,7 +199,8 @@ def _upload_config(values, instance_path):
     return {
         "GEOTOUR_PHOTO_DIR": values["GEOTOUR_PHOTO_DIR"].format(instance=instance_path),
         "GEOTOUR_SNAPSHOT_DIR": values["GEOTOUR_SNAPSHOT_DIR"].format(instance=instance_path),
-        "GEOTOUR_PHOTO_MAX_BYTES": photo_max, "GEOTOUR_IMPORT_MAX_BYTES": import_max,
+        "GEOTOUR_PHOTO_MAX_BYTES": photo_max,
+        "GEOTOUR_IMPORT_MAX_BYTES": import_max,
         "GEOTOUR_IMPORT_MAX_FEATURES": _int_setting(values, "GEOTOUR_IMPORT_MAX_FEATURES", 1),
         # The whole request: every photo of one feature, or one import file, plus the form around it.
         "MAX_CONTENT_LENGTH": max(photo_max * MAX_PHOTOS, import_max) + 1_000_000,
@@ -151,17 +212,27 @@ def _session_config(values):
         secure = values["GEOTOUR_PUBLIC_URL"].startswith("https://")
     else:
         secure = _bool_setting(values, "GEOTOUR_SECURE_COOKIES", also="auto")
-    storage_uri = values["GEOTOUR_CACHE_URL"] if values["GEOTOUR_CACHE_URL"].startswith(("redis://", "rediss://")) \
+    storage_uri = (
+        values["GEOTOUR_CACHE_URL"]
+        if values["GEOTOUR_CACHE_URL"].startswith(("redis://", "rediss://"))
         else "memory://"
+    )
     return {
-        "SESSION_COOKIE_SECURE": secure, "SESSION_COOKIE_HTTPONLY": True, "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_NAME": "geotour_session", "REMEMBER_COOKIE_SECURE": secure,
-        "REMEMBER_COOKIE_HTTPONLY": True, "REMEMBER_COOKIE_SAMESITE": "Lax",
-        "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600, "WTF_CSRF_TIME_LIMIT": None,
+        "SESSION_COOKIE_SECURE": secure,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_NAME": "geotour_session",
+        "REMEMBER_COOKIE_SECURE": secure,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
+        "WTF_CSRF_TIME_LIMIT": None,
         # Limits live with the cache: in Redis they are shared by every worker. If Redis fails, requests
         # are let through (and logged) rather than refused.
-        "RATELIMIT_STORAGE_URI": storage_uri, "RATELIMIT_SWALLOW_ERRORS": True,
-        "RATELIMIT_HEADERS_ENABLED": True, "RATELIMIT_KEY_PREFIX": f"{values['GEOTOUR_CACHE_PREFIX']}limits",
+        "RATELIMIT_STORAGE_URI": storage_uri,
+        "RATELIMIT_SWALLOW_ERRORS": True,
+        "RATELIMIT_HEADERS_ENABLED": True,
+        "RATELIMIT_KEY_PREFIX": f"{values['GEOTOUR_CACHE_PREFIX']}limits",
         # Flask-Limiter would put the window's reset time in Retry-After on every limited answer (a 201, or
         # a 409 that asks for a retry in 2 s); only a 429 gets Retry-After (see errors_http).
         "RATELIMIT_HEADER_RETRY_AFTER": "X-RateLimit-Retry-After",
@@ -173,7 +244,9 @@ def _frame_ancestors(raw):
     sources = raw.replace(",", " ").split()
     for source in sources:
         if source != "*" and not re.fullmatch(r"https?://[A-Za-z0-9.*-]+(:\d+)?", source):
-            raise ConfigError(f"GEOTOUR_EMBED_ALLOWED_ORIGINS: {source!r} is not * or an origin like https://example.org")
+            raise ConfigError(
+                f"GEOTOUR_EMBED_ALLOWED_ORIGINS: {source!r} is not * or an origin like https://example.org"
+            )
     if not sources:
         raise ConfigError("GEOTOUR_EMBED_ALLOWED_ORIGINS is empty; use * to allow every site")
     return " ".join(sources)
@@ -188,6 +261,10 @@ def _cache_config(url, timeout, prefix):
     if url.startswith(("redis://", "rediss://")):
         # A shared cache: a write in one worker changes the data version, so every worker's next
         # request misses the old keys. Redis being down degrades to "no cache" (see cache_backends).
-        return {"CACHE_TYPE": "geotour.web.cache_backends.ResilientRedisCache", "CACHE_REDIS_URL": url,
-                "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_KEY_PREFIX": prefix}
+        return {
+            "CACHE_TYPE": "geotour.web.cache_backends.ResilientRedisCache",
+            "CACHE_REDIS_URL": url,
+            "CACHE_DEFAULT_TIMEOUT": timeout,
+            "CACHE_KEY_PREFIX": prefix,
+        }
     raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null or redis://..., got {url!r}")

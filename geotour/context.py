@@ -1,4 +1,5 @@
 """The per-app context every request needs: the storage and the layer catalogue."""
+
 from dataclasses import dataclass
 
 from flask import current_app
@@ -20,7 +21,9 @@ class GeotourContext:
     seeded_at_start: tuple = ()
     photos: PhotoStore = None
     snapshots: SnapshotStore = None
-    admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own submission
+    admin_self_approval: bool = (
+        False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own submission
+    )
     _area: object = None
 
     def area(self):

@@ -4,6 +4,7 @@ A message is a catalogue id (English) with its values; it is translated when it 
 edge (an error handler in a request, in that request's language), so domain code never picks a language.
 The error classes are extraction keywords for `make messages`: write the message as a literal.
 """
+
 from geotour.text import gettext
 
 

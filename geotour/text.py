@@ -14,7 +14,10 @@ def gettext(message, **values):
         from flask_babel import format_decimal
         from flask_babel import gettext as translate
 
-        values = {k: format_decimal(v, format="#,##0.######") if isinstance(v, float) else v for k, v in values.items()}
+        values = {
+            k: format_decimal(v, format="#,##0.######") if isinstance(v, float) else v
+            for k, v in values.items()
+        }
         return translate(message, **values)
     return message % values if values else message
 

@@ -3,6 +3,7 @@
 The icons come from the npm package @tabler/icons (MIT, in package-lock.json); `make assets` runs this
 after `npm ci`. Usage: python3 scripts/build_icon_sprite.py LAYERS_JSON ICON_DIR OUT_SVG
 """
+
 import json
 import re
 import sys
@@ -27,11 +28,16 @@ def build(layers_json, icon_dir, out):
         if not source.exists():
             raise SystemExit(f"layers.json names icon {name!r}, but {source} does not exist")
         inner = _BLANK.sub("", _INNER.search(source.read_text(encoding="utf-8")).group(1)).strip()
-        symbols.append(f'<symbol id="icon-{name}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" '
-                       f'stroke-linecap="round" stroke-linejoin="round">{inner}</symbol>')
+        symbols.append(
+            f'<symbol id="icon-{name}" viewBox="0 0 24 24" fill="none" stroke="currentColor" stroke-width="2" '
+            f'stroke-linecap="round" stroke-linejoin="round">{inner}</symbol>'
+        )
     Path(out).parent.mkdir(parents=True, exist_ok=True)
-    Path(out).write_text('<svg xmlns="http://www.w3.org/2000/svg">\n<!-- Tabler Icons, MIT licence: '
-                         'https://tabler.io/icons -->\n' + "\n".join(symbols) + "\n</svg>\n", encoding="utf-8")
+    Path(out).write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg">\n<!-- Tabler Icons, MIT licence: '
+        "https://tabler.io/icons -->\n" + "\n".join(symbols) + "\n</svg>\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

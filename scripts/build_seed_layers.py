@@ -4,6 +4,7 @@ Every source property (coord_source, coord_confidence, facts, ...) is kept as it
 splits sites by type, adds a `category` from the site's tags, and writes one RFC 7946 file per layer.
 Run it again after the shared data changes: `make data`.
 """
+
 import argparse
 import json
 from pathlib import Path
@@ -15,14 +16,24 @@ OUT = ROOT / "data" / "geojson"
 # The first tag that matches decides the category; order matters (a sea cave is a cave before a coast).
 CATEGORY_BY_TAG = {
     "geosite": [
-        ("waterfall", "air-terjun"), ("hot_spring", "air-panas"), ("island", "pulau"),
-        ("cave", "gua"), ("sea_cave", "gua"), ("beach", "pantai"), ("viewpoint", "titik-pandang"),
+        ("waterfall", "air-terjun"),
+        ("hot_spring", "air-panas"),
+        ("island", "pulau"),
+        ("cave", "gua"),
+        ("sea_cave", "gua"),
+        ("beach", "pantai"),
+        ("viewpoint", "titik-pandang"),
     ],
     "biosite": [("turtle_nesting", "penyu"), ("arboretum", "arboretum")],
     "cultural_site": [
-        ("indigenous_community", "kampung-adat"), ("megalithic", "situs-megalitik"),
-        ("museum", "museum"), ("visitor_center", "museum"), ("fishing_port", "bahari"),
-        ("religious", "religi"), ("craft", "kerajinan"), ("village", "desa-wisata"),
+        ("indigenous_community", "kampung-adat"),
+        ("megalithic", "situs-megalitik"),
+        ("museum", "museum"),
+        ("visitor_center", "museum"),
+        ("fishing_port", "bahari"),
+        ("religious", "religi"),
+        ("craft", "kerajinan"),
+        ("village", "desa-wisata"),
     ],
 }
 FALLBACK_CATEGORY = {"geosite": "batuan", "biosite": "kawasan-konservasi", "cultural_site": "religi"}

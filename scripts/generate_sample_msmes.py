@@ -5,6 +5,7 @@ around the real villages and attractions so that "what is near this site" can be
 carries `sample: true`, and every phone number is an obviously fake +62 000 ... number.
 Run again with the same seed and you get the same file, byte for byte.
 """
+
 import argparse
 import json
 from pathlib import Path
@@ -20,28 +21,71 @@ SEED = 20181704  # the day CPUGG became a UNESCO Global Geopark, 17 April 2018
 
 CATEGORIES = {
     # category: (share, name prefixes, description id, description en, price range)
-    "kuliner": (0.34, ["Warung", "Warung Nasi", "Rumah Makan", "Saung Liwet", "Kedai Kopi", "Seafood"],
-                "Makanan dan minuman khas Sunda dan hasil laut.", "Sundanese food and seafood.",
-                "Rp 10.000–50.000"),
-    "penginapan": (0.18, ["Homestay", "Pondok", "Villa", "Penginapan"],
-                   "Kamar sederhana untuk wisatawan, dekat objek wisata.", "Simple rooms for visitors, near the sights.",
-                   "Rp 150.000–450.000 / malam"),
-    "oleh-oleh": (0.14, ["Toko Oleh-oleh", "Kios", "Gerai"],
-                  "Oleh-oleh khas Sukabumi: ikan asin, gula aren, keripik.", "Local souvenirs: salted fish, palm sugar, chips.",
-                  "Rp 5.000–100.000"),
-    "kerajinan": (0.10, ["Kerajinan", "Sanggar", "Batik"],
-                  "Kerajinan tangan buatan warga setempat.", "Handicrafts made by local people.",
-                  "Rp 20.000–300.000"),
-    "jasa-wisata": (0.14, ["Pemandu", "Trip", "Ojek Wisata", "Surf Camp"],
-                    "Pemandu lokal dan paket wisata geopark.", "Local guides and geopark tours.",
-                    "Rp 100.000–500.000"),
-    "transportasi": (0.10, ["Ojek", "Sewa Motor", "Sewa Perahu", "Travel"],
-                     "Antar-jemput, sewa kendaraan dan perahu.", "Rides, vehicle and boat hire.",
-                     "Rp 20.000–250.000"),
+    "kuliner": (
+        0.34,
+        ["Warung", "Warung Nasi", "Rumah Makan", "Saung Liwet", "Kedai Kopi", "Seafood"],
+        "Makanan dan minuman khas Sunda dan hasil laut.",
+        "Sundanese food and seafood.",
+        "Rp 10.000–50.000",
+    ),
+    "penginapan": (
+        0.18,
+        ["Homestay", "Pondok", "Villa", "Penginapan"],
+        "Kamar sederhana untuk wisatawan, dekat objek wisata.",
+        "Simple rooms for visitors, near the sights.",
+        "Rp 150.000–450.000 / malam",
+    ),
+    "oleh-oleh": (
+        0.14,
+        ["Toko Oleh-oleh", "Kios", "Gerai"],
+        "Oleh-oleh khas Sukabumi: ikan asin, gula aren, keripik.",
+        "Local souvenirs: salted fish, palm sugar, chips.",
+        "Rp 5.000–100.000",
+    ),
+    "kerajinan": (
+        0.10,
+        ["Kerajinan", "Sanggar", "Batik"],
+        "Kerajinan tangan buatan warga setempat.",
+        "Handicrafts made by local people.",
+        "Rp 20.000–300.000",
+    ),
+    "jasa-wisata": (
+        0.14,
+        ["Pemandu", "Trip", "Ojek Wisata", "Surf Camp"],
+        "Pemandu lokal dan paket wisata geopark.",
+        "Local guides and geopark tours.",
+        "Rp 100.000–500.000",
+    ),
+    "transportasi": (
+        0.10,
+        ["Ojek", "Sewa Motor", "Sewa Perahu", "Travel"],
+        "Antar-jemput, sewa kendaraan dan perahu.",
+        "Rides, vehicle and boat hire.",
+        "Rp 20.000–250.000",
+    ),
 }
-OWNERS = ["Bu Eti", "Pak Ujang", "Teh Neng", "Kang Asep", "Bu Imas", "Pak Dadang", "Mang Oman", "Ceu Lilis",
-          "Pak Encep", "Bu Yayah", "Kang Dede", "Teh Rina", "Pak Acep", "Bu Nining", "Abah Odin", "Mang Udin",
-          "Teh Euis", "Kang Yana", "Bu Cucu", "Pak Jajang"]
+OWNERS = [
+    "Bu Eti",
+    "Pak Ujang",
+    "Teh Neng",
+    "Kang Asep",
+    "Bu Imas",
+    "Pak Dadang",
+    "Mang Oman",
+    "Ceu Lilis",
+    "Pak Encep",
+    "Bu Yayah",
+    "Kang Dede",
+    "Teh Rina",
+    "Pak Acep",
+    "Bu Nining",
+    "Abah Odin",
+    "Mang Udin",
+    "Teh Euis",
+    "Kang Yana",
+    "Bu Cucu",
+    "Pak Jajang",
+]
 HOURS = ["07.00–17.00", "08.00–21.00", "06.00–22.00", "24 jam", "09.00–18.00", "07.00–20.00"]
 
 
@@ -84,29 +128,31 @@ def generate(count, seed):
         near_village = min(villages, key=lambda v: GEOD.inv(lon, lat, *v["geometry"]["coordinates"])[2])
         phone = f"+6200000{number:06d}"
         fid = f"msme-{number:04d}"
-        features.append({
-            "type": "Feature",
-            "id": fid,
-            "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {
+        features.append(
+            {
+                "type": "Feature",
                 "id": fid,
-                "name": f"{prefixes[rng.integers(len(prefixes))]} {OWNERS[rng.integers(len(OWNERS))]}",
-                "category": category,
-                "description_id": desc_id,
-                "description_en": desc_en,
-                "opening_hours": HOURS[rng.integers(len(HOURS))],
-                "price_range": price,
-                "phone": phone,
-                "whatsapp": phone,
-                "desa": near_village["properties"]["name"],
-                "kecamatan": near_village["properties"]["kecamatan"],
-                "sample": True,
-                "sample_note": "Contoh fiktif, bukan usaha nyata / Invented sample, not a real business",
-                "owner_consent": False,
-                "coord_confidence": "sample",
-                "coord_source": f"generated by scripts/generate_sample_msmes.py (seed {seed})",
-            },
-        })
+                "geometry": {"type": "Point", "coordinates": [lon, lat]},
+                "properties": {
+                    "id": fid,
+                    "name": f"{prefixes[rng.integers(len(prefixes))]} {OWNERS[rng.integers(len(OWNERS))]}",
+                    "category": category,
+                    "description_id": desc_id,
+                    "description_en": desc_en,
+                    "opening_hours": HOURS[rng.integers(len(HOURS))],
+                    "price_range": price,
+                    "phone": phone,
+                    "whatsapp": phone,
+                    "desa": near_village["properties"]["name"],
+                    "kecamatan": near_village["properties"]["kecamatan"],
+                    "sample": True,
+                    "sample_note": "Contoh fiktif, bukan usaha nyata / Invented sample, not a real business",
+                    "owner_consent": False,
+                    "coord_confidence": "sample",
+                    "coord_source": f"generated by scripts/generate_sample_msmes.py (seed {seed})",
+                },
+            }
+        )
     return features
 
 

@@ -5,6 +5,7 @@ With GEOTOUR_TEST_DATABASE_URL (postgresql+psycopg://...) and GEOTOUR_TEST_CACHE
 as `.ci/run`'s second pass does, every test app gets its own PostgreSQL database, copied from a
 template that is migrated and seeded once, and its own key prefix in the shared Redis.
 """
+
 import os
 import uuid
 
@@ -37,8 +38,15 @@ def make_template(data_dir, instance):
 
     _admin(f"DROP DATABASE IF EXISTS {TEMPLATE} WITH (FORCE)")
     _admin(f"CREATE DATABASE {TEMPLATE}")
-    app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATA_DIR": str(data_dir), "TESTING": True,
-                      "GEOTOUR_DATABASE_URL": pg_url(TEMPLATE), "GEOTOUR_CACHE_URL": "simple"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": instance,
+            "GEOTOUR_DATA_DIR": str(data_dir),
+            "TESTING": True,
+            "GEOTOUR_DATABASE_URL": pg_url(TEMPLATE),
+            "GEOTOUR_CACHE_URL": "simple",
+        }
+    )
     app.extensions["geotour"].storage.close()
 
 
@@ -68,7 +76,7 @@ def run_sql(app, *statements):
     if url.startswith("sqlite:///"):
         import sqlite3
 
-        with sqlite3.connect(url[len("sqlite:///"):]) as conn:
+        with sqlite3.connect(url[len("sqlite:///") :]) as conn:
             rows = [conn.execute(statement).fetchall() for statement in statements]
         conn.close()
         return rows[-1]
@@ -87,13 +95,19 @@ def run_sql(app, *statements):
 def fail_fifth_submission(app):
     """Make the 5th row of any submissions insert fail inside its transaction, as a full disk would."""
     if app.config["GEOTOUR_DATABASE_URL"].startswith("sqlite:///"):
-        run_sql(app, "CREATE TRIGGER fail_fifth BEFORE INSERT ON submissions WHEN "
-                     "(SELECT count(*) FROM submissions) >= 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END")
+        run_sql(
+            app,
+            "CREATE TRIGGER fail_fifth BEFORE INSERT ON submissions WHEN "
+            "(SELECT count(*) FROM submissions) >= 4 BEGIN SELECT RAISE(ABORT, 'disk full'); END",
+        )
     else:
-        run_sql(app, "CREATE FUNCTION fail_fifth() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
-                     " IF (SELECT count(*) FROM submissions) >= 4 THEN RAISE EXCEPTION 'disk full'; END IF;"
-                     " RETURN NEW; END $$",
-                "CREATE TRIGGER fail_fifth BEFORE INSERT ON submissions FOR EACH ROW EXECUTE FUNCTION fail_fifth()")
+        run_sql(
+            app,
+            "CREATE FUNCTION fail_fifth() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+            " IF (SELECT count(*) FROM submissions) >= 4 THEN RAISE EXCEPTION 'disk full'; END IF;"
+            " RETURN NEW; END $$",
+            "CREATE TRIGGER fail_fifth BEFORE INSERT ON submissions FOR EACH ROW EXECUTE FUNCTION fail_fifth()",
+        )
 
 
 def stop_failing(app):

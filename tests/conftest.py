@@ -1,4 +1,5 @@
 """Fixtures: a fresh app with its own temporary database for every test, and data-dir factories."""
+
 import json
 import shutil
 import threading
@@ -41,7 +42,9 @@ def make_app(tmp_path, pg_template):
             database = backends.new_database()
             made.append([database, None])
             config = {**backends.backend_config(database), **config}
-        app = create_app({"INSTANCE_PATH": instance, "GEOTOUR_DATA_DIR": str(data_dir), "TESTING": True, **config})
+        app = create_app(
+            {"INSTANCE_PATH": instance, "GEOTOUR_DATA_DIR": str(data_dir), "TESTING": True, **config}
+        )
         if database:
             made[-1][1] = app
         return app
@@ -103,8 +106,13 @@ def hostile_data(data_copy):
     hostile = json.loads(json.dumps(msmes["features"][0]))
     hostile.update(id="msme-hostile")
     hostile["geometry"]["coordinates"] = [sodong[0] + 0.002, sodong[1]]
-    hostile["properties"].update(id="msme-hostile", name=HOSTILE_MSME_NAME, opening_hours=HOSTILE_SITE_NAME,
-                                 description_id=HOSTILE_MSME_NAME, category="kuliner")
+    hostile["properties"].update(
+        id="msme-hostile",
+        name=HOSTILE_MSME_NAME,
+        opening_hours=HOSTILE_SITE_NAME,
+        description_id=HOSTILE_MSME_NAME,
+        category="kuliner",
+    )
     data_copy.edit("msmes.geojson", lambda data: data["features"].append(hostile))
     return data_copy
 
@@ -153,7 +161,11 @@ def server_process(tmp_path):
     env = {**os.environ, "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/server.sqlite3"}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "geotour", "run", "--port", str(port)],
-        cwd=DATA_DIR.parent.parent, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        cwd=DATA_DIR.parent.parent,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while True:
@@ -163,7 +175,7 @@ def server_process(tmp_path):
         except OSError:
             if time.time() > deadline or process.poll() is not None:
                 process.kill()
-                raise RuntimeError("the app did not start in its own process")
+                raise RuntimeError("the app did not start in its own process") from None
             time.sleep(0.2)
     yield url
     process.terminate()

@@ -1,4 +1,5 @@
 """Factories for the contribution tests: users in every role, sign-in, tokens, and sample proposals."""
+
 import io
 import re
 
@@ -13,7 +14,10 @@ CURUG_SODONG = (106.49785, -7.18527)
 def make_users(app):
     """Create one user per entry of ROLES; return {username: user dict}."""
     with app.app_context():
-        return {name: accounts.create_user(current().storage, name, PASSWORD, role) for name, role in ROLES.items()}
+        return {
+            name: accounts.create_user(current().storage, name, PASSWORD, role)
+            for name, role in ROLES.items()
+        }
 
 
 def token_for(app, username):
@@ -43,24 +47,46 @@ def login(client, username, password=PASSWORD):
 
 def waterfall(name="Curug Cikaso Leutik", lon=106.47, lat=-7.21, **properties):
     """Return a GeoJSON Feature proposing a waterfall in the geosites layer."""
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"layer": "geosites", "name": name, "category": "air-terjun",
-                           "description_id": "Air terjun kecil.", **properties}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "layer": "geosites",
+            "name": name,
+            "category": "air-terjun",
+            "description_id": "Air terjun kecil.",
+            **properties,
+        },
+    }
 
 
 def homestay(name="Homestay Ciletuh Asri", lon=106.46, lat=-7.23, **properties):
     """Return a GeoJSON Feature proposing a homestay, with the owner's consent."""
-    return {"type": "Feature", "geometry": {"type": "Point", "coordinates": [lon, lat]},
-            "properties": {"layer": "msmes", "name": name, "category": "penginapan", "whatsapp": "0812 3456 7890",
-                           "owner_consent": True, **properties}}
+    return {
+        "type": "Feature",
+        "geometry": {"type": "Point", "coordinates": [lon, lat]},
+        "properties": {
+            "layer": "msmes",
+            "name": name,
+            "category": "penginapan",
+            "whatsapp": "0812 3456 7890",
+            "owner_consent": True,
+            **properties,
+        },
+    }
 
 
 def kml(placemarks):
     """Return a KML document (bytes) with one Placemark per (name, lon, lat)."""
-    marks = "".join(f"<Placemark><name>{name}</name><description>Kamar bersih</description>"
-                    f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>" for name, lon, lat in placemarks)
-    return (f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f"<name>Homestays</name><Folder><name>Homestay</name>{marks}</Folder></Document></kml>").encode()
+    marks = "".join(
+        f"<Placemark><name>{name}</name><description>Kamar bersih</description>"
+        f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
+        for name, lon, lat in placemarks
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f"<name>Homestays</name><Folder><name>Homestay</name>{marks}</Folder></Document></kml>"
+    ).encode()
 
 
 def ten_homestays(outside=True, swapped=True):
@@ -88,7 +114,10 @@ def my_maps_kml(placemarks, category="Penginapan"):
         f'<ExtendedData><Data name="kategori"><value>{category}</value></Data>'
         f'<Data name="pemilik_setuju"><value>ya</value></Data></ExtendedData>'
         f"<Point><coordinates>{lon},{lat},0</coordinates></Point></Placemark>"
-        for n, (name, lon, lat) in enumerate(placemarks, 1))
-    return (f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
-            f'<name>Homestay KIM</name><Style id="icon-1899-0288D1-normal"><IconStyle><scale>1</scale></IconStyle>'
-            f"</Style><Folder><name>Homestay</name>{marks}</Folder></Document></kml>").encode()
+        for n, (name, lon, lat) in enumerate(placemarks, 1)
+    )
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?><kml xmlns="http://www.opengis.net/kml/2.2"><Document>'
+        f'<name>Homestay KIM</name><Style id="icon-1899-0288D1-normal"><IconStyle><scale>1</scale></IconStyle>'
+        f"</Style><Folder><name>Homestay</name>{marks}</Folder></Document></kml>"
+    ).encode()

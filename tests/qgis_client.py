@@ -5,6 +5,7 @@ WORKDIR BBOX`. Prints one JSON object: for every collection, whether the layer i
 its ids, each feature's non-null attributes, the ids a bbox request returns, and the size of a PNG rendered
 from all the layers.
 """
+
 import json
 import os
 import sys
@@ -12,8 +13,15 @@ import sys
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 from qgis.core import (  # noqa: E402
-    QgsApplication, QgsFeatureRequest, QgsMapRendererParallelJob, QgsMapSettings, QgsNetworkAccessManager,
-    QgsRectangle, QgsSettings, QgsVectorLayer)
+    QgsApplication,
+    QgsFeatureRequest,
+    QgsMapRendererParallelJob,
+    QgsMapSettings,
+    QgsNetworkAccessManager,
+    QgsRectangle,
+    QgsSettings,
+    QgsVectorLayer,
+)
 from qgis.PyQt.QtCore import QSize  # noqa: E402
 from qgis.PyQt.QtGui import QColor  # noqa: E402
 
@@ -27,12 +35,19 @@ def describe(layer, bbox):
     fields = [f.name() for f in layer.fields()]
     features = {}
     for feature in layer.getFeatures():
-        values = dict(zip(fields, feature.attributes()))
+        values = dict(zip(fields, feature.attributes(), strict=True))
         fid = str(values.get("id"))
         features[fid] = sorted(k for k, v in values.items() if v is not None and str(v) != "NULL")
-    in_box = sorted(str(f["id"]) for f in layer.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*bbox))))
-    return {"valid": layer.isValid(), "count": layer.featureCount(), "fields": fields, "features": features,
-            "bbox_ids": in_box}
+    in_box = sorted(
+        str(f["id"]) for f in layer.getFeatures(QgsFeatureRequest().setFilterRect(QgsRectangle(*bbox)))
+    )
+    return {
+        "valid": layer.isValid(),
+        "count": layer.featureCount(),
+        "fields": fields,
+        "features": features,
+        "bbox_ids": in_box,
+    }
 
 
 def render(layers, path):
@@ -49,7 +64,9 @@ def render(layers, path):
     job.waitForFinished()
     image = job.renderedImage()
     image.save(path, "PNG")
-    white = sum(image.pixelColor(x, y).name() == "#ffffff" for x in range(0, 600, 10) for y in range(0, 600, 10))
+    white = sum(
+        image.pixelColor(x, y).name() == "#ffffff" for x in range(0, 600, 10) for y in range(0, 600, 10)
+    )
     return {"png": path, "painted_samples": 3600 - white}
 
 
@@ -65,7 +82,9 @@ def main(base, workdir, bbox, collections):
         layer = open_layer(base, collection)
         out[collection] = describe(layer, bbox)
         layers.append(layer)
-    out["_render"] = render([layer for layer in layers if layer.isValid()], os.path.join(workdir, "layers.png"))
+    out["_render"] = render(
+        [layer for layer in layers if layer.isValid()], os.path.join(workdir, "layers.png")
+    )
     print(json.dumps(out), flush=True)
     # QGIS 3.22 can crash while tearing down layers at exit; what was read is printed, so leave at once.
     os._exit(0)

@@ -1,4 +1,5 @@
 """A loopback TCP proxy a test can cut and restore: the database "goes down" and "comes back"."""
+
 import socket
 import threading
 

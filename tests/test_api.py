@@ -1,4 +1,5 @@
 """/api/v1: layers, features, nearby, errors, caching headers and compression."""
+
 import gzip
 
 import brotli
@@ -127,37 +128,40 @@ def test_nearby_point_for_near_me(client):
     assert {f["properties"]["layer"] for f in only["features"]} == {"msmes"}
 
 
-@pytest.mark.parametrize("url, status, field", [
-    ("/api/v1/layers/nope", 404, "layer"),
-    ("/api/v1/features/nope", 404, "id"),
-    ("/api/v1/features/nope/nearby", 404, "id"),
-    ("/api/v1/layers/geosites?bbox=1,2,3", 400, "bbox"),
-    ("/api/v1/layers/geosites?bbox=a,b,c,d", 400, "bbox"),
-    ("/api/v1/layers/geosites?bbox=106.6,-7.1,106.4,-7.2", 400, "bbox"),
-    ("/api/v1/layers/geosites?bbox=-7.2,106.4,-7.1,106.6", 400, "bbox"),
-    ("/api/v1/layers/geosites?bbox=nan,1,2,3", 400, "bbox"),
-    ("/api/v1/layers/geosites?limit=ten", 400, "limit"),
-    ("/api/v1/layers/geosites?limit=0", 400, "limit"),
-    ("/api/v1/layers/geosites?limit=1e9", 400, "limit"),
-    ("/api/v1/layers/geosites?offset=-1", 400, "offset"),
-    ("/api/v1/layers/geosites?category=casino", 400, "category"),
-    ("/api/v1/layers/geosites?q=" + "x" * 101, 400, "q"),
-    ("/api/v1/features/curug-sodong/nearby?radius_m=-5", 400, "radius_m"),
-    ("/api/v1/features/curug-sodong/nearby?radius_m=50001", 400, "radius_m"),
-    ("/api/v1/features/curug-sodong/nearby?radius_m=inf", 400, "radius_m"),
-    ("/api/v1/features/curug-sodong/nearby?radius_m=far", 400, "radius_m"),
-    ("/api/v1/features/curug-sodong/nearby?limit=many", 400, "limit"),
-    ("/api/v1/features/curug-sodong/nearby?category=air-terjun", 400, "category"),
-    ("/api/v1/features/cpugg-boundary-approx/nearby", 400, "id"),
-    ("/api/v1/nearby?lat=91&lon=106.5", 400, "lat"),
-    ("/api/v1/nearby?lat=-91&lon=106.5", 400, "lat"),
-    ("/api/v1/nearby?lat=-7&lon=181", 400, "lon"),
-    ("/api/v1/nearby?lon=106.5", 400, "lat"),
-    ("/api/v1/nearby?lat=-7", 400, "lon"),
-    ("/api/v1/nearby?lat=-7&lon=106.5&radius_m=100000", 400, "radius_m"),
-    ("/api/v1/nearby?lat=-7&lon=106.5&layers=boundary", 400, "layers"),
-    ("/api/v1/nearby?lat=-7&lon=106.5&limit=-3", 400, "limit"),
-])
+@pytest.mark.parametrize(
+    "url, status, field",
+    [
+        ("/api/v1/layers/nope", 404, "layer"),
+        ("/api/v1/features/nope", 404, "id"),
+        ("/api/v1/features/nope/nearby", 404, "id"),
+        ("/api/v1/layers/geosites?bbox=1,2,3", 400, "bbox"),
+        ("/api/v1/layers/geosites?bbox=a,b,c,d", 400, "bbox"),
+        ("/api/v1/layers/geosites?bbox=106.6,-7.1,106.4,-7.2", 400, "bbox"),
+        ("/api/v1/layers/geosites?bbox=-7.2,106.4,-7.1,106.6", 400, "bbox"),
+        ("/api/v1/layers/geosites?bbox=nan,1,2,3", 400, "bbox"),
+        ("/api/v1/layers/geosites?limit=ten", 400, "limit"),
+        ("/api/v1/layers/geosites?limit=0", 400, "limit"),
+        ("/api/v1/layers/geosites?limit=1e9", 400, "limit"),
+        ("/api/v1/layers/geosites?offset=-1", 400, "offset"),
+        ("/api/v1/layers/geosites?category=casino", 400, "category"),
+        ("/api/v1/layers/geosites?q=" + "x" * 101, 400, "q"),
+        ("/api/v1/features/curug-sodong/nearby?radius_m=-5", 400, "radius_m"),
+        ("/api/v1/features/curug-sodong/nearby?radius_m=50001", 400, "radius_m"),
+        ("/api/v1/features/curug-sodong/nearby?radius_m=inf", 400, "radius_m"),
+        ("/api/v1/features/curug-sodong/nearby?radius_m=far", 400, "radius_m"),
+        ("/api/v1/features/curug-sodong/nearby?limit=many", 400, "limit"),
+        ("/api/v1/features/curug-sodong/nearby?category=air-terjun", 400, "category"),
+        ("/api/v1/features/cpugg-boundary-approx/nearby", 400, "id"),
+        ("/api/v1/nearby?lat=91&lon=106.5", 400, "lat"),
+        ("/api/v1/nearby?lat=-91&lon=106.5", 400, "lat"),
+        ("/api/v1/nearby?lat=-7&lon=181", 400, "lon"),
+        ("/api/v1/nearby?lon=106.5", 400, "lat"),
+        ("/api/v1/nearby?lat=-7", 400, "lon"),
+        ("/api/v1/nearby?lat=-7&lon=106.5&radius_m=100000", 400, "radius_m"),
+        ("/api/v1/nearby?lat=-7&lon=106.5&layers=boundary", 400, "layers"),
+        ("/api/v1/nearby?lat=-7&lon=106.5&limit=-3", 400, "limit"),
+    ],
+)
 def test_bad_requests_get_json_errors_naming_the_parameter(client, url, status, field):
     response = client.get(url)
     assert response.status_code == status
@@ -237,7 +241,11 @@ def test_an_unexpected_fault_is_a_json_500_without_internals(app, client, monkey
     assert response.get_json()["error"]["code"] == "internal_error"
     assert "secret" not in response.get_data(as_text=True)
     page = client.get("/sites/curug-sodong")
-    assert page.status_code == 500 and page.mimetype == "text/html" and "secret" not in page.get_data(as_text=True)
+    assert (
+        page.status_code == 500
+        and page.mimetype == "text/html"
+        and "secret" not in page.get_data(as_text=True)
+    )
 
 
 def test_security_headers(client):
@@ -250,6 +258,9 @@ def test_encoding_follows_the_clients_preferences(client):
     assert refused_br.headers["Content-Encoding"] == "gzip"
     identity = client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "identity"})
     assert "Content-Encoding" not in identity.headers
-    etags = {refused_br.headers["ETag"], identity.headers["ETag"],
-             client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "br"}).headers["ETag"]}
+    etags = {
+        refused_br.headers["ETag"],
+        identity.headers["ETag"],
+        client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "br"}).headers["ETag"],
+    }
     assert len(etags) == 3  # each representation has its own strong validator

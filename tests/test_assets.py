@@ -1,4 +1,5 @@
 """Fingerprinted assets with far-future caching, the web app manifest and the service worker."""
+
 import json
 import re
 
@@ -34,3 +35,31 @@ def test_service_worker_precaches_a_working_shell(client):
 def test_embed_page_does_not_register_the_service_worker(client):
     assert "serviceWorker" not in client.get("/embed").get_data(as_text=True)
     assert "serviceWorker" in client.get("/").get_data(as_text=True)
+
+
+def test_the_javascript_restates_no_value_the_server_owns():
+    """Issue 16, part 5: the map centre and the popups' nearby radius and count come from the server."""
+    from pathlib import Path
+
+    scripts = {
+        p.name: p.read_text(encoding="utf-8")
+        for p in (Path(__file__).parent.parent / "static" / "js").glob("*.js")
+    }
+    for name, text in scripts.items():
+        assert "-7.1" not in text and "106.5" not in text, name  # the geopark's coordinates
+        assert "20000 : 3000" not in text and "nearby?limit=3" not in text, name  # the popups' nearby lists
+
+
+def test_pages_carry_the_values_the_javascript_reads(client):
+    from geotour.web.maps import GEOPARK_CENTER
+    from geotour.web.pages.tourist import POPUP_NEARBY
+
+    html = client.get("/").get_data(as_text=True)
+    found = re.search(r'"popup_nearby": \{"attraction": \{"limit": (\d+), "radius_m": (\d+)\}', html)
+    assert found and (int(found.group(2)), int(found.group(1))) == POPUP_NEARBY["attraction"]
+    from tests.contributions import login, make_users
+
+    make_users(client.application)
+    login(client, "kim1")
+    page = client.get("/contribute/mine").get_data(as_text=True)
+    assert f'<meta name="geotour-map-center" content="{GEOPARK_CENTER[0]},{GEOPARK_CENTER[1]}">' in page

@@ -4,6 +4,7 @@ Runs in the PostgreSQL pass of `.ci/run` (GEOTOUR_TEST_DATABASE_URL set); the em
 Both backends are seeded from the same files: the real layers plus 3,000 synthetic MSMEs, some of them
 sharing a point, so ties in distance are compared too.
 """
+
 import random
 
 import pytest
@@ -12,8 +13,10 @@ from bench.synthetic import msme_features, random_points
 
 from . import backends
 
-pytestmark = pytest.mark.skipif(not backends.on_postgres(),
-                                reason="needs PostgreSQL (GEOTOUR_TEST_DATABASE_URL; the second pass of .ci/run)")
+pytestmark = pytest.mark.skipif(
+    not backends.on_postgres(),
+    reason="needs PostgreSQL (GEOTOUR_TEST_DATABASE_URL; the second pass of .ci/run)",
+)
 
 ATTRACTIONS = ("geosites", "biosites", "cultural_sites")
 RADII = (50, 300, 1_000, 3_000, 10_000, 50_000)
@@ -39,8 +42,10 @@ def _storages(pair):
 
 
 def _near(storage, *args, **kwargs):
-    return [(feature["id"], round(hit.distance_m, 6), round(hit.bearing_deg, 6), feature)
-            for feature, hit in storage.features_near(*args, **kwargs)]
+    return [
+        (feature["id"], round(hit.distance_m, 6), round(hit.bearing_deg, 6), feature)
+        for feature, hit in storage.features_near(*args, **kwargs)
+    ]
 
 
 def test_nearby_queries_give_the_same_answers(pair):
@@ -48,13 +53,20 @@ def test_nearby_queries_give_the_same_answers(pair):
     rng = random.Random(11)
     lons, lats = random_points(300, seed=12)
     nonempty = 0
-    for lon, lat in zip(lons, lats):
+    for lon, lat in zip(lons, lats, strict=True):
         layers = rng.choice([("msmes",), ATTRACTIONS, ("msmes", *ATTRACTIONS)])
-        kwargs = {"category": rng.choice([None, None, "kuliner", "penginapan"]) if layers == ("msmes",) else None,
-                  "limit": rng.choice([1, 5, 20, 200]), "exclude_id": rng.choice([None, "syn-0", "curug-sodong"])}
+        kwargs = {
+            "category": rng.choice([None, None, "kuliner", "penginapan"]) if layers == ("msmes",) else None,
+            "limit": rng.choice([1, 5, 20, 200]),
+            "exclude_id": rng.choice([None, "syn-0", "curug-sodong"]),
+        }
         radius = rng.choice(RADII)
         expected = _near(sqlite, float(lon), float(lat), radius, layers, **kwargs)
-        assert _near(postgres, float(lon), float(lat), radius, layers, **kwargs) == expected, (lon, lat, radius)
+        assert _near(postgres, float(lon), float(lat), radius, layers, **kwargs) == expected, (
+            lon,
+            lat,
+            radius,
+        )
         nonempty += bool(expected)
     assert nonempty > 150  # the comparison is not of empty lists
 
@@ -81,8 +93,9 @@ def test_layer_queries_give_the_same_answers(pair):
     ]
     for query in queries:
         assert postgres.query_layer("msmes", query) == sqlite.query_layer("msmes", query), query
-    assert postgres.query_layer("geosites", LayerQuery(limit=100, offset=0)) == \
-        sqlite.query_layer("geosites", LayerQuery(limit=100, offset=0))
+    assert postgres.query_layer("geosites", LayerQuery(limit=100, offset=0)) == sqlite.query_layer(
+        "geosites", LayerQuery(limit=100, offset=0)
+    )
     for feature_id in ("curug-sodong", "syn-17", "msme-0001", "no-such-id"):
         assert postgres.get_feature(feature_id) == sqlite.get_feature(feature_id)
 
@@ -91,18 +104,24 @@ def test_layer_stats_agree(pair):
     sqlite, postgres = _storages(pair)
     expected, got = sqlite.layer_stats(), postgres.layer_stats()
     assert {k: v["count"] for k, v in got.items()} == {k: v["count"] for k, v in expected.items()}
-    for layer_id, stats in got.items():  # SQLite's R*Tree keeps extents as 32-bit floats, rounded outwards (< 3 m)
+    for (
+        layer_id,
+        stats,
+    ) in got.items():  # SQLite's R*Tree keeps extents as 32-bit floats, rounded outwards (< 3 m)
         assert stats["bbox"] == pytest.approx(expected[layer_id]["bbox"], abs=3e-5)
 
 
-@pytest.mark.parametrize("url", [
-    "/api/v1/nearby?lat=-7.2&lon=106.45&radius_m=5000",
-    "/api/v1/nearby?lat=-7.0&lon=106.55&radius_m=20000&layers=geosites,biosites&limit=50",
-    "/api/v1/features/curug-sodong/nearby?radius_m=3000",
-    "/api/v1/features/syn-42/nearby?radius_m=10000",
-    "/api/v1/layers/msmes?bbox=106.4,-7.3,106.6,-7.1&category=kuliner&limit=100",
-    "/ogc/collections/msmes/items?bbox=106.4,-7.3,106.6,-7.1&limit=100&offset=50",
-])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/v1/nearby?lat=-7.2&lon=106.45&radius_m=5000",
+        "/api/v1/nearby?lat=-7.0&lon=106.55&radius_m=20000&layers=geosites,biosites&limit=50",
+        "/api/v1/features/curug-sodong/nearby?radius_m=3000",
+        "/api/v1/features/syn-42/nearby?radius_m=10000",
+        "/api/v1/layers/msmes?bbox=106.4,-7.3,106.6,-7.1&category=kuliner&limit=100",
+        "/ogc/collections/msmes/items?bbox=106.4,-7.3,106.6,-7.1&limit=100&offset=50",
+    ],
+)
 def test_the_api_answers_the_same(pair, url):
     sqlite_app, postgres_app = pair
     expected = sqlite_app.test_client().get(url)

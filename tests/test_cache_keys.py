@@ -1,14 +1,18 @@
 """Issue 15, break 1: two different parameter sets never share a cached answer, and a parameter the API
 does not know is refused rather than ignored (a typo would otherwise answer, and cache, everything)."""
+
 import pytest
 
 from geotour.web.responses import _cache_key
 
 
-@pytest.mark.parametrize("plain, encoded", [
-    ("limit=100&offset=100", "limit%3D100%26offset=100"),
-    ("properties=name&q=curug", "properties=name%26q%3Dcurug"),
-])
+@pytest.mark.parametrize(
+    "plain, encoded",
+    [
+        ("limit=100&offset=100", "limit%3D100%26offset=100"),
+        ("properties=name&q=curug", "properties=name%26q%3Dcurug"),
+    ],
+)
 def test_an_encoded_separator_never_makes_the_same_key(app, plain, encoded):
     with app.test_request_context("/api/v1/layers/geosites?" + plain):
         one = _cache_key(1)
@@ -20,7 +24,9 @@ def test_an_encoded_separator_never_makes_the_same_key(app, plain, encoded):
 def test_a_query_hidden_in_a_value_does_not_poison_the_filtered_answer(make_app):
     expected = make_app().test_client().get("/api/v1/layers/geosites?properties=name&q=curug").get_json()
     client = make_app().test_client()
-    first = client.get("/api/v1/layers/geosites?properties=name%26q%3Dcurug")  # cached first, under its own key
+    first = client.get(
+        "/api/v1/layers/geosites?properties=name%26q%3Dcurug"
+    )  # cached first, under its own key
     assert first.status_code == 200
     assert first.get_json()["numberMatched"] != expected["numberMatched"]  # it asked for something else
     assert client.get("/api/v1/layers/geosites?properties=name&q=curug").get_json() == expected
@@ -34,13 +40,16 @@ def test_page_one_is_never_served_as_page_two(make_app):
     assert client.get("/api/v1/layers/msmes?limit=10&offset=10").get_json() == expected
 
 
-@pytest.mark.parametrize("path, typo", [
-    ("/api/v1/layers/msmes?catgory=kuliner", "catgory"),
-    ("/api/v1/layers?limit=5", "limit"),
-    ("/api/v1/features/curug-sodong?radius=500", "radius"),
-    ("/api/v1/features/curug-sodong/nearby?radius=500", "radius"),
-    ("/api/v1/nearby?lat=-7.18&lon=106.49&radius=500", "radius"),
-])
+@pytest.mark.parametrize(
+    "path, typo",
+    [
+        ("/api/v1/layers/msmes?catgory=kuliner", "catgory"),
+        ("/api/v1/layers?limit=5", "limit"),
+        ("/api/v1/features/curug-sodong?radius=500", "radius"),
+        ("/api/v1/features/curug-sodong/nearby?radius=500", "radius"),
+        ("/api/v1/nearby?lat=-7.18&lon=106.49&radius=500", "radius"),
+    ],
+)
 def test_a_parameter_the_api_does_not_know_is_refused_by_name(client, path, typo):
     answer = client.get(path)
     assert answer.status_code == 400
@@ -67,4 +76,3 @@ def test_the_per_process_store_keeps_nothing_longer_than_the_shared_cache_would(
     assert store.get("a") == "again"  # stored afresh after it expired
     kept = app.extensions["geotour_local_responses"]
     assert kept.max_age_s == app.config["CACHE_DEFAULT_TIMEOUT"] == 600
-

@@ -1,4 +1,5 @@
 """Settings: every one is documented, and bad values stop start-up with a clear message."""
+
 from pathlib import Path
 
 import pytest
@@ -18,13 +19,16 @@ def test_readme_opens_with_the_two_commands():
     assert "make run" in head and "make test" in head
 
 
-@pytest.mark.parametrize("overrides, message", [
-    ({"GEOTOUR_CACHE_TIMEOUT": "soon"}, "GEOTOUR_CACHE_TIMEOUT must be a whole number"),
-    ({"GEOTOUR_CACHE_URL": "memcached://x"}, "GEOTOUR_CACHE_URL"),
-    ({"GEOTOUR_DEFAULT_LOCALE": "fr"}, "GEOTOUR_DEFAULT_LOCALE"),
-    ({"GEOTOUR_DATABASE_URL": "mysql://db"}, "GEOTOUR_DATABASE_URL"),
-    ({"GEOTOUR_DATA_DIR": "/nonexistent/geojson"}, "GEOTOUR_DATA_DIR"),
-])
+@pytest.mark.parametrize(
+    "overrides, message",
+    [
+        ({"GEOTOUR_CACHE_TIMEOUT": "soon"}, "GEOTOUR_CACHE_TIMEOUT must be a whole number"),
+        ({"GEOTOUR_CACHE_URL": "memcached://x"}, "GEOTOUR_CACHE_URL"),
+        ({"GEOTOUR_DEFAULT_LOCALE": "fr"}, "GEOTOUR_DEFAULT_LOCALE"),
+        ({"GEOTOUR_DATABASE_URL": "mysql://db"}, "GEOTOUR_DATABASE_URL"),
+        ({"GEOTOUR_DATA_DIR": "/nonexistent/geojson"}, "GEOTOUR_DATA_DIR"),
+    ],
+)
 def test_bad_settings_stop_start_up(make_app, overrides, message):
     with pytest.raises(ConfigError, match=message):
         make_app(**overrides)
@@ -37,12 +41,27 @@ def test_settings_come_from_the_environment(make_app, monkeypatch):
 
 
 def test_tile_urls_are_configurable(make_app):
-    html = make_app(GEOTOUR_TILES_OSM="https://tiles.example.test/{z}/{x}/{y}.png").test_client().get("/").get_data(as_text=True)
+    html = (
+        make_app(GEOTOUR_TILES_OSM="https://tiles.example.test/{z}/{x}/{y}.png")
+        .test_client()
+        .get("/")
+        .get_data(as_text=True)
+    )
     assert "tiles.example.test" in html and "tile.openstreetmap.org" not in html
 
 
-@pytest.mark.parametrize("word, expected", [("off", False), ("OFF", False), ("0", False), ("tidak", False),
-                                            ("on", True), ("1", True), ("yes", True)])
+@pytest.mark.parametrize(
+    "word, expected",
+    [
+        ("off", False),
+        ("OFF", False),
+        ("0", False),
+        ("tidak", False),
+        ("on", True),
+        ("1", True),
+        ("yes", True),
+    ],
+)
 def test_auto_seed_reads_yes_no_words_as_people_write_them(tmp_path, word, expected):
     assert load_config(tmp_path, environ={"GEOTOUR_AUTO_SEED": word})["GEOTOUR_AUTO_SEED"] is expected
 

@@ -1,6 +1,7 @@
 """The Content-Security-Policy (issue 15, break 12): scripts from our origin and the inline scripts our
 templates write, by hash; nothing else, on every response. tests/browser/test_content_policy.py checks it
 in Chromium: every page works under it, and an injected script does not run."""
+
 import re
 from pathlib import Path
 
@@ -20,13 +21,32 @@ def directives(response):
 
 
 def _inline_scripts(html):
-    return [text for attributes, text in re.findall(r"<script\b([^>]*)>(.*?)</script", html, re.S)
-            if "src=" not in attributes and "application/ld+json" not in attributes]
+    return [
+        text
+        for attributes, text in re.findall(r"<script\b([^>]*)>(.*?)</script", html, re.S)
+        if "src=" not in attributes and "application/ld+json" not in attributes
+    ]
 
 
-@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/embed", "/places", "/embed/builder", "/ogc?f=html",
-                                  "/sites/curug-sodong/signboard", "/offline", "/login", "/tidak-ada",
-                                  "/api/v1/layers", "/api/v1/layers/nope", "/ogc/collections", "/sitemap.xml"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/sites/curug-sodong",
+        "/embed",
+        "/places",
+        "/embed/builder",
+        "/ogc?f=html",
+        "/sites/curug-sodong/signboard",
+        "/offline",
+        "/login",
+        "/tidak-ada",
+        "/api/v1/layers",
+        "/api/v1/layers/nope",
+        "/ogc/collections",
+        "/sitemap.xml",
+    ],
+)
 def test_every_response_allows_only_our_scripts_and_no_plugins(client, path):
     response = client.get(path)
     policy = directives(response)
@@ -53,8 +73,10 @@ def test_signed_in_pages_have_the_policy_too(make_app):
 def test_a_script_that_reaches_the_page_another_way_is_not_allowed(app):
     """The hashes are of what the templates wrote, never of the finished page."""
     with app.test_request_context("/"):
-        html = render_template_string('{{ injected|safe }}{% call inline_script() %}var ours = 1;{% endcall %}',
-                                      injected="<script>alert(1)</script>")
+        html = render_template_string(
+            "{{ injected|safe }}{% call inline_script() %}var ours = 1;{% endcall %}",
+            injected="<script>alert(1)</script>",
+        )
         response = app.process_response(app.make_response(html))
     assert "<script>alert(1)</script>" in html and "<script>var ours = 1;</script>" in html
     assert directives(response)["script-src"] == f"'self' {script_source('var ours = 1;')}"
@@ -62,11 +84,16 @@ def test_a_script_that_reaches_the_page_another_way_is_not_allowed(app):
 
 def test_templates_write_every_inline_script_through_inline_script():
     """A bare <script> in a template would be blocked by the policy: it must be a call of inline_script()."""
-    bare = [f"{path.relative_to(TEMPLATES)}: {attributes or '<script>'}"
-            for path in TEMPLATES.rglob("*.html")
-            for attributes in re.findall(r"<script\b([^>]*)>", path.read_text(encoding="utf-8"))
-            if "src=" not in attributes and "application/ld+json" not in attributes]
+    bare = [
+        f"{path.relative_to(TEMPLATES)}: {attributes or '<script>'}"
+        for path in TEMPLATES.rglob("*.html")
+        for attributes in re.findall(r"<script\b([^>]*)>", path.read_text(encoding="utf-8"))
+        if "src=" not in attributes and "application/ld+json" not in attributes
+    ]
     assert bare == []
-    handlers = [str(path) for path in TEMPLATES.rglob("*.html")
-                if re.search(r"<[^>]*\son[a-z]+\s*=", path.read_text(encoding="utf-8"))]
+    handlers = [
+        str(path)
+        for path in TEMPLATES.rglob("*.html")
+        if re.search(r"<[^>]*\son[a-z]+\s*=", path.read_text(encoding="utf-8"))
+    ]
     assert handlers == []  # inline event handlers (onclick=…) never run under the policy

@@ -1,4 +1,5 @@
 """Embeds, oEmbed and framing rules for the tourism office's website."""
+
 import re
 from html.parser import HTMLParser
 
@@ -33,21 +34,40 @@ def test_embed_origins_come_from_config(make_app):
 
 
 def test_embed_options_shape_the_map(client):
-    html = client.get("/embed?layers=geosites,msmes&category=kuliner&center=-7.2,106.45&zoom=12&lang=en&basemap=satellite").get_data(as_text=True)
+    html = client.get(
+        "/embed?layers=geosites,msmes&category=kuliner&center=-7.2,106.45&zoom=12&lang=en&basemap=satellite"
+    ).get_data(as_text=True)
     assert '<html lang="en">' in html
     toggles = [t.replace("\\u0026amp;", "&") for t in re.findall(r'\\u003c/span\\u003e ([^"]+)" :', html)]
     # The attraction types that hold geosites (the chosen layer), then the chosen business category.
-    assert toggles == ["Geopark boundary (approximate)", "Waterfalls", "Beaches & islands", "Viewpoints", "Caves",
-                       "Hot springs", "Rivers", "Rock formations", "Food"]
+    assert toggles == [
+        "Geopark boundary (approximate)",
+        "Waterfalls",
+        "Beaches & islands",
+        "Viewpoints",
+        "Caves",
+        "Hot springs",
+        "Rivers",
+        "Rock formations",
+        "Food",
+    ]
     assert '"place_layers": ["geosites", "msmes"]' in html
     assert "[-7.2, 106.45]" in html and '"zoom": 12' in html
     assert html.index("World_Imagery") < html.index("tile.openstreetmap.org")
 
 
-@pytest.mark.parametrize("query, field", [
-    ("layers=casinos", "layers"), ("category=casino", "category"), ("center=1", "center"),
-    ("center=95,106", "center"), ("zoom=40", "zoom"), ("lang=fr", "lang"), ("basemap=google", "basemap"),
-])
+@pytest.mark.parametrize(
+    "query, field",
+    [
+        ("layers=casinos", "layers"),
+        ("category=casino", "category"),
+        ("center=1", "center"),
+        ("center=95,106", "center"),
+        ("zoom=40", "zoom"),
+        ("lang=fr", "lang"),
+        ("basemap=google", "basemap"),
+    ],
+)
 def test_bad_embed_options_get_an_error_page(client, query, field):
     response = client.get("/embed?" + query)
     assert response.status_code == 400 and response.mimetype == "text/html"
@@ -69,7 +89,9 @@ class IframeParser(HTMLParser):
 
 
 def test_oembed_returns_one_rich_iframe_within_max_size(client):
-    body = client.get("/oembed?url=http://localhost/sites/curug-sodong&maxwidth=400&maxheight=300&format=json").get_json()
+    body = client.get(
+        "/oembed?url=http://localhost/sites/curug-sodong&maxwidth=400&maxheight=300&format=json"
+    ).get_json()
     assert body["version"] == "1.0" and body["type"] == "rich" and body["title"] == "Curug Sodong"
     assert body["width"] <= 400 and body["height"] <= 300
     parser = IframeParser()
@@ -88,16 +110,26 @@ def test_oembed_respects_a_small_maximum(client):
 
 def test_oembed_for_the_map_and_an_embed_url(client):
     assert client.get("/oembed?url=http://localhost/").get_json()["type"] == "rich"
-    body = client.get("/oembed", query_string={"url": "http://localhost/embed?layers=msmes&lang=en"}).get_json()
+    body = client.get(
+        "/oembed", query_string={"url": "http://localhost/embed?layers=msmes&lang=en"}
+    ).get_json()
     assert "layers=msmes" in body["html"] and "lang=en" in body["html"]
 
 
-@pytest.mark.parametrize("query, status", [
-    ("url=https://example.com/sites/curug-sodong", 404), ("url=http://localhost/sites/nope", 404),
-    ("url=http://localhost/api/v1/layers", 404), ("url=http://localhost/&format=xml", 501), ("", 400),
-    ("url=http://localhost/&format=0", 400),
-    ("url=http://localhost/&maxwidth=wide", 400), ("url=http://localhost/&maxheight=0", 400), ("url=http://localhost/embed?lang=fr", 400),
-])
+@pytest.mark.parametrize(
+    "query, status",
+    [
+        ("url=https://example.com/sites/curug-sodong", 404),
+        ("url=http://localhost/sites/nope", 404),
+        ("url=http://localhost/api/v1/layers", 404),
+        ("url=http://localhost/&format=xml", 501),
+        ("", 400),
+        ("url=http://localhost/&format=0", 400),
+        ("url=http://localhost/&maxwidth=wide", 400),
+        ("url=http://localhost/&maxheight=0", 400),
+        ("url=http://localhost/embed?lang=fr", 400),
+    ],
+)
 def test_oembed_errors(client, query, status):
     response = client.get("/oembed?" + query)
     assert response.status_code == status and response.get_json()["error"]
@@ -110,7 +142,7 @@ def test_pages_carry_oembed_discovery_early_in_head(client, path):
     assert match and match.start() < 1500 < 150_000
     href = match.group(1).replace("&amp;", "&")
     assert href.startswith("http://localhost/oembed?")
-    href = href[len("http://localhost"):]
+    href = href[len("http://localhost") :]
     assert client.get(href).get_json()["type"] == "rich"
 
 
@@ -120,7 +152,7 @@ def test_hostile_name_is_escaped_in_oembed(make_app, hostile_data):
     assert body["title"] == HOSTILE_SITE_NAME
     assert "<img" not in body["html"] and "&lt;img" in body["html"]
     page = client.get("/sites/curug-sodong").get_data(as_text=True)
-    assert '<img src=x' not in page
+    assert "<img src=x" not in page
 
 
 def test_builder_page(client):
@@ -144,7 +176,7 @@ def test_a_place_opens_inside_the_embed_framable_without_cookies(client):
     assert response.status_code == 200 and directives(response)["frame-ancestors"] == "*"
     assert "Set-Cookie" not in response.headers and 'class="gt-bar"' not in html
     assert 'href="/embed?layers=msmes&amp;lang=en" data-in-frame' in html  # back to the same map
-    assert "Back to the map" in html and 'data-top' in html and "/static/js/embed.js" in html
+    assert "Back to the map" in html and "data-top" in html and "/static/js/embed.js" in html
     assert 'href="http://localhost/msmes/msme-0001?lang=en"' in html
     # A sample business has an invented number: none is shown, copied or dialled.
     assert "data-copy" not in html and "wa.me" not in html
@@ -155,12 +187,18 @@ def test_a_place_opens_inside_the_embed_framable_without_cookies(client):
 
 def test_a_real_number_is_shown_with_a_copy_button_in_the_embed(make_app, data_copy):
     def real(data):
-        data["features"][0]["properties"].update(sample=False, whatsapp="+6281234567890", phone="+62266431234")
+        data["features"][0]["properties"].update(
+            sample=False, whatsapp="+6281234567890", phone="+62266431234"
+        )
 
     data_copy.edit("msmes.geojson", real)
     client = make_app(data_dir=data_copy.path).test_client()
     html = client.get("/embed/places/msme-0001").get_data(as_text=True)
-    assert 'data-copy="0812 3456 7890"' in html and "https://wa.me/6281234567890" in html and "data-popup" in html
+    assert (
+        'data-copy="0812 3456 7890"' in html
+        and "https://wa.me/6281234567890" in html
+        and "data-popup" in html
+    )
     assert '<li data-outside-sandbox hidden><a class="gt-btn" href="tel:+62266431234">' in html
 
 

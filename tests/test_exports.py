@@ -1,12 +1,18 @@
 """Layer downloads: GeoJSON, CSV, GeoPackage and KML that GDAL reads back with the same features."""
+
 import pyogrio
 import pytest
 
 
-@pytest.mark.parametrize("fmt, mimetype", [
-    ("geojson", "application/geo+json"), ("csv", "text/csv"),
-    ("gpkg", "application/geopackage+sqlite3"), ("kml", "application/vnd.google-earth.kml+xml"),
-])
+@pytest.mark.parametrize(
+    "fmt, mimetype",
+    [
+        ("geojson", "application/geo+json"),
+        ("csv", "text/csv"),
+        ("gpkg", "application/geopackage+sqlite3"),
+        ("kml", "application/vnd.google-earth.kml+xml"),
+    ],
+)
 @pytest.mark.parametrize("layer", ["geosites", "msmes", "boundary"])
 def test_exports_read_back_in_gdal(client, tmp_path, fmt, mimetype, layer):
     response = client.get(f"/api/v1/layers/{layer}/export?format={fmt}")
@@ -14,7 +20,11 @@ def test_exports_read_back_in_gdal(client, tmp_path, fmt, mimetype, layer):
     assert f'filename="geotour-{layer}.' in response.headers["Content-Disposition"]
     path = tmp_path / f"download.{fmt}"
     path.write_bytes(response.data)
-    options = {"X_POSSIBLE_NAMES": "X", "Y_POSSIBLE_NAMES": "Y", "KEEP_GEOM_COLUMNS": "NO"} if fmt == "csv" and layer != "boundary" else {}
+    options = (
+        {"X_POSSIBLE_NAMES": "X", "Y_POSSIBLE_NAMES": "Y", "KEEP_GEOM_COLUMNS": "NO"}
+        if fmt == "csv" and layer != "boundary"
+        else {}
+    )
     if fmt == "csv" and layer == "boundary":
         options = {"GEOM_POSSIBLE_NAMES": "WKT", "KEEP_GEOM_COLUMNS": "NO"}
     frame = pyogrio.read_dataframe(path, **options)  # GDAL open options, e.g. where CSV keeps geometry
@@ -32,10 +42,13 @@ def test_geojson_export_keeps_provenance(client):
     assert sodong["geometry"]["coordinates"] == [106.49785, -7.18527]
 
 
-@pytest.mark.parametrize("url, status, field", [
-    ("/api/v1/layers/geosites/export?format=shp", 400, "format"),
-    ("/api/v1/layers/nope/export", 404, "layer"),
-])
+@pytest.mark.parametrize(
+    "url, status, field",
+    [
+        ("/api/v1/layers/geosites/export?format=shp", 400, "format"),
+        ("/api/v1/layers/nope/export", 404, "layer"),
+    ],
+)
 def test_export_errors(client, url, status, field):
     response = client.get(url)
     assert response.status_code == status and response.get_json()["error"]["field"] == field
@@ -55,13 +68,19 @@ def test_map_page_offers_downloads(client):
 
 def test_exports_revalidate_with_etag(client):
     first = client.get("/api/v1/layers/geosites/export?format=gpkg")
-    again = client.get("/api/v1/layers/geosites/export?format=gpkg", headers={"If-None-Match": first.headers["ETag"]})
+    again = client.get(
+        "/api/v1/layers/geosites/export?format=gpkg", headers={"If-None-Match": first.headers["ETag"]}
+    )
     assert again.status_code == 304 and first.headers["Access-Control-Allow-Origin"] == "*"
 
 
 def test_csv_cells_that_a_spreadsheet_would_run_are_made_inert(make_app, data_copy):
-    hostile = {"pulau-kunti": '=HYPERLINK("http://evil.example","x")', "pulau-mandra": "@SUM(1+1)",
-               "pulau-manuk": "+62 000 cmd", "curug-awang": "-1+1"}
+    hostile = {
+        "pulau-kunti": '=HYPERLINK("http://evil.example","x")',
+        "pulau-mandra": "@SUM(1+1)",
+        "pulau-manuk": "+62 000 cmd",
+        "curug-awang": "-1+1",
+    }
 
     def rename(data):
         for feature in data["features"]:
@@ -76,4 +95,6 @@ def test_csv_cells_that_a_spreadsheet_would_run_are_made_inert(make_app, data_co
         assert ("'" + name) in text or quoted in text, name
         assert f",{name}," not in text and f',"{name}",' not in text
     geojson = client.get("/api/v1/layers/geosites/export?format=geojson").get_json(force=True)
-    assert {f["properties"]["name"] for f in geojson["features"]} >= set(hostile.values())  # the data is unchanged
+    assert {f["properties"]["name"] for f in geojson["features"]} >= set(
+        hostile.values()
+    )  # the data is unchanged

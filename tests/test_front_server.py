@@ -3,6 +3,7 @@
 These run scripts/serve.sh itself (nginx from Debian in front of 2 gunicorn workers), on the suite's
 database, and talk to it over raw sockets so that the client is as slow as a phone on one bar of signal.
 """
+
 import gzip
 import io
 import json
@@ -43,10 +44,23 @@ def _serve(make_app, tmp_path, workers):
     make_users(app)
     token = token_for(app, "kim1")
     config = app.config
-    env = {key: str(config[key]) for key in ("GEOTOUR_DATABASE_URL", "GEOTOUR_CACHE_URL", "GEOTOUR_CACHE_PREFIX",
-                                             "GEOTOUR_PHOTO_DIR", "GEOTOUR_SNAPSHOT_DIR", "GEOTOUR_SECRET_KEY")}
-    env.update(GEOTOUR_SECRET_KEY=config["SECRET_KEY"], GEOTOUR_LOG_LEVEL="warning",
-               GEOTOUR_RATELIMIT_UPLOADS="1000 per hour", GEOTOUR_RATELIMIT_LOGIN="3 per minute")
+    env = {
+        key: str(config[key])
+        for key in (
+            "GEOTOUR_DATABASE_URL",
+            "GEOTOUR_CACHE_URL",
+            "GEOTOUR_CACHE_PREFIX",
+            "GEOTOUR_PHOTO_DIR",
+            "GEOTOUR_SNAPSHOT_DIR",
+            "GEOTOUR_SECRET_KEY",
+        )
+    }
+    env.update(
+        GEOTOUR_SECRET_KEY=config["SECRET_KEY"],
+        GEOTOUR_LOG_LEVEL="warning",
+        GEOTOUR_RATELIMIT_UPLOADS="1000 per hour",
+        GEOTOUR_RATELIMIT_LOGIN="3 per minute",
+    )
     server = FrontServer(tmp_path, env, workers=workers)
     yield server, app, token
     server.stop()
@@ -106,17 +120,25 @@ def _camera_jpeg(min_bytes=2_000_000):
 
 def _slow_upload(port, token, photo, bytes_per_s, result):
     boundary = "geotourboundary"
-    body = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"photo\"; filename=\"IMG_0001.jpg\"\r\n"
-            "Content-Type: image/jpeg\r\n\r\n").encode() + photo + f"\r\n--{boundary}--\r\n".encode()
-    head = (f"POST /api/v1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
-            f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n"
-            "Connection: close\r\n\r\n").encode()
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="photo"; filename="IMG_0001.jpg"\r\n'
+            "Content-Type: image/jpeg\r\n\r\n"
+        ).encode()
+        + photo
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    head = (
+        f"POST /api/v1/photos HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {token}\r\n"
+        f"Content-Type: multipart/form-data; boundary={boundary}\r\nContent-Length: {len(body)}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
     started = time.monotonic()
     with socket.create_connection(("127.0.0.1", port)) as sock:
         sock.sendall(head)
         chunk = bytes_per_s // 10
         for offset in range(0, len(body), chunk):
-            sock.sendall(body[offset:offset + chunk])
+            sock.sendall(body[offset : offset + chunk])
             time.sleep(max(0.0, started + (offset + chunk) / bytes_per_s - time.monotonic()))
         answer = b""
         while True:
@@ -185,7 +207,9 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     first = urllib.request.urlopen(photo_url)  # the app writes the public copy
     assert first.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     served_photo = urllib.request.urlopen(photo_url)
-    assert served_photo.headers["Content-Type"] == "image/webp" and served_photo.headers["Server"].startswith("nginx")
+    assert served_photo.headers["Content-Type"] == "image/webp" and served_photo.headers["Server"].startswith(
+        "nginx"
+    )
     assert served_photo.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     public = Path(app.config["GEOTOUR_PHOTO_DIR"]) / "public" / photo_id[:2] / f"{photo_id}-thumb.webp"
     assert served_photo.read() == first.read() == public.read_bytes()  # nginx sent the file the app wrote
@@ -193,12 +217,18 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
 
 def _publish_with_photo(server, app, token, photo_id):
     """Send a waterfall showing the photo, and approve it as a moderator."""
-    sent = urllib.request.Request(f"{server.url}/api/v1/submissions", method="POST",
-                                  data=json.dumps(waterfall(photos=[photo_id])).encode(),
-                                  headers={**bearer(token), "Content-Type": "application/json"})
+    sent = urllib.request.Request(
+        f"{server.url}/api/v1/submissions",
+        method="POST",
+        data=json.dumps(waterfall(photos=[photo_id])).encode(),
+        headers={**bearer(token), "Content-Type": "application/json"},
+    )
     submission = json.load(urllib.request.urlopen(sent))["submissions"][0]["id"]
-    approve = urllib.request.Request(f"{server.url}/api/v1/submissions/{submission}/approve", method="POST",
-                                     headers=bearer(token_for(app, "mod")))
+    approve = urllib.request.Request(
+        f"{server.url}/api/v1/submissions/{submission}/approve",
+        method="POST",
+        headers=bearer(token_for(app, "mod")),
+    )
     assert urllib.request.urlopen(approve).status == 200
 
 
@@ -233,8 +263,10 @@ def test_rate_limits_count_each_phone_not_the_proxy(served_one_worker):
 def _raw_post(port, path, length, headers=""):
     """Send a POST whose Content-Length is over the limit (and no body); return (status, headers+body text)."""
     with socket.create_connection(("127.0.0.1", port), timeout=10) as sock:
-        sock.sendall(f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
-                     f"Content-Length: {length}\r\n{headers}Connection: close\r\n\r\n".encode())
+        sock.sendall(
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: multipart/form-data; boundary=x\r\n"
+            f"Content-Length: {length}\r\n{headers}Connection: close\r\n\r\n".encode()
+        )
         answer = b""
         try:
             while chunk := sock.recv(65536):
@@ -250,7 +282,9 @@ def test_a_body_over_the_limit_is_refused_by_nginx_in_our_own_words(served):
     too_big = app.config["MAX_CONTENT_LENGTH"] + 1
     status, page = _raw_post(server.port, "/contribute/import", too_big)
     body = page.split("\r\n\r\n", 1)[1]
-    assert status == 413 and "Terlalu besar untuk dikirim" in body and "nginx" not in body  # not nginx's own page
+    assert (
+        status == 413 and "Terlalu besar untuk dikirim" in body and "nginx" not in body
+    )  # not nginx's own page
     status, answer = _raw_post(server.port, "/api/v1/submissions", too_big, "Accept-Language: en\r\n")
     body = json.loads(answer.split("\r\n\r\n", 1)[1])
     assert status == 413 and body["error"]["code"] == "too_large" and "smaller" in body["error"]["message"]

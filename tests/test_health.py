@@ -20,7 +20,9 @@ def test_database_down_with_nothing_cached_is_503_with_retry_after(make_app, mon
     for path in ("/healthz", "/healthz/ready"):
         response = client.get(path)
         assert response.status_code == 503 and response.headers["Retry-After"] == "10"
-        assert response.get_json()["status"] == "unavailable" and response.get_json()["missing"] == ["database"]
+        assert response.get_json()["status"] == "unavailable" and response.get_json()["missing"] == [
+            "database"
+        ]
     assert client.get("/healthz/live").status_code == 200  # the process answers: no restart needed
 
 
@@ -29,6 +31,7 @@ def test_a_cache_that_cannot_be_reached_is_degraded_not_down(app, client, monkey
         raise ConnectionError("redis is gone")
 
     from geotour.web.responses import cache
+
     monkeypatch.setattr(cache, "set", unreachable)
     response = client.get("/healthz")
     body = response.get_json()

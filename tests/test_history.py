@@ -1,4 +1,5 @@
 """History and operations: concurrent submissions, the moderation pages, export/import, CLI users and tokens."""
+
 import json
 import threading
 import urllib.request
@@ -22,8 +23,12 @@ def test_twenty_concurrent_submissions_from_different_users_are_all_stored(make_
 
     def send(n):
         body = json.dumps(waterfall(f"Curug Serentak {n}", 106.40 + n * 0.005, -7.21)).encode()
-        request = urllib.request.Request(server.url + "/api/v1/submissions", data=body, method="POST",
-                                         headers={"Content-Type": "application/json", **bearer(tokens[n])})
+        request = urllib.request.Request(
+            server.url + "/api/v1/submissions",
+            data=body,
+            method="POST",
+            headers={"Content-Type": "application/json", **bearer(tokens[n])},
+        )
         barrier.wait()
         with urllib.request.urlopen(request, timeout=30) as response:
             statuses.append(response.status)
@@ -45,9 +50,14 @@ def test_moderation_queue_shows_the_diff_and_approves_in_one_click(make_app):
     app = make_app()
     make_users(app)
     api = app.test_client()
-    api.patch("/api/v1/features/curug-sodong", json={"properties": {"name": "Curug Sodong <script>x</script>"},
-                                                     "geometry": {"type": "Point", "coordinates": [106.4981, -7.1855]}},
-              headers=bearer(token_for(app, "kim1")))
+    api.patch(
+        "/api/v1/features/curug-sodong",
+        json={
+            "properties": {"name": "Curug Sodong <script>x</script>"},
+            "geometry": {"type": "Point", "coordinates": [106.4981, -7.1855]},
+        },
+        headers=bearer(token_for(app, "kim1")),
+    )
     client = app.test_client()
     csrf = login(client, "mod")
     page = client.get("/moderation?lang=en").get_data(as_text=True)
@@ -58,18 +68,27 @@ def test_moderation_queue_shows_the_diff_and_approves_in_one_click(make_app):
     moved = round(Geod(ellps="WGS84").inv(106.49785, -7.18527, 106.4981, -7.1855)[2])
     assert f"moved {moved} m" in page
     assert 'data-field="id"' not in page and 'data-field="photo_thumb"' not in page
-    sid = json.loads(api.get("/api/v1/submissions?status=pending",
-                             headers=bearer(token_for(app, "mod"))).data)["submissions"][0]["id"]
+    sid = json.loads(
+        api.get("/api/v1/submissions?status=pending", headers=bearer(token_for(app, "mod"))).data
+    )["submissions"][0]["id"]
     done = client.post(f"/moderation/{sid}/approve", data={"csrf_token": csrf})
     assert done.status_code == 302
-    assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
+    assert (
+        api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
+    )
     history = client.get("/moderation/features/curug-sodong?lang=en").get_data(as_text=True)
     assert "Revert to version 1" in history
     assert "by kim1, approved by mod" in history  # the member wrote version 2; the moderator approved it
-    unconfirmed = client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "csrf_token": csrf})
+    unconfirmed = client.post(
+        "/moderation/features/curug-sodong/revert", data={"version": "1", "csrf_token": csrf}
+    )
     assert unconfirmed.status_code == 302  # one stray tap reverts nothing
-    assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
-    client.post("/moderation/features/curug-sodong/revert", data={"version": "1", "confirm": "on", "csrf_token": csrf})
+    assert (
+        api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"].startswith("Curug Sodong <")
+    )
+    client.post(
+        "/moderation/features/curug-sodong/revert", data={"version": "1", "confirm": "on", "csrf_token": csrf}
+    )
     assert api.get("/api/v1/features/curug-sodong").get_json()["properties"]["name"] == "Curug Sodong"
     reverted = client.get("/moderation/features/curug-sodong?lang=id").get_data(as_text=True)
     assert "Versi 1 dipulihkan" in reverted  # its note in the page's language
@@ -79,10 +98,14 @@ def test_contributors_see_their_status_and_the_reason(make_app):
     app = make_app()
     make_users(app)
     api = app.test_client()
-    sid = api.post("/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, "kim1"))).get_json()[
-        "submissions"][0]["id"]
-    api.post(f"/api/v1/submissions/{sid}/reject", json={"reason": "Foto kurang jelas"},
-             headers=bearer(token_for(app, "mod")))
+    sid = api.post(
+        "/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, "kim1"))
+    ).get_json()["submissions"][0]["id"]
+    api.post(
+        f"/api/v1/submissions/{sid}/reject",
+        json={"reason": "Foto kurang jelas"},
+        headers=bearer(token_for(app, "mod")),
+    )
     client = app.test_client()
     login(client, "kim1")
     page = client.get("/contribute/mine").get_data(as_text=True)
@@ -95,7 +118,8 @@ def test_export_writes_the_approved_layers_and_importing_them_is_idempotent(make
     api = app.test_client()
     tokens = {n: token_for(app, n) for n in ("kim1", "mod")}
     sid = api.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens["kim1"])).get_json()[
-        "submissions"][0]["id"]
+        "submissions"
+    ][0]["id"]
     pending = api.post("/api/v1/submissions", json=waterfall("Curug Belum"), headers=bearer(tokens["kim1"]))
     assert pending.status_code == 201
     api.post(f"/api/v1/submissions/{sid}/approve", headers=bearer(tokens["mod"]))
@@ -122,7 +146,9 @@ def test_export_writes_the_approved_layers_and_importing_them_is_idempotent(make
 def test_cli_creates_users_from_stdin_and_tokens_that_work(make_app):
     app = make_app()
     runner = app.test_cli_runner()
-    made = runner.invoke(args=["users", "create", "--role", "moderator", "--username", "dinas"], input=PASSWORD + "\n")
+    made = runner.invoke(
+        args=["users", "create", "--role", "moderator", "--username", "dinas"], input=PASSWORD + "\n"
+    )
     assert made.exit_code == 0 and "moderator dinas" in made.output
     short = runner.invoke(args=["users", "create", "--username", "x2x"], input="short\n")
     assert short.exit_code != 0 and "10" in short.output
@@ -140,10 +166,18 @@ def _import_ten(app, username="kim1"):
     from tests.contributions import kml, ten_homestays, upload
 
     client = app.test_client()
-    sent = client.post("/api/v1/submissions", headers=bearer(token_for(app, username)),
-                       content_type="multipart/form-data",
-                       data={"file": upload(kml(ten_homestays(False, False)), "homestays.kml"), "layer": "msmes",
-                             "dry_run": "false", "category": "penginapan", "owner_consent": "true"})
+    sent = client.post(
+        "/api/v1/submissions",
+        headers=bearer(token_for(app, username)),
+        content_type="multipart/form-data",
+        data={
+            "file": upload(kml(ten_homestays(False, False)), "homestays.kml"),
+            "layer": "msmes",
+            "dry_run": "false",
+            "category": "penginapan",
+            "owner_consent": "true",
+        },
+    )
     stored = sent.get_json()["submissions"]
     return stored[0]["batch"], [s["id"] for s in stored]
 
@@ -172,9 +206,16 @@ def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
     assert len(re.findall(rf'name="approve" value="\d+" form="batch-{batch}" checked', page)) == 10
     shown = re.findall(r'name="shown" value="(\d+)"', page)
     # Untick two, with a reason: eight are published, two rejected with it, in one tap.
-    done = client.post(f"/moderation/batches/{batch}", data={
-        "csrf_token": csrf, "decision": "approve", "approve": [str(i) for i in ids[:8]], "shown": shown,
-        "reason": "Foto belum ada"})
+    done = client.post(
+        f"/moderation/batches/{batch}",
+        data={
+            "csrf_token": csrf,
+            "decision": "approve",
+            "approve": [str(i) for i in ids[:8]],
+            "shown": shown,
+            "reason": "Foto belum ada",
+        },
+    )
     assert done.status_code == 302
     assert _statuses(app, ids) == ["approved"] * 8 + ["rejected"] * 2
     flashed = client.get("/moderation?lang=en").get_data(as_text=True)
@@ -185,19 +226,37 @@ def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
 
 def test_unticked_rows_without_a_reason_stay_and_unseen_rows_are_never_decided(make_app):
     app, client, csrf, batch, ids = _moderator_with_an_import(make_app)
-    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "approve",
-                                                      "approve": [str(i) for i in ids[:5]],
-                                                      "shown": [str(i) for i in ids[:7]], "reason": "Belum lengkap"})
+    client.post(
+        f"/moderation/batches/{batch}",
+        data={
+            "csrf_token": csrf,
+            "decision": "approve",
+            "approve": [str(i) for i in ids[:5]],
+            "shown": [str(i) for i in ids[:7]],
+            "reason": "Belum lengkap",
+        },
+    )
     # Rows 6-7 were shown and unticked: rejected. Rows 8-10 were never shown: still waiting.
     assert _statuses(app, ids) == ["approved"] * 5 + ["rejected"] * 2 + ["pending"] * 3
-    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "approve", "approve": [],
-                                                      "shown": [str(i) for i in ids]})
+    client.post(
+        f"/moderation/batches/{batch}",
+        data={"csrf_token": csrf, "decision": "approve", "approve": [], "shown": [str(i) for i in ids]},
+    )
     assert _statuses(app, ids)[7:] == ["pending"] * 3  # nothing ticked, no reason: nothing decided
-    refused = client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "reject_all",
-                                                                "shown": [str(i) for i in ids]})
+    refused = client.post(
+        f"/moderation/batches/{batch}",
+        data={"csrf_token": csrf, "decision": "reject_all", "shown": [str(i) for i in ids]},
+    )
     assert refused.status_code == 302 and _statuses(app, ids)[7:] == ["pending"] * 3  # a reason is needed
-    client.post(f"/moderation/batches/{batch}", data={"csrf_token": csrf, "decision": "reject_all",
-                                                      "shown": [str(i) for i in ids], "reason": "Duplikat"})
+    client.post(
+        f"/moderation/batches/{batch}",
+        data={
+            "csrf_token": csrf,
+            "decision": "reject_all",
+            "shown": [str(i) for i in ids],
+            "reason": "Duplikat",
+        },
+    )
     assert _statuses(app, ids)[7:] == ["rejected"] * 3
 
 
@@ -208,13 +267,22 @@ def test_the_api_decides_an_import_and_nobody_approves_their_own(make_app):
     batch, ids = _import_ten(app)
     contributor = api.post(f"/api/v1/batches/{batch}/decide", json={}, headers=bearer(token_for(app, "kim1")))
     assert contributor.status_code == 403
-    done = api.post(f"/api/v1/batches/{batch}/decide", json={"except": ids[-1:], "reason": "Tutup"},
-                    headers=bearer(token_for(app, "mod"))).get_json()
+    done = api.post(
+        f"/api/v1/batches/{batch}/decide",
+        json={"except": ids[-1:], "reason": "Tutup"},
+        headers=bearer(token_for(app, "mod")),
+    ).get_json()
     assert done["approved"] == ids[:9] and done["rejected"] == ids[9:] and done["failed"] == []
     own_batch, own_ids = _import_ten(app, "mod")
-    own = api.post(f"/api/v1/batches/{own_batch}/decide", json={}, headers=bearer(token_for(app, "mod"))).get_json()
-    assert own["approved"] == [] and [f["id"] for f in own["failed"]] == own_ids  # another moderator approves them
-    bad = api.post(f"/api/v1/batches/{own_batch}/decide", json={"except": ["x"]}, headers=bearer(token_for(app, "mod")))
+    own = api.post(
+        f"/api/v1/batches/{own_batch}/decide", json={}, headers=bearer(token_for(app, "mod"))
+    ).get_json()
+    assert (
+        own["approved"] == [] and [f["id"] for f in own["failed"]] == own_ids
+    )  # another moderator approves them
+    bad = api.post(
+        f"/api/v1/batches/{own_batch}/decide", json={"except": ["x"]}, headers=bearer(token_for(app, "mod"))
+    )
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "except"
     unknown = api.post("/api/v1/batches/nope/decide", json={}, headers=bearer(token_for(app, "mod")))
     assert unknown.status_code == 404 and unknown.get_json()["error"]["field"] == "batch"
@@ -225,7 +293,9 @@ def test_public_pages_credit_the_contributors_group(make_app):
     app = make_app()
     make_users(app)
     runner = app.test_cli_runner()
-    done = runner.invoke(args=["users", "set-group", "--username", "kim1", "--group", "  KIM   MyPalabuhanratu "])
+    done = runner.invoke(
+        args=["users", "set-group", "--username", "kim1", "--group", "  KIM   MyPalabuhanratu "]
+    )
     assert done.exit_code == 0 and "kim1: KIM MyPalabuhanratu" in done.output
     admin = app.test_client()
     csrf = login(admin, "admin")
@@ -234,13 +304,23 @@ def test_public_pages_credit_the_contributors_group(make_app):
     admin.post(f"/admin/users/{kim2['id']}", data={"csrf_token": csrf, "group": "Pokdarwis Ciwaru"})
     api = app.test_client()
     mod = bearer(token_for(app, "mod"))
-    for user, name in (("kim1", "Curug Kredit Satu"), ("kim2", "Curug Kredit Dua"), ("mod", "Curug Tanpa Grup")):
-        sent = api.post("/api/v1/submissions", json=waterfall(name, contributed_by="Palsu"),
-                        headers=bearer(token_for(app, user))).get_json()["submissions"][0]
+    for user, name in (
+        ("kim1", "Curug Kredit Satu"),
+        ("kim2", "Curug Kredit Dua"),
+        ("mod", "Curug Tanpa Grup"),
+    ):
+        sent = api.post(
+            "/api/v1/submissions",
+            json=waterfall(name, contributed_by="Palsu"),
+            headers=bearer(token_for(app, user)),
+        ).get_json()["submissions"][0]
         approver = bearer(token_for(app, "admin")) if user == "mod" else mod
         assert api.post(f"/api/v1/submissions/{sent['id']}/approve", headers=approver).status_code == 200
         page = api.get(f"/sites/{sent['feature_id']}").get_data(as_text=True)
-        credit = {"kim1": "Ditambahkan oleh KIM MyPalabuhanratu", "kim2": "Ditambahkan oleh Pokdarwis Ciwaru"}.get(user)
+        credit = {
+            "kim1": "Ditambahkan oleh KIM MyPalabuhanratu",
+            "kim2": "Ditambahkan oleh Pokdarwis Ciwaru",
+        }.get(user)
         assert (credit in page) if credit else ("Ditambahkan oleh" not in page)
         assert "Palsu" not in page  # a contributor cannot credit themselves
     users = admin.get("/admin/users").get_data(as_text=True)

@@ -1,4 +1,5 @@
 """Issue 15, break 9: hostile input gets a 4xx naming what is wrong, never a 500."""
+
 import pytest
 
 from tests.contributions import bearer, make_users, token_for, upload, waterfall
@@ -17,38 +18,53 @@ def world(make_app):
 
 
 def _feature_json(coordinate="106.47", name="Curug"):
-    return ('{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,-7.21]},"properties":'
-            '{"layer":"geosites","name":"%s","category":"air-terjun"}}' % (coordinate, name))
+    return (
+        '{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,-7.21]},"properties":'
+        '{"layer":"geosites","name":"%s","category":"air-terjun"}}' % (coordinate, name)
+    )
 
 
-@pytest.mark.parametrize("method, path, who", [
-    ("get", f"/api/v1/submissions/{BIG}", "mod"),
-    ("post", f"/api/v1/submissions/{BIG}/approve", "mod"),
-    ("post", f"/api/v1/submissions/{BIG}/reject", "mod"),
-])
+@pytest.mark.parametrize(
+    "method, path, who",
+    [
+        ("get", f"/api/v1/submissions/{BIG}", "mod"),
+        ("post", f"/api/v1/submissions/{BIG}/approve", "mod"),
+        ("post", f"/api/v1/submissions/{BIG}/reject", "mod"),
+    ],
+)
 def test_an_id_beyond_64_bits_is_a_404(world, method, path, who):
     client, tokens, _ = world
     assert getattr(client, method)(path, headers=tokens[who], json={"reason": "x"}).status_code == 404
 
 
-@pytest.mark.parametrize("kwargs, field", [
-    ({"json": {**waterfall(), "properties": {**waterfall()["properties"], "layer": 5}}}, "layer"),
-    ({"json": {**waterfall(), "properties": {**waterfall()["properties"], "layer": ["geosites"]}}}, "layer"),
-    ({"data": _feature_json(coordinate="9" * 400), "content_type": "application/json"}, "geometry"),
-    ({"data": _feature_json(name="a\\ud800b"), "content_type": "application/json"}, "body"),
-    ({"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"}, "body"),
-])
+@pytest.mark.parametrize(
+    "kwargs, field",
+    [
+        ({"json": {**waterfall(), "properties": {**waterfall()["properties"], "layer": 5}}}, "layer"),
+        (
+            {"json": {**waterfall(), "properties": {**waterfall()["properties"], "layer": ["geosites"]}}},
+            "layer",
+        ),
+        ({"data": _feature_json(coordinate="9" * 400), "content_type": "application/json"}, "geometry"),
+        ({"data": _feature_json(name="a\\ud800b"), "content_type": "application/json"}, "body"),
+        ({"data": "[" * 100_000 + "]" * 100_000, "content_type": "application/json"}, "body"),
+    ],
+)
 def test_a_hostile_submission_is_a_400_naming_its_field(world, kwargs, field):
     client, tokens, _ = world
     answer = client.post("/api/v1/submissions", headers=tokens["kim1"], **kwargs)
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
 
 
-@pytest.mark.parametrize("body, field", [({"reason": 5}, "reason"), (["x"], "body"), ({"reason": {"a": 1}}, "reason")])
+@pytest.mark.parametrize(
+    "body, field", [({"reason": 5}, "reason"), (["x"], "body"), ({"reason": {"a": 1}}, "reason")]
+)
 def test_reject_delete_and_revert_refuse_bodies_that_are_not_objects_of_text(world, body, field):
     client, tokens, submission = world
-    answers = [client.post(f"/api/v1/submissions/{submission}/reject", json=body, headers=tokens["mod"]),
-               client.delete("/api/v1/features/curug-sodong", json=body, headers=tokens["kim1"])]
+    answers = [
+        client.post(f"/api/v1/submissions/{submission}/reject", json=body, headers=tokens["mod"]),
+        client.delete("/api/v1/features/curug-sodong", json=body, headers=tokens["kim1"]),
+    ]
     if isinstance(body, list):
         answers.append(client.post("/api/v1/features/curug-sodong/revert", json=body, headers=tokens["mod"]))
     for answer in answers:
@@ -58,10 +74,16 @@ def test_reject_delete_and_revert_refuse_bodies_that_are_not_objects_of_text(wor
 def test_a_csv_whose_wkt_is_a_geometry_collection_is_a_problem_row(world):
     client, tokens, _ = world
     csv = b'name,wkt,category,owner_consent\nA,"GEOMETRYCOLLECTION(POINT(106.46 -7.23))",kuliner,true\n'
-    answer = client.post("/api/v1/submissions", data={"layer": "msmes", "file": upload(csv, "a.csv")},
-                         headers=tokens["kim1"], content_type="multipart/form-data")
+    answer = client.post(
+        "/api/v1/submissions",
+        data={"layer": "msmes", "file": upload(csv, "a.csv")},
+        headers=tokens["kim1"],
+        content_type="multipart/form-data",
+    )
     report = answer.get_json()["report"]
-    assert answer.status_code == 200 and report["errors"] == 1 and report["problems"][0]["field"] == "geometry"
+    assert (
+        answer.status_code == 200 and report["errors"] == 1 and report["problems"][0]["field"] == "geometry"
+    )
 
 
 @pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/api/v1/layers"])

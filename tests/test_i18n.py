@@ -1,4 +1,5 @@
 """Every UI string is translated, and each language shows none of the other's UI text."""
+
 import importlib
 import pkgutil
 import re
@@ -82,14 +83,23 @@ def visible_text(html, client):
 def test_a_page_shows_no_ui_text_of_the_other_language(client, path, lang):
     text = visible_text(client.get(path, query_string={"lang": lang}).get_data(as_text=True), client)
     pairs = catalog().items()
-    other = [indonesian if lang == "en" else english for english, indonesian in pairs if indonesian != english]
+    other = [
+        indonesian if lang == "en" else english for english, indonesian in pairs if indonesian != english
+    ]
     leftovers = [t for t in other if len(t) > 3 and "%(" not in t and t in text]
     assert not leftovers
 
 
-@pytest.mark.parametrize("metres, locale, expected", [
-    (87.4, "id", "87 m"), (354, "id", "350 m"), (2430, "id", "2,4 km"), (2430, "en", "2.4 km"),
-    (12600, "id", "13 km"), (999, "en", "1000 m"),
-])
+@pytest.mark.parametrize(
+    "metres, locale, expected",
+    [
+        (87.4, "id", "87 m"),
+        (354, "id", "350 m"),
+        (2430, "id", "2,4 km"),
+        (2430, "en", "2.4 km"),
+        (12600, "id", "13 km"),
+        (999, "en", "1000 m"),
+    ],
+)
 def test_distances_read_the_way_people_talk(metres, locale, expected):
     assert format_distance(metres, locale) == expected

@@ -1,4 +1,5 @@
 """Idempotency-Key on writes: a retry after a lost answer gets the first answer and stores nothing twice."""
+
 import threading
 
 import pytest
@@ -40,14 +41,19 @@ def test_a_retried_submission_gets_the_first_answer_and_is_stored_once(site):
 def test_without_a_key_each_send_is_a_new_submission(site):
     app, client, tokens = site
     for _ in range(2):
-        assert client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens["kim1"])).status_code == 201
+        assert (
+            client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens["kim1"])).status_code
+            == 201
+        )
     assert len(_pending(app)) == 2
 
 
 def test_the_same_key_with_another_request_is_422_naming_the_header(site):
     app, client, tokens = site
     client.post("/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim1"], "k"))
-    other = client.post("/api/v1/submissions", json=waterfall(name="Curug Lain"), headers=_keyed(tokens["kim1"], "k"))
+    other = client.post(
+        "/api/v1/submissions", json=waterfall(name="Curug Lain"), headers=_keyed(tokens["kim1"], "k")
+    )
     assert other.status_code == 422
     assert other.get_json()["error"]["field"] == "Idempotency-Key"
     assert len(_pending(app)) == 1
@@ -56,7 +62,9 @@ def test_the_same_key_with_another_request_is_422_naming_the_header(site):
 def test_keys_belong_to_one_user(site):
     app, client, tokens = site
     client.post("/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim1"], "shared-key"))
-    theirs = client.post("/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim2"], "shared-key"))
+    theirs = client.post(
+        "/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim2"], "shared-key")
+    )
     assert theirs.status_code == 201 and "Idempotent-Replayed" not in theirs.headers
     assert len(_pending(app, "kim2")) == 1
 
@@ -73,8 +81,11 @@ def test_a_refused_proposal_is_replayed_as_the_same_error(site):
 @pytest.mark.parametrize("key", ["", " ", "x" * 256, "tab\there", "é"])
 def test_a_malformed_key_is_refused_naming_the_header(site, key):
     app, client, tokens = site
-    answer = client.post("/api/v1/submissions", json=waterfall(),
-                         headers={**bearer(tokens["kim1"]), "Idempotency-Key": key.encode("utf-8").decode("latin-1")})
+    answer = client.post(
+        "/api/v1/submissions",
+        json=waterfall(),
+        headers={**bearer(tokens["kim1"]), "Idempotency-Key": key.encode("utf-8").decode("latin-1")},
+    )
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "Idempotency-Key"
     assert _pending(app) == []
 
@@ -82,8 +93,15 @@ def test_a_malformed_key_is_refused_naming_the_header(site, key):
 def test_a_multipart_retry_with_a_new_boundary_is_the_same_request(site):
     app, client, tokens = site
     photo = jpeg_with_gps()
-    answers = [client.post("/api/v1/photos", data={"photo": upload(photo, "a.jpg")}, content_type="multipart/form-data",
-                           headers=_keyed(tokens["kim1"], "photo-1")) for _ in range(2)]
+    answers = [
+        client.post(
+            "/api/v1/photos",
+            data={"photo": upload(photo, "a.jpg")},
+            content_type="multipart/form-data",
+            headers=_keyed(tokens["kim1"], "photo-1"),
+        )
+        for _ in range(2)
+    ]
     assert [a.status_code for a in answers] == [201, 201]
     assert answers[1].headers.get("Idempotent-Replayed") == "true"
     assert answers[0].get_json() == answers[1].get_json()
@@ -95,7 +113,9 @@ def test_a_retry_while_the_first_runs_is_409_with_retry_after(site):
     started, release = threading.Event(), threading.Event()
 
     def slow_view():
-        app.test_client().post("/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim1"], "slow"))
+        app.test_client().post(
+            "/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim1"], "slow")
+        )
 
     with app.app_context():
         storage = current().storage
@@ -130,9 +150,20 @@ def test_a_write_that_committed_marks_its_key_in_the_same_transaction(site):
         storage.claim_idempotency_key(user["id"], "died", "print")
         token = PENDING_KEY.set((user["id"], "died"))
         try:
-            storage.add_submissions([{"batch": None, "user_id": user["id"], "action": "create", "layer": "geosites",
-                                      "feature_id": "x-1", "base_version": None, "feature": waterfall(),
-                                      "flags": []}])
+            storage.add_submissions(
+                [
+                    {
+                        "batch": None,
+                        "user_id": user["id"],
+                        "action": "create",
+                        "layer": "geosites",
+                        "feature_id": "x-1",
+                        "base_version": None,
+                        "feature": waterfall(),
+                        "flags": [],
+                    }
+                ]
+            )
         finally:
             PENDING_KEY.reset(token)
         record = storage.idempotency_record(user["id"], "died")
@@ -155,13 +186,16 @@ def test_a_claim_whose_write_failed_is_released_for_the_retry(site):
 
 def test_moderation_retries_get_the_first_answer(site):
     app, client, tokens = site
-    [submission] = client.post("/api/v1/submissions", json=waterfall(),
-                               headers=bearer(tokens["kim1"])).get_json()["submissions"]
+    [submission] = client.post(
+        "/api/v1/submissions", json=waterfall(), headers=bearer(tokens["kim1"])
+    ).get_json()["submissions"]
     url = f"/api/v1/submissions/{submission['id']}/approve"
     first = client.post(url, headers=_keyed(tokens["mod"], "approve-1"))
     again = client.post(url, headers=_keyed(tokens["mod"], "approve-1"))
     assert first.status_code == again.status_code == 200 and again.get_data() == first.get_data()
-    assert client.post(url, headers=bearer(tokens["mod"])).status_code == 409  # without the key: already decided
+    assert (
+        client.post(url, headers=bearer(tokens["mod"])).status_code == 409
+    )  # without the key: already decided
 
 
 def test_every_write_documents_the_header(app):
@@ -169,8 +203,12 @@ def test_every_write_documents_the_header(app):
 
     with app.test_request_context():
         document = build_document(app)
-    writes = [(path, method, op) for path, item in document["paths"].items() for method, op in item.items()
-              if method in ("post", "patch", "delete")]
+    writes = [
+        (path, method, op)
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if method in ("post", "patch", "delete")
+    ]
     assert writes
     for path, method, op in writes:
         if op.get("security") == []:  # "I am here", the one write without an account: a repeat is harmless

@@ -1,4 +1,5 @@
 """Bulk import: every format, the dry-run report, all-or-nothing commits, and files that are wrong."""
+
 import io
 import json
 import zipfile
@@ -19,9 +20,17 @@ def site(make_app):
 
 
 def send(client, token, data, filename, dry_run="true", layer="msmes", **form):
-    fields = {"file": upload(data, filename), "layer": layer, "dry_run": dry_run, "category": "penginapan",
-              "owner_consent": "true", **form}
-    return client.post("/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data")
+    fields = {
+        "file": upload(data, filename),
+        "layer": layer,
+        "dry_run": dry_run,
+        "category": "penginapan",
+        "owner_consent": "true",
+        **form,
+    }
+    return client.post(
+        "/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data"
+    )
 
 
 def pending_count(client, token):
@@ -40,7 +49,9 @@ def test_a_kml_of_ten_homestays_explains_the_outside_and_the_swapped_one(site):
     refused = send(client, token, kml(ten_homestays()), "homestays.kml", dry_run="false")
     assert refused.status_code == 400 and len(refused.get_json()["error"]["problems"]) == 2
     assert pending_count(client, token) == 0
-    fixed = send(client, token, kml(ten_homestays(outside=False, swapped=False)), "homestays.kml", dry_run="false")
+    fixed = send(
+        client, token, kml(ten_homestays(outside=False, swapped=False)), "homestays.kml", dry_run="false"
+    )
     assert fixed.status_code == 201
     stored = fixed.get_json()["submissions"]
     assert len(stored) == 10 and {s["status"] for s in stored} == {"pending"}
@@ -61,10 +72,12 @@ def test_kmz_like_google_my_maps_exports(site):
 
 def test_csv_with_lat_lon_keeps_leading_zeros_and_reports_rows(site):
     app, client, token = site
-    csv = ("nama,lat,lon,kategori,wa\n"
-           "Warung Nasi Ibu Eti,-7.231,106.452,kuliner,081234567890\n"
-           "Warung Tanpa Titik,,,kuliner,\n"
-           "Toko Oleh-oleh,-7.25,106.47,toko-roti,\n").encode()
+    csv = (
+        "nama,lat,lon,kategori,wa\n"
+        "Warung Nasi Ibu Eti,-7.231,106.452,kuliner,081234567890\n"
+        "Warung Tanpa Titik,,,kuliner,\n"
+        "Toko Oleh-oleh,-7.25,106.47,toko-roti,\n"
+    ).encode()
     report = send(client, token, csv, "umkm.csv").get_json()["report"]
     assert report["valid"] == 1
     problems = {(p["row"], p["field"]) for p in report["problems"] if p["severity"] == "error"}
@@ -76,27 +89,46 @@ def test_csv_with_wkt_and_geojson_and_gpx(site):
     app, client, token = site
     wkt = 'name,wkt\nHomestay WKT,"POINT (106.46 -7.23)"\n'.encode()
     assert send(client, token, wkt, "a.csv").get_json()["report"]["valid"] == 1
-    geojson = json.dumps({"type": "FeatureCollection", "features": [
-        {"type": "Feature", "geometry": {"type": "Point", "coordinates": [106.46, -7.23]},
-         "properties": {"name": "Homestay GeoJSON"}}]}).encode()
+    geojson = json.dumps(
+        {
+            "type": "FeatureCollection",
+            "features": [
+                {
+                    "type": "Feature",
+                    "geometry": {"type": "Point", "coordinates": [106.46, -7.23]},
+                    "properties": {"name": "Homestay GeoJSON"},
+                }
+            ],
+        }
+    ).encode()
     assert send(client, token, geojson, "a.geojson").get_json()["report"]["valid"] == 1
-    gpx = (b'<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
-           b'<wpt lat="-7.23" lon="106.46"><name>Homestay GPX</name><desc>Dekat pantai</desc></wpt>'
-           b'<trk><name>jalan</name><trkseg><trkpt lat="-7.2" lon="106.4"/><trkpt lat="-7.21" lon="106.41"/></trkseg></trk>'
-           b'</gpx>')
+    gpx = (
+        b'<?xml version="1.0"?><gpx version="1.1" creator="test" xmlns="http://www.topografix.com/GPX/1/1">'
+        b'<wpt lat="-7.23" lon="106.46"><name>Homestay GPX</name><desc>Dekat pantai</desc></wpt>'
+        b'<trk><name>jalan</name><trkseg><trkpt lat="-7.2" lon="106.4"/><trkpt lat="-7.21" lon="106.41"/></trkseg></trk>'
+        b"</gpx>"
+    )
     report = send(client, token, gpx, "jalan.gpx").get_json()["report"]
     assert report["rows"] == 1 and report["features"][0]["properties"]["description_id"] == "Dekat pantai"
 
 
-@pytest.mark.parametrize("data, filename, status, words", [
-    (b'{"type": "FeatureCollection", "features": [{"type": "Feat', "cut.geojson", 400, "could not be read"),
-    (kml(ten_homestays())[:300], "cut.kml", 400, "could not be read"),
-    (b"PK\x03\x04 not really", "cut.kmz", 400, "KMZ"),
-    (b"name,city\nA,B\n", "nopos.csv", 400, "lat and lon"),
-    (b"", "empty.geojson", 400, "empty"),
-    (b"hello", "notes.docx", 400, ".geojson, .csv"),
-    (b"x" * 2_000, "big.geojson", 413, "limit"),
-])
+@pytest.mark.parametrize(
+    "data, filename, status, words",
+    [
+        (
+            b'{"type": "FeatureCollection", "features": [{"type": "Feat',
+            "cut.geojson",
+            400,
+            "could not be read",
+        ),
+        (kml(ten_homestays())[:300], "cut.kml", 400, "could not be read"),
+        (b"PK\x03\x04 not really", "cut.kmz", 400, "KMZ"),
+        (b"name,city\nA,B\n", "nopos.csv", 400, "lat and lon"),
+        (b"", "empty.geojson", 400, "empty"),
+        (b"hello", "notes.docx", 400, ".geojson, .csv"),
+        (b"x" * 2_000, "big.geojson", 413, "limit"),
+    ],
+)
 def test_bad_files_get_a_400_that_explains(make_app, data, filename, status, words):
     app = make_app(GEOTOUR_IMPORT_MAX_BYTES="1500")
     make_users(app)
@@ -125,8 +157,17 @@ def test_an_import_that_fails_halfway_stores_nothing_and_a_retry_succeeds(site):
     fail_fifth_submission(app)
     with app.test_request_context(), pytest.raises(Exception, match="disk full"):
         user = current().storage.get_user_login("kim1")[0]
-        bulk_import.import_file(current(), user, kml(ten_homestays(False, False)), "a.kml", "msmes",
-                            {"category": "penginapan", "owner_consent": True}, False, 10**7, 1000)
+        bulk_import.import_file(
+            current(),
+            user,
+            kml(ten_homestays(False, False)),
+            "a.kml",
+            "msmes",
+            {"category": "penginapan", "owner_consent": True},
+            False,
+            10**7,
+            1000,
+        )
     assert pending_count(client, token) == 0
     stop_failing(app)
     retried = send(client, token, kml(ten_homestays(False, False)), "a.kml", dry_run="false")
@@ -142,25 +183,49 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     app, client, token = site
     web = app.test_client()
     csrf = login(web, "kim1")
-    preview = web.post("/contribute/import?lang=en", data={
-        "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"), "layer": "msmes", "category": "",
-        "owner_consent": "", "csrf_token": csrf}, content_type="multipart/form-data")
+    preview = web.post(
+        "/contribute/import?lang=en",
+        data={
+            "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
+            "layer": "msmes",
+            "category": "",
+            "owner_consent": "",
+            "csrf_token": csrf,
+        },
+        content_type="multipart/form-data",
+    )
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "swapped" in page and "km outside the geopark" in page
     assert "Fix and send 9 places for review" in page
     assert "Send 8 places for review (without the fixes)" in page
     stash = re.search(r'name="stash_id" value="([0-9a-f]+)"', page).group(1)
-    done = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "category": "",
-                                                "owner_consent": "", "apply_fixes": "on",
-                                                "csrf_token": csrf_from(page)})
+    done = web.post(
+        "/contribute/import",
+        data={
+            "stash_id": stash,
+            "layer": "msmes",
+            "category": "",
+            "owner_consent": "",
+            "apply_fixes": "on",
+            "csrf_token": csrf_from(page),
+        },
+    )
     assert done.status_code == 302 and pending_count(client, token) == 9
     mine = web.get(done.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "Homestay Ciletuh 10" in mine and "Row 4 of the file was skipped" in mine
     again = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "csrf_token": csrf})
     assert again.status_code == 400 and pending_count(client, token) == 9
-    nothing_ready = web.post("/contribute/import?lang=en", data={
-        "file": upload(kml([("Homestay Jauh", 106.95, -7.05)]), "jauh.kml"), "layer": "msmes",
-        "category": "penginapan", "owner_consent": "on", "csrf_token": csrf}, content_type="multipart/form-data")
+    nothing_ready = web.post(
+        "/contribute/import?lang=en",
+        data={
+            "file": upload(kml([("Homestay Jauh", 106.95, -7.05)]), "jauh.kml"),
+            "layer": "msmes",
+            "category": "penginapan",
+            "owner_consent": "on",
+            "csrf_token": csrf,
+        },
+        content_type="multipart/form-data",
+    )
     assert 'name="stash_id"' not in nothing_ready.get_data(as_text=True)  # nothing to confirm
 
 
@@ -176,8 +241,8 @@ def _lying_about_sizes(kmz, declared):
     data = bytearray(kmz)
     local = data.find(b"PK\x03\x04")
     central = data.find(b"PK\x01\x02")
-    data[local + 22:local + 26] = declared.to_bytes(4, "little")
-    data[central + 24:central + 28] = declared.to_bytes(4, "little")
+    data[local + 22 : local + 26] = declared.to_bytes(4, "little")
+    data[central + 24 : central + 28] = declared.to_bytes(4, "little")
     return bytes(data)
 
 
@@ -202,15 +267,21 @@ def test_a_kmz_that_unpacks_to_too_much_is_refused_within_its_budget(make_app, d
 def test_an_honest_kmz_still_reads(make_app):
     app = make_app()
     make_users(app)
-    report = send(app.test_client(), token_for(app, "kim1"), _kmz_of(kml(ten_homestays(outside=False, swapped=False))),
-                  "rumah.kmz").get_json()["report"]
+    report = send(
+        app.test_client(),
+        token_for(app, "kim1"),
+        _kmz_of(kml(ten_homestays(outside=False, swapped=False))),
+        "rumah.kmz",
+    ).get_json()["report"]
     assert report["rows"] == 10
 
 
 def _wide_csv(extra_columns, rows):
     header = "name,lat,lon,category,owner_consent," + ",".join(f"kolom{i}" for i in range(extra_columns))
-    lines = [f"Warung {r},-7.2{r % 10},106.4{r % 10},kuliner,true," + ",".join("x" * extra_columns)
-             for r in range(rows)]
+    lines = [
+        f"Warung {r},-7.2{r % 10},106.4{r % 10},kuliner,true," + ",".join("x" * extra_columns)
+        for r in range(rows)
+    ]
     return ("\n".join([header, *lines]) + "\n").encode()
 
 
@@ -220,7 +291,11 @@ def test_a_file_wider_than_any_layer_is_refused_before_it_is_read(make_app):
     make_users(app)
     response = send(app.test_client(), token_for(app, "kim1"), _wide_csv(1_000, 50), "lebar.csv")
     error = response.get_json()["error"]
-    assert response.status_code == 400 and error["field"] == "file" and "1003 columns; at most 100" in error["message"]
+    assert (
+        response.status_code == 400
+        and error["field"] == "file"
+        and "1003 columns; at most 100" in error["message"]
+    )
 
 
 def test_an_unknown_column_is_reported_once_per_file_and_the_report_stays_small(make_app):
@@ -237,7 +312,9 @@ def test_an_unknown_column_is_reported_once_per_file_and_the_report_stays_small(
 def _my_maps(site, **form):
     app, client, token = site
     fields = {"file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"), "layer": "msmes", **form}
-    return client.post("/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data")
+    return client.post(
+        "/api/v1/submissions", data=fields, headers=bearer(token), content_type="multipart/form-data"
+    )
 
 
 def test_a_google_my_maps_export_is_read_as_a_kim_member_wrote_it(site):
@@ -246,8 +323,13 @@ def test_a_google_my_maps_export_is_read_as_a_kim_member_wrote_it(site):
     assert report["valid"] == 8 and report["rejected_rows"] == [4, 7] and report["fixable_rows"] == [7]
     first = report["features"][0]["properties"]
     assert first["category"] == "penginapan" and first["owner_consent"] is True
-    assert first["description_id"] == "Kamar 2, sarapan.\nWA 0812 0000 0001\n[Pesan di sini](https://example.com/1)"
-    assert not [p for p in report["problems"] if p["field"] in ("category", "pemilik_setuju", "owner_consent")]
+    assert (
+        first["description_id"]
+        == "Kamar 2, sarapan.\nWA 0812 0000 0001\n[Pesan di sini](https://example.com/1)"
+    )
+    assert not [
+        p for p in report["problems"] if p["field"] in ("category", "pemilik_setuju", "owner_consent")
+    ]
     # Rows that cannot be stored are on the preview map too (in red), with what is wrong.
     rejected = {f["row"]: f for f in report["rejected_features"]}
     assert set(rejected) == {4, 7} and "km outside the geopark" in rejected[4]["properties"]["problems"][0]
@@ -260,7 +342,9 @@ def test_the_member_stores_the_ready_rows_with_the_fix_and_skips_the_rest_in_one
     body = done.get_json()
     assert len(body["submissions"]) == 9 and body["report"]["skipped_rows"] == [4]
     assert body["report"]["fixed_rows"] == [7] and pending_count(client, token) == 9
-    swapped = next(s for s in body["submissions"] if s["feature"]["properties"]["name"] == "Homestay Ciletuh 7")
+    swapped = next(
+        s for s in body["submissions"] if s["feature"]["properties"]["name"] == "Homestay Ciletuh 7"
+    )
     assert swapped["feature"]["geometry"]["coordinates"] == [106.468, -7.234]
     assert len({s["batch"] for s in body["submissions"]}) == 1
 
@@ -273,16 +357,26 @@ def test_skipping_without_the_fix_stores_eight_and_failing_stores_none(site):
     assert skipped["report"]["skipped_rows"] == [4, 7] and pending_count(client, token) == 8
 
 
-@pytest.mark.parametrize("form, field", [({"on_error": "lanjut"}, "on_error"), ({"apply_fixes": "mungkin"}, "apply_fixes")])
+@pytest.mark.parametrize(
+    "form, field", [({"on_error": "lanjut"}, "on_error"), ({"apply_fixes": "mungkin"}, "apply_fixes")]
+)
 def test_a_commit_choice_it_does_not_know_is_refused_by_name(site, form, field):
     answer = _my_maps(site, dry_run="false", **form)
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
 
 
-@pytest.mark.parametrize("written, expected", [("Penginapan", "penginapan"), ("PENGINAPAN", "penginapan"),
-                                               ("homestay", "penginapan"), ("Guides & tours", "jasa-wisata"),
-                                               ("jasa wisata", "jasa-wisata"), ("Oleh-Oleh", "oleh-oleh"),
-                                               ("Hotel", None)])
+@pytest.mark.parametrize(
+    "written, expected",
+    [
+        ("Penginapan", "penginapan"),
+        ("PENGINAPAN", "penginapan"),
+        ("homestay", "penginapan"),
+        ("Guides & tours", "jasa-wisata"),
+        ("jasa wisata", "jasa-wisata"),
+        ("Oleh-Oleh", "oleh-oleh"),
+        ("Hotel", None),
+    ],
+)
 def test_categories_match_by_id_or_title_in_either_language_in_any_case(app, written, expected):
     layer = current_catalogue(app).get("msmes")
     found = layer.find_category(written)
@@ -294,13 +388,16 @@ def current_catalogue(app):
         return current().catalogue
 
 
-@pytest.mark.parametrize("html, text", [
-    ("Kamar 2<br>sarapan", "Kamar 2\nsarapan"),
-    ("<p>Satu</p><p>Dua &amp; tiga</p>", "Satu\n\nDua & tiga"),
-    ("<script>alert(1)</script>Teks", "Teks"),
-    ("baris satu\nbaris dua", "baris satu\nbaris dua"),  # not HTML: kept as written
-    ("a < b", "a < b"),
-])
+@pytest.mark.parametrize(
+    "html, text",
+    [
+        ("Kamar 2<br>sarapan", "Kamar 2\nsarapan"),
+        ("<p>Satu</p><p>Dua &amp; tiga</p>", "Satu\n\nDua & tiga"),
+        ("<script>alert(1)</script>Teks", "Teks"),
+        ("baris satu\nbaris dua", "baris satu\nbaris dua"),  # not HTML: kept as written
+        ("a < b", "a < b"),
+    ],
+)
 def test_html_from_kml_becomes_plain_text(html, text):
     from geotour.contributions.readers import html_to_text
 
@@ -312,21 +409,37 @@ def test_a_problem_on_every_row_is_listed_once_with_its_rows_and_how_to_fix_it(s
     from tests.contributions import login
 
     app, client, token = site
-    rows = "".join(f"Homestay Pak {n},{-7.22 - n * 0.002},{106.44 + n * 0.004},penginapan,0812 3456 78{n:02d}\n"
-                   for n in range(1, 11))
-    data = ("name,lat,lon,kategori,whatsapp\n" + rows.replace("Homestay Pak 5,", "Homestay Pak 5,x", 1)).encode()
+    rows = "".join(
+        f"Homestay Pak {n},{-7.22 - n * 0.002},{106.44 + n * 0.004},penginapan,0812 3456 78{n:02d}\n"
+        for n in range(1, 11)
+    )
+    data = (
+        "name,lat,lon,kategori,whatsapp\n" + rows.replace("Homestay Pak 5,", "Homestay Pak 5,x", 1)
+    ).encode()
     report = send(client, token, data, "homestays.csv", owner_consent="").get_json()["report"]
     consent = [p for p in report["problems"] if p["field"] == "owner_consent"]
     assert len(consent) == 1 and consent[0]["count"] == 10 and consent[0]["rows"] == list(range(1, 11))
     severities = [p["severity"] for p in report["problems"]]
     assert severities == sorted(severities), "errors first"
-    assert [p["rows"] for p in report["problems"] if p["field"] == "geometry"] == [[5]], "row 5's own error, alone"
+    assert [p["rows"] for p in report["problems"] if p["field"] == "geometry"] == [[5]], (
+        "row 5's own error, alone"
+    )
     web = app.test_client()
     csrf = login(web, "kim1")
-    page = web.post("/contribute/import?lang=id", data={
-        "file": upload(data, "homestays.csv"), "layer": "msmes", "category": "", "owner_consent": "",
-        "csrf_token": csrf}, content_type="multipart/form-data").get_data(as_text=True)
+    page = web.post(
+        "/contribute/import?lang=id",
+        data={
+            "file": upload(data, "homestays.csv"),
+            "layer": "msmes",
+            "category": "",
+            "owner_consent": "",
+            "csrf_token": csrf,
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
     text = " ".join(page.split())
-    assert ('<span class="gt-problem__row">10 baris</span> <span class="gt-problem__rows">(1, 2, 3, 4, 5, 6, 7, 8, 9, '
-            '10)</span>: <span class="gt-problem__field">Persetujuan pemilik</span>: Kosong: centang “setiap pemilik '
-            'dalam berkas ini sudah setuju” di formulir') in text
+    assert (
+        '<span class="gt-problem__row">10 baris</span> <span class="gt-problem__rows">(1, 2, 3, 4, 5, 6, 7, 8, 9, '
+        '10)</span>: <span class="gt-problem__field">Persetujuan pemilik</span>: Kosong: centang “setiap pemilik '
+        "dalam berkas ini sudah setuju” di formulir"
+    ) in text

@@ -1,6 +1,7 @@
 """A KIM member who reads only Indonesian meets every error in Indonesian, times in WIB, and numbers
 written the Indonesian way (issue 17). Each test takes the path a person takes: the real forms, with
 the default language (no Accept-Language, no ?lang=), which is Indonesian."""
+
 import io
 import re
 from datetime import datetime, timedelta, timezone
@@ -14,8 +15,24 @@ from geotour.storage import StorageUnavailable
 from .contributions import PASSWORD, csrf_from, homestay, login, make_users, upload, waterfall
 
 # Words that give away English that skipped the catalogue (whole words, any case).
-GIVEAWAYS = ["must", "the", "invalid", "error", "bad request", "too many", "request entity", "not found",
-             "forbidden", "unauthorized", "is taken", "photo", "file", "layer", "contributor", "moderator role"]
+GIVEAWAYS = [
+    "must",
+    "the",
+    "invalid",
+    "error",
+    "bad request",
+    "too many",
+    "request entity",
+    "not found",
+    "forbidden",
+    "unauthorized",
+    "is taken",
+    "photo",
+    "file",
+    "layer",
+    "contributor",
+    "moderator role",
+]
 
 
 def visible_text(html):
@@ -58,10 +75,21 @@ def png(width=40, height=30):
 def test_a_photo_the_phone_cannot_send_as_jpeg_is_refused_in_indonesian(app):
     client = app.test_client()
     csrf = login(client, "kim1")
-    heic = b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200  # what an iPhone sends by default
-    page = client.post("/contribute/new/geosites", data={
-        "name": "Curug Koma", "category": "air-terjun", "lat": "-7,0123", "lon": "106,45", "csrf_token": csrf,
-        "photos": (io.BytesIO(heic), "IMG_0001.HEIC")}, content_type="multipart/form-data")
+    heic = (
+        b"\x00\x00\x00\x18ftypheic\x00\x00\x00\x00mif1heic" + b"\x00" * 200
+    )  # what an iPhone sends by default
+    page = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Koma",
+            "category": "air-terjun",
+            "lat": "-7,0123",
+            "lon": "106,45",
+            "csrf_token": csrf,
+            "photos": (io.BytesIO(heic), "IMG_0001.HEIC"),
+        },
+        content_type="multipart/form-data",
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 400
     assert "Berkas ini bukan foto yang dapat kami baca" in html and "Paling Kompatibel" in html
@@ -72,16 +100,30 @@ def test_a_damaged_photo_and_a_bad_import_file_say_what_to_do_in_indonesian(app)
     client = app.test_client()
     csrf = login(client, "kim1")
     cut = png()[:60]
-    page = client.post("/contribute/new/geosites", data={
-        "name": "Curug Koma", "category": "air-terjun", "lat": "-7.0123", "lon": "106.45", "csrf_token": csrf,
-        "photos": (io.BytesIO(cut), "curug.png")}, content_type="multipart/form-data")
+    page = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Koma",
+            "category": "air-terjun",
+            "lat": "-7.0123",
+            "lon": "106.45",
+            "csrf_token": csrf,
+            "photos": (io.BytesIO(cut), "curug.png"),
+        },
+        content_type="multipart/form-data",
+    )
     assert page.status_code == 400 and "Berkas foto rusak atau terpotong" in page.get_data(as_text=True)
     assert_indonesian(page.get_data(as_text=True), allowed=["Curug Koma", "curug.png"])
-    for data, name, expected in [(b"nama,alamat\nWarung,Ciletuh\n", "warung.txt", "Kirim berkas"),
-                                 (b"nama,alamat\nWarung,Ciletuh\n", "warung.csv", "kolom lat dan lon"),
-                                 (b"<kml><Document>", "warung.kml", "tidak dapat dibaca")]:
-        page = client.post("/contribute/import", data={"layer": "msmes", "csrf_token": csrf, "file": upload(data, name)},
-                           content_type="multipart/form-data")
+    for data, name, expected in [
+        (b"nama,alamat\nWarung,Ciletuh\n", "warung.txt", "Kirim berkas"),
+        (b"nama,alamat\nWarung,Ciletuh\n", "warung.csv", "kolom lat dan lon"),
+        (b"<kml><Document>", "warung.kml", "tidak dapat dibaca"),
+    ]:
+        page = client.post(
+            "/contribute/import",
+            data={"layer": "msmes", "csrf_token": csrf, "file": upload(data, name)},
+            content_type="multipart/form-data",
+        )
         html = page.get_data(as_text=True)
         assert page.status_code == 400 and expected in html, html[:3000]
         assert_indonesian(html, allowed=[name])  # GDAL's own English words stay out of the sentence
@@ -91,9 +133,11 @@ def test_an_import_preview_names_categories_not_slugs(app):
     client = app.test_client()
     csrf = login(client, "kim1")
     rows = "name,lat,lon,category,owner_consent\nHomestay Pak Ujang,-7.23,106.46,penginapan,true\n".encode()
-    page = client.post("/contribute/import", data={"layer": "msmes", "csrf_token": csrf,
-                                                   "file": upload(rows, "homestay.csv")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        "/contribute/import",
+        data={"layer": "msmes", "csrf_token": csrf, "file": upload(rows, "homestay.csv")},
+        content_type="multipart/form-data",
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "<td>Penginapan</td>" in html and "<td>penginapan</td>" not in html
 
@@ -115,10 +159,20 @@ def test_sign_in_failures_and_the_sign_in_limit_read_in_indonesian(app):
 def test_a_form_whose_token_expired_offline_says_to_reload_and_keeps_nothing_half_done(app):
     client = app.test_client()
     login(client, "kim1")
-    page = client.post("/contribute/new/geosites", data={
-        "name": "Curug Koma", "category": "air-terjun", "lat": "-7,0123", "lon": "106,45", "csrf_token": "stale"})
+    page = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Koma",
+            "category": "air-terjun",
+            "lat": "-7,0123",
+            "lon": "106,45",
+            "csrf_token": "stale",
+        },
+    )
     html = page.get_data(as_text=True)
-    assert page.status_code == 400 and "Formulir ini sudah kedaluwarsa" in html and "Muat ulang halaman" in html
+    assert (
+        page.status_code == 400 and "Formulir ini sudah kedaluwarsa" in html and "Muat ulang halaman" in html
+    )
     assert_indonesian(html)
     with app.app_context():
         assert current().storage.list_submissions(None, None, 10, 0)[1] == 0
@@ -129,7 +183,9 @@ def test_a_moderation_conflict_reads_in_indonesian(app):
     kim_csrf = login(kim, "kim1")
     kim.post("/api/v1/submissions", json=waterfall(), headers={"X-CSRFToken": kim_csrf})
     mod_csrf = login(mod, "mod")
-    submission = mod.get("/api/v1/submissions", headers={"X-CSRFToken": mod_csrf}).get_json()["submissions"][0]
+    submission = mod.get("/api/v1/submissions", headers={"X-CSRFToken": mod_csrf}).get_json()["submissions"][
+        0
+    ]
     url = f"/moderation/{submission['id']}/approve"
     assert mod.post(url, data={"csrf_token": mod_csrf}).status_code == 302
     again = mod.post(url, data={"csrf_token": mod_csrf}, follow_redirects=True)
@@ -138,13 +194,16 @@ def test_a_moderation_conflict_reads_in_indonesian(app):
     assert_indonesian(html, allowed=["Curug Cikaso Leutik", "kim1", "mod"])
 
 
-@pytest.mark.parametrize("status, path, heading", [
-    (403, "/moderation", "Tidak diizinkan"),
-    (404, "/sites/tidak-ada", "Halaman tidak ditemukan"),
-    (405, "/logout", "Tidak dapat dilakukan di sini"),
-    (500, "/_test/broken", "Terjadi kesalahan di sistem kami"),
-    (503, "/_test/storage-down", "Server sedang bermasalah"),
-])
+@pytest.mark.parametrize(
+    "status, path, heading",
+    [
+        (403, "/moderation", "Tidak diizinkan"),
+        (404, "/sites/tidak-ada", "Halaman tidak ditemukan"),
+        (405, "/logout", "Tidak dapat dilakukan di sini"),
+        (500, "/_test/broken", "Terjadi kesalahan di sistem kami"),
+        (503, "/_test/storage-down", "Server sedang bermasalah"),
+    ],
+)
 def test_error_pages_have_their_own_indonesian_words(app, status, path, heading):
     client = app.test_client()
     login(client, "kim1")
@@ -158,9 +217,11 @@ def test_a_request_over_the_size_limit_gets_an_indonesian_page(app):
     client = app.test_client()
     csrf = login(client, "kim1")
     too_big = b"x" * (app.config["MAX_CONTENT_LENGTH"] + 10)
-    page = client.post("/contribute/import", data={"layer": "msmes", "csrf_token": csrf,
-                                                   "file": upload(too_big, "besar.csv")},
-                       content_type="multipart/form-data")
+    page = client.post(
+        "/contribute/import",
+        data={"layer": "msmes", "csrf_token": csrf, "file": upload(too_big, "besar.csv")},
+        content_type="multipart/form-data",
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 413 and "Terlalu besar untuk dikirim" in html
     assert_indonesian(html)
@@ -168,13 +229,20 @@ def test_a_request_over_the_size_limit_gets_an_indonesian_page(app):
 
 def test_the_api_answers_in_indonesian_when_asked_and_writes_numbers_the_indonesian_way(app):
     client = app.test_client()
-    asked = client.get("/api/v1/nearby?lat=-7.1&lon=abc", headers={"Accept-Language": "id"}).get_json()["error"]
-    assert asked == {"code": "invalid_parameter", "field": "lon", "message": "lon harus berupa angka, bukan 'abc'"}
+    asked = client.get("/api/v1/nearby?lat=-7.1&lon=abc", headers={"Accept-Language": "id"}).get_json()[
+        "error"
+    ]
+    assert asked == {
+        "code": "invalid_parameter",
+        "field": "lon",
+        "message": "lon harus berupa angka, bukan 'abc'",
+    }
     english = client.get("/api/v1/nearby?lat=-7.1&lon=abc").get_json()["error"]
     assert english["message"] == "lon must be a number, got 'abc'"
     with app.test_request_context(headers={"Accept-Language": "id"}):
         from geotour.contributions.readers import read_rows
         from geotour.errors import TooLarge
+
         with pytest.raises(TooLarge) as raised:
             read_rows(b"x" * 12_345_678, "besar.csv", 10_000_000, 100)
         assert raised.value.message == "Ukuran berkas 12,3 MB; batasnya 10 MB."
@@ -183,8 +251,16 @@ def test_the_api_answers_in_indonesian_when_asked_and_writes_numbers_the_indones
 def test_a_point_outside_the_geopark_reads_its_distance_with_a_decimal_comma(app):
     client = app.test_client()
     csrf = login(client, "kim1")
-    page = client.post("/contribute/new/geosites", data={
-        "name": "Curug Jauh", "category": "air-terjun", "lat": "-7,60", "lon": "106,45", "csrf_token": csrf})
+    page = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Jauh",
+            "category": "air-terjun",
+            "lat": "-7,60",
+            "lon": "106,45",
+            "csrf_token": csrf,
+        },
+    )
     html = page.get_data(as_text=True)
     assert page.status_code == 400
     km = re.search(r"Titik ini ([\d.,]+) km di luar geopark", html)

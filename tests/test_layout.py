@@ -1,4 +1,5 @@
 """The package layout's import rules, as each package's __init__ docstring states them."""
+
 import ast
 from pathlib import Path
 
@@ -34,8 +35,12 @@ def _modules_of(package):
 
 @pytest.mark.parametrize("package", sorted(FORBIDDEN))
 def test_a_package_imports_only_what_its_docstring_allows(package):
-    broken = [(_module_name(path), name) for path in _modules_of(package) for name in _imports(path)
-              if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[package])]
+    broken = [
+        (_module_name(path), name)
+        for path in _modules_of(package)
+        for name in _imports(path)
+        if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[package])
+    ]
     assert broken == []
 
 

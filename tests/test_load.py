@@ -4,6 +4,7 @@ Runs in the PostgreSQL+Redis pass of `.ci/run` (two gunicorn workers sharing Pos
 Redis, as on a real deployment). Nothing may answer 5xx, and the database must hold exactly the
 submissions the writers were told were accepted. The figures are printed (and `make bench` reports them).
 """
+
 import json
 import shutil
 
@@ -15,8 +16,10 @@ from bench.servers import Gunicorn
 from . import backends
 from .contributions import token_for
 
-pytestmark = pytest.mark.skipif(not (backends.on_postgres() and backends.REDIS_URL),
-                                reason="needs PostgreSQL and Redis (the second pass of .ci/run)")
+pytestmark = pytest.mark.skipif(
+    not (backends.on_postgres() and backends.REDIS_URL),
+    reason="needs PostgreSQL and Redis (the second pass of .ci/run)",
+)
 SECONDS = 60
 
 

@@ -1,4 +1,5 @@
 """Alembic migrations: up, down and up again on SQLite (and PostgreSQL in its pass), concurrent start-ups."""
+
 import multiprocessing
 
 import pytest
@@ -8,15 +9,33 @@ from geotour.storage import migrate, open_storage
 from . import backends
 from .backends import empty_database_url
 
-TABLES = {"features", "seeds", "meta", "feature_versions", "users", "api_tokens", "submissions", "idempotency_keys",
-          "import_stash", "photo_files", "photo_sources", "photo_uploaders", "published_photos", "position_reports"}
+TABLES = {
+    "features",
+    "seeds",
+    "meta",
+    "feature_versions",
+    "users",
+    "api_tokens",
+    "submissions",
+    "idempotency_keys",
+    "import_stash",
+    "photo_files",
+    "photo_sources",
+    "photo_uploaders",
+    "published_photos",
+    "position_reports",
+}
 
 
 def _tables(url):
     storage = open_storage(url)
     try:
         if url.startswith("sqlite"):
-            rows = storage._connection().execute("SELECT name FROM sqlite_master WHERE type = 'table'").fetchall()
+            rows = (
+                storage._connection()
+                .execute("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetchall()
+            )
         else:
             with storage._read() as conn:
                 rows = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'").fetchall()
@@ -39,7 +58,12 @@ def test_upgrade_downgrade_and_upgrade_again(empty_url):
     try:
         assert migrate.revision_of(storage) is None
         assert migrate.upgrade(storage) is True
-        assert migrate.revision_of(storage) == migrate.head_revision() == migrate.HEAD == storage.schema_revision()
+        assert (
+            migrate.revision_of(storage)
+            == migrate.head_revision()
+            == migrate.HEAD
+            == storage.schema_revision()
+        )
         assert _tables(empty_url) == TABLES | {"alembic_version"}
         assert migrate.upgrade(storage) is False  # at the newest revision: nothing runs
         migrate.downgrade(storage, "base")
@@ -85,7 +109,9 @@ def test_a_database_made_before_migrations_is_adopted_with_its_data(tmp_path):
     with sqlite3.connect(path) as conn:
         for statement in initial.statements("sqlite"):
             conn.execute(statement)
-        conn.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('lama', 'x', 'admin', 'y')")
+        conn.execute(
+            "INSERT INTO users (username, password_hash, role, created_at) VALUES ('lama', 'x', 'admin', 'y')"
+        )
     conn.close()
     storage = open_storage(f"sqlite:///{path}")
     try:
@@ -106,17 +132,30 @@ def test_photo_access_is_filled_from_what_is_stored(empty_url):
     photo = {"id": "ab" * 16, "url": "/photos/x-display.webp", "thumb": "/photos/x-thumb.webp"}
     point = {"type": "Point", "coordinates": [106.47, -7.21]}
     feature = {"type": "Feature", "properties": {"name": "Curug", "photos": [photo]}, "geometry": point}
-    record = FeatureRecord("curug", "geosites", None, "Curug", 106.47, -7.21, (106.47, -7.21, 106.47, -7.21), point,
-                           {"name": "Curug", "photos": [photo]})
+    record = FeatureRecord(
+        "curug",
+        "geosites",
+        None,
+        "Curug",
+        106.47,
+        -7.21,
+        (106.47, -7.21, 106.47, -7.21),
+        point,
+        {"name": "Curug", "photos": [photo]},
+    )
     try:
         migrate.upgrade(storage)
         storage.replace_seed_layer("geosites", [record], "hash")
         with storage._transaction() as conn:
-            conn.execute("INSERT INTO users (username, password_hash, role, created_at) VALUES ('kim', 'x', 'contributor', 'y')")
+            conn.execute(
+                "INSERT INTO users (username, password_hash, role, created_at) VALUES ('kim', 'x', 'contributor', 'y')"
+            )
             user_id = conn.execute("SELECT id FROM users").fetchone()[0]
-            conn.execute("INSERT INTO submissions (user_id, action, layer, feature_id, feature, flags, status, created_at)"
-                         " VALUES (?, 'create', 'geosites', 'curug', ?, '[]', 'pending', 'y')",
-                         (user_id, json.dumps(feature)))
+            conn.execute(
+                "INSERT INTO submissions (user_id, action, layer, feature_id, feature, flags, status, created_at)"
+                " VALUES (?, 'create', 'geosites', 'curug', ?, '[]', 'pending', 'y')",
+                (user_id, json.dumps(feature)),
+            )
         migrate.downgrade(storage, "0004")  # as a database made before 0005 holds them
         migrate.upgrade(storage)
         assert storage.photo_uploaded_by(photo["id"], user_id) and storage.photo_published(photo["id"])

@@ -1,4 +1,5 @@
 """Distances are geodesic metres on WGS84: checked against pyproj.Geod and known values."""
+
 import math
 import random
 
@@ -70,10 +71,11 @@ def test_radius_is_complete_compared_with_brute_force(client):
     body = client.get("/api/v1/layers/msmes?limit=5000").get_json(force=True)
     lon, lat = 106.5575, -6.99872
     expected = sorted(
-        f["id"] for f in body["features"]
-        if GEOD.inv(lon, lat, *f["geometry"]["coordinates"])[2] <= 7_000
+        f["id"] for f in body["features"] if GEOD.inv(lon, lat, *f["geometry"]["coordinates"])[2] <= 7_000
     )
-    near = client.get(f"/api/v1/nearby?lat={lat}&lon={lon}&radius_m=7000&layers=msmes&limit=200").get_json(force=True)
+    near = client.get(f"/api/v1/nearby?lat={lat}&lon={lon}&radius_m=7000&layers=msmes&limit=200").get_json(
+        force=True
+    )
     assert expected and sorted(f["id"] for f in near["features"]) == expected
     assert not math.isnan(near["features"][0]["properties"]["distance_m"])
 
@@ -89,17 +91,27 @@ def test_the_nearest_k_match_brute_force_at_every_density(make_app, data_copy):
     dense = msme_features(2_000, categories, seed=8, prefix="dense")
     for feature in dense:  # squeeze them into a 1.5 km square around Palabuhanratu: about 1 per 1,000 m²
         lon, lat = feature["geometry"]["coordinates"]
-        feature["geometry"]["coordinates"] = [round(106.54 + (lon % 0.01) * 1.35, 6), round(-7.0 + (lat % 0.01) * 1.35, 6)]
+        feature["geometry"]["coordinates"] = [
+            round(106.54 + (lon % 0.01) * 1.35, 6),
+            round(-7.0 + (lat % 0.01) * 1.35, 6),
+        ]
     data_copy.edit("msmes.geojson", lambda data: data["features"].extend(dense))
     storage = make_app(data_copy.path).extensions["geotour"].storage
-    everything = [(f["id"], *f["geometry"]["coordinates"])
-                  for f in storage.query_layer("msmes", LayerQuery(limit=10_000, offset=0))[0]]
+    everything = [
+        (f["id"], *f["geometry"]["coordinates"])
+        for f in storage.query_layer("msmes", LayerQuery(limit=10_000, offset=0))[0]
+    ]
     rng = random.Random(4)
     lons, lats = random_points(60, seed=6)
-    origins = list(zip(map(float, lons), map(float, lats))) + [(106.5467, -6.9933), (106.55, -6.99)]
+    origins = list(zip(map(float, lons), map(float, lats), strict=True)) + [
+        (106.5467, -6.9933),
+        (106.55, -6.99),
+    ]
     for lon, lat in origins:
         radius, limit = rng.choice([500, 3_000, 20_000, 50_000]), rng.choice([1, 5, 20, 60])
         ranked = sorted((GEOD.inv(lon, lat, x, y)[2], fid) for fid, x, y in everything)
         expected = [fid for distance, fid in ranked if distance <= radius][:limit]
-        got = [feature["id"] for feature, _ in storage.features_near(lon, lat, radius, ("msmes",), limit=limit)]
+        got = [
+            feature["id"] for feature, _ in storage.features_near(lon, lat, radius, ("msmes",), limit=limit)
+        ]
         assert got == expected, (lon, lat, radius, limit)

@@ -1,4 +1,5 @@
 """OGC API - Features under /ogc, checked with our own client and with the real ones: GDAL and OWSLib."""
+
 import json
 
 import pyogrio
@@ -49,7 +50,9 @@ def test_large_limits_are_capped(client):
 def test_items_bbox_and_datetime(client):
     inside = client.get("/ogc/collections/geosites/items?bbox=106.40,-7.25,106.52,-7.10").get_json(force=True)
     assert 0 < inside["numberMatched"] < 27
-    three_d = client.get("/ogc/collections/geosites/items?bbox=106.40,-7.25,0,106.52,-7.10,100").get_json(force=True)
+    three_d = client.get("/ogc/collections/geosites/items?bbox=106.40,-7.25,0,106.52,-7.10,100").get_json(
+        force=True
+    )
     assert three_d["numberMatched"] == inside["numberMatched"]
     assert client.get("/ogc/collections/geosites/items?datetime=2024-01-01T00:00:00Z/..").status_code == 200
 
@@ -59,14 +62,22 @@ def test_one_item_has_a_top_level_id(client):
     assert item["id"] == "curug-sodong" and item["type"] == "Feature"
 
 
-@pytest.mark.parametrize("url, status", [
-    ("/ogc/collections/nope", 404), ("/ogc/collections/nope/items", 404),
-    ("/ogc/collections/geosites/items/nope", 404), ("/ogc/collections/biosites/items/curug-sodong", 404),
-    ("/ogc/collections/geosites/items?limit=0", 400), ("/ogc/collections/geosites/items?limit=x", 400),
-    ("/ogc/collections/geosites/items?bbox=1,2,3", 400), ("/ogc/collections/geosites/items?datetime=yesterday", 400),
-    ("/ogc/collections/geosites/items?datetime=2025-01-01/2024-01-01", 400),
-    ("/ogc/collections/geosites/items?colour=red", 400), ("/ogc?f=xml", 400),
-])
+@pytest.mark.parametrize(
+    "url, status",
+    [
+        ("/ogc/collections/nope", 404),
+        ("/ogc/collections/nope/items", 404),
+        ("/ogc/collections/geosites/items/nope", 404),
+        ("/ogc/collections/biosites/items/curug-sodong", 404),
+        ("/ogc/collections/geosites/items?limit=0", 400),
+        ("/ogc/collections/geosites/items?limit=x", 400),
+        ("/ogc/collections/geosites/items?bbox=1,2,3", 400),
+        ("/ogc/collections/geosites/items?datetime=yesterday", 400),
+        ("/ogc/collections/geosites/items?datetime=2025-01-01/2024-01-01", 400),
+        ("/ogc/collections/geosites/items?colour=red", 400),
+        ("/ogc?f=xml", 400),
+    ],
+)
 def test_ogc_errors(client, url, status):
     response = client.get(url)
     assert response.status_code == status and response.get_json()["error"]["message"]
@@ -77,12 +88,19 @@ def test_json_without_accept_html_for_browsers_and_f(client):
     browser = client.get("/ogc/collections", headers={"Accept": "text/html,application/xhtml+xml,*/*;q=0.8"})
     assert browser.mimetype == "text/html" and "Accept" in browser.headers["Vary"]
     assert client.get("/ogc/collections?f=html").mimetype == "text/html"
-    assert client.get("/ogc/collections?f=json", headers={"Accept": "text/html"}).mimetype == "application/json"
+    assert (
+        client.get("/ogc/collections?f=json", headers={"Accept": "text/html"}).mimetype == "application/json"
+    )
 
 
 def test_etags_on_ogc(client):
     first = client.get("/ogc/collections/geosites/items")
-    assert client.get("/ogc/collections/geosites/items", headers={"If-None-Match": first.headers["ETag"]}).status_code == 304
+    assert (
+        client.get(
+            "/ogc/collections/geosites/items", headers={"If-None-Match": first.headers["ETag"]}
+        ).status_code
+        == 304
+    )
 
 
 def test_openapi_document_is_valid_and_covers_every_route(app, client):
@@ -153,7 +171,10 @@ def test_every_property_keeps_one_type_across_a_collection_for_qgis(client):
         api = {f["id"]: f for f in client.get(f"/api/v1/layers/{cid}?limit=1000").get_json()["features"]}
         for feature in ogc_items:
             props = feature["properties"]
-            assert list(props) == list(fields), (cid, feature["id"])  # same fields, same order, in every feature
+            assert list(props) == list(fields), (
+                cid,
+                feature["id"],
+            )  # same fields, same order, in every feature
             for name, value in props.items():
                 if value is not None:
                     expected = JSON_TYPES[fields[name]["type"]]
@@ -171,7 +192,9 @@ def test_the_fields_qgis_lost_now_arrive(client):
     """What QGIS 3.22 showed as NULL: facts (a list of objects), name_alt after an empty first one, and
     coord_previous after nulls."""
     biosites = _all_items(client, "biosites")
-    assert biosites[0]["properties"]["name_alt"] is None or isinstance(biosites[0]["properties"]["name_alt"], str)
+    assert biosites[0]["properties"]["name_alt"] is None or isinstance(
+        biosites[0]["properties"]["name_alt"], str
+    )
     assert all(isinstance(f["properties"]["facts"], str) for f in biosites)
     geosites = {f["id"]: f["properties"] for f in _all_items(client, "geosites")}
     moved = [p for p in geosites.values() if p["coord_previous"]]

@@ -1,6 +1,7 @@
 """Issue 13, part 2: an OpenStreetMap extract, built here with pyosmium's own writer, through
 `flask import-osm` into moderation: businesses proposed, an estimated site's position suggested, re-runs that
 change only what changed in OSM."""
+
 import re
 
 import osmium
@@ -55,24 +56,41 @@ def cafe_outline(first_id, lon, lat):
 def geopark_extract(path, homestay_name="Homestay Bu Eti", with_cafe=True, box=None):
     """Return an extract around the geopark: what Geotour takes, and what it must leave out."""
     nodes = [
-        (1, moved(*SODONG, 600, 300), {"tourism": "guest_house", "name": homestay_name, "phone": "+62 812 0000 0001",
-                                       "description": "Kamar bersih, sarapan."}),
+        (
+            1,
+            moved(*SODONG, 600, 300),
+            {
+                "tourism": "guest_house",
+                "name": homestay_name,
+                "phone": "+62 812 0000 0001",
+                "description": "Kamar bersih, sarapan.",
+            },
+        ),
         (2, moved(*SODONG, -500, 400), {"shop": "souvenir", "name": "Oleh-oleh Geopark"}),
         (3, moved(*DOGDOG, 300, -250), {"natural": "waterfall", "name": "CURUG DOGDOG"}),  # ~390 m away
         (4, moved(*SODONG, 900, -700), {"waterway": "waterfall", "name": "Curug Leuwi Baru"}),
         (5, moved(*SODONG, 200, 800), {"natural": "waterfall"}),  # no name: left out
         (6, (107.6098, -6.9147), {"tourism": "hotel", "name": "Hotel di Bandung"}),  # far outside
         (7, moved(*SODONG, -900, -200), {"amenity": "bank", "name": "Bank Desa"}),  # not ours
-        (8, moved(*SODONG, -300, -900), {"amenity": "place_of_worship", "religion": "muslim", "name": "Masjid Baru"}),
-        (9, moved(*SODONG, -1200, 900), {"amenity": "place_of_worship", "religion": "muslim", "name": "Masjid Kuno",
-                                         "heritage": "3"}),
+        (
+            8,
+            moved(*SODONG, -300, -900),
+            {"amenity": "place_of_worship", "religion": "muslim", "name": "Masjid Baru"},
+        ),
+        (
+            9,
+            moved(*SODONG, -1200, 900),
+            {"amenity": "place_of_worship", "religion": "muslim", "name": "Masjid Kuno", "heritage": "3"},
+        ),
         (10, moved(*LALAY, -1600, 0), {"natural": "cave_entrance", "name": "Gua Lalay"}),  # beyond ±1000 m
     ]
     ways = []
     if with_cafe:
         corners, refs = cafe_outline(100, *moved(*SODONG, 300, -400))
         nodes += corners
-        ways.append((50, refs, {"amenity": "cafe", "name": "Kopi Ciletuh", "opening_hours": "Mo-Su 07:00-21:00"}))
+        ways.append(
+            (50, refs, {"amenity": "cafe", "name": "Kopi Ciletuh", "opening_hours": "Mo-Su 07:00-21:00"})
+        )
     return write_extract(path, nodes, ways, java_box() if box is None else box)
 
 
@@ -112,30 +130,45 @@ def test_an_extract_becomes_one_batch_of_businesses_sites_and_a_position_suggest
     rows = pending(office)
     assert len({s["batch"] for s in rows}) == 1, "everything goes to moderation as one batch"
     by_name = {(s["feature"]["properties"]["name"]): s for s in rows}
-    assert set(by_name) == {"Homestay Bu Eti", "Oleh-oleh Geopark", "Curug Leuwi Baru", "Masjid Kuno",
-                            "Kopi Ciletuh", "Curug Dogdog"}, output
+    assert set(by_name) == {
+        "Homestay Bu Eti",
+        "Oleh-oleh Geopark",
+        "Curug Leuwi Baru",
+        "Masjid Kuno",
+        "Kopi Ciletuh",
+        "Curug Dogdog",
+    }, output
     assert "Hotel di Bandung" not in output and "1 outside" in output and "1 without a name" in output
     homestay = by_name["Homestay Bu Eti"]["feature"]
     assert homestay["id"] == "osm-node-1" and homestay["properties"]["category"] == "penginapan"
     assert homestay["properties"]["osm_id"] == "node/1"
     assert homestay["properties"]["attribution"] == "© OpenStreetMap contributors"
-    assert not {"phone", "whatsapp", "owner_consent"} & set(homestay["properties"]), "no contact details from OSM"
+    assert not {"phone", "whatsapp", "owner_consent"} & set(homestay["properties"]), (
+        "no contact details from OSM"
+    )
     assert by_name["Oleh-oleh Geopark"]["feature"]["properties"]["category"] == "oleh-oleh"
     assert by_name["Curug Leuwi Baru"]["layer"] == "geosites"
     assert by_name["Curug Leuwi Baru"]["feature"]["properties"]["category"] == "air-terjun"
     assert by_name["Masjid Kuno"]["layer"] == "cultural_sites"
     cafe = by_name["Kopi Ciletuh"]
-    assert cafe["feature_id"] == "osm-way-50" and cafe["feature"]["properties"]["opening_hours"] == "Mo-Su 07:00-21:00"
+    assert (
+        cafe["feature_id"] == "osm-way-50"
+        and cafe["feature"]["properties"]["opening_hours"] == "Mo-Su 07:00-21:00"
+    )
     lon, lat = cafe["feature"]["geometry"]["coordinates"]
     corner = moved(*SODONG, 300, -400)
-    assert corner[0] < lon < corner[0] + 0.0002 and corner[1] - 0.0002 < lat < corner[1], "a way: a point inside it"
+    assert corner[0] < lon < corner[0] + 0.0002 and corner[1] - 0.0002 < lat < corner[1], (
+        "a way: a point inside it"
+    )
     # Curug Dogdog's estimate: an edit of our own site, moving it to where OSM has the waterfall.
     suggestion = by_name["Curug Dogdog"]
     assert suggestion["action"] == "edit" and suggestion["feature_id"] == "curug-dogdog"
     flag = next(f for f in suggestion["flags"] if f["kind"] == "osm_position")
     expected = GEOD.inv(*DOGDOG, *moved(*DOGDOG, 300, -250))[2]
     assert flag["url"] == "https://www.openstreetmap.org/node/3" and abs(flag["distance_m"] - expected) <= 1
-    assert "Gua Lalay" in output and "too far" in output, "a name match beyond the site's uncertainty is not used"
+    assert "Gua Lalay" in output and "too far" in output, (
+        "a name match beyond the site's uncertainty is not used"
+    )
     client = office.test_client()
     login(client, "mod")
     queue = client.get("/moderation", headers={"Accept-Language": "id"}).get_data(as_text=True)
@@ -151,14 +184,18 @@ def test_approving_the_batch_publishes_with_attribution_and_verifies_the_site(of
     client = office.test_client()
     site = client.get("/api/v1/features/curug-dogdog").get_json()
     props = site["properties"]
-    assert props["coord_confidence"] == "verified" and props["coord_verified_method"] == "OpenStreetMap node/3"
+    assert (
+        props["coord_confidence"] == "verified" and props["coord_verified_method"] == "OpenStreetMap node/3"
+    )
     assert site["geometry"]["coordinates"] == list(moved(*DOGDOG, 300, -250))
     assert props["coord_previous"] == {"lon": DOGDOG[0], "lat": DOGDOG[1]}
     assert "coord_uncertainty_m" not in props
     page = client.get("/sites/curug-dogdog", headers={"Accept-Language": "id"}).get_data(as_text=True)
     assert "© OpenStreetMap contributors" in page and "https://www.openstreetmap.org/node/3" in page
     homestay = client.get("/msmes/osm-node-1", headers={"Accept-Language": "id"}).get_data(as_text=True)
-    assert "© OpenStreetMap contributors" in homestay and "https://www.openstreetmap.org/copyright" in homestay
+    assert (
+        "© OpenStreetMap contributors" in homestay and "https://www.openstreetmap.org/copyright" in homestay
+    )
 
 
 def test_a_rerun_changes_only_what_changed_in_osm(office, tmp_path):
@@ -169,17 +206,29 @@ def test_a_rerun_changes_only_what_changed_in_osm(office, tmp_path):
     # Meanwhile a KIM member improves the homestay's description, and it is approved.
     client = office.test_client()
     kim, mod = token_for(office, "kim1"), token_for(office, "mod")
-    sent = client.patch("/api/v1/features/osm-node-1", json={"properties": {"description_id": "Dekat Curug Sodong."}},
-                        headers={**bearer(kim), "Idempotency-Key": "kim-edit-1"})
+    sent = client.patch(
+        "/api/v1/features/osm-node-1",
+        json={"properties": {"description_id": "Dekat Curug Sodong."}},
+        headers={**bearer(kim), "Idempotency-Key": "kim-edit-1"},
+    )
     assert sent.status_code in (201, 202), sent.get_data(as_text=True)
-    sid = sent.get_json()["submissions"][0]["id"] if "submissions" in sent.get_json() else sent.get_json()["id"]
-    approved = client.post(f"/api/v1/submissions/{sid}/approve", headers={**bearer(mod), "Idempotency-Key": "ok-1"})
+    sid = (
+        sent.get_json()["submissions"][0]["id"] if "submissions" in sent.get_json() else sent.get_json()["id"]
+    )
+    approved = client.post(
+        f"/api/v1/submissions/{sid}/approve", headers={**bearer(mod), "Idempotency-Key": "ok-1"}
+    )
     assert approved.status_code == 200, approved.get_data(as_text=True)
     # OSM renames the homestay and the café closes.
-    newer = geopark_extract(tmp_path / "java-newer.osm.pbf", homestay_name="Homestay Bu Eti Asri", with_cafe=False)
+    newer = geopark_extract(
+        tmp_path / "java-newer.osm.pbf", homestay_name="Homestay Bu Eti Asri", with_cafe=False
+    )
     output = run(office, newer)
     rows = pending(office)
-    assert {(s["action"], s["feature_id"]) for s in rows} == {("edit", "osm-node-1"), ("delete", "osm-way-50")}, output
+    assert {(s["action"], s["feature_id"]) for s in rows} == {
+        ("edit", "osm-node-1"),
+        ("delete", "osm-way-50"),
+    }, output
     edit = next(s for s in rows if s["action"] == "edit")
     props = edit["feature"]["properties"]
     assert props["name"] == "Homestay Bu Eti Asri"
@@ -193,8 +242,13 @@ def test_rejected_stays_rejected_until_osm_changes(office, tmp_path):
     extract = geopark_extract(tmp_path / "java.osm.pbf")
     run(office, extract)
     with office.app_context():
-        done = workflow.decide_batch(current(), moderator(office), pending(office)[0]["batch"], approve_ids=[],
-                                     reason="Belum dicek di lapangan.")
+        done = workflow.decide_batch(
+            current(),
+            moderator(office),
+            pending(office)[0]["batch"],
+            approve_ids=[],
+            reason="Belum dicek di lapangan.",
+        )
     assert len(done["rejected"]) == 6
     assert "nothing to send to moderation" in run(office, extract)
     renamed = geopark_extract(tmp_path / "renamed.osm.pbf", homestay_name="Homestay Bu Eti Asri")

@@ -1,4 +1,5 @@
 """Tourist pages: the map, a site with what is near it, a business; assets, escaping and language."""
+
 import json
 import re
 from html.parser import HTMLParser
@@ -58,8 +59,18 @@ def test_map_script_does_not_use_synchronous_requests(client):
 
 def test_map_page_has_toggles_locate_and_basemaps(client):
     html = client.get("/").get_data(as_text=True)
-    for label in ("Situs geologi", "Situs hayati", "Situs budaya", "Kuliner", "Penginapan", "Oleh-oleh",
-                  "Kerajinan", "Jasa wisata", "Transportasi", "Batas geopark"):
+    for label in (
+        "Situs geologi",
+        "Situs hayati",
+        "Situs budaya",
+        "Kuliner",
+        "Penginapan",
+        "Oleh-oleh",
+        "Kerajinan",
+        "Jasa wisata",
+        "Transportasi",
+        "Batas geopark",
+    ):
         assert label in html, label
     assert "L.control.locate" in html and "L.markerClusterGroup" in html
     assert "L.featureGroup.subGroup" in html
@@ -70,13 +81,17 @@ def test_map_page_has_toggles_locate_and_basemaps(client):
 def test_site_page_lists_nearby_msmes_without_javascript(client):
     html = client.get("/sites/curug-sodong").get_data(as_text=True)
     assert "<h1>Curug Sodong</h1>" in html
-    items = re.findall(r'<li class="gt-list__item">(.*?)</li>\s*\n\s*(?=<li class="gt-list__item">|</ol>)', html, re.S)
+    items = re.findall(
+        r'<li class="gt-list__item">(.*?)</li>\s*\n\s*(?=<li class="gt-list__item">|</ol>)', html, re.S
+    )
     assert items
     first = items[0]
     assert re.search(r"\d+ m|\d+,\d km", first)  # Indonesian distance: "350 m" or "2,4 km"
     assert "wa.me" not in first and 'href="tel:' not in first  # a sample's invented number gets no link
     assert "Data contoh — nomor belum tersedia" in first
-    assert 'href="geo:' in first and "google.com/maps/dir/" in first and "openstreetmap.org/directions" in first
+    assert (
+        'href="geo:' in first and "google.com/maps/dir/" in first and "openstreetmap.org/directions" in first
+    )
     assert "Data contoh" in first
 
 
@@ -86,8 +101,14 @@ def test_site_page_radius_changes_the_list(client):
     assert small.count('class="gt-list__item"') < large.count('class="gt-list__item"')
 
 
-@pytest.mark.parametrize("url", ["/sites/curug-sodong?radius_m=-1", "/sites/curug-sodong?radius_m=abc",
-                                 "/sites/curug-sodong?radius_m=900000"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/sites/curug-sodong?radius_m=-1",
+        "/sites/curug-sodong?radius_m=abc",
+        "/sites/curug-sodong?radius_m=900000",
+    ],
+)
 def test_bad_radius_on_a_page_is_an_html_error_page(client, url):
     response = client.get(url)
     assert response.status_code == 400 and response.mimetype == "text/html"
@@ -114,9 +135,15 @@ def test_pages_redirect_to_the_right_kind(client):
 
 def test_ui_is_indonesian_by_default_and_english_on_request(client):
     html_id = client.get("/sites/curug-sodong").get_data(as_text=True)
-    assert '<html lang="id">' in html_id and "Petunjuk arah" in html_id and "UMKM dalam radius 3 km" in html_id
+    assert (
+        '<html lang="id">' in html_id and "Petunjuk arah" in html_id and "UMKM dalam radius 3 km" in html_id
+    )
     html_en = client.get("/sites/curug-sodong?lang=en").get_data(as_text=True)
-    assert '<html lang="en">' in html_en and "Directions (map app)" in html_en and "Businesses within 3 km" in html_en
+    assert (
+        '<html lang="en">' in html_en
+        and "Directions (map app)" in html_en
+        and "Businesses within 3 km" in html_en
+    )
 
 
 @pytest.fixture
@@ -124,7 +151,9 @@ def hostile_client(make_app, hostile_data):
     return make_app(data_dir=hostile_data.path).test_client()
 
 
-@pytest.mark.parametrize("path", ["/sites/curug-sodong", "/msmes/msme-hostile", "/sites/curug-cimarinjung", "/"])
+@pytest.mark.parametrize(
+    "path", ["/sites/curug-sodong", "/msmes/msme-hostile", "/sites/curug-cimarinjung", "/"]
+)
 def test_hostile_names_are_escaped_on_pages(hostile_client, path):
     html = hostile_client.get(path).get_data(as_text=True)
     assert "<img src=x" not in html
@@ -169,7 +198,9 @@ def test_language_comes_from_param_then_cookie_then_accept_language(client):
     chosen = client.get("/?lang=id", headers={"Accept-Language": "en"})
     assert lang_of(chosen) == "id" and "lang=id" in chosen.headers["Set-Cookie"]
     assert "Accept-Language" in chosen.headers["Vary"]
-    assert lang_of(client.get("/sites/curug-sodong", headers={"Accept-Language": "en"})) == "id"  # the cookie wins
+    assert (
+        lang_of(client.get("/sites/curug-sodong", headers={"Accept-Language": "en"})) == "id"
+    )  # the cookie wins
     assert lang_of(client.get("/sites/curug-sodong?lang=en")) == "en"
 
 

@@ -1,4 +1,5 @@
 """Photos: re-encoded by Pillow, EXIF (GPS included) stripped after reading, bombs and liars refused."""
+
 import io
 from pathlib import Path
 
@@ -53,11 +54,14 @@ def test_png_and_webp_are_accepted():
         assert process_photo(out.getvalue(), 10_000_000).width == 50
 
 
-@pytest.mark.parametrize("data, error", [
-    (b"<?php system($_GET['c']); ?>", BadParameter),
-    (b"\xff\xd8\xff\xe0 cut short", BadParameter),
-    (b"", BadParameter),
-])
+@pytest.mark.parametrize(
+    "data, error",
+    [
+        (b"<?php system($_GET['c']); ?>", BadParameter),
+        (b"\xff\xd8\xff\xe0 cut short", BadParameter),
+        (b"", BadParameter),
+    ],
+)
 def test_files_that_are_not_photos_are_refused(data, error):
     with pytest.raises(error):
         process_photo(data, 10_000_000)
@@ -87,8 +91,12 @@ def test_api_photo_upload_returns_gps_and_long_cached_urls(make_app):
     app = make_app()
     make_users(app)
     client, token = app.test_client(), token_for(app, "kim1")
-    sent = client.post("/api/v1/photos", data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
-                       headers=bearer(token), content_type="multipart/form-data")
+    sent = client.post(
+        "/api/v1/photos",
+        data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
+        headers=bearer(token),
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 201
     body = sent.get_json()
     assert body["gps"] == pytest.approx({"lon": 106.47, "lat": -7.21}, abs=1e-5)
@@ -98,8 +106,9 @@ def test_api_photo_upload_returns_gps_and_long_cached_urls(make_app):
     assert created.get_json()["submissions"][0]["feature"]["properties"]["photo"] == body["url"]
     fake = client.post("/api/v1/submissions", json=waterfall(photos=["0" * 32]), headers=bearer(token))
     assert fake.status_code == 400 and fake.get_json()["error"]["field"] == "photos"
-    too_many = client.post("/api/v1/submissions", json=waterfall(photos=[body["id"]] * (MAX_PHOTOS + 1)),
-                           headers=bearer(token))
+    too_many = client.post(
+        "/api/v1/submissions", json=waterfall(photos=[body["id"]] * (MAX_PHOTOS + 1)), headers=bearer(token)
+    )
     assert too_many.status_code == 400
 
 
@@ -108,9 +117,18 @@ def test_the_phone_form_takes_the_location_from_the_photo(make_app):
     make_users(app)
     client = app.test_client()
     csrf = login(client, "kim1")
-    response = client.post("/contribute/new/geosites", data={
-        "name": "Curug Foto", "category": "air-terjun", "lat": "", "lon": "", "csrf_token": csrf,
-        "photos": upload(jpeg_with_gps(106.471, -7.211), "IMG_0002.jpg")}, content_type="multipart/form-data")
+    response = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Foto",
+            "category": "air-terjun",
+            "lat": "",
+            "lon": "",
+            "csrf_token": csrf,
+            "photos": upload(jpeg_with_gps(106.471, -7.211), "IMG_0002.jpg"),
+        },
+        content_type="multipart/form-data",
+    )
     assert response.status_code == 302 and "/contribute/mine?sent=" in response.headers["Location"]
     mine = client.get("/api/v1/submissions", headers={"X-CSRFToken": csrf}).get_json()["submissions"][0]
     assert mine["feature"]["geometry"]["coordinates"] == pytest.approx([106.471, -7.211], abs=1e-5)
@@ -122,8 +140,16 @@ def test_the_phone_form_shows_problems_and_keeps_what_was_typed(make_app):
     make_users(app)
     client = app.test_client()
     csrf = login(client, "kim1")
-    response = client.post("/contribute/new/msmes?lang=en", data={
-        "name": "Warung <b>Bu Eti</b>", "category": "kuliner", "lat": "106.47", "lon": "-7.21", "csrf_token": csrf})
+    response = client.post(
+        "/contribute/new/msmes?lang=en",
+        data={
+            "name": "Warung <b>Bu Eti</b>",
+            "category": "kuliner",
+            "lat": "106.47",
+            "lon": "-7.21",
+            "csrf_token": csrf,
+        },
+    )
     html = response.get_data(as_text=True)
     assert response.status_code == 400
     assert "swapped" in html and "owner agreed" in html
@@ -136,13 +162,23 @@ def test_the_phone_form_takes_a_decimal_comma_as_indonesian_keyboards_write_it(m
     make_users(app)
     client = app.test_client()
     csrf = login(client, "kim1")
-    response = client.post("/contribute/new/geosites", data={
-        "name": "Curug Koma", "category": "air-terjun", "lat": lat, "lon": lon, "csrf_token": csrf})
+    response = client.post(
+        "/contribute/new/geosites",
+        data={"name": "Curug Koma", "category": "air-terjun", "lat": lat, "lon": lon, "csrf_token": csrf},
+    )
     assert response.status_code == 302, response.get_data(as_text=True)[:500]
     mine = client.get("/api/v1/submissions", headers={"X-CSRFToken": csrf}).get_json()["submissions"][0]
     assert mine["feature"]["geometry"]["coordinates"] == pytest.approx([106.49785, -7.18527])
-    wrong = client.post("/contribute/new/geosites", data={
-        "name": "Curug Salah", "category": "air-terjun", "lat": "-7,1,2", "lon": "106", "csrf_token": csrf})
+    wrong = client.post(
+        "/contribute/new/geosites",
+        data={
+            "name": "Curug Salah",
+            "category": "air-terjun",
+            "lat": "-7,1,2",
+            "lon": "106",
+            "csrf_token": csrf,
+        },
+    )
     assert wrong.status_code == 400 and "-7,0123" in wrong.get_data(as_text=True)
 
 
@@ -160,22 +196,40 @@ def test_photos_are_counted_and_their_pixels_summed_before_any_is_decoded(make_a
     csrf = login(client, "kim1")
     decoded = []
     real_process = photo_uploads.process_photo
-    monkeypatch.setattr(photo_uploads, "process_photo", lambda *a, **k: decoded.append(1) or real_process(*a, **k))
+    monkeypatch.setattr(
+        photo_uploads, "process_photo", lambda *a, **k: decoded.append(1) or real_process(*a, **k)
+    )
     big = _big_png(7_200, 5_400)  # 38.9 megapixels, under the per-photo limit
-    form = {"name": "Curug Koma", "category": "air-terjun", "lat": "-7,0123", "lon": "106,45", "csrf_token": csrf}
-    many = client.post("/contribute/new/geosites", content_type="multipart/form-data",
-                       data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(8)]})
+    form = {
+        "name": "Curug Koma",
+        "category": "air-terjun",
+        "lat": "-7,0123",
+        "lon": "106,45",
+        "csrf_token": csrf,
+    }
+    many = client.post(
+        "/contribute/new/geosites",
+        content_type="multipart/form-data",
+        data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(8)]},
+    )
     assert many.status_code == 400 and "Maksimal 5 foto" in many.get_data(as_text=True)
-    heavy = client.post("/contribute/new/geosites", content_type="multipart/form-data",
-                        data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(3)]})
+    heavy = client.post(
+        "/contribute/new/geosites",
+        content_type="multipart/form-data",
+        data={**form, "photos": [(io.BytesIO(big), f"{i}.png") for i in range(3)]},
+    )
     assert heavy.status_code == 413 and "116 megapiksel" in heavy.get_data(as_text=True)
     assert decoded == []  # neither sending decoded a photo
     assert not any(Path(app.config["GEOTOUR_PHOTO_DIR"]).rglob("*.webp"))  # nor wrote one
 
 
 def _upload_as(client, token, data):
-    sent = client.post("/api/v1/photos", data={"photo": upload(data, "IMG_0003.jpg")}, headers=bearer(token),
-                       content_type="multipart/form-data")
+    sent = client.post(
+        "/api/v1/photos",
+        data={"photo": upload(data, "IMG_0003.jpg")},
+        headers=bearer(token),
+        content_type="multipart/form-data",
+    )
     assert sent.status_code == 201
     return sent.get_json()
 
@@ -204,18 +258,30 @@ def test_a_photo_is_public_only_once_a_published_feature_shows_it(make_app):
     assert client.get(source, headers=bearer(kim2)).get_json() == {"stored": False}
     assert client.get(source, headers=bearer(kim1)).get_json()["stored"] is True
     # Sent and rejected: still hidden.
-    rejected = client.post("/api/v1/submissions", json=waterfall("Curug Ditolak", photos=[photo["id"]]),
-                           headers=bearer(kim1)).get_json()["submissions"][0]["id"]
-    assert client.post(f"/api/v1/submissions/{rejected}/reject", json={"reason": "duplikat"},
-                       headers=bearer(mod)).status_code == 200
+    rejected = client.post(
+        "/api/v1/submissions", json=waterfall("Curug Ditolak", photos=[photo["id"]]), headers=bearer(kim1)
+    ).get_json()["submissions"][0]["id"]
+    assert (
+        client.post(
+            f"/api/v1/submissions/{rejected}/reject", json={"reason": "duplikat"}, headers=bearer(mod)
+        ).status_code
+        == 200
+    )
     assert client.get(photo["url"]).status_code == 404
     # Sent and approved: public, cached for a year by anyone.
-    approved = client.post("/api/v1/submissions", json=waterfall(photos=[photo["id"]]),
-                           headers=bearer(kim1)).get_json()["submissions"][0]
-    assert client.post(f"/api/v1/submissions/{approved['id']}/approve", headers=bearer(mod)).status_code == 200
+    approved = client.post(
+        "/api/v1/submissions", json=waterfall(photos=[photo["id"]]), headers=bearer(kim1)
+    ).get_json()["submissions"][0]
+    assert (
+        client.post(f"/api/v1/submissions/{approved['id']}/approve", headers=bearer(mod)).status_code == 200
+    )
     public = client.get(photo["thumb"])
-    assert public.status_code == 200 and public.headers["Cache-Control"] == "public, max-age=31536000, immutable"
-    public_copy = Path(app.config["GEOTOUR_PHOTO_DIR"]) / "public" / photo["id"][:2] / f"{photo['id']}-thumb.webp"
+    assert (
+        public.status_code == 200 and public.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    )
+    public_copy = (
+        Path(app.config["GEOTOUR_PHOTO_DIR"]) / "public" / photo["id"][:2] / f"{photo['id']}-thumb.webp"
+    )
     assert public_copy.read_bytes() == public.data  # where the front server sends it from
     # Taken off the map again: the app no longer sends it to anyone but its sender and moderators.
     feature_id = approved["feature_id"]

@@ -1,5 +1,6 @@
 """Position checks on site (issue 13, part 3): visitors standing at a place whose point is an estimate send
 "I am here"; when three independent reports agree within 50 m, the moderator can move the point there."""
+
 import pytest
 from pyproj import Geod
 
@@ -28,24 +29,36 @@ def test_three_independent_reports_within_fifty_metres_agree():
     assert GEOD.inv(found.lon, found.lat, *STOOD_AT)[2] < 15 and found.spread_m <= 50
 
 
-@pytest.mark.parametrize("reports", [
-    [_report(1, "a"), _report(2, "a", 5), _report(3, "a", 10)],  # one phone, three times
-    [_report(1, "a"), _report(2, "b", 20), _report(3, "c", 400)],  # one of them elsewhere
-    [_report(1, "a"), _report(2, "b", 20)],  # two are not enough
-])
+@pytest.mark.parametrize(
+    "reports",
+    [
+        [_report(1, "a"), _report(2, "a", 5), _report(3, "a", 10)],  # one phone, three times
+        [_report(1, "a"), _report(2, "b", 20), _report(3, "c", 400)],  # one of them elsewhere
+        [_report(1, "a"), _report(2, "b", 20)],  # two are not enough
+    ],
+)
 def test_reports_that_do_not_agree_suggest_nothing(reports):
     assert agreement(reports) is None
 
 
 def _here(client, address, lon=STOOD_AT[0], lat=STOOD_AT[1], accuracy=12.0, feature=GEYSER, **kwargs):
-    return client.post(f"/api/v1/features/{feature}/here", json={"lon": lon, "lat": lat, "accuracy_m": accuracy},
-                       environ_base={"REMOTE_ADDR": address}, **kwargs)
+    return client.post(
+        f"/api/v1/features/{feature}/here",
+        json={"lon": lon, "lat": lat, "accuracy_m": accuracy},
+        environ_base={"REMOTE_ADDR": address},
+        **kwargs,
+    )
 
 
-@pytest.mark.parametrize("body, field", [
-    ({"accuracy": 80}, "accuracy_m"), ({"accuracy": "dekat"}, "accuracy_m"),
-    ({"lon": 106.9, "lat": -7.3}, "position"), ({"lon": "x"}, "position"),
-])
+@pytest.mark.parametrize(
+    "body, field",
+    [
+        ({"accuracy": 80}, "accuracy_m"),
+        ({"accuracy": "dekat"}, "accuracy_m"),
+        ({"lon": 106.9, "lat": -7.3}, "position"),
+        ({"lon": "x"}, "position"),
+    ],
+)
 def test_a_report_that_says_little_is_refused_by_name(client, body, field):
     answer = _here(client, "10.1.1.1", **body)
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
@@ -54,10 +67,16 @@ def test_a_report_that_says_little_is_refused_by_name(client, body, field):
 def test_what_a_report_needs(client):
     assert _here(client, "10.1.1.2").status_code == 202  # no account needed
     assert _here(client, "10.1.1.2", feature="nope").status_code == 404
-    plain = client.post(f"/api/v1/features/{GEYSER}/here", data='{"lon": 1}', content_type="text/plain",
-                        environ_base={"REMOTE_ADDR": "10.1.1.2"})
+    plain = client.post(
+        f"/api/v1/features/{GEYSER}/here",
+        data='{"lon": 1}',
+        content_type="text/plain",
+        environ_base={"REMOTE_ADDR": "10.1.1.2"},
+    )
     assert plain.status_code == 400  # JSON only: another site cannot make its visitors' browsers send one
-    words = _here(client, "10.1.1.2", accuracy=80, headers={"Accept-Language": "id"}).get_json()["error"]["message"]
+    words = _here(client, "10.1.1.2", accuracy=80, headers={"Accept-Language": "id"}).get_json()["error"][
+        "message"
+    ]
     assert "±80 m" in words and "50" in words
 
 
@@ -96,7 +115,9 @@ def test_three_visitors_move_the_geyser_and_mark_it_checked_on_site(make_app):
     assert _here(api, "10.3.3.4").status_code == 409  # checked on site: no more reports needed
     with app.app_context():
         assert current().storage.position_reports(GEYSER) == []  # used
-    versions = api.get(f"/api/v1/features/{GEYSER}/versions", headers=bearer(token_for(app, "mod"))).get_json()
+    versions = api.get(
+        f"/api/v1/features/{GEYSER}/versions", headers=bearer(token_for(app, "mod"))
+    ).get_json()
     assert versions["versions"][-1]["action"] == "verify"
 
 
@@ -108,9 +129,17 @@ def test_a_members_correction_checked_on_site_marks_the_position_verified_once_a
     form = member.get(f"/contribute/edit/{GEYSER}?lang=en").get_data(as_text=True)
     assert 'name="checked_on_site"' in form and "I checked this position standing at the place." in form
     lon, lat = STOOD_AT
-    sent = member.post(f"/contribute/edit/{GEYSER}", data={
-        "csrf_token": csrf, "name": "Geyser Cisolok", "category": "air-panas", "lat": str(lat), "lon": str(lon),
-        "checked_on_site": "on"})
+    sent = member.post(
+        f"/contribute/edit/{GEYSER}",
+        data={
+            "csrf_token": csrf,
+            "name": "Geyser Cisolok",
+            "category": "air-panas",
+            "lat": str(lat),
+            "lon": str(lon),
+            "checked_on_site": "on",
+        },
+    )
     assert sent.status_code == 302, sent.get_data(as_text=True)[:400]
     api = app.test_client()
     assert api.get(f"/api/v1/features/{GEYSER}").get_json()["properties"]["coord_confidence"] == "estimated"
@@ -128,6 +157,9 @@ def test_a_members_correction_checked_on_site_marks_the_position_verified_once_a
 def test_checked_on_site_through_the_api_must_be_a_yes_or_no(make_app):
     app = make_app()
     make_users(app)
-    answer = app.test_client().patch(f"/api/v1/features/{GEYSER}", json={"properties": {"checked_on_site": "mungkin"}},
-                                     headers=bearer(token_for(app, "kim1")))
+    answer = app.test_client().patch(
+        f"/api/v1/features/{GEYSER}",
+        json={"properties": {"checked_on_site": "mungkin"}},
+        headers=bearer(token_for(app, "kim1")),
+    )
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "checked_on_site"

@@ -3,6 +3,7 @@ its own OAPIF provider, offscreen), and every attribute that /api/v1 fills arriv
 
 `make test` installs python3-qgis (`make qgis`); QGIS runs in its own process with Debian's python3.
 """
+
 import json
 import os
 import subprocess
@@ -27,10 +28,20 @@ def qgis_read(tmp_path_factory):
 
 
 def _run_qgis(url, workdir):
-    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen", "HOME": str(workdir), "XDG_RUNTIME_DIR": str(workdir)}
+    env = {
+        **os.environ,
+        "QT_QPA_PLATFORM": "offscreen",
+        "HOME": str(workdir),
+        "XDG_RUNTIME_DIR": str(workdir),
+    }
     env.pop("PYTHONPATH", None)
-    done = subprocess.run([QGIS_PYTHON, str(CLIENT), url, str(workdir), ",".join(map(str, BBOX)),
-                           ",".join(COLLECTIONS)], capture_output=True, text=True, timeout=300, env=env)
+    done = subprocess.run(
+        [QGIS_PYTHON, str(CLIENT), url, str(workdir), ",".join(map(str, BBOX)), ",".join(COLLECTIONS)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])
 

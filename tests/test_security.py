@@ -1,4 +1,5 @@
 """Who may do what: the authorization matrix, sign-in, CSRF, tokens and rate limits."""
+
 import json
 
 import pytest
@@ -20,36 +21,72 @@ def world(make_app):
     tokens = {name: token_for(app, name) for name in (KIM1, KIM2, MOD, ADMIN)}
     client = app.test_client()
     own = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens[KIM1])).get_json()
-    photo = client.post("/api/v1/photos", data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
-                        headers=bearer(tokens[KIM1]), content_type="multipart/form-data").get_json()
+    photo = client.post(
+        "/api/v1/photos",
+        data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
+        headers=bearer(tokens[KIM1]),
+        content_type="multipart/form-data",
+    ).get_json()
     return app, tokens, {"sub": own["submissions"][0]["id"], "photo": photo["id"]}
 
 
 def _fresh_pending(app, tokens):
     client = app.test_client()
     return client.post("/api/v1/submissions", json=waterfall(), headers=bearer(tokens[KIM1])).get_json()[
-        "submissions"][0]["id"]
+        "submissions"
+    ][0]["id"]
 
 
 # (method, path, json body, {role: expected status}); the submission in paths belongs to kim1.
 MATRIX = [
     ("POST", "/api/v1/submissions", waterfall(), {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
-    ("PATCH", "/api/v1/features/curug-sodong", {"properties": {"name": "Curug Sodong 2"}},
-     {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
-    ("DELETE", "/api/v1/features/curug-sodong", None, {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201}),
+    (
+        "PATCH",
+        "/api/v1/features/curug-sodong",
+        {"properties": {"name": "Curug Sodong 2"}},
+        {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201},
+    ),
+    (
+        "DELETE",
+        "/api/v1/features/curug-sodong",
+        None,
+        {ANON: 401, KIM1: 201, KIM2: 201, MOD: 201, ADMIN: 201},
+    ),
     ("GET", "/api/v1/submissions", None, {ANON: 401, KIM1: 200, KIM2: 200, MOD: 200, ADMIN: 200}),
     ("GET", "/api/v1/submissions/{sub}", None, {ANON: 401, KIM1: 200, KIM2: 404, MOD: 200, ADMIN: 200}),
-    ("POST", "/api/v1/submissions/{sub}/approve", None, {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
-    ("POST", "/api/v1/submissions/{sub}/reject", {"reason": "no"},
-     {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
-    ("GET", "/api/v1/features/curug-sodong/versions", None, {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200}),
-    ("POST", "/api/v1/features/curug-sodong/revert", {"version": 1},
-     {ANON: 401, KIM1: 403, KIM2: 403, MOD: 409, ADMIN: 409}),
+    (
+        "POST",
+        "/api/v1/submissions/{sub}/approve",
+        None,
+        {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200},
+    ),
+    (
+        "POST",
+        "/api/v1/submissions/{sub}/reject",
+        {"reason": "no"},
+        {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200},
+    ),
+    (
+        "GET",
+        "/api/v1/features/curug-sodong/versions",
+        None,
+        {ANON: 401, KIM1: 403, KIM2: 403, MOD: 200, ADMIN: 200},
+    ),
+    (
+        "POST",
+        "/api/v1/features/curug-sodong/revert",
+        {"version": 1},
+        {ANON: 401, KIM1: 403, KIM2: 403, MOD: 409, ADMIN: 409},
+    ),
     ("POST", "/api/v1/photos", None, {ANON: 401, KIM1: 400, KIM2: 400, MOD: 400, ADMIN: 400}),
     # kim1's photo, not yet on a published feature: theirs and the moderators' to see, theirs alone to attach.
     ("GET", "/photos/{photo}-thumb.webp", None, {ANON: 404, KIM1: 200, KIM2: 404, MOD: 200, ADMIN: 200}),
-    ("POST", "/api/v1/submissions", waterfall(photos=["{photo}"]),
-     {ANON: 401, KIM1: 201, KIM2: 400, MOD: 400, ADMIN: 400}),
+    (
+        "POST",
+        "/api/v1/submissions",
+        waterfall(photos=["{photo}"]),
+        {ANON: 401, KIM1: 201, KIM2: 400, MOD: 400, ADMIN: 400},
+    ),
 ]
 
 
@@ -66,10 +103,16 @@ def test_authorization_matrix(world, role, method, path, body, expected):
     assert response.is_json or not url.startswith("/api/")
 
 
-@pytest.mark.parametrize("path, allowed", [
-    ("/contribute", (KIM1, MOD, ADMIN)), ("/contribute/import", (KIM1, MOD, ADMIN)),
-    ("/moderation", (MOD, ADMIN)), ("/admin/users", (ADMIN,)), ("/account", (KIM1, MOD, ADMIN)),
-])
+@pytest.mark.parametrize(
+    "path, allowed",
+    [
+        ("/contribute", (KIM1, MOD, ADMIN)),
+        ("/contribute/import", (KIM1, MOD, ADMIN)),
+        ("/moderation", (MOD, ADMIN)),
+        ("/admin/users", (ADMIN,)),
+        ("/account", (KIM1, MOD, ADMIN)),
+    ],
+)
 @pytest.mark.parametrize("role", [ANON, KIM1, MOD, ADMIN])
 def test_pages_need_the_right_role(world, path, allowed, role):
     app, tokens, ids = world
@@ -103,7 +146,9 @@ def test_a_bad_bearer_header_does_not_let_a_session_skip_csrf(world, authorizati
     login(client, KIM1)
     forged = client.post("/api/v1/submissions", json=waterfall(), headers={"Authorization": authorization})
     assert forged.status_code == 401 and forged.get_json()["error"]["field"] == "Authorization"
-    page = client.post("/contribute/new/geosites", data={"name": "x"}, headers={"Authorization": authorization})
+    page = client.post(
+        "/contribute/new/geosites", data={"name": "x"}, headers={"Authorization": authorization}
+    )
     assert page.status_code in (302, 401) and "/login" in page.headers.get("Location", "/login")
     with app.app_context():
         assert current().storage.list_submissions(None, None, 10, 0)[1] == 1  # only the world's own
@@ -115,9 +160,13 @@ def test_login_rejects_wrong_passwords_and_foreign_redirects(world):
     app, tokens, ids = world
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    wrong = client.post("/login?lang=en", data={"username": KIM1, "password": "nope-nope-nope", "csrf_token": token})
+    wrong = client.post(
+        "/login?lang=en", data={"username": KIM1, "password": "nope-nope-nope", "csrf_token": token}
+    )
     assert wrong.status_code == 401 and "do not match" in wrong.get_data(as_text=True)
-    ok = client.post("/login?next=//evil.example/x", data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    ok = client.post(
+        "/login?next=//evil.example/x", data={"username": KIM1, "password": PASSWORD, "csrf_token": token}
+    )
     assert ok.headers["Location"] == "/contribute"
     cookie = ok.headers["Set-Cookie"]
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
@@ -158,8 +207,12 @@ def test_login_is_rate_limited(make_app):
     make_users(app)
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    codes = [client.post("/login", data={"username": KIM1, "password": "wrong-wrong-wrong", "csrf_token": token})
-             .status_code for _ in range(4)]
+    codes = [
+        client.post(
+            "/login", data={"username": KIM1, "password": "wrong-wrong-wrong", "csrf_token": token}
+        ).status_code
+        for _ in range(4)
+    ]
     assert codes == [401, 401, 401, 429]
 
 
@@ -180,11 +233,15 @@ def test_admin_page_creates_users_and_changes_roles(world):
     app, tokens, ids = world
     client = app.test_client()
     csrf = login(client, ADMIN)
-    response = client.post("/admin/users", data={"username": "kim3", "password": "short", "role": "contributor",
-                                                 "csrf_token": csrf})
+    response = client.post(
+        "/admin/users",
+        data={"username": "kim3", "password": "short", "role": "contributor", "csrf_token": csrf},
+    )
     assert response.status_code == 400 and "10" in response.get_data(as_text=True)
-    client.post("/admin/users", data={"username": "kim3", "password": PASSWORD, "role": "contributor",
-                                      "csrf_token": csrf})
+    client.post(
+        "/admin/users",
+        data={"username": "kim3", "password": PASSWORD, "role": "contributor", "csrf_token": csrf},
+    )
     other = app.test_client()
     login(other, "kim3")
     assert other.get("/moderation").status_code == 403
@@ -249,13 +306,25 @@ def test_a_new_password_ends_the_old_sessions(world):
     assert _replayed(app, saved).get("/contribute/mine").status_code == 302
 
 
-@pytest.mark.parametrize("target", ["/%09/evil.example", "/%0d%0a/x", "/%0a/evil.example", "/\\evil.example",
-                                    "https://evil.example/", "//evil.example", "/%e2%80%8b/evil.example"])
+@pytest.mark.parametrize(
+    "target",
+    [
+        "/%09/evil.example",
+        "/%0d%0a/x",
+        "/%0a/evil.example",
+        "/\\evil.example",
+        "https://evil.example/",
+        "//evil.example",
+        "/%e2%80%8b/evil.example",
+    ],
+)
 def test_sign_in_never_redirects_off_site_nor_fails_on_a_hostile_next(world, target):
     app, tokens, ids = world
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    answer = client.post(f"/login?next={target}", data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    answer = client.post(
+        f"/login?next={target}", data={"username": KIM1, "password": PASSWORD, "csrf_token": token}
+    )
     assert answer.status_code == 302 and answer.headers["Location"] == "/contribute"
 
 
@@ -263,25 +332,38 @@ def test_sign_in_keeps_a_next_on_this_site(world):
     app, tokens, ids = world
     client = app.test_client()
     token = csrf_from(client.get("/login").get_data(as_text=True))
-    answer = client.post("/login?next=/contribute/import%3Flayer%3Dmsmes",
-                         data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    answer = client.post(
+        "/login?next=/contribute/import%3Flayer%3Dmsmes",
+        data={"username": KIM1, "password": PASSWORD, "csrf_token": token},
+    )
     assert answer.headers["Location"] == "/contribute/import?layer=msmes"
 
 
-@pytest.mark.parametrize("author, approver, allowed, expected", [
-    (MOD, MOD, "0", 403), (MOD, MOD, "1", 403),   # a moderator never approves their own change
-    (ADMIN, ADMIN, "0", 403), (ADMIN, ADMIN, "1", 200),  # an admin may, when the setting allows it
-    (MOD, ADMIN, "0", 200), (KIM1, MOD, "0", 200),
-])
-def test_no_one_approves_their_own_submission_unless_an_admin_is_allowed_to(make_app, author, approver, allowed,
-                                                                             expected):
+@pytest.mark.parametrize(
+    "author, approver, allowed, expected",
+    [
+        (MOD, MOD, "0", 403),
+        (MOD, MOD, "1", 403),  # a moderator never approves their own change
+        (ADMIN, ADMIN, "0", 403),
+        (ADMIN, ADMIN, "1", 200),  # an admin may, when the setting allows it
+        (MOD, ADMIN, "0", 200),
+        (KIM1, MOD, "0", 200),
+    ],
+)
+def test_no_one_approves_their_own_submission_unless_an_admin_is_allowed_to(
+    make_app, author, approver, allowed, expected
+):
     """Issue 15, break 12: the authorisation matrix's own-approval rule."""
     app = make_app(GEOTOUR_ADMIN_SELF_APPROVAL=allowed)
     make_users(app)
     client = app.test_client()
-    sent = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, author))).get_json()
+    sent = client.post(
+        "/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, author))
+    ).get_json()
     submission_id = sent["submissions"][0]["id"]
-    answer = client.post(f"/api/v1/submissions/{submission_id}/approve", headers=bearer(token_for(app, approver)))
+    answer = client.post(
+        f"/api/v1/submissions/{submission_id}/approve", headers=bearer(token_for(app, approver))
+    )
     assert answer.status_code == expected
     if expected == 403:
         assert answer.get_json()["error"]["field"] == "id"

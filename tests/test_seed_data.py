@@ -1,4 +1,5 @@
 """The seed layers: real CPUGG data with provenance, the labelled sample MSMEs, and checks at start-up."""
+
 import json
 import subprocess
 import sys
@@ -41,7 +42,9 @@ def test_sample_msmes_are_labelled_and_use_fake_numbers():
 def test_sample_generator_is_deterministic(tmp_path):
     out = tmp_path / "msmes.geojson"
     script = ROOT / "scripts" / "generate_sample_msmes.py"
-    subprocess.run([sys.executable, str(script), "--out", str(out)], check=True, capture_output=True, cwd=ROOT)
+    subprocess.run(
+        [sys.executable, str(script), "--out", str(out)], check=True, capture_output=True, cwd=ROOT
+    )
     assert out.read_bytes() == (DATA_DIR / "msmes.geojson").read_bytes()
 
 
@@ -57,21 +60,44 @@ def _break(data_copy, layer_file, change):
     return data_copy.path
 
 
-@pytest.mark.parametrize("layer_file, change, expected", [
-    ("geosites.geojson", lambda d: d["features"][2]["geometry"].update(coordinates=[106.5, -97.0]),
-     ["geosites.geojson", "#3 (puncak-habibie)", "latitude -97.0 is outside"]),
-    ("msmes.geojson", lambda d: d["features"][0]["properties"].update(category="casino"),
-     ["msmes.geojson", "#1 (msme-0001)", "category 'casino'"]),
-    ("biosites.geojson", lambda d: d["features"][0]["properties"].update(name=""),
-     ["biosites.geojson", "#1", '"name" must be a non-empty string']),
-    ("cultural_sites.geojson", lambda d: d["features"][1].update(geometry={"type": "LineString", "coordinates": []}),
-     ["cultural_sites.geojson", "#2", "takes Point geometry"]),
-    ("geosites.geojson", lambda d: d["features"][1].update(id=d["features"][0]["id"]),
-     ["geosites.geojson", "#2", "already used"]),
-    ("geosites.geojson", lambda d: d["features"][0]["geometry"].update(coordinates=[float("nan"), 1]),
-     ["geosites.geojson", "#1", "not a finite number"]),
-])
-def test_a_bad_seed_file_stops_start_up_naming_file_feature_and_fault(make_app, data_copy, layer_file, change, expected):
+@pytest.mark.parametrize(
+    "layer_file, change, expected",
+    [
+        (
+            "geosites.geojson",
+            lambda d: d["features"][2]["geometry"].update(coordinates=[106.5, -97.0]),
+            ["geosites.geojson", "#3 (puncak-habibie)", "latitude -97.0 is outside"],
+        ),
+        (
+            "msmes.geojson",
+            lambda d: d["features"][0]["properties"].update(category="casino"),
+            ["msmes.geojson", "#1 (msme-0001)", "category 'casino'"],
+        ),
+        (
+            "biosites.geojson",
+            lambda d: d["features"][0]["properties"].update(name=""),
+            ["biosites.geojson", "#1", '"name" must be a non-empty string'],
+        ),
+        (
+            "cultural_sites.geojson",
+            lambda d: d["features"][1].update(geometry={"type": "LineString", "coordinates": []}),
+            ["cultural_sites.geojson", "#2", "takes Point geometry"],
+        ),
+        (
+            "geosites.geojson",
+            lambda d: d["features"][1].update(id=d["features"][0]["id"]),
+            ["geosites.geojson", "#2", "already used"],
+        ),
+        (
+            "geosites.geojson",
+            lambda d: d["features"][0]["geometry"].update(coordinates=[float("nan"), 1]),
+            ["geosites.geojson", "#1", "not a finite number"],
+        ),
+    ],
+)
+def test_a_bad_seed_file_stops_start_up_naming_file_feature_and_fault(
+    make_app, data_copy, layer_file, change, expected
+):
     with pytest.raises(SeedDataError) as caught:
         make_app(data_dir=_break(data_copy, layer_file, change))
     for part in expected:
@@ -79,7 +105,9 @@ def test_a_bad_seed_file_stops_start_up_naming_file_feature_and_fault(make_app, 
 
 
 def test_a_file_that_is_not_json_stops_start_up(make_app, data_copy):
-    (data_copy.path / "biosites.geojson").write_text('{"type": "FeatureCollection", "features": [', encoding="utf-8")
+    (data_copy.path / "biosites.geojson").write_text(
+        '{"type": "FeatureCollection", "features": [', encoding="utf-8"
+    )
     with pytest.raises(SeedDataError, match="biosites.geojson.*not valid JSON"):
         make_app(data_dir=data_copy.path)
 
@@ -105,7 +133,11 @@ def test_seed_command_reports_loaded_then_up_to_date(make_app, tmp_path):
     app = make_app(GEOTOUR_DATABASE_URL=empty_database_url(tmp_path), GEOTOUR_AUTO_SEED="0")
     first = app.test_cli_runner().invoke(args=["seed"])
     assert first.exit_code == 0 and "msmes" in first.output and "loaded" in first.output
-    again = make_app(GEOTOUR_DATABASE_URL=app.config["GEOTOUR_DATABASE_URL"]).test_cli_runner().invoke(args=["seed"])
+    again = (
+        make_app(GEOTOUR_DATABASE_URL=app.config["GEOTOUR_DATABASE_URL"])
+        .test_cli_runner()
+        .invoke(args=["seed"])
+    )
     assert "loaded" not in again.output and again.output.count("up to date") == 6
 
 

@@ -1,4 +1,5 @@
 """Search engines, link previews, QR signboards and the list view."""
+
 import json
 import re
 import xml.etree.ElementTree as ET
@@ -23,20 +24,30 @@ def test_site_page_has_tourist_attraction_json_ld(client):
 
 def test_msme_page_has_local_business_json_ld(client):
     data = json_ld(client.get("/msmes/msme-0001").get_data(as_text=True))
-    assert data["@type"] == "LocalBusiness" and "telephone" not in data  # a sample's invented number stays out
+    assert (
+        data["@type"] == "LocalBusiness" and "telephone" not in data
+    )  # a sample's invented number stays out
     assert data["openingHours"].startswith("Mo-Su ")
 
 
-@pytest.mark.parametrize("text, expected", [
-    ("07.00–17.00", "Mo-Su 07:00-17:00"), ("08:00-21:00", "Mo-Su 08:00-21:00"), ("24 jam", "Mo-Su 00:00-23:59"),
-    ("kadang-kadang", None), (None, None),
-])
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("07.00–17.00", "Mo-Su 07:00-17:00"),
+        ("08:00-21:00", "Mo-Su 08:00-21:00"),
+        ("24 jam", "Mo-Su 00:00-23:59"),
+        ("kadang-kadang", None),
+        (None, None),
+    ],
+)
 def test_opening_hours(text, expected):
     assert opening_hours(text) == expected
 
 
 def test_json_ld_cannot_break_out_of_its_script(make_app, hostile_data):
-    html = make_app(data_dir=hostile_data.path).test_client().get("/msmes/msme-hostile").get_data(as_text=True)
+    html = (
+        make_app(data_dir=hostile_data.path).test_client().get("/msmes/msme-hostile").get_data(as_text=True)
+    )
     assert json_ld(html)["name"] == HOSTILE_MSME_NAME
     assert "</script><script>alert(1)" not in html
 
@@ -98,7 +109,7 @@ def test_qr_uses_the_public_url_when_configured(signs):
 
 def test_signboard_is_a_printable_bilingual_page(signs):
     html = signs.get("/sites/pulau-kunti/signboard").get_data(as_text=True)
-    assert "<h1 class=\"sign__name\">Pulau Kunti</h1>" in html
+    assert '<h1 class="sign__name">Pulau Kunti</h1>' in html
     assert 'src="/sites/pulau-kunti/qr.svg"' in html and 'lang="id"' in html and 'lang="en"' in html
     assert "signboard.css" in html
     assert signs.get("/static/css/signboard.css").get_data(as_text=True).count("A4") == 1
@@ -106,12 +117,19 @@ def test_signboard_is_a_printable_bilingual_page(signs):
     assert signs.get("/sites/nope/qr.png").status_code == 404
 
 
-@pytest.mark.parametrize("public_url, shown", [
-    ("", "GEOTOUR_PUBLIC_URL belum diatur"), ("http://127.0.0.1:5633", "http://127.0.0.1:5633"),
-    ("http://192.168.1.20", "http://192.168.1.20"), ("http://geotour.local", "http://geotour.local"),
-    ("http://localhost:5000", "http://localhost:5000"), ("http://geotour", "http://geotour"),
-    ("http://[::1]:5000", "http://[::1]:5000"), ("http://10.0.0.5/geotour", "http://10.0.0.5/geotour"),
-])
+@pytest.mark.parametrize(
+    "public_url, shown",
+    [
+        ("", "GEOTOUR_PUBLIC_URL belum diatur"),
+        ("http://127.0.0.1:5633", "http://127.0.0.1:5633"),
+        ("http://192.168.1.20", "http://192.168.1.20"),
+        ("http://geotour.local", "http://geotour.local"),
+        ("http://localhost:5000", "http://localhost:5000"),
+        ("http://geotour", "http://geotour"),
+        ("http://[::1]:5000", "http://[::1]:5000"),
+        ("http://10.0.0.5/geotour", "http://10.0.0.5/geotour"),
+    ],
+)
 def test_no_signboard_is_printed_with_a_qr_code_that_leads_nowhere(make_app, public_url, shown):
     """Issue 13: unset, the QR code held http://127.0.0.1:5633/…, and nothing warned."""
     client = make_app(GEOTOUR_PUBLIC_URL=public_url).test_client()
@@ -127,8 +145,10 @@ def test_no_signboard_is_printed_with_a_qr_code_that_leads_nowhere(make_app, pub
     assert "Set GEOTOUR_PUBLIC_URL to the public address first" in english
 
 
-@pytest.mark.parametrize("public_url", ["https://geotour.sukabumikab.go.id", "http://8.8.4.4",
-                                        "https://peta.kim-mypalabuhanratu.id/geotour"])
+@pytest.mark.parametrize(
+    "public_url",
+    ["https://geotour.sukabumikab.go.id", "http://8.8.4.4", "https://peta.kim-mypalabuhanratu.id/geotour"],
+)
 def test_a_public_address_prints(make_app, public_url):
     client = make_app(GEOTOUR_PUBLIC_URL=public_url).test_client()
     assert client.get("/sites/curug-sodong/signboard").status_code == 200

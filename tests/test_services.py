@@ -1,5 +1,6 @@
 """Trying several machines on one, as the README says: `make services` gives a ready application database,
 a missing extension stops start-up with one clear line, and `db current` says which database it read."""
+
 import os
 import subprocess
 import sys
@@ -12,14 +13,21 @@ from tests import backends
 
 FLASK = str(Path(sys.executable).parent / "flask")
 ROOT = Path(__file__).resolve().parent.parent
-needs_postgres = pytest.mark.skipif(not backends.on_postgres(),
-                                    reason="needs make services (the second pass of .ci/run)")
+needs_postgres = pytest.mark.skipif(
+    not backends.on_postgres(), reason="needs make services (the second pass of .ci/run)"
+)
 
 
 def flask(*args, env):
     clean = {k: v for k, v in os.environ.items() if not k.startswith("GEOTOUR_")}
-    return subprocess.run([FLASK, "--app", "geotour", *args], cwd=ROOT, env={**clean, **env}, capture_output=True,
-                          text=True, timeout=120)
+    return subprocess.run(
+        [FLASK, "--app", "geotour", *args],
+        cwd=ROOT,
+        env={**clean, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
 
 
 def test_db_current_says_which_database_it_looked_at(tmp_path):
@@ -34,7 +42,9 @@ def test_db_current_says_which_database_it_looked_at(tmp_path):
 @needs_postgres
 def test_make_services_writes_a_ready_application_database_for_a_role_that_is_no_superuser(tmp_path):
     app_env = Path(os.environ["GEOTOUR_TEST_APP_ENV"]).read_text(encoding="utf-8")
-    settings = dict(line.removeprefix("export ").split("=", 1) for line in app_env.splitlines() if line.strip())
+    settings = dict(
+        line.removeprefix("export ").split("=", 1) for line in app_env.splitlines() if line.strip()
+    )
     assert set(settings) == {"GEOTOUR_DATABASE_URL", "GEOTOUR_CACHE_URL"}
     done = flask("db", "current", env={**settings, "GEOTOUR_INSTANCE_DIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
@@ -42,7 +52,9 @@ def test_make_services_writes_a_ready_application_database_for_a_role_that_is_no
     import psycopg
 
     with psycopg.connect(backends.PG_ADMIN_URL) as conn:
-        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'geotour_app'").fetchone() == (False,)
+        assert conn.execute("SELECT rolsuper FROM pg_roles WHERE rolname = 'geotour_app'").fetchone() == (
+            False,
+        )
 
 
 @needs_postgres
@@ -52,12 +64,15 @@ def test_a_missing_extension_stops_start_up_with_one_line_saying_what_to_run_and
     backends._admin(f"CREATE DATABASE {name} OWNER {name}")
     try:
         url = backends.pg_url(name).replace("//geotour@", f"//{name}@", 1)
-        done = flask("db", "current", env={"GEOTOUR_DATABASE_URL": url, "GEOTOUR_INSTANCE_DIR": str(tmp_path)})
+        done = flask(
+            "db", "current", env={"GEOTOUR_DATABASE_URL": url, "GEOTOUR_INSTANCE_DIR": str(tmp_path)}
+        )
         assert done.returncode == 3
         assert done.stderr.splitlines() == [
             f"geotour: cannot start: database {name!r} lacks the postgis, citext extension(s), and role {name!r} may not "
             f"create them: as a PostgreSQL superuser run  psql -d {name} -c 'CREATE EXTENSION postgis; CREATE EXTENSION "
-            "citext'"]
+            "citext'"
+        ]
     finally:
         backends.drop_database(name)
         backends._admin(f"DROP ROLE IF EXISTS {name}")

@@ -1,4 +1,5 @@
 """GEOTOUR_CACHE_URL=redis://: one cache for every worker, invalidated everywhere by a data change."""
+
 import logging
 import shutil
 import socket
@@ -18,8 +19,11 @@ def redis_url():
     server = shutil.which("redis-server")
     assert server, "redis-server is missing: `make test` installs Debian's redis-server"
     port = free_port()
-    process = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.time() + 10
     while True:
         try:
@@ -33,7 +37,9 @@ def redis_url():
     process.wait(timeout=10)
 
 
-def test_two_workers_share_the_cache_and_see_changes_at_once(make_app, data_copy, redis_url, tmp_path, monkeypatch):
+def test_two_workers_share_the_cache_and_see_changes_at_once(
+    make_app, data_copy, redis_url, tmp_path, monkeypatch
+):
     config = {"GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3", "GEOTOUR_CACHE_URL": redis_url}
     worker_a = make_app(data_dir=data_copy.path, **config)
     worker_b = make_app(data_dir=data_copy.path, **config)
@@ -41,7 +47,9 @@ def test_two_workers_share_the_cache_and_see_changes_at_once(make_app, data_copy
 
     # Worker B answers from the entry worker A stored, without touching its own storage.
     storage_b = worker_b.extensions["geotour"].storage
-    monkeypatch.setattr(storage_b, "get_feature", lambda *a: pytest.fail("worker B did not use the shared cache"))
+    monkeypatch.setattr(
+        storage_b, "get_feature", lambda *a: pytest.fail("worker B did not use the shared cache")
+    )
     assert worker_b.test_client().get("/api/v1/features/curug-sodong").status_code == 200
     monkeypatch.undo()
 
@@ -75,16 +83,26 @@ def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_u
     from tests.conftest import DATA_DIR
 
     root = DATA_DIR.parent.parent
-    env = {**os.environ, "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3",
-           "GEOTOUR_CACHE_URL": redis_url, "GEOTOUR_DATA_DIR": str(data_copy.path)}
+    env = {
+        **os.environ,
+        "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3",
+        "GEOTOUR_CACHE_URL": redis_url,
+        "GEOTOUR_DATA_DIR": str(data_copy.path),
+    }
     flask = [sys.executable, "-m", "flask", "--app", "geotour"]
     servers, urls = [], []
     try:
         for _ in range(2):
             port = free_port()
-            servers.append(subprocess.Popen(flask + ["run", "--port", str(port)], cwd=root, env=env,
-                                            stdout=subprocess.DEVNULL,
-                                            stderr=open(tmp_path / f"server-{port}.log", "w")))
+            servers.append(
+                subprocess.Popen(
+                    flask + ["run", "--port", str(port)],
+                    cwd=root,
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=open(tmp_path / f"server-{port}.log", "w"),
+                )
+            )
             urls.append(f"http://127.0.0.1:{port}/api/v1/features/curug-sodong")
 
         def name(url):
@@ -109,7 +127,8 @@ def test_two_app_processes_see_a_change_on_their_next_request(data_copy, redis_u
 
 
 def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_are_shared(
-        make_app, redis_url, tmp_path):
+    make_app, redis_url, tmp_path
+):
     """Two gunicorn processes on one database (SQLite, or PostgreSQL in the second pass) and one Redis."""
     import json
     import urllib.error
@@ -125,8 +144,12 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
     make_users(setup)
     contributor, moderator = token_for(setup, "kim1"), token_for(setup, "mod")
     setup.extensions["geotour"].storage.close()
-    env = {"GEOTOUR_DATABASE_URL": url, "GEOTOUR_CACHE_URL": redis_url, "GEOTOUR_RATELIMIT_LOGIN": "3 per minute",
-           "GEOTOUR_CACHE_PREFIX": f"approval-{tmp_path.name}:"}
+    env = {
+        "GEOTOUR_DATABASE_URL": url,
+        "GEOTOUR_CACHE_URL": redis_url,
+        "GEOTOUR_RATELIMIT_LOGIN": "3 per minute",
+        "GEOTOUR_CACHE_PREFIX": f"approval-{tmp_path.name}:",
+    }
     first, second = Gunicorn(tmp_path, env, workers=1), Gunicorn(tmp_path, env, workers=1)
 
     def call(server, path, token=None, body=None):
@@ -134,8 +157,9 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
         data = None
         if body is not None:
             data, headers["Content-Type"] = json.dumps(body).encode(), "application/json"
-        request = urllib.request.Request(server.url + path, data=data, headers=headers,
-                                         method="POST" if data is not None else "GET")
+        request = urllib.request.Request(
+            server.url + path, data=data, headers=headers, method="POST" if data is not None else "GET"
+        )
         try:
             with urllib.request.urlopen(request, timeout=10) as response:
                 return response.status, response.read()
@@ -164,11 +188,17 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
 
         browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()))
         with browser.open(first.url + "/login", timeout=10) as page:  # both processes share the secret key
-            form = {"username": "kim1", "password": "wrong-password", "csrf_token": csrf_from(page.read().decode())}
+            form = {
+                "username": "kim1",
+                "password": "wrong-password",
+                "csrf_token": csrf_from(page.read().decode()),
+            }
         statuses = []
         for server in (first, second, first, second):
             try:
-                with browser.open(server.url + "/login", data=urlencode(form).encode(), timeout=10) as response:
+                with browser.open(
+                    server.url + "/login", data=urlencode(form).encode(), timeout=10
+                ) as response:
                     statuses.append(response.status)
             except urllib.error.HTTPError as exc:
                 statuses.append(exc.code)

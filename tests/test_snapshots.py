@@ -1,4 +1,5 @@
 """Immutable layer snapshots: named by the data version, written once with gzip and brotli forms, a cache."""
+
 import gzip
 import hashlib
 import shutil
@@ -28,7 +29,10 @@ def test_every_layer_names_its_snapshots_and_they_hold_the_whole_layer(client):
         paged = client.get(f"/api/v1/layers/{layer_id}?limit=5000").get_json()
         assert full.get_json()["features"] == paged["features"]
         assert full.get_json()["numberMatched"] == entry["count"]
-        assert "immutable" in full.headers["Cache-Control"] and "max-age=31536000" in full.headers["Cache-Control"]
+        assert (
+            "immutable" in full.headers["Cache-Control"]
+            and "max-age=31536000" in full.headers["Cache-Control"]
+        )
         assert full.headers["Access-Control-Allow-Origin"] == "*"
 
 
@@ -37,7 +41,10 @@ def test_the_map_view_keeps_only_what_the_map_shows(client):
     assert entry["map_snapshot_url"].endswith(".map.geojson")
     features = client.get(_path(entry["map_snapshot_url"])).get_json()["features"]
     assert features and all(set(f["properties"]) <= set(MAP_PROPERTIES) | {"id"} for f in features)
-    assert any("coord_source" in f["properties"] for f in client.get(_path(entry["snapshot_url"])).get_json()["features"])
+    assert any(
+        "coord_source" in f["properties"]
+        for f in client.get(_path(entry["snapshot_url"])).get_json()["features"]
+    )
 
 
 def test_snapshots_are_written_with_their_compressed_forms(app, client):
@@ -60,7 +67,9 @@ def test_an_approval_names_new_snapshots_and_old_names_redirect(make_app):
     client = app.test_client()
     before = _catalogue(client)["geosites"]["snapshot_url"]
     kim, mod = token_for(app, "kim1"), token_for(app, "mod")
-    [submission] = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(kim)).get_json()["submissions"]
+    [submission] = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(kim)).get_json()[
+        "submissions"
+    ]
     client.post(f"/api/v1/submissions/{submission['id']}/approve", headers=bearer(mod))
     after = _catalogue(client)["geosites"]["snapshot_url"]
     assert after != before
@@ -81,8 +90,9 @@ def test_losing_the_snapshot_files_loses_nothing(app, client):
 def _approve(app, feature):
     make_users(app)
     client = app.test_client()
-    [submission] = client.post("/api/v1/submissions", json=feature,
-                               headers=bearer(token_for(app, "kim1"))).get_json()["submissions"]
+    [submission] = client.post(
+        "/api/v1/submissions", json=feature, headers=bearer(token_for(app, "kim1"))
+    ).get_json()["submissions"]
     client.post(f"/api/v1/submissions/{submission['id']}/approve", headers=bearer(token_for(app, "mod")))
     return _catalogue(client)["geosites"]["snapshot_url"].rsplit("/", 1)[1]
 
@@ -95,13 +105,16 @@ def test_two_databases_that_each_change_never_share_a_snapshot_name(make_app):
     assert first != second  # ...but never the same name
 
 
-@pytest.mark.parametrize("path", [
-    "/api/v1/layers/geosites/v/latest.geojson",
-    "/api/v1/layers/geosites/v/1-zzzzzzzz.geojson",
-    "/api/v1/layers/geosites/v/1-abcdef12.other.geojson",
-    "/api/v1/layers/nope/v/1-abcdef12.geojson",
-    "/api/v1/layers/geosites/v/..%2F..%2Fsecret_key",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/layers/geosites/v/latest.geojson",
+        "/api/v1/layers/geosites/v/1-zzzzzzzz.geojson",
+        "/api/v1/layers/geosites/v/1-abcdef12.other.geojson",
+        "/api/v1/layers/nope/v/1-abcdef12.geojson",
+        "/api/v1/layers/geosites/v/..%2F..%2Fsecret_key",
+    ],
+)
 def test_names_that_are_not_snapshots_are_404_json(client, path):
     answer = client.get(path)
     assert answer.status_code == 404 and answer.get_json()["error"]["code"] == "not_found"
@@ -113,9 +126,15 @@ def test_a_phone_can_ask_whether_a_photo_is_already_stored(make_app):
     client, token = app.test_client(), token_for(app, "kim1")
     photo = jpeg_with_gps(106.4712, -7.2105)
     digest = hashlib.sha256(photo).hexdigest()
-    assert client.get(f"/api/v1/photos/sources/{digest}", headers=bearer(token)).get_json() == {"stored": False}
-    sent = client.post("/api/v1/photos", data={"photo": upload(photo, "a.jpg")}, content_type="multipart/form-data",
-                       headers=bearer(token)).get_json()
+    assert client.get(f"/api/v1/photos/sources/{digest}", headers=bearer(token)).get_json() == {
+        "stored": False
+    }
+    sent = client.post(
+        "/api/v1/photos",
+        data={"photo": upload(photo, "a.jpg")},
+        content_type="multipart/form-data",
+        headers=bearer(token),
+    ).get_json()
     known = client.get(f"/api/v1/photos/sources/{digest}", headers=bearer(token))
     assert known.status_code == 200 and known.get_json() == {"stored": True, **sent}
     assert client.get(f"/api/v1/photos/sources/{digest}").status_code == 401

@@ -1,4 +1,5 @@
 """What a tourist reads: only tourist-facing text, honest positions, no fake numbers, practical visit facts."""
+
 import html as html_lib
 import json
 import re
@@ -10,6 +11,7 @@ from geotour.context import current
 from geotour.contributions import workflow
 from geotour.domain import visit
 from geotour.domain.layers import Catalogue, CatalogueInvalid
+from geotour.errors import Forbidden
 from tests.conftest import DATA_DIR
 from tests.contributions import make_users
 
@@ -24,7 +26,12 @@ def sites():
 
 def research_notes(props):
     """Every research or provenance text of a site that a tourist must never read."""
-    notes = [props.get("coord_note"), props.get("coord_method"), props.get("coord_source"), props.get("geoarea_basis")]
+    notes = [
+        props.get("coord_note"),
+        props.get("coord_method"),
+        props.get("coord_source"),
+        props.get("geoarea_basis"),
+    ]
     notes += [f.get("fact") for f in props.get("facts") or []]
     notes += props.get("doubts") if isinstance(props.get("doubts"), list) else [props.get("doubts")]
     previous = props.get("coord_previous") or {}
@@ -85,27 +92,45 @@ def test_directions_to_an_estimated_site_warn_and_offer_a_search_by_name(client)
 
 
 def test_no_link_dials_or_messages_a_sample_number(client):
-    for url in ("/msmes/msme-0001", "/msmes/msme-0045?lang=en", "/sites/curug-sodong", "/sites/pantai-palangpang"):
+    for url in (
+        "/msmes/msme-0001",
+        "/msmes/msme-0045?lang=en",
+        "/sites/curug-sodong",
+        "/sites/pantai-palangpang",
+    ):
         page = page_text(client, url)
         assert "wa.me/" not in page and 'href="tel:' not in page, url
-        assert ("Data contoh — nomor belum tersedia" in page) or ("Sample data — no number available yet" in page)
+        assert ("Data contoh — nomor belum tersedia" in page) or (
+            "Sample data — no number available yet" in page
+        )
 
 
 @pytest.mark.parametrize("lang, price, open_word", [("id", "Rp 5.000", "WIB"), ("en", "Rp 5,000", "WIB")])
-def test_an_approved_ticket_price_shows_on_the_site_page_in_the_api_and_in_ogc(make_app, lang, price, open_word):
+def test_an_approved_ticket_price_shows_on_the_site_page_in_the_api_and_in_ogc(
+    make_app, lang, price, open_word
+):
     app = make_app()
     users = make_users(app)
     with app.test_request_context():
         ctx = current()
-        sent = {"ticket_price": "Rp 5.000", "opening_hours": "07.00–17.00", "access_road": "foot",
-                "walk_minutes": "15", "facilities": "Parkir, toilet, mushola, warung kopi"}
+        sent = {
+            "ticket_price": "Rp 5.000",
+            "opening_hours": "07.00–17.00",
+            "access_road": "foot",
+            "walk_minutes": "15",
+            "facilities": "Parkir, toilet, mushola, warung kopi",
+        }
         submission = workflow.submit_edit(ctx, users["kim1"], "curug-sodong", sent)
         workflow.approve(ctx, users["mod"], submission["id"])
     client = app.test_client()
     page = page_text(client, f"/sites/curug-sodong?lang={lang}")
     assert price in page and open_word in page
     assert ("Jalan kaki 15 menit." in page) if lang == "id" else ("15 minutes of walking." in page)
-    assert ("Parkir, Toilet, Musala, warung kopi" in page) if lang == "id" else ("Parking, Toilets, Prayer room" in page)
+    assert (
+        ("Parkir, Toilet, Musala, warung kopi" in page)
+        if lang == "id"
+        else ("Parking, Toilets, Prayer room" in page)
+    )
     props = client.get("/api/v1/features/curug-sodong").get_json()["properties"]
     assert props["ticket_price"] == 5000 and props["walk_minutes"] == 15 and props["access_road"] == "foot"
     ogc = client.get("/ogc/collections/geosites/items/curug-sodong?f=json").get_json()
@@ -122,7 +147,7 @@ def test_a_moderator_marks_a_position_checked_on_site_and_the_badge_goes(make_ap
     users = make_users(app)
     with app.test_request_context():
         version = workflow.verify_position(current(), users["mod"], "geyser-cisolok", "2026-11-30T02:00:00Z")
-        with pytest.raises(Exception):
+        with pytest.raises(Forbidden):
             workflow.verify_position(current(), users["kim1"], "curug-sodong", "2026-11-30T02:00:00Z")
     assert version == 2
     client = app.test_client()
@@ -142,31 +167,65 @@ def test_the_list_filters_by_type_and_search_without_javascript(client):
     assert areas == ["Ciletuh", "Jampang", "Cisolok"]
 
 
-@pytest.mark.parametrize("text, amount", [(5000, 5000), ("5000", 5000), ("Rp 5.000", 5000), ("Rp5,000", 5000),
-                                          ("IDR 10.000,00", 10000), ("gratis", 0), ("Free", 0), ("Rp 15.000,-", 15000),
-                                          ("lima ribu", None), ("-5000", None), (True, None), ("Rp 99.000.000", None)])
+@pytest.mark.parametrize(
+    "text, amount",
+    [
+        (5000, 5000),
+        ("5000", 5000),
+        ("Rp 5.000", 5000),
+        ("Rp5,000", 5000),
+        ("IDR 10.000,00", 10000),
+        ("gratis", 0),
+        ("Free", 0),
+        ("Rp 15.000,-", 15000),
+        ("lima ribu", None),
+        ("-5000", None),
+        (True, None),
+        ("Rp 99.000.000", None),
+    ],
+)
 def test_ticket_prices_are_read_as_rupiah(text, amount):
     assert visit.parse_rupiah(text) == amount
 
 
-@pytest.mark.parametrize("text, hour, expected", [
-    ("07.00–17.00", 6, False), ("07.00–17.00", 7, True), ("7:00 - 17:00", 16, True), ("07.00–17.00", 17, False),
-    ("18.00–02.00", 1, True), ("18.00–02.00", 12, False), ("24 jam", 3, True), ("kadang buka", 9, None), (None, 9, None)])
+@pytest.mark.parametrize(
+    "text, hour, expected",
+    [
+        ("07.00–17.00", 6, False),
+        ("07.00–17.00", 7, True),
+        ("7:00 - 17:00", 16, True),
+        ("07.00–17.00", 17, False),
+        ("18.00–02.00", 1, True),
+        ("18.00–02.00", 12, False),
+        ("24 jam", 3, True),
+        ("kadang buka", 9, None),
+        (None, 9, None),
+    ],
+)
 def test_open_now_is_read_in_wib(text, hour, expected):
     at = datetime(2026, 11, 30, hour, 30, tzinfo=visit.WIB)
     assert visit.open_now(text, at) is expected
-    assert visit.open_now("07.00–17.00", datetime(2026, 11, 30, 1, 0, tzinfo=None).astimezone(visit.WIB)) is not None
+    assert (
+        visit.open_now("07.00–17.00", datetime(2026, 11, 30, 1, 0, tzinfo=None).astimezone(visit.WIB))
+        is not None
+    )
 
 
 def test_facilities_are_recognised_in_either_language():
-    assert visit.sort_facilities(["Mushola", "WC", "parking", "Gazebo"]) == (["parking", "toilet", "prayer_room"], ["Gazebo"])
+    assert visit.sort_facilities(["Mushola", "WC", "parking", "Gazebo"]) == (
+        ["parking", "toilet", "prayer_room"],
+        ["Gazebo"],
+    )
 
 
 def test_every_attraction_category_has_exactly_one_type():
     data = json.loads((DATA_DIR / "layers.json").read_text(encoding="utf-8"))
     catalogue = Catalogue.from_dict(data)
     assert catalogue.type_of("geosites", "air-terjun").id == "waterfall"
-    assert catalogue.type_of("biosites", "penyu").id == "nature" and catalogue.type_of("msmes", "kuliner") is None
+    assert (
+        catalogue.type_of("biosites", "penyu").id == "nature"
+        and catalogue.type_of("msmes", "kuliner") is None
+    )
     data["attraction_types"][0]["categories"] = []
     with pytest.raises(CatalogueInvalid, match="geosites:air-terjun must be in exactly one attraction type"):
         Catalogue.from_dict(data)

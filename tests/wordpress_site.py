@@ -8,6 +8,7 @@ wp-content with a plain theme and the test's mu-plugin) lives in the temporary f
 The mu-plugin lets WordPress fetch oEmbed from Geotour on a loopback address. This is for the test only: a
 production WordPress refuses private addresses, and the office's Geotour has a public one.
 """
+
 import json
 import os
 import secrets
@@ -73,8 +74,10 @@ def _free_port():
 
 def embed_block(url):
     """Return what the block editor stores when a URL is pasted on its own: an embed block."""
-    return (f'<!-- wp:embed {{"url":"{url}","type":"rich"}} -->\n<figure class="wp-block-embed is-type-rich">'
-            f'<div class="wp-block-embed__wrapper">\n{url}\n</div></figure>\n<!-- /wp:embed -->')
+    return (
+        f'<!-- wp:embed {{"url":"{url}","type":"rich"}} -->\n<figure class="wp-block-embed is-type-rich">'
+        f'<div class="wp-block-embed__wrapper">\n{url}\n</div></figure>\n<!-- /wp:embed -->'
+    )
 
 
 class WordPressSite:
@@ -94,15 +97,44 @@ class WordPressSite:
 
     def start(self):
         db = self.folder / "db"
-        subprocess.run(["mariadb-install-db", "--no-defaults", f"--datadir={db}", "--user=root",
-                        "--auth-root-authentication-method=normal", "--skip-test-db"], check=True,
-                       capture_output=True)
-        self.processes.append(subprocess.Popen(
-            ["mariadbd", "--no-defaults", f"--datadir={db}", f"--socket={self.socket}", "--skip-networking",
-             "--user=root", f"--pid-file={self.folder / 'db.pid'}", f"--log-error={self.folder / 'db.err'}"]))
+        subprocess.run(
+            [
+                "mariadb-install-db",
+                "--no-defaults",
+                f"--datadir={db}",
+                "--user=root",
+                "--auth-root-authentication-method=normal",
+                "--skip-test-db",
+            ],
+            check=True,
+            capture_output=True,
+        )
+        self.processes.append(
+            subprocess.Popen(
+                [
+                    "mariadbd",
+                    "--no-defaults",
+                    f"--datadir={db}",
+                    f"--socket={self.socket}",
+                    "--skip-networking",
+                    "--user=root",
+                    f"--pid-file={self.folder / 'db.pid'}",
+                    f"--log-error={self.folder / 'db.err'}",
+                ]
+            )
+        )
         deadline = time.time() + 60
-        while subprocess.run(["mariadb", "--no-defaults", f"--socket={self.socket}", "-uroot", "-e",
-                              "CREATE DATABASE IF NOT EXISTS wordpress"], capture_output=True).returncode:
+        while subprocess.run(
+            [
+                "mariadb",
+                "--no-defaults",
+                f"--socket={self.socket}",
+                "-uroot",
+                "-e",
+                "CREATE DATABASE IF NOT EXISTS wordpress",
+            ],
+            capture_output=True,
+        ).returncode:
             if time.time() > deadline:
                 raise RuntimeError("MariaDB did not start: " + (self.folder / "db.err").read_text()[-2000:])
             time.sleep(0.3)
@@ -121,12 +153,24 @@ class WordPressSite:
             f"define('WP_CONTENT_DIR', '{content}');\n"
             "define('AUTOMATIC_UPDATER_DISABLED', true); define('WP_HTTP_BLOCK_EXTERNAL', false);\n"
             "define('DISABLE_WP_CRON', true);\n"
-            "$table_prefix = 'wp_';\n")
+            "$table_prefix = 'wp_';\n"
+        )
         (self.folder / "router.php").write_text(ROUTER)
-        self.processes.append(subprocess.Popen(
-            ["php", "-S", f"127.0.0.1:{self.port}", "-t", str(WORDPRESS), str(self.folder / "router.php")],
-            env=self._env(),
-            stdout=subprocess.DEVNULL, stderr=(self.folder / "php.log").open("w")))
+        self.processes.append(
+            subprocess.Popen(
+                [
+                    "php",
+                    "-S",
+                    f"127.0.0.1:{self.port}",
+                    "-t",
+                    str(WORDPRESS),
+                    str(self.folder / "router.php"),
+                ],
+                env=self._env(),
+                stdout=subprocess.DEVNULL,
+                stderr=(self.folder / "php.log").open("w"),
+            )
+        )
         deadline = time.time() + 30
         while True:
             try:
@@ -134,7 +178,7 @@ class WordPressSite:
                 break
             except OSError:
                 if time.time() > deadline:
-                    raise RuntimeError("PHP's server did not start")
+                    raise RuntimeError("PHP's server did not start") from None
                 time.sleep(0.2)
         return self
 
@@ -143,8 +187,9 @@ class WordPressSite:
         script, data = self.folder / "install.php", self.folder / "posts.json"
         script.write_text(INSTALL)
         data.write_text(json.dumps(posts))
-        done = subprocess.run(["php", str(script), str(data)], env=self._env(), capture_output=True, text=True,
-                              timeout=120)
+        done = subprocess.run(
+            ["php", str(script), str(data)], env=self._env(), capture_output=True, text=True, timeout=120
+        )
         if done.returncode:
             raise RuntimeError(done.stdout[-2000:] + done.stderr[-2000:])
         ids = json.loads(done.stdout.strip().splitlines()[-1])
@@ -163,7 +208,9 @@ class WordPressSite:
 
 def available():
     """Return what is missing to run WordPress here ("" when nothing is)."""
-    missing = [name for name in ("php", "mariadbd", "mariadb-install-db", "mariadb") if not shutil.which(name)]
+    missing = [
+        name for name in ("php", "mariadbd", "mariadb-install-db", "mariadb") if not shutil.which(name)
+    ]
     if not (WORDPRESS / "wp-load.php").exists():
         missing.append("wordpress")
     return ", ".join(missing)

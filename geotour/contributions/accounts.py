@@ -1,4 +1,5 @@
 """Users, roles, passwords and API tokens: the rules, with no web framework in them."""
+
 import enum
 import hashlib
 import re
@@ -70,16 +71,22 @@ def check_role(role):
 def check_password(password):
     """Return the password if it is long enough, or raise BadParameter."""
     if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
-        raise BadParameter("A password needs %(min)d to %(max)d characters.", "password", min=MIN_PASSWORD_LENGTH,
-                           max=MAX_PASSWORD_LENGTH)
+        raise BadParameter(
+            "A password needs %(min)d to %(max)d characters.",
+            "password",
+            min=MIN_PASSWORD_LENGTH,
+            max=MAX_PASSWORD_LENGTH,
+        )
     return password
 
 
 def create_user(storage, username, password, role):
     """Create a user with a scrypt-hashed password; return it."""
     if not isinstance(username, str) or not USERNAME.match(username):
-        raise BadParameter("A username is 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit.",
-                           "username")
+        raise BadParameter(
+            "A username is 3 to 40 letters, digits, '.', '_' or '-', starting with a letter or digit.",
+            "username",
+        )
     hashed = generate_password_hash(check_password(password), method="scrypt")
     try:
         return storage.create_user(username, hashed, check_role(role))
@@ -112,7 +119,9 @@ def authenticate(storage, username, password):
 
 def set_password(storage, user_id, password):
     """Give a user a new password."""
-    storage.update_user(user_id, password_hash=generate_password_hash(check_password(password), method="scrypt"))
+    storage.update_user(
+        user_id, password_hash=generate_password_hash(check_password(password), method="scrypt")
+    )
 
 
 def require_user(storage, user_id):

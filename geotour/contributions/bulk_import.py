@@ -1,5 +1,6 @@
 """Bulk imports: read a file, check every row, and either report (dry run) or store the rows the member chose:
 all or none, or the ready ones with the rest skipped, with suggested position fixes applied or not."""
+
 from dataclasses import dataclass
 
 from pyproj import Geod
@@ -24,10 +25,26 @@ def _same_file_duplicates(checked):
         for name, other_lon, other_lat, other_row in seen:
             distance = GEOD.inv(lon, lat, other_lon, other_lat)[2]
             if distance <= DUPLICATE_RADIUS_M and similar_names(props["name"], name):
-                proposal.flags.append({"kind": "possible_duplicate", "row": other_row, "name": name,
-                                       "distance_m": round(distance)})
-                proposal.problems.append(problem("name", _("Row %(other)d has a similar name %(m)d m away.",
-                                                           other=other_row, m=round(distance)), row, "warning"))
+                proposal.flags.append(
+                    {
+                        "kind": "possible_duplicate",
+                        "row": other_row,
+                        "name": name,
+                        "distance_m": round(distance),
+                    }
+                )
+                proposal.problems.append(
+                    problem(
+                        "name",
+                        _(
+                            "Row %(other)d has a similar name %(m)d m away.",
+                            other=other_row,
+                            m=round(distance),
+                        ),
+                        row,
+                        "warning",
+                    )
+                )
         seen.append((props["name"], lon, lat, row))
 
 
@@ -47,8 +64,14 @@ def reported_problems(problems):
             if found.get("row") is not None and len(rows) < MAX_LISTED_ROWS:
                 rows.append(found["row"])
         else:
-            grouped[key] = {**found, "count": 1, "rows": [found["row"]] if found.get("row") is not None else []}
-    ordered = sorted(grouped.values(), key=lambda p: p["severity"] != "error")  # stable: file order within each
+            grouped[key] = {
+                **found,
+                "count": 1,
+                "rows": [found["row"]] if found.get("row") is not None else [],
+            }
+    ordered = sorted(
+        grouped.values(), key=lambda p: p["severity"] != "error"
+    )  # stable: file order within each
     return ordered[:MAX_REPORTED_PROBLEMS]
 
 
@@ -73,8 +96,9 @@ class CheckedRow:
 
 def _suggested_position(proposal):
     """Return the [lon, lat] a geometry problem suggests (swapped, or a missing minus sign), or None."""
-    return next((p["suggestion"] for p in proposal.problems if p["field"] == "geometry" and p.get("suggestion")),
-                None)
+    return next(
+        (p["suggestion"] for p in proposal.problems if p["field"] == "geometry" and p.get("suggestion")), None
+    )
 
 
 def _check_row(ctx, layer, row, defaults, apply_fixes):
@@ -85,19 +109,35 @@ def _check_row(ctx, layer, row, defaults, apply_fixes):
     checked = CheckedRow(row.number, proposal, row)
     suggestion = _suggested_position(proposal)
     if suggestion is not None:
-        fixed = propose(layer, sent, {"type": "Point", "coordinates": suggestion}, ctx.area(), nearby_finder(ctx),
-                        row=row.number)
+        fixed = propose(
+            layer,
+            sent,
+            {"type": "Point", "coordinates": suggestion},
+            ctx.area(),
+            nearby_finder(ctx),
+            row=row.number,
+        )
         checked.fixable = fixed.ok
         if fixed.ok and apply_fixes:
             lon, lat = suggestion
-            fixed.problems.append(problem("geometry", _("Fixed as suggested: latitude %(lat)s, longitude %(lon)s.",
-                                                        lat=lat, lon=lon), row.number, "warning"))
+            fixed.problems.append(
+                problem(
+                    "geometry",
+                    _("Fixed as suggested: latitude %(lat)s, longitude %(lon)s.", lat=lat, lon=lon),
+                    row.number,
+                    "warning",
+                )
+            )
             checked.proposal, checked.fixed = fixed, True
     for found in checked.proposal.problems:
         found["row"] = row.number
-        if found["field"] == "owner_consent" and found["severity"] == "error":  # a file has one tick for all rows
-            found["message"] = _("Empty: tick “every owner in this file agreed” on the form, or write yes in the "
-                                 "pemilik_setuju column.")
+        if (
+            found["field"] == "owner_consent" and found["severity"] == "error"
+        ):  # a file has one tick for all rows
+            found["message"] = _(
+                "Empty: tick “every owner in this file agreed” on the form, or write yes in the "
+                "pemilik_setuju column."
+            )
     return checked
 
 
@@ -107,12 +147,27 @@ def _rejected_point(checked):
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         return None
     errors = [p["message"] for p in checked.proposal.problems if p["severity"] == "error"]
-    return {"type": "Feature", "geometry": geometry, "row": checked.number,
-            "properties": {"name": str(checked.sent.properties.get("name") or "")[:120], "problems": errors[:3]}}
+    return {
+        "type": "Feature",
+        "geometry": geometry,
+        "row": checked.number,
+        "properties": {"name": str(checked.sent.properties.get("name") or "")[:120], "problems": errors[:3]},
+    }
 
 
-def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_bytes, max_features, on_error="fail",
-                apply_fixes=False):
+def import_file(
+    ctx,
+    user,
+    data,
+    filename,
+    layer_id,
+    defaults,
+    dry_run,
+    max_bytes,
+    max_features,
+    on_error="fail",
+    apply_fixes=False,
+):
     """Return the import report; unless dry_run, also store rows as pending submissions, in one transaction.
 
     `defaults` fills fields a row leaves empty (the form's category, or the owner-consent tick for the whole
@@ -124,29 +179,40 @@ def import_file(ctx, user, data, filename, layer_id, defaults, dry_run, max_byte
     if on_error not in ON_ERROR:
         raise BadParameter("on_error must be fail or skip", "on_error")
     layer = contributable_layer(ctx, layer_id)
-    checked = [_check_row(ctx, layer, row, defaults, apply_fixes)
-               for row in read_rows(data, filename, max_bytes, max_features)]
+    checked = [
+        _check_row(ctx, layer, row, defaults, apply_fixes)
+        for row in read_rows(data, filename, max_bytes, max_features)
+    ]
     _same_file_duplicates(checked)
     problems = [p for row in checked for p in row.proposal.problems]
     listed = reported_problems(problems)
     rejected = [row for row in checked if not row.ok]
     report = {
-        "layer": layer.id, "filename": filename, "dry_run": dry_run, "rows": len(checked),
-        "valid": len(checked) - len(rejected), "errors": sum(p["severity"] == "error" for p in problems),
-        "warnings": sum(p["severity"] == "warning" for p in problems), "problems": listed,
+        "layer": layer.id,
+        "filename": filename,
+        "dry_run": dry_run,
+        "rows": len(checked),
+        "valid": len(checked) - len(rejected),
+        "errors": sum(p["severity"] == "error" for p in problems),
+        "warnings": sum(p["severity"] == "warning" for p in problems),
+        "problems": listed,
         "problems_left_out": len(problems) - sum(p.get("count", 1) for p in listed),
         "rejected_rows": [row.number for row in rejected],
         "fixable_rows": [row.number for row in checked if row.fixable and not row.fixed],
         "fixed_rows": [row.number for row in checked if row.fixed],
         "features": [{**row.proposal.feature, "row": row.number} for row in checked if row.ok],
         "rejected_features": [f for f in map(_rejected_point, rejected) if f is not None],
-        "on_error": on_error, "apply_fixes": apply_fixes,
+        "on_error": on_error,
+        "apply_fixes": apply_fixes,
     }
     if dry_run:
         return report
     if rejected and (on_error == "fail" or not report["valid"]):
-        message = (_("Nothing was saved: fix the rows listed and send the file again.") if on_error == "fail"
-                   else _("Nothing was saved: no row is ready. Fix the rows listed and send the file again."))
+        message = (
+            _("Nothing was saved: fix the rows listed and send the file again.")
+            if on_error == "fail"
+            else _("Nothing was saved: no row is ready. Fix the rows listed and send the file again.")
+        )
         error = ValidationFailed(message, listed)
         error.report = report
         raise error

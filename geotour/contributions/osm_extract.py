@@ -4,6 +4,7 @@ Nodes and ways (a way stands for the point inside its outline, or on its line) w
 within the geopark boundary plus its margin. Each is mapped to one of our layers and categories, or kept only
 to match our own sites by name. Relations (large multipolygons) are not read. No I/O besides the file.
 """
+
 import re
 from dataclasses import dataclass, field
 
@@ -31,8 +32,18 @@ SITE_RULES = (
 HERITAGE_KEYS = ("heritage", "historic", "heritage:operator")
 # Read so that our own sites can be matched by name, even when the tags map to no layer of ours.
 MATCH_ONLY_KEYS = ("tourism", "natural", "historic", "leisure", "place")
-NAME_KEYS = ("name", "name:id", "name:en", "name:su", "alt_name", "official_name", "old_name", "loc_name",
-             "short_name", "int_name")
+NAME_KEYS = (
+    "name",
+    "name:id",
+    "name:en",
+    "name:su",
+    "alt_name",
+    "official_name",
+    "old_name",
+    "loc_name",
+    "short_name",
+    "int_name",
+)
 OSM_TYPES = {"n": "node", "w": "way"}
 
 
@@ -118,10 +129,17 @@ def _point_of_way(way):
 def read_extract(path, inside):
     """Return the Extract of an OSM file: its named places for which `inside(lon, lat)` is true."""
     keys = sorted({rule[0] for rule in BUSINESS_RULES + SITE_RULES} | {"amenity"} | set(MATCH_ONLY_KEYS))
-    processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY).with_locations() \
+    processor = (
+        osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        .with_locations()
         .with_filter(osmium.filter.KeyFilter(*keys))
+    )
     box = processor.header.box()
-    bounds = (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat) if box.valid() else None
+    bounds = (
+        (box.bottom_left.lon, box.bottom_left.lat, box.top_right.lon, box.top_right.lat)
+        if box.valid()
+        else None
+    )
     extract = Extract([], bounds)
     for obj in processor:
         if not (obj.is_node() or obj.is_way()):
@@ -139,7 +157,9 @@ def read_extract(path, inside):
         if not inside(*at):
             extract.outside += layer is not None
             continue
-        place = OsmPlace(OSM_TYPES[obj.type_str()], obj.id, round(at[0], 7), round(at[1], 7), tags, layer, category)
+        place = OsmPlace(
+            OSM_TYPES[obj.type_str()], obj.id, round(at[0], 7), round(at[1], 7), tags, layer, category
+        )
         place.names = name_variants(*(tags.get(k) for k in NAME_KEYS))
         extract.places.append(place)
     return extract

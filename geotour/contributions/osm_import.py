@@ -10,6 +10,7 @@
   (and nothing a member or moderator changed since), a place gone from OSM (when the extract covers the whole
   geopark). What was rejected stays rejected until OSM changes it.
 """
+
 import secrets
 from dataclasses import dataclass, field
 
@@ -51,7 +52,9 @@ def importer_account(ctx, username=IMPORTER):
     and disabled, so that nobody signs in with it."""
     user, _hash = ctx.storage.get_user_login(username)
     if user is None:
-        user = accounts.create_user(ctx.storage, username, secrets.token_urlsafe(32), accounts.Role.CONTRIBUTOR.value)
+        user = accounts.create_user(
+            ctx.storage, username, secrets.token_urlsafe(32), accounts.Role.CONTRIBUTOR.value
+        )
         accounts.set_group(ctx.storage, user["id"], IMPORTER_GROUP)
         ctx.storage.update_user(user["id"], active=False)
         user = ctx.storage.get_user(user["id"])
@@ -74,15 +77,22 @@ def _latest_submissions(ctx, user):
 def _content(feature):
     """Return what the import takes from OSM, as a feature holds it."""
     props = (feature or {}).get("properties") or {}
-    return {**{key: props.get(key) for key in TAKEN}, "at": (feature or {}).get("geometry", {}).get("coordinates")}
+    return {
+        **{key: props.get(key) for key in TAKEN},
+        "at": (feature or {}).get("geometry", {}).get("coordinates"),
+    }
 
 
 def _sent(place):
     """Return the form fields an OSM object fills."""
     tags = place.tags
-    return {"name": place.name, "category": place.category,
-            "description_id": tags.get("description:id") or tags.get("description"),
-            "description_en": tags.get("description:en"), "opening_hours": tags.get("opening_hours")}
+    return {
+        "name": place.name,
+        "category": place.category,
+        "description_id": tags.get("description:id") or tags.get("description"),
+        "description_en": tags.get("description:en"),
+        "opening_hours": tags.get("opening_hours"),
+    }
 
 
 def _with_source(proposal, place):
@@ -100,18 +110,31 @@ class _Planner:
         self.ctx, self.user, self.plan = ctx, user, Plan()
         self.latest = _latest_submissions(ctx, user)
         self.find_near = nearby_finder(ctx)
-        self.sites = [f for layer in ctx.catalogue.layers if layer.kind == ATTRACTION
-                      for f in whole_layer(ctx.storage, layer.id)]
-        self.site_names = [(site, name_variants(site["properties"].get("name"),
-                                                *(site["properties"].get("name_alt") or ()))) for site in self.sites]
-        self.from_osm = {f["properties"]["osm_id"]: f for layer in ctx.catalogue.layers if layer.kind in (ATTRACTION, MSME)
-                         for f in whole_layer(ctx.storage, layer.id) if f["properties"].get("osm_id")}
+        self.sites = [
+            f
+            for layer in ctx.catalogue.layers
+            if layer.kind == ATTRACTION
+            for f in whole_layer(ctx.storage, layer.id)
+        ]
+        self.site_names = [
+            (site, name_variants(site["properties"].get("name"), *(site["properties"].get("name_alt") or ())))
+            for site in self.sites
+        ]
+        self.from_osm = {
+            f["properties"]["osm_id"]: f
+            for layer in ctx.catalogue.layers
+            if layer.kind in (ATTRACTION, MSME)
+            for f in whole_layer(ctx.storage, layer.id)
+            if f["properties"].get("osm_id")
+        }
 
     def _same_site(self, place):
         """Return (site, distance) for our site this object names, the nearest when several do; or None."""
-        found = [(site, distance_m(*site["geometry"]["coordinates"][:2], place.lon, place.lat))
-                 for site, names in self.site_names
-                 if names & place.names and site["properties"].get("osm_id") != place.key]
+        found = [
+            (site, distance_m(*site["geometry"]["coordinates"][:2], place.lon, place.lat))
+            for site, names in self.site_names
+            if names & place.names and site["properties"].get("osm_id") != place.key
+        ]
         return min(found, key=lambda hit: hit[1]) if found else None
 
     def suggest_position(self, place, site, away):
@@ -121,22 +144,43 @@ class _Planner:
             return
         at = [place.lon, place.lat]
         last = self.latest.get(site["id"])
-        if last and last["action"] == "edit" and last["feature"] and last["feature"]["geometry"]["coordinates"] == at:
+        if (
+            last
+            and last["action"] == "edit"
+            and last["feature"]
+            and last["feature"]["geometry"]["coordinates"] == at
+        ):
             self.plan.unchanged += 1
             return
         layer = self.ctx.catalogue.get(site["properties"]["layer"])
-        proposal = propose(layer, {}, {"type": "Point", "coordinates": at}, self.ctx.area(), self.find_near,
-                           feature_id=site["id"], base=site)
+        proposal = propose(
+            layer,
+            {},
+            {"type": "Point", "coordinates": at},
+            self.ctx.area(),
+            self.find_near,
+            feature_id=site["id"],
+            base=site,
+        )
         if not proposal.ok:
             self.plan.not_taken.append((place, proposal.problems))
             return
         proposal.feature["properties"].update(
-            coord_osm_id=place.key, attribution=ATTRIBUTION,
+            coord_osm_id=place.key,
+            attribution=ATTRIBUTION,
             coord_source=f"OpenStreetMap {place.key} ({ATTRIBUTION}, ODbL)",
-            coord_checked_on_site={"by": IMPORTER_GROUP, "at": now_utc(), "method": f"OpenStreetMap {place.key}"})
-        flag = _osm_flag(place, kind="osm_position", distance_m=round(away),
-                         uncertainty_m=props.get("coord_uncertainty_m"))
-        self.plan.items.append(BatchItem(Action.EDIT, proposal, site["id"], self._version(site["id"]), [flag]))
+            coord_checked_on_site={
+                "by": IMPORTER_GROUP,
+                "at": now_utc(),
+                "method": f"OpenStreetMap {place.key}",
+            },
+        )
+        flag = _osm_flag(
+            place, kind="osm_position", distance_m=round(away), uncertainty_m=props.get("coord_uncertainty_m")
+        )
+        self.plan.items.append(
+            BatchItem(Action.EDIT, proposal, site["id"], self._version(site["id"]), [flag])
+        )
         self.plan.lines.append(("position", props["name"], f"{round(away)} m → {place.url}"))
 
     def _as_last_seen(self, feature_id, published):
@@ -158,8 +202,15 @@ class _Planner:
             return
         fid = f"osm-{place.osm_type}-{place.osm_id}"
         geometry = {"type": "Point", "coordinates": [place.lon, place.lat]}
-        fresh = propose(layer, _sent(place), geometry, self.ctx.area(), self.find_near, feature_id=fid,
-                        leave_out=NO_CONTACT)
+        fresh = propose(
+            layer,
+            _sent(place),
+            geometry,
+            self.ctx.area(),
+            self.find_near,
+            feature_id=fid,
+            leave_out=NO_CONTACT,
+        )
         if not fresh.ok:
             self.plan.not_taken.append((place, fresh.problems))
             return
@@ -176,13 +227,23 @@ class _Planner:
         old = old or _content(published)
         sent = {key: new[key] if new[key] is not None else "" for key in TAKEN if old[key] != new[key]}
         moved = geometry if old["at"] != new["at"] else None
-        edit = propose(layer, sent, moved, self.ctx.area(), self.find_near, feature_id=fid, base=published,
-                       leave_out=NO_CONTACT)
+        edit = propose(
+            layer,
+            sent,
+            moved,
+            self.ctx.area(),
+            self.find_near,
+            feature_id=fid,
+            base=published,
+            leave_out=NO_CONTACT,
+        )
         if not edit.ok:
             self.plan.not_taken.append((place, edit.problems))
             return
         self.plan.items.append(BatchItem(Action.EDIT, edit, fid, self._version(fid), [flag]))
-        self.plan.lines.append(("changed", place.name, ", ".join(sorted(sent) + (["location"] if moved else []))))
+        self.plan.lines.append(
+            ("changed", place.name, ", ".join(sorted(sent) + (["location"] if moved else [])))
+        )
 
     def gone(self, seen):
         """Propose taking off the map the places whose OSM object is no longer in the extract."""
@@ -190,17 +251,27 @@ class _Planner:
             last = self.latest.get(feature["id"])
             if key in seen or (last and last["action"] == "delete" and last["status"] == "pending"):
                 continue
-            self.plan.items.append(BatchItem(Action.DELETE, feature["properties"]["layer"], feature["id"],
-                                             self._version(feature["id"]),
-                                             [{"kind": "osm_gone", "osm_id": key,
-                                               "url": object_url(key)}]))
+            self.plan.items.append(
+                BatchItem(
+                    Action.DELETE,
+                    feature["properties"]["layer"],
+                    feature["id"],
+                    self._version(feature["id"]),
+                    [{"kind": "osm_gone", "osm_id": key, "url": object_url(key)}],
+                )
+            )
             self.plan.lines.append(("gone", feature["properties"]["name"], key))
 
 
 def covers(bounds, area_bounds):
     """Return whether an extract's (west, south, east, north) holds the whole of another such box."""
-    return bounds is not None and bounds[0] <= area_bounds[0] and bounds[1] <= area_bounds[1] \
-        and bounds[2] >= area_bounds[2] and bounds[3] >= area_bounds[3]
+    return (
+        bounds is not None
+        and bounds[0] <= area_bounds[0]
+        and bounds[1] <= area_bounds[1]
+        and bounds[2] >= area_bounds[2]
+        and bounds[3] >= area_bounds[3]
+    )
 
 
 def plan_extract(ctx, user, extract):
@@ -215,7 +286,9 @@ def plan_extract(ctx, user, extract):
             if away <= reach:
                 planner.suggest_position(place, site, away)
             else:
-                planner.plan.lines.append(("far", place.name, f"{site['properties']['name']}: {round(away)} m"))
+                planner.plan.lines.append(
+                    ("far", place.name, f"{site['properties']['name']}: {round(away)} m")
+                )
             continue
         if place.layer is not None:
             planner.take(place)
@@ -232,8 +305,11 @@ def import_extract(ctx, path, username=IMPORTER, dry_run=False):
     area = ctx.area()
     if area is None:
         raise NotFound("The geopark boundary layer is empty: nothing tells what lies inside.", "boundary")
-    user = importer_account(ctx, username) if not dry_run else \
-        (ctx.storage.get_user_login(username)[0] or {"id": -1, "username": username})
+    user = (
+        importer_account(ctx, username)
+        if not dry_run
+        else (ctx.storage.get_user_login(username)[0] or {"id": -1, "username": username})
+    )
     extract = read_extract(path, lambda lon, lat: area.place(lon, lat).inside)
     plan = plan_extract(ctx, user, extract)
     if dry_run or not plan.items:

@@ -3,6 +3,7 @@
 Re-encoding every file is what guards against decompression bombs and files that lie about their
 type, and it drops all EXIF (GPS included) once the position has been read.
 """
+
 import hashlib
 import io
 import warnings
@@ -45,8 +46,8 @@ def gps_position(exif):
     gps = exif.get_ifd(GPS_IFD) if exif else {}
     try:
         lat_dms, lon_dms = gps[2], gps[4]
-        lat = sum(_rational(v) / 60 ** i for i, v in enumerate(lat_dms))
-        lon = sum(_rational(v) / 60 ** i for i, v in enumerate(lon_dms))
+        lat = sum(_rational(v) / 60**i for i, v in enumerate(lat_dms))
+        lon = sum(_rational(v) / 60**i for i, v in enumerate(lon_dms))
     except (KeyError, TypeError, ValueError, ZeroDivisionError, IndexError):
         return None
     if str(gps.get(1, "N")).upper().startswith("S"):
@@ -81,20 +82,32 @@ def check_sending(photos_data, field="photos"):
         raise BadParameter("At most %(n)d photos per place.", field, n=MAX_PHOTOS)
     total = sum(_pixels(data) for data in photos_data)
     if total > MAX_REQUEST_PIXELS:
-        raise TooLarge("These photos hold %(got)d megapixels together; the limit is %(max)d. Send fewer or smaller "
-                       "photos.", field, got=total // 1_000_000, max=MAX_REQUEST_PIXELS // 1_000_000)
+        raise TooLarge(
+            "These photos hold %(got)d megapixels together; the limit is %(max)d. Send fewer or smaller "
+            "photos.",
+            field,
+            got=total // 1_000_000,
+            max=MAX_REQUEST_PIXELS // 1_000_000,
+        )
 
 
 def _not_a_photo(field):
-    return BadParameter("This file is not a photo we can read. Send a JPEG, PNG or WebP photo; on an iPhone, set "
-                        "Settings › Camera › Formats to Most Compatible.", field)
+    return BadParameter(
+        "This file is not a photo we can read. Send a JPEG, PNG or WebP photo; on an iPhone, set "
+        "Settings › Camera › Formats to Most Compatible.",
+        field,
+    )
 
 
 def process_photo(data, max_bytes, field="photos"):
     """Return a Photo made from uploaded bytes, or raise BadParameter/TooLarge saying what is wrong."""
     if len(data) > max_bytes:
-        raise TooLarge("A photo may be at most %(max)s MB; this one is %(got)s MB.", field,
-                       max=max_bytes / 1e6, got=round(len(data) / 1e6, 1))
+        raise TooLarge(
+            "A photo may be at most %(max)s MB; this one is %(got)s MB.",
+            field,
+            max=max_bytes / 1e6,
+            got=round(len(data) / 1e6, 1),
+        )
     if not data:
         raise BadParameter("The photo file is empty; choose the photo again.", field)
     try:
@@ -105,22 +118,39 @@ def process_photo(data, max_bytes, field="photos"):
                 if kind not in FORMATS:
                     raise _not_a_photo(field)
                 if probe.width * probe.height > MAX_PIXELS:
-                    raise TooLarge("The photo has %(w)d×%(h)d pixels; the limit is %(max)d megapixels. Send a smaller "
-                                   "copy of it.", field, w=probe.width, h=probe.height, max=MAX_PIXELS // 1_000_000)
+                    raise TooLarge(
+                        "The photo has %(w)d×%(h)d pixels; the limit is %(max)d megapixels. Send a smaller "
+                        "copy of it.",
+                        field,
+                        w=probe.width,
+                        h=probe.height,
+                        max=MAX_PIXELS // 1_000_000,
+                    )
                 exif = probe.getexif()
                 image = ImageOps.exif_transpose(probe)
                 image.load()
     except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
         raise _not_a_photo(field) from None
     except (OSError, SyntaxError, ValueError):
-        raise BadParameter("The photo file is damaged or cut short; choose it again, or take the photo again.",
-                           field) from None
+        raise BadParameter(
+            "The photo file is damaged or cut short; choose it again, or take the photo again.", field
+        ) from None
     image = image.convert("RGBA" if image.mode in ("RGBA", "LA", "P") else "RGB")
     display = _encode(image, DISPLAY_SIZE)
-    return Photo(id=hashlib.sha256(display).hexdigest()[:32], display=display, thumb=_encode(image, THUMB_SIZE),
-                 width=image.width, height=image.height, gps=gps_position(exif))
+    return Photo(
+        id=hashlib.sha256(display).hexdigest()[:32],
+        display=display,
+        thumb=_encode(image, THUMB_SIZE),
+        width=image.width,
+        height=image.height,
+        gps=gps_position(exif),
+    )
 
 
 def photo_urls(photo_id, url_for_photo):
     """Return the properties a feature keeps for one photo: its display and thumbnail URLs."""
-    return {"id": photo_id, "url": url_for_photo(photo_id, "display"), "thumb": url_for_photo(photo_id, "thumb")}
+    return {
+        "id": photo_id,
+        "url": url_for_photo(photo_id, "display"),
+        "thumb": url_for_photo(photo_id, "thumb"),
+    }

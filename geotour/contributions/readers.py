@@ -4,6 +4,7 @@ Nothing here checks the rows against the geopark's rules (rules does that); it o
 (row number, properties, geometry), and explains a file it cannot read. KML text is HTML (Google My Maps
 writes descriptions with <br> and links): it becomes plain text here.
 """
+
 import math
 import tempfile
 import zipfile
@@ -14,24 +15,94 @@ from pathlib import Path
 from geotour.errors import BadParameter, TooLarge
 from geotour.text import gettext as _
 
-EXTENSIONS = {".geojson": "geojson", ".json": "geojson", ".csv": "csv", ".kml": "kml", ".kmz": "kmz",
-              ".gpx": "gpx"}
-CSV_OPTIONS = {"X_POSSIBLE_NAMES": "lon,lng,long,longitude,x,bujur", "Y_POSSIBLE_NAMES": "lat,latitude,y,lintang",
-               "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom", "KEEP_GEOM_COLUMNS": "NO"}
-CSV_POSITION_COLUMNS = {"lon", "lng", "long", "longitude", "x", "bujur", "lat", "latitude", "y", "lintang", "wkt",
-                        "geometry", "geom"}
+EXTENSIONS = {
+    ".geojson": "geojson",
+    ".json": "geojson",
+    ".csv": "csv",
+    ".kml": "kml",
+    ".kmz": "kmz",
+    ".gpx": "gpx",
+}
+CSV_OPTIONS = {
+    "X_POSSIBLE_NAMES": "lon,lng,long,longitude,x,bujur",
+    "Y_POSSIBLE_NAMES": "lat,latitude,y,lintang",
+    "GEOM_POSSIBLE_NAMES": "wkt,geometry,geom",
+    "KEEP_GEOM_COLUMNS": "NO",
+}
+CSV_POSITION_COLUMNS = {
+    "lon",
+    "lng",
+    "long",
+    "longitude",
+    "x",
+    "bujur",
+    "lat",
+    "latitude",
+    "y",
+    "lintang",
+    "wkt",
+    "geometry",
+    "geom",
+}
 # Column names people use for our fields, in Indonesian and in the tools they export from.
-ALIASES = {"nama": "name", "kategori": "category", "deskripsi": "description_id", "description": "description_id",
-           "desc": "description_id", "keterangan": "description_id", "telepon": "phone", "telp": "phone",
-           "hp": "phone", "wa": "whatsapp", "jam_buka": "opening_hours", "hours": "opening_hours",
-           "harga": "price_range", "tiket": "ticket_price", "akses": "access", "fasilitas": "facilities",
-           "persetujuan_pemilik": "owner_consent", "pemilik_setuju": "owner_consent",
-           "setuju": "owner_consent", "consent": "owner_consent", "cmt": "description_en"}
+ALIASES = {
+    "nama": "name",
+    "kategori": "category",
+    "deskripsi": "description_id",
+    "description": "description_id",
+    "desc": "description_id",
+    "keterangan": "description_id",
+    "telepon": "phone",
+    "telp": "phone",
+    "hp": "phone",
+    "wa": "whatsapp",
+    "jam_buka": "opening_hours",
+    "hours": "opening_hours",
+    "harga": "price_range",
+    "tiket": "ticket_price",
+    "akses": "access",
+    "fasilitas": "facilities",
+    "persetujuan_pemilik": "owner_consent",
+    "pemilik_setuju": "owner_consent",
+    "setuju": "owner_consent",
+    "consent": "owner_consent",
+    "cmt": "description_en",
+}
 # Format bookkeeping that GDAL exposes as columns (KML styling, GPX timing): not anybody's data.
-FORMAT_COLUMNS = {"timestamp", "begin", "end", "altitudemode", "tessellate", "extrude", "visibility", "draworder",
-                  "icon", "snippet", "ele", "time", "magvar", "geoidheight", "sym", "type", "fix", "sat", "hdop",
-                  "vdop", "pdop", "ageofdgpsdata", "dgpsid", "src", "link1_href", "link1_text", "link1_type",
-                  "link2_href", "link2_text", "link2_type", "gx_media_links", "styleurl"}
+FORMAT_COLUMNS = {
+    "timestamp",
+    "begin",
+    "end",
+    "altitudemode",
+    "tessellate",
+    "extrude",
+    "visibility",
+    "draworder",
+    "icon",
+    "snippet",
+    "ele",
+    "time",
+    "magvar",
+    "geoidheight",
+    "sym",
+    "type",
+    "fix",
+    "sat",
+    "hdop",
+    "vdop",
+    "pdop",
+    "ageofdgpsdata",
+    "dgpsid",
+    "src",
+    "link1_href",
+    "link1_text",
+    "link1_type",
+    "link2_href",
+    "link2_text",
+    "link2_type",
+    "gx_media_links",
+    "styleurl",
+}
 MAX_COLUMNS = 100  # a layer has about 20 fields; KML and GPX add about 30 of their own bookkeeping
 KMZ_MAX_EXPANSION = 20  # a KMZ's KML may be at most 20 times the KMZ, plus 10 MB
 KMZ_CHUNK_BYTES = 1 << 16
@@ -102,7 +173,9 @@ def _kmz_member(path, folder):
                 while chunk := source.read(KMZ_CHUNK_BYTES):
                     written += len(chunk)
                     if written > budget:
-                        raise TooLarge(_("This KMZ unpacks to far more data than a map of places holds."), "file")
+                        raise TooLarge(
+                            _("This KMZ unpacks to far more data than a map of places holds."), "file"
+                        )
                     out.write(chunk)
     except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError):
         raise BadParameter(_("This .kmz file is damaged or cut short; export it again."), "file") from None
@@ -122,8 +195,11 @@ def _check_csv_header(source):
     import pyogrio
 
     columns = {c.lower() for c in pyogrio.read_info(source)["fields"]}
-    if not ({"lat", "latitude", "y", "lintang"} & columns and {"lon", "lng", "long", "longitude", "x", "bujur"} & columns
-            or {"wkt", "geometry", "geom"} & columns):
+    if not (
+        {"lat", "latitude", "y", "lintang"} & columns
+        and {"lon", "lng", "long", "longitude", "x", "bujur"} & columns
+        or {"wkt", "geometry", "geom"} & columns
+    ):
         raise BadParameter(_("The CSV needs lat and lon columns, or a wkt column."), "file")
 
 
@@ -137,36 +213,51 @@ def _read(source, fmt, max_features):
     for layer in _layers(source, fmt):
         columns = len(pyogrio.read_info(source, layer=layer, **options)["fields"])
         if columns > MAX_COLUMNS:  # said before anything is read: a wide file costs memory for every cell
-            raise BadParameter("The file has %(n)d columns; at most %(max)d are read. Keep the columns this layer "
-                               "uses (name, category, lat, lon, …) and send it again.", "file", n=columns,
-                               max=MAX_COLUMNS)
+            raise BadParameter(
+                "The file has %(n)d columns; at most %(max)d are read. Keep the columns this layer "
+                "uses (name, category, lat, lon, …) and send it again.",
+                "file",
+                n=columns,
+                max=MAX_COLUMNS,
+            )
         frame = pyogrio.read_dataframe(source, layer=layer, force_2d=True, on_invalid="ignore", **options)
         if len(frame) + number > max_features:
-            raise TooLarge(_("The file has more than %(n)d features; split it into smaller files.", n=max_features),
-                           "file")
+            raise TooLarge(
+                _("The file has more than %(n)d features; split it into smaller files.", n=max_features),
+                "file",
+            )
         if frame.crs is not None and frame.crs.to_epsg() != 4326:
             frame = frame.to_crs(4326)
         columns = [c for c in frame.columns if c != "geometry"]
-        for record, geometry in zip(frame[columns].to_dict("records"), frame.geometry):
+        for record, geometry in zip(frame[columns].to_dict("records"), frame.geometry, strict=True):
             number += 1
             shape = None if geometry is None or geometry.is_empty else geometry.__geo_interface__
             if shape is not None:  # a GeometryCollection has no coordinates: the rules refuse it by its type
-                shape = {"type": shape["type"], **({"coordinates": _lists(shape["coordinates"])}
-                                                   if "coordinates" in shape else {})}
+                shape = {
+                    "type": shape["type"],
+                    **({"coordinates": _lists(shape["coordinates"])} if "coordinates" in shape else {}),
+                }
             rows.append(Row(number, _properties(record, html=fmt in ("kml", "kmz")), shape))
     return rows
 
 
 def _lists(coords):
-    return [_lists(c) for c in coords] if isinstance(coords, (list, tuple)) and coords and \
-        isinstance(coords[0], (list, tuple)) else list(coords)
+    return (
+        [_lists(c) for c in coords]
+        if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (list, tuple))
+        else list(coords)
+    )
 
 
 def read_rows(data, filename, max_bytes, max_features):
     """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
     if len(data) > max_bytes:
-        raise TooLarge("The file is %(got)s MB; the limit is %(max)s MB.", "file", got=round(len(data) / 1e6, 1),
-                       max=max_bytes / 1e6)
+        raise TooLarge(
+            "The file is %(got)s MB; the limit is %(max)s MB.",
+            "file",
+            got=round(len(data) / 1e6, 1),
+            max=max_bytes / 1e6,
+        )
     suffix = Path(filename or "").suffix.lower()
     fmt = EXTENSIONS.get(suffix)
     if fmt is None:
@@ -183,9 +274,15 @@ def read_rows(data, filename, max_bytes, max_features):
             rows = _read(source, fmt, max_features)
         except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError) as exc:
             detail = str(exc).replace(str(path), Path(filename).name).replace(folder, "")[:300]
-            error = BadParameter("The file could not be read as %(fmt)s; it may be damaged or cut short. Export it "
-                                 "again and send the new file.", "file", fmt=fmt.upper())
-            error.detail = detail  # GDAL's own words, in English: for the API, not inside a translated sentence
+            error = BadParameter(
+                "The file could not be read as %(fmt)s; it may be damaged or cut short. Export it "
+                "again and send the new file.",
+                "file",
+                fmt=fmt.upper(),
+            )
+            error.detail = (
+                detail  # GDAL's own words, in English: for the API, not inside a translated sentence
+            )
             raise error from None
     if not rows:
         raise BadParameter(_("The file holds no features (for GPX: no waypoints)."), "file")

@@ -4,8 +4,8 @@ Every problem is collected, not just the first, each naming its field (and row, 
 saying what to fix in the contributor's language. No I/O: the caller passes the geopark area and a
 function that finds the published features near a point.
 """
+
 import difflib
-import math
 import re
 import secrets
 import unicodedata
@@ -70,16 +70,45 @@ class Minutes:
     most: int
 
 
-COMMON = {"name": Text(120, required=True), "category": Category(), "description_id": Text(2000),
-          "description_en": Text(2000), "opening_hours": Text(200)}
+COMMON = {
+    "name": Text(120, required=True),
+    "category": Category(),
+    "description_id": Text(2000),
+    "description_en": Text(2000),
+    "opening_hours": Text(200),
+}
 FIELDS = {
-    ATTRACTION: {**COMMON, "ticket_price": Rupiah(), "access_road": Choice(ACCESS_ROADS),
-                 "walk_minutes": Minutes(MAX_WALK_MINUTES), "access": Text(1000), "facilities": Facilities()},
-    MSME: {**COMMON, "whatsapp": Phone(), "phone": Phone(), "price_range": Text(200), "owner_consent": Consent()},
+    ATTRACTION: {
+        **COMMON,
+        "ticket_price": Rupiah(),
+        "access_road": Choice(ACCESS_ROADS),
+        "walk_minutes": Minutes(MAX_WALK_MINUTES),
+        "access": Text(1000),
+        "facilities": Facilities(),
+    },
+    MSME: {
+        **COMMON,
+        "whatsapp": Phone(),
+        "phone": Phone(),
+        "price_range": Text(200),
+        "owner_consent": Consent(),
+    },
 }
 # Set by Geotour itself, never taken from what is sent.
-SYSTEM_PROPERTIES = ("id", "layer", "photos", "photo", "photo_thumb", "contributed", "contributed_by", "coord_source",
-                     "coord_checked_on_site", "osm_id", "coord_osm_id", "attribution")
+SYSTEM_PROPERTIES = (
+    "id",
+    "layer",
+    "photos",
+    "photo",
+    "photo_thumb",
+    "contributed",
+    "contributed_by",
+    "coord_source",
+    "coord_checked_on_site",
+    "osm_id",
+    "coord_osm_id",
+    "attribution",
+)
 
 
 @dataclass
@@ -105,8 +134,14 @@ def field_kinds(layer):
         if isinstance(spec, Text):
             kinds[name] = "textarea" if spec.max_length > 300 else "text"
         else:
-            kinds[name] = {Category: "category", Phone: "phone", Consent: "consent", Rupiah: "rupiah",
-                           Choice: "choice", Minutes: "number"}.get(type(spec), "list")
+            kinds[name] = {
+                Category: "category",
+                Phone: "phone",
+                Consent: "consent",
+                Rupiah: "rupiah",
+                Choice: "choice",
+                Minutes: "number",
+            }.get(type(spec), "list")
     return kinds
 
 
@@ -146,8 +181,11 @@ def _is_true(value):
 
 
 def _visible(char):
-    return not char.isspace() and unicodedata.category(char) not in ("Cc", "Cf", "Mn", "Me", "Zs") \
+    return (
+        not char.isspace()
+        and unicodedata.category(char) not in ("Cc", "Cf", "Mn", "Me", "Zs")
         and char not in BLANK_LETTERS
+    )
 
 
 def clean_text(value):
@@ -166,11 +204,17 @@ def _check_value(name, spec, value, layer, row):
             return None, [problem(name, _("This must be text."), row)]
         text = clean_text(value)
         if not text:
-            return None, [problem(name, _("This field is required; it has no visible letters."), row)] \
-                if spec.required else []
+            return None, [
+                problem(name, _("This field is required; it has no visible letters."), row)
+            ] if spec.required else []
         if len(text) > spec.max_length:
-            return None, [problem(name, _("At most %(n)d characters (this has %(got)d).", n=spec.max_length,
-                                               got=len(text)), row)]
+            return None, [
+                problem(
+                    name,
+                    _("At most %(n)d characters (this has %(got)d).", n=spec.max_length, got=len(text)),
+                    row,
+                )
+            ]
         return text, []
     if isinstance(spec, Category):
         found = layer.find_category(value)  # the id, or the title as the form shows it, in either language
@@ -179,28 +223,46 @@ def _check_value(name, spec, value, layer, row):
         allowed = ", ".join(layer.category_ids)
         if value in (None, ""):
             return None, [problem(name, _("Choose a category: %(allowed)s.", allowed=allowed), row)]
-        return None, [problem(name, _("“%(value)s” is not a category of this layer; use one of: %(allowed)s.",
-                                      value=str(value)[:40], allowed=allowed), row)]
+        return None, [
+            problem(
+                name,
+                _(
+                    "“%(value)s” is not a category of this layer; use one of: %(allowed)s.",
+                    value=str(value)[:40],
+                    allowed=allowed,
+                ),
+                row,
+            )
+        ]
     if isinstance(spec, Phone):
         if value in (None, ""):
             return None, []
         number = normalise_phone(value)
         if number is None:
-            return None, [problem(name, _("Write a phone number such as 0812 3456 7890 or +62 812 3456 7890."), row)]
+            return None, [
+                problem(name, _("Write a phone number such as 0812 3456 7890 or +62 812 3456 7890."), row)
+            ]
         return number, []
     if isinstance(spec, Rupiah):
         if value in (None, ""):
             return None, []
         amount = parse_rupiah(value)
         if amount is None:
-            return None, [problem(name, _("Write the price in rupiah, such as 10000 or Rp 10.000; write 0 when "
-                                          "entry is free."), row)]
+            return None, [
+                problem(
+                    name,
+                    _("Write the price in rupiah, such as 10000 or Rp 10.000; write 0 when entry is free."),
+                    row,
+                )
+            ]
         return amount, []
     if isinstance(spec, Choice):
         if value in (None, ""):
             return None, []
         if value not in spec.choices:
-            return None, [problem(name, _("Choose one of: %(allowed)s.", allowed=", ".join(spec.choices)), row)]
+            return None, [
+                problem(name, _("Choose one of: %(allowed)s.", allowed=", ".join(spec.choices)), row)
+            ]
         return value, []
     if isinstance(spec, Minutes):
         if value in (None, ""):
@@ -210,13 +272,19 @@ def _check_value(name, spec, value, layer, row):
         except ValueError:
             minutes = None
         if minutes is None or not 0 <= minutes <= spec.most:
-            return None, [problem(name, _("Write a whole number of minutes from 0 to %(most)d.", most=spec.most),
-                                  row)]
+            return None, [
+                problem(name, _("Write a whole number of minutes from 0 to %(most)d.", most=spec.most), row)
+            ]
         return minutes, []
     if isinstance(spec, Consent):
         if not _is_true(value):
-            return None, [problem(name, _("Tick this to confirm that the owner agreed to publish these contact "
-                                          "details."), row)]
+            return None, [
+                problem(
+                    name,
+                    _("Tick this to confirm that the owner agreed to publish these contact details."),
+                    row,
+                )
+            ]
         return True, []
     items = value if isinstance(value, list) else str(value or "").split(",")
     items = [text[:60] for text in (clean_text(item) for item in items) if text]
@@ -238,7 +306,11 @@ def check_properties(layer, sent, base_properties=None, row=None, leave_out=()):
                 continue  # an edit keeps what it does not mention
         else:
             value = sent.get(name)
-        if isinstance(spec, Consent) and base_properties is not None and not {"whatsapp", "phone"} & set(sent):
+        if (
+            isinstance(spec, Consent)
+            and base_properties is not None
+            and not {"whatsapp", "phone"} & set(sent)
+        ):
             continue  # an edit that leaves the contact details alone needs no new consent
         clean, found = _check_value(name, spec, value, layer, row)
         problems += found
@@ -257,15 +329,27 @@ def ignored_fields(layer, sent):
 def check_position(geometry, area, row=None):
     """Return ((lon, lat) or None, problems) for a proposed Point, with the geopark rules."""
     if geometry is None:
-        return None, [problem("geometry", _("The location is missing: tap the map, use your location, or add a "
-                                            "photo taken there."), row)]
+        return None, [
+            problem(
+                "geometry",
+                _("The location is missing: tap the map, use your location, or add a photo taken there."),
+                row,
+            )
+        ]
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
         kind = geometry.get("type") if isinstance(geometry, dict) else None
-        return None, [problem("geometry", _("This layer takes points, not %(kind)s.", kind=str(kind)[:30]), row)]
+        return None, [
+            problem("geometry", _("This layer takes points, not %(kind)s.", kind=str(kind)[:30]), row)
+        ]
     coords = geometry.get("coordinates")
-    if (not isinstance(coords, (list, tuple)) or len(coords) < 2
-            or not all(finite_number(c) for c in coords[:2])):
-        return None, [problem("geometry", _("The coordinates must be two numbers: longitude, latitude."), row)]
+    if (
+        not isinstance(coords, (list, tuple))
+        or len(coords) < 2
+        or not all(finite_number(c) for c in coords[:2])
+    ):
+        return None, [
+            problem("geometry", _("The coordinates must be two numbers: longitude, latitude."), row)
+        ]
     lon, lat = float(coords[0]), float(coords[1])
     if area is None:
         return (lon, lat), []
@@ -273,18 +357,51 @@ def check_position(geometry, area, row=None):
     if place.inside:
         return (lon, lat), []
     if place.swapped_inside:
-        return None, [problem("geometry", _("This point is outside the geopark, but it would be inside if latitude "
-                                            "and longitude were swapped. Did you mean latitude %(lat)s, longitude "
-                                            "%(lon)s?", lat=lon, lon=lat), row, suggestion=[lat, lon])]
+        return None, [
+            problem(
+                "geometry",
+                _(
+                    "This point is outside the geopark, but it would be inside if latitude "
+                    "and longitude were swapped. Did you mean latitude %(lat)s, longitude "
+                    "%(lon)s?",
+                    lat=lon,
+                    lon=lat,
+                ),
+                row,
+                suggestion=[lat, lon],
+            )
+        ]
     if place.south_sign_missing:
-        return None, [problem("geometry", _("This point is north of the equator; the geopark is south of it. Did you "
-                                            "mean latitude %(lat)s?", lat=-lat), row, suggestion=[lon, -lat])]
+        return None, [
+            problem(
+                "geometry",
+                _(
+                    "This point is north of the equator; the geopark is south of it. Did you "
+                    "mean latitude %(lat)s?",
+                    lat=-lat,
+                ),
+                row,
+                suggestion=[lon, -lat],
+            )
+        ]
     if not (-180 <= lon <= 180 and -90 <= lat <= 90):
-        return None, [problem("geometry", _("Longitude must be between -180 and 180 and latitude between -90 and 90."),
-                              row)]
-    return None, [problem("geometry", _("This point is %(km)s km outside the geopark (more than %(margin)s km from "
-                                        "its boundary).", km=_km(place.outside_m), margin=_km(area.margin_m)), row,
-                          outside_m=round(place.outside_m))]
+        return None, [
+            problem(
+                "geometry", _("Longitude must be between -180 and 180 and latitude between -90 and 90."), row
+            )
+        ]
+    return None, [
+        problem(
+            "geometry",
+            _(
+                "This point is %(km)s km outside the geopark (more than %(margin)s km from its boundary).",
+                km=_km(place.outside_m),
+                margin=_km(area.margin_m),
+            ),
+            row,
+            outside_m=round(place.outside_m),
+        )
+    ]
 
 
 def _km(metres):
@@ -306,10 +423,26 @@ def duplicate_flags(name, lon, lat, neighbours, row=None):
         other = feature["properties"]["name"]
         if similar_names(name, other):
             distance = round(hit.distance_m)
-            flags.append({"kind": "possible_duplicate", "feature_id": feature["id"], "name": other,
-                          "distance_m": distance})
-            warnings.append(problem("name", _("This may be the same place as “%(other)s”, %(m)s m away. A moderator "
-                                              "will check.", other=other, m=distance), row, severity="warning"))
+            flags.append(
+                {
+                    "kind": "possible_duplicate",
+                    "feature_id": feature["id"],
+                    "name": other,
+                    "distance_m": distance,
+                }
+            )
+            warnings.append(
+                problem(
+                    "name",
+                    _(
+                        "This may be the same place as “%(other)s”, %(m)s m away. A moderator will check.",
+                        other=other,
+                        m=distance,
+                    ),
+                    row,
+                    severity="warning",
+                )
+            )
     return flags, warnings
 
 
@@ -327,18 +460,26 @@ def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, 
     position, found = check_position(geometry, area, row)
     problems += found
     for name in ignored_fields(layer, sent):
-        problems.append(problem(name, _("This field is not kept for this layer and was left out."), row,
-                                severity="warning"))
+        problems.append(
+            problem(
+                name, _("This field is not kept for this layer and was left out."), row, severity="warning"
+            )
+        )
     flags = []
     if position and properties.get("name"):
-        flags, warnings = duplicate_flags(properties["name"], *position,
-                                          find_near(*position, DUPLICATE_RADIUS_M, layer.id, feature_id), row)
+        flags, warnings = duplicate_flags(
+            properties["name"], *position, find_near(*position, DUPLICATE_RADIUS_M, layer.id, feature_id), row
+        )
         problems += warnings
     if any(p["severity"] == "error" for p in problems):
         return Proposal(layer.id, None, problems, flags)
     fid = feature_id or new_feature_id(properties["name"])
-    feature = {"type": "Feature", "id": fid, "geometry": {"type": "Point", "coordinates": list(position)},
-               "properties": {**properties, "id": fid}}
+    feature = {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "Point", "coordinates": list(position)},
+        "properties": {**properties, "id": fid},
+    }
     try:
         validate_feature(feature, layer)  # the storage's own rules, so approval can never fail on them
     except FeatureInvalid as exc:

@@ -3,6 +3,7 @@
 Plain functions over the app context (storage, catalogue, geopark area); the web forms, the API and
 the CLI all call these, so the rules are the same on every path.
 """
+
 import enum
 import uuid
 from dataclasses import dataclass, field
@@ -36,7 +37,11 @@ class Status(enum.Enum):
         return other in TRANSITIONS[self]
 
 
-TRANSITIONS = {Status.PENDING: {Status.APPROVED, Status.REJECTED}, Status.APPROVED: set(), Status.REJECTED: set()}
+TRANSITIONS = {
+    Status.PENDING: {Status.APPROVED, Status.REJECTED},
+    Status.APPROVED: set(),
+    Status.REJECTED: set(),
+}
 STATUS_NAMES = tuple(s.value for s in Status)
 
 
@@ -50,6 +55,7 @@ class Action(enum.Enum):
 
 def nearby_finder(ctx):
     """Return find_near(lon, lat, radius_m, layer_id, exclude_id) over the published features."""
+
     def find_near(lon, lat, radius_m, layer_id, exclude_id):
         return ctx.storage.features_near(lon, lat, radius_m, [layer_id], limit=10, exclude_id=exclude_id)
 
@@ -65,11 +71,19 @@ def contributable_layer(ctx, layer_id):
 
 
 def _with_photos(feature, photo_ids, kept=()):
-    photos = list(kept) + [{"id": pid, "url": PHOTO_PATH.format(id=pid, size="display"),
-                            "thumb": PHOTO_PATH.format(id=pid, size="thumb")} for pid in photo_ids]
+    photos = list(kept) + [
+        {
+            "id": pid,
+            "url": PHOTO_PATH.format(id=pid, size="display"),
+            "thumb": PHOTO_PATH.format(id=pid, size="thumb"),
+        }
+        for pid in photo_ids
+    ]
     if len(photos) > MAX_PHOTOS:
-        raise ValidationFailed(_("At most %(n)d photos per place.", n=MAX_PHOTOS),
-                               [problem("photos", _("At most %(n)d photos per place.", n=MAX_PHOTOS))])
+        raise ValidationFailed(
+            _("At most %(n)d photos per place.", n=MAX_PHOTOS),
+            [problem("photos", _("At most %(n)d photos per place.", n=MAX_PHOTOS))],
+        )
     props = feature["properties"]
     if photos:
         props.update(photos=photos, photo=photos[0]["url"], photo_thumb=photos[0]["thumb"])
@@ -80,12 +94,20 @@ def _refuse(proposal):
     raise ValidationFailed(_("The submission has problems; each one says what to fix."), proposal.problems)
 
 
-def _entry(user, action, proposal_or_layer, feature_id, feature, base_version=None, flags=(), batch=None,
-           warnings=()):
+def _entry(
+    user, action, proposal_or_layer, feature_id, feature, base_version=None, flags=(), batch=None, warnings=()
+):
     layer_id = getattr(proposal_or_layer, "layer_id", proposal_or_layer)
-    return {"batch": batch, "user_id": user["id"], "action": action.value, "layer": layer_id,
-            "feature_id": feature_id, "base_version": base_version, "feature": feature,
-            "flags": list(flags) + [{"kind": "warning", **w} for w in warnings]}
+    return {
+        "batch": batch,
+        "user_id": user["id"],
+        "action": action.value,
+        "layer": layer_id,
+        "feature_id": feature_id,
+        "base_version": base_version,
+        "feature": feature,
+        "flags": list(flags) + [{"kind": "warning", **w} for w in warnings],
+    }
 
 
 def latest_version(ctx, feature_id):
@@ -102,8 +124,13 @@ def submit_create(ctx, user, layer_id, sent, geometry, photo_ids=()):
         _refuse(proposal)
     feature = _with_photos(proposal.feature, photo_ids)
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
-    [sid] = ctx.storage.add_submissions([_entry(user, Action.CREATE, proposal, feature["id"], feature,
-                                                flags=proposal.flags, warnings=warnings)])
+    [sid] = ctx.storage.add_submissions(
+        [
+            _entry(
+                user, Action.CREATE, proposal, feature["id"], feature, flags=proposal.flags, warnings=warnings
+            )
+        ]
+    )
     return ctx.storage.get_submission(sid)
 
 
@@ -115,15 +142,29 @@ def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
     checked = sent.pop("checked_on_site", None)
     if checked is not None and read_bool(checked) is None:
         raise BadParameter("checked_on_site must be true or false", "checked_on_site")
-    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base)
+    proposal = propose(
+        layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base
+    )
     if not proposal.ok:
         _refuse(proposal)
     feature = _with_photos(proposal.feature, photo_ids, base["properties"].get("photos") or ())
     if read_bool(checked):  # approving it marks the position checked on site, by this member, on this day
         feature["properties"]["coord_checked_on_site"] = {"by": user["username"], "at": now_utc()}
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
-    [sid] = ctx.storage.add_submissions([_entry(user, Action.EDIT, proposal, feature_id, feature,
-                                                latest_version(ctx, feature_id), proposal.flags, warnings=warnings)])
+    [sid] = ctx.storage.add_submissions(
+        [
+            _entry(
+                user,
+                Action.EDIT,
+                proposal,
+                feature_id,
+                feature,
+                latest_version(ctx, feature_id),
+                proposal.flags,
+                warnings=warnings,
+            )
+        ]
+    )
     return ctx.storage.get_submission(sid)
 
 
@@ -132,8 +173,19 @@ def submit_delete(ctx, user, feature_id, reason=None):
     base = require_feature(ctx.storage, feature_id)
     contributable_layer(ctx, base["properties"]["layer"])
     note = [{"kind": "reason", "message": check_reason(reason, required=False)}] if reason else []
-    [sid] = ctx.storage.add_submissions([_entry(user, Action.DELETE, base["properties"]["layer"], feature_id, None,
-                                                latest_version(ctx, feature_id), note)])
+    [sid] = ctx.storage.add_submissions(
+        [
+            _entry(
+                user,
+                Action.DELETE,
+                base["properties"]["layer"],
+                feature_id,
+                None,
+                latest_version(ctx, feature_id),
+                note,
+            )
+        ]
+    )
     return ctx.storage.get_submission(sid)
 
 
@@ -157,8 +209,17 @@ class BatchItem:
         feature = getattr(self.proposal, "feature", None)
         flags = self.flags + list(getattr(self.proposal, "flags", ()))
         warnings = [w for w in getattr(self.proposal, "problems", ()) if w["severity"] == "warning"]
-        return _entry(user, self.action, self.proposal, self.feature_id or feature["id"], feature,
-                      self.base_version, flags, batch=batch, warnings=warnings)
+        return _entry(
+            user,
+            self.action,
+            self.proposal,
+            self.feature_id or feature["id"],
+            feature,
+            self.base_version,
+            flags,
+            batch=batch,
+            warnings=warnings,
+        )
 
 
 def submit_changes(ctx, user, items):
@@ -201,8 +262,11 @@ def _decide(ctx, moderator, submission_id, status, reason=None, edited=None):
         raise Forbidden("only moderators decide submissions")
     submission = require_submission(ctx, moderator, submission_id)
     if not Status(submission["status"]).can_become(status):
-        raise Conflict("Submission %(id)s has already been decided; reload the page to see how.", "status",
-                       id=submission_id)
+        raise Conflict(
+            "Submission %(id)s has already been decided; reload the page to see how.",
+            "status",
+            id=submission_id,
+        )
     record = note = None
     if status is Status.APPROVED:
         if not accounts.can_approve(moderator, submission, ctx.admin_self_approval):
@@ -213,8 +277,11 @@ def _decide(ctx, moderator, submission_id, status, reason=None, edited=None):
     try:
         ctx.storage.decide_submission(submission_id, status.value, moderator["id"], reason, record, note)
     except StaleSubmission:
-        raise Conflict("Submission %(id)s was decided by another moderator first; reload the page to see how.",
-                       "status", id=submission_id) from None
+        raise Conflict(
+            "Submission %(id)s was decided by another moderator first; reload the page to see how.",
+            "status",
+            id=submission_id,
+        ) from None
     return ctx.storage.get_submission(submission_id)
 
 
@@ -235,9 +302,13 @@ def _record_to_publish(ctx, submission):
     if isinstance(checked, dict):  # the member stood there: approving marks the position verified
         before = published["geometry"]
         moved = before["type"] == "Point" and before["coordinates"] != feature["geometry"]["coordinates"]
-        properties = _verified_properties(feature["properties"], checked.get("at"), checked.get("by"),
-                                          checked.get("method") or "checked on site by a member",
-                                          before["coordinates"] if moved else None)
+        properties = _verified_properties(
+            feature["properties"],
+            checked.get("at"),
+            checked.get("by"),
+            checked.get("method") or "checked on site by a member",
+            before["coordinates"] if moved else None,
+        )
         feature = {**feature, "properties": properties}
     return validate_feature(feature, ctx.catalogue.get(submission["layer"]))
 
@@ -257,8 +328,15 @@ def _edited(ctx, submission, sent, geometry):
         raise BadParameter(_("A removal has nothing to edit: approve or reject it."), "id")
     layer = contributable_layer(ctx, submission["layer"])
     sent = {k: v for k, v in dict(sent).items() if k != "checked_on_site"}
-    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=submission["feature_id"],
-                       base=submission["feature"])
+    proposal = propose(
+        layer,
+        sent,
+        geometry,
+        ctx.area(),
+        nearby_finder(ctx),
+        feature_id=submission["feature_id"],
+        base=submission["feature"],
+    )
     if not proposal.ok:
         _refuse(proposal)
     return proposal.feature
@@ -329,14 +407,19 @@ def revert(ctx, moderator, feature_id, version):
     history = versions(ctx, feature_id)
     target = next((v for v in history if v["version"] == version), None)
     if target is None:
-        raise BadParameter("The place %(id)s has versions 1 to %(last)d.", "version", id=feature_id,
-                           last=history[-1]["version"])
+        raise BadParameter(
+            "The place %(id)s has versions 1 to %(last)d.",
+            "version",
+            id=feature_id,
+            last=history[-1]["version"],
+        )
     if target["version"] == history[-1]["version"]:
         raise Conflict("Version %(n)d is already the current one.", "version", n=version)
     layer = ctx.catalogue.get(target["layer"])
     record = validate_feature(target["feature"], layer) if target["feature"] else None
-    return ctx.storage.publish_version(feature_id, layer.id, record, moderator["id"], "revert",
-                                       note=f"revert to version {version}")
+    return ctx.storage.publish_version(
+        feature_id, layer.id, record, moderator["id"], "revert", note=f"revert to version {version}"
+    )
 
 
 def _checkable_place(ctx, feature_id):
@@ -358,9 +441,15 @@ def now_utc():
 def _verified_properties(properties, checked_at, checked_by, method, previous=None):
     """Return a place's properties with its position marked checked on site (the estimate's uncertainty gone),
     and the point it had before (`previous`, [lon, lat]) when the check moved it."""
-    verified = {k: v for k, v in properties.items() if k not in ("coord_checked_on_site", "coord_uncertainty_m")}
-    verified.update(coord_confidence="verified", coord_verified_at=checked_at, coord_verified_by=checked_by,
-                    coord_verified_method=method)
+    verified = {
+        k: v for k, v in properties.items() if k not in ("coord_checked_on_site", "coord_uncertainty_m")
+    }
+    verified.update(
+        coord_confidence="verified",
+        coord_verified_at=checked_at,
+        coord_verified_by=checked_by,
+        coord_verified_method=method,
+    )
     if previous is not None:
         verified["coord_previous"] = {"lon": previous[0], "lat": previous[1]}
     return verified
@@ -369,13 +458,19 @@ def _verified_properties(properties, checked_at, checked_by, method, previous=No
 def _publish_verified(ctx, moderator, feature, layer, checked_at, method, position=None):
     """Publish a place's position as checked on site (moved to `position` when given); return the version."""
     geometry = feature["geometry"]
-    properties = _verified_properties(feature["properties"], checked_at, moderator["username"], method,
-                                      geometry["coordinates"] if position is not None else None)
+    properties = _verified_properties(
+        feature["properties"],
+        checked_at,
+        moderator["username"],
+        method,
+        geometry["coordinates"] if position is not None else None,
+    )
     if position is not None:
         geometry = {"type": "Point", "coordinates": [round(position[0], 6), round(position[1], 6)]}
     record = validate_feature({**feature, "geometry": geometry, "properties": properties}, layer)
-    return ctx.storage.publish_version(feature["id"], layer.id, record, moderator["id"], "verify",
-                                       note="position checked on site")
+    return ctx.storage.publish_version(
+        feature["id"], layer.id, record, moderator["id"], "verify", note="position checked on site"
+    )
 
 
 def verify_position(ctx, moderator, feature_id, checked_at):
@@ -401,16 +496,27 @@ def report_position(ctx, feature_id, lon, lat, accuracy_m, reporter):
     if not finite_number(accuracy_m) or accuracy_m < 0:
         raise BadParameter(_("Send the accuracy of the position in metres."), "accuracy_m")
     if accuracy_m > position_checks.MAX_ACCURACY_M:
-        raise BadParameter(_("Your phone knows its position only to ±%(got)d m; wait outside for a better GPS fix "
-                             "(±%(most)d m or better) and send again.", got=round(accuracy_m),
-                             most=position_checks.MAX_ACCURACY_M), "accuracy_m")
+        raise BadParameter(
+            _(
+                "Your phone knows its position only to ±%(got)d m; wait outside for a better GPS fix "
+                "(±%(most)d m or better) and send again.",
+                got=round(accuracy_m),
+                most=position_checks.MAX_ACCURACY_M,
+            ),
+            "accuracy_m",
+        )
     feature, _layer = _checkable_place(ctx, feature_id)
     here = feature["geometry"]["coordinates"]
     away = distance_m(here[0], here[1], lon, lat)
     reach = max(2000, 2 * (feature["properties"].get("coord_uncertainty_m") or 0))
     if away > reach:
-        raise BadParameter(_("You seem to be %(km)s km from this place; send this when you are there.",
-                             km=round(away / 1000, 1)), "position")
+        raise BadParameter(
+            _(
+                "You seem to be %(km)s km from this place; send this when you are there.",
+                km=round(away / 1000, 1),
+            ),
+            "position",
+        )
     ctx.storage.add_position_report(feature_id, float(lon), float(lat), float(accuracy_m), reporter)
 
 
@@ -428,8 +534,13 @@ def position_suggestions(ctx, moderator):
         if agreed is None or feature is None or feature["properties"].get("coord_confidence") == "verified":
             continue
         here = feature["geometry"]["coordinates"]
-        found.append({"feature": feature, "agreement": agreed,
-                      "moved_m": round(distance_m(here[0], here[1], agreed.lon, agreed.lat))})
+        found.append(
+            {
+                "feature": feature,
+                "agreement": agreed,
+                "moved_m": round(distance_m(here[0], here[1], agreed.lon, agreed.lat)),
+            }
+        )
     return found
 
 
@@ -441,8 +552,15 @@ def accept_reported_position(ctx, moderator, feature_id, checked_at):
     agreed = position_checks.agreement(ctx.storage.position_reports(feature_id))
     if agreed is None:
         raise Conflict(_("Not enough visitors' reports agree on this place's position yet."), "id")
-    version = _publish_verified(ctx, moderator, feature, layer, checked_at,
-                                f"visitor reports ({agreed.reporters})", (agreed.lon, agreed.lat))
+    version = _publish_verified(
+        ctx,
+        moderator,
+        feature,
+        layer,
+        checked_at,
+        f"visitor reports ({agreed.reporters})",
+        (agreed.lon, agreed.lat),
+    )
     ctx.storage.use_position_reports(agreed.report_ids)
     return version
 
@@ -474,7 +592,9 @@ def diff(before, after):
 
 
 def _is_position(coords):
-    return isinstance(coords, list) and len(coords) >= 2 and all(isinstance(c, (int, float)) for c in coords[:2])
+    return (
+        isinstance(coords, list) and len(coords) >= 2 and all(isinstance(c, (int, float)) for c in coords[:2])
+    )
 
 
 def _thumbs(properties):

@@ -1,4 +1,5 @@
 """Links that put a tourist in touch or on the way: WhatsApp, phone and directions. Pure functions."""
+
 import re
 from urllib.parse import quote, urlencode
 
@@ -25,7 +26,7 @@ def local_number(number):
     if not digits.startswith("62"):
         return "+" + digits
     local = "0" + digits[2:]
-    return " ".join(local[i:i + 4] for i in range(0, len(local), 4))
+    return " ".join(local[i : i + 4] for i in range(0, len(local), 4))
 
 
 def whatsapp_url(number, message):

@@ -1,4 +1,5 @@
 """Layer downloads in GeoJSON, CSV, GeoPackage and KML, written by GDAL (pyogrio) from approved data."""
+
 import json
 import tempfile
 from dataclasses import dataclass
@@ -22,7 +23,9 @@ class ExportFormat:
 
 
 FORMATS = {
-    "geojson": ExportFormat("GeoJSON", "geojson", "application/geo+json", (("RFC7946", "YES"),), (("RFC7946", "YES"),)),
+    "geojson": ExportFormat(
+        "GeoJSON", "geojson", "application/geo+json", (("RFC7946", "YES"),), (("RFC7946", "YES"),)
+    ),
     "csv": ExportFormat("CSV", "csv", "text/csv", (("GEOMETRY", "AS_XY"),), (("GEOMETRY", "AS_WKT"),)),
     "gpkg": ExportFormat("GPKG", "gpkg", "application/geopackage+sqlite3"),
     "kml": ExportFormat("KML", "kml", "application/vnd.google-earth.kml+xml"),
@@ -38,7 +41,9 @@ def _flat(value):
 
 def to_frame(features):
     """Return a GeoDataFrame (EPSG:4326) of GeoJSON features, with id first and nested values as JSON."""
-    rows = [{"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items() if k != "id"}} for f in features]
+    rows = [
+        {"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items() if k != "id"}} for f in features
+    ]
     geometries = [shape(f["geometry"]) for f in features]
     import geopandas
 
@@ -60,7 +65,8 @@ def _without_formulas(frame):
     for column in frame.columns:
         if column != frame.geometry.name and not is_numeric_dtype(frame[column]):  # object or pandas' str
             frame[column] = frame[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v)
+                lambda v: "'" + v if isinstance(v, str) and v.startswith(FORMULA_START) else v
+            )
     return frame
 
 
@@ -76,6 +82,12 @@ def export_layer(layer_id, features, fmt, is_point):
     dataset_options = {"NameField": "name"} if spec.driver == "KML" else {}
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / f"{layer_id}.{spec.extension}"
-        pyogrio.write_dataframe(frame, path, driver=spec.driver, layer=layer_id,
-                                layer_options=options or None, dataset_options=dataset_options or None)
+        pyogrio.write_dataframe(
+            frame,
+            path,
+            driver=spec.driver,
+            layer=layer_id,
+            layer_options=options or None,
+            dataset_options=dataset_options or None,
+        )
         return path.read_bytes()

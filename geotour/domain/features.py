@@ -1,4 +1,5 @@
 """Pure GeoJSON validation and normalisation (RFC 7946, lon/lat). No I/O."""
+
 import math
 import re
 import unicodedata
@@ -141,8 +142,17 @@ def validate_feature(feature, layer):
     lons = [p[0] for p in positions]
     lats = [p[1] for p in positions]
     bbox = (min(lons), min(lats), max(lons), max(lats))
-    lon, lat = positions[0] if geometry["type"] == "Point" else ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
+    lon, lat = (
+        positions[0] if geometry["type"] == "Point" else ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
+    )
     return FeatureRecord(
-        id=fid.strip(), layer=layer.id, category=category, name=name.strip(), lon=lon, lat=lat,
-        bbox=bbox, geometry=geometry, properties={**properties, "id": fid.strip()},
+        id=fid.strip(),
+        layer=layer.id,
+        category=category,
+        name=name.strip(),
+        lon=lon,
+        lat=lat,
+        bbox=bbox,
+        geometry=geometry,
+        properties={**properties, "id": fid.strip()},
     )

@@ -9,6 +9,7 @@ value loses the data that follows. So under /ogc (never /api/v1, which keeps the
 - numbers are integers only when every value of the field in the layer is whole; a field with both numbers
   and text is text.
 """
+
 import json
 from dataclasses import dataclass
 
@@ -41,7 +42,9 @@ def _kind(value):
 
 def layer_fields(features):
     """Return the Fields of a layer, in the order they first appear, from every feature's properties."""
-    seen = {}  # name -> (set of value kinds, how structured values are written)
+    seen: dict[
+        str, tuple[set, str]
+    ] = {}  # name -> (the kinds of its values, how structured values are written)
     for feature in features:
         for name, value in (feature.get("properties") or {}).items():
             kinds, written = seen.setdefault(name, (set(), "value"))
@@ -95,8 +98,15 @@ def json_schema(fields, title, schema_id):
     properties = {f.name: {"title": f.name, "type": JSON_TYPES[f.type]} for f in fields}
     for f in fields:
         if f.written_as != "value":
-            properties[f.name]["description"] = ("items joined by \"; \"" if f.written_as == "joined"
-                                                 else "JSON text (the value as /api/v1 serves it)")
-    return {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": schema_id, "type": "object",
-            "title": title, "properties": {"geometry": {"$ref": "https://geojson.org/schema/Geometry.json"},
-                                           **properties}}
+            properties[f.name]["description"] = (
+                'items joined by "; "'
+                if f.written_as == "joined"
+                else "JSON text (the value as /api/v1 serves it)"
+            )
+    return {
+        "$schema": "https://json-schema.org/draft/2019-09/schema",
+        "$id": schema_id,
+        "type": "object",
+        "title": title,
+        "properties": {"geometry": {"$ref": "https://geojson.org/schema/Geometry.json"}, **properties},
+    }

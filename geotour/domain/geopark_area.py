@@ -1,4 +1,5 @@
 """Where contributions may be: inside the geopark boundary plus a margin, measured in metres."""
+
 from dataclasses import dataclass
 
 import numpy as np
@@ -57,5 +58,7 @@ class GeoparkArea:
         swapped_valid = -180 <= lat <= 180 and -90 <= lon <= 90
         swapped_inside = outside_m > 0 and swapped_valid and self._outside_m(lat, lon) == 0
         # Java is south of the equator: a latitude typed without its minus sign lands in the sea off Vietnam.
-        sign_missing = outside_m > 0 and not swapped_inside and valid and lat > 0 and self._outside_m(lon, -lat) == 0
+        sign_missing = (
+            outside_m > 0 and not swapped_inside and valid and lat > 0 and self._outside_m(lon, -lat) == 0
+        )
         return Placement(outside_m == 0, outside_m, swapped_inside, sign_missing)

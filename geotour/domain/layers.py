@@ -1,4 +1,5 @@
 """The layer catalogue, and the query a tourist or script makes of one layer (bbox, category, text)."""
+
 import re
 from dataclasses import dataclass, field
 
@@ -55,7 +56,12 @@ class AttractionType:
 
     def to_dict(self):
         """Return the type as JSON for the API."""
-        return {"id": self.id, "title": self.title, "style": _style_dict(self), "categories": list(self.categories)}
+        return {
+            "id": self.id,
+            "title": self.title,
+            "style": _style_dict(self),
+            "categories": list(self.categories),
+        }
 
 
 @dataclass(frozen=True)
@@ -86,13 +92,22 @@ class Layer:
         if not isinstance(written, str):
             return None
         wanted = " ".join(fold(written).split())
-        return next((c for c in self.categories
-                     if wanted in {fold(c.id), *(" ".join(fold(t).split()) for t in c.title.values())}), None)
+        return next(
+            (
+                c
+                for c in self.categories
+                if wanted in {fold(c.id), *(" ".join(fold(t).split()) for t in c.title.values())}
+            ),
+            None,
+        )
 
     def to_dict(self):
         """Return the catalogue entry as JSON for the API."""
         return {
-            "id": self.id, "title": self.title, "kind": self.kind, "geometry_type": self.geometry,
+            "id": self.id,
+            "title": self.title,
+            "kind": self.kind,
+            "geometry_type": self.geometry,
             "style": {"color": self.color, "glyph": self.glyph},
             "categories": [c.to_dict() for c in self.categories],
         }
@@ -157,11 +172,15 @@ class Catalogue:
                 raise CatalogueInvalid(f"layer id {layer.id!r} appears twice")
             seen.add(layer.id)
             layers.append(layer)
-        return cls(layers, _types_from_list(data.get("attraction_types", []), {layer.id: layer for layer in layers}))
+        return cls(
+            layers, _types_from_list(data.get("attraction_types", []), {layer.id: layer for layer in layers})
+        )
 
 
 def _titles(value):
-    if not isinstance(value, dict) or not all(isinstance(value.get(lang), str) and value[lang] for lang in ("id", "en")):
+    if not isinstance(value, dict) or not all(
+        isinstance(value.get(lang), str) and value[lang] for lang in ("id", "en")
+    ):
         raise CatalogueInvalid("title needs non-empty 'id' and 'en' texts")
     return {"id": value["id"], "en": value["en"]}
 
@@ -192,8 +211,14 @@ def _layer_from_dict(entry):
         for c in entry.get("categories", [])
     )
     return Layer(
-        id=entry["id"], file=entry["file"], kind=entry["kind"], geometry=entry["geometry"],
-        title=_titles(entry["title"]), color=color, glyph=glyph, categories=categories,
+        id=entry["id"],
+        file=entry["file"],
+        kind=entry["kind"],
+        geometry=entry["geometry"],
+        title=_titles(entry["title"]),
+        color=color,
+        glyph=glyph,
+        categories=categories,
     )
 
 
@@ -204,15 +229,23 @@ def _types_from_list(entries, layers):
     types, seen = [], set()
     for index, entry in enumerate(entries):
         try:
-            kind = AttractionType(entry["id"], _titles(entry["title"]), *_style(entry["style"]),
-                                  tuple(entry["categories"]))
+            color, glyph, icon = _style(entry["style"])
+            kind = AttractionType(
+                entry["id"], _titles(entry["title"]), color, glyph, icon, tuple(entry["categories"])
+            )
         except (KeyError, TypeError, AttributeError) as exc:
             raise CatalogueInvalid(f"attraction type #{index + 1}: missing or malformed {exc}") from None
         for pair in kind.categories:
             layer_id, _sep, category_id = str(pair).partition(":")
             layer = layers.get(layer_id)
-            if layer is None or layer.kind != ATTRACTION or (category_id != "*" and layer.category(category_id) is None):
-                raise CatalogueInvalid(f"attraction type {kind.id!r}: {pair!r} is not an attraction layer:category")
+            if (
+                layer is None
+                or layer.kind != ATTRACTION
+                or (category_id != "*" and layer.category(category_id) is None)
+            ):
+                raise CatalogueInvalid(
+                    f"attraction type {kind.id!r}: {pair!r} is not an attraction layer:category"
+                )
         if kind.id in seen:
             raise CatalogueInvalid(f"attraction type id {kind.id!r} appears twice")
         seen.add(kind.id)
@@ -222,6 +255,8 @@ def _types_from_list(entries, layers):
             for category in layer.categories if layer.kind == ATTRACTION else ():
                 found = [t.id for t in types if t.matches(layer.id, category.id)]
                 if len(found) != 1:
-                    raise CatalogueInvalid(f"{layer.id}:{category.id} must be in exactly one attraction type, "
-                                           f"not {found or 'none'}")
+                    raise CatalogueInvalid(
+                        f"{layer.id}:{category.id} must be in exactly one attraction type, "
+                        f"not {found or 'none'}"
+                    )
     return types

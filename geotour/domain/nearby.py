@@ -1,4 +1,5 @@
 """Geodesic distance, radius and nearest-N search on the WGS84 ellipsoid. Pure: no Flask, no I/O."""
+
 import math
 from dataclasses import dataclass
 

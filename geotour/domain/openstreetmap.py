@@ -1,4 +1,5 @@
 """OpenStreetMap's data licence (ODbL) as Geotour honours it: what to credit, and where an object lives."""
+
 import re
 
 ATTRIBUTION = "© OpenStreetMap contributors"

@@ -2,6 +2,7 @@
 
 Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
 """
+
 from geotour.domain import exports
 from geotour.errors import BadParameter, NotFound
 from geotour.domain.layers import LayerQuery
@@ -10,13 +11,31 @@ from geotour.domain.nearby import DEFAULT_RADIUS_M
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200
 # What the map needs of each place for its markers and popups (the "map" snapshot of a layer).
-MAP_PROPERTIES = ("name", "name_alt", "category", "layer", "description_id", "description_en", "photo", "sample",
-                  "phone", "whatsapp", "opening_hours", "ticket_price", "coord_confidence", "coord_uncertainty_m",
-                  "osm_id", "coord_osm_id")  # the last two: the map credits OpenStreetMap (ODbL)
+MAP_PROPERTIES = (
+    "name",
+    "name_alt",
+    "category",
+    "layer",
+    "description_id",
+    "description_en",
+    "photo",
+    "sample",
+    "phone",
+    "whatsapp",
+    "opening_hours",
+    "ticket_price",
+    "coord_confidence",
+    "coord_uncertainty_m",
+    "osm_id",
+    "coord_osm_id",
+)  # the last two: the map credits OpenStreetMap (ODbL)
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
-AREAS = (("Ciletuh", ("Ciemas", "Ciracap")), ("Jampang", ("Simpenan", "Waluran", "Surade")),
-         ("Cisolok", ("Cisolok", "Cikakak", "Palabuhanratu")))
+AREAS = (
+    ("Ciletuh", ("Ciemas", "Ciracap")),
+    ("Jampang", ("Simpenan", "Waluran", "Surade")),
+    ("Cisolok", ("Cisolok", "Cikakak", "Palabuhanratu")),
+)
 AREA_TITLES = {"Ciletuh": "Ciletuh", "Jampang": "Jampang", "Cisolok": "Cisolok – Palabuhanratu"}
 
 
@@ -57,8 +76,12 @@ def catalogue_entries(storage, catalogue):
 def _unknown_category(category, allowed):
     if not allowed:
         return BadParameter("category takes no value for this layer", "category")
-    return BadParameter("category %(got)s is not one of: %(allowed)s", "category", got=repr(category[:40]),
-                        allowed=", ".join(allowed))
+    return BadParameter(
+        "category %(got)s is not one of: %(allowed)s",
+        "category",
+        got=repr(category[:40]),
+        allowed=", ".join(allowed),
+    )
 
 
 def layer_page(storage, catalogue, layer_id, query):
@@ -82,14 +105,17 @@ def _categories_of(catalogue, layer_ids):
     return seen
 
 
-def near_feature(storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, category=None,
-                 limit=NEARBY_DEFAULT_LIMIT):
+def near_feature(
+    storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT
+):
     """Return (origin, nearby features): MSMEs near an attraction, or attractions near an MSME."""
     origin = require_feature(storage, feature_id)
     return origin, near_place(storage, catalogue, origin, radius_m, category, limit)
 
 
-def near_place(storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT):
+def near_place(
+    storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT
+):
     """Return what is near an already-loaded feature, nearest first (see near_feature)."""
     if origin["geometry"]["type"] != "Point":
         raise BadParameter("nearby works for places (points), not areas", "id")
@@ -101,7 +127,9 @@ def near_place(storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=N
     return [_with_distance(feature, hit) for feature, hit in hits]
 
 
-def near_point(storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=None, limit=NEARBY_DEFAULT_LIMIT):
+def near_point(
+    storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=None, limit=NEARBY_DEFAULT_LIMIT
+):
     """Return the places in `layers` (attractions and MSMEs by default) near a point, nearest first."""
     layers = layers or catalogue.point_layers()
     hits = storage.features_near(lon, lat, radius_m, layers, None, limit)
@@ -125,5 +153,10 @@ def layer_snapshot(storage, catalogue, layer_id, view):
     """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
     require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)
-    return {"type": "FeatureCollection", "layer": layer_id, "numberMatched": len(features),
-            "numberReturned": len(features), "features": features}
+    return {
+        "type": "FeatureCollection",
+        "layer": layer_id,
+        "numberMatched": len(features),
+        "numberReturned": len(features),
+        "features": features,
+    }

@@ -1,5 +1,6 @@
 """Positions checked on site by visitors: when enough independent "I am here" reports agree, where they put
 the place. Pure: no Flask, no I/O. Distances are metres on the WGS84 ellipsoid."""
+
 from dataclasses import dataclass
 
 from geotour.domain.nearby import distance_m

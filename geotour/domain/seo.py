@@ -1,4 +1,5 @@
 """What search engines and link previews read of a place: schema.org JSON-LD and Open Graph tags."""
+
 from geotour.domain.layers import MSME
 from geotour.domain.visit import parse_hours
 
@@ -18,11 +19,17 @@ def json_ld(place, props, url, description):
     data = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness" if place["layer"].kind == MSME else "TouristAttraction",
-        "name": place["name"], "url": url,
+        "name": place["name"],
+        "url": url,
         "geo": {"@type": "GeoCoordinates", "latitude": place["lat"], "longitude": place["lon"]},
-        "address": {"@type": "PostalAddress", "addressRegion": "Jawa Barat", "addressCountry": "ID",
-                    "addressLocality": ", ".join(p for p in (place["village"], place["district"],
-                                                             "Kabupaten Sukabumi") if p)},
+        "address": {
+            "@type": "PostalAddress",
+            "addressRegion": "Jawa Barat",
+            "addressCountry": "ID",
+            "addressLocality": ", ".join(
+                p for p in (place["village"], place["district"], "Kabupaten Sukabumi") if p
+            ),
+        },
     }
     if description:
         data["description"] = description

@@ -2,6 +2,7 @@
 
 Titles are {"id": ..., "en": ...} dicts, as in the layer catalogue: the page picks its language.
 """
+
 import re
 from dataclasses import dataclass
 from datetime import datetime
@@ -13,18 +14,42 @@ MAX_WALK_MINUTES = 600
 
 # The facilities a visitor asks about first, with the words people write for them (folded, in either language).
 FACILITIES = {
-    "parking": ({"id": "Parkir", "en": "Parking"}, ("parkir", "parking", "area parkir", "lahan parkir", "car park")),
-    "toilet": ({"id": "Toilet", "en": "Toilets"}, ("toilet", "toilets", "wc", "kamar mandi", "kamar kecil", "restroom")),
-    "prayer_room": ({"id": "Musala", "en": "Prayer room"},
-                    ("musala", "mushola", "musholla", "mushalla", "musholah", "masjid", "prayer room", "mosque")),
-    "food": ({"id": "Warung makan", "en": "Food stalls"},
-             ("warung", "warung makan", "kantin", "rumah makan", "food", "food stall", "food stalls", "makan",
-              "restaurant", "restoran", "kuliner")),
+    "parking": (
+        {"id": "Parkir", "en": "Parking"},
+        ("parkir", "parking", "area parkir", "lahan parkir", "car park"),
+    ),
+    "toilet": (
+        {"id": "Toilet", "en": "Toilets"},
+        ("toilet", "toilets", "wc", "kamar mandi", "kamar kecil", "restroom"),
+    ),
+    "prayer_room": (
+        {"id": "Musala", "en": "Prayer room"},
+        ("musala", "mushola", "musholla", "mushalla", "musholah", "masjid", "prayer room", "mosque"),
+    ),
+    "food": (
+        {"id": "Warung makan", "en": "Food stalls"},
+        (
+            "warung",
+            "warung makan",
+            "kantin",
+            "rumah makan",
+            "food",
+            "food stall",
+            "food stalls",
+            "makan",
+            "restaurant",
+            "restoran",
+            "kuliner",
+        ),
+    ),
 }
 # How the last stretch is reached: the choices a contributor picks from.
 ACCESS_ROADS = {
     "car": {"id": "Bisa dengan mobil sampai dekat lokasi", "en": "By car to near the site"},
-    "motorbike": {"id": "Hanya sepeda motor untuk bagian terakhir", "en": "Motorbike only for the last stretch"},
+    "motorbike": {
+        "id": "Hanya sepeda motor untuk bagian terakhir",
+        "en": "Motorbike only for the last stretch",
+    },
     "foot": {"id": "Bagian terakhir jalan kaki", "en": "Last stretch on foot"},
     "boat": {"id": "Dengan perahu", "en": "By boat"},
 }
@@ -124,4 +149,3 @@ def sort_facilities(items):
         elif str(item).strip():
             other.append(str(item).strip())
     return [key for key in FACILITIES if key in known], other
-

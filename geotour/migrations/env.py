@@ -1,4 +1,5 @@
 """Alembic environment: run on the connection geotour.storage.migrate passes in (or the configured URL)."""
+
 from alembic import context
 from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool

@@ -6,6 +6,7 @@ storage/sql.py, and tests/test_backends.py checks that they give the same answer
 
 May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or geotour.contributions.
 """
+
 from abc import ABC, abstractmethod
 
 
@@ -215,7 +216,7 @@ class Storage(ABC):
     def photo_published(self, photo_id):
         """Return whether a published feature shows this photo (then anyone may fetch it)."""
 
-    def close(self):
+    def close(self):  # noqa: B027 (a backend with nothing to release need not write one)
         """Release connections."""
 
 
@@ -224,7 +225,7 @@ def open_storage(database_url, pool_size=4):
     if database_url.startswith("sqlite:///"):
         from geotour.storage.sqlite import SQLiteStorage
 
-        return SQLiteStorage(database_url[len("sqlite:///"):])
+        return SQLiteStorage(database_url[len("sqlite:///") :])
     if database_url.startswith(POSTGRES_SCHEMES):
         from geotour.storage.postgres import PostgresStorage
 

@@ -4,6 +4,7 @@
 start at once on a fresh database, so the migration holds a lock: a file lock beside the SQLite file,
 an advisory lock in PostgreSQL. When the schema is already at the newest revision, nothing runs.
 """
+
 import fcntl
 from contextlib import contextmanager
 from functools import lru_cache
@@ -74,7 +75,11 @@ def _run(storage, command_name, revision):
     from alembic import command
 
     with _locked_connection(storage.url, getattr(storage, "path", None)) as connection:
-        if command_name == "upgrade" and revision == "head" and current_revision(connection) == head_revision():
+        if (
+            command_name == "upgrade"
+            and revision == "head"
+            and current_revision(connection) == head_revision()
+        ):
             return False
         getattr(command, command_name)(alembic_config(storage.url, connection), revision)
         connection.commit()

@@ -1,4 +1,5 @@
 """Photo files on disk: written once under their content hash, atomically, never changed after."""
+
 import json
 import os
 import re

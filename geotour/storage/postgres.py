@@ -6,6 +6,7 @@ Distances and bearings returned are then computed with pyproj, exactly as on SQL
 give the same answers. Writes take one transaction-level advisory lock: one writer at a time, as in
 SQLite, so version numbers and the data version never race across workers or machines.
 """
+
 import threading
 import time
 from contextlib import contextmanager
@@ -34,7 +35,7 @@ class Row(dict):
     __slots__ = ("_values",)
 
     def __init__(self, names, values):
-        super().__init__(zip(names, values))
+        super().__init__(zip(names, values, strict=True))
         self._values = values
 
     def __getitem__(self, key):
@@ -83,10 +84,20 @@ class PostgresStorage(SQLStorage):
 
     def _new_pool(self):
         pool = ConnectionPool(
-            conninfo(self.url), min_size=1, max_size=self._pool_size, timeout=POOL_WAIT_S,
-            kwargs={"autocommit": True, "row_factory": _row_factory, "connect_timeout": CONNECT_TIMEOUT_S,
-                    "application_name": "geotour"},
-            check=ConnectionPool.check_connection, open=False, name="geotour")
+            conninfo(self.url),
+            min_size=1,
+            max_size=self._pool_size,
+            timeout=POOL_WAIT_S,
+            kwargs={
+                "autocommit": True,
+                "row_factory": _row_factory,
+                "connect_timeout": CONNECT_TIMEOUT_S,
+                "application_name": "geotour",
+            },
+            check=ConnectionPool.check_connection,
+            open=False,
+            name="geotour",
+        )
         pool.open(wait=False)
         return pool
 
@@ -139,8 +150,9 @@ class PostgresStorage(SQLStorage):
             self._require_extensions()
             migrate.upgrade(self)
         except Exception as exc:  # sqlalchemy wraps the driver's error
-            if isinstance(getattr(exc, "orig", None), psycopg.OperationalError):
-                raise StorageUnavailable(str(exc.orig).splitlines()[0]) from exc
+            orig = getattr(exc, "orig", None)
+            if isinstance(orig, psycopg.OperationalError):
+                raise StorageUnavailable(str(orig).splitlines()[0]) from exc
             raise
 
     def _require_extensions(self):
@@ -150,14 +162,17 @@ class PostgresStorage(SQLStorage):
             missing = [name for name in REQUIRED_EXTENSIONS if name not in have]
             if not missing:
                 return
-            found = conn.execute("SELECT current_database() AS db, current_user AS who, rolsuper FROM pg_roles"
-                                 " WHERE rolname = current_user").fetchone()
+            found = conn.execute(
+                "SELECT current_database() AS db, current_user AS who, rolsuper FROM pg_roles"
+                " WHERE rolname = current_user"
+            ).fetchone()
         if found["rolsuper"]:
             return  # the first migration creates them
         creates = "; ".join(f"CREATE EXTENSION {name}" for name in missing)
         raise DatabaseNotReady(
             f"database {found['db']!r} lacks the {', '.join(missing)} extension(s), and role {found['who']!r} may "
-            f"not create them: as a PostgreSQL superuser run  psql -d {found['db']} -c '{creates}'")
+            f"not create them: as a PostgreSQL superuser run  psql -d {found['db']} -c '{creates}'"
+        )
 
     def _has_table(self, conn, name):
         return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
@@ -169,7 +184,8 @@ class PostgresStorage(SQLStorage):
             f"INSERT INTO features ({PROJECTION_COLUMNS}, geom, position)"
             " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326),"
             " ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)",
-            (*values, values[7], record.lon, record.lat))  # values[7]: the GeoJSON geometry text
+            (*values, values[7], record.lon, record.lat),
+        )  # values[7]: the GeoJSON geometry text
 
     def _drop_projection(self, conn, feature_id):
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
@@ -182,9 +198,12 @@ class PostgresStorage(SQLStorage):
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT layer, count(*), min(ST_XMin(geom)), min(ST_YMin(geom)), max(ST_XMax(geom)),"
-                " max(ST_YMax(geom)), max(updated_at) FROM features GROUP BY layer").fetchall()
-        return {row[0]: {"count": row[1], "bbox": [row[2], row[3], row[4], row[5]], "updated_at": row[6]}
-                for row in rows}
+                " max(ST_YMax(geom)), max(updated_at) FROM features GROUP BY layer"
+            ).fetchall()
+        return {
+            row[0]: {"count": row[1], "bbox": [row[2], row[3], row[4], row[5]], "updated_at": row[6]}
+            for row in rows
+        }
 
     def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
         """The `limit` features nearest to lon/lat within ring_m: ST_DWithin on the geography column
@@ -196,9 +215,11 @@ class PostgresStorage(SQLStorage):
         if exclude_id:
             where.append("f.id <> ?")
             args.append(exclude_id)
-        sql = ("WITH o AS (SELECT ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography AS g)"
-               " SELECT f.id, f.layer, f.geometry, f.properties, f.lon, f.lat FROM features f, o"
-               f" WHERE {' AND '.join(where)} ORDER BY ST_Distance(f.position, o.g), f.id{self.TEXT_ORDER} LIMIT ?")
+        sql = (
+            "WITH o AS (SELECT ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography AS g)"
+            " SELECT f.id, f.layer, f.geometry, f.properties, f.lon, f.lat FROM features f, o"
+            f" WHERE {' AND '.join(where)} ORDER BY ST_Distance(f.position, o.g), f.id{self.TEXT_ORDER} LIMIT ?"
+        )
         return conn.execute(sql, [lon, lat, *args, limit]).fetchall()
 
     def _complete_rows(self, conn, rows):

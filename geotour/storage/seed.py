@@ -1,4 +1,5 @@
 """Read and check the seed files in data/geojson/, and load changed ones into storage."""
+
 import hashlib
 import json
 from pathlib import Path
@@ -36,12 +37,13 @@ def read_seed_layers(data_dir, catalogue):
 
     The first fault stops everything with the file, the feature (its id, or its position) and the fault.
     """
-    layers, seen_ids = {}, {}
+    layers: dict = {}
+    seen_ids: dict = {}
     for layer in catalogue.layers:
         path = Path(data_dir) / layer.file
         raw, data = _read_json(path)
         if not isinstance(data, dict) or data.get("type") != "FeatureCollection":
-            raise SeedDataError(path, None, 'top level must be a GeoJSON FeatureCollection')
+            raise SeedDataError(path, None, "top level must be a GeoJSON FeatureCollection")
         if not isinstance(data.get("features"), list):
             raise SeedDataError(path, None, '"features" must be a list')
         records = []

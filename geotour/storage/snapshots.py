@@ -5,6 +5,7 @@ without asking the app.
 They are a cache: losing them loses nothing, and every machine writes its own when asked. Files are
 written under a temporary name and renamed, so a reader sees a whole file or none.
 """
+
 import gzip
 import os
 import re
@@ -21,7 +22,10 @@ NAME = re.compile(LAYER_PATTERN)
 TOKEN = re.compile(TOKEN_PATTERN)
 VIEWS = ("full", "map")
 KEEP_VERSIONS = 3  # per layer and view: a page rendered a moment before an approval still finds its file
-ENCODINGS = {".gz": lambda body: gzip.compress(body, 9, mtime=0), ".br": lambda body: brotli.compress(body, quality=11)}
+ENCODINGS = {
+    ".gz": lambda body: gzip.compress(body, 9, mtime=0),
+    ".br": lambda body: brotli.compress(body, quality=11),
+}
 
 
 def file_name(token, view):
@@ -45,7 +49,10 @@ class SnapshotStore:
         """Write a snapshot and its compressed forms (readable by the front server); drop old versions."""
         target = self.path(layer_id, token, view)
         target.parent.mkdir(parents=True, exist_ok=True)
-        for suffix, encode in ENCODINGS.items():  # compressed forms first: the plain file's presence means all
+        for (
+            suffix,
+            encode,
+        ) in ENCODINGS.items():  # compressed forms first: the plain file's presence means all
             _write_atomically(target.with_name(target.name + suffix), encode(body))
         _write_atomically(target, body)
         self._prune(target.parent, view)

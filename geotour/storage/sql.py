@@ -4,6 +4,7 @@ A backend gives a connection for reads (`_read`) and one for a write transaction
 whose `execute(sql, args)` takes `?` placeholders, and writes the published projection its own way
 (an R*Tree in SQLite, geometry columns in PostGIS). Everything else is the same SQL on both.
 """
+
 import json
 from abc import abstractmethod
 
@@ -32,8 +33,9 @@ def feature_from_row(row, properties=None):
 
 
 def _same_content(row, record):
-    return (json.loads(row["geometry"]) == record.geometry
-            and json.loads(row["properties"]) == record.properties)
+    return (
+        json.loads(row["geometry"]) == record.geometry and json.loads(row["properties"]) == record.properties
+    )
 
 
 FIRST_RING_M = 250
@@ -46,7 +48,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
     #: appended to text columns in ORDER BY, so both backends sort names byte by byte
     TEXT_ORDER = ""
     #: the driver's exception for a unique constraint
-    UNIQUE_VIOLATION = Exception
+    UNIQUE_VIOLATION: type[Exception] = Exception
     _last_data_version = None
 
     @abstractmethod
@@ -70,7 +72,9 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         self._put_projection(conn, record, origin, now)
         conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (record.id,))
         for photo_id in sorted(stored_photo_ids(record.properties)):
-            conn.execute("INSERT INTO published_photos (photo_id, feature_id) VALUES (?, ?)", (photo_id, record.id))
+            conn.execute(
+                "INSERT INTO published_photos (photo_id, feature_id) VALUES (?, ?)", (photo_id, record.id)
+            )
 
     def _unproject(self, conn, feature_id):
         """Take a feature off the public layers, and its photos with it (unless another feature shows them)."""
@@ -106,13 +110,14 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         with self._read() as conn:
             while True:
                 rows = self._near_candidates(conn, lon, lat, ring, layers, category, exclude_id, limit)
-                hits = nearby.rank_within(lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows],
-                                          ring, limit)
+                hits = nearby.rank_within(
+                    lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows], ring, limit
+                )
                 if len(hits) >= limit or ring >= radius_m:
                     break
                 ring = min(radius_m, ring * RING_GROWTH)
             found = self._complete_rows(conn, [rows[hit.index] for hit in hits])
-        return [(feature_from_row(row), hit) for row, hit in zip(found, hits)]
+        return [(feature_from_row(row), hit) for row, hit in zip(found, hits, strict=True)]
 
     def schema_revision(self):
         """Return the Alembic revision the schema is at, or None when there is none yet."""
@@ -140,8 +145,12 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             if current is not None and current[0] == seed_hash:
                 return False  # another process loaded the same file first
             changed = False
-            stored = {row["id"]: row for row in conn.execute(
-                "SELECT id, origin, geometry, properties FROM features WHERE layer = ?", (layer_id,))}
+            stored = {
+                row["id"]: row
+                for row in conn.execute(
+                    "SELECT id, origin, geometry, properties FROM features WHERE layer = ?", (layer_id,)
+                )
+            }
             for record in records:
                 row = stored.pop(record.id, None)
                 if row is not None and (row["origin"] != "seed" or _same_content(row, record)):
@@ -153,9 +162,11 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
                 self._unproject(conn, gone)
                 append_version(conn, gone, layer_id, None, "seed", now, note="no longer in the seed file")
                 changed = True
-            conn.execute("INSERT INTO seeds (layer, seed_hash, loaded_at) VALUES (?, ?, ?) ON CONFLICT (layer)"
-                         " DO UPDATE SET seed_hash = excluded.seed_hash, loaded_at = excluded.loaded_at",
-                         (layer_id, seed_hash, now))
+            conn.execute(
+                "INSERT INTO seeds (layer, seed_hash, loaded_at) VALUES (?, ?, ?) ON CONFLICT (layer)"
+                " DO UPDATE SET seed_hash = excluded.seed_hash, loaded_at = excluded.loaded_at",
+                (layer_id, seed_hash, now),
+            )
             if changed:
                 bump_data_version(conn)
         return True
@@ -179,7 +190,9 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
     def snapshot_token(self):
         """Return "<data version>-<data tag>", both read at once (the tag is drawn anew with each version)."""
         with self._read() as conn:
-            rows = conn.execute("SELECT key, value FROM meta WHERE key IN ('data_version', 'data_tag')").fetchall()
+            rows = conn.execute(
+                "SELECT key, value FROM meta WHERE key IN ('data_version', 'data_tag')"
+            ).fetchall()
         values = {row[0]: row[1] for row in rows}
         return f"{values['data_version']}-{values['data_tag']}"
 
@@ -202,14 +215,17 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             matched = conn.execute(f"SELECT count(*) FROM {source} WHERE {sql_where}", args).fetchone()[0]
             rows = conn.execute(
                 f"SELECT f.id, f.layer, f.geometry, f.properties FROM {source} WHERE {sql_where}"
-                f" ORDER BY {order} LIMIT ? OFFSET ?", args + [query.limit, query.offset]).fetchall()
+                f" ORDER BY {order} LIMIT ? OFFSET ?",
+                args + [query.limit, query.offset],
+            ).fetchall()
         return [feature_from_row(row, query.properties) for row in rows], matched
 
     def get_feature(self, feature_id):
         """Return one feature as a GeoJSON dict, or None."""
         with self._read() as conn:
-            row = conn.execute("SELECT id, layer, geometry, properties FROM features WHERE id = ?",
-                               (feature_id,)).fetchone()
+            row = conn.execute(
+                "SELECT id, layer, geometry, properties FROM features WHERE id = ?", (feature_id,)
+            ).fetchone()
         return feature_from_row(row) if row else None
 
     def _rows_by_id(self, conn, ids):
@@ -217,6 +233,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         if not ids:
             return {}
         marks = ",".join("?" * len(ids))
-        rows = conn.execute(f"SELECT id, layer, geometry, properties FROM features WHERE id IN ({marks})",
-                            list(ids)).fetchall()
+        rows = conn.execute(
+            f"SELECT id, layer, geometry, properties FROM features WHERE id IN ({marks})", list(ids)
+        ).fetchall()
         return {row["id"]: row for row in rows}

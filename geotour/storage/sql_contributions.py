@@ -1,8 +1,9 @@
 """People and their work, in SQL both backends run: users, API tokens, submissions and feature versions."""
+
 import json
 
 from geotour.storage import AlreadyExists, StaleSubmission
-from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
+from geotour.storage.sql_versions import SQLParts, append_version, bump_data_version, feature_json, now_utc
 
 USER_COLUMNS = "id, username, role, active, created_at, session_version, group_name"
 SUBMISSION_SELECT = (
@@ -12,29 +13,57 @@ SUBMISSION_SELECT = (
 
 
 def _user(row):
-    return {"id": row["id"], "username": row["username"], "role": row["role"], "active": bool(row["active"]),
-            "created_at": row["created_at"], "session_version": row["session_version"],
-            "group": row["group_name"]} if row else None
+    return (
+        {
+            "id": row["id"],
+            "username": row["username"],
+            "role": row["role"],
+            "active": bool(row["active"]),
+            "created_at": row["created_at"],
+            "session_version": row["session_version"],
+            "group": row["group_name"],
+        }
+        if row
+        else None
+    )
 
 
 def _submission(row):
     return {
-        "id": row["id"], "batch": row["batch"], "user_id": row["user_id"], "username": row["username"],
-        "action": row["action"], "layer": row["layer"], "feature_id": row["feature_id"],
-        "base_version": row["base_version"], "feature": json.loads(row["feature"]) if row["feature"] else None,
-        "flags": json.loads(row["flags"]), "status": row["status"], "reason": row["reason"],
-        "created_at": row["created_at"], "decided_at": row["decided_at"], "decided_by": row["decided_by_name"],
+        "id": row["id"],
+        "batch": row["batch"],
+        "user_id": row["user_id"],
+        "username": row["username"],
+        "action": row["action"],
+        "layer": row["layer"],
+        "feature_id": row["feature_id"],
+        "base_version": row["base_version"],
+        "feature": json.loads(row["feature"]) if row["feature"] else None,
+        "flags": json.loads(row["flags"]),
+        "status": row["status"],
+        "reason": row["reason"],
+        "created_at": row["created_at"],
+        "decided_at": row["decided_at"],
+        "decided_by": row["decided_by_name"],
     }
 
 
 def _version(row):
-    return {"feature_id": row["feature_id"], "version": row["version"], "layer": row["layer"],
-            "feature": json.loads(row["feature"]) if row["feature"] else None, "action": row["action"],
-            "created_at": row["created_at"], "created_by": row["username"], "submission_id": row["submission_id"],
-            "author": row["author"], "note": row["note"]}
+    return {
+        "feature_id": row["feature_id"],
+        "version": row["version"],
+        "layer": row["layer"],
+        "feature": json.loads(row["feature"]) if row["feature"] else None,
+        "action": row["action"],
+        "created_at": row["created_at"],
+        "created_by": row["username"],
+        "submission_id": row["submission_id"],
+        "author": row["author"],
+        "note": row["note"],
+    }
 
 
-class SQLContributions:
+class SQLContributions(SQLParts):
     """Users, tokens, submissions and versions; mixed into SQLStorage, which gives the connections."""
 
     # --- users -------------------------------------------------------------------------------------
@@ -44,7 +73,9 @@ class SQLContributions:
             with self._transaction() as conn:
                 user_id = conn.execute(
                     "INSERT INTO users (username, password_hash, role, active, created_at) VALUES (?, ?, ?, 1, ?)"
-                    " RETURNING id", (username, password_hash, role, now_utc())).fetchone()[0]
+                    " RETURNING id",
+                    (username, password_hash, role, now_utc()),
+                ).fetchone()[0]
         except self.UNIQUE_VIOLATION:
             raise AlreadyExists(f"the username {username!r} is taken") from None
         return self.get_user(user_id)
@@ -58,8 +89,9 @@ class SQLContributions:
     def get_user_login(self, username):
         """Return (user, password_hash) for a username (any case), or (None, None)."""
         with self._read() as conn:
-            row = conn.execute(f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?",
-                               (username,)).fetchone()
+            row = conn.execute(
+                f"SELECT {USER_COLUMNS}, password_hash FROM users WHERE username = ?", (username,)
+            ).fetchone()
         return (_user(row), row["password_hash"]) if row else (None, None)
 
     def list_users(self):
@@ -78,14 +110,19 @@ class SQLContributions:
         """Change a user's role, active flag or password; return the user, or None if unknown.
 
         Any change ends the user's sessions (their session version moves on)."""
-        changes = {"role": role, "active": None if active is None else int(bool(active)),
-                   "password_hash": password_hash}
+        changes = {
+            "role": role,
+            "active": None if active is None else int(bool(active)),
+            "password_hash": password_hash,
+        }
         changes = {k: v for k, v in changes.items() if v is not None}
         if changes:
             with self._transaction() as conn:
                 sets = ", ".join(f"{column} = ?" for column in changes)
-                conn.execute(f"UPDATE users SET {sets}, session_version = session_version + 1 WHERE id = ?",
-                             (*changes.values(), user_id))
+                conn.execute(
+                    f"UPDATE users SET {sets}, session_version = session_version + 1 WHERE id = ?",
+                    (*changes.values(), user_id),
+                )
         return self.get_user(user_id)
 
     def end_sessions(self, user_id):
@@ -97,14 +134,20 @@ class SQLContributions:
     def add_token(self, user_id, name, token_hash):
         """Store a new token's hash; return its id."""
         with self._transaction() as conn:
-            return conn.execute("INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"
-                                " RETURNING id", (user_id, name, token_hash, now_utc())).fetchone()[0]
+            return conn.execute(
+                "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)"
+                " RETURNING id",
+                (user_id, name, token_hash, now_utc()),
+            ).fetchone()[0]
 
     def list_tokens(self, user_id):
         """Return a user's tokens (never their hashes), newest first."""
         with self._read() as conn:
-            rows = conn.execute("SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens"
-                                " WHERE user_id = ? ORDER BY id DESC", (user_id,)).fetchall()
+            rows = conn.execute(
+                "SELECT id, name, created_at, last_used_at, revoked_at FROM api_tokens"
+                " WHERE user_id = ? ORDER BY id DESC",
+                (user_id,),
+            ).fetchall()
         return [dict(row) for row in rows]
 
     def revoke_token(self, user_id, token_id):
@@ -112,7 +155,8 @@ class SQLContributions:
         with self._transaction() as conn:
             cursor = conn.execute(
                 "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
-                (now_utc(), token_id, user_id))
+                (now_utc(), token_id, user_id),
+            )
         return cursor.rowcount == 1
 
     def user_for_token(self, token_hash):
@@ -121,13 +165,16 @@ class SQLContributions:
             row = conn.execute(
                 f"SELECT t.id AS token_id, t.last_used_at, u.{USER_COLUMNS.replace(', ', ', u.')} FROM api_tokens t"
                 " JOIN users u ON u.id = t.user_id WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.active = 1",
-                (token_hash,)).fetchone()
+                (token_hash,),
+            ).fetchone()
         if row is None:
             return None
         today = now_utc()[:10]
         if (row["last_used_at"] or "")[:10] != today:  # a write per day, not per request
             with self._transaction() as conn:
-                conn.execute("UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now_utc(), row["token_id"]))
+                conn.execute(
+                    "UPDATE api_tokens SET last_used_at = ? WHERE id = ?", (now_utc(), row["token_id"])
+                )
         return _user(row)
 
     # --- submissions ---------------------------------------------------------------------------------
@@ -143,9 +190,18 @@ class SQLContributions:
                 cursor = conn.execute(
                     "INSERT INTO submissions (batch, user_id, action, layer, feature_id, base_version, feature,"
                     " flags, status, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'pending', ?) RETURNING id",
-                    (entry.get("batch"), entry["user_id"], entry["action"], entry["layer"], entry["feature_id"],
-                     entry.get("base_version"), feature, json.dumps(entry.get("flags") or [], ensure_ascii=False),
-                     now))
+                    (
+                        entry.get("batch"),
+                        entry["user_id"],
+                        entry["action"],
+                        entry["layer"],
+                        entry["feature_id"],
+                        entry.get("base_version"),
+                        feature,
+                        json.dumps(entry.get("flags") or [], ensure_ascii=False),
+                        now,
+                    ),
+                )
                 ids.append(cursor.fetchone()[0])
         return ids
 
@@ -171,8 +227,9 @@ class SQLContributions:
         order = " ORDER BY s.id" if status == "pending" else " ORDER BY s.id DESC"  # the queue: oldest first
         with self._read() as conn:
             total = conn.execute(f"SELECT count(*) FROM submissions s{clause}", args).fetchone()[0]
-            rows = conn.execute(f"{SUBMISSION_SELECT}{clause}{order} LIMIT ? OFFSET ?",
-                                (*args, limit, offset)).fetchall()
+            rows = conn.execute(
+                f"{SUBMISSION_SELECT}{clause}{order} LIMIT ? OFFSET ?", (*args, limit, offset)
+            ).fetchall()
         return [_submission(row) for row in rows], total
 
     def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None, note=None):
@@ -183,16 +240,28 @@ class SQLContributions:
         """
         now = now_utc()
         with self._transaction() as conn:
-            row = conn.execute("SELECT status, action, layer, feature_id FROM submissions WHERE id = ?",
-                               (submission_id,)).fetchone()
+            row = conn.execute(
+                "SELECT status, action, layer, feature_id FROM submissions WHERE id = ?", (submission_id,)
+            ).fetchone()
             if row is None or row["status"] != "pending":
                 raise StaleSubmission(f"submission {submission_id} is no longer pending")
             version = None
             if status == "approved":
-                version = self._publish(conn, row["feature_id"], row["layer"], record, row["action"], now,
-                                        moderator_id, submission_id, note)
-            conn.execute("UPDATE submissions SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?",
-                         (status, reason, now, moderator_id, submission_id))
+                version = self._publish(
+                    conn,
+                    row["feature_id"],
+                    row["layer"],
+                    record,
+                    row["action"],
+                    now,
+                    moderator_id,
+                    submission_id,
+                    note,
+                )
+            conn.execute(
+                "UPDATE submissions SET status = ?, reason = ?, decided_at = ?, decided_by = ? WHERE id = ?",
+                (status, reason, now, moderator_id, submission_id),
+            )
         return version
 
     def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):
@@ -207,7 +276,9 @@ class SQLContributions:
         else:
             self._project(conn, record, "contribution", now)
             feature = feature_json(record)
-        version = append_version(conn, feature_id, layer_id, feature, action, now, user_id, submission_id, note)
+        version = append_version(
+            conn, feature_id, layer_id, feature, action, now, user_id, submission_id, note
+        )
         bump_data_version(conn)
         return version
 
@@ -219,5 +290,6 @@ class SQLContributions:
                 "SELECT v.*, u.username AS username, a.username AS author FROM feature_versions v"
                 " LEFT JOIN users u ON u.id = v.created_by LEFT JOIN submissions s ON s.id = v.submission_id"
                 " LEFT JOIN users a ON a.id = s.user_id WHERE v.feature_id = ? ORDER BY v.version",
-                (feature_id,)).fetchall()
+                (feature_id,),
+            ).fetchall()
         return [_version(row) for row in rows]

@@ -1,15 +1,16 @@
 """Files people send, kept in the database so that every machine sees them: import files between the
 preview and the confirmation, and photos (when GEOTOUR_PHOTO_STORE=database)."""
+
 import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from geotour.storage.sql_versions import now_utc
+from geotour.storage.sql_versions import SQLParts, now_utc
 
 KEEP_STASH = timedelta(hours=24)
 
 
-class SQLFiles:
+class SQLFiles(SQLParts):
     """Mixed into SQLStorage, which gives the connections."""
 
     def stash_import(self, user_id, filename, data):
@@ -18,16 +19,21 @@ class SQLFiles:
         stash_id = secrets.token_hex(16)
         with self._transaction() as conn:
             conn.execute("DELETE FROM import_stash WHERE created_at < ?", (cutoff,))
-            conn.execute("INSERT INTO import_stash (user_id, stash_id, filename, created_at, data) VALUES (?, ?, ?, ?, ?)",
-                         (user_id, stash_id, filename, now_utc(), data))
+            conn.execute(
+                "INSERT INTO import_stash (user_id, stash_id, filename, created_at, data) VALUES (?, ?, ?, ?, ?)",
+                (user_id, stash_id, filename, now_utc(), data),
+            )
         return stash_id
 
     def stashed_import(self, user_id, stash_id):
         """Return (filename, data) of a user's kept import file, or None (unknown, another user's, or expired)."""
         cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._read() as conn:
-            row = conn.execute("SELECT filename, data FROM import_stash WHERE user_id = ? AND stash_id = ?"
-                               " AND created_at >= ?", (user_id, stash_id, cutoff)).fetchone()
+            row = conn.execute(
+                "SELECT filename, data FROM import_stash WHERE user_id = ? AND stash_id = ?"
+                " AND created_at >= ?",
+                (user_id, stash_id, cutoff),
+            ).fetchone()
         return (row["filename"], bytes(row["data"])) if row else None
 
     def drop_stashed_import(self, user_id, stash_id):
@@ -38,15 +44,20 @@ class SQLFiles:
     def put_photo_file(self, photo_id, size, data):
         """Store one size of a photo (a no-op when it is there: the id is the content's hash)."""
         with self._transaction() as conn:
-            if conn.execute("SELECT 1 FROM photo_files WHERE photo_id = ? AND size = ?", (photo_id, size)).fetchone():
+            if conn.execute(
+                "SELECT 1 FROM photo_files WHERE photo_id = ? AND size = ?", (photo_id, size)
+            ).fetchone():
                 return
-            conn.execute("INSERT INTO photo_files (photo_id, size, data) VALUES (?, ?, ?)", (photo_id, size, data))
+            conn.execute(
+                "INSERT INTO photo_files (photo_id, size, data) VALUES (?, ?, ?)", (photo_id, size, data)
+            )
 
     def photo_file(self, photo_id, size):
         """Return the bytes of one size of a photo, or None."""
         with self._read() as conn:
-            row = conn.execute("SELECT data FROM photo_files WHERE photo_id = ? AND size = ?",
-                               (photo_id, size)).fetchone()
+            row = conn.execute(
+                "SELECT data FROM photo_files WHERE photo_id = ? AND size = ?", (photo_id, size)
+            ).fetchone()
         return bytes(row["data"]) if row else None
 
     def photo_sizes(self, photo_id):
@@ -60,40 +71,56 @@ class SQLFiles:
         with self._transaction() as conn:
             if conn.execute("SELECT 1 FROM photo_sources WHERE source_hash = ?", (source_hash,)).fetchone():
                 return
-            conn.execute("INSERT INTO photo_sources (source_hash, photo_id, gps) VALUES (?, ?, ?)",
-                         (source_hash, photo_id, json.dumps(list(gps)) if gps else None))
+            conn.execute(
+                "INSERT INTO photo_sources (source_hash, photo_id, gps) VALUES (?, ?, ?)",
+                (source_hash, photo_id, json.dumps(list(gps)) if gps else None),
+            )
 
     def photo_source(self, source_hash):
         """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
         with self._read() as conn:
-            row = conn.execute("SELECT photo_id, gps FROM photo_sources WHERE source_hash = ?",
-                               (source_hash,)).fetchone()
+            row = conn.execute(
+                "SELECT photo_id, gps FROM photo_sources WHERE source_hash = ?", (source_hash,)
+            ).fetchone()
         return {"id": row["photo_id"], "gps": json.loads(row["gps"]) if row["gps"] else None} if row else None
 
     def add_photo_uploader(self, photo_id, user_id):
         """Note that a user sent this photo (then they may attach it, and see it before it is published)."""
         with self._transaction() as conn:
-            conn.execute("INSERT INTO photo_uploaders (photo_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
-                         (photo_id, user_id))
+            conn.execute(
+                "INSERT INTO photo_uploaders (photo_id, user_id) VALUES (?, ?) ON CONFLICT DO NOTHING",
+                (photo_id, user_id),
+            )
 
     def photo_uploaded_by(self, photo_id, user_id):
         """Return whether this user sent this photo."""
         with self._read() as conn:
-            return conn.execute("SELECT 1 FROM photo_uploaders WHERE photo_id = ? AND user_id = ?",
-                                (photo_id, user_id)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM photo_uploaders WHERE photo_id = ? AND user_id = ?", (photo_id, user_id)
+                ).fetchone()
+                is not None
+            )
 
     def photo_published(self, photo_id):
         """Return whether a published feature shows this photo."""
         with self._read() as conn:
-            return conn.execute("SELECT 1 FROM published_photos WHERE photo_id = ? LIMIT 1",
-                                (photo_id,)).fetchone() is not None
+            return (
+                conn.execute(
+                    "SELECT 1 FROM published_photos WHERE photo_id = ? LIMIT 1", (photo_id,)
+                ).fetchone()
+                is not None
+            )
 
     # --- "I am here" reports ------------------------------------------------------------------------
     def add_position_report(self, feature_id, lon, lat, accuracy_m, reporter):
         """Keep one visitor's report of standing at a place (evidence for moderators, never public)."""
         with self._transaction() as conn:
-            conn.execute("INSERT INTO position_reports (feature_id, lon, lat, accuracy_m, reporter, created_at)"
-                         " VALUES (?, ?, ?, ?, ?, ?)", (feature_id, lon, lat, accuracy_m, reporter, now_utc()))
+            conn.execute(
+                "INSERT INTO position_reports (feature_id, lon, lat, accuracy_m, reporter, created_at)"
+                " VALUES (?, ?, ?, ?, ?, ?)",
+                (feature_id, lon, lat, accuracy_m, reporter, now_utc()),
+            )
 
     def position_reports(self, feature_id=None):
         """Return the reports not yet used, oldest first: of one place, or of every place."""
@@ -101,8 +128,11 @@ class SQLFiles:
         if feature_id is not None:
             where, args = where + " AND feature_id = ?", [feature_id]
         with self._read() as conn:
-            rows = conn.execute("SELECT id, feature_id, lon, lat, accuracy_m, reporter, created_at FROM position_reports"
-                                f" WHERE {where} ORDER BY id LIMIT 5000", args).fetchall()
+            rows = conn.execute(
+                "SELECT id, feature_id, lon, lat, accuracy_m, reporter, created_at FROM position_reports"
+                f" WHERE {where} ORDER BY id LIMIT 5000",
+                args,
+            ).fetchall()
         return [dict(row) for row in rows]
 
     def use_position_reports(self, report_ids):

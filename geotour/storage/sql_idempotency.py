@@ -5,11 +5,12 @@ transaction marks the claim `committed` just before it commits (see `marking_com
 happened" and "the key says so" can never disagree, even if the worker dies a moment later. Then the
 answer is stored, and every retry gets it back.
 """
+
 import contextvars
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from geotour.storage.sql_versions import now_utc
+from geotour.storage.sql_versions import SQLParts, now_utc
 
 #: (user_id, key) of the write this request is making, set by the web layer around the view
 PENDING_KEY = contextvars.ContextVar("geotour_pending_idempotency_key", default=None)
@@ -37,11 +38,17 @@ def _record(row):
     if row is None:
         return None
     body = row["body"]
-    return KeyRecord(row["fingerprint"], row["created_at"], bool(row["committed"]), row["status"], row["mimetype"],
-                     bytes(body) if body is not None else None)
+    return KeyRecord(
+        row["fingerprint"],
+        row["created_at"],
+        bool(row["committed"]),
+        row["status"],
+        row["mimetype"],
+        bytes(body) if body is not None else None,
+    )
 
 
-class SQLIdempotency:
+class SQLIdempotency(SQLParts):
     """Mixed into SQLStorage, which gives the connections."""
 
     def claim_idempotency_key(self, user_id, key, fingerprint):
@@ -53,8 +60,10 @@ class SQLIdempotency:
         try:
             with self._transaction() as conn:
                 conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))
-                conn.execute("INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)",
-                             (user_id, key, fingerprint, now_utc()))
+                conn.execute(
+                    "INSERT INTO idempotency_keys (user_id, key, fingerprint, created_at) VALUES (?, ?, ?, ?)",
+                    (user_id, key, fingerprint, now_utc()),
+                )
             return None
         except self.UNIQUE_VIOLATION:
             return self.idempotency_record(user_id, key)
@@ -62,21 +71,27 @@ class SQLIdempotency:
     def idempotency_record(self, user_id, key):
         """Return the KeyRecord of (user, key), or None."""
         with self._read() as conn:
-            row = conn.execute("SELECT fingerprint, created_at, committed, status, mimetype, body FROM idempotency_keys"
-                               " WHERE user_id = ? AND key = ?", (user_id, key)).fetchone()
+            row = conn.execute(
+                "SELECT fingerprint, created_at, committed, status, mimetype, body FROM idempotency_keys"
+                " WHERE user_id = ? AND key = ?",
+                (user_id, key),
+            ).fetchone()
         return _record(row)
 
     def answer_idempotency_key(self, user_id, key, status, mimetype, body):
         """Keep the answer a claimed key's request got."""
         with self._transaction() as conn:
-            conn.execute("UPDATE idempotency_keys SET status = ?, mimetype = ?, body = ? WHERE user_id = ? AND key = ?",
-                         (status, mimetype, body, user_id, key))
+            conn.execute(
+                "UPDATE idempotency_keys SET status = ?, mimetype = ?, body = ? WHERE user_id = ? AND key = ?",
+                (status, mimetype, body, user_id, key),
+            )
 
     def release_idempotency_key(self, user_id, key):
         """Forget a claim whose request failed before writing anything, so a retry runs it again."""
         with self._transaction() as conn:
-            conn.execute("DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND committed = 0",
-                         (user_id, key))
+            conn.execute(
+                "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND committed = 0", (user_id, key)
+            )
 
     def _mark_pending_key(self, conn):
         """Inside a write transaction, just before COMMIT: record that the keyed request's write is in."""

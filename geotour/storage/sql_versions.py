@@ -4,6 +4,7 @@ The features table is only a projection of each feature's newest version, kept f
 versions are the record. Nothing is overwritten there or deleted. The SQL here runs unchanged on
 SQLite and PostgreSQL (the PostgreSQL connection turns `?` into its own placeholder).
 """
+
 import json
 import secrets
 from datetime import datetime, timezone
@@ -16,31 +17,73 @@ def now_utc():
 
 def feature_json(record):
     """Return the GeoJSON text a version keeps for a FeatureRecord."""
-    return json.dumps({"type": "Feature", "id": record.id, "geometry": record.geometry,
-                       "properties": record.properties}, ensure_ascii=False)
+    return json.dumps(
+        {"type": "Feature", "id": record.id, "geometry": record.geometry, "properties": record.properties},
+        ensure_ascii=False,
+    )
 
 
 def projection_values(record, origin, now):
     """Return the features-table values for a record, in the column order both schemas share."""
-    return (record.id, record.layer, record.category, record.name, record.search_text, record.lon, record.lat,
-            json.dumps(record.geometry), json.dumps(record.properties, ensure_ascii=False), origin, now)
+    return (
+        record.id,
+        record.layer,
+        record.category,
+        record.name,
+        record.search_text,
+        record.lon,
+        record.lat,
+        json.dumps(record.geometry),
+        json.dumps(record.properties, ensure_ascii=False),
+        origin,
+        now,
+    )
 
 
-PROJECTION_COLUMNS = "id, layer, category, name, search_text, lon, lat, geometry, properties, origin, updated_at"
+PROJECTION_COLUMNS = (
+    "id, layer, category, name, search_text, lon, lat, geometry, properties, origin, updated_at"
+)
 
 
-def append_version(conn, feature_id, layer_id, feature, action, now, user_id=None, submission_id=None, note=None):
+def append_version(
+    conn, feature_id, layer_id, feature, action, now, user_id=None, submission_id=None, note=None
+):
     """Add the next version of a feature (feature=None records a deletion); return its number."""
-    latest = conn.execute("SELECT max(version) FROM feature_versions WHERE feature_id = ?", (feature_id,)).fetchone()[0]
+    latest = conn.execute(
+        "SELECT max(version) FROM feature_versions WHERE feature_id = ?", (feature_id,)
+    ).fetchone()[0]
     version = (latest or 0) + 1
-    conn.execute("INSERT INTO feature_versions (feature_id, version, layer, feature, action, created_at, created_by,"
-                 " submission_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                 (feature_id, version, layer_id, feature, action, now, user_id, submission_id, note))
+    conn.execute(
+        "INSERT INTO feature_versions (feature_id, version, layer, feature, action, created_at, created_by,"
+        " submission_id, note) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (feature_id, version, layer_id, feature, action, now, user_id, submission_id, note),
+    )
     return version
 
 
 def bump_data_version(conn):
     """Change the data version, so every cache keyed on it misses, and draw a new data tag with it."""
-    conn.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
+    conn.execute(
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'"
+    )
     # A literal (hex digits we drew), not a placeholder: bench/bulk.py calls this on a raw psycopg connection.
     conn.execute(f"UPDATE meta SET value = '{secrets.token_hex(4)}' WHERE key = 'data_tag'")
+
+
+class SQLParts:
+    """What the SQL mixins (contributions, idempotency, files) use of the storage they are part of; SQLStorage
+    and its backends provide each one. Declared here so that the mixins type-check on their own."""
+
+    UNIQUE_VIOLATION: type[Exception] = Exception
+
+    def _read(self):
+        raise NotImplementedError
+
+    def _transaction(self):
+        raise NotImplementedError
+
+    def _project(self, conn, record, origin, now):
+        raise NotImplementedError
+
+    def _unproject(self, conn, feature_id):
+        raise NotImplementedError

@@ -1,4 +1,5 @@
 """SQLite storage: the embedded default. An R*Tree index answers bbox and radius pre-filters."""
+
 import sqlite3
 import threading
 from contextlib import contextmanager
@@ -55,24 +56,35 @@ class SQLiteStorage(SQLStorage):
         migrate.upgrade(self)
 
     def _has_table(self, conn, name):
-        return conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone() \
+        return (
+            conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
             is not None
+        )
 
     def _put_projection(self, conn, record, origin, now):
         self._drop_projection(conn, record.id)
-        rid = conn.execute(f"INSERT INTO features ({PROJECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
-                           " RETURNING rid", projection_values(record, origin, now)).fetchone()[0]
+        rid = conn.execute(
+            f"INSERT INTO features ({PROJECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+            " RETURNING rid",
+            projection_values(record, origin, now),
+        ).fetchone()[0]
         min_lon, min_lat, max_lon, max_lat = record.bbox
-        conn.execute("INSERT INTO features_rtree VALUES (?, ?, ?, ?, ?)", (rid, min_lon, max_lon, min_lat, max_lat))
+        conn.execute(
+            "INSERT INTO features_rtree VALUES (?, ?, ?, ?, ?)", (rid, min_lon, max_lon, min_lat, max_lat)
+        )
 
     def _drop_projection(self, conn, feature_id):
-        conn.execute("DELETE FROM features_rtree WHERE rid IN (SELECT rid FROM features WHERE id = ?)", (feature_id,))
+        conn.execute(
+            "DELETE FROM features_rtree WHERE rid IN (SELECT rid FROM features WHERE id = ?)", (feature_id,)
+        )
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
 
     def _bbox_filter(self, bbox):
-        return ("features_rtree r CROSS JOIN features f ON f.rid = r.rid",
-                "r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?",
-                [bbox[0], bbox[2], bbox[1], bbox[3]])
+        return (
+            "features_rtree r CROSS JOIN features f ON f.rid = r.rid",
+            "r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?",
+            [bbox[0], bbox[2], bbox[1], bbox[3]],
+        )
 
     def layer_stats(self):
         """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""

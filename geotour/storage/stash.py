@@ -3,6 +3,7 @@
 They live in the database (see SQLFiles), not on one machine's disk: behind a load balancer the
 confirmation may reach another machine than the preview did.
 """
+
 import re
 from pathlib import PurePath
 

@@ -1,4 +1,5 @@
 """Fingerprinted static URLs (?v=<content hash>) with far-future caching, and the offline service worker."""
+
 import hashlib
 import json
 import mimetypes
@@ -17,8 +18,13 @@ bp = Blueprint("assets", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
 # Pages for signed-in people: the service worker must never keep them on a shared phone.
 PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moderation", "/admin"]
-SHELL_ASSETS = ["css/geotour.css", "manifest.webmanifest", "icons/icon.svg", "js/offline.js",
-                "js/place-search.js"]  # besides the map assets
+SHELL_ASSETS = [
+    "css/geotour.css",
+    "manifest.webmanifest",
+    "icons/icon.svg",
+    "js/offline.js",
+    "js/place-search.js",
+]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
 WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/outbox.js"]
 # A weak link that answers nothing for this long gets the saved copy instead (when there is one).
@@ -56,8 +62,12 @@ def send_file_max_age(filename):
 
 def shell_urls():
     """Return the URLs the service worker stores on install: the map page, the offline pages and their assets."""
-    files = dict.fromkeys([path for _, path in MAP_JS + MAP_CSS] + SHELL_ASSETS)  # cache.addAll refuses duplicates
-    return [url_for("pages.index"), *offline_pages().values()] + [url_for("static", filename=f) for f in files]
+    files = dict.fromkeys(
+        [path for _, path in MAP_JS + MAP_CSS] + SHELL_ASSETS
+    )  # cache.addAll refuses duplicates
+    return [url_for("pages.index"), *offline_pages().values()] + [
+        url_for("static", filename=f) for f in files
+    ]
 
 
 def offline_pages():
@@ -72,8 +82,13 @@ def _rule_pattern(rule):
 
 def public_api_pattern(app):
     """Return one regular expression for every public GET route of /api/v1, from the app's route table."""
-    rules = sorted({_rule_pattern(rule) for rule in app.url_map.iter_rules()
-                    if rule.endpoint.startswith("api.") and "GET" in rule.methods})
+    rules = sorted(
+        {
+            _rule_pattern(rule)
+            for rule in app.url_map.iter_rules()
+            if rule.endpoint.startswith("api.") and "GET" in rule.methods
+        }
+    )
     return "^(" + "|".join(rules) + ")$"
 
 
@@ -87,11 +102,19 @@ def service_worker():
     imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS]
     version = hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
     body = render_template(
-        "sw.js", urls=urls, version=version, private_prefixes=PRIVATE_PAGE_PREFIXES,
-        import_urls=[json.dumps(u) for u in imports], offline_pages=offline_pages(),
-        public_api=public_api_pattern(current_app), snapshot_pattern=SNAPSHOT_PATTERN,
-        network_timeout_ms=NETWORK_TIMEOUT_MS, pages_cache=offline.PAGES_CACHE, saved_header=offline.SAVED_HEADER,
-        fallback_header=offline.FALLBACK_HEADER)
+        "sw.js",
+        urls=urls,
+        version=version,
+        private_prefixes=PRIVATE_PAGE_PREFIXES,
+        import_urls=[json.dumps(u) for u in imports],
+        offline_pages=offline_pages(),
+        public_api=public_api_pattern(current_app),
+        snapshot_pattern=SNAPSHOT_PATTERN,
+        network_timeout_ms=NETWORK_TIMEOUT_MS,
+        pages_cache=offline.PAGES_CACHE,
+        saved_header=offline.SAVED_HEADER,
+        fallback_header=offline.FALLBACK_HEADER,
+    )
     response = current_app.make_response(body)
     response.mimetype = "text/javascript"
     response.cache_control.no_cache = True

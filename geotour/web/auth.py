@@ -1,5 +1,6 @@
 """Sign-in for the web (Flask-Login sessions) and for scripts (Bearer tokens), CSRF, rate limits,
 and the decorators that apply the role rules written once in accounts.py."""
+
 import hashlib
 import hmac
 from functools import wraps
@@ -138,7 +139,11 @@ def _csrf_unless_token():
 
 def _private_pages(response):
     # Pages shown to signed-in people must not be kept by shared caches or the browser's back-forward cache.
-    if current_user.is_authenticated or request.path.startswith(API_PREFIX) and request.method in WRITE_METHODS:
+    if (
+        current_user.is_authenticated
+        or request.path.startswith(API_PREFIX)
+        and request.method in WRITE_METHODS
+    ):
         response.headers["Cache-Control"] = "private, no-store"
         response.vary.add("Cookie")
     return response
@@ -157,13 +162,16 @@ def address_limit_key():
 
 def upload_limit_key():
     """Rate-limit uploads per signed-in user (per address for anyone else)."""
-    return _scoped(f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{get_remote_address()}")
+    return _scoped(
+        f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{get_remote_address()}"
+    )
 
 
 def upload_limit(methods=None):
     """Decorate an upload view with the per-user GEOTOUR_RATELIMIT_UPLOADS limit (only for `methods`, if given)."""
-    return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_UPLOADS"], key_func=upload_limit_key,
-                         methods=methods)
+    return limiter.limit(
+        lambda: current_app.config["GEOTOUR_RATELIMIT_UPLOADS"], key_func=upload_limit_key, methods=methods
+    )
 
 
 def report_limit():
@@ -174,7 +182,9 @@ def report_limit():
 def reporter_key():
     """Return who sent a report, as a keyed hash of their address: independent reports come from different
     addresses, and no address is kept."""
-    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), get_remote_address().encode(), hashlib.sha256)
+    digest = hmac.new(
+        current_app.config["SECRET_KEY"].encode(), get_remote_address().encode(), hashlib.sha256
+    )
     return digest.hexdigest()[:16]
 
 

@@ -1,4 +1,5 @@
 """A Redis cache that degrades to "no cache" when Redis is unreachable, instead of failing requests."""
+
 import logging
 import time
 

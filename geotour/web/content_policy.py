@@ -8,6 +8,7 @@ other way (an escaping bug, a poisoned field) is not on the list, and does not r
 nonce keep the header right for a map that is rendered once and kept. No plugins (`object-src 'none'`),
 no `<base>` pointing elsewhere, and only the embed may be framed by other sites.
 """
+
 import base64
 import hashlib
 

@@ -1,4 +1,5 @@
 """One error handler: JSON under /api, an HTML page elsewhere. Never a bare 500."""
+
 import time
 
 from flask import jsonify, render_template, request
@@ -20,23 +21,37 @@ FRONT_SERVER_ERROR = "/_error/413"  # deploy/nginx.conf.in sends a body it refus
 
 def _wants_json():
     # The front server's own 413 reaches us as GET /_error/413, naming the address that was refused.
-    path = request.headers.get("X-Geotour-Original-Uri", "") if request.path == FRONT_SERVER_ERROR else request.path
+    path = (
+        request.headers.get("X-Geotour-Original-Uri", "")
+        if request.path == FRONT_SERVER_ERROR
+        else request.path
+    )
     return path.startswith(API_PREFIXES)
 
 
 # What a person sees for each status: a heading and what to do next, in their language.
 PAGES = {
-    400: (_l("This request could not be used"), _l("Something in the address or the form is not right. Go back and try again.")),
+    400: (
+        _l("This request could not be used"),
+        _l("Something in the address or the form is not right. Go back and try again."),
+    ),
     401: (_l("Please sign in"), _l("Sign in first, then try again.")),
     403: (_l("Not allowed"), _l("Your account may not do this. Ask the tourism office if you need it.")),
     404: (_l("Page not found"), _l("We could not find that page or place.")),
     405: (_l("Not possible here"), _l("This page cannot do that. Go back and use the page's own buttons.")),
     409: (_l("Already changed"), _l("Someone changed this first. Reload the page to see how it is now.")),
-    413: (_l("Too large to send"), _l("What you sent is larger than we accept. Send smaller photos, or split the file "
-                                     "into smaller files, then try again.")),
+    413: (
+        _l("Too large to send"),
+        _l(
+            "What you sent is larger than we accept. Send smaller photos, or split the file "
+            "into smaller files, then try again."
+        ),
+    ),
     429: (_l("Too many attempts"), _l("Wait a few minutes, then try again.")),
-    500: (_l("Something went wrong on our side"), _l("Please try again in a moment. If it keeps happening, tell the "
-                                                     "tourism office.")),
+    500: (
+        _l("Something went wrong on our side"),
+        _l("Please try again in a moment. If it keeps happening, tell the tourism office."),
+    ),
     501: (_l("Not available"), _l("This is not offered here.")),
     503: (_l("The server is having trouble"), _l("The server is having trouble. Try again in a moment.")),
 }
@@ -58,9 +73,16 @@ def _answer(status, code, message=None, field=None, retry_after_s=None):
         return response
     if retry_after_s:
         minutes = max(1, -(-retry_after_s // 60))
-        advice = ngettext("Wait %(num)d minute, then try again.", "Wait %(num)d minutes, then try again.", minutes)
-    return render_template("error.html", status=status, heading=heading, message=message,
-                           advice=advice if message != advice else None), status
+        advice = ngettext(
+            "Wait %(num)d minute, then try again.", "Wait %(num)d minutes, then try again.", minutes
+        )
+    return render_template(
+        "error.html",
+        status=status,
+        heading=heading,
+        message=message,
+        advice=advice if message != advice else None,
+    ), status
 
 
 def init_app(app):
@@ -72,8 +94,11 @@ def init_app(app):
         if not _wants_json() and exc.status == 404:
             message = None  # the page's own words: which id was asked for is in the address bar
         elif not _wants_json() and exc.field and exc.status == 400:
-            message = _("The address has a value we cannot use (%(field)s): %(detail)s", field=exc.field,
-                        detail=exc.message)
+            message = _(
+                "The address has a value we cannot use (%(field)s): %(detail)s",
+                field=exc.field,
+                detail=exc.message,
+            )
         if _wants_json():
             response = jsonify(exc.to_dict())
             response.status_code = exc.status
@@ -94,11 +119,23 @@ def init_app(app):
     @app.errorhandler(CSRFError)
     def form_expired(exc):
         if _wants_json():
-            return _answer(400, "csrf_failed", _("The CSRF token is missing or has expired: send the page's token in "
-                                                 "the X-CSRFToken header, or use a Bearer token."), "X-CSRFToken")
-        return _answer(400, "csrf_failed", _(
-            "This form has expired: it was open a long time, or you signed in again elsewhere. Reload the page and "
-            "send it again. Submissions saved on this phone are kept."))
+            return _answer(
+                400,
+                "csrf_failed",
+                _(
+                    "The CSRF token is missing or has expired: send the page's token in "
+                    "the X-CSRFToken header, or use a Bearer token."
+                ),
+                "X-CSRFToken",
+            )
+        return _answer(
+            400,
+            "csrf_failed",
+            _(
+                "This form has expired: it was open a long time, or you signed in again elsewhere. Reload the page and "
+                "send it again. Submissions saved on this phone are kept."
+            ),
+        )
 
     @app.errorhandler(HTTPException)
     def http_error(exc):

@@ -1,4 +1,5 @@
 """Language choice and the way numbers and directions are written for people (Flask-Babel)."""
+
 from babel.numbers import format_decimal
 from flask import request
 from flask_babel import Babel, get_locale
@@ -8,8 +9,14 @@ from geotour.config import LOCALES
 from geotour.domain.nearby import compass_point
 
 COMPASS_WORDS = {
-    "N": _l("north"), "NE": _l("northeast"), "E": _l("east"), "SE": _l("southeast"),
-    "S": _l("south"), "SW": _l("southwest"), "W": _l("west"), "NW": _l("northwest"),
+    "N": _l("north"),
+    "NE": _l("northeast"),
+    "E": _l("east"),
+    "SE": _l("southeast"),
+    "S": _l("south"),
+    "SW": _l("southwest"),
+    "W": _l("west"),
+    "NW": _l("northwest"),
 }
 COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", "SW": "↙", "W": "←", "NW": "↖"}
 
@@ -37,8 +44,14 @@ def remember_language(response):
         return response
     asked = request.args.get("lang")
     if asked in LOCALES and request.cookies.get(LANG_COOKIE) != asked:
-        response.set_cookie(LANG_COOKIE, asked, max_age=LANG_COOKIE_MAX_AGE, samesite="Lax",
-                            secure=request.is_secure, httponly=True)
+        response.set_cookie(
+            LANG_COOKIE,
+            asked,
+            max_age=LANG_COOKIE_MAX_AGE,
+            samesite="Lax",
+            secure=request.is_secure,
+            httponly=True,
+        )
     if response.mimetype == "text/html":
         response.vary.update(("Accept-Language", "Cookie"))
     return response

@@ -7,6 +7,7 @@ count as a new request) must match, or the answer is 422. While the first reques
 409 with Retry-After. Only answers below 500 are kept: after a 5xx, or a request that died before its
 write committed, the key is free again, and the retry runs as new.
 """
+
 import hashlib
 import json
 import re

@@ -3,6 +3,7 @@
 Layer data is never inlined: a small element of our own (AsyncLayers) hands the map, its empty marker
 groups and a JSON config to static/js/geotour-map.js, which fetches GeoJSON from /api/v1 with fetch().
 """
+
 from dataclasses import dataclass
 
 import folium
@@ -130,8 +131,11 @@ def _local_plugin(element):
 
 def legend_label(title, color, glyph, icon=""):
     """Return a layer-control label: a coloured icon (or glyph) and the title, every part escaped."""
-    return str(Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
-        color, icon_markup(icon) if icon else glyph, title))
+    return str(
+        Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
+            color, icon_markup(icon) if icon else glyph, title
+        )
+    )
 
 
 def icon_markup(icon):
@@ -142,26 +146,43 @@ def icon_markup(icon):
 def _add_basemaps(m, basemaps):
     for index, basemap in enumerate(basemaps):
         folium.TileLayer(
-            tiles=basemap.url, attr=basemap.attribution, name=str(escape(basemap.name)),
-            max_zoom=basemap.max_zoom, overlay=False, control=True, show=index == 0,
+            tiles=basemap.url,
+            attr=basemap.attribution,
+            name=str(escape(basemap.name)),
+            max_zoom=basemap.max_zoom,
+            overlay=False,
+            control=True,
+            show=index == 0,
         ).add_to(m)
 
 
 def _add_controls(m, locate_strings, near_me=False):
     # On the overview, geotour-map.js sets the view once it knows what is near: the visitor and the nearest
     # places (never a close-up of nothing). Elsewhere the control shows the visitor itself.
-    _local_plugin(LocateControl(
-        position="topleft", setView=False if near_me else "untilPanOrZoom", flyTo=not near_me,
-        keepCurrentZoomLevel=False, showPopup=False,
-        strings=locate_strings, locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
-    )).add_to(m)
+    _local_plugin(
+        LocateControl(
+            position="topleft",
+            setView=False if near_me else "untilPanOrZoom",
+            flyTo=not near_me,
+            keepCurrentZoomLevel=False,
+            showPopup=False,
+            strings=locate_strings,
+            locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
+        )
+    ).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
 
 def overview_map(spec, static_url):
     """Return the full-screen map of the whole geopark: boundary, a cluster per layer and MSME category."""
-    m = GeotourMap(static_url, spec["aria_label"], location=spec.get("center") or GEOPARK_CENTER,
-                   zoom_start=spec.get("zoom") or GEOPARK_ZOOM, zoom_control=True, prefer_canvas=False)
+    m = GeotourMap(
+        static_url,
+        spec["aria_label"],
+        location=spec.get("center") or GEOPARK_CENTER,
+        zoom_start=spec.get("zoom") or GEOPARK_ZOOM,
+        zoom_control=True,
+        prefer_canvas=False,
+    )
     _add_basemaps(m, spec["basemaps"])
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
     if spec.get("villages_label"):  # village names: with no tiles they and the boundary still orient
@@ -169,10 +190,20 @@ def overview_map(spec, static_url):
     # One cluster for every place, so markers of different layers cluster together; each layer and
     # MSME category is a sub-group of it with its own toggle.
     # Short chunks keep each main-thread task under 50 ms on a slow phone.
-    cluster = _local_plugin(MarkerCluster(control=False, showCoverageOnHover=False, maxClusterRadius=45,
-                                          chunkedLoading=True, chunkInterval=40, chunkDelay=20)).add_to(m)
+    cluster = _local_plugin(
+        MarkerCluster(
+            control=False,
+            showCoverageOnHover=False,
+            maxClusterRadius=45,
+            chunkedLoading=True,
+            chunkInterval=40,
+            chunkDelay=20,
+        )
+    ).add_to(m)
     for group in spec["groups"]:
-        groups[group["key"]] = _local_plugin(FeatureGroupSubGroup(cluster, name=group["label"], show=True)).add_to(m)
+        groups[group["key"]] = _local_plugin(
+            FeatureGroupSubGroup(cluster, name=group["label"], show=True)
+        ).add_to(m)
     _add_controls(m, spec["locate_strings"], near_me=True)
     AsyncLayers(spec["config"], groups).add_to(m)
     return m
@@ -184,8 +215,15 @@ def focus_map(spec, static_url):
     m = GeotourMap(static_url, spec["aria_label"], location=(lat, lon), zoom_start=14, zoom_control=True)
     _add_basemaps(m, spec["basemaps"])
     if spec.get("radius_m"):
-        folium.Circle(location=(lat, lon), radius=spec["radius_m"], color="#0e7490", weight=2,
-                      fill=True, fill_opacity=0.06, interactive=False).add_to(m)
+        folium.Circle(
+            location=(lat, lon),
+            radius=spec["radius_m"],
+            color="#0e7490",
+            weight=2,
+            fill=True,
+            fill_opacity=0.06,
+            interactive=False,
+        ).add_to(m)
     groups = {}
     for group in spec["groups"]:
         groups[group["key"]] = folium.FeatureGroup(name=group["label"], show=True).add_to(m)

@@ -2,4 +2,6 @@
 
 PAGES_CACHE = "geotour-pages-v1"  # pages a visitor opened, kept by the service worker
 SAVED_HEADER = "X-Geotour-Saved-At"  # when the service worker saved a response
-FALLBACK_HEADER = "X-Geotour-Fallback"  # the response is a saved copy, given because the network did not answer
+FALLBACK_HEADER = (
+    "X-Geotour-Fallback"  # the response is a saved copy, given because the network did not answer
+)

@@ -1,4 +1,5 @@
 """Parse and check request parameters into plain values. Each fault names its parameter."""
+
 import math
 from datetime import datetime
 
@@ -19,15 +20,27 @@ def parse_float(name, raw, minimum=None, maximum=None, default=None):
     try:
         value = float(raw)
     except ValueError:
-        raise BadParameter("%(name)s must be a number, got %(got)s", name, name=name, got=repr(raw[:40])) from None
+        raise BadParameter(
+            "%(name)s must be a number, got %(got)s", name, name=name, got=repr(raw[:40])
+        ) from None
     if not math.isfinite(value):
         raise BadParameter("%(name)s must be a finite number", name, name=name)
     if minimum is not None and value < minimum:
-        raise BadParameter("%(name)s must be at least %(min)s, got %(got)s", name, name=name, min=format(minimum, "g"),
-                           got=format(value, "g"))
+        raise BadParameter(
+            "%(name)s must be at least %(min)s, got %(got)s",
+            name,
+            name=name,
+            min=format(minimum, "g"),
+            got=format(value, "g"),
+        )
     if maximum is not None and value > maximum:
-        raise BadParameter("%(name)s must be at most %(max)s, got %(got)s", name, name=name, max=format(maximum, "g"),
-                           got=format(value, "g"))
+        raise BadParameter(
+            "%(name)s must be at most %(max)s, got %(got)s",
+            name,
+            name=name,
+            max=format(maximum, "g"),
+            got=format(value, "g"),
+        )
     return value
 
 
@@ -38,10 +51,18 @@ def parse_int(name, raw, minimum, maximum, default):
     try:
         value = int(raw)
     except ValueError:
-        raise BadParameter("%(name)s must be a whole number, got %(got)s", name, name=name, got=repr(raw[:40])) from None
+        raise BadParameter(
+            "%(name)s must be a whole number, got %(got)s", name, name=name, got=repr(raw[:40])
+        ) from None
     if not minimum <= value <= maximum:
-        raise BadParameter("%(name)s must be between %(min)d and %(max)d, got %(got)d", name, name=name, min=minimum,
-                           max=maximum, got=value)
+        raise BadParameter(
+            "%(name)s must be between %(min)d and %(max)d, got %(got)d",
+            name,
+            name=name,
+            min=minimum,
+            max=maximum,
+            got=value,
+        )
     return value
 
 
@@ -67,9 +88,13 @@ def parse_bbox(raw, allow_3d=False):
     if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
         raise BadParameter("bbox longitudes must be within -180..180", "bbox")
     if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        raise BadParameter("bbox latitudes must be within -90..90 (order is minLon,minLat,maxLon,maxLat)", "bbox")
+        raise BadParameter(
+            "bbox latitudes must be within -90..90 (order is minLon,minLat,maxLon,maxLat)", "bbox"
+        )
     if min_lon > max_lon or min_lat > max_lat:
-        raise BadParameter("bbox minimum must not exceed maximum (order is minLon,minLat,maxLon,maxLat)", "bbox")
+        raise BadParameter(
+            "bbox minimum must not exceed maximum (order is minLon,minLat,maxLon,maxLat)", "bbox"
+        )
     return (min_lon, min_lat, max_lon, max_lat)
 
 
@@ -80,8 +105,13 @@ def parse_choice(name, raw, choices):
     if raw not in choices:
         if not choices:
             raise BadParameter("%(name)s takes no value for this layer", name, name=name)
-        raise BadParameter("%(name)s %(got)s is not one of: %(allowed)s", name, name=name, got=repr(raw[:40]),
-                           allowed=", ".join(choices))
+        raise BadParameter(
+            "%(name)s %(got)s is not one of: %(allowed)s",
+            name,
+            name=name,
+            got=repr(raw[:40]),
+            allowed=", ".join(choices),
+        )
     return raw
 
 
@@ -92,8 +122,12 @@ def parse_list(name, raw, choices):
     values = tuple(v.strip() for v in raw.split(",") if v.strip())
     unknown = [v for v in values if v not in choices]
     if unknown or not values:
-        raise BadParameter("%(name)s must be a comma-separated list of: %(allowed)s", name, name=name,
-                           allowed=", ".join(choices))
+        raise BadParameter(
+            "%(name)s must be a comma-separated list of: %(allowed)s",
+            name,
+            name=name,
+            allowed=", ".join(choices),
+        )
     return values
 
 
@@ -125,8 +159,9 @@ def parse_datetime(raw):
         else:
             raise ValueError("too many parts")
     except (ValueError, TypeError):
-        raise BadParameter("datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..",
-                           "datetime") from None
+        raise BadParameter(
+            "datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..", "datetime"
+        ) from None
     return raw
 
 
@@ -147,8 +182,12 @@ def refuse_unknown(args, accepted):
     name = unknown[0][:40]
     if not accepted:
         raise BadParameter("unknown parameter %(name)s; this address takes none", name, name=repr(name))
-    raise BadParameter("unknown parameter %(name)s; this API takes %(allowed)s", name, name=repr(name),
-                       allowed=", ".join(sorted(accepted)))
+    raise BadParameter(
+        "unknown parameter %(name)s; this API takes %(allowed)s",
+        name,
+        name=repr(name),
+        allowed=", ".join(sorted(accepted)),
+    )
 
 
 class RowIdConverter(IntegerConverter):

@@ -1,5 +1,6 @@
 """Photos sent by the API and the web forms: cleaned, then stored, and remembered by the hash of what
 was sent (so a phone can ask whether a photo is already here before sending it again)."""
+
 import hashlib
 
 from flask import current_app
@@ -24,7 +25,7 @@ def save_photos(uploads, field="photos"):
     sent = [upload.read() for upload in uploads]
     check_sending(sent, field)
     photos = [process_photo(data, current_app.config["GEOTOUR_PHOTO_MAX_BYTES"], field) for data in sent]
-    for data, photo in zip(sent, photos):
+    for data, photo in zip(sent, photos, strict=True):
         current().photos.save(photo)
         current().photos.remember_source(hashlib.sha256(data).hexdigest(), photo)
         current().storage.add_photo_uploader(photo.id, user_record()["id"])

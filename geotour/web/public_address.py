@@ -4,6 +4,7 @@ So every absolute link (API and OGC links, oEmbed, sitemap, canonical, Open Grap
 whichever machine, port or Host header a request came through, and the response cache key (built from
 the request's host) is the same on every machine. Unset, requests keep the host they came with.
 """
+
 import ipaddress
 import re
 from urllib.parse import urlsplit
@@ -28,8 +29,14 @@ class HostCheck:
         host = environ.get("HTTP_HOST")
         if host is None or (len(host) <= 260 and HOST.fullmatch(host)):
             return self.wsgi_app(environ, start_response)
-        start_response("400 Bad Request", [("Content-Type", "text/plain; charset=utf-8"),
-                                           ("Content-Length", str(len(BAD_HOST))), ("Cache-Control", "no-store")])
+        start_response(
+            "400 Bad Request",
+            [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(BAD_HOST))),
+                ("Cache-Control", "no-store"),
+            ],
+        )
         return [BAD_HOST]
 
 
@@ -51,8 +58,10 @@ class PublicAddress:
         environ["SERVER_PORT"] = self.port
         if self.prefix:
             path = environ.get("PATH_INFO", "")
-            if path.startswith(self.prefix + "/") or path == self.prefix:  # a front server that kept the prefix
-                environ["PATH_INFO"] = path[len(self.prefix):] or "/"
+            if (
+                path.startswith(self.prefix + "/") or path == self.prefix
+            ):  # a front server that kept the prefix
+                environ["PATH_INFO"] = path[len(self.prefix) :] or "/"
             environ["SCRIPT_NAME"] = self.prefix
         return self.wsgi_app(environ, start_response)
 
@@ -61,8 +70,10 @@ def unreachable_reason(public_url):
     """Return why a phone outside could not open links made with this public address (GEOTOUR_PUBLIC_URL),
     in the reader's language, or None when it can. A printed QR code must never lead nowhere."""
     if not public_url:
-        return _("GEOTOUR_PUBLIC_URL is not set, so the QR code would hold the address this page was opened at, "
-                 "which phones outside may not reach. Set GEOTOUR_PUBLIC_URL to the public address first.")
+        return _(
+            "GEOTOUR_PUBLIC_URL is not set, so the QR code would hold the address this page was opened at, "
+            "which phones outside may not reach. Set GEOTOUR_PUBLIC_URL to the public address first."
+        )
     host = (urlsplit(public_url).hostname or "").rstrip(".").lower()
     try:
         address = ipaddress.ip_address(host)
@@ -71,6 +82,9 @@ def unreachable_reason(public_url):
     else:
         local = not address.is_global
     if local:
-        return _("GEOTOUR_PUBLIC_URL is %(url)s, a local or private address that phones outside cannot reach. "
-                 "Set GEOTOUR_PUBLIC_URL to the public address first.", url=public_url)
+        return _(
+            "GEOTOUR_PUBLIC_URL is %(url)s, a local or private address that phones outside cannot reach. "
+            "Set GEOTOUR_PUBLIC_URL to the public address first.",
+            url=public_url,
+        )
     return None

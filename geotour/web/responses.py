@@ -1,4 +1,5 @@
 """Cached, compressed JSON responses with strong ETags, and the extensions that provide them."""
+
 import gzip
 import hashlib
 import json
@@ -29,7 +30,9 @@ ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda 
 def init_app(app):
     """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
     cache.init_app(app)
-    app.extensions["geotour_local_responses"] = LocalStore(max_age_s=app.config["CACHE_DEFAULT_TIMEOUT"] or None)
+    app.extensions["geotour_local_responses"] = LocalStore(
+        max_age_s=app.config["CACHE_DEFAULT_TIMEOUT"] or None
+    )
     compress.init_app(app)
 
 
@@ -73,7 +76,11 @@ def _shared_entry(key, wanted, build):
     if head is None:
         payload, mimetype = build()
         identity = dumps(payload)
-        head = {"mimetype": mimetype, "etag": hashlib.sha256(identity).hexdigest()[:32], "size": len(identity)}
+        head = {
+            "mimetype": mimetype,
+            "etag": hashlib.sha256(identity).hexdigest()[:32],
+            "size": len(identity),
+        }
         cache.set_many({f"{key}|head": head, f"{key}|identity": identity})
         body = identity if wanted == "identity" else None
     encoding = _choose_encoding(head["size"])

@@ -3,7 +3,9 @@
  * Every text comes from the server's HTML or goes in with textContent/values: never innerHTML. */
 (function () {
   "use strict";
-  var GEOPARK_CENTER = [-7.15, 106.5];
+  // The geopark's centre as the server has it (geotour/web/maps.py), from the page's <meta>.
+  var centreMeta = document.querySelector('meta[name="geotour-map-center"]');
+  var GEOPARK_CENTER = centreMeta.getAttribute("content").split(",").map(Number);
 
   function baseMap(el, zoom) {
     var map = L.map(el, { scrollWheelZoom: false }).setView(GEOPARK_CENTER, zoom || 10);

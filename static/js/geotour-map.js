@@ -234,16 +234,18 @@
     root.appendChild(list);
     root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props), target: this.linkTarget,
       rel: this.linkTarget ? "noopener" : null }, this.t.details));
-    root._fillNearby = function (done) { self.fillNearby(list, props, style.kind === "msme" ? 20000 : 3000, done); };
+    var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
+    root._fillNearby = function (done) { self.fillNearby(list, props, near, done); };
     return root;
   };
 
-  /* The 3 nearest are fetched only when the popup opens, then kept. With no signal they come from the
-   * places already on this map (saved on the phone), and the list says so. */
-  Geotour.prototype.fillNearby = function (list, props, radius, done) {
+  /* The nearest few (cfg.popup_nearby: how many, how far) are fetched only when the popup opens, then kept.
+   * With no signal they come from the places already on this map (saved on the phone), and the list says so. */
+  Geotour.prototype.fillNearby = function (list, props, near, done) {
     if (list.getAttribute("data-loaded")) return;
     var self = this, kind = this.styleFor(props).kind, about = position(props).approximate;
-    var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=3&radius_m=" + radius;
+    var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=" + near.limit +
+      "&radius_m=" + near.radius_m;
     function show(features, saved) {
       list.textContent = "";
       list.setAttribute("data-loaded", "1");
@@ -262,7 +264,7 @@
     }
     this.fetchJSON(url).then(function (data) { show(data.features, false); }).catch(function () {
       var c = self.markers[props.id] && self.markers[props.id].getLatLng();
-      var saved = c ? self.nearestSaved(c, kind === "msme" ? "attraction" : "msme", radius, 3) : [];
+      var saved = c ? self.nearestSaved(c, kind === "msme" ? "attraction" : "msme", near.radius_m, near.limit) : [];
       if (c && self.places.length) { show(saved, true); return; }
       list.textContent = "";
       list.appendChild(el("li", {}, self.t.load_failed));

@@ -2,6 +2,7 @@
 
 Tile requests never leave the machine: they are answered with a blank PNG.
 """
+
 import base64
 import os
 
@@ -9,10 +10,19 @@ import pytest
 from playwright.sync_api import sync_playwright
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                 "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 BLANK_PNG = base64.b64decode(
-    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=")
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
 PHONE = {"width": 390, "height": 760}
 SINGLE = ".leaflet-marker-icon[title]:not(.marker-cluster)"  # a marker, not a cluster
 
@@ -33,8 +43,9 @@ class PageWatch:
     def __init__(self, browser, origin):
         # Requests a service worker makes bypass page.route (so tiles would hit the network): these
         # pages run without one; tests/browser/test_offline.py tests the service worker itself.
-        self.context = browser.new_context(viewport=PHONE, device_scale_factor=1, locale="id-ID",
-                                           service_workers="block")
+        self.context = browser.new_context(
+            viewport=PHONE, device_scale_factor=1, locale="id-ID", service_workers="block"
+        )
         self.page = self.context.new_page()
         self.errors, self.dialogs, self.tiles = [], [], []
         self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
@@ -88,15 +99,25 @@ def in_view(page, selector):
 
 
 # What a browser logs when a sandbox or a framing rule stops something (the embed tests allow none of it).
-SANDBOX_OR_FRAMING_ERRORS = ("sandbox", "Blocked", "Refused to frame", "frame-ancestors", "Refused to display")
+SANDBOX_OR_FRAMING_ERRORS = (
+    "sandbox",
+    "Blocked",
+    "Refused to frame",
+    "frame-ancestors",
+    "Refused to display",
+)
 
 
 def host_page_context(browser, own_origins):
     """Return (context, page, logged) for a desktop page on a host website: requests to other origins than
     `own_origins` (map tiles) are answered with an empty image; everything the page logs is kept."""
-    context = browser.new_context(viewport={"width": 900, "height": 800}, locale="id-ID", service_workers="block")
-    context.route(lambda url: not url.startswith(tuple(own_origins)),
-                  lambda route: route.fulfill(status=200, content_type="image/png", body=b""))
+    context = browser.new_context(
+        viewport={"width": 900, "height": 800}, locale="id-ID", service_workers="block"
+    )
+    context.route(
+        lambda url: not url.startswith(tuple(own_origins)),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=b""),
+    )
     page = context.new_page()
     logged = []
     page.on("console", lambda msg: logged.append(msg.text))

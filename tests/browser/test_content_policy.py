@@ -1,5 +1,6 @@
 """The Content-Security-Policy in a real Chromium (issue 15, break 12): every page works under it, with no
 violation reported, and a script injected into a page does not run."""
+
 import pytest
 
 from geotour.contributions import accounts
@@ -12,12 +13,29 @@ RECORD_VIOLATIONS = """window.__violations = [];
 document.addEventListener("securitypolicyviolation", function (e) {
   window.__violations.push(e.violatedDirective + " " + (e.blockedURI || "inline") + " " + e.sourceFile + ":" + e.lineNumber);
 });"""
-PUBLIC_PAGES = [("/", READY), ("/?lang=en", READY), ("/sites/curug-sodong", READY), ("/places", "main"),
-                ("/embed?layers=geosites", READY), ("/embed/places/curug-sodong", "main"), ("/embed/builder", "main"), ("/ogc?f=html", "main"),
-                ("/ogc/collections/geosites/items?f=html", "main"), ("/sites/curug-sodong/signboard", ".sign-warning"),
-                ("/offline", "main"), ("/login", "form"), ("/tidak-ada", "main")]
-SIGNED_IN_PAGES = [("/contribute", "main"), ("/contribute/new/geosites", "#gt-photos"), ("/contribute/import", "form"),
-                   ("/contribute/mine", "main"), ("/moderation", "main"), ("/account", "main")]
+PUBLIC_PAGES = [
+    ("/", READY),
+    ("/?lang=en", READY),
+    ("/sites/curug-sodong", READY),
+    ("/places", "main"),
+    ("/embed?layers=geosites", READY),
+    ("/embed/places/curug-sodong", "main"),
+    ("/embed/builder", "main"),
+    ("/ogc?f=html", "main"),
+    ("/ogc/collections/geosites/items?f=html", "main"),
+    ("/sites/curug-sodong/signboard", ".sign-warning"),
+    ("/offline", "main"),
+    ("/login", "form"),
+    ("/tidak-ada", "main"),
+]
+SIGNED_IN_PAGES = [
+    ("/contribute", "main"),
+    ("/contribute/new/geosites", "#gt-photos"),
+    ("/contribute/import", "form"),
+    ("/contribute/mine", "main"),
+    ("/moderation", "main"),
+    ("/account", "main"),
+]
 
 
 def _violations(page):

@@ -1,4 +1,5 @@
 """A KIM member on a phone adds a waterfall with a photo and imports homestays; a moderator publishes them."""
+
 from geotour.contributions import accounts
 from geotour.context import current
 from geotour.domain.layers import LayerQuery
@@ -18,8 +19,9 @@ def sign_in(page, url, username):
     page.wait_for_url("**/contribute")
 
 
-def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishes(live_server, watch, make_app,
-                                                                                  tmp_path):
+def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishes(
+    live_server, watch, make_app, tmp_path
+):
     app = make_app()
     with app.app_context():
         accounts.create_user(current().storage, "anggota_baru", PASSWORD, "contributor")
@@ -57,8 +59,9 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
     assert "Baris 4" in errors.nth(0).inner_text() and "di luar geopark" in errors.nth(0).inner_text()
     assert "Baris 7" in errors.nth(1).inner_text() and "ditukar" in errors.nth(1).inner_text()
     # 8 ready rows in blue, the outsider in red (the swapped row's latitude of 106 is on no map).
-    page.wait_for_function("() => document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 9",
-                           timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('#gt-preview-map .leaflet-interactive').length === 9", timeout=10000
+    )
     assert page.locator("#gt-preview-map .gt-preview-b91c1c").count() == 1
     assert page.locator(".gt-table tbody tr").first.inner_text().count("Penginapan") == 1
     page.click("button[name=apply_fixes]")
@@ -76,8 +79,9 @@ def test_member_adds_a_waterfall_and_imports_homestays_then_a_moderator_publishe
         moderator.page.wait_for_load_state()
     assert moderator.page.locator(".gt-submission").count() == 0
     with app.app_context():
-        [waterfall_id] = [f["id"] for f in current().storage.query_layer(
-            "geosites", LayerQuery(q="cibeureum leutik"))[0]]
+        [waterfall_id] = [
+            f["id"] for f in current().storage.query_layer("geosites", LayerQuery(q="cibeureum leutik"))[0]
+        ]
     tourist = watch(server.url)
     tourist.page.goto(server.url + f"/?site={waterfall_id}")
     tourist.page.wait_for_selector(READY, timeout=15000)
@@ -95,8 +99,11 @@ def test_hostile_contributions_stay_plain_text_everywhere(live_server, watch, ma
         accounts.create_user(current().storage, "mod", PASSWORD, "moderator")
     client = app.test_client()
     kim, mod = token_for(app, "kim1"), token_for(app, "mod")
-    site = client.post("/api/v1/submissions", headers=bearer(kim), json=waterfall(
-        HOSTILE, 106.4985, -7.1850, description_id=HOSTILE_TEXT, access=HOSTILE_TEXT)).get_json()["submissions"][0]
+    site = client.post(
+        "/api/v1/submissions",
+        headers=bearer(kim),
+        json=waterfall(HOSTILE, 106.4985, -7.1850, description_id=HOSTILE_TEXT, access=HOSTILE_TEXT),
+    ).get_json()["submissions"][0]
     client.post(f"/api/v1/submissions/{site['id']}/approve", headers=bearer(mod))
     pending = client.post("/api/v1/submissions", headers=bearer(kim), json=waterfall(HOSTILE_TEXT)).get_json()
     assert pending["submissions"][0]["status"] == "pending"

@@ -1,4 +1,5 @@
 """The embed inside a WordPress-style sandboxed iframe, and the embed builder, in headless Chromium."""
+
 from tests.browser.conftest import SINGLE, in_view
 
 
@@ -59,7 +60,9 @@ def test_builder_preview_and_snippet(live_server, watch):
     assert "lang=en" in snippet.input_value()
     preview.locator(".gt-map[data-geotour-ready]").wait_for(timeout=15000)
     preview.locator(".leaflet-control-zoom-in").click()  # moving the preview sets the view in the snippet
-    page.wait_for_function("() => document.getElementById('snippet').value.includes('zoom=11')", timeout=10000)
+    page.wait_for_function(
+        "() => document.getElementById('snippet').value.includes('zoom=11')", timeout=10000
+    )
     code = snippet.input_value()
     assert code.startswith("<iframe") and "center=" in code
 

@@ -2,6 +2,7 @@
 origin, with WordPress's secret), in Chromium: the frame reveals itself through the secret, a place's details
 open inside the frame, "Open on Geotour" reaches the top window through the host page, and nothing logs a
 sandbox or framing error. tests/browser/test_wordpress.py does the same inside a real WordPress."""
+
 import http.server
 import threading
 
@@ -33,6 +34,7 @@ window.addEventListener("message", function (e) {{
 
 def serve_host_page(html):
     """Serve the host page from its own loopback port: another origin, as the office's website is."""
+
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):  # noqa: N802 (the http.server name)
             body = html.encode()
@@ -53,8 +55,9 @@ def serve_host_page(html):
 @pytest.fixture
 def host(browser, live_server):
     server = live_server()
-    html = HOST_PAGE.format(secret=SECRET, page=f"{server.url}/sites/curug-sodong",
-                            src=f"{server.url}/embed?site=curug-sodong")
+    html = HOST_PAGE.format(
+        secret=SECRET, page=f"{server.url}/sites/curug-sodong", src=f"{server.url}/embed?site=curug-sodong"
+    )
     office, office_url = serve_host_page(html)
     context, page, logged = host_page_context(browser, (server.url, office_url))
     yield server, page, logged, office_url

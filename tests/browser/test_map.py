@@ -1,4 +1,5 @@
 """What a tourist sees in a real browser on a phone-sized screen."""
+
 from contextlib import contextmanager
 
 from tests.browser.conftest import SINGLE, in_view
@@ -86,8 +87,12 @@ def map_on_a_phone(live_server, browser, **context_options):
         dialogs, errors = [], []
         page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda exc: errors.append(str(exc)))
-        page.route("**/*", lambda route: route.continue_() if route.request.url.startswith(server.url)
-                   else route.fulfill(status=204))
+        page.route(
+            "**/*",
+            lambda route: (
+                route.continue_() if route.request.url.startswith(server.url) else route.fulfill(status=204)
+            ),
+        )
         page.goto(server.url + "/")
         page.wait_for_selector(READY, timeout=15000)
         yield page, dialogs, errors
@@ -101,12 +106,18 @@ def test_a_phone_that_refuses_its_location_hears_why_in_indonesian_without_an_al
         status = page.locator(".gt-status")
         status.wait_for(state="visible", timeout=10000)
         assert "Peramban ini tidak diizinkan memakai lokasi Anda" in status.inner_text()
-        assert dialogs == [] and errors == []  # not the browser's English "User denied Geolocation" in an alert
+        assert (
+            dialogs == [] and errors == []
+        )  # not the browser's English "User denied Geolocation" in an alert
 
 
 def test_near_me_lists_the_closest_places(live_server, browser):
-    with map_on_a_phone(live_server, browser, geolocation={"latitude": -7.1853, "longitude": 106.4979},
-                        permissions=["geolocation"]) as (page, dialogs, errors):
+    with map_on_a_phone(
+        live_server,
+        browser,
+        geolocation={"latitude": -7.1853, "longitude": 106.4979},
+        permissions=["geolocation"],
+    ) as (page, dialogs, errors):
         page.locator(".leaflet-control-locate a").click()
         sheet = page.locator(".gt-sheet")
         sheet.wait_for(state="visible", timeout=10000)
@@ -138,15 +149,21 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
 
 def test_a_map_showing_places_from_openstreetmap_credits_it(live_server, watch, make_app, data_copy):
     """ODbL: a map that shows places taken from OSM says so in its attribution, once, as text."""
+
     def from_osm(data):
         data["features"][0]["properties"].update(osm_id="node/1", attribution="© OpenStreetMap contributors")
 
     view, page = open_page(live_server, watch, "/", make_app())
-    assert "Tempat: © kontributor OpenStreetMap" not in page.locator(".leaflet-control-attribution").inner_text()
+    assert (
+        "Tempat: © kontributor OpenStreetMap" not in page.locator(".leaflet-control-attribution").inner_text()
+    )
     data_copy.edit("msmes.geojson", from_osm)
     view, page = open_page(live_server, watch, "/", make_app(data_dir=data_copy.path))
     credit = page.locator(".leaflet-control-attribution a[href='https://www.openstreetmap.org/copyright']")
-    page.wait_for_function("() => document.querySelector('.leaflet-control-attribution').innerText"
-                           ".includes('Tempat: © kontributor OpenStreetMap')", timeout=10000)
+    page.wait_for_function(
+        "() => document.querySelector('.leaflet-control-attribution').innerText"
+        ".includes('Tempat: © kontributor OpenStreetMap')",
+        timeout=10000,
+    )
     assert credit.filter(has_text="Tempat").count() == 1
     assert view.errors == []

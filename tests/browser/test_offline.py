@@ -1,4 +1,5 @@
 """The service worker is the app's, never an embed's. (One visit then offline, with no reload: test_weak_signal.py.)"""
+
 from tests.browser.conftest import CHROMIUM_ARGS, PHONE  # noqa: F401
 
 READY = ".gt-map[data-geotour-ready]"

@@ -1,16 +1,41 @@
 """Every page on a 360 px phone (issue 13, part 5): no sideways scrolling, every control a thumb taps at least
 44 px, and a way in for KIM members from every public page. Signed out, as a member and as the office."""
+
 import pytest
 
 from tests.contributions import PASSWORD, bearer, homestay, make_users, token_for
 
 PHONE_360 = {"width": 360, "height": 740}
-PUBLIC = ["/", "/?lang=en", "/sites/curug-sodong", "/msmes/msme-0001", "/places", "/embed/builder", "/ogc?f=html",
-          "/ogc/collections/geosites/items?f=html", "/ogc/collections/geosites/items/curug-sodong?f=html",
-          "/api/docs", "/login", "/offline", "/tidak-ada"]
-NO_BAR = ["/embed", "/embed/places/curug-sodong", "/sites/curug-sodong/signboard"]  # framed by other sites, or printed: no menu to sign in from
-MEMBER = ["/contribute", "/contribute/new/geosites", "/contribute/new/msmes", "/contribute/import", "/contribute/mine",
-          "/contribute/edit/curug-sodong", "/account", "/contribute/new/msmes?lang=en"]
+PUBLIC = [
+    "/",
+    "/?lang=en",
+    "/sites/curug-sodong",
+    "/msmes/msme-0001",
+    "/places",
+    "/embed/builder",
+    "/ogc?f=html",
+    "/ogc/collections/geosites/items?f=html",
+    "/ogc/collections/geosites/items/curug-sodong?f=html",
+    "/api/docs",
+    "/login",
+    "/offline",
+    "/tidak-ada",
+]
+NO_BAR = [
+    "/embed",
+    "/embed/places/curug-sodong",
+    "/sites/curug-sodong/signboard",
+]  # framed by other sites, or printed: no menu to sign in from
+MEMBER = [
+    "/contribute",
+    "/contribute/new/geosites",
+    "/contribute/new/msmes",
+    "/contribute/import",
+    "/contribute/mine",
+    "/contribute/edit/curug-sodong",
+    "/account",
+    "/contribute/new/msmes?lang=en",
+]
 OFFICE = MEMBER + ["/moderation", "/moderation/1/edit", "/moderation/features/curug-sodong", "/admin/users"]
 # Controls smaller than 44 px. Exempt, as WCAG 2.5.5 exempts them: a link inside a sentence, and the map's
 # attribution line. A checkbox or radio counts by its label, which is what a thumb taps.
@@ -31,10 +56,18 @@ SMALL_TARGETS = """() => {
 
 
 def _phone(browser, server):
-    context = browser.new_context(viewport=PHONE_360, device_scale_factor=2, is_mobile=True, has_touch=True,
-                                  locale="id-ID", service_workers="block")
-    context.route(lambda url: not url.startswith(server.url),
-                  lambda route: route.fulfill(status=200, content_type="image/png", body=b""))
+    context = browser.new_context(
+        viewport=PHONE_360,
+        device_scale_factor=2,
+        is_mobile=True,
+        has_touch=True,
+        locale="id-ID",
+        service_workers="block",
+    )
+    context.route(
+        lambda url: not url.startswith(server.url),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=b""),
+    )
     return context
 
 
@@ -50,8 +83,12 @@ def _check(page, url):
 def server(live_server, make_app):
     app = make_app()
     make_users(app)
-    sent = app.test_client().post("/api/v1/submissions", json=homestay(), headers=bearer(token_for(app, "kim1")))
-    assert sent.get_json()["submissions"][0]["id"] == 1  # the queue shows a card with its buttons; /moderation/1/edit
+    sent = app.test_client().post(
+        "/api/v1/submissions", json=homestay(), headers=bearer(token_for(app, "kim1"))
+    )
+    assert (
+        sent.get_json()["submissions"][0]["id"] == 1
+    )  # the queue shows a card with its buttons; /moderation/1/edit
     return live_server(app)
 
 

@@ -1,4 +1,5 @@
 """A visitor at the Cisolok geyser, whose point is an estimate, taps "Saya di sini" on its page (issue 13)."""
+
 from geotour.context import current
 
 GEYSER = "geyser-cisolok"
@@ -6,10 +7,17 @@ STOOD_AT = {"latitude": -6.9301, "longitude": 106.4551}
 
 
 def _visitor(browser, server, accuracy):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID", service_workers="block",
-                                  geolocation={**STOOD_AT, "accuracy": accuracy}, permissions=["geolocation"])
-    context.route(lambda url: not url.startswith(server.url),
-                  lambda route: route.fulfill(status=200, content_type="image/png", body=b""))
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740},
+        locale="id-ID",
+        service_workers="block",
+        geolocation={**STOOD_AT, "accuracy": accuracy},
+        permissions=["geolocation"],
+    )
+    context.route(
+        lambda url: not url.startswith(server.url),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=b""),
+    )
     page = context.new_page()
     page.goto(server.url + f"/sites/{GEYSER}")
     return context, page

@@ -3,6 +3,7 @@
 Every step is one a person takes: type in the search box, tap a suggestion or a chip, tap "near me", tap a
 marker. The assertions read what is on screen (and, for "is it on screen", the map's own bounds).
 """
+
 import pytest
 
 from tests.browser.test_weak_signal import READY, marker_count, phone_network, signal
@@ -10,20 +11,36 @@ from tests.browser.test_weak_signal import READY, marker_count, phone_network, s
 SCREENS = [({"width": 360, "height": 740}, "id"), ({"width": 390, "height": 844}, "en")]
 PALABUHANRATU = {"latitude": -6.9875, "longitude": 106.5440}
 WORDS = {
-    "id": {"approx": "Perkiraan ±1 km", "sample": "Data contoh — nomor belum tersedia", "attractions": "Tempat wisata terdekat",
-           "saved": "Dari data yang tersimpan di ponsel ini.", "waterfall": "Air terjun"},
-    "en": {"approx": "Approximate ±1 km", "sample": "Sample data — no number available yet",
-           "attractions": "Nearest attractions", "saved": "From the data saved on this phone.",
-           "waterfall": "Waterfalls"},
+    "id": {
+        "approx": "Perkiraan ±1 km",
+        "sample": "Data contoh — nomor belum tersedia",
+        "attractions": "Tempat wisata terdekat",
+        "saved": "Dari data yang tersimpan di ponsel ini.",
+        "waterfall": "Air terjun",
+    },
+    "en": {
+        "approx": "Approximate ±1 km",
+        "sample": "Sample data — no number available yet",
+        "attractions": "Nearest attractions",
+        "saved": "From the data saved on this phone.",
+        "waterfall": "Waterfalls",
+    },
 }
 
 
 def phone_context(browser, origin, viewport, lang):
     """Return a browser context for a phone of one size reading one language; map tiles are answered locally."""
-    context = browser.new_context(viewport=viewport, locale="id-ID" if lang == "id" else "en-GB",
-                                  geolocation=PALABUHANRATU, permissions=["geolocation"], service_workers="block")
-    context.route(lambda url: not url.startswith(origin),
-                  lambda route: route.fulfill(status=200, content_type="image/png", body=b""))
+    context = browser.new_context(
+        viewport=viewport,
+        locale="id-ID" if lang == "id" else "en-GB",
+        geolocation=PALABUHANRATU,
+        permissions=["geolocation"],
+        service_workers="block",
+    )
+    context.route(
+        lambda url: not url.startswith(origin),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=b""),
+    )
     return context
 
 
@@ -73,7 +90,9 @@ def test_a_type_filter_shows_only_waterfalls_and_the_link_keeps_it(phone):
     everything = marker_count(page)
     page.locator(".gt-chip", has_text=WORDS[lang]["waterfall"]).click()
     assert marker_count(page) == 8  # the 8 waterfalls of the seed data
-    titles = page.evaluate("""() => [...document.querySelectorAll('.leaflet-marker-icon[title]')].map(m => m.title)""")
+    titles = page.evaluate(
+        """() => [...document.querySelectorAll('.leaflet-marker-icon[title]')].map(m => m.title)"""
+    )
     assert titles and all(t.startswith("Curug") for t in titles)
     assert "type=waterfall" in page.url
     open_map(page, url, lang, "&type=waterfall")  # the shared link
@@ -92,15 +111,20 @@ def test_near_me_lists_attractions_and_businesses_and_keeps_the_nearest_on_scree
     assert page.locator(".gt-sheet__group").first.inner_text() == WORDS[lang]["attractions"]
     assert page.locator(".gt-sheet__list--msme li").count() >= 1
     first = page.locator(".gt-sheet__list--attraction li a").first.inner_text()
-    shown = page.evaluate("""(name) => {
+    shown = page.evaluate(
+        """(name) => {
         const app = document.querySelector('.gt-map').geotour, map = app.map;
         const place = app.places.find(p => p.feature.properties.name === name);
         const c = place.feature.geometry.coordinates;
         return { zoom: map.getZoom(), inside: map.getBounds().contains([c[1], c[0]]) };
-    }""", first)
+    }""",
+        first,
+    )
     assert shown["inside"] and shown["zoom"] < 16  # never a 200 m close-up of nothing
     for text in page.locator(".gt-sheet__list--msme li").all_inner_texts():
-        assert WORDS[lang]["sample"].split(" — ")[0] in text  # every business of the seed is a sample, and says so
+        assert (
+            WORDS[lang]["sample"].split(" — ")[0] in text
+        )  # every business of the seed is a sample, and says so
 
 
 def test_an_estimated_site_shows_its_badge_and_uncertainty_circle_in_the_popup(phone):
@@ -125,7 +149,9 @@ def test_a_sample_business_has_no_link_to_its_invented_number(phone):
     assert page.locator(".gt-notice--sample").first.is_visible()
 
 
-def test_the_map_says_it_is_loading_on_a_slow_link_and_the_offline_banner_covers_no_control(browser, live_server):
+def test_the_map_says_it_is_loading_on_a_slow_link_and_the_offline_banner_covers_no_control(
+    browser, live_server
+):
     server = live_server()
     context = phone_context(browser, server.url, {"width": 360, "height": 740}, "id")
     try:
@@ -161,7 +187,9 @@ def test_the_map_says_it_is_loading_on_a_slow_link_and_the_offline_banner_covers
         context.close()
 
 
-def test_search_finds_a_name_written_with_accents_by_typing_it_without(browser, live_server, make_app, data_copy):
+def test_search_finds_a_name_written_with_accents_by_typing_it_without(
+    browser, live_server, make_app, data_copy
+):
     def accented(data):
         data["features"][0]["properties"]["name"] = "Curug Ciléngkrang Sodong"
 
@@ -173,7 +201,9 @@ def test_search_finds_a_name_written_with_accents_by_typing_it_without(browser, 
         open_map(page, server.url, "id")
         assert suggestions(page, "cilengkrang") == ["Curug Ciléngkrang Sodong"]
         page.goto(server.url + "/places?q=CILENGKRANG")
-        assert page.locator(".gt-places__item:not([hidden]) a").all_inner_texts() == ["Curug Ciléngkrang Sodong"]
+        assert page.locator(".gt-places__item:not([hidden]) a").all_inner_texts() == [
+            "Curug Ciléngkrang Sodong"
+        ]
     finally:
         context.close()
 
@@ -186,4 +216,7 @@ def test_an_estimated_site_page_draws_its_uncertainty_circle(phone):
     assert page.locator(".gt-place .gt-badge--approx").inner_text() == WORDS[lang]["approx"]
     page.goto(f"{url}/sites/curug-sodong?lang={lang}")  # a published position: no circle, no badge
     page.wait_for_selector(READY, timeout=60000)
-    assert page.locator("path.gt-uncertainty").count() == 0 and page.locator(".gt-place .gt-badge--approx").count() == 0
+    assert (
+        page.locator("path.gt-uncertainty").count() == 0
+        and page.locator(".gt-place .gt-badge--approx").count() == 0
+    )

@@ -4,6 +4,7 @@ Chromium's own network emulation (CDP Network.emulateNetworkConditions: about 40
 up, 400 ms round trip) on a 360 px screen; the network is cut and restored as a person walks in and out
 of coverage, with no step a person would not take (no reload before going offline, no script calls).
 """
+
 import io
 import time
 
@@ -18,7 +19,12 @@ from tests.tcp_proxy import TcpProxy
 
 READY = ".gt-map[data-geotour-ready]"
 PHONE_360 = {"width": 360, "height": 740}
-WEAK_3G = {"offline": False, "latency": 400, "downloadThroughput": 400_000 / 8, "uploadThroughput": 100_000 / 8}
+WEAK_3G = {
+    "offline": False,
+    "latency": 400,
+    "downloadThroughput": 400_000 / 8,
+    "uploadThroughput": 100_000 / 8,
+}
 WATERFALL_GPS = (106.4712, -7.2105)  # lon, lat, inside the geopark
 
 
@@ -33,23 +39,32 @@ def phone_network(context, page):
 def signal(context, cdp, on):
     """Lose or regain the signal: the page (with its weak-link emulation) and its service worker alike."""
     context.set_offline(not on)
-    cdp.send("Network.emulateNetworkConditions", WEAK_3G if on else {
-        "offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1})
+    cdp.send(
+        "Network.emulateNetworkConditions",
+        WEAK_3G if on else {"offline": True, "latency": 0, "downloadThroughput": -1, "uploadThroughput": -1},
+    )
 
 
 def blank_tiles(context, origin):
     """Answer map tile requests locally, so nothing leaves the machine."""
-    context.route(lambda url: not url.startswith(origin),
-                  lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG))
+    context.route(
+        lambda url: not url.startswith(origin),
+        lambda route: route.fulfill(status=200, content_type="image/png", body=BLANK_PNG),
+    )
 
 
 def saved_on_phone(page, snapshots):
     """Wait until the service worker holds the map page and `snapshots` layer snapshots."""
-    page.wait_for_function("""async (wanted) => {
+    page.wait_for_function(
+        """async (wanted) => {
         const count = async (name) => (await caches.has(name)) ? (await (await caches.open(name)).keys()).length : 0;
         return (await count('geotour-snapshots-v1')) >= wanted && (await count('geotour-pages-v1')) >= 1
             && (await count('geotour-data-v2')) >= 1;
-    }""", arg=snapshots, timeout=60000, polling=500)
+    }""",
+        arg=snapshots,
+        timeout=60000,
+        polling=500,
+    )
 
 
 def marker_count(page):
@@ -61,8 +76,12 @@ def marker_count(page):
 
 def test_one_visit_then_no_signal_keeps_the_map_the_places_and_near_me(live_server, browser, tmp_path):
     server = live_server()
-    context = browser.new_context(viewport=PHONE_360, locale="id-ID", geolocation={"latitude": -7.1853,
-                                  "longitude": 106.4979}, permissions=["geolocation"])
+    context = browser.new_context(
+        viewport=PHONE_360,
+        locale="id-ID",
+        geolocation={"latitude": -7.1853, "longitude": 106.4979},
+        permissions=["geolocation"],
+    )
     try:
         page = context.new_page()
         cdp = phone_network(context, page)
@@ -163,8 +182,10 @@ def camera_jpeg(lon, lat):
 
 def form_ready(page):
     """Wait until the contribution form's map and outbox are running (its scripts are deferred)."""
-    page.wait_for_function("() => !!document.querySelector('#gt-pick-map.leaflet-container') && !!window.GeotourOutboxPanel",
-                           timeout=60000)
+    page.wait_for_function(
+        "() => !!document.querySelector('#gt-pick-map.leaflet-container') && !!window.GeotourOutboxPanel",
+        timeout=60000,
+    )
 
 
 def member_app(make_app):
@@ -216,16 +237,22 @@ def open_form(browser, origin):
 def sent_bodies(page, path):
     """Collect the body sizes of the POSTs the page makes to `path`."""
     sizes = []
-    page.on("request", lambda r: r.method == "POST" and r.url.endswith(path) and sizes.append(len(r.post_data_buffer or b"")))
+    page.on(
+        "request",
+        lambda r: (
+            r.method == "POST" and r.url.endswith(path) and sizes.append(len(r.post_data_buffer or b""))
+        ),
+    )
     return sizes
 
 
-def test_a_waterfall_added_with_no_signal_waits_on_the_phone_and_is_sent_once(live_server, browser, make_app, tmp_path):
+def test_a_waterfall_added_with_no_signal_waits_on_the_phone_and_is_sent_once(
+    live_server, browser, make_app, tmp_path
+):
     app = member_app(make_app)
     server = live_server(app)
     context, page, cdp = open_form(browser, server.url)
     try:
-
         signal(context, cdp, False)  # at the waterfall: no signal
         page.fill("input[name=name]", "Curug Cibeureum Leutik")
         page.select_option("select[name=category]", "air-terjun")

@@ -3,11 +3,11 @@ PHP; tests/wordpress_site.py, whose mu-plugin lets WordPress reach Geotour on lo
 embeds our three kinds of URL as an editor pasting them would; a visitor in Chromium sees each map draw, taps
 a business, reads its details inside the frame, and opens the full page in the top window through WordPress's
 own embed script. Nothing logs a sandbox or framing error."""
+
 import pytest
 
 from tests.browser.conftest import host_page_context, sandbox_errors
 from tests.wordpress_site import WordPressSite, available, embed_block
-
 
 
 @pytest.fixture(scope="module")
@@ -18,15 +18,25 @@ def office_site(tmp_path_factory, request):
     from tests.conftest import DATA_DIR, LiveServer
 
     folder = tmp_path_factory.mktemp("wordpress")
-    app = create_app({"INSTANCE_PATH": folder / "instance", "GEOTOUR_DATA_DIR": str(DATA_DIR), "TESTING": True,
-                      "GEOTOUR_DATABASE_URL": f"sqlite:///{folder}/geotour.sqlite3"})
+    app = create_app(
+        {
+            "INSTANCE_PATH": folder / "instance",
+            "GEOTOUR_DATA_DIR": str(DATA_DIR),
+            "TESTING": True,
+            "GEOTOUR_DATABASE_URL": f"sqlite:///{folder}/geotour.sqlite3",
+        }
+    )
     geotour = LiveServer(app)
     wordpress = WordPressSite(folder / "wp").start()
     try:
         paths = ["/", "/sites/curug-sodong", "/msmes/msme-0001"]
-        posts = wordpress.install([{"title": f"Peta {i}", "content": "Peta geopark:\n\n" + embed_block(geotour.url + path)}
-                                   for i, path in enumerate(paths)])
-        yield geotour, dict(zip(paths, posts))
+        posts = wordpress.install(
+            [
+                {"title": f"Peta {i}", "content": "Peta geopark:\n\n" + embed_block(geotour.url + path)}
+                for i, path in enumerate(paths)
+            ]
+        )
+        yield geotour, dict(zip(paths, posts, strict=True))
     finally:
         wordpress.stop()
         geotour.stop()
@@ -41,8 +51,11 @@ def visitor(browser, office_site):
 
 
 def _shown_frame(page):
-    page.wait_for_function("() => { const f = document.querySelector('iframe.wp-embedded-content');"
-                           " return f && !f.getAttribute('style'); }", timeout=20000)  # wp-embed.js showed it
+    page.wait_for_function(
+        "() => { const f = document.querySelector('iframe.wp-embedded-content');"
+        " return f && !f.getAttribute('style'); }",
+        timeout=20000,
+    )  # wp-embed.js showed it
     frame = page.frame_locator("iframe.wp-embedded-content")
     frame.locator(".gt-map[data-geotour-ready]").wait_for(timeout=20000)
     return frame

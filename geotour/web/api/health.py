@@ -4,6 +4,7 @@ A cache outage is not a site outage: without Redis the app serves uncached, so a
 balancer and reports "degraded". Only a machine that cannot serve at all (the database unreachable and
 nothing cached that it could answer from) answers 503.
 """
+
 import time
 
 from flask import Blueprint, current_app, jsonify
@@ -57,8 +58,14 @@ def ready():
     missing = [name for name, check in checks.items() if not check["ok"]]
     serving = checks["database"]["ok"] or _can_answer_from_cache(checks)
     status = "ok" if not missing else ("degraded" if serving else "unavailable")
-    response = jsonify({"status": status, "missing": missing, "checks": checks,
-                        "elapsed_ms": round((time.perf_counter() - started) * 1000, 1)})
+    response = jsonify(
+        {
+            "status": status,
+            "missing": missing,
+            "checks": checks,
+            "elapsed_ms": round((time.perf_counter() - started) * 1000, 1),
+        }
+    )
     response.status_code = 200 if serving else 503
     response.cache_control.no_store = True
     if not serving:

@@ -1,4 +1,6 @@
 """/ogc: OGC API - Features, Part 1 Core, with GeoJSON, HTML and OpenAPI 3.0, for QGIS, GDAL and OWSLib."""
+
+import weakref
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, render_template, request, url_for
@@ -25,17 +27,21 @@ ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
 HTML = "text/html"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_JSON = "application/schema+json"
-_fields_seen = {}  # (layer id, data version) -> Fields: a per-process cache, rebuilt when the data changes
+# Per storage (one database), per layer and data version: rebuilt when the data changes. Kept per storage
+# because two databases can be at the same data version with different data.
+_fields_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def _fields(layer_id):
     """Return the flat Fields of a layer (from all its features), computed once per data version."""
-    key = (layer_id, _ctx().storage.data_version(allow_stale=True))
-    if key not in _fields_seen:
-        if len(_fields_seen) > 64:
-            _fields_seen.clear()
-        _fields_seen[key] = flat_fields.layer_fields(places.whole_layer(_ctx().storage, layer_id))
-    return _fields_seen[key]
+    storage = _ctx().storage
+    seen = _fields_seen.setdefault(storage, {})
+    key = (layer_id, storage.data_version(allow_stale=True))
+    if key not in seen:
+        if len(seen) > 64:
+            seen.clear()
+        seen[key] = flat_fields.layer_fields(places.whole_layer(storage, layer_id))
+    return seen[key]
 
 
 def _format():
@@ -65,15 +71,20 @@ def _self(fmt):
 
 
 def _links(json_type=JSON):
-    return [{"rel": "self", "type": json_type, "title": "This document", "href": _self("json")},
-            {"rel": "alternate", "type": HTML, "title": "This document as HTML", "href": _self("html")}]
+    return [
+        {"rel": "self", "type": json_type, "title": "This document", "href": _self("json")},
+        {"rel": "alternate", "type": HTML, "title": "This document as HTML", "href": _self("html")},
+    ]
 
 
 def _require_collection(collection_id):
     layer = _ctx().catalogue.get(collection_id)
     if layer is None:
-        raise NotFound("no collection called %(name)s; see /ogc/collections", "collectionId",
-                       name=repr(collection_id[:60]))
+        raise NotFound(
+            "no collection called %(name)s; see /ogc/collections",
+            "collectionId",
+            name=repr(collection_id[:60]),
+        )
     return layer
 
 
@@ -86,15 +97,32 @@ def landing():
         return {
             "title": "Geotour – Ciletuh-Palabuhanratu UNESCO Global Geopark",
             "description": "Geosites, biosites, cultural sites and local businesses (OGC API - Features)",
-            "links": _links() + [
-                {"rel": "service-desc", "type": OPENAPI_JSON, "title": "OpenAPI definition",
-                 "href": url_for("openapi.document", _external=True)},
-                {"rel": "service-doc", "type": HTML, "title": "API documentation",
-                 "href": url_for("openapi.docs", _external=True)},
-                {"rel": "conformance", "type": JSON, "title": "Conformance classes",
-                 "href": url_for("ogc.conformance", _external=True)},
-                {"rel": "data", "type": JSON, "title": "Collections",
-                 "href": url_for("ogc.collections", _external=True)},
+            "links": _links()
+            + [
+                {
+                    "rel": "service-desc",
+                    "type": OPENAPI_JSON,
+                    "title": "OpenAPI definition",
+                    "href": url_for("openapi.document", _external=True),
+                },
+                {
+                    "rel": "service-doc",
+                    "type": HTML,
+                    "title": "API documentation",
+                    "href": url_for("openapi.docs", _external=True),
+                },
+                {
+                    "rel": "conformance",
+                    "type": JSON,
+                    "title": "Conformance classes",
+                    "href": url_for("ogc.conformance", _external=True),
+                },
+                {
+                    "rel": "data",
+                    "type": JSON,
+                    "title": "Collections",
+                    "href": url_for("ogc.collections", _external=True),
+                },
             ],
         }
 
@@ -111,15 +139,26 @@ def _collection(layer, stats):
     items = url_for("ogc.items", collection_id=layer.id, _external=True)
     bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
     return {
-        "id": layer.id, "title": layer.title["en"], "description": f"{layer.title['en']} / {layer.title['id']}",
-        "itemType": "feature", "crs": [CRS84],
+        "id": layer.id,
+        "title": layer.title["en"],
+        "description": f"{layer.title['en']} / {layer.title['id']}",
+        "itemType": "feature",
+        "crs": [CRS84],
         "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}, "temporal": {"interval": [[None, None]]}},
         "links": [
-            {"rel": "self", "type": JSON, "href": url_for("ogc.collection", collection_id=layer.id, _external=True)},
+            {
+                "rel": "self",
+                "type": JSON,
+                "href": url_for("ogc.collection", collection_id=layer.id, _external=True),
+            },
             {"rel": "items", "type": GEOJSON, "title": "Items as GeoJSON", "href": items},
             {"rel": "items", "type": HTML, "title": "Items as HTML", "href": items + "?f=html"},
-            {"rel": QUERYABLES_REL, "type": SCHEMA_JSON, "title": "The properties, each with its one type",
-             "href": url_for("ogc.queryables", collection_id=layer.id, _external=True)},
+            {
+                "rel": QUERYABLES_REL,
+                "type": SCHEMA_JSON,
+                "title": "The properties, each with its one type",
+                "href": url_for("ogc.queryables", collection_id=layer.id, _external=True),
+            },
         ],
     }
 
@@ -130,7 +169,10 @@ def collections():
 
     def build():
         stats = _ctx().storage.layer_stats()
-        return {"collections": [_collection(layer, stats) for layer in _ctx().catalogue.layers], "links": _links()}
+        return {
+            "collections": [_collection(layer, stats) for layer in _ctx().catalogue.layers],
+            "links": _links(),
+        }
 
     return _answer("ogc/collections.html", build)
 
@@ -148,7 +190,9 @@ def queryables(collection_id):
     text), as every feature under /ogc carries them."""
     layer = _require_collection(collection_id)
     schema_id = url_for("ogc.queryables", collection_id=layer.id, _external=True)
-    return cached(lambda: (flat_fields.json_schema(_fields(layer.id), layer.title["en"], schema_id), SCHEMA_JSON))
+    return cached(
+        lambda: (flat_fields.json_schema(_fields(layer.id), layer.title["en"], schema_id), SCHEMA_JSON)
+    )
 
 
 @bp.get("/collections/<collection_id>/items")
@@ -170,10 +214,21 @@ def items(collection_id):
         features = [flat_fields.flat_feature(f, fields) for f in features]
         links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
         links.append({"rel": "alternate", "type": HTML, "href": _self("html")})
-        links.append({"rel": "collection", "type": JSON,
-                      "href": url_for("ogc.collection", collection_id=collection_id, _external=True)})
-        return {"type": "FeatureCollection", "features": features, "numberMatched": matched,
-                "numberReturned": len(features), "timeStamp": _now(), "links": links}
+        links.append(
+            {
+                "rel": "collection",
+                "type": JSON,
+                "href": url_for("ogc.collection", collection_id=collection_id, _external=True),
+            }
+        )
+        return {
+            "type": "FeatureCollection",
+            "features": features,
+            "numberMatched": matched,
+            "numberReturned": len(features),
+            "timeStamp": _now(),
+            "links": links,
+        }
 
     return _answer("ogc/items.html", build, GEOJSON)
 
@@ -190,10 +245,22 @@ def item(collection_id, feature_id):
     def build():
         feature = places.require_feature(_ctx().storage, feature_id)
         if feature["properties"]["layer"] != collection_id:
-            raise NotFound("no feature %(id)s in collection %(collection)s", "featureId", id=repr(feature_id[:60]),
-                           collection=repr(collection_id))
-        return {**flat_fields.flat_feature(feature, _fields(collection_id)), "links": _links(GEOJSON) + [
-            {"rel": "collection", "type": JSON,
-             "href": url_for("ogc.collection", collection_id=collection_id, _external=True)}]}
+            raise NotFound(
+                "no feature %(id)s in collection %(collection)s",
+                "featureId",
+                id=repr(feature_id[:60]),
+                collection=repr(collection_id),
+            )
+        return {
+            **flat_fields.flat_feature(feature, _fields(collection_id)),
+            "links": _links(GEOJSON)
+            + [
+                {
+                    "rel": "collection",
+                    "type": JSON,
+                    "href": url_for("ogc.collection", collection_id=collection_id, _external=True),
+                }
+            ],
+        }
 
     return _answer("ogc/item.html", build, GEOJSON)

@@ -1,4 +1,5 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
+
 import hashlib
 
 from flask import Blueprint, redirect, request, url_for
@@ -11,8 +12,16 @@ from geotour.domain.layers import LayerQuery
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.errors import NotFound
 from geotour.storage import snapshots
-from geotour.web.responses import (GEOJSON, JSON, cache, cached_json, conditional_response, dumps, immutable_file,
-                                   page_links)
+from geotour.web.responses import (
+    GEOJSON,
+    JSON,
+    cache,
+    cached_json,
+    conditional_response,
+    dumps,
+    immutable_file,
+    page_links,
+)
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
@@ -24,8 +33,9 @@ def _radius():
 
 
 def _nearby_limit():
-    return params.parse_int("limit", request.args.get("limit"), 1, places.NEARBY_MAX_LIMIT,
-                            places.NEARBY_DEFAULT_LIMIT)
+    return params.parse_int(
+        "limit", request.args.get("limit"), 1, places.NEARBY_MAX_LIMIT, places.NEARBY_DEFAULT_LIMIT
+    )
 
 
 @bp.get("/layers")
@@ -35,17 +45,28 @@ def layers():
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
     token = _ctx().storage.snapshot_token()
     for entry in entries:
-        entry["links"] = [{"rel": "items", "type": GEOJSON,
-                           "href": url_for("api.layer_features", layer_id=entry["id"], _external=True)}]
+        entry["links"] = [
+            {
+                "rel": "items",
+                "type": GEOJSON,
+                "href": url_for("api.layer_features", layer_id=entry["id"], _external=True),
+            }
+        ]
         entry["snapshot_url"] = snapshot_url(entry["id"], token, "full")
         entry["map_snapshot_url"] = snapshot_url(entry["id"], token, "map")
-    return {"layers": entries, "attraction_types": [t.to_dict() for t in _ctx().catalogue.types],
-            "data_version": _ctx().storage.data_version(), "snapshot": token}, JSON
+    return {
+        "layers": entries,
+        "attraction_types": [t.to_dict() for t in _ctx().catalogue.types],
+        "data_version": _ctx().storage.data_version(),
+        "snapshot": token,
+    }, JSON
 
 
 def snapshot_url(layer_id, token, view):
     """Return the immutable URL of one layer's data as it is at `token` (see layer_snapshot)."""
-    return url_for("api.layer_snapshot", layer_id=layer_id, name=snapshots.file_name(token, view), _external=True)
+    return url_for(
+        "api.layer_snapshot", layer_id=layer_id, name=snapshots.file_name(token, view), _external=True
+    )
 
 
 @bp.get("/layers/<layer_id>/v/<name>")
@@ -69,8 +90,12 @@ def layer_snapshot(layer_id, name):
         response.cache_control.no_store = True
         return response
     if not path.is_file():
-        store.write(layer_id, token, view, dumps(places.layer_snapshot(_ctx().storage, _ctx().catalogue,
-                                                                       layer_id, view)))
+        store.write(
+            layer_id,
+            token,
+            view,
+            dumps(places.layer_snapshot(_ctx().storage, _ctx().catalogue, layer_id, view)),
+        )
     return immutable_file(path, GEOJSON, f"{token}-{view}")
 
 
@@ -88,8 +113,14 @@ def layer_features(layer_id):
     )
     features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
     links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
-    return {"type": "FeatureCollection", "layer": layer_id, "numberMatched": matched,
-            "numberReturned": len(features), "features": features, "links": links}, GEOJSON
+    return {
+        "type": "FeatureCollection",
+        "layer": layer_id,
+        "numberMatched": matched,
+        "numberReturned": len(features),
+        "features": features,
+        "links": links,
+    }, GEOJSON
 
 
 def _property_list():
@@ -110,12 +141,24 @@ def feature_nearby(feature_id):
     """Return MSMEs near an attraction (or attractions near an MSME), nearest first."""
     radius_m = _radius()
     origin, found = places.near_feature(
-        _ctx().storage, _ctx().catalogue, feature_id, radius_m=radius_m,
-        category=request.args.get("category") or None, limit=_nearby_limit(),
+        _ctx().storage,
+        _ctx().catalogue,
+        feature_id,
+        radius_m=radius_m,
+        category=request.args.get("category") or None,
+        limit=_nearby_limit(),
     )
-    return {"type": "FeatureCollection", "origin": {"id": origin["id"], "geometry": origin["geometry"],
-            "layer": origin["properties"]["layer"]}, "radius_m": radius_m,
-            "numberReturned": len(found), "features": found}, GEOJSON
+    return {
+        "type": "FeatureCollection",
+        "origin": {
+            "id": origin["id"],
+            "geometry": origin["geometry"],
+            "layer": origin["properties"]["layer"],
+        },
+        "radius_m": radius_m,
+        "numberReturned": len(found),
+        "features": found,
+    }, GEOJSON
 
 
 @bp.get("/nearby")
@@ -127,8 +170,13 @@ def point_nearby():
     radius_m = _radius()
     layers = params.parse_list("layers", request.args.get("layers"), _ctx().catalogue.point_layers())
     found = places.near_point(_ctx().storage, _ctx().catalogue, lon, lat, radius_m, layers, _nearby_limit())
-    return {"type": "FeatureCollection", "origin": {"type": "Point", "coordinates": [lon, lat]},
-            "radius_m": radius_m, "numberReturned": len(found), "features": found}, GEOJSON
+    return {
+        "type": "FeatureCollection",
+        "origin": {"type": "Point", "coordinates": [lon, lat]},
+        "radius_m": radius_m,
+        "numberReturned": len(found),
+        "features": found,
+    }, GEOJSON
 
 
 @bp.get("/layers/<layer_id>/export")

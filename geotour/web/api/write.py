@@ -3,6 +3,7 @@
 Each view parses the request and calls one function in submissions/batches; the same rules apply
 whether the caller sends a Bearer token or a session cookie (with its CSRF token).
 """
+
 import re
 
 from flask import Blueprint, current_app, jsonify, request
@@ -69,8 +70,11 @@ def _photo_ids(properties):
     # Only a photo this user sent may be attached: another person's photo stays theirs until it is published.
     missing = [i for i in ids if not store.exists(i) or not _ctx().storage.photo_uploaded_by(i, user_id)]
     if missing:
-        raise BadParameter("unknown photo id %(id)s; upload it with POST /api/v1/photos first", "photos",
-                           id=repr(missing[0][:40]))
+        raise BadParameter(
+            "unknown photo id %(id)s; upload it with POST /api/v1/photos first",
+            "photos",
+            id=repr(missing[0][:40]),
+        )
     return ids
 
 
@@ -107,13 +111,26 @@ def _bulk_import():
         raise BadParameter("on_error must be fail or skip", "on_error")
     apply_fixes = parse_bool("apply_fixes", request.form.get("apply_fixes", "false"))
     report = bulk_import.import_file(
-        _ctx(), user_record(), upload.read(), upload.filename, layer_id, defaults, dry_run,
-        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
-        on_error=on_error, apply_fixes=apply_fixes)
+        _ctx(),
+        user_record(),
+        upload.read(),
+        upload.filename,
+        layer_id,
+        defaults,
+        dry_run,
+        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"],
+        current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
+        on_error=on_error,
+        apply_fixes=apply_fixes,
+    )
     if dry_run:
         return jsonify({"report": report})
-    return _created({"report": {k: v for k, v in report.items() if k != "submissions"},
-                     "submissions": report["submissions"]})
+    return _created(
+        {
+            "report": {k: v for k, v in report.items() if k != "submissions"},
+            "submissions": report["submissions"],
+        }
+    )
 
 
 @bp.patch("/features/<feature_id>")
@@ -146,8 +163,9 @@ def list_submissions():
     """List your submissions, or everyone's for a moderator; ?status=pending|approved|rejected."""
     limit = params.parse_int("limit", request.args.get("limit"), 1, LIST_MAX_LIMIT, 100)
     offset = params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0)
-    found, total = workflow.list_submissions(_ctx(), user_record(), request.args.get("status") or None,
-                                                limit, offset)
+    found, total = workflow.list_submissions(
+        _ctx(), user_record(), request.args.get("status") or None, limit, offset
+    )
     return jsonify({"submissions": found, "numberMatched": total, "numberReturned": len(found)})
 
 
@@ -183,12 +201,13 @@ def reject_submission(submission_id):
 @bp.post("/features/<feature_id>/here")
 @report_limit()
 def report_here(feature_id):
-    """"I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
+    """ "I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
     Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
     JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
     body = _json_body()  # refuses anything but a JSON object, whatever its Content-Type says
-    workflow.report_position(_ctx(), feature_id, body.get("lon"), body.get("lat"), body.get("accuracy_m"),
-                             reporter_key())
+    workflow.report_position(
+        _ctx(), feature_id, body.get("lon"), body.get("lat"), body.get("accuracy_m"), reporter_key()
+    )
     return jsonify({"received": True}), 202
 
 
@@ -200,13 +219,23 @@ def decide_batch(batch):
     with "reason" (or left pending without one); {"reject": true, "reason": …} rejects every row."""
     body = _json_body()
     excepted = body.get("except", [])
-    if not isinstance(excepted, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in excepted):
+    if not isinstance(excepted, list) or not all(
+        isinstance(i, int) and not isinstance(i, bool) for i in excepted
+    ):
         raise BadParameter('"except" must be a list of submission ids', "except")
     reject_all = parse_bool("reject", body.get("reject", False))
     if reject_all and not isinstance(body.get("reason"), str):
         raise BadParameter("give a reason to reject the whole import", "reason")
-    return jsonify(workflow.decide_batch(_ctx(), user_record(), batch, [] if reject_all else None, body.get("reason"),
-                                         excepted=set(excepted)))
+    return jsonify(
+        workflow.decide_batch(
+            _ctx(),
+            user_record(),
+            batch,
+            [] if reject_all else None,
+            body.get("reason"),
+            excepted=set(excepted),
+        )
+    )
 
 
 @bp.get("/features/<feature_id>/versions")
@@ -242,9 +271,12 @@ def upload_photo():
 
 
 def _photo_answer(photo_id, gps):
-    return {"id": photo_id, "url": workflow.PHOTO_PATH.format(id=photo_id, size="display"),
-            "thumb": workflow.PHOTO_PATH.format(id=photo_id, size="thumb"),
-            "gps": {"lon": gps[0], "lat": gps[1]} if gps else None}
+    return {
+        "id": photo_id,
+        "url": workflow.PHOTO_PATH.format(id=photo_id, size="display"),
+        "thumb": workflow.PHOTO_PATH.format(id=photo_id, size="thumb"),
+        "gps": {"lon": gps[0], "lat": gps[1]} if gps else None,
+    }
 
 
 @bp.get("/photos/sources/<source_hash>")

@@ -1,4 +1,5 @@
 """Sign in and out, personal API tokens, and the admin's user list."""
+
 import unicodedata
 from urllib.parse import urlsplit
 
@@ -46,8 +47,9 @@ def login():
     if request.method == "GET" and current_user.is_authenticated:
         return redirect(_safe_next(request.args.get("next")))
     if request.method == "POST":
-        user = accounts.authenticate(_ctx().storage, request.form.get("username", "").strip(),
-                                     request.form.get("password", ""))
+        user = accounts.authenticate(
+            _ctx().storage, request.form.get("username", "").strip(), request.form.get("password", "")
+        )
         if user is not None:
             session.clear()  # a new session id on sign-in
             login_user(User(user))
@@ -99,8 +101,9 @@ def revoke_token(token_id):
 
 
 def _users_page(error=None, status=200):
-    return render_template("account/users.html", users=_ctx().storage.list_users(), roles=accounts.ROLE_NAMES,
-                           error=error), status
+    return render_template(
+        "account/users.html", users=_ctx().storage.list_users(), roles=accounts.ROLE_NAMES, error=error
+    ), status
 
 
 @bp.get("/admin/users")
@@ -115,8 +118,12 @@ def users():
 def create_user():
     """Create an account."""
     try:
-        user = accounts.create_user(_ctx().storage, request.form.get("username", "").strip(),
-                                    request.form.get("password"), request.form.get("role"))
+        user = accounts.create_user(
+            _ctx().storage,
+            request.form.get("username", "").strip(),
+            request.form.get("password"),
+            request.form.get("role"),
+        )
         if request.form.get("group", "").strip():
             accounts.set_group(_ctx().storage, user["id"], request.form.get("group"))
     except GeotourError as exc:
@@ -130,14 +137,19 @@ def update_user(user_id):
     """Change an account's role or group, or disable or enable it."""
     accounts.require_user(_ctx().storage, user_id)
     role = request.form.get("role")
-    if user_id == user_record()["id"] and (role or "active" in request.form):  # a group is no right: it may change
+    if user_id == user_record()["id"] and (
+        role or "active" in request.form
+    ):  # a group is no right: it may change
         return _users_page(error=_("You cannot change your own account here."), status=400)
     try:
         if "group" in request.form:
             accounts.set_group(_ctx().storage, user_id, request.form.get("group"))
         if role or "active" in request.form:
-            _ctx().storage.update_user(user_id, role=accounts.check_role(role) if role else None,
-                                       active=request.form.get("active") == "1" if "active" in request.form else None)
+            _ctx().storage.update_user(
+                user_id,
+                role=accounts.check_role(role) if role else None,
+                active=request.form.get("active") == "1" if "active" in request.form else None,
+            )
     except GeotourError as exc:
         return _users_page(error=exc.message, status=exc.status)
     return redirect(url_for("account_pages.users"))

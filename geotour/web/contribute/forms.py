@@ -1,4 +1,5 @@
 """Contributor pages: add or edit one place from a phone, import a file, and follow your submissions."""
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 
 from geotour.contributions import bulk_import
@@ -44,8 +45,10 @@ def form_point(lat, lon, photos):
         try:
             return {"type": "Point", "coordinates": [typed_decimal(lon), typed_decimal(lat)]}
         except ValueError:
-            message = _("Write latitude and longitude as numbers, such as -7,0123 and 106,4512 (a decimal comma "
-                        "or point).")
+            message = _(
+                "Write latitude and longitude as numbers, such as -7,0123 and 106,4512 (a decimal comma "
+                "or point)."
+            )
             raise ValidationFailed(message, [problem("geometry", message)]) from None
     gps = next((p.gps for p in photos if p.gps), None)
     return {"type": "Point", "coordinates": list(gps)} if gps else None
@@ -56,8 +59,15 @@ def _save_photos():
 
 
 def _render_form(layer, feature=None, values=None, problems=(), status=200):
-    return render_template("contrib/form.html", layer=layer, fields=field_kinds(layer), feature=feature,
-                           choices=field_choices(layer), values=values or {}, problems=list(problems)), status
+    return render_template(
+        "contrib/form.html",
+        layer=layer,
+        fields=field_kinds(layer),
+        feature=feature,
+        choices=field_choices(layer),
+        values=values or {},
+        problems=list(problems),
+    ), status
 
 
 def _send_form(layer, feature, submit):
@@ -83,8 +93,13 @@ def new_feature(layer_id):
     layer = workflow.contributable_layer(_ctx(), layer_id)
     if request.method == "GET":
         return _render_form(layer)
-    return _send_form(layer, None, lambda sent, geometry, photo_ids: workflow.submit_create(
-        _ctx(), user_record(), layer.id, sent, geometry, photo_ids))
+    return _send_form(
+        layer,
+        None,
+        lambda sent, geometry, photo_ids: workflow.submit_create(
+            _ctx(), user_record(), layer.id, sent, geometry, photo_ids
+        ),
+    )
 
 
 @bp.route("/contribute/edit/<feature_id>", methods=["GET", "POST"])
@@ -97,8 +112,13 @@ def edit_feature(feature_id):
     lon, lat = feature["geometry"]["coordinates"][:2]
     if request.method == "GET":
         return _render_form(layer, feature, {**feature["properties"], "lat": lat, "lon": lon})
-    return _send_form(layer, feature, lambda sent, geometry, photo_ids: workflow.submit_edit(
-        _ctx(), user_record(), feature_id, sent, geometry, photo_ids))
+    return _send_form(
+        layer,
+        feature,
+        lambda sent, geometry, photo_ids: workflow.submit_edit(
+            _ctx(), user_record(), feature_id, sent, geometry, photo_ids
+        ),
+    )
 
 
 @bp.post("/contribute/delete/<feature_id>")
@@ -112,8 +132,15 @@ def delete_feature(feature_id):
 
 def _import_page(report=None, error=None, stash_id=None, form=None, status=200):
     layers = contributable_layers(_ctx().catalogue)
-    return render_template("contrib/import.html", layers=layers, report=report, error=error, stash_id=stash_id,
-                           form=form or {}, max_features=current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"]), status
+    return render_template(
+        "contrib/import.html",
+        layers=layers,
+        report=report,
+        error=error,
+        stash_id=stash_id,
+        form=form or {},
+        max_features=current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
+    ), status
 
 
 def _import_settings():
@@ -133,7 +160,10 @@ def import_file():
         return _import_page()
     form, layer_id, defaults = _import_settings()
     user = user_record()
-    limits = (current_app.config["GEOTOUR_IMPORT_MAX_BYTES"], current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"])
+    limits = (
+        current_app.config["GEOTOUR_IMPORT_MAX_BYTES"],
+        current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
+    )
     stash_id = request.form.get("stash_id")
     try:
         if stash_id:  # the confirmation: the file sent with the preview
@@ -141,8 +171,18 @@ def import_file():
             if kept is None:
                 raise BadParameter(_("The preview has expired; send the file again."), "file")
             # The member's choice: the ready rows (the others skipped), with the suggested fixes or without.
-            report = bulk_import.import_file(_ctx(), user, kept[1], kept[0], layer_id, defaults, False, *limits,
-                                             on_error="skip", apply_fixes=request.form.get("apply_fixes") == "on")
+            report = bulk_import.import_file(
+                _ctx(),
+                user,
+                kept[1],
+                kept[0],
+                layer_id,
+                defaults,
+                False,
+                *limits,
+                on_error="skip",
+                apply_fixes=request.form.get("apply_fixes") == "on",
+            )
             _stash().drop(user["id"], stash_id)
             skipped = ",".join(str(n) for n in report["skipped_rows"]) or None
             return redirect(url_for("uploads.mine", batch=report["submissions"][0]["batch"], skipped=skipped))
@@ -150,7 +190,9 @@ def import_file():
         if upload is None or not upload.filename:
             raise BadParameter(_("Choose a file to import."), "file")
         data = upload.read()
-        report = bulk_import.import_file(_ctx(), user, data, upload.filename, layer_id, defaults, True, *limits)
+        report = bulk_import.import_file(
+            _ctx(), user, data, upload.filename, layer_id, defaults, True, *limits
+        )
     except ValidationFailed as exc:
         return _import_page(getattr(exc, "report", None), exc.message, None, form, 400)
     except GeotourError as exc:
@@ -164,8 +206,13 @@ def import_file():
 @requires("can_contribute")
 def mine():
     """Show your submissions, newest first, with their status and the moderator's reason."""
-    found, total = workflow.list_submissions(_ctx(), {**user_record(), "role": "contributor"},
-                                                limit=200)
+    found, total = workflow.list_submissions(_ctx(), {**user_record(), "role": "contributor"}, limit=200)
     skipped = [int(n) for n in request.args.get("skipped", "").split(",")[:200] if n.isdigit() and len(n) < 7]
-    return render_template("contrib/mine.html", submissions=found, total=total,
-                           sent=request.args.get("sent", type=int), batch=request.args.get("batch"), skipped=skipped)
+    return render_template(
+        "contrib/mine.html",
+        submissions=found,
+        total=total,
+        sent=request.args.get("sent", type=int),
+        batch=request.args.get("batch"),
+        skipped=skipped,
+    )

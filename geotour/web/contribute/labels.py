@@ -1,5 +1,6 @@
 """Words people see for field names, submission statuses, actions, roles, layers, categories and times
 (template helpers for the contribution and moderation pages)."""
+
 import re
 from datetime import datetime, timezone
 
@@ -15,24 +16,53 @@ bp = Blueprint("labels", __name__)
 
 def _labels():
     return {
-        "name": _l("Name"), "category": _l("Category"), "description_id": _l("Description (Indonesian)"),
-        "description_en": _l("Description (English)"), "access": _l("How to get there (notes)"),
-        "access_road": _l("Road to the site"), "walk_minutes": _l("Minutes of walking from the parking"),
-        "coord_verified": _l("Position checked on site"), "verify": _l("Position checked on site"),
-        "opening_hours": _l("Opening hours"), "ticket_price": _l("Entrance ticket price (HTM)"), "facilities": _l("Facilities"),
-        "whatsapp": _l("WhatsApp"), "phone": _l("Phone"), "price_range": _l("Price range"),
-        "owner_consent": _l("Owner's consent"), "geometry": _l("Location"), "location": _l("Location"),
-        "photos": _l("Photos"), "file": _l("File"), "layer": _l("Layer"), "reason": _l("Reason"),
-        "coord_confidence": _l("How sure the position is"), "coord_uncertainty_m": _l("Position uncertainty (m)"),
-        "coord_checked_at": _l("Position checked on"), "coord_previous": _l("Previous position"),
-        "coord_source": _l("Source of the position"), "name_alt": _l("Other names"), "desa": _l("Village"),
+        "name": _l("Name"),
+        "category": _l("Category"),
+        "description_id": _l("Description (Indonesian)"),
+        "description_en": _l("Description (English)"),
+        "access": _l("How to get there (notes)"),
+        "access_road": _l("Road to the site"),
+        "walk_minutes": _l("Minutes of walking from the parking"),
+        "coord_verified": _l("Position checked on site"),
+        "verify": _l("Position checked on site"),
+        "opening_hours": _l("Opening hours"),
+        "ticket_price": _l("Entrance ticket price (HTM)"),
+        "facilities": _l("Facilities"),
+        "whatsapp": _l("WhatsApp"),
+        "phone": _l("Phone"),
+        "price_range": _l("Price range"),
+        "owner_consent": _l("Owner's consent"),
+        "geometry": _l("Location"),
+        "location": _l("Location"),
+        "photos": _l("Photos"),
+        "file": _l("File"),
+        "layer": _l("Layer"),
+        "reason": _l("Reason"),
+        "coord_confidence": _l("How sure the position is"),
+        "coord_uncertainty_m": _l("Position uncertainty (m)"),
+        "coord_checked_at": _l("Position checked on"),
+        "coord_previous": _l("Previous position"),
+        "coord_source": _l("Source of the position"),
+        "name_alt": _l("Other names"),
+        "desa": _l("Village"),
         "kecamatan": _l("District"),
-        "coord_checked_on_site": _l("Position to be marked checked"), "by": _l("by"), "at": _l("on"),
-        "method": _l("how"), "coord_osm_id": _l("Position from OpenStreetMap"), "osm_id": _l("OpenStreetMap object"),
-        "pending": _l("Waiting for review"), "approved": _l("Approved"), "rejected": _l("Rejected"),
-        "create": _l("New place"), "edit": _l("Correction"), "delete": _l("Removal"), "seed": _l("Loaded from file"),
+        "coord_checked_on_site": _l("Position to be marked checked"),
+        "by": _l("by"),
+        "at": _l("on"),
+        "method": _l("how"),
+        "coord_osm_id": _l("Position from OpenStreetMap"),
+        "osm_id": _l("OpenStreetMap object"),
+        "pending": _l("Waiting for review"),
+        "approved": _l("Approved"),
+        "rejected": _l("Rejected"),
+        "create": _l("New place"),
+        "edit": _l("Correction"),
+        "delete": _l("Removal"),
+        "seed": _l("Loaded from file"),
         "revert": _l("Revert"),
-        "contributor": _l("Contributor"), "moderator": _l("Moderator"), "admin": _l("Administrator"),
+        "contributor": _l("Contributor"),
+        "moderator": _l("Moderator"),
+        "admin": _l("Administrator"),
     }
 
 
@@ -65,9 +95,11 @@ def version_note(note):
     reverted = re.fullmatch(r"revert to version (\d+)", note)
     if reverted:
         return _("Earlier version %(n)s published again", n=reverted.group(1))
-    known = {"position checked on site": _l("Position checked on site"),
-             "no longer in the seed file": _l("No longer in the seed file"),
-             "edited by the moderator before approval": _l("Edited by the moderator before approval")}
+    known = {
+        "position checked on site": _l("Position checked on site"),
+        "no longer in the seed file": _l("No longer in the seed file"),
+        "edited by the moderator before approval": _l("Edited by the moderator before approval"),
+    }
     return str(known.get(note, note))
 
 
@@ -76,7 +108,9 @@ def local_time(stamp):
     """Return a stored UTC instant ("2026-11-29T01:37:00Z") as people read it: "29 Nov 2026, 08.37 WIB"."""
     if not stamp:
         return "–"
-    moment = stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    moment = (
+        stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    )
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
     # Flask-Babel converts to BABEL_DEFAULT_TIMEZONE (Asia/Jakarta), which is WIB all year.
@@ -130,14 +164,19 @@ def outbox_strings():
         "failed": _l("Not sent: %(reason)s", reason="__REASON__"),
         "kept": _l("Saved on this phone. It will be sent by itself when there is signal."),
         "sending": _l("Sending…"),
-        "sending_photo": _l("Sending photo %(i)s of %(n)s: %(percent)s%%", i="__I__", n="__N__", percent="__P__"),
+        "sending_photo": _l(
+            "Sending photo %(i)s of %(n)s: %(percent)s%%", i="__I__", n="__N__", percent="__P__"
+        ),
         "preparing": _l("Preparing photos…"),
         "sent": _l("Sent: waiting for review by the tourism office."),
-        "retry": _l("Try again"), "remove": _l("Delete"),
+        "retry": _l("Try again"),
+        "remove": _l("Delete"),
         "remove_confirm": _l("Delete this submission from the phone? It has not been sent."),
         "no_location": _l("Choose the location: tap the map, use your location, or add a photo taken there."),
-        "from_gps": _l("Location from GPS (±%(m)s m)", m="__M__"), "from_photo": _l("Location from the photo"),
-        "placed": _l("Location set on the map"), "locating": _l("Finding your location…"),
+        "from_gps": _l("Location from GPS (±%(m)s m)", m="__M__"),
+        "from_photo": _l("Location from the photo"),
+        "placed": _l("Location set on the map"),
+        "locating": _l("Finding your location…"),
         "gps_failed": _l("Your location is not available. Tap the map instead."),
         "unnamed": _l("(no name)"),
         "too_large": _l("it is larger than we accept. Send smaller photos, or fewer at a time."),

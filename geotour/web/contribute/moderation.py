@@ -1,4 +1,5 @@
 """The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 
@@ -17,10 +18,17 @@ def _with_changes(submission):
     if current is not None:
         current["properties"].pop("layer", None)
     after = submission["feature"] if submission["action"] != "delete" else None
-    changed_since = (submission["base_version"] is not None and submission["status"] == "pending"
-                     and workflow.latest_version(_ctx(), submission["feature_id"]) != submission["base_version"])
-    return {**submission, "current": current, "changes": workflow.diff(current, after),
-            "changed_since": changed_since}
+    changed_since = (
+        submission["base_version"] is not None
+        and submission["status"] == "pending"
+        and workflow.latest_version(_ctx(), submission["feature_id"]) != submission["base_version"]
+    )
+    return {
+        **submission,
+        "current": current,
+        "changes": workflow.diff(current, after),
+        "changed_since": changed_since,
+    }
 
 
 @bp.get("")
@@ -34,9 +42,15 @@ def queue():
         if submission["batch"] and submission["status"] == "pending":
             batches.setdefault(submission["batch"], []).append(submission)
     suggestions = workflow.position_suggestions(_ctx(), user_record()) if status == "pending" else []
-    return render_template("moderation/queue.html", submissions=[_with_changes(s) for s in found], total=total,
-                           status=status, statuses=workflow.STATUS_NAMES, suggestions=suggestions,
-                           batches={key: rows for key, rows in batches.items() if len(rows) > 1})
+    return render_template(
+        "moderation/queue.html",
+        submissions=[_with_changes(s) for s in found],
+        total=total,
+        status=status,
+        statuses=workflow.STATUS_NAMES,
+        suggestions=suggestions,
+        batches={key: rows for key, rows in batches.items() if len(rows) > 1},
+    )
 
 
 @bp.post("/<int:submission_id>/approve")
@@ -78,8 +92,15 @@ def edit(submission_id):
 
 
 def _edit_form(submission, layer, values, problems=(), status=200):
-    return render_template("moderation/edit.html", submission=submission, layer=layer, fields=field_kinds(layer),
-                           choices=field_choices(layer), values=values, problems=list(problems)), status
+    return render_template(
+        "moderation/edit.html",
+        submission=submission,
+        layer=layer,
+        fields=field_kinds(layer),
+        choices=field_choices(layer),
+        values=values,
+        problems=list(problems),
+    ), status
 
 
 @bp.post("/<int:submission_id>/reject")
@@ -109,8 +130,15 @@ def decide_batch(batch):
     except GeotourError as exc:
         flash(exc.message, "error")
         return redirect(url_for("moderation.queue"))
-    flash(_("Import decided: %(approved)d approved, %(rejected)d rejected, %(pending)d left in the queue.",
-            approved=len(done["approved"]), rejected=len(done["rejected"]), pending=len(done["pending"])), "ok")
+    flash(
+        _(
+            "Import decided: %(approved)d approved, %(rejected)d rejected, %(pending)d left in the queue.",
+            approved=len(done["approved"]),
+            rejected=len(done["rejected"]),
+            pending=len(done["pending"]),
+        ),
+        "ok",
+    )
     for failure in done["failed"]:
         flash(f"#{failure['id']}: {failure['message']}", "error")
     return redirect(url_for("moderation.queue"))
@@ -131,7 +159,7 @@ def history(feature_id):
     """Show every version of a feature, with a revert button on each earlier one."""
     found = workflow.versions(_ctx(), feature_id)
     rows = []
-    for before, version in zip([None] + found[:-1], found):
+    for before, version in zip([None] + found[:-1], found, strict=True):
         rows.append({**version, "changes": workflow.diff(before and before["feature"], version["feature"])})
     return render_template("moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)))
 
@@ -160,8 +188,13 @@ def accept_reported_position(feature_id):
     """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
     try:
         new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
-        flash(_("The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
-                new=new), "ok")
+        flash(
+            _(
+                "The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
+                new=new,
+            ),
+            "ok",
+        )
     except GeotourError as exc:
         flash(exc.message, "error")
     return redirect(url_for("moderation.queue"))

@@ -1,4 +1,5 @@
 """sitemap.xml and robots.txt for search engines."""
+
 from flask import Blueprint, Response, render_template, url_for
 
 from geotour.domain import places
@@ -16,8 +17,11 @@ def sitemap_pages():
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):
             features = places.whole_layer(storage, layer_id, properties=("sample",))
-            pages += [url_for(endpoint, feature_id=f["id"], _external=True)
-                      for f in features if not f["properties"].get("sample")]
+            pages += [
+                url_for(endpoint, feature_id=f["id"], _external=True)
+                for f in features
+                if not f["properties"].get("sample")
+            ]
     return pages
 
 
@@ -31,7 +35,13 @@ def sitemap():
 @bp.get("/robots.txt")
 def robots():
     """Let crawlers read the pages, not the API or the embeds."""
-    lines = ["User-agent: *", "Allow: /", "Disallow: /api/", "Disallow: /oembed", "Disallow: /embed",
-             *(f"Disallow: {prefix}" for prefix in PRIVATE_PAGE_PREFIXES),
-             f"Sitemap: {url_for('crawlers.sitemap', _external=True)}"]
+    lines = [
+        "User-agent: *",
+        "Allow: /",
+        "Disallow: /api/",
+        "Disallow: /oembed",
+        "Disallow: /embed",
+        *(f"Disallow: {prefix}" for prefix in PRIVATE_PAGE_PREFIXES),
+        f"Sitemap: {url_for('crawlers.sitemap', _external=True)}",
+    ]
     return Response("\n".join(lines) + "\n", mimetype="text/plain")

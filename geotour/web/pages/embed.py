@@ -1,4 +1,5 @@
 """Embeds for other websites: /embed (iframe, no chrome, no cookies), the embed builder, and oEmbed."""
+
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, jsonify, render_template, request, url_for
@@ -36,7 +37,10 @@ def parse_embed_args(args):
         parts = args["center"].split(",")
         if len(parts) != 2:
             raise BadParameter("center must be lat,lon", "center")
-        center = (params.parse_float("center", parts[0], -90, 90), params.parse_float("center", parts[1], -180, 180))
+        center = (
+            params.parse_float("center", parts[0], -90, 90),
+            params.parse_float("center", parts[1], -180, 180),
+        )
     zoom = params.parse_int("zoom", args.get("zoom"), 1, 19, None)
     site = args.get("site") or None
     if site is not None:
@@ -46,8 +50,15 @@ def parse_embed_args(args):
             center, zoom = (lat, lon), zoom or 14
     lang = params.parse_choice("lang", args.get("lang"), LOCALES)
     basemap = params.parse_choice("basemap", args.get("basemap"), BASEMAP_IDS) or "osm"
-    return {"layers": layers, "category": categories, "center": center, "zoom": zoom, "site": site,
-            "lang": lang, "basemap": basemap}
+    return {
+        "layers": layers,
+        "category": categories,
+        "center": center,
+        "zoom": zoom,
+        "site": site,
+        "lang": lang,
+        "basemap": basemap,
+    }
 
 
 EMBED_ARGS = ("layers", "category", "center", "zoom", "site", "lang", "basemap")
@@ -62,9 +73,18 @@ def _embed_query(args):
 def embed():
     """Show the map alone, for an iframe on another website."""
     options = parse_embed_args(request.args)
-    rendered = render_overview(options["layers"], options["category"], options["center"], options["zoom"],
-                               options["basemap"], embed={"site": options["site"], "query": _embed_query(request.args),
-                                                          "place": url_for("embed.place", feature_id="x")[:-1]})
+    rendered = render_overview(
+        options["layers"],
+        options["category"],
+        options["center"],
+        options["zoom"],
+        options["basemap"],
+        embed={
+            "site": options["site"],
+            "query": _embed_query(request.args),
+            "place": url_for("embed.place", feature_id="x")[:-1],
+        },
+    )
     return render_template("embed.html", map=rendered, full_map_url=url_for("pages.index", _external=True))
 
 
@@ -81,22 +101,41 @@ def place(feature_id):
     props = feature["properties"]
     number = None if view["sample"] else local_number(props.get("whatsapp") or props.get("phone"))
     query = _embed_query(request.args)
-    full_url = url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"],
-                       lang=request.args.get("lang"), _external=True)
-    return render_template("embed_place.html", place=view, number=number, full_url=full_url,
-                           back_url=url_for("embed.embed") + ("?" + query if query else ""))
+    full_url = url_for(
+        "pages.msme" if layer.kind == MSME else "pages.site",
+        feature_id=feature["id"],
+        lang=request.args.get("lang"),
+        _external=True,
+    )
+    return render_template(
+        "embed_place.html",
+        place=view,
+        number=number,
+        full_url=full_url,
+        back_url=url_for("embed.embed") + ("?" + query if query else ""),
+    )
 
 
 @bp.get("/embed/builder")
 def builder():
     """Show the embed builder: pick layers, categories, view, size and language; copy the snippet."""
     catalogue = _ctx().catalogue
-    sites = sorted(((f["id"], f["properties"]["name"]) for layer_id in catalogue.ids(ATTRACTION)
-                    for f in places.whole_layer(_ctx().storage, layer_id, ("name",))), key=lambda s: s[1].casefold())
-    return render_template("embed_builder.html", attractions=[catalogue.get(i) for i in catalogue.ids(ATTRACTION)],
-                           sites=sites,
-                           msme_layers=[catalogue.get(i) for i in catalogue.ids(MSME)], basemaps=BASEMAP_IDS,
-                           embed_url=url_for("embed.embed", _external=True))
+    sites = sorted(
+        (
+            (f["id"], f["properties"]["name"])
+            for layer_id in catalogue.ids(ATTRACTION)
+            for f in places.whole_layer(_ctx().storage, layer_id, ("name",))
+        ),
+        key=lambda s: s[1].casefold(),
+    )
+    return render_template(
+        "embed_builder.html",
+        attractions=[catalogue.get(i) for i in catalogue.ids(ATTRACTION)],
+        sites=sites,
+        msme_layers=[catalogue.get(i) for i in catalogue.ids(MSME)],
+        basemaps=BASEMAP_IDS,
+        embed_url=url_for("embed.embed", _external=True),
+    )
 
 
 def _embed_target(url):
@@ -110,7 +149,7 @@ def _embed_target(url):
         return query, _("Map of the Ciletuh-Palabuhanratu UNESCO Global Geopark")
     for prefix in ("/sites/", "/msmes/"):
         if path.startswith(prefix) and path.count("/") == 2:
-            feature = places.require_feature(_ctx().storage, path[len(prefix):])
+            feature = places.require_feature(_ctx().storage, path[len(prefix) :])
             embed_query = {"site": feature["id"], **({"lang": query["lang"]} if "lang" in query else {})}
             return embed_query, feature["properties"]["name"]
     raise NotFound("that URL is not a Geotour map", "url")
@@ -139,9 +178,19 @@ def oembed():
     src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
     # The quote first: WordPress loads its embed script (which shows the frame and opens our links in the top
     # window) only for an oEmbed that has one; elsewhere it is a plain link to the same page above the map.
-    html = render_template("embed_iframe.html", src=src, width=width, height=height, title=title,
-                           page_url=url).strip()
-    return jsonify({"version": "1.0", "type": "rich", "title": title, "provider_name": "Geotour CPUGG",
-                    "provider_url": url_for("pages.index", _external=True), "width": width, "height": height,
-                    "html": html, "cache_age": 86400})
-
+    html = render_template(
+        "embed_iframe.html", src=src, width=width, height=height, title=title, page_url=url
+    ).strip()
+    return jsonify(
+        {
+            "version": "1.0",
+            "type": "rich",
+            "title": title,
+            "provider_name": "Geotour CPUGG",
+            "provider_url": url_for("pages.index", _external=True),
+            "width": width,
+            "height": height,
+            "html": html,
+            "cache_age": 86400,
+        }
+    )

@@ -5,6 +5,7 @@ copy goes where the front server sends it from without asking the app. Before th
 never attached) only the people who sent it and moderators may fetch it, privately; anyone else gets the
 same 404 as for a photo that does not exist.
 """
+
 from flask import Blueprint, abort, send_file
 from flask_login import current_user
 

@@ -3,6 +3,7 @@
 Provenance and research fields (coord_note, coord_method, facts, doubts, notes inside name_alt or desa)
 stay in the data and the API; nothing here passes them to a template.
 """
+
 import re
 
 from babel.numbers import format_decimal
@@ -53,8 +54,11 @@ def position(props):
     """Return how far a place's point can be trusted: approximate (with metres), verified on site, or exact."""
     confidence = props.get("coord_confidence")
     approximate = confidence == "estimated"
-    return {"approximate": approximate, "verified": confidence == "verified",
-            "uncertainty_m": int(props.get("coord_uncertainty_m") or 1000) if approximate else None}
+    return {
+        "approximate": approximate,
+        "verified": confidence == "verified",
+        "uncertainty_m": int(props.get("coord_uncertainty_m") or 1000) if approximate else None,
+    }
 
 
 def format_rupiah(amount):
@@ -79,7 +83,9 @@ def visit_info(props):
         "road": title(road) if road else None,
         "walk_minutes": walk if isinstance(walk, int) and not isinstance(walk, bool) else None,
         "access_notes": props.get("access") or None,
-        "facilities": [title(visit.FACILITIES[key][0]) for key in known] + other if props.get("facilities") else None,
+        "facilities": [title(visit.FACILITIES[key][0]) for key in known] + other
+        if props.get("facilities")
+        else None,
     }
 
 
@@ -109,19 +115,33 @@ def place_view(feature, origin_approximate=False):
     aliases = [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n]
     message = _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name=props["name"])
     return {
-        "id": feature["id"], "name": props["name"], "layer": layer, "sample": sample,
-        "layer_title": title(layer.title), "category_title": title(category.title) if category else "",
-        "color": style.color, "glyph": style.glyph, "icon": getattr(style, "icon", "") or "",
-        "lat": lat, "lon": lon, "description": localized(props, "description"),
-        "village": plain_place_name(props.get("desa")), "district": plain_place_name(props.get("kecamatan")),
+        "id": feature["id"],
+        "name": props["name"],
+        "layer": layer,
+        "sample": sample,
+        "layer_title": title(layer.title),
+        "category_title": title(category.title) if category else "",
+        "color": style.color,
+        "glyph": style.glyph,
+        "icon": getattr(style, "icon", "") or "",
+        "lat": lat,
+        "lon": lon,
+        "description": localized(props, "description"),
+        "village": plain_place_name(props.get("desa")),
+        "district": plain_place_name(props.get("kecamatan")),
         "area": area_of(props),
-        "aliases": aliases, "credit": props.get("contributed_by"), "osm": osm_source(props),
-        "photo": props.get("photo"), "price_range": props.get("price_range"),
-        "position": where, "directions": directions(lat, lon, props["name"]),
+        "aliases": aliases,
+        "credit": props.get("contributed_by"),
+        "osm": osm_source(props),
+        "photo": props.get("photo"),
+        "price_range": props.get("price_range"),
+        "position": where,
+        "directions": directions(lat, lon, props["name"]),
         # A sample business has an invented number: no link may dial or message it.
         "whatsapp": None if sample else whatsapp_url(props.get("whatsapp"), message),
         "tel": None if sample else tel_url(props.get("phone")),
-        "distance_m": props.get("distance_m"), "bearing_deg": props.get("bearing_deg"),
+        "distance_m": props.get("distance_m"),
+        "bearing_deg": props.get("bearing_deg"),
         "distance_about": where["approximate"] or origin_approximate,
         "visit": visit_info(props),
         "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),

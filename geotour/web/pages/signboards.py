@@ -1,4 +1,5 @@
 """QR codes and printable A4 signboards that lead from a geosite to its page."""
+
 import io
 
 import segno
@@ -69,6 +70,12 @@ def signboard(feature_id):
     feature = _attraction(feature_id)
     layer = _ctx().catalogue.get(feature["properties"]["layer"])
     reason = _unprintable()
-    page = render_template("signboard.html", feature=feature, props=feature["properties"], layer=layer,
-                           link=site_link(feature["id"]), unprintable=reason)
+    page = render_template(
+        "signboard.html",
+        feature=feature,
+        props=feature["properties"],
+        layer=layer,
+        link=site_link(feature["id"]),
+        unprintable=reason,
+    )
     return page, 409 if reason else 200

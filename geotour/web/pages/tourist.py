@@ -1,4 +1,5 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
+
 from functools import lru_cache
 from pathlib import Path
 
@@ -24,6 +25,7 @@ from geotour.web.pages import place_view
 bp = Blueprint("pages", __name__)
 ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
 SITE_LIST_LIMIT = 50
+POPUP_NEARBY = {"attraction": (3_000, 3), "msme": (20_000, 3)}  # kind of the place: (radius in m, how many)
 MSME_ATTRACTION_RADIUS_M = 25_000
 MSME_ATTRACTION_LIMIT = 8
 
@@ -42,9 +44,16 @@ _lang, _title = place_view.lang, place_view.title
 def _basemaps():
     config = current_app.config
     return [
-        maps.Basemap("osm", _("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"),
-        maps.Basemap("topo", _("Topographic"), config["GEOTOUR_TILES_TOPO"],
-                     "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)", 17),
+        maps.Basemap(
+            "osm", _("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"
+        ),
+        maps.Basemap(
+            "topo",
+            _("Topographic"),
+            config["GEOTOUR_TILES_TOPO"],
+            "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)",
+            17,
+        ),
         maps.Basemap("satellite", _("Satellite"), config["GEOTOUR_TILES_SATELLITE"], "Tiles &copy; Esri", 18),
     ]
 
@@ -54,66 +63,119 @@ BASEMAP_IDS = ("osm", "topo", "satellite")
 
 def _js_strings():
     return {
-        "nearby_msmes": _("Nearby businesses"), "nearby_sites": _("Nearest attractions"),
-        "loading": _("Loading…"), "none_nearby": _("Nothing found nearby."),
-        "details": _("See details"), "whatsapp": _("WhatsApp"), "call": _("Call"),
-        "load_failed": _("Could not load the map data. Check your connection."), "retry": _("Try again"),
-        "sample": _("Sample data"), "osm_data": _("Places: © OpenStreetMap contributors"),
-        "phone": _("Phone / WhatsApp"), "copy_number": _("Copy number"), "copied": _("Copied."),
+        "nearby_msmes": _("Nearby businesses"),
+        "nearby_sites": _("Nearest attractions"),
+        "loading": _("Loading…"),
+        "none_nearby": _("Nothing found nearby."),
+        "details": _("See details"),
+        "whatsapp": _("WhatsApp"),
+        "call": _("Call"),
+        "load_failed": _("Could not load the map data. Check your connection."),
+        "retry": _("Try again"),
+        "sample": _("Sample data"),
+        "osm_data": _("Places: © OpenStreetMap contributors"),
+        "phone": _("Phone / WhatsApp"),
+        "copy_number": _("Copy number"),
+        "copied": _("Copied."),
         "copy_failed": _("Select the number and copy it."),
         "wa_blocked": _("This website does not let the map open WhatsApp: copy the number instead."),
         # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
-        "whatsapp_message": _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"),
+        "whatsapp_message": _(
+            "Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"
+        ),
         "locate_failed": _("Your location is not available. The map still works without it."),
-        "locate_denied": _("This browser may not use your location. Allow it in the browser's site settings, or "
-                           "use the map without it."),
-        "locate_timeout": _("Your location was not found in time. Try again outdoors, or use the map without it."),
-        "hours": _("Hours"), "near_me": _("Near you"), "close": _("Close"),
-        "zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "layers": _("Map layers"),
+        "locate_denied": _(
+            "This browser may not use your location. Allow it in the browser's site settings, or "
+            "use the map without it."
+        ),
+        "locate_timeout": _(
+            "Your location was not found in time. Try again outdoors, or use the map without it."
+        ),
+        "hours": _("Hours"),
+        "near_me": _("Near you"),
+        "close": _("Close"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "layers": _("Map layers"),
         "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
-        "near_me_attractions": _("Nearest attractions"), "near_me_businesses": _("Businesses near you"),
+        "near_me_attractions": _("Nearest attractions"),
+        "near_me_businesses": _("Businesses near you"),
         "verified": _("Position checked on site"),
         "approx": _("Approximate ±%(distance)s", distance="__DISTANCE__"),
         "approx_title": _("The point is an estimate, not measured on site."),
         "about": _("about %(distance)s", distance="__DISTANCE__"),
         "sample_no_number": _("Sample data — no number available yet"),
-        "from_saved": _("From the data saved on this phone."), "no_match": _("No place with that name."),
+        "from_saved": _("From the data saved on this phone."),
+        "no_match": _("No place with that name."),
     }
 
 
 def _layer_config(catalogue):
     layers = []
     for layer in catalogue.layers:
-        layers.append({
-            "id": layer.id, "kind": layer.kind, "title": _title(layer.title), "color": layer.color,
-            "glyph": layer.glyph, "url": url_for("api.layer_features", layer_id=layer.id),
-            "categories": {c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph, "icon": c.icon}
-                           for c in layer.categories},
-        })
+        layers.append(
+            {
+                "id": layer.id,
+                "kind": layer.kind,
+                "title": _title(layer.title),
+                "color": layer.color,
+                "glyph": layer.glyph,
+                "url": url_for("api.layer_features", layer_id=layer.id),
+                "categories": {
+                    c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph, "icon": c.icon}
+                    for c in layer.categories
+                },
+            }
+        )
     return layers
 
 
 def _type_config(catalogue):
-    return [{"id": t.id, "title": _title(t.title), "color": t.color, "glyph": t.glyph, "icon": t.icon,
-             "categories": list(t.categories)} for t in catalogue.types]
+    return [
+        {
+            "id": t.id,
+            "title": _title(t.title),
+            "color": t.color,
+            "glyph": t.glyph,
+            "icon": t.icon,
+            "categories": list(t.categories),
+        }
+        for t in catalogue.types
+    ]
 
 
 def _base_config(mode):
     return {
-        "mode": mode, "lang": _lang(), "api": url_for("api.layers").rsplit("/", 1)[0],
-        "pages": {"site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
-                  "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/"},
-        "layers": _layer_config(_ctx().catalogue), "types": _type_config(_ctx().catalogue), "t": _js_strings(),
+        "mode": mode,
+        "lang": _lang(),
+        "api": url_for("api.layers").rsplit("/", 1)[0],
+        "pages": {
+            "site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
+            "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/",
+        },
+        "layers": _layer_config(_ctx().catalogue),
+        "types": _type_config(_ctx().catalogue),
+        "t": _js_strings(),
         "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
+        # What a popup lists near a place: the nearest businesses of a site, the nearest sites of a business.
+        "popup_nearby": {
+            kind: {"radius_m": radius, "limit": limit} for kind, (radius, limit) in POPUP_NEARBY.items()
+        },
     }
 
 
 def _map_spec(groups, config, **extra):
     return {
-        "basemaps": _basemaps(), "groups": groups, "config": config, "aria_label": _("Map of the geopark"),
+        "basemaps": _basemaps(),
+        "groups": groups,
+        "config": config,
+        "aria_label": _("Map of the geopark"),
         "boundary_label": maps.legend_label(_("Geopark boundary (approximate)"), "#0e7490", ""),
-        "locate_strings": {"title": _("Show my location"), "popup": _("You are here"),
-                           "outsideMapBoundsMsg": _("You are outside the map")},
+        "locate_strings": {
+            "title": _("Show my location"),
+            "popup": _("You are here"),
+            "outsideMapBoundsMsg": _("You are outside the map"),
+        },
         **extra,
     }
 
@@ -126,22 +188,37 @@ def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
     """
     groups = []
     if layer_kind == ATTRACTION:
-        wanted = [layer.id for layer in catalogue.layers if layer.kind == ATTRACTION
-                  and (not layer_ids or layer.id in layer_ids)]
-        return [{"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon)}
-                for t in catalogue.types if any(pair.split(":")[0] in wanted for pair in t.categories)]
+        wanted = [
+            layer.id
+            for layer in catalogue.layers
+            if layer.kind == ATTRACTION and (not layer_ids or layer.id in layer_ids)
+        ]
+        return [
+            {"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon)}
+            for t in catalogue.types
+            if any(pair.split(":")[0] in wanted for pair in t.categories)
+        ]
     for layer in catalogue.layers:
         if layer.kind != layer_kind or (layer_ids and layer.id not in layer_ids):
             continue
-        groups += [{"key": f"{layer.id}:{c.id}",
-                    "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon)}
-                   for c in layer.categories if not category_ids or c.id in category_ids]
+        groups += [
+            {
+                "key": f"{layer.id}:{c.id}",
+                "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon),
+            }
+            for c in layer.categories
+            if not category_ids or c.id in category_ids
+        ]
     return groups
 
 
 @lru_cache(maxsize=4)
 def _sprite_markup(path, mtime):
-    return Markup(Path(path).read_text(encoding="utf-8").replace("<svg ", '<svg class="gt-sprite" aria-hidden="true" ', 1))
+    return Markup(
+        Path(path)
+        .read_text(encoding="utf-8")
+        .replace("<svg ", '<svg class="gt-sprite" aria-hidden="true" ', 1)
+    )
 
 
 def inline_sprite():
@@ -156,7 +233,12 @@ def inline_sprite():
 
 @bp.app_context_processor
 def _icons():
-    return {"icon_markup": maps.icon_markup, "inline_sprite": inline_sprite}
+    # geopark_center: every small map (contribution and moderation pages) starts where the big ones do.
+    return {
+        "icon_markup": maps.icon_markup,
+        "inline_sprite": inline_sprite,
+        "geopark_center": maps.GEOPARK_CENTER,
+    }
 
 
 RENDERED_MAPS_MAX_BYTES = 1024 * 1024  # per worker: a rendered map is ~15 KB, so about 70 variants
@@ -175,8 +257,19 @@ def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, b
     recently used variants, up to RENDERED_MAPS_MAX_BYTES), which takes the map page from ~20 ms to well
     under 1 ms, with or without a database.
     """
-    key = repr((str(get_locale()), request.args.get("lang"), request.script_root, layer_ids, category_ids,
-                center, zoom, basemap, sorted(embed.items()) if isinstance(embed, dict) else embed))
+    key = repr(
+        (
+            str(get_locale()),
+            request.args.get("lang"),
+            request.script_root,
+            layer_ids,
+            category_ids,
+            center,
+            zoom,
+            basemap,
+            sorted(embed.items()) if isinstance(embed, dict) else embed,
+        )
+    )
     kept = current_app.extensions["geotour_rendered_maps"]
     rendered = kept.get(key)
     if rendered is None:
@@ -187,11 +280,15 @@ def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, b
 
 def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
     catalogue = _ctx().catalogue
-    groups = (_group_specs(catalogue, ATTRACTION, layer_ids, category_ids)
-              + _group_specs(catalogue, MSME, layer_ids, category_ids))
+    groups = _group_specs(catalogue, ATTRACTION, layer_ids, category_ids) + _group_specs(
+        catalogue, MSME, layer_ids, category_ids
+    )
     config = _base_config("overview")
-    config["place_layers"] = [layer.id for layer in catalogue.layers if layer.kind in (ATTRACTION, MSME)
-                              and (not layer_ids or layer.id in layer_ids)]
+    config["place_layers"] = [
+        layer.id
+        for layer in catalogue.layers
+        if layer.kind in (ATTRACTION, MSME) and (not layer_ids or layer.id in layer_ids)
+    ]
     if embed:
         config["embed"] = embed
     basemaps = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
@@ -207,8 +304,14 @@ def index():
     """Show the full-screen map of the geopark."""
     catalogue = _ctx().catalogue
     downloads = [layer for layer in catalogue.layers if layer.kind != "reference"]
-    return render_template("index.html", map=render_overview(), downloads=downloads,
-                           filters=_filter_choices(catalogue), wanted=set(), q="")
+    return render_template(
+        "index.html",
+        map=render_overview(),
+        downloads=downloads,
+        filters=_filter_choices(catalogue),
+        wanted=set(),
+        q="",
+    )
 
 
 def _static(path):
@@ -221,19 +324,33 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
     place = place_view.place_view(origin)
     config = _base_config("focus")
     config["focus"] = {
-        "id": place["id"], "name": place["name"], "lat": place["lat"], "lon": place["lon"], "layer": origin["properties"]["layer"],
+        "id": place["id"],
+        "name": place["name"],
+        "lat": place["lat"],
+        "lon": place["lon"],
+        "layer": origin["properties"]["layer"],
         "category": origin["properties"].get("category"),
         "coord_confidence": origin["properties"].get("coord_confidence"),
         "coord_uncertainty_m": origin["properties"].get("coord_uncertainty_m"),
         "nearby_url": url_for("api.feature_nearby", feature_id=place["id"], radius_m=radius_m, limit=limit),
     }
-    spec = _map_spec(_group_specs(catalogue, group_kind), config, center=(place["lat"], place["lon"]),
-                     radius_m=radius_m if group_kind == MSME else None)
+    spec = _map_spec(
+        _group_specs(catalogue, group_kind),
+        config,
+        center=(place["lat"], place["lon"]),
+        radius_m=radius_m if group_kind == MSME else None,
+    )
     rendered = maps.render(maps.focus_map(spec, _static))
     canonical = url_for(request.endpoint, feature_id=place["id"], lang=None, _external=True)
-    return render_template(template, map=rendered, place=place, nearby=[place_view.place_view(f, place["position"]["approximate"]) for f in found],
-                           radius_m=radius_m, canonical=canonical,
-                           json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]))
+    return render_template(
+        template,
+        map=rendered,
+        place=place,
+        nearby=[place_view.place_view(f, place["position"]["approximate"]) for f in found],
+        radius_m=radius_m,
+        canonical=canonical,
+        json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]),
+    )
 
 
 def _place_page(feature_id, kind, other_kind_endpoint, render):
@@ -249,16 +366,28 @@ def _place_page(feature_id, kind, other_kind_endpoint, render):
 @bp.get("/sites/<feature_id>")
 def site(feature_id):
     """Show one attraction, a map with a radius circle, and the businesses near it."""
-    radius_m = params.parse_float("radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M)
-    return _place_page(feature_id, ATTRACTION, "pages.msme",
-                       lambda feature: _focus_page("site.html", feature, radius_m, SITE_LIST_LIMIT, MSME))
+    radius_m = params.parse_float(
+        "radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M
+    )
+    return _place_page(
+        feature_id,
+        ATTRACTION,
+        "pages.msme",
+        lambda feature: _focus_page("site.html", feature, radius_m, SITE_LIST_LIMIT, MSME),
+    )
 
 
 @bp.get("/msmes/<feature_id>")
 def msme(feature_id):
     """Show one local business and the attractions nearest to it."""
-    return _place_page(feature_id, MSME, "pages.site", lambda feature: _focus_page(
-        "msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION))
+    return _place_page(
+        feature_id,
+        MSME,
+        "pages.site",
+        lambda feature: _focus_page(
+            "msme.html", feature, MSME_ATTRACTION_RADIUS_M, MSME_ATTRACTION_LIMIT, ATTRACTION
+        ),
+    )
 
 
 @bp.get("/offline", endpoint="offline")
@@ -277,18 +406,23 @@ def place_list():
     catalogue, storage = _ctx().catalogue, _ctx().storage
     filters = _filter_choices(catalogue)
     # An old shared link may name a type that no longer exists: it filters by the ones that do.
-    asked = ",".join(request.args.getlist("type")).split(",")  # type=a,b (a shared link) or type=a&type=b (the form)
+    asked = ",".join(request.args.getlist("type")).split(
+        ","
+    )  # type=a,b (a shared link) or type=a&type=b (the form)
     wanted = {v for v in asked if v in {f["id"] for f in filters}}
     query = fold(request.args.get("q", "").strip())[:100]
-    areas = {area: {"id": area, "title": title, "attractions": [], "businesses": []}
-             for area, title in places.AREA_TITLES.items()}
+    areas = {
+        area: {"id": area, "title": title, "attractions": [], "businesses": []}
+        for area, title in places.AREA_TITLES.items()
+    }
     areas[""] = {"id": "other", "title": _("Elsewhere"), "attractions": [], "businesses": []}
     for kind in (ATTRACTION, MSME):
         for layer_id in catalogue.ids(kind):
             for feature in places.whole_layer(storage, layer_id):
                 view = place_view.place_view(feature)
-                view["shown"] = ((not wanted or view["filter_key"] in wanted)
-                                 and (not query or query in view["search_text"]))
+                view["shown"] = (not wanted or view["filter_key"] in wanted) and (
+                    not query or query in view["search_text"]
+                )
                 areas[view["area"]]["attractions" if kind == ATTRACTION else "businesses"].append(view)
     order = {f["id"]: index for index, f in enumerate(filters)}
     for area in areas.values():
@@ -297,16 +431,26 @@ def place_list():
     shown = any(v["shown"] for a in areas.values() for v in a["attractions"] + a["businesses"])
     present = {v["filter_key"] for a in areas.values() for v in a["attractions"] + a["businesses"]}
     filters = [f for f in filters if f["id"] in present]  # no rivers yet: no chip that shows nothing
-    return render_template("places.html", areas=[a for a in areas.values() if a["attractions"] or a["businesses"]],
-                           filters=filters, wanted=wanted, q=request.args.get("q", "")[:100], any_shown=shown)
+    return render_template(
+        "places.html",
+        areas=[a for a in areas.values() if a["attractions"] or a["businesses"]],
+        filters=filters,
+        wanted=wanted,
+        q=request.args.get("q", "")[:100],
+        any_shown=shown,
+    )
 
 
 def _filter_choices(catalogue):
     """Return the type filters: attraction types, then business categories, each with a title and style."""
-    found = [{"id": t.id, "title": _title(t.title), "color": t.color, "icon": t.icon, "kind": ATTRACTION}
-             for t in catalogue.types]
+    found = [
+        {"id": t.id, "title": _title(t.title), "color": t.color, "icon": t.icon, "kind": ATTRACTION}
+        for t in catalogue.types
+    ]
     for layer in catalogue.layers:
         if layer.kind == MSME:
-            found += [{"id": c.id, "title": _title(c.title), "color": c.color, "icon": c.icon, "kind": MSME}
-                      for c in layer.categories]
+            found += [
+                {"id": c.id, "title": _title(c.title), "color": c.color, "icon": c.icon, "kind": MSME}
+                for c in layer.categories
+            ]
     return found
