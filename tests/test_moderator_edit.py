@@ -30,6 +30,16 @@ def moderator_page(app, user="mod"):
     return client
 
 
+def send_edit(client, submission_id, form, fields, **options):
+    """Post the moderator's edit form (its CSRF token taken from the form page), in Indonesian."""
+    return client.post(
+        f"/moderation/{submission_id}/edit",
+        headers={"Accept-Language": "id"},
+        data={"csrf_token": csrf_from(form), **fields},
+        **options,
+    )
+
+
 def test_a_moderator_corrects_then_approves_in_one_step(office):
     submission = sent_by_kim(
         office, homestay(name="Homestay Ciletuh Asri (typo", description_id="Kamar bersih.")
@@ -45,11 +55,11 @@ def test_a_moderator_corrects_then_approves_in_one_step(office):
         and 'name="lat" inputmode="decimal" required value="-7.23"' in form
     )
     assert 'id="gt-feature-form"' not in form, "the phone outbox must not take the moderator's form"
-    answer = mod.post(
-        f"/moderation/{submission['id']}/edit",
-        headers={"Accept-Language": "id"},
-        data={
-            "csrf_token": csrf_from(form),
+    answer = send_edit(
+        mod,
+        submission["id"],
+        form,
+        {
             "name": "Homestay Ciletuh Asri",
             "category": "penginapan",
             "description_id": "Kamar bersih, dekat Curug Sodong.",
@@ -87,11 +97,11 @@ def test_a_bad_correction_shows_the_form_again_and_approves_nothing(office):
     submission = sent_by_kim(office, homestay())
     mod = moderator_page(office)
     form = mod.get(f"/moderation/{submission['id']}/edit").get_data(as_text=True)
-    answer = mod.post(
-        f"/moderation/{submission['id']}/edit",
-        headers={"Accept-Language": "id"},
-        data={
-            "csrf_token": csrf_from(form),
+    answer = send_edit(
+        mod,
+        submission["id"],
+        form,
+        {
             "name": "Homestay Ciletuh Asri",
             "category": "hotel-bintang-lima",
             "lat": "-7.05",
@@ -118,15 +128,11 @@ def test_only_another_moderator_may_edit_and_approve(office):
     )
     mod = moderator_page(office)
     form = mod.get(f"/moderation/{mods_own['id']}/edit").get_data(as_text=True)
-    answer = mod.post(
-        f"/moderation/{mods_own['id']}/edit",
-        data={
-            "csrf_token": csrf_from(form),
-            "name": "Warung Mod Asri",
-            "category": "penginapan",
-            "lat": "-7.23",
-            "lon": "106.46",
-        },
+    answer = send_edit(
+        mod,
+        mods_own["id"],
+        form,
+        {"name": "Warung Mod Asri", "category": "penginapan", "lat": "-7.23", "lon": "106.46"},
         follow_redirects=True,
     )
     assert re.search("another moderator|moderator lain", answer.get_data(as_text=True))

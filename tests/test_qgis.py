@@ -7,6 +7,7 @@ its own OAPIF provider, offscreen), and every attribute that /api/v1 fills arriv
 import json
 import os
 import subprocess
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -57,8 +58,6 @@ def _in_box(feature):
 def test_qgis_reads_every_collection_whole(live_server, qgis_read):
     server = live_server()
     read = _run_qgis(server.url, qgis_read)
-    import urllib.request
-
     for collection in COLLECTIONS:
         with urllib.request.urlopen(f"{server.url}/api/v1/layers/{collection}?limit=1000") as answer:
             api = {f["id"]: f for f in json.load(answer)["features"]}

@@ -142,8 +142,6 @@ def read_extract(path, inside):
     )
     extract = Extract([], bounds)
     for obj in processor:
-        if not (obj.is_node() or obj.is_way()):
-            continue
         tags = {tag.k: tag.v for tag in obj.tags}
         layer, category = target(tags)
         if layer is None and not any(k in tags for k in MATCH_ONLY_KEYS):

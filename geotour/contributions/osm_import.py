@@ -17,7 +17,14 @@ from dataclasses import dataclass, field
 from geotour.contributions import accounts
 from geotour.contributions.osm_extract import name_variants, read_extract
 from geotour.contributions.rules import propose
-from geotour.contributions.workflow import Action, BatchItem, nearby_finder, now_utc, submit_changes
+from geotour.contributions.workflow import (
+    Action,
+    BatchItem,
+    latest_version,
+    nearby_finder,
+    now_utc,
+    submit_changes,
+)
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.nearby import distance_m
 from geotour.domain.openstreetmap import ATTRIBUTION, object_url
@@ -110,11 +117,13 @@ class _Planner:
         self.ctx, self.user, self.plan = ctx, user, Plan()
         self.latest = _latest_submissions(ctx, user)
         self.find_near = nearby_finder(ctx)
-        self.sites = [
-            f
+        published = {
+            layer.id: whole_layer(ctx.storage, layer.id)
             for layer in ctx.catalogue.layers
-            if layer.kind == ATTRACTION
-            for f in whole_layer(ctx.storage, layer.id)
+            if layer.kind in (ATTRACTION, MSME)
+        }  # each layer read once
+        self.sites = [
+            f for layer in ctx.catalogue.layers if layer.kind == ATTRACTION for f in published[layer.id]
         ]
         self.site_names = [
             (site, name_variants(site["properties"].get("name"), *(site["properties"].get("name_alt") or ())))
@@ -122,13 +131,12 @@ class _Planner:
         ]
         self.from_osm = {
             f["properties"]["osm_id"]: f
-            for layer in ctx.catalogue.layers
-            if layer.kind in (ATTRACTION, MSME)
-            for f in whole_layer(ctx.storage, layer.id)
+            for features in published.values()
+            for f in features
             if f["properties"].get("osm_id")
         }
 
-    def _same_site(self, place):
+    def same_site(self, place):
         """Return (site, distance) for our site this object names, the nearest when several do; or None."""
         found = [
             (site, distance_m(*site["geometry"]["coordinates"][:2], place.lon, place.lat))
@@ -179,7 +187,7 @@ class _Planner:
             place, kind="osm_position", distance_m=round(away), uncertainty_m=props.get("coord_uncertainty_m")
         )
         self.plan.items.append(
-            BatchItem(Action.EDIT, proposal, site["id"], self._version(site["id"]), [flag])
+            BatchItem(Action.EDIT, proposal, site["id"], latest_version(self.ctx, site["id"]), [flag])
         )
         self.plan.lines.append(("position", props["name"], f"{round(away)} m → {place.url}"))
 
@@ -190,10 +198,6 @@ class _Planner:
             return _content(published) if published is not None else None
         seen = next((f.get("seen") for f in last["flags"] if f.get("kind") == "osm"), None)
         return seen if isinstance(seen, dict) else _content(last["feature"])
-
-    def _version(self, feature_id):
-        versions = self.ctx.storage.feature_versions(feature_id)
-        return versions[-1]["version"] if versions else None
 
     def take(self, place):
         """Propose a new place for an OSM object, or the fields OSM changed since the last run."""
@@ -240,7 +244,7 @@ class _Planner:
         if not edit.ok:
             self.plan.not_taken.append((place, edit.problems))
             return
-        self.plan.items.append(BatchItem(Action.EDIT, edit, fid, self._version(fid), [flag]))
+        self.plan.items.append(BatchItem(Action.EDIT, edit, fid, latest_version(self.ctx, fid), [flag]))
         self.plan.lines.append(
             ("changed", place.name, ", ".join(sorted(sent) + (["location"] if moved else [])))
         )
@@ -256,7 +260,7 @@ class _Planner:
                     Action.DELETE,
                     feature["properties"]["layer"],
                     feature["id"],
-                    self._version(feature["id"]),
+                    latest_version(self.ctx, feature["id"]),
                     [{"kind": "osm_gone", "osm_id": key, "url": object_url(key)}],
                 )
             )
@@ -279,7 +283,7 @@ def plan_extract(ctx, user, extract):
     planner = _Planner(ctx, user)
     planner.plan.read = extract
     for place in extract.places:
-        same = planner._same_site(place) if place.layer != "msmes" else None
+        same = planner.same_site(place) if place.layer != "msmes" else None
         if same is not None:
             site, away = same
             reach = site["properties"].get("coord_uncertainty_m") or 0

@@ -14,7 +14,6 @@ import json
 from dataclasses import dataclass
 
 JOIN = "; "
-JSON_TYPES = {"string": "string", "integer": "integer", "number": "number", "boolean": "boolean"}
 
 
 @dataclass(frozen=True)
@@ -95,7 +94,7 @@ def flat_feature(feature, fields):
 
 def json_schema(fields, title, schema_id):
     """Return the JSON Schema of a layer's flat properties (OGC API - Features Part 3 queryables)."""
-    properties = {f.name: {"title": f.name, "type": JSON_TYPES[f.type]} for f in fields}
+    properties = {f.name: {"title": f.name, "type": f.type} for f in fields}
     for f in fields:
         if f.written_as != "value":
             properties[f.name]["description"] = (

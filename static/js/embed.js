@@ -73,11 +73,6 @@
       post("link", top.href);
       return;
     }
-    var inFrame = target.closest("a[data-in-frame]");
-    if (inFrame) {
-      inFrame.href = withSecret(inFrame.href);
-      return;
-    }
     var copy = target.closest("button[data-copy]");
     if (copy) {
       copyNumber(copy);
