@@ -9,7 +9,6 @@ import pytest
 from osmium.osm.mutable import Node, Way
 from pyproj import Geod
 
-from geotour.contributions import workflow
 from geotour.context import current
 
 from .contributions import bearer, login, make_users, token_for
@@ -112,14 +111,17 @@ def pending(app):
     return found
 
 
-def moderator(app):
-    with app.app_context():
-        return current().storage.get_user_login("mod")[0]
+def decide_batch(app, batch, body):
+    """Decide a whole batch as the office does, in one action (POST /api/v1/batches/<batch>/decide)."""
+    answer = app.test_client().post(
+        f"/api/v1/batches/{batch}/decide", json=body, headers=bearer(token_for(app, "mod"))
+    )
+    assert answer.status_code == 200, answer.get_data(as_text=True)
+    return answer.get_json()
 
 
 def approve_batch(app, batch):
-    with app.app_context():
-        return workflow.decide_batch(current(), moderator(app), batch)
+    return decide_batch(app, batch, {})
 
 
 def test_an_extract_becomes_one_batch_of_businesses_sites_and_a_position_suggestion(office, tmp_path):
@@ -241,14 +243,9 @@ def test_a_rerun_changes_only_what_changed_in_osm(office, tmp_path):
 def test_rejected_stays_rejected_until_osm_changes(office, tmp_path):
     extract = geopark_extract(tmp_path / "java.osm.pbf")
     run(office, extract)
-    with office.app_context():
-        done = workflow.decide_batch(
-            current(),
-            moderator(office),
-            pending(office)[0]["batch"],
-            approve_ids=[],
-            reason="Belum dicek di lapangan.",
-        )
+    done = decide_batch(
+        office, pending(office)[0]["batch"], {"reject": True, "reason": "Belum dicek di lapangan."}
+    )
     assert len(done["rejected"]) == 6
     assert "nothing to send to moderation" in run(office, extract)
     renamed = geopark_extract(tmp_path / "renamed.osm.pbf", homestay_name="Homestay Bu Eti Asri")
