@@ -27,7 +27,7 @@ var OFFLINE_PAGES = {{ offline_pages|tojson }};
 var PRIVATE = {{ private_prefixes|tojson }};
 var PUBLIC_API = new RegExp({{ public_api|tojson }});
 var SNAPSHOT = new RegExp({{ snapshot_pattern|tojson }});
-var NEARBY_API = /^\/api\/v1\/(nearby|features\/[^/]+\/nearby)$/;
+var NEARBY_API = new RegExp({{ nearby_api|tojson }});
 var lastLang = "id";
 
 self.addEventListener("install", function (event) {

@@ -38,8 +38,10 @@ def test_embed_page_does_not_register_the_service_worker(client):
 
 
 def test_the_javascript_restates_no_value_the_server_owns():
-    """Issue 16, part 5: the map centre and the popups' nearby radius and count come from the server."""
+    """Issue 16, part 5: the map centre, the nearby radii and counts, and distance formats come from the server."""
     from pathlib import Path
+
+    from geotour.web.pages.tourist import NEAR_ME, POPUP_NEARBY
 
     scripts = {
         p.name: p.read_text(encoding="utf-8")
@@ -48,6 +50,25 @@ def test_the_javascript_restates_no_value_the_server_owns():
     for name, text in scripts.items():
         assert "-7.1" not in text and "106.5" not in text, name  # the geopark's coordinates
         assert "20000 : 3000" not in text and "nearby?limit=3" not in text, name  # the popups' nearby lists
+    for radius_m, _ in (*POPUP_NEARBY.values(), *NEAR_ME.values()):  # the map's radii come from cfg
+        assert not re.search(rf"\b{radius_m}\b", scripts["geotour-map.js"]), radius_m
+    assert (
+        "Intl.NumberFormat" not in scripts["geotour-map.js"]
+    )  # distances: the server's rules (cfg.distance)
+
+
+def test_the_service_worker_patterns_come_from_the_route_table(client):
+    worker = client.get("/sw.js").get_data(as_text=True)
+
+    def pattern(name):
+        return re.compile(json.loads(re.search(rf"var {name} = new RegExp\((.*)\);", worker).group(1)))
+
+    nearby, public = pattern("NEARBY_API"), pattern("PUBLIC_API")
+    for path in ("/api/v1/nearby", "/api/v1/features/curug-sodong/nearby"):
+        assert nearby.match(path) and public.match(path), path
+    for path in ("/api/v1/layers", "/api/v1/features/curug-sodong", "/api/v1/submissions"):
+        assert not nearby.match(path), path
+    assert public.match("/api/v1/layers") and not public.match("/api/v1/submissions")
 
 
 def test_pages_carry_the_values_the_javascript_reads(client):

@@ -53,6 +53,9 @@ class Action(enum.Enum):
     DELETE = "delete"
 
 
+ACTION_NAMES = tuple(a.value for a in Action)
+
+
 def nearby_finder(ctx):
     """Return find_near(lon, lat, radius_m, layer_id, exclude_id) over the published features."""
 
@@ -249,11 +252,11 @@ def require_submission(ctx, user, submission_id):
     return submission
 
 
-def list_submissions(ctx, user, status=None, limit=100, offset=0):
-    """Return (submissions, total): everyone's for a moderator, one's own otherwise."""
+def list_submissions(ctx, user, status=None, limit=100, offset=0, own_only=False):
+    """Return (submissions, total): everyone's for a moderator (unless own_only), one's own otherwise."""
     if status is not None and status not in STATUS_NAMES:
         raise BadParameter("status must be one of %(allowed)s", "status", allowed=", ".join(STATUS_NAMES))
-    mine = None if accounts.can_moderate(user) else user["id"]
+    mine = None if accounts.can_moderate(user) and not own_only else user["id"]
     return ctx.storage.list_submissions(status, mine, limit, offset)
 
 

@@ -13,8 +13,9 @@ from shapely.geometry import shape
 
 @dataclass(frozen=True)
 class ExportFormat:
-    """One download format: GDAL driver, file extension, media type and creation options."""
+    """One download format: its name for people, GDAL driver, file extension, media type and creation options."""
 
+    label: str
     driver: str
     extension: str
     mimetype: str
@@ -24,11 +25,11 @@ class ExportFormat:
 
 FORMATS = {
     "geojson": ExportFormat(
-        "GeoJSON", "geojson", "application/geo+json", (("RFC7946", "YES"),), (("RFC7946", "YES"),)
+        "GeoJSON", "GeoJSON", "geojson", "application/geo+json", (("RFC7946", "YES"),), (("RFC7946", "YES"),)
     ),
-    "csv": ExportFormat("CSV", "csv", "text/csv", (("GEOMETRY", "AS_XY"),), (("GEOMETRY", "AS_WKT"),)),
-    "gpkg": ExportFormat("GPKG", "gpkg", "application/geopackage+sqlite3"),
-    "kml": ExportFormat("KML", "kml", "application/vnd.google-earth.kml+xml"),
+    "csv": ExportFormat("CSV", "CSV", "csv", "text/csv", (("GEOMETRY", "AS_XY"),), (("GEOMETRY", "AS_WKT"),)),
+    "gpkg": ExportFormat("GeoPackage", "GPKG", "gpkg", "application/geopackage+sqlite3"),
+    "kml": ExportFormat("KML", "KML", "kml", "application/vnd.google-earth.kml+xml"),
 }
 
 

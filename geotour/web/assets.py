@@ -80,16 +80,24 @@ def _rule_pattern(rule):
     return "[^/]+".join(re.escape(part) for part in re.split(r"<[^>]+>", rule.rule))
 
 
-def public_api_pattern(app):
-    """Return one regular expression for every public GET route of /api/v1, from the app's route table."""
+def routes_pattern(app, wanted):
+    """Return one regular expression for the GET routes whose endpoint `wanted(endpoint)` accepts."""
     rules = sorted(
         {
             _rule_pattern(rule)
             for rule in app.url_map.iter_rules()
-            if rule.endpoint.startswith("api.") and "GET" in rule.methods
+            if wanted(rule.endpoint) and "GET" in rule.methods
         }
     )
     return "^(" + "|".join(rules) + ")$"
+
+
+def public_api_pattern(app):
+    """Return one regular expression for every public GET route of /api/v1, from the app's route table."""
+    return routes_pattern(app, lambda endpoint: endpoint.startswith("api."))
+
+
+NEARBY_ENDPOINTS = ("api.point_nearby", "api.feature_nearby")  # answers that move with the visitor
 
 
 SNAPSHOT_PATTERN = rf"^/api/v1/layers/({snapshots.LAYER_PATTERN})/v/{snapshots.FILE_PATTERN}$"
@@ -109,6 +117,7 @@ def service_worker():
         import_urls=[json.dumps(u) for u in imports],
         offline_pages=offline_pages(),
         public_api=public_api_pattern(current_app),
+        nearby_api=routes_pattern(current_app, NEARBY_ENDPOINTS.__contains__),
         snapshot_pattern=SNAPSHOT_PATTERN,
         network_timeout_ms=NETWORK_TIMEOUT_MS,
         pages_cache=offline.PAGES_CACHE,

@@ -1,5 +1,6 @@
 """Language choice and the way numbers and directions are written for people (Flask-Babel)."""
 
+from babel import Locale
 from babel.numbers import format_decimal
 from flask import request
 from flask_babel import Babel, get_locale
@@ -69,13 +70,25 @@ def init_app(app):
     )
 
 
+# How a distance is said: metres below km_from_m (to the nearest 10 from tens_from_m), then km with one
+# decimal, whole km from whole_km_from_m. The map's JavaScript gets these with the locale's symbols.
+DISTANCE_STEPS = {"tens_from_m": 100, "km_from_m": 1000, "whole_km_from_m": 10_000}
+
+
 def format_distance(distance_m, locale):
     """Return a distance the way people say it: "350 m", "2,4 km" (id) or "2.4 km" (en)."""
-    if distance_m < 1000:
-        rounded = int(round(distance_m / 10.0) * 10) if distance_m >= 100 else int(round(distance_m))
+    if distance_m < DISTANCE_STEPS["km_from_m"]:
+        tens = distance_m >= DISTANCE_STEPS["tens_from_m"]
+        rounded = int(round(distance_m / 10.0) * 10) if tens else int(round(distance_m))
         return f"{rounded} m"
-    number_format = "#,##0.#" if distance_m < 10_000 else "#,##0"  # "1 km", "2,4 km", "12 km"
+    number_format = "#,##0.#" if distance_m < DISTANCE_STEPS["whole_km_from_m"] else "#,##0"
     return f"{format_decimal(distance_m / 1000.0, format=number_format, locale=locale)} km"
+
+
+def distance_format(locale):
+    """Return what the JavaScript needs to say distances as format_distance does, in this locale."""
+    symbols = Locale.parse(locale).number_symbols["latn"]
+    return {**DISTANCE_STEPS, "decimal": symbols["decimal"], "group": symbols["group"]}
 
 
 def direction_word(bearing_deg):

@@ -1,12 +1,20 @@
-"""Parse and check request parameters into plain values. Each fault names its parameter."""
+"""Request parameters: each declared once, as a field of a marshmallow Schema, which both parses the
+request (every fault a BadParameter naming its parameter) and describes it in the OpenAPI document
+(geotour.web.api.openapi reads the same fields). The parse_* functions do the checking; pages that take
+one parameter call them directly.
+"""
 
 import math
 from datetime import datetime
+from functools import wraps
 
+from flask import request
+from marshmallow import EXCLUDE, Schema, ValidationError, fields
 from werkzeug.routing import IntegerConverter
 
-from geotour.text import read_bool
+from geotour.config import LOCALES
 from geotour.errors import BadParameter
+from geotour.text import read_bool
 
 MAX_Q_LENGTH = 100
 
@@ -197,3 +205,222 @@ class RowIdConverter(IntegerConverter):
     def __init__(self, url_map, *args, **kwargs):
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
+
+
+class Param(fields.Field):
+    """One declared parameter: `parse` reads its raw text (None or "" when absent), `openapi` describes it."""
+
+    def __init__(self, description, default=None, required=False, **kwargs):
+        super().__init__(metadata={"description": description}, required=required, **kwargs)
+        self.default = default
+
+    def parse(self, name, raw):
+        """Return the parameter's value, or raise BadParameter naming `name`."""
+        raise NotImplementedError
+
+    def openapi(self):
+        """Return the OpenAPI (3.0) schema of the parameter's value."""
+        raise NotImplementedError
+
+    def _deserialize(self, value, attr, data, **kwargs):
+        return self.parse(self.data_key or attr, value)
+
+    def _validate_missing(self, value):
+        """Leave absence to `parse`, which says "is required" in the request's language."""
+
+
+class Number(Param):
+    """A finite number within [minimum, maximum]."""
+
+    def __init__(self, description, minimum=None, maximum=None, **kwargs):
+        super().__init__(description, **kwargs)
+        self.minimum, self.maximum = minimum, maximum
+
+    def parse(self, name, raw):
+        if self.default is None and not self.required and raw in (None, ""):
+            return None
+        return parse_float(name, raw, self.minimum, self.maximum, self.default)
+
+    def openapi(self):
+        return _schema("number", minimum=self.minimum, maximum=self.maximum, default=self.default)
+
+
+class Integer(Param):
+    """A whole number within [minimum, maximum]; with `cap`, larger values are taken as the cap."""
+
+    def __init__(self, description, minimum=0, maximum=10**9, cap=None, **kwargs):
+        super().__init__(description, **kwargs)
+        self.minimum, self.maximum, self.cap = minimum, maximum, cap
+
+    def parse(self, name, raw):
+        value = parse_int(name, raw, self.minimum, self.maximum, self.default)
+        if value is None and self.required:
+            raise BadParameter("%(name)s is required", name, name=name)
+        return value if self.cap is None or value is None else min(value, self.cap)
+
+    def openapi(self):
+        maximum = self.maximum if self.cap is None else self.cap
+        return _schema("integer", minimum=self.minimum, maximum=maximum, default=self.default)
+
+
+class Choice(Param):
+    """One of a list of words; `choices` is a tuple, or a function returning one (asked per request)."""
+
+    def __init__(self, description, choices, **kwargs):
+        super().__init__(description, **kwargs)
+        self.choices = choices
+
+    def allowed(self):
+        """Return the words this parameter takes now."""
+        return tuple(self.choices() if callable(self.choices) else self.choices)
+
+    def parse(self, name, raw):
+        return parse_choice(name, raw, self.allowed()) or self.default
+
+    def openapi(self):
+        return _schema("string", enum=list(self.allowed()), default=self.default)
+
+
+class ChoiceList(Choice):
+    """A comma-separated list of words from `choices`."""
+
+    explode = False
+
+    def parse(self, name, raw):
+        return parse_list(name, raw, self.allowed())
+
+    def openapi(self):
+        return {"type": "array", "items": {"type": "string", "enum": list(self.allowed())}}
+
+
+class Text(Param):
+    """Free text, trimmed, at most `max_length` characters."""
+
+    def __init__(self, description, max_length=MAX_Q_LENGTH, **kwargs):
+        super().__init__(description, **kwargs)
+        self.max_length = max_length
+
+    def parse(self, name, raw):
+        value = parse_text(name, raw, self.max_length)
+        if value is None and self.required:
+            raise BadParameter("%(name)s is required", name, name=name)
+        return value
+
+    def openapi(self):
+        return _schema("string", maxLength=self.max_length)
+
+
+class Names(Text):
+    """A comma-separated list of names (any names: unknown ones are ignored), as a tuple."""
+
+    explode = False
+
+    def parse(self, name, raw):
+        value = parse_text(name, raw, self.max_length)
+        return tuple(p.strip() for p in value.split(",") if p.strip()) if value else None
+
+    def openapi(self):
+        return {"type": "array", "items": {"type": "string"}}
+
+
+class Flag(Param):
+    """true or false (also yes/no, ya/tidak, 1/0)."""
+
+    def parse(self, name, raw):
+        if raw in (None, ""):
+            return self.default
+        return parse_bool(name, raw)
+
+    def openapi(self):
+        return _schema("boolean", default=self.default)
+
+
+class BBox(Param):
+    """minLon,minLat,maxLon,maxLat in WGS84; with allow_3d, six numbers with heights (ignored)."""
+
+    explode = False
+
+    def __init__(self, description, allow_3d=False, **kwargs):
+        super().__init__(description, **kwargs)
+        self.allow_3d = allow_3d
+
+    def parse(self, name, raw):
+        return parse_bbox(raw, self.allow_3d)
+
+    def openapi(self):
+        sizes = {"minItems": 4, "maxItems": 6 if self.allow_3d else 4}
+        return {"type": "array", **sizes, "items": {"type": "number"}}
+
+
+class Interval(Param):
+    """An RFC 3339 instant or interval (a/b, ../b, a/..)."""
+
+    def parse(self, name, raw):
+        return parse_datetime(raw)
+
+    def openapi(self):
+        return {"type": "string"}
+
+
+class Language(Param):
+    """?lang=, which geotour.web.i18n reads on every request; a language we lack is ignored, not refused."""
+
+    def parse(self, name, raw):
+        return raw if raw in LOCALES else None
+
+    def openapi(self):
+        return {"type": "string", "example": LOCALES[0]}
+
+
+def _schema(kind, **facets):
+    return {"type": kind, **{k: v for k, v in facets.items() if v is not None}}
+
+
+class Query(Schema):
+    """The query parameters of a view: a subclass declares its fields. `lang` is taken everywhere."""
+
+    class Meta:
+        unknown = EXCLUDE  # refused with a message of our own before loading (see read)
+
+    refuse_unknown = True
+    lang = Language(
+        f"Language of the messages: {' or '.join(LOCALES)}; with another value (or none) Accept-Language decides"
+    )
+
+
+class Unchecked(Query):
+    """Parameters of a view that ignores ones it does not know (a format chosen by ?f= or Accept)."""
+
+    refuse_unknown = False
+
+
+_SCHEMAS: dict = {}
+
+
+def read(schema_cls, source):
+    """Return source (request.args or request.form) read by schema_cls as a dict of values, or raise
+    BadParameter naming the first parameter at fault (an unknown one included, when the schema refuses them)."""
+    schema = _SCHEMAS.get(schema_cls) or _SCHEMAS.setdefault(schema_cls, schema_cls())
+    names = [f.data_key or n for n, f in schema.fields.items()]
+    if schema_cls.refuse_unknown:
+        refuse_unknown(source, names)
+    try:  # every declared name is given, absent ones as None, so that each says itself what absence means
+        return schema.load({name: source.get(name) for name in names})
+    except ValidationError as error:  # only a field of another kind than Param gets here
+        name = next(iter(error.normalized_messages()), "?")
+        raise BadParameter("%(name)s is not valid", name, name=name) from None
+
+
+def query(schema_cls=Query):
+    """Declare a view's query parameters: each request's are read with schema_cls and passed to the view
+    as `args`; the OpenAPI document lists the same fields (it finds schema_cls on the view)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, args=read(schema_cls, request.args), **kwargs)
+
+        wrapper.query_schema = schema_cls
+        return wrapper
+
+    return decorator

@@ -15,7 +15,6 @@ from flask_caching import Cache
 from flask_compress import Compress
 
 from geotour.context import current
-from geotour.web import params
 
 cache = Cache()
 compress = Compress()
@@ -139,26 +138,18 @@ class LocalStore:
                 self.size -= dropped
 
 
-EVERY_VIEW_PARAMS = ("lang",)  # the language of error messages (geotour.web.i18n)
-
-
-def cached_json(*accepted):
+def cached_json(view):
     """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`).
 
-    `accepted` names the query parameters the view reads: any other is refused with a 400 before the
-    cache is asked, so a typo is never answered (and cached) as if the parameter were absent.
+    Put it under params.query, which refuses unknown parameters before the cache is asked, so a typo is
+    never answered (and cached) as if the parameter were absent.
     """
-    allowed = frozenset(accepted) | frozenset(EVERY_VIEW_PARAMS)
 
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            params.refuse_unknown(request.args, allowed)
-            return cached(lambda: view(*args, **kwargs))
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        return cached(lambda: view(*args, **kwargs))
 
-        return wrapper
-
-    return decorator
+    return wrapper
 
 
 def page_links(offset, limit, returned, matched, mimetype):

@@ -3,7 +3,6 @@
 (function () {
   "use strict";
 
-  var NEAR_ME_RADIUS_M = 5000;
   var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
 
   function el(tag, attrs, text) {
@@ -29,7 +28,6 @@
     this.places = [];  // every place on the map, for the search box and the offline "nearby" list
     this.fetched = [];
     cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
-    this.numberFormat = new Intl.NumberFormat(cfg.lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
     this.status = document.querySelector(".gt-status");
     // Embedded on another site, a place's details open in the frame itself (/embed/places/<id>): a sandboxed
     // frame may open no new tab (static/js/embed.js handles the links that must leave the frame).
@@ -40,10 +38,24 @@
     return this.cfg.lang && this.cfg.lang !== "id" ? "?lang=" + encodeURIComponent(this.cfg.lang) : "";
   };
 
+  /* Python's round(): halves go to the even neighbour, as the server rounds (Babel too). */
+  function roundHalfEven(x) {
+    var r = Math.round(x);
+    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
+  }
+
+  function groupDigits(whole, group) {
+    return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, group);
+  }
+
+  /* A distance said as the server's i18n.format_distance says it, with its steps and the locale's symbols
+   * (cfg.distance): "350 m", "2,4 km" (id) or "2.4 km" (en), "12 km". */
   Geotour.prototype.formatDistance = function (metres) {
-    if (metres < 1000) return Math.round(metres >= 100 ? metres / 10 : metres) * (metres >= 100 ? 10 : 1) + " m";
-    var km = metres / 1000;
-    return this.numberFormat.format(km >= 10 ? Math.round(km) : Math.round(km * 10) / 10) + " km";
+    var d = this.cfg.distance;
+    if (metres < d.km_from_m) return (metres >= d.tens_from_m ? roundHalfEven(metres / 10) * 10 : roundHalfEven(metres)) + " m";
+    if (metres >= d.whole_km_from_m) return groupDigits(roundHalfEven(metres / 1000), d.group) + " km";
+    var tenths = roundHalfEven(metres / 100), whole = Math.floor(tenths / 10), rest = tenths % 10;
+    return groupDigits(whole, d.group) + (rest ? d.decimal + rest : "") + " km";
   };
 
   Geotour.prototype.showStatus = function (message, retry) {
@@ -478,10 +490,12 @@
 
   /* "Near me": when the locate control finds the visitor, list the nearest attractions and businesses in a
    * bottom sheet, grouped, each with distance and direction; and zoom so the nearest few are on screen. */
-  var NEAR_ME_GROUPS = [
-    { kind: "attraction", radius: 25000, limit: 3, title: "near_me_attractions" },
-    { kind: "msme", radius: NEAR_ME_RADIUS_M, limit: 5, title: "near_me_businesses" }
-  ];
+  function nearMeGroups(cfg) {  // cfg.near_me: how far and how many of each kind (tourist.NEAR_ME)
+    return ["attraction", "msme"].map(function (kind) {
+      return { kind: kind, radius: cfg.near_me[kind].radius_m, limit: cfg.near_me[kind].limit,
+        title: kind === "msme" ? "near_me_businesses" : "near_me_attractions" };
+    });
+  }
 
   Geotour.prototype.layersOf = function (kind) {
     return this.cfg.layers.filter(function (l) { return l.kind === kind; }).map(function (l) { return l.id; }).join(",");
@@ -489,7 +503,7 @@
 
   Geotour.prototype.fetchNearMe = function (latlng) {
     var self = this, at = "lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
-    return Promise.all(NEAR_ME_GROUPS.map(function (g) {
+    return Promise.all(nearMeGroups(this.cfg).map(function (g) {
       return self.fetchJSON(self.cfg.api + "/nearby?" + at + "&layers=" + self.layersOf(g.kind) + "&radius_m=" +
         g.radius + "&limit=" + g.limit).then(function (data) { return data.features; });
     })).then(function (lists) { return { at: [latlng.lat, latlng.lng], groups: lists }; });
@@ -506,7 +520,7 @@
     }, function (error) {
       // No signal: the places saved on this map, else the last "near me" answer with when it was made.
       if (self.places.length) {
-        return { saved: true, groups: NEAR_ME_GROUPS.map(function (g) { return self.nearestSaved(latlng, g.kind, g.radius, g.limit); }) };
+        return { saved: true, groups: nearMeGroups(self.cfg).map(function (g) { return self.nearestSaved(latlng, g.kind, g.radius, g.limit); }) };
       }
       var kept = page && page.lastNearMe();
       if (!kept || !kept.data.groups) throw error;
@@ -537,7 +551,7 @@
     sheet.appendChild(el("h2", { "class": "gt-sheet__title" }, this.t.near_me));
     if (data.saved) sheet.appendChild(el("p", { "class": "gt-sheet__saved" }, this.t.from_saved));
     var total = 0;
-    NEAR_ME_GROUPS.forEach(function (g, index) {
+    nearMeGroups(this.cfg).forEach(function (g, index) {
       var features = data.groups[index] || [];
       total += features.length;
       if (!features.length) return;

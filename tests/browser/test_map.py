@@ -167,3 +167,36 @@ def test_a_map_showing_places_from_openstreetmap_credits_it(live_server, watch, 
     )
     assert credit.filter(has_text="Tempat").count() == 1
     assert view.errors == []
+
+
+def test_the_map_says_distances_as_the_server_does(live_server, watch):
+    """One formatting rule: the popup's JavaScript and the server's pages agree, halves and thousands included."""
+    from geotour.web.i18n import format_distance
+
+    metres = [
+        7,
+        95,
+        145,
+        155,
+        999,
+        1000,
+        2000,
+        2049,
+        2050,
+        2150,
+        2449,
+        9949,
+        9950,
+        10_000,
+        12_500,
+        13_500,
+        1_234_567,
+    ]
+    for lang in ("id", "en"):
+        view, page = open_page(live_server, watch, f"/?lang={lang}")
+        said = page.evaluate(
+            "(all) => { const app = document.querySelector('.gt-map').geotour;"
+            " return all.map((m) => app.formatDistance(m)); }",
+            metres,
+        )
+        assert said == [format_distance(m, lang) for m in metres], lang

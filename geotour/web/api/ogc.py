@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, render_template, request, url_for
 from geotour.web import params
 from geotour.domain import flat_fields, places
 from geotour.context import current as _ctx
-from geotour.errors import BadParameter, NotFound
+from geotour.errors import NotFound
 from geotour.domain.layers import LayerQuery
 from geotour.web.responses import GEOJSON, JSON, cached, page_links
 
@@ -23,7 +23,6 @@ CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
 ]
-ITEMS_PARAMS = {"f", "limit", "offset", "bbox", "datetime"}
 HTML = "text/html"
 QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_JSON = "application/schema+json"
@@ -44,20 +43,31 @@ def _fields(layer_id):
     return seen[key]
 
 
-def _format():
+class FormatQuery(params.Unchecked):
+    f = params.Choice("Response format; without it, the Accept header decides", ("json", "html"))
+
+
+class ItemsQuery(FormatQuery):
+    refuse_unknown = True
+    limit = params.Integer(
+        "Features per page; larger values are capped", 1, cap=ITEMS_MAX_LIMIT, default=ITEMS_DEFAULT_LIMIT
+    )
+    offset = params.Integer("Features to skip", 0, default=0)
+    bbox = params.BBox("minLon,minLat,maxLon,maxLat (or six numbers with heights) in WGS84", allow_3d=True)
+    datetime = params.Interval("RFC 3339 instant or interval (features carry no time: all match)")
+
+
+def _format(asked):
     """Return "json" or "html": ?f= first, then the Accept header; JSON when neither asks for HTML."""
-    asked = request.args.get("f")
     if asked:
-        if asked not in ("json", "html"):
-            raise BadParameter("f must be json or html", "f")
         return asked
     accept = request.accept_mimetypes
     return "html" if accept[HTML] > max(accept[JSON], accept[GEOJSON]) else "json"
 
 
-def _answer(template, build, mimetype=JSON):
-    """Render build()'s payload as HTML, or send it as cached JSON with an ETag."""
-    if _format() == "html":
+def _answer(args, template, build, mimetype=JSON):
+    """Render build()'s payload as HTML, or send it as cached JSON with an ETag (as args["f"] or Accept asks)."""
+    if _format(args["f"]) == "html":
         response = current_app.make_response(render_template(template, data=build(), f_json=_self("json")))
     else:
         response = cached(lambda: (build(), mimetype))
@@ -90,7 +100,8 @@ def _require_collection(collection_id):
 
 @bp.get("")
 @bp.get("/")
-def landing():
+@params.query(FormatQuery)
+def landing(args):
     """Show the landing page with links to the API definition, conformance and collections."""
 
     def build():
@@ -126,13 +137,14 @@ def landing():
             ],
         }
 
-    return _answer("ogc/landing.html", build)
+    return _answer(args, "ogc/landing.html", build)
 
 
 @bp.get("/conformance")
-def conformance():
+@params.query(FormatQuery)
+def conformance(args):
     """List the conformance classes this API implements."""
-    return _answer("ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
+    return _answer(args, "ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
 
 
 def _collection(layer, stats):
@@ -164,7 +176,8 @@ def _collection(layer, stats):
 
 
 @bp.get("/collections")
-def collections():
+@params.query(FormatQuery)
+def collections(args):
     """List every collection (layer) with its extent."""
 
     def build():
@@ -174,18 +187,20 @@ def collections():
             "links": _links(),
         }
 
-    return _answer("ogc/collections.html", build)
+    return _answer(args, "ogc/collections.html", build)
 
 
 @bp.get("/collections/<collection_id>")
-def collection(collection_id):
+@params.query(FormatQuery)
+def collection(collection_id, args):
     """Describe one collection."""
     layer = _require_collection(collection_id)
-    return _answer("ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
+    return _answer(args, "ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
 
 
 @bp.get("/collections/<collection_id>/queryables")
-def queryables(collection_id):
+@params.query(params.Unchecked)
+def queryables(collection_id, args):
     """Describe a collection's properties as JSON Schema: each with its one type (lists joined, objects as JSON
     text), as every feature under /ogc carries them."""
     layer = _require_collection(collection_id)
@@ -196,17 +211,12 @@ def queryables(collection_id):
 
 
 @bp.get("/collections/<collection_id>/items")
-def items(collection_id):
+@params.query(ItemsQuery)
+def items(collection_id, args):
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
     _require_collection(collection_id)
-    params.refuse_unknown(request.args, ITEMS_PARAMS)
-    limit = params.parse_int("limit", request.args.get("limit"), 1, 10**9, ITEMS_DEFAULT_LIMIT)
-    query = LayerQuery(
-        bbox=params.parse_bbox(request.args.get("bbox"), allow_3d=True),
-        limit=min(limit, ITEMS_MAX_LIMIT),
-        offset=params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0),
-    )
-    params.parse_datetime(request.args.get("datetime"))  # checked; our features carry no time, so all match
+    query = LayerQuery(bbox=args["bbox"], limit=args["limit"], offset=args["offset"])
+    # args["datetime"] is checked; our features carry no time, so all match
 
     def build():
         features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collection_id, query)
@@ -230,7 +240,7 @@ def items(collection_id):
             "links": links,
         }
 
-    return _answer("ogc/items.html", build, GEOJSON)
+    return _answer(args, "ogc/items.html", build, GEOJSON)
 
 
 def _now():
@@ -238,7 +248,8 @@ def _now():
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
-def item(collection_id, feature_id):
+@params.query(FormatQuery)
+def item(collection_id, feature_id, args):
     """Return one feature of a collection."""
     _require_collection(collection_id)
 
@@ -263,4 +274,4 @@ def item(collection_id, feature_id):
             ],
         }
 
-    return _answer("ogc/item.html", build, GEOJSON)
+    return _answer(args, "ogc/item.html", build, GEOJSON)

@@ -2,7 +2,7 @@
 
 import hashlib
 
-from flask import Blueprint, redirect, request, url_for
+from flask import Blueprint, redirect, url_for
 
 from geotour.domain import exports
 from geotour.web import params
@@ -28,19 +28,40 @@ LAYER_DEFAULT_LIMIT = 100
 LAYER_MAX_LIMIT = 5000
 
 
-def _radius():
-    return params.parse_float("radius_m", request.args.get("radius_m"), 0, MAX_RADIUS_M, DEFAULT_RADIUS_M)
+class LayerFeaturesQuery(params.Query):
+    bbox = params.BBox("minLon,minLat,maxLon,maxLat in WGS84 (CRS84)")
+    category = params.Text("Only this category")
+    q = params.Text("Name search, ignoring case and accents")
+    limit = params.Integer("Features per page", 1, LAYER_MAX_LIMIT, default=LAYER_DEFAULT_LIMIT)
+    offset = params.Integer("Features to skip", 0, default=0)
+    properties = params.Names("Comma-separated property names to keep", 500)
 
 
-def _nearby_limit():
-    return params.parse_int(
-        "limit", request.args.get("limit"), 1, places.NEARBY_MAX_LIMIT, places.NEARBY_DEFAULT_LIMIT
+class NearbyQuery(params.Query):
+    radius_m = params.Number("Search radius in metres", 0, MAX_RADIUS_M, default=DEFAULT_RADIUS_M)
+    limit = params.Integer(
+        "How many places at most", 1, places.NEARBY_MAX_LIMIT, default=places.NEARBY_DEFAULT_LIMIT
     )
 
 
+class FeatureNearbyQuery(NearbyQuery):
+    category = params.Text("Only this category")
+
+
+class PointNearbyQuery(NearbyQuery):
+    lat = params.Number("Latitude", -90, 90, required=True)
+    lon = params.Number("Longitude", -180, 180, required=True)
+    layers = params.ChoiceList("Layer ids", lambda: _ctx().catalogue.point_layers())
+
+
+class ExportQuery(params.Query):
+    format = params.Choice("File format", tuple(exports.FORMATS), default="geojson")
+
+
 @bp.get("/layers")
-@cached_json()
-def layers():
+@params.query()
+@cached_json
+def layers(args):
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
     token = _ctx().storage.snapshot_token()
@@ -100,16 +121,17 @@ def layer_snapshot(layer_id, name):
 
 
 @bp.get("/layers/<layer_id>")
-@cached_json("bbox", "category", "q", "limit", "offset", "properties")
-def layer_features(layer_id):
+@params.query(LayerFeaturesQuery)
+@cached_json
+def layer_features(layer_id, args):
     """Return one layer as a FeatureCollection, filtered and paged."""
     query = LayerQuery(
-        bbox=params.parse_bbox(request.args.get("bbox")),
-        category=request.args.get("category") or None,
-        q=params.parse_text("q", request.args.get("q")),
-        limit=params.parse_int("limit", request.args.get("limit"), 1, LAYER_MAX_LIMIT, LAYER_DEFAULT_LIMIT),
-        offset=params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0),
-        properties=_property_list(),
+        bbox=args["bbox"],
+        category=args["category"],
+        q=args["q"],
+        limit=args["limit"],
+        offset=args["offset"],
+        properties=args["properties"],
     )
     features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
     links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
@@ -123,30 +145,27 @@ def layer_features(layer_id):
     }, GEOJSON
 
 
-def _property_list():
-    raw = params.parse_text("properties", request.args.get("properties"), 500)
-    return tuple(p.strip() for p in raw.split(",") if p.strip()) if raw else None
-
-
 @bp.get("/features/<feature_id>")
-@cached_json()
-def feature(feature_id):
+@params.query()
+@cached_json
+def feature(feature_id, args):
     """Return one feature."""
     return places.require_feature(_ctx().storage, feature_id), GEOJSON
 
 
 @bp.get("/features/<feature_id>/nearby")
-@cached_json("radius_m", "category", "limit")
-def feature_nearby(feature_id):
+@params.query(FeatureNearbyQuery)
+@cached_json
+def feature_nearby(feature_id, args):
     """Return MSMEs near an attraction (or attractions near an MSME), nearest first."""
-    radius_m = _radius()
+    radius_m = args["radius_m"]
     origin, found = places.near_feature(
         _ctx().storage,
         _ctx().catalogue,
         feature_id,
         radius_m=radius_m,
-        category=request.args.get("category") or None,
-        limit=_nearby_limit(),
+        category=args["category"],
+        limit=args["limit"],
     )
     return {
         "type": "FeatureCollection",
@@ -162,14 +181,14 @@ def feature_nearby(feature_id):
 
 
 @bp.get("/nearby")
-@cached_json("lat", "lon", "radius_m", "layers", "limit")
-def point_nearby():
+@params.query(PointNearbyQuery)
+@cached_json
+def point_nearby(args):
     """Return attractions and MSMEs near a point, for "near me"."""
-    lat = params.parse_float("lat", request.args.get("lat"), -90, 90)
-    lon = params.parse_float("lon", request.args.get("lon"), -180, 180)
-    radius_m = _radius()
-    layers = params.parse_list("layers", request.args.get("layers"), _ctx().catalogue.point_layers())
-    found = places.near_point(_ctx().storage, _ctx().catalogue, lon, lat, radius_m, layers, _nearby_limit())
+    lat, lon, radius_m = args["lat"], args["lon"], args["radius_m"]
+    found = places.near_point(
+        _ctx().storage, _ctx().catalogue, lon, lat, radius_m, args["layers"], args["limit"]
+    )
     return {
         "type": "FeatureCollection",
         "origin": {"type": "Point", "coordinates": [lon, lat]},
@@ -180,9 +199,10 @@ def point_nearby():
 
 
 @bp.get("/layers/<layer_id>/export")
-def layer_export(layer_id):
+@params.query(ExportQuery)
+def layer_export(layer_id, args):
     """Download a whole layer as GeoJSON, CSV, GeoPackage or KML."""
-    fmt = params.parse_choice("format", request.args.get("format"), tuple(exports.FORMATS)) or "geojson"
+    fmt = args["format"]
     key = f"export:v{_ctx().storage.data_version()}:{layer_id}:{fmt}"
     body = cache.get(key)
     if body is None:  # GDAL writes the file once per data version

@@ -22,6 +22,29 @@ bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
 
 
+class ImportForm(params.Unchecked):
+    """The form fields sent with a file to import (multipart, with the file as "file")."""
+
+    layer = params.Text("Layer id of the file's rows", 40, required=True)
+    dry_run = params.Flag(
+        "true: check the file and report, store nothing; false: store the rows", default=True
+    )
+    category = params.Text("Category of the rows that have none")
+    owner_consent = params.Flag("The owners agreed to be listed, for the rows that do not say")
+    on_error = params.Choice(
+        "fail: store nothing when any row has an error; skip: store the ready rows",
+        bulk_import.ON_ERROR,
+        default="fail",
+    )
+    apply_fixes = params.Flag("Take swapped or sign-less positions at their suggested fix", default=False)
+
+
+class SubmissionsQuery(params.Query):
+    status = params.Choice("Only submissions in this state", workflow.STATUS_NAMES)
+    limit = params.Integer("Submissions per page", 1, LIST_MAX_LIMIT, default=100)
+    offset = params.Integer("Submissions to skip", 0, default=0)
+
+
 def _has_lone_surrogate(value):
     if isinstance(value, str):
         return any("\ud800" <= char <= "\udfff" for char in value)
@@ -101,27 +124,21 @@ def create_submission():
 
 def _bulk_import():
     upload = request.files["file"]
-    layer_id = params.parse_text("layer", request.form.get("layer"), 40)
-    if not layer_id:
-        raise BadParameter("say which layer the file is for", "layer")
-    dry_run = parse_bool("dry_run", request.form.get("dry_run", "true"))
-    defaults = {"category": request.form.get("category"), "owner_consent": request.form.get("owner_consent")}
-    on_error = request.form.get("on_error") or "fail"
-    if on_error not in bulk_import.ON_ERROR:
-        raise BadParameter("on_error must be fail or skip", "on_error")
-    apply_fixes = parse_bool("apply_fixes", request.form.get("apply_fixes", "false"))
+    form = params.read(ImportForm, request.form)
+    dry_run = form["dry_run"]
+    defaults = {"category": form["category"], "owner_consent": form["owner_consent"]}
     report = bulk_import.import_file(
         _ctx(),
         user_record(),
         upload.read(),
         upload.filename,
-        layer_id,
+        form["layer"],
         defaults,
         dry_run,
         current_app.config["GEOTOUR_IMPORT_MAX_BYTES"],
         current_app.config["GEOTOUR_IMPORT_MAX_FEATURES"],
-        on_error=on_error,
-        apply_fixes=apply_fixes,
+        on_error=form["on_error"],
+        apply_fixes=form["apply_fixes"],
     )
     if dry_run:
         return jsonify({"report": report})
@@ -159,12 +176,11 @@ def delete_feature(feature_id):
 
 @bp.get("/submissions")
 @requires("can_contribute")
-def list_submissions():
-    """List your submissions, or everyone's for a moderator; ?status=pending|approved|rejected."""
-    limit = params.parse_int("limit", request.args.get("limit"), 1, LIST_MAX_LIMIT, 100)
-    offset = params.parse_int("offset", request.args.get("offset"), 0, 10**9, 0)
+@params.query(SubmissionsQuery)
+def list_submissions(args):
+    """List your submissions, or everyone's for a moderator."""
     found, total = workflow.list_submissions(
-        _ctx(), user_record(), request.args.get("status") or None, limit, offset
+        _ctx(), user_record(), args["status"], args["limit"], args["offset"]
     )
     return jsonify({"submissions": found, "numberMatched": total, "numberReturned": len(found)})
 

@@ -206,7 +206,7 @@ def import_file():
 @requires("can_contribute")
 def mine():
     """Show your submissions, newest first, with their status and the moderator's reason."""
-    found, total = workflow.list_submissions(_ctx(), {**user_record(), "role": "contributor"}, limit=200)
+    found, total = workflow.list_submissions(_ctx(), user_record(), limit=200, own_only=True)
     skipped = [int(n) for n in request.args.get("skipped", "").split(",")[:200] if n.isdigit() and len(n) < 7]
     return render_template(
         "contrib/mine.html",

@@ -10,22 +10,23 @@ from markupsafe import Markup
 
 from geotour.web import maps
 from geotour.web import params
-from geotour.domain import places
+from geotour.domain import exports, places
 from geotour.domain.features import fold
 from geotour.domain import seo
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.errors import NotFound
-from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.layers import ATTRACTION, MSME, LayerKind
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import LocalStore
-from geotour.web import offline
+from geotour.web import i18n, offline
 from geotour.web.pages import place_view
 
 bp = Blueprint("pages", __name__)
 ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
 SITE_LIST_LIMIT = 50
 POPUP_NEARBY = {"attraction": (3_000, 3), "msme": (20_000, 3)}  # kind of the place: (radius in m, how many)
+NEAR_ME = {"attraction": (25_000, 3), "msme": (5_000, 5)}  # "near me": of each kind (radius in m, how many)
 MSME_ATTRACTION_RADIUS_M = 25_000
 MSME_ATTRACTION_LIMIT = 8
 
@@ -158,10 +159,14 @@ def _base_config(mode):
         "t": _js_strings(),
         "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
         # What a popup lists near a place: the nearest businesses of a site, the nearest sites of a business.
-        "popup_nearby": {
-            kind: {"radius_m": radius, "limit": limit} for kind, (radius, limit) in POPUP_NEARBY.items()
-        },
+        "popup_nearby": _reach(POPUP_NEARBY),
+        "near_me": _reach(NEAR_ME),
+        "distance": i18n.distance_format(_lang()),
     }
+
+
+def _reach(table):
+    return {kind: {"radius_m": radius, "limit": limit} for kind, (radius, limit) in table.items()}
 
 
 def _map_spec(groups, config, **extra):
@@ -303,11 +308,12 @@ def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
 def index():
     """Show the full-screen map of the geopark."""
     catalogue = _ctx().catalogue
-    downloads = [layer for layer in catalogue.layers if layer.kind != "reference"]
+    downloads = [layer for layer in catalogue.layers if layer.kind != LayerKind.REFERENCE]
     return render_template(
         "index.html",
         map=render_overview(),
         downloads=downloads,
+        export_formats=exports.FORMATS,
         filters=_filter_choices(catalogue),
         wanted=set(),
         q="",

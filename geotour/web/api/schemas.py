@@ -1,0 +1,149 @@
+"""What the API answers, as marshmallow schemas: the response schemas of the OpenAPI document.
+
+tests/test_openapi.py checks real answers against the document, so these cannot drift from the code.
+Every schema lets through properties it does not name (a feature's properties vary by layer).
+"""
+
+from marshmallow import INCLUDE, Schema, fields
+from marshmallow.validate import OneOf
+
+from geotour.contributions.workflow import ACTION_NAMES, STATUS_NAMES
+from geotour.domain import position_checks
+from geotour.domain.layers import KINDS
+
+
+class Open(Schema):
+    class Meta:
+        unknown = INCLUDE
+
+
+def _text(description=None, **kwargs):
+    return fields.String(metadata={"description": description} if description else {}, **kwargs)
+
+
+class ErrorDetail(Open):
+    code = _text("A stable code: invalid_parameter, not_found, …", required=True)
+    message = _text("A sentence for a person, in the request's language", required=True)
+    field = _text("The parameter or field at fault", allow_none=True)
+
+
+class Error(Open):
+    error = fields.Nested(ErrorDetail, required=True)
+
+
+class Link(Open):
+    rel = _text(required=True)
+    type = _text()
+    title = _text()
+    href = _text(required=True)
+
+
+class Geometry(Open):
+    type = _text("Point (places) or Polygon/MultiPolygon (areas)", required=True)
+    coordinates = fields.List(fields.Raw(), required=True, metadata={"description": "lon, lat (RFC 7946)"})
+
+
+class Feature(Open):
+    type = _text(required=True, validate=OneOf(["Feature"]))
+    id = _text(required=True)
+    geometry = fields.Nested(Geometry, required=True, allow_none=True)
+    properties = fields.Dict(
+        required=True, metadata={"description": "layer, name, category, … (nearby answers add distance_m)"}
+    )
+
+
+class FeatureCollection(Open):
+    type = _text(required=True, validate=OneOf(["FeatureCollection"]))
+    features = fields.List(fields.Nested(Feature), required=True)
+    numberReturned = fields.Integer(required=True)
+    numberMatched = fields.Integer()
+    links = fields.List(fields.Nested(Link))
+
+
+class NearbyCollection(FeatureCollection):
+    radius_m = fields.Float(required=True)
+    origin = fields.Dict(required=True, metadata={"description": "The point (or feature) searched around"})
+
+
+class Title(Open):
+    id = _text(required=True)
+    en = _text(required=True)
+
+
+class Category(Open):
+    id = _text(required=True)
+    title = fields.Nested(Title, required=True)
+
+
+class Layer(Open):
+    id = _text(required=True)
+    title = fields.Nested(Title, required=True)
+    kind = _text(required=True, validate=OneOf(KINDS))
+    geometry_type = _text(required=True)
+    count = fields.Integer(required=True)
+    bbox = fields.List(fields.Float(), allow_none=True, required=True)
+    updated_at = _text(allow_none=True)
+    categories = fields.List(fields.Nested(Category))
+    links = fields.List(fields.Nested(Link), required=True)
+    snapshot_url = _text("The whole layer at this data version, cached for a year", required=True)
+    map_snapshot_url = _text("The same with only the properties the map shows", required=True)
+
+
+class Layers(Open):
+    layers = fields.List(fields.Nested(Layer), required=True)
+    attraction_types = fields.List(fields.Dict(), required=True)
+    data_version = _text("Grows with every published change (digits, as text)", required=True)
+    snapshot = _text(required=True)
+
+
+class Submission(Open):
+    id = fields.Integer(required=True)
+    batch = _text("The import it came in, if any", allow_none=True)
+    username = _text(required=True)
+    action = _text(required=True, validate=OneOf(ACTION_NAMES))
+    layer = _text(required=True)
+    feature_id = _text(allow_none=True, required=True)
+    feature = fields.Nested(Feature, allow_none=True, required=True)
+    status = _text(required=True, validate=OneOf(STATUS_NAMES))
+    reason = _text(allow_none=True)
+    created_at = _text(required=True)
+    decided_at = _text(allow_none=True)
+    decided_by = _text(allow_none=True)
+
+
+class Submissions(Open):
+    submissions = fields.List(fields.Nested(Submission), required=True)
+    numberMatched = fields.Integer()
+    numberReturned = fields.Integer()
+
+
+class Reason(Open):
+    reason = _text("Why (the contributor reads it)")
+
+
+class Revert(Open):
+    version = fields.Integer(required=True, metadata={"description": "The version to publish again"})
+
+
+class PositionReport(Open):
+    lon = fields.Float(required=True)
+    lat = fields.Float(required=True)
+    accuracy_m = fields.Float(
+        required=True,
+        metadata={"description": "The phone's accuracy", "maximum": position_checks.MAX_ACCURACY_M},
+    )
+
+
+class BatchDecision(Open):
+    except_ = fields.List(fields.Integer(), data_key="except", metadata={"description": "Submission ids"})
+    reason = _text()
+    reject = fields.Boolean(load_default=False)
+
+
+def with_file(form):
+    """Return the multipart schema of a file sent with `form`'s fields (a params.Query)."""
+    properties = {name: field.openapi() for name, field in form._declared_fields.items() if name != "lang"}
+    for name, field in form._declared_fields.items():
+        if name in properties:
+            properties[name]["description"] = field.metadata["description"]
+    return {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, **properties}}
