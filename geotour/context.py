@@ -5,7 +5,7 @@ from dataclasses import dataclass
 from flask import current_app
 
 from geotour.domain.geopark_area import GeoparkArea
-from geotour.domain.layers import Catalogue
+from geotour.domain.layers import Catalogue, LayerKind
 from geotour.domain.places import whole_layer
 from geotour.storage import Storage
 from geotour.storage.photos import PhotoStore
@@ -29,7 +29,7 @@ class GeotourContext:
     def area(self):
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""
         if self._area is None:
-            boundary = [layer.id for layer in self.catalogue.layers if layer.kind == "area"]
+            boundary = [layer.id for layer in self.catalogue.layers if layer.kind == LayerKind.AREA]
             features = [f for layer_id in boundary for f in whole_layer(self.storage, layer_id)]
             self._area = GeoparkArea.from_features(features) or False
         return self._area or None

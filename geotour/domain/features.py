@@ -4,9 +4,24 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from typing import Any, TypedDict
 
 GEOMETRY_TYPES = {"Point": ("Point",), "Polygon": ("Polygon", "MultiPolygon")}
 MAX_NAME_LENGTH = 200
+
+
+class Geometry(TypedDict):
+    type: str
+    coordinates: list
+
+
+class Feature(TypedDict):
+    """A place (or area) as GeoJSON: what storage returns and the API serves; properties.layer says its layer."""
+
+    type: str
+    id: str
+    geometry: Geometry | None
+    properties: dict[str, Any]
 
 
 class FeatureInvalid(ValueError):

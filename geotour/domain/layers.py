@@ -1,13 +1,23 @@
 """The layer catalogue, and the query a tourist or script makes of one layer (bbox, category, text)."""
 
+import enum
 import re
 from dataclasses import dataclass, field
 
 from geotour.domain.features import fold
 
-KINDS = ("attraction", "msme", "area", "reference")
-ATTRACTION = "attraction"
-MSME = "msme"
+
+class LayerKind(enum.StrEnum):
+    """What a layer holds: places to visit, local businesses, an area (the boundary), or reference points."""
+
+    ATTRACTION = "attraction"
+    MSME = "msme"
+    AREA = "area"
+    REFERENCE = "reference"
+
+
+KINDS = tuple(kind.value for kind in LayerKind)
+ATTRACTION, MSME = LayerKind.ATTRACTION, LayerKind.MSME
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ICON = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -70,7 +80,7 @@ class Layer:
 
     id: str
     file: str
-    kind: str
+    kind: LayerKind
     geometry: str
     title: dict
     color: str
@@ -213,7 +223,7 @@ def _layer_from_dict(entry):
     return Layer(
         id=entry["id"],
         file=entry["file"],
-        kind=entry["kind"],
+        kind=LayerKind(entry["kind"]),
         geometry=entry["geometry"],
         title=_titles(entry["title"]),
         color=color,

@@ -8,6 +8,12 @@ May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or 
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Sequence
+
+from geotour.domain.features import Feature
+from geotour.domain.layers import LayerQuery
+from geotour.domain.nearby import Hit
+from geotour.storage.records import PhotoSource, PositionReport, Submission, Token, User, Version
 
 
 class AlreadyExists(Exception):
@@ -46,7 +52,7 @@ class Storage(ABC):
         """Replace the seed features of one layer with `records`, in one transaction."""
 
     @abstractmethod
-    def data_version(self, allow_stale=False):
+    def data_version(self, allow_stale: bool = False) -> str:
         """Return a string that changes whenever any feature changes (for caches and ETags).
 
         allow_stale: when the database cannot be reached, return the last version read instead of failing.
@@ -57,32 +63,41 @@ class Storage(ABC):
         """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
 
     @abstractmethod
-    def query_layer(self, layer_id, query):
+    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
         """Return (features, number_matched) for a LayerQuery, features as GeoJSON dicts."""
 
     @abstractmethod
-    def get_feature(self, feature_id):
+    def get_feature(self, feature_id: str) -> Feature | None:
         """Return one feature as a GeoJSON dict (with properties.layer), or None."""
 
     @abstractmethod
-    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
+    def features_near(
+        self,
+        lon: float,
+        lat: float,
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None = None,
+        limit: int = 20,
+        exclude_id: str | None = None,
+    ) -> list[tuple[Feature, Hit]]:
         """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
 
     # People and their work. Every write below is one transaction; approving publishes a new version.
     @abstractmethod
-    def create_user(self, username, password_hash, role):
+    def create_user(self, username: str, password_hash: str, role: str) -> User:
         """Add a user and return it; raise AlreadyExists when the name is taken."""
 
     @abstractmethod
-    def get_user(self, user_id):
+    def get_user(self, user_id: int) -> User | None:
         """Return a user by id, or None."""
 
     @abstractmethod
-    def get_user_login(self, username):
+    def get_user_login(self, username: str) -> tuple[User, str] | tuple[None, None]:
         """Return (user, password_hash) for a username, or (None, None)."""
 
     @abstractmethod
-    def list_users(self):
+    def list_users(self) -> list[User]:
         """Return every user."""
 
     @abstractmethod
@@ -102,7 +117,7 @@ class Storage(ABC):
         """Store a new API token's hash; return its id."""
 
     @abstractmethod
-    def list_tokens(self, user_id):
+    def list_tokens(self, user_id: int) -> list[Token]:
         """Return a user's tokens, without hashes."""
 
     @abstractmethod
@@ -110,7 +125,7 @@ class Storage(ABC):
         """Revoke one of a user's tokens; return whether one was revoked."""
 
     @abstractmethod
-    def user_for_token(self, token_hash):
+    def user_for_token(self, token_hash: str) -> User | None:
         """Return the active user holding this unrevoked token, or None."""
 
     @abstractmethod
@@ -118,11 +133,18 @@ class Storage(ABC):
         """Store pending submissions, all or none; return their ids."""
 
     @abstractmethod
-    def get_submission(self, submission_id):
+    def get_submission(self, submission_id: int) -> Submission | None:
         """Return one submission, or None."""
 
     @abstractmethod
-    def list_submissions(self, status=None, user_id=None, limit=100, offset=0, batch=None):
+    def list_submissions(
+        self,
+        status: str | None = None,
+        user_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        batch: str | None = None,
+    ) -> tuple[list[Submission], int]:
         """Return (submissions, total): of one status, one contributor, one import batch, when given."""
 
     @abstractmethod
@@ -135,11 +157,11 @@ class Storage(ABC):
         """Publish a new version of a feature directly; return its number."""
 
     @abstractmethod
-    def feature_versions(self, feature_id):
+    def feature_versions(self, feature_id: str) -> list[Version]:
         """Return every version of a feature, oldest first."""
 
     @abstractmethod
-    def snapshot_token(self):
+    def snapshot_token(self) -> str:
         """Return "<data version>-<data tag>": the name of the data as it is now, never reused for other data."""
 
     # Idempotency keys: a write retried with the same key gets the first answer and writes nothing twice.
@@ -189,7 +211,7 @@ class Storage(ABC):
         """Note which photo uploaded bytes (by SHA-256) became."""
 
     @abstractmethod
-    def photo_source(self, source_hash):
+    def photo_source(self, source_hash: str) -> PhotoSource | None:
         """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
 
     @abstractmethod
@@ -205,7 +227,7 @@ class Storage(ABC):
         """Keep a visitor's "I am here" report."""
 
     @abstractmethod
-    def position_reports(self, feature_id=None):
+    def position_reports(self, feature_id: str | None = None) -> list[PositionReport]:
         """Return the unused reports (of one place, or all), oldest first."""
 
     @abstractmethod

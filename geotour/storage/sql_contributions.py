@@ -3,6 +3,7 @@
 import json
 
 from geotour.storage import AlreadyExists, StaleSubmission
+from geotour.storage.records import Submission, Token, User, Version
 from geotour.storage.sql_versions import SQLParts, append_version, bump_data_version, feature_json, now_utc
 
 USER_COLUMNS = "id, username, role, active, created_at, session_version, group_name"
@@ -12,7 +13,7 @@ SUBMISSION_SELECT = (
 )
 
 
-def _user(row):
+def _user(row) -> User | None:
     return (
         {
             "id": row["id"],
@@ -28,7 +29,7 @@ def _user(row):
     )
 
 
-def _submission(row):
+def _submission(row) -> Submission:
     return {
         "id": row["id"],
         "batch": row["batch"],
@@ -48,7 +49,7 @@ def _submission(row):
     }
 
 
-def _version(row):
+def _version(row) -> Version:
     return {
         "feature_id": row["feature_id"],
         "version": row["version"],
@@ -148,7 +149,16 @@ class SQLContributions(SQLParts):
                 " WHERE user_id = ? ORDER BY id DESC",
                 (user_id,),
             ).fetchall()
-        return [dict(row) for row in rows]
+        return [
+            Token(
+                id=row["id"],
+                name=row["name"],
+                created_at=row["created_at"],
+                last_used_at=row["last_used_at"],
+                revoked_at=row["revoked_at"],
+            )
+            for row in rows
+        ]
 
     def revoke_token(self, user_id, token_id):
         """Revoke one of a user's tokens; return False when it is not theirs or already revoked."""

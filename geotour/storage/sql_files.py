@@ -5,6 +5,7 @@ import json
 import secrets
 from datetime import datetime, timedelta, timezone
 
+from geotour.storage.records import PhotoSource, PositionReport
 from geotour.storage.sql_versions import SQLParts, now_utc
 
 KEEP_STASH = timedelta(hours=24)
@@ -82,7 +83,9 @@ class SQLFiles(SQLParts):
             row = conn.execute(
                 "SELECT photo_id, gps FROM photo_sources WHERE source_hash = ?", (source_hash,)
             ).fetchone()
-        return {"id": row["photo_id"], "gps": json.loads(row["gps"]) if row["gps"] else None} if row else None
+        if row is None:
+            return None
+        return PhotoSource(id=row["photo_id"], gps=json.loads(row["gps"]) if row["gps"] else None)
 
     def add_photo_uploader(self, photo_id, user_id):
         """Note that a user sent this photo (then they may attach it, and see it before it is published)."""
@@ -133,7 +136,18 @@ class SQLFiles(SQLParts):
                 f" WHERE {where} ORDER BY id LIMIT 5000",
                 args,
             ).fetchall()
-        return [dict(row) for row in rows]
+        return [
+            PositionReport(
+                id=row["id"],
+                feature_id=row["feature_id"],
+                lon=row["lon"],
+                lat=row["lat"],
+                accuracy_m=row["accuracy_m"],
+                reporter=row["reporter"],
+                created_at=row["created_at"],
+            )
+            for row in rows
+        ]
 
     def use_position_reports(self, report_ids):
         """Mark reports as used (a moderator moved the point with them)."""

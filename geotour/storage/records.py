@@ -1,0 +1,77 @@
+"""The records the storage layer hands out, typed: users, tokens, submissions, versions, position reports.
+
+They stay dicts (templates, JSON answers and tests read them as such), so each is a TypedDict: mypy checks
+that the row mappers in sql_contributions.py fill every key, and callers see what a record holds. Places
+are GeoJSON Features (geotour.domain.features.Feature); layers are geotour.domain.layers.Layer.
+Role names, submission states and actions are the values of the enums in geotour.contributions.
+"""
+
+from typing import Any, TypedDict
+
+from geotour.domain.features import Feature
+
+
+class User(TypedDict):
+    id: int
+    username: str
+    role: str  # contributions.accounts.Role
+    active: bool
+    created_at: str
+    session_version: int
+    group: str | None
+
+
+class Token(TypedDict):
+    """An API token as its owner sees it: never its hash."""
+
+    id: int
+    name: str
+    created_at: str
+    last_used_at: str | None
+    revoked_at: str | None
+
+
+class Submission(TypedDict):
+    id: int
+    batch: str | None
+    user_id: int
+    username: str
+    action: str  # contributions.workflow.Action
+    layer: str
+    feature_id: str | None
+    base_version: int | None
+    feature: Feature | None
+    flags: dict[str, Any]
+    status: str  # contributions.workflow.Status
+    reason: str | None
+    created_at: str
+    decided_at: str | None
+    decided_by: str | None
+
+
+class Version(TypedDict):
+    feature_id: str
+    version: int
+    layer: str
+    feature: Feature | None  # None: the feature was taken off the map in this version
+    action: str
+    created_at: str
+    created_by: str | None
+    submission_id: int | None
+    author: str | None
+    note: str | None
+
+
+class PositionReport(TypedDict):
+    id: int
+    feature_id: str
+    lon: float
+    lat: float
+    accuracy_m: float
+    reporter: str
+    created_at: str
+
+
+class PhotoSource(TypedDict):
+    id: str
+    gps: list[float] | None
