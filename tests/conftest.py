@@ -1,8 +1,10 @@
-"""Fixtures: a fresh app with its own temporary database for every test, and data-dir factories."""
+"""Fixtures: a fresh app with its own temporary database for every test (one per module for modules that
+only read), and data-dir factories."""
 
 import json
 import shutil
 import threading
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -25,18 +27,18 @@ def pg_template(tmp_path_factory):
     return backends.on_postgres()
 
 
-@pytest.fixture
-def make_app(tmp_path, pg_template):
-    """Return a factory: make_app(data_dir=..., **config) builds an app on a fresh database.
+@contextmanager
+def _app_maker(folder, pg_template):
+    """Yield a factory: factory(data_dir=..., **config) builds an app on a fresh database, dropped at the end.
 
-    The database is a SQLite file in tmp_path, or on a PostgreSQL run (see tests/backends.py) a new
-    PostgreSQL database, dropped after the test. A test that passes GEOTOUR_DATABASE_URL keeps its own.
+    The database is a SQLite file in `folder`, or on a PostgreSQL run (see tests/backends.py) a new
+    PostgreSQL database. A test that passes GEOTOUR_DATABASE_URL keeps its own.
     """
     counter = iter(range(1000))
     made = []
 
     def factory(data_dir=DATA_DIR, **config):
-        instance = tmp_path / f"instance{next(counter)}"
+        instance = folder / f"instance{next(counter)}"
         database = None
         if pg_template and "GEOTOUR_DATABASE_URL" not in config:
             database = backends.new_database()
@@ -57,9 +59,39 @@ def make_app(tmp_path, pg_template):
 
 
 @pytest.fixture
-def app(make_app):
-    """Return an app on the real seed data and a fresh database."""
-    return make_app()
+def make_app(tmp_path, pg_template):
+    """Return a factory: make_app(data_dir=..., **config) builds an app on a fresh database (see _app_maker)."""
+    with _app_maker(tmp_path, pg_template) as factory:
+        yield factory
+
+
+@pytest.fixture(scope="module")
+def module_app(tmp_path_factory, pg_template):
+    """Return one app on the seed data for a whole test module (see `app`)."""
+    with _app_maker(tmp_path_factory.mktemp("module"), pg_template) as factory:
+        yield factory()
+
+
+@pytest.fixture
+def app(request, make_app):
+    """Return an app on the real seed data and a fresh database.
+
+    A module whose tests only read (it sets READS_ONLY = True) shares one app between its tests, which saves
+    building and seeding a database per test; a test there that writes asks make_app() for its own.
+    """
+    if not getattr(request.module, "READS_ONLY", False):
+        yield make_app()
+        return
+    shared = request.getfixturevalue("module_app")
+    before = _written(shared)
+    yield shared
+    assert _written(shared) == before, "this test wrote to its module's shared app: give it make_app()"
+
+
+def _written(app):
+    """Return what a write would change: the data version, the users and the submissions."""
+    storage = app.extensions["geotour"].storage
+    return storage.data_version(), len(storage.list_users()), storage.list_submissions(limit=1)[1]
 
 
 @pytest.fixture

@@ -7,6 +7,8 @@ import pytest
 
 from tests.conftest import rename_feature
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 
 def get_json(client, url, status=200):
     response = client.get(url)
@@ -231,7 +233,10 @@ def test_read_api_allows_any_origin(client):
     assert response.headers["Access-Control-Allow-Origin"] == "*"
 
 
-def test_an_unexpected_fault_is_a_json_500_without_internals(app, client, monkeypatch):
+def test_an_unexpected_fault_is_a_json_500_without_internals(make_app, monkeypatch):
+    app = make_app()  # its own: the shared app may have the answer cached
+    client = app.test_client()
+
     def broken(*args, **kwargs):
         raise RuntimeError("database file is on fire at /secret/path")
 

@@ -5,6 +5,8 @@ import pytest
 
 from geotour.web.responses import _cache_key
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 
 @pytest.mark.parametrize(
     "plain, encoded",

@@ -8,6 +8,8 @@ import pytest
 from tests.conftest import HOSTILE_SITE_NAME
 from tests.test_content_policy import directives
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 
 def test_embed_has_no_site_chrome_and_may_be_framed_anywhere(client):
     response = client.get("/embed")

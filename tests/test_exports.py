@@ -3,6 +3,8 @@
 import pyogrio
 import pytest
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 
 @pytest.mark.parametrize(
     "fmt, mimetype",

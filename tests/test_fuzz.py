@@ -17,6 +17,8 @@ from hypothesis import strategies as st
 from geotour.web import responses
 from tests.contributions import bearer, login, make_users, token_for, waterfall
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 # More examples for a longer hunt: GEOTOUR_FUZZ_EXAMPLES=300 make test PYTEST_ARGS=tests/test_fuzz.py
 EXAMPLES = int(os.environ.get("GEOTOUR_FUZZ_EXAMPLES", "15"))
 

@@ -13,6 +13,8 @@ import geotour
 from geotour.errors import GeotourError
 from geotour.web.i18n import format_distance
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "geotour" / "translations" / "id" / "LC_MESSAGES" / "messages.po"
 METHODS = [("geotour/**.py", "python"), ("templates/**.html", "jinja2")]

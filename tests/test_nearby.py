@@ -8,6 +8,8 @@ from pyproj import Geod
 
 from geotour.domain import nearby
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 GEOD = Geod(ellps="WGS84")
 
 

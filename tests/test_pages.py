@@ -8,6 +8,8 @@ import pytest
 
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 PAGES = ["/", "/sites/curug-sodong", "/msmes/msme-0001", "/sites/nope"]
 
 

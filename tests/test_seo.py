@@ -10,6 +10,8 @@ import segno
 from geotour.domain.seo import opening_hours
 from tests.conftest import HOSTILE_MSME_NAME
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 
 def json_ld(html):
     return json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S).group(1))

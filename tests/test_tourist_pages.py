@@ -15,6 +15,8 @@ from geotour.errors import Forbidden
 from tests.conftest import DATA_DIR
 from tests.contributions import make_users
 
+READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
+
 SITE_LAYERS = ("geosites", "biosites", "cultural_sites")
 _NOTE = re.compile(r"\(([^)]*)\)|;(.*)$")
 
