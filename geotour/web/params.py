@@ -6,7 +6,7 @@ one parameter call them directly.
 
 import math
 from datetime import datetime
-from functools import wraps
+from functools import cache, wraps
 
 from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
@@ -223,7 +223,11 @@ class Param(fields.Field):
         raise NotImplementedError
 
     def _deserialize(self, value, attr, data, **kwargs):
-        return self.parse(self.data_key or attr, value)
+        name = self.data_key or attr
+        value = self.parse(name, value)
+        if value is None and self.required:
+            raise BadParameter("%(name)s is required", name, name=name)
+        return value
 
     def _validate_missing(self, value):
         """Leave absence to `parse`, which says "is required" in the request's language."""
@@ -237,9 +241,7 @@ class Number(Param):
         self.minimum, self.maximum = minimum, maximum
 
     def parse(self, name, raw):
-        if self.default is None and not self.required and raw in (None, ""):
-            return None
-        return parse_float(name, raw, self.minimum, self.maximum, self.default)
+        return self.default if raw in (None, "") else parse_float(name, raw, self.minimum, self.maximum)
 
     def openapi(self):
         return _schema("number", minimum=self.minimum, maximum=self.maximum, default=self.default)
@@ -254,8 +256,6 @@ class Integer(Param):
 
     def parse(self, name, raw):
         value = parse_int(name, raw, self.minimum, self.maximum, self.default)
-        if value is None and self.required:
-            raise BadParameter("%(name)s is required", name, name=name)
         return value if self.cap is None or value is None else min(value, self.cap)
 
     def openapi(self):
@@ -301,10 +301,7 @@ class Text(Param):
         self.max_length = max_length
 
     def parse(self, name, raw):
-        value = parse_text(name, raw, self.max_length)
-        if value is None and self.required:
-            raise BadParameter("%(name)s is required", name, name=name)
-        return value
+        return parse_text(name, raw, self.max_length)
 
     def openapi(self):
         return _schema("string", maxLength=self.max_length)
@@ -394,14 +391,17 @@ class Unchecked(Query):
     refuse_unknown = False
 
 
-_SCHEMAS: dict = {}
+@cache
+def _loader(schema_cls):
+    """Return (schema, parameter names) of a Query class, made once."""
+    schema = schema_cls()
+    return schema, tuple(f.data_key or n for n, f in schema.fields.items())
 
 
 def read(schema_cls, source):
     """Return source (request.args or request.form) read by schema_cls as a dict of values, or raise
     BadParameter naming the first parameter at fault (an unknown one included, when the schema refuses them)."""
-    schema = _SCHEMAS.get(schema_cls) or _SCHEMAS.setdefault(schema_cls, schema_cls())
-    names = [f.data_key or n for n, f in schema.fields.items()]
+    schema, names = _loader(schema_cls)
     if schema_cls.refuse_unknown:
         refuse_unknown(source, names)
     try:  # every declared name is given, absent ones as None, so that each says itself what absence means

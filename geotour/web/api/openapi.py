@@ -15,7 +15,8 @@ from werkzeug.routing import IntegerConverter
 
 from geotour.web import params
 from geotour.web.api import ogc, schemas
-from geotour.web.api.write import ImportForm
+from geotour.storage import snapshots
+from geotour.web.api.write import SOURCE_HASH_PATTERN, ImportForm
 from geotour.web.responses import GEOJSON, JSON, cached
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
@@ -31,10 +32,7 @@ PATH_PARAMETERS = {
     "name": "<data version>-<data tag>.geojson, or .map.geojson for the map's properties",
     "source_hash": "SHA-256 of the photo file, 64 hex digits",
 }
-PATH_PATTERNS = {
-    "name": "^[0-9]+-[0-9a-f]{8}(\\.map)?\\.geojson$",
-    "source_hash": "^[0-9a-fA-F]{64}$",
-}
+PATH_PATTERNS = {"name": f"^{snapshots.FILE_PATTERN}$", "source_hash": f"^{SOURCE_HASH_PATTERN}$"}
 IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -199,11 +197,11 @@ def _path(rule):
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", rename, rule.rule)
 
 
-def _path_parameters(rule, path):
+def _path_parameters(rule):
     """Return the path parameters of a route, typed by its converters (<int:…> is an integer)."""
     found = []
-    for name in re.findall(r"\{([^}]+)\}", path):
-        converter = rule._converters.get(name) or rule._converters.get(_flask_name(name))
+    for flask_name, converter in rule._converters.items():
+        name = PATH_NAMES.get((rule.endpoint[:4], flask_name), flask_name)
         schema = {"type": "integer" if isinstance(converter, IntegerConverter) else "string"}
         if name in PATH_PATTERNS:
             schema["pattern"] = PATH_PATTERNS[name]
@@ -219,10 +217,6 @@ def _path_parameters(rule, path):
     return found
 
 
-def _flask_name(name):
-    return {spec: flask for (_, flask), spec in PATH_NAMES.items()}.get(name, name)
-
-
 def _declared_parameter(converter, field, **kwargs):
     """The OpenAPI schema of a params.Param, from its own declaration."""
     return field.openapi() if isinstance(field, params.Param) else {}
@@ -233,7 +227,7 @@ def _unexploded(converter, field, **kwargs):
     return {"style": "form", "explode": False} if getattr(field, "explode", True) is False else {}
 
 
-def _spec(app):
+def _spec():
     plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Geotour API – Ciletuh-Palabuhanratu UNESCO Global Geopark",
@@ -263,13 +257,13 @@ def _spec(app):
     return spec
 
 
-def _operation(app, rule, path):
+def _operation(app, rule):
     operation = dict(OPERATIONS[rule.endpoint])
     operation["operationId"] = rule.endpoint.replace(".", "_") + ("_slash" if rule.rule.endswith("/") else "")
     operation["tags"] = ["OGC API - Features" if rule.endpoint.startswith("ogc.") else "Geotour API"]
     declared = getattr(app.view_functions[rule.endpoint], "query_schema", None)
     operation["parameters"] = [
-        *_path_parameters(rule, path),
+        *_path_parameters(rule),
         *([{"in": "query", "schema": declared}] if declared else []),
         *operation.get("parameters", []),
     ]
@@ -278,13 +272,13 @@ def _operation(app, rule, path):
 
 def build_document(app):
     """Return the OpenAPI 3.0 document for every route under /api and /ogc."""
-    spec = _spec(app)
+    spec = _spec()
     paths = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.rule.startswith(DOCUMENTED_PREFIXES):
             path = _path(rule)
             for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
-                paths.setdefault(path, {})[method.lower()] = _operation(app, rule, path)
+                paths.setdefault(path, {})[method.lower()] = _operation(app, rule)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
     return spec.to_dict()

@@ -142,8 +142,9 @@ class BatchDecision(Open):
 
 def with_file(form):
     """Return the multipart schema of a file sent with `form`'s fields (a params.Query)."""
-    properties = {name: field.openapi() for name, field in form._declared_fields.items() if name != "lang"}
-    for name, field in form._declared_fields.items():
-        if name in properties:
-            properties[name]["description"] = field.metadata["description"]
+    properties = {
+        name: {**field.openapi(), "description": field.metadata["description"]}
+        for name, field in form._declared_fields.items()
+        if name != "lang"
+    }
     return {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, **properties}}

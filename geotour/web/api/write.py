@@ -20,6 +20,7 @@ from geotour.web.photo_uploads import save_photo
 
 bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
+SOURCE_HASH_PATTERN = r"[0-9a-fA-F]{64}"  # a photo's SHA-256 (photo_by_source); the OpenAPI document reads it
 
 
 class ImportForm(params.Unchecked):
@@ -299,7 +300,7 @@ def _photo_answer(photo_id, gps):
 @requires("can_contribute")
 def photo_by_source(source_hash):
     """Say whether a photo whose sent bytes have this SHA-256 is already stored (then it need not be sent)."""
-    if not re.fullmatch(r"[0-9a-fA-F]{64}", source_hash):
+    if not re.fullmatch(SOURCE_HASH_PATTERN, source_hash):
         raise BadParameter("give the SHA-256 of the photo file as 64 hexadecimal digits", "source_hash")
     found = _ctx().photos.by_source(source_hash.lower())
     if found is None or not _ctx().storage.photo_uploaded_by(found["id"], user_record()["id"]):
