@@ -83,12 +83,10 @@ def create_app(test_config=None):
         admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"],
     )
     if app.config["GEOTOUR_PUBLIC_URL"]:
-        app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])
-    if app.config[
-        "GEOTOUR_PROXY_HOPS"
-    ]:  # outermost: the phone's address for rate limits, then the public one
-        hops = app.config["GEOTOUR_PROXY_HOPS"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # Host is passed through as sent
+        app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])  # type: ignore[method-assign]
+    if hops := app.config["GEOTOUR_PROXY_HOPS"]:  # outermost: the phone's address, then the public one
+        # Host is passed through as sent
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
     responses.init_app(app)
     assets.init_app(app)
@@ -96,7 +94,7 @@ def create_app(test_config=None):
     errors_http.init_app(app)
     auth.init_app(app)
     app.url_map.converters["int"] = params.RowIdConverter  # before any route is made
-    app.wsgi_app = HostCheck(app.wsgi_app)
+    app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]
     for module in (
         read_api,
         write_api,

@@ -19,8 +19,8 @@ class GeotourContext:
     storage: Storage
     catalogue: Catalogue
     seeded_at_start: tuple = ()
-    photos: PhotoStore = None
-    snapshots: SnapshotStore = None
+    photos: PhotoStore | None = None
+    snapshots: SnapshotStore | None = None
     admin_self_approval: bool = (
         False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own submission
     )

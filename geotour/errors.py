@@ -25,7 +25,9 @@ class GeotourError(Exception):
         """The message in the current request's language (English outside a request)."""
         return gettext(self.msgid, **self.values)
 
-    detail = None  # a library's own words (GDAL's, in English), given to scripts beside the message
+    detail: str | None = (
+        None  # a library's own words (GDAL's, in English), given to scripts beside the message
+    )
 
     def to_dict(self):
         """Return the JSON error body used under /api."""
@@ -92,10 +94,11 @@ class ValidationFailed(GeotourError):
     status = 400
     code = "invalid_submission"
 
-    def __init__(self, message, problems, **values):
+    def __init__(self, message, problems, report=None, **values):
         field = next((p["field"] for p in problems if p["severity"] == "error"), None)
         super().__init__(message, field, **values)
         self.problems = problems
+        self.report = report  # a bulk import's whole report, for the page that shows it
 
     def to_dict(self):
         """Return the JSON error body, with every problem."""

@@ -16,7 +16,7 @@ MAX_REPORTED_PROBLEMS = 200  # errors first; the counts in the report stay whole
 
 
 def _same_file_duplicates(checked):
-    seen = []
+    seen: list[tuple] = []
     for checked_row in checked:
         proposal, row = checked_row.proposal, checked_row.number
         if proposal.feature is None:
@@ -55,7 +55,7 @@ def reported_problems(problems):
     """Return the problems a report lists: errors first, then warnings; a problem that repeats row after row
     (the same field and words) once, with its count and its first rows ("10 rows: the owner's consent is
     empty"); at most MAX_REPORTED_PROBLEMS in all."""
-    grouped = {}
+    grouped: dict[tuple, dict] = {}
     for found in problems:
         key = (found["severity"] == "error", found["field"], found["message"])
         if key in grouped:
@@ -213,9 +213,7 @@ def import_file(
             if on_error == "fail"
             else _("Nothing was saved: no row is ready. Fix the rows listed and send the file again.")
         )
-        error = ValidationFailed(message, listed)
-        error.report = report
-        raise error
+        raise ValidationFailed(message, listed, report=report)
     report["skipped_rows"] = report["rejected_rows"]
     report["submissions"] = submit_batch(ctx, user, [row.proposal for row in checked if row.ok])
     return report

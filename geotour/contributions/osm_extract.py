@@ -149,7 +149,7 @@ def read_extract(path, inside):
         if not any(tags.get(k) for k in NAME_KEYS):
             extract.unnamed += layer is not None
             continue
-        at = (obj.location.lon, obj.location.lat) if obj.is_node() else _point_of_way(obj)
+        at = (obj.location.lon, obj.location.lat) if isinstance(obj, osmium.osm.Node) else _point_of_way(obj)
         if at is None:
             continue
         if not inside(*at):

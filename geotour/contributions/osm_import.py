@@ -70,7 +70,8 @@ def importer_account(ctx, username=IMPORTER):
 
 def _latest_submissions(ctx, user):
     """Return {feature_id: the newest submission this account made for it}."""
-    latest, offset = {}, 0
+    latest: dict[str, dict] = {}
+    offset = 0
     while True:
         found, total = ctx.storage.list_submissions(None, user["id"], PAGE, offset)
         for submission in found:
@@ -139,8 +140,9 @@ class _Planner:
     def same_site(self, place):
         """Return (site, distance) for our site this object names, the nearest when several do; or None."""
         found = [
-            (site, distance_m(*site["geometry"]["coordinates"][:2], place.lon, place.lat))
+            (site, distance_m(lon, lat, place.lon, place.lat))
             for site, names in self.site_names
+            for lon, lat in [site["geometry"]["coordinates"][:2]]
             if names & place.names and site["properties"].get("osm_id") != place.key
         ]
         return min(found, key=lambda hit: hit[1]) if found else None

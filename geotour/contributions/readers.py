@@ -211,13 +211,13 @@ def _read(source, fmt, max_features):
     if fmt == "csv":
         _check_csv_header(source)
     for layer in _layers(source, fmt):
-        columns = len(pyogrio.read_info(source, layer=layer, **options)["fields"])
-        if columns > MAX_COLUMNS:  # said before anything is read: a wide file costs memory for every cell
+        width = len(pyogrio.read_info(source, layer=layer, **options)["fields"])
+        if width > MAX_COLUMNS:  # said before anything is read: a wide file costs memory for every cell
             raise BadParameter(
                 "The file has %(n)d columns; at most %(max)d are read. Keep the columns this layer "
                 "uses (name, category, lat, lon, …) and send it again.",
                 "file",
-                n=columns,
+                n=width,
                 max=MAX_COLUMNS,
             )
         frame = pyogrio.read_dataframe(source, layer=layer, force_2d=True, on_invalid="ignore", **options)

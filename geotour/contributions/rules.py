@@ -467,8 +467,9 @@ def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, 
         )
     flags = []
     if position and properties.get("name"):
+        lon, lat = position
         flags, warnings = duplicate_flags(
-            properties["name"], *position, find_near(*position, DUPLICATE_RADIUS_M, layer.id, feature_id), row
+            properties["name"], lon, lat, find_near(lon, lat, DUPLICATE_RADIUS_M, layer.id, feature_id), row
         )
         problems += warnings
     if any(p["severity"] == "error" for p in problems):

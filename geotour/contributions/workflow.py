@@ -6,6 +6,7 @@ the CLI all call these, so the rules are the same on every path.
 
 import enum
 import uuid
+from typing import TypeGuard
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 
@@ -216,7 +217,7 @@ class BatchItem:
             user,
             self.action,
             self.proposal,
-            self.feature_id or feature["id"],
+            self.feature_id or (feature or {})["id"],
             feature,
             self.base_version,
             flags,
@@ -377,7 +378,7 @@ def decide_batch(ctx, moderator, batch, approve_ids=None, reason=None, considere
     if not found:
         raise NotFound("No import %(batch)s is waiting for review.", "batch", batch=repr(str(batch)[:40]))
     wanted = set(approve_ids) if approve_ids is not None else {s["id"] for s in found} - set(excepted)
-    done = {"approved": [], "rejected": [], "pending": [], "failed": []}
+    done: dict[str, list] = {"approved": [], "rejected": [], "pending": [], "failed": []}
     for submission in found:
         sid = submission["id"]
         if considered is not None and sid not in considered or sid not in wanted and not reason:
@@ -527,7 +528,7 @@ def position_suggestions(ctx, moderator):
     """Return, for moderators, the places where visitors' reports agree: [{feature, agreement, moved_m}]."""
     if not accounts.can_moderate(moderator):
         raise Forbidden("only moderators see position reports")
-    by_place = {}
+    by_place: dict[str, list] = {}
     for report in ctx.storage.position_reports():
         by_place.setdefault(report["feature_id"], []).append(report)
     found = []
@@ -594,7 +595,7 @@ def diff(before, after):
     return rows
 
 
-def _is_position(coords):
+def _is_position(coords: object) -> TypeGuard[list[float]]:
     return (
         isinstance(coords, list) and len(coords) >= 2 and all(isinstance(c, (int, float)) for c in coords[:2])
     )

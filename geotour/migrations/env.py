@@ -11,7 +11,7 @@ def run_migrations_online():
     """Run the migrations in one transaction on the given connection."""
     connection = config.attributes.get("connection")
     if connection is None:  # the `alembic` command line
-        engine = create_engine(config.get_main_option("sqlalchemy.url"), poolclass=NullPool)
+        engine = create_engine(config.get_main_option("sqlalchemy.url", ""), poolclass=NullPool)
         with engine.connect() as connection:
             _run(connection)
             connection.commit()

@@ -13,7 +13,9 @@ from datetime import datetime, timedelta, timezone
 from geotour.storage.sql_versions import SQLParts, now_utc
 
 #: (user_id, key) of the write this request is making, set by the web layer around the view
-PENDING_KEY = contextvars.ContextVar("geotour_pending_idempotency_key", default=None)
+PENDING_KEY: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
+    "geotour_pending_idempotency_key", default=None
+)
 KEEP_KEYS = timedelta(hours=24)
 
 

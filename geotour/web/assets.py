@@ -38,7 +38,7 @@ def _digest(path, mtime):
 
 def fingerprint(filename):
     """Return a short hash of a static file's content (it changes whenever the file does)."""
-    path = Path(current_app.static_folder) / filename
+    path = Path(str(current_app.static_folder)) / filename
     try:
         return _digest(str(path), path.stat().st_mtime_ns)
     except OSError:

@@ -113,7 +113,7 @@ def requires(rule):
         @wraps(view)
         def wrapper(*args, **kwargs):
             if not current_user.is_authenticated:
-                return current_app.login_manager.unauthorized()
+                return login_manager.unauthorized()
             if not check(current_user.record):
                 raise Forbidden("Your role may not do this.", None)
             return view(*args, **kwargs)

@@ -7,7 +7,7 @@ groups and a JSON config to static/js/geotour-map.js, which fetches GeoJSON from
 from dataclasses import dataclass
 
 import folium
-from branca.element import CssLink, JavascriptLink
+from branca.element import CssLink, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.plugins import FeatureGroupSubGroup, LocateControl, MarkerCluster
 from folium.template import Template
@@ -86,7 +86,9 @@ class GeotourMap(folium.Map):
 
     def render(self, **kwargs):
         """Add our own stylesheets and deferred scripts to the header, then render the map."""
-        header = self.get_root().header
+        root = self.get_root()
+        assert isinstance(root, Figure)  # folium.Map puts itself in a Figure when it is made
+        header = root.header
         for name, url in self.asset_css:
             header.add_child(CssLink(url), name=name)
         for name, url in self.asset_js:

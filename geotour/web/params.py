@@ -162,7 +162,7 @@ def parse_datetime(raw):
             _instant(parts[0])
         elif len(parts) == 2 and parts != ["..", ".."]:
             ends = [None if p in ("..", "") else _instant(p) for p in parts]
-            if all(ends) and ends[0] > ends[1]:
+            if ends[0] and ends[1] and ends[0] > ends[1]:
                 raise ValueError("interval ends before it starts")
         else:
             raise ValueError("too many parts")
@@ -420,7 +420,7 @@ def query(schema_cls=Query):
         def wrapper(*args, **kwargs):
             return view(*args, args=read(schema_cls, request.args), **kwargs)
 
-        wrapper.query_schema = schema_cls
+        wrapper.query_schema = schema_cls  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

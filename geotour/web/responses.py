@@ -157,7 +157,7 @@ def page_links(offset, limit, returned, matched, mimetype):
 
     def link(rel, at):
         args = {k: v for k, v in request.args.items() if k != "offset"}
-        href = url_for(request.endpoint, **request.view_args, **args, offset=at, _external=True)
+        href = url_for(str(request.endpoint), **(request.view_args or {}), **args, offset=at, _external=True)
         return {"rel": rel, "type": mimetype, "href": href}
 
     links = [link("self", offset)]

@@ -77,7 +77,7 @@ def _answer(args, template, build, mimetype=JSON):
 
 def _self(fmt):
     args = {**request.args, "f": fmt}
-    return url_for(request.endpoint, **request.view_args, **args, _external=True)
+    return url_for(str(request.endpoint), **(request.view_args or {}), **args, _external=True)
 
 
 def _links(json_type=JSON):

@@ -240,8 +240,10 @@ def _spec():
         },
         servers=[{"url": url_for("pages.index", _external=True).rstrip("/")}],
     )
-    plugin.converter.add_attribute_function(_declared_parameter)
-    plugin.converter.add_parameter_attribute_function(_unexploded)
+    converter = plugin.converter  # made by APISpec(plugins=...) above
+    assert converter is not None
+    converter.add_attribute_function(_declared_parameter)
+    converter.add_parameter_attribute_function(_unexploded)
     spec.components.security_scheme(
         "bearer", {"type": "http", "scheme": "bearer", "description": "A personal API token (see /account)"}
     )
@@ -273,7 +275,7 @@ def _operation(app, rule):
 def build_document(app):
     """Return the OpenAPI 3.0 document for every route under /api and /ogc."""
     spec = _spec()
-    paths = {}
+    paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.rule.startswith(DOCUMENTED_PREFIXES):
             path = _path(rule)

@@ -30,7 +30,7 @@ def hub():
 
 def place_form_values(layer):
     """Return (fields sent, lat, lon) from a posted place form (a member's, or a moderator's edit)."""
-    sent = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
+    sent: dict[str, str | bool] = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
     if "owner_consent" in sent:
         sent["owner_consent"] = request.form.get("owner_consent") == "on"
     if request.form.get("checked_on_site") == "on":  # a correction made standing at the place
@@ -194,7 +194,7 @@ def import_file():
             _ctx(), user, data, upload.filename, layer_id, defaults, True, *limits
         )
     except ValidationFailed as exc:
-        return _import_page(getattr(exc, "report", None), exc.message, None, form, 400)
+        return _import_page(exc.report, exc.message, None, form, 400)
     except GeotourError as exc:
         return _import_page(None, exc.message, None, form, exc.status)
     ready = report["valid"] or report["fixable_rows"]  # something can be stored, now or with the fixes

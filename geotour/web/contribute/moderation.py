@@ -37,7 +37,7 @@ def queue():
     """Show pending submissions, oldest first (or decided ones with ?status=)."""
     status = request.args.get("status") or "pending"
     found, total = workflow.list_submissions(_ctx(), user_record(), status, limit=100)
-    batches = {}
+    batches: dict[str, list[dict]] = {}
     for submission in found:
         if submission["batch"] and submission["status"] == "pending":
             batches.setdefault(submission["batch"], []).append(submission)

@@ -2,6 +2,7 @@
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
 from flask_babel import get_locale
@@ -229,7 +230,7 @@ def _sprite_markup(path, mtime):
 def inline_sprite():
     """Return the icon sprite as inline SVG (1.6 KB gzipped): no extra request, and it works inside a
     sandboxed embed, where an SVG <use> of another file is refused. Empty before `make assets`."""
-    path = Path(current_app.static_folder) / ICON_SPRITE
+    path = Path(str(current_app.static_folder)) / ICON_SPRITE
     try:
         return _sprite_markup(str(path), path.stat().st_mtime_ns)
     except OSError:
@@ -347,7 +348,7 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
         radius_m=radius_m if group_kind == MSME else None,
     )
     rendered = maps.render(maps.focus_map(spec, _static))
-    canonical = url_for(request.endpoint, feature_id=place["id"], lang=None, _external=True)
+    canonical = url_for(str(request.endpoint), feature_id=place["id"], lang=None, _external=True)
     return render_template(
         template,
         map=rendered,
@@ -417,7 +418,7 @@ def place_list():
     )  # type=a,b (a shared link) or type=a&type=b (the form)
     wanted = {v for v in asked if v in {f["id"] for f in filters}}
     query = fold(request.args.get("q", "").strip())[:100]
-    areas = {
+    areas: dict[str, dict[str, Any]] = {
         area: {"id": area, "title": title, "attractions": [], "businesses": []}
         for area, title in places.AREA_TITLES.items()
     }
