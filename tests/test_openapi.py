@@ -113,3 +113,59 @@ def test_path_parameters_follow_their_converters(document):
         "description": "Submission id",
         "schema": {"type": "integer"},
     }
+
+
+def _body(document, path):
+    body = document["paths"][path]["post"]["requestBody"]
+    return body, _inline(body["content"]["application/json"]["schema"], document["components"]["schemas"])
+
+
+def test_request_bodies_in_the_document_are_the_ones_enforced(make_app, document):
+    """A body's fields, types and limits come from the declaration the view reads it with: what the document
+    says is too long or of the wrong type is refused, naming the field."""
+    app = make_app()  # its own: the last request decides the submission
+    client = app.test_client()
+    make_users(app)
+    sid = client.post("/api/v1/submissions", json=waterfall(), headers=bearer(token_for(app, "kim1")))
+    sid = sid.get_json()["submissions"][0]["id"]
+    body, reject = _body(document, "/api/v1/submissions/{submission_id}/reject")
+    assert set(body["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    longest = reject["properties"]["reason"]["maxLength"]
+    moderator = bearer(token_for(app, "mod"))
+    for sent, field in [
+        ({"reason": "x" * (longest + 1)}, "reason"),
+        ({"reason": 5}, "reason"),
+        ({}, "reason"),
+    ]:
+        refused = client.post(f"/api/v1/submissions/{sid}/reject", json=sent, headers=moderator)
+        assert refused.status_code == 400 and refused.get_json()["error"]["field"] == field, sent
+    _check(document, "/api/v1/submissions/{submission_id}/reject", "post", 400, refused.get_json())
+
+    body, decide = _body(document, "/api/v1/batches/{batch}/decide")
+    assert decide["properties"]["except"] == {
+        "type": "array",
+        "items": {"type": "integer"},
+        "description": "Submissions left out of the approval",
+    }
+    assert decide["properties"]["reject"]["type"] == "boolean" and body["required"] is False
+    for sent, field in [({"except": [1, "2"]}, "except"), ({"reject": "perhaps"}, "reject")]:
+        refused = client.post("/api/v1/batches/any/decide", json=sent, headers=moderator)
+        assert refused.status_code == 400 and refused.get_json()["error"]["field"] == field, sent
+
+    body, revert = _body(document, "/api/v1/features/{feature_id}/revert")
+    assert body["required"] is True and revert["required"] == ["version"]
+    for sent in (
+        {},
+        {"version": True},
+        {"version": 1.5},
+        {"version": revert["properties"]["version"]["minimum"] - 1},
+    ):
+        refused = client.post("/api/v1/features/curug-sodong/revert", json=sent, headers=moderator)
+        assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "version", sent
+
+    _body_, report = _body(document, "/api/v1/features/{feature_id}/here")
+    most = report["properties"]["accuracy_m"]["maximum"]
+    here = client.post(
+        "/api/v1/features/curug-sodong/here", json={"lon": 106.4, "lat": -7.2, "accuracy_m": most + 1}
+    )
+    assert here.status_code == 400 and here.get_json()["error"]["field"] == "accuracy_m"

@@ -1,9 +1,10 @@
-"""Request parameters: each declared once, as a field of a marshmallow Schema, which both parses the
-request (every fault a BadParameter naming its parameter) and describes it in the OpenAPI document
+"""Request parameters and bodies: each declared once, as a field of a marshmallow Schema, which both parses
+the request (every fault a BadParameter naming its parameter) and describes it in the OpenAPI document
 (geotour.web.api.openapi reads the same fields). The parse_* functions do the checking; pages that take
 one parameter call them directly.
 """
 
+import json
 import math
 from datetime import datetime
 from functools import cache, wraps
@@ -222,9 +223,14 @@ class Param(fields.Field):
         """Return the OpenAPI (3.0) schema of the parameter's value."""
         raise NotImplementedError
 
+    def text_of(self, name, value):
+        """Return the text to parse: a query string or a form sends text; a JSON body may send a number,
+        true/false or a list, read as its JSON text ("3", "true"). A kind that takes JSON values overrides it."""
+        return value if value is None or isinstance(value, str) else json.dumps(value)
+
     def _deserialize(self, value, attr, data, **kwargs):
         name = self.data_key or attr
-        value = self.parse(name, value)
+        value = self.parse(name, self.text_of(name, value))
         if value is None and self.required:
             raise BadParameter("%(name)s is required", name, name=name)
         return value
@@ -300,6 +306,11 @@ class Text(Param):
         super().__init__(description, **kwargs)
         self.max_length = max_length
 
+    def text_of(self, name, value):
+        if value is None or isinstance(value, str):
+            return value
+        raise BadParameter("%(name)s must be text", name, name=name)
+
     def parse(self, name, raw):
         return parse_text(name, raw, self.max_length)
 
@@ -369,6 +380,41 @@ class Language(Param):
         return {"type": "string", "example": LOCALES[0]}
 
 
+class IdList(Param):
+    """A JSON list of row ids (whole numbers), as a tuple."""
+
+    def text_of(self, name, value):
+        return value
+
+    def parse(self, name, raw):
+        if raw is None:
+            return self.default
+        if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
+            raise BadParameter("%(name)s must be a list of ids (whole numbers)", name, name=name)
+        return tuple(raw)
+
+    def openapi(self):
+        return {"type": "array", "items": {"type": "integer"}}
+
+
+class Value(Param):
+    """A JSON value passed on as sent, for a domain function that checks it with its own rules and words (a
+    visitor's position: geotour.contributions.workflow.report_position). `facets` describe it (type, maximum)."""
+
+    def __init__(self, description, **facets):
+        super().__init__(description)
+        self.facets = facets
+
+    def text_of(self, name, value):
+        return value
+
+    def parse(self, name, raw):
+        return raw
+
+    def openapi(self):
+        return dict(self.facets)
+
+
 def _schema(kind, **facets):
     return {"type": kind, **{k: v for k, v in facets.items() if v is not None}}
 
@@ -391,6 +437,16 @@ class Unchecked(Query):
     refuse_unknown = False
 
 
+class Body(Schema):
+    """The fields of a JSON body (or of a form sent instead, where a view takes one): a subclass declares them.
+    Names it does not declare are ignored, as a JSON API's clients expect."""
+
+    class Meta:
+        unknown = EXCLUDE
+
+    refuse_unknown = False
+
+
 @cache
 def _loader(schema_cls):
     """Return (schema, parameter names) of a Query class, made once."""
@@ -409,6 +465,48 @@ def read(schema_cls, source):
     except ValidationError as error:  # only a field of another kind than Param gets here
         name = next(iter(error.normalized_messages()), "?")
         raise BadParameter("%(name)s is not valid", name, name=name) from None
+
+
+def _has_lone_surrogate(value):
+    if isinstance(value, str):
+        return any("\ud800" <= char <= "\udfff" for char in value)
+    if isinstance(value, dict):
+        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
+    return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
+
+
+def json_body(form_too=False):
+    """Return the request's JSON object (or, with form_too, its form when no JSON was sent); a 400 names
+    "body" for anything else: a list, JSON nested too deeply, or text that is not Unicode."""
+    if form_too and not request.is_json:
+        return request.form
+    try:
+        sent = request.get_json(silent=True)
+    except RecursionError:
+        raise BadParameter("the JSON is nested too deeply", "body") from None
+    if sent is None and form_too and not request.get_data():
+        return {}
+    if not isinstance(sent, dict):
+        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
+    if _has_lone_surrogate(sent):
+        raise BadParameter("the JSON holds a lone surrogate (\\ud800-\\udfff), which is not text", "body")
+    return sent
+
+
+def body(schema_cls, form_too=False):
+    """Declare a view's body: a JSON object (or, with form_too, a form) read with schema_cls (a Body) and
+    passed to the view as `body`; the OpenAPI document describes the same fields (from the view's body_schema)."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            return view(*args, body=read(schema_cls, json_body(form_too)), **kwargs)
+
+        wrapper.body_schema = schema_cls  # type: ignore[attr-defined]
+        wrapper.body_form_too = form_too  # type: ignore[attr-defined]
+        return wrapper
+
+    return decorator
 
 
 def query(schema_cls=Query):

@@ -2,7 +2,8 @@
 
 apispec (with its marshmallow plugin) writes the document from the same declarations the views use: each
 view's query parameters come from the params.Query it is decorated with, path parameters from its route,
-request bodies and answers from the schemas in geotour.web.api.schemas and the views' own forms. What is
+request bodies from the params.Body the view is decorated with (or, for GeoJSON and files, the schemas in
+geotour.web.api.schemas and the views' own forms), answers from those schemas. What is
 left here per endpoint is its summary, its media types and the errors it can answer.
 """
 
@@ -21,6 +22,7 @@ from geotour.web.responses import GEOJSON, JSON, cached
 
 bp = Blueprint("openapi", __name__, url_prefix="/api")
 HTML_TYPE = "text/html"
+FORM = "application/x-www-form-urlencoded"  # what a page's <form> sends
 DOCUMENTED_PREFIXES = ("/api", "/ogc")
 PATH_PARAMETERS = {
     "layer_id": "Layer id (see /api/v1/layers)",
@@ -102,10 +104,7 @@ WRITE_OPERATIONS = {
         )
     ),
     "api_writes.reject_submission": _write(
-        "Reject with a reason (moderators)",
-        {JSON: {"schema": schemas.Reason}},
-        keyed=True,
-        answer=schemas.Submission,
+        "Reject with a reason (moderators)", keyed=True, answer=schemas.Submission
     ),
     "api_writes.edit_feature": _write(
         "Propose changes to a feature", JSON_OBJECT, 201, keyed=True, answer=schemas.Submissions
@@ -114,23 +113,19 @@ WRITE_OPERATIONS = {
         "Propose removing a feature", None, 201, keyed=True, answer=schemas.Submissions
     ),
     "api_writes.feature_versions": _write("Every version of a feature (moderators)"),
-    "api_writes.revert_feature": _write(
-        "Publish an earlier version again (moderators)", {JSON: {"schema": schemas.Revert}}, keyed=True
-    ),
+    "api_writes.revert_feature": _write("Publish an earlier version again (moderators)", keyed=True),
     "api_writes.report_here": {
         **_write(
             '"I am here": a visitor at a place whose point is an estimate sends the phone\'s position (no account; '
             "kept for moderators, never public). No Idempotency-Key: a repeat is harmless, as one sender counts once",
-            {JSON: {"schema": schemas.PositionReport}},
-            202,
-            (400, 404, 409, 429),
+            status=202,
+            errors=(400, 404, 409, 429),
         ),
         "security": [],
     },
     "api_writes.decide_batch": _write(
         'Decide an import in one action (moderators): approve every pending row except those in "except", which '
         'are rejected with "reason" or left pending without one; {"reject": true, "reason"} rejects every row',
-        {JSON: {"schema": schemas.BatchDecision}},
         keyed=True,
     ),
     "api_writes.upload_photo": _write(
@@ -263,12 +258,17 @@ def _operation(app, rule):
     operation = dict(OPERATIONS[rule.endpoint])
     operation["operationId"] = rule.endpoint.replace(".", "_") + ("_slash" if rule.rule.endswith("/") else "")
     operation["tags"] = ["OGC API - Features" if rule.endpoint.startswith("ogc.") else "Geotour API"]
-    declared = getattr(app.view_functions[rule.endpoint], "query_schema", None)
+    view = app.view_functions[rule.endpoint]
+    declared = getattr(view, "query_schema", None)
     operation["parameters"] = [
         *_path_parameters(rule),
         *([{"in": "query", "schema": declared}] if declared else []),
         *operation.get("parameters", []),
     ]
+    if body := getattr(view, "body_schema", None):
+        media = [JSON, FORM] if view.body_form_too else [JSON]
+        required = any(field.required for field in body._declared_fields.values())
+        operation["requestBody"] = {"required": required, "content": {m: {"schema": body} for m in media}}
     return operation
 
 

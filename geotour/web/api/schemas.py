@@ -8,7 +8,6 @@ from marshmallow import INCLUDE, Schema, fields
 from marshmallow.validate import OneOf
 
 from geotour.contributions.workflow import ACTION_NAMES, STATUS_NAMES
-from geotour.domain import position_checks
 from geotour.domain.layers import KINDS
 
 
@@ -115,29 +114,6 @@ class Submissions(Open):
     submissions = fields.List(fields.Nested(Submission), required=True)
     numberMatched = fields.Integer()
     numberReturned = fields.Integer()
-
-
-class Reason(Open):
-    reason = _text("Why (the contributor reads it)")
-
-
-class Revert(Open):
-    version = fields.Integer(required=True, metadata={"description": "The version to publish again"})
-
-
-class PositionReport(Open):
-    lon = fields.Float(required=True)
-    lat = fields.Float(required=True)
-    accuracy_m = fields.Float(
-        required=True,
-        metadata={"description": "The phone's accuracy", "maximum": position_checks.MAX_ACCURACY_M},
-    )
-
-
-class BatchDecision(Open):
-    except_ = fields.List(fields.Integer(), data_key="except", metadata={"description": "Submission ids"})
-    reason = _text()
-    reject = fields.Boolean(load_default=False)
 
 
 def with_file(form):

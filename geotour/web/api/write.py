@@ -11,11 +11,11 @@ from flask import Blueprint, current_app, jsonify, request
 from geotour.contributions import bulk_import
 from geotour.web import params
 from geotour.contributions import workflow
+from geotour.domain import position_checks
 from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
 from geotour.context import current as _ctx
 from geotour.errors import BadParameter
-from geotour.web.params import parse_bool
 from geotour.web.photo_uploads import save_photo
 
 bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
@@ -40,36 +40,38 @@ class ImportForm(params.Unchecked):
     apply_fixes = params.Flag("Take swapped or sign-less positions at their suggested fix", default=False)
 
 
+class ReasonBody(params.Body):
+    reason = params.Text("Why (the contributor reads it)", workflow.MAX_REASON_LENGTH)
+
+
+class RevertBody(params.Body):
+    version = params.Integer("The version to publish again", 1, required=True)
+
+
+class PositionReportBody(params.Body):
+    """Checked by workflow.report_position, whose messages speak to a visitor standing at the place."""
+
+    lon = params.Value("The phone's longitude (WGS84)", type="number", minimum=-180, maximum=180)
+    lat = params.Value("The phone's latitude (WGS84)", type="number", minimum=-90, maximum=90)
+    accuracy_m = params.Value(
+        "How sure the phone is of its position, in metres",
+        type="number",
+        maximum=position_checks.MAX_ACCURACY_M,
+    )
+
+
+class BatchDecisionBody(params.Body):
+    except_ = params.IdList("Submissions left out of the approval", data_key="except", default=())
+    reason = params.Text(
+        "Why the rows left out (or, with reject, all rows) are rejected", workflow.MAX_REASON_LENGTH
+    )
+    reject = params.Flag("true: reject every row of the import (give a reason)", default=False)
+
+
 class SubmissionsQuery(params.Query):
     status = params.Choice("Only submissions in this state", workflow.STATUS_NAMES)
     limit = params.Integer("Submissions per page", 1, LIST_MAX_LIMIT, default=100)
     offset = params.Integer("Submissions to skip", 0, default=0)
-
-
-def _has_lone_surrogate(value):
-    if isinstance(value, str):
-        return any("\ud800" <= char <= "\udfff" for char in value)
-    if isinstance(value, dict):
-        return any(_has_lone_surrogate(k) or _has_lone_surrogate(v) for k, v in value.items())
-    return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
-
-
-def _json_body(form_too=False):
-    """Return the request's JSON object (or, with form_too, its form when no JSON was sent); a 400 names
-    "body" for anything else: a list, JSON nested too deeply, or text that is not Unicode."""
-    if form_too and not request.is_json:
-        return request.form
-    try:
-        body = request.get_json(silent=True)
-    except RecursionError:
-        raise BadParameter("the JSON is nested too deeply", "body") from None
-    if body is None and form_too and not request.get_data():
-        return {}
-    if not isinstance(body, dict):
-        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
-    if _has_lone_surrogate(body):
-        raise BadParameter("the JSON holds a lone surrogate (\\ud800-\\udfff), which is not text", "body")
-    return body
 
 
 def _created(payload, status=201):
@@ -110,7 +112,7 @@ def create_submission():
     """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
     if "file" in request.files:
         return _bulk_import()
-    body = _json_body()
+    body = params.json_body()
     properties, geometry = _feature_parts(body)
     properties = dict(properties)
     layer_id = request.args.get("layer") or properties.pop("layer", None)
@@ -157,7 +159,7 @@ def _bulk_import():
 @idempotent
 def edit_feature(feature_id):
     """Propose changes to a published feature; fields not sent are kept."""
-    properties, geometry = _feature_parts(_json_body())
+    properties, geometry = _feature_parts(params.json_body())
     properties = dict(properties)
     photo_ids = _photo_ids(properties)
     created = workflow.submit_edit(_ctx(), user_record(), feature_id, properties, geometry, photo_ids)
@@ -168,10 +170,10 @@ def edit_feature(feature_id):
 @requires("can_contribute")
 @upload_limit()
 @idempotent
-def delete_feature(feature_id):
+@params.body(ReasonBody, form_too=True)
+def delete_feature(feature_id, body):
     """Propose taking a feature off the map (it stays in the history)."""
-    body = _json_body(form_too=True)
-    created = workflow.submit_delete(_ctx(), user_record(), feature_id, body.get("reason"))
+    created = workflow.submit_delete(_ctx(), user_record(), feature_id, body["reason"])
     return _created({"submissions": [created]})
 
 
@@ -199,7 +201,7 @@ def get_submission(submission_id):
 def approve_submission(submission_id):
     """Publish a pending submission; with {"properties": {...}, "geometry": ...}, with the moderator's corrections
     over what was sent (the contributor stays its author)."""
-    body = _json_body(form_too=True)
+    body = params.json_body(form_too=True)
     if "properties" not in body and "geometry" not in body:
         return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
     properties, geometry = _feature_parts(body)
@@ -209,48 +211,40 @@ def approve_submission(submission_id):
 @bp.post("/submissions/<int:submission_id>/reject")
 @requires("can_moderate")
 @idempotent
-def reject_submission(submission_id):
+@params.body(ReasonBody, form_too=True)
+def reject_submission(submission_id, body):
     """Reject a pending submission with a reason."""
-    body = _json_body(form_too=True)
-    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
+    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body["reason"]))
 
 
 @bp.post("/features/<feature_id>/here")
 @report_limit()
-def report_here(feature_id):
+@params.body(PositionReportBody)  # JSON only, whatever the Content-Type says
+def report_here(feature_id, body):
     """ "I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
     Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
     JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
-    body = _json_body()  # refuses anything but a JSON object, whatever its Content-Type says
-    workflow.report_position(
-        _ctx(), feature_id, body.get("lon"), body.get("lat"), body.get("accuracy_m"), reporter_key()
-    )
+    workflow.report_position(_ctx(), feature_id, body["lon"], body["lat"], body["accuracy_m"], reporter_key())
     return jsonify({"received": True}), 202
 
 
 @bp.post("/batches/<batch>/decide")
 @requires("can_moderate")
 @idempotent
-def decide_batch(batch):
+@params.body(BatchDecisionBody)
+def decide_batch(batch, body):
     """Decide an import in one action: approve every pending row except those in "except", which are rejected
     with "reason" (or left pending without one); {"reject": true, "reason": …} rejects every row."""
-    body = _json_body()
-    excepted = body.get("except", [])
-    if not isinstance(excepted, list) or not all(
-        isinstance(i, int) and not isinstance(i, bool) for i in excepted
-    ):
-        raise BadParameter('"except" must be a list of submission ids', "except")
-    reject_all = parse_bool("reject", body.get("reject", False))
-    if reject_all and not isinstance(body.get("reason"), str):
+    if body["reject"] and not body["reason"]:
         raise BadParameter("give a reason to reject the whole import", "reason")
     return jsonify(
         workflow.decide_batch(
             _ctx(),
             user_record(),
             batch,
-            [] if reject_all else None,
-            body.get("reason"),
-            excepted=set(excepted),
+            [] if body["reject"] else None,
+            body["reason"],
+            excepted=set(body["except_"]),
         )
     )
 
@@ -265,12 +259,10 @@ def feature_versions(feature_id):
 @bp.post("/features/<feature_id>/revert")
 @requires("can_moderate")
 @idempotent
-def revert_feature(feature_id):
+@params.body(RevertBody, form_too=True)
+def revert_feature(feature_id, body):
     """Publish an earlier version again, as a new version."""
-    body = _json_body(form_too=True)
-    version = params.parse_int("version", str(body.get("version", "")), 1, 10**9, None)
-    if version is None:
-        raise BadParameter("say which version to restore", "version")
+    version = body["version"]
     new_version = workflow.revert(_ctx(), user_record(), feature_id, version)
     return jsonify({"feature_id": feature_id, "version": new_version, "reverted_to": version})
 
