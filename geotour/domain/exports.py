@@ -2,10 +2,17 @@
 
 import json
 import tempfile
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
 from shapely.geometry import shape
+
+from geotour.domain.features import Feature
+
+if TYPE_CHECKING:
+    from geopandas import GeoDataFrame
 
 # geopandas (with pandas) and pyogrio are imported when a download is first written, not at start-up:
 # they are a good part of a worker's memory, and most workers never write a file.
@@ -19,8 +26,8 @@ class ExportFormat:
     driver: str
     extension: str
     mimetype: str
-    point_layer_options: tuple = ()
-    area_layer_options: tuple = ()
+    point_layer_options: tuple[tuple[str, str], ...] = ()
+    area_layer_options: tuple[tuple[str, str], ...] = ()
 
 
 FORMATS = {
@@ -33,14 +40,14 @@ FORMATS = {
 }
 
 
-def _flat(value):
+def _flat(value: Any) -> Any:
     """Return a value GDAL can store in a column: nested lists and objects become JSON text."""
     if isinstance(value, (list, dict)):
         return json.dumps(value, ensure_ascii=False)
     return value
 
 
-def to_frame(features):
+def to_frame(features: Sequence[Feature]) -> "GeoDataFrame":
     """Return a GeoDataFrame (EPSG:4326) of GeoJSON features, with id first and nested values as JSON."""
     rows = [
         {"id": f["id"], **{k: _flat(v) for k, v in f["properties"].items() if k != "id"}} for f in features
@@ -54,7 +61,7 @@ def to_frame(features):
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def _without_formulas(frame):
+def _without_formulas(frame: "GeoDataFrame") -> "GeoDataFrame":
     """Return the frame with every text cell that a spreadsheet would run as a formula made inert.
 
     As OWASP recommends for CSV: a cell starting with = + - @, a tab or a CR gets a leading apostrophe, so
@@ -71,7 +78,7 @@ def _without_formulas(frame):
     return frame
 
 
-def export_layer(layer_id, features, fmt, is_point):
+def export_layer(layer_id: str, features: Sequence[Feature], fmt: str, is_point: bool) -> bytes:
     """Return the bytes of a layer file in one of FORMATS."""
     import pyogrio
 

@@ -4,7 +4,10 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any, TypedDict
+from typing import TYPE_CHECKING, Any, TypedDict
+
+if TYPE_CHECKING:  # layers imports fold from here
+    from geotour.domain.layers import Layer
 
 GEOMETRY_TYPES = {"Point": ("Point",), "Polygon": ("Polygon", "MultiPolygon")}
 MAX_NAME_LENGTH = 200
@@ -20,7 +23,7 @@ class Feature(TypedDict):
 
     type: str
     id: str
-    geometry: Geometry | None
+    geometry: Geometry  # every stored feature has one: validate_feature asks for it
     properties: dict[str, Any]
 
 
@@ -38,25 +41,25 @@ class FeatureRecord:
     name: str
     lon: float
     lat: float
-    bbox: tuple
-    geometry: dict
-    properties: dict = field(repr=False)
+    bbox: tuple[float, float, float, float]
+    geometry: dict[str, Any]
+    properties: dict[str, Any] = field(repr=False)
 
     @property
-    def search_text(self):
+    def search_text(self) -> str:
         """Return the folded name and alternative names that `q=` searches."""
         alt = self.properties.get("name_alt") or []
         names = [self.name] + [a for a in alt if isinstance(a, str)]
         return " | ".join(fold(n) for n in names)
 
 
-def stored_photo_ids(properties):
+def stored_photo_ids(properties: object) -> set[str]:
     """Return the ids of the contributed photos a feature's properties show (its "photos" list)."""
     photos = properties.get("photos") if isinstance(properties, dict) else None
     return {p["id"] for p in photos or () if isinstance(p, dict) and isinstance(p.get("id"), str)}
 
 
-def typed_decimal(text):
+def typed_decimal(text: object) -> float:
     """Return the number a person typed, with a decimal comma ("-7,0123") or point ("-7.0123"); raise ValueError.
 
     Indonesian keyboards and habits write a decimal comma. Thousands separators are not accepted here
@@ -70,13 +73,13 @@ def typed_decimal(text):
     return float(cleaned)
 
 
-def fold(text):
+def fold(text: str) -> str:
     """Return text without case or accents, so "Curug Cimarinjúng" matches "cimarinjung"."""
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
 
 
-def finite_number(value):
+def finite_number(value: object) -> bool:
     """Return whether a JSON value is a number a float can hold (not a bool, NaN, infinity, or 10**400)."""
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         return False
@@ -86,7 +89,7 @@ def finite_number(value):
         return False
 
 
-def _check_position(position):
+def _check_position(position: object) -> tuple[float, float]:
     if not isinstance(position, (list, tuple)) or len(position) < 2:
         raise FeatureInvalid("a position must be [longitude, latitude]")
     lon, lat = position[0], position[1]
@@ -100,7 +103,7 @@ def _check_position(position):
     return float(lon), float(lat)
 
 
-def _polygon_positions(rings):
+def _polygon_positions(rings: object) -> list[tuple[float, float]]:
     if not isinstance(rings, list) or not rings:
         raise FeatureInvalid("a polygon needs at least one ring")
     positions = []
@@ -114,7 +117,7 @@ def _polygon_positions(rings):
     return positions
 
 
-def geometry_positions(geometry):
+def geometry_positions(geometry: object) -> list[tuple[float, float]]:
     """Return every (lon, lat) of a Point, Polygon or MultiPolygon, checking each one."""
     if not isinstance(geometry, dict):
         raise FeatureInvalid("geometry is missing")
@@ -130,7 +133,7 @@ def geometry_positions(geometry):
     raise FeatureInvalid(f"geometry type {kind!r} is not supported")
 
 
-def validate_feature(feature, layer):
+def validate_feature(feature: object, layer: "Layer") -> FeatureRecord:
     """Return a FeatureRecord for `feature` in `layer`, or raise FeatureInvalid saying what is wrong."""
     if not isinstance(feature, dict) or feature.get("type") != "Feature":
         raise FeatureInvalid('"type" must be "Feature"')

@@ -11,7 +11,11 @@ value loses the data that follows. So under /ogc (never /api/v1, which keeps the
 """
 
 import json
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
+
+from geotour.domain.features import Feature
 
 JOIN = "; "
 
@@ -25,11 +29,11 @@ class Field:
     written_as: str = "value"  # value, joined (a list of plain values) or json (anything else structured)
 
 
-def _plain(value):
+def _plain(value: object) -> bool:
     return value is None or isinstance(value, (str, int, float, bool))
 
 
-def _kind(value):
+def _kind(value: object) -> str:
     if isinstance(value, bool):
         return "boolean"
     if isinstance(value, int):
@@ -39,11 +43,9 @@ def _kind(value):
     return "string"
 
 
-def layer_fields(features):
+def layer_fields(features: Iterable[Feature]) -> list[Field]:
     """Return the Fields of a layer, in the order they first appear, from every feature's properties."""
-    seen: dict[
-        str, tuple[set, str]
-    ] = {}  # name -> (the kinds of its values, how structured values are written)
+    seen: dict[str, tuple[set[str], str]] = {}  # name -> (its values' kinds, how structured ones are written)
     for feature in features:
         for name, value in (feature.get("properties") or {}).items():
             kinds, written = seen.setdefault(name, (set(), "value"))
@@ -59,7 +61,7 @@ def layer_fields(features):
     return [Field(name, _type_of(kinds), written) for name, (kinds, written) in seen.items()]
 
 
-def _type_of(kinds):
+def _type_of(kinds: set[str]) -> str:
     if kinds <= {"integer"} and kinds:
         return "integer"
     if kinds <= {"integer", "number"} and kinds:
@@ -69,7 +71,7 @@ def _type_of(kinds):
     return "string"
 
 
-def flat_value(field, value):
+def flat_value(field: Field, value: Any) -> Any:
     """Return one value as the field serves it (None for an absent value and for an empty list)."""
     if value is None or value == [] or value == {}:
         return None
@@ -86,13 +88,13 @@ def flat_value(field, value):
     return value
 
 
-def flat_feature(feature, fields):
+def flat_feature(feature: Feature, fields: Sequence[Field]) -> Feature:
     """Return a feature whose properties are every field of its layer, in the layer's order, flat."""
     props = feature.get("properties") or {}
     return {**feature, "properties": {f.name: flat_value(f, props.get(f.name)) for f in fields}}
 
 
-def json_schema(fields, title, schema_id):
+def json_schema(fields: Sequence[Field], title: str, schema_id: str) -> dict[str, Any]:
     """Return the JSON Schema of a layer's flat properties (OGC API - Features Part 3 queryables)."""
     properties = {f.name: {"title": f.name, "type": f.type} for f in fields}
     for f in fields:

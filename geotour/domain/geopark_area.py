@@ -1,5 +1,6 @@
 """Where contributions may be: inside the geopark boundary plus a margin, measured in metres."""
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -8,6 +9,8 @@ from pyproj import Transformer
 from shapely import prepared
 from shapely.geometry import Point, shape
 from shapely.ops import unary_union
+
+from geotour.domain.features import Feature, Geometry
 
 MARGIN_M = 2000
 # UTM zone 48S covers the whole geopark (106.2-106.8 E); its metres are within 0.1 % of the ellipsoid's here.
@@ -27,7 +30,7 @@ class Placement:
 class GeoparkArea:
     """The boundary polygons, projected once, with a prepared margin for fast point checks."""
 
-    def __init__(self, geometries, margin_m=MARGIN_M):
+    def __init__(self, geometries: Sequence[Geometry], margin_m: float = MARGIN_M) -> None:
         self._to_metric = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
         self.bounds_lonlat = unary_union([shape(g) for g in geometries]).bounds  # (west, south, east, north)
         area = unary_union([shapely.transform(shape(g), self._project) for g in geometries])
@@ -35,23 +38,23 @@ class GeoparkArea:
         self.margin_m = margin_m
         self._with_margin = prepared.prep(area.buffer(margin_m))
 
-    def _project(self, coords):
+    def _project(self, coords: np.ndarray) -> np.ndarray:
         x, y = self._to_metric.transform(coords[:, 0], coords[:, 1])
         return np.column_stack([x, y])
 
     @classmethod
-    def from_features(cls, features):
+    def from_features(cls, features: Iterable[Feature]) -> "GeoparkArea | None":
         """Build the area from the boundary layer's GeoJSON features, or None when the layer is empty."""
-        geometries = [f["geometry"] for f in features if f.get("geometry")]
+        geometries = [g for f in features if (g := f.get("geometry"))]
         return cls(geometries) if geometries else None
 
-    def _outside_m(self, lon, lat):
+    def _outside_m(self, lon: float, lat: float) -> float:
         point = Point(self._to_metric.transform(lon, lat))
         if self._with_margin.contains(point):
             return 0.0
         return float(self.area.distance(point))
 
-    def place(self, lon, lat):
+    def place(self, lon: float, lat: float) -> Placement:
         """Return the Placement of a lon/lat point (either may be out of range: then it is far outside)."""
         valid = -180 <= lon <= 180 and -90 <= lat <= 90
         outside_m = self._outside_m(lon, lat) if valid else float("inf")

@@ -2,7 +2,9 @@
 
 import enum
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from geotour.domain.features import fold
 
@@ -32,17 +34,17 @@ class Category:
     """One category of a layer, with titles in Indonesian and English and a marker style."""
 
     id: str
-    title: dict
+    title: dict[str, str]
     color: str
     glyph: str
     icon: str = ""
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Return the category as JSON for the API."""
         return {"id": self.id, "title": self.title, "style": _style_dict(self)}
 
 
-def _style_dict(item):
+def _style_dict(item: "Category | AttractionType") -> dict[str, str]:
     return {"color": item.color, "glyph": item.glyph, **({"icon": item.icon} if item.icon else {})}
 
 
@@ -54,17 +56,17 @@ class AttractionType:
     """
 
     id: str
-    title: dict
+    title: dict[str, str]
     color: str
     glyph: str
     icon: str
-    categories: tuple
+    categories: tuple[str, ...]
 
-    def matches(self, layer_id, category_id):
+    def matches(self, layer_id: str, category_id: str | None) -> bool:
         """Return whether a site of this layer and category is of this type."""
         return f"{layer_id}:{category_id}" in self.categories or f"{layer_id}:*" in self.categories
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Return the type as JSON for the API."""
         return {
             "id": self.id,
@@ -82,21 +84,21 @@ class Layer:
     file: str
     kind: LayerKind
     geometry: str
-    title: dict
+    title: dict[str, str]
     color: str
     glyph: str
-    categories: tuple = field(default_factory=tuple)
+    categories: tuple[Category, ...] = field(default_factory=tuple)
 
     @property
-    def category_ids(self):
+    def category_ids(self) -> tuple[str, ...]:
         """Return the ids of this layer's categories."""
         return tuple(c.id for c in self.categories)
 
-    def category(self, category_id):
+    def category(self, category_id: str | None) -> Category | None:
         """Return the Category with this id, or None."""
         return next((c for c in self.categories if c.id == category_id), None)
 
-    def find_category(self, written):
+    def find_category(self, written: object) -> Category | None:
         """Return the Category someone wrote: its id or its title in either language, in any case and with or
         without accents ("Penginapan", "homestay", "PENGINAPAN"); None when it names none."""
         if not isinstance(written, str):
@@ -111,7 +113,7 @@ class Layer:
             None,
         )
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Return the catalogue entry as JSON for the API."""
         return {
             "id": self.id,
@@ -138,35 +140,35 @@ class LayerQuery:
 class Catalogue:
     """The layers Geotour serves, in display order."""
 
-    def __init__(self, layers, types=()):
+    def __init__(self, layers: Iterable[Layer], types: Iterable[AttractionType] = ()) -> None:
         self.layers = tuple(layers)
         self.types = tuple(types)
         self._by_id = {layer.id: layer for layer in self.layers}
 
-    def type_of(self, layer_id, category_id):
+    def type_of(self, layer_id: str, category_id: str | None) -> AttractionType | None:
         """Return the AttractionType of a site of this layer and category, or None (for businesses)."""
         return next((t for t in self.types if t.matches(layer_id, category_id)), None)
 
-    def get(self, layer_id):
+    def get(self, layer_id: str) -> Layer | None:
         """Return the layer with this id, or None."""
         return self._by_id.get(layer_id)
 
-    def ids(self, kind=None):
+    def ids(self, kind: LayerKind | None = None) -> tuple[str, ...]:
         """Return layer ids, all or of one kind."""
         return tuple(layer.id for layer in self.layers if kind is None or layer.kind == kind)
 
-    def point_layers(self):
+    def point_layers(self) -> tuple[str, ...]:
         """Return the ids of the layers that hold places (attractions and MSMEs)."""
         return tuple(layer.id for layer in self.layers if layer.kind in (ATTRACTION, MSME))
 
-    def nearby_targets(self, layer_id):
+    def nearby_targets(self, layer_id: str) -> tuple[str, ...]:
         """Return which layers to search near a feature: MSMEs near attractions, attractions near MSMEs."""
         if self._by_id[layer_id].kind == MSME:
             return self.ids(ATTRACTION)
         return self.ids(MSME)
 
     @classmethod
-    def from_dict(cls, data):
+    def from_dict(cls, data: object) -> "Catalogue":
         """Build a catalogue from the parsed layers.json, or raise CatalogueInvalid."""
         if not isinstance(data, dict) or not isinstance(data.get("layers"), list) or not data["layers"]:
             raise CatalogueInvalid('"layers" must be a non-empty list')
@@ -187,7 +189,7 @@ class Catalogue:
         )
 
 
-def _titles(value):
+def _titles(value: object) -> dict[str, str]:
     if not isinstance(value, dict) or not all(
         isinstance(value.get(lang), str) and value[lang] for lang in ("id", "en")
     ):
@@ -195,8 +197,8 @@ def _titles(value):
     return {"id": value["id"], "en": value["en"]}
 
 
-def _style(value, fallback=None):
-    value = value or fallback
+def _style(value: dict | None, fallback: dict | None = None) -> tuple[str, str, str]:
+    value = value or fallback or {}  # none: the colour check below says so
     if not _COLOR.match(str(value.get("color", ""))):
         raise CatalogueInvalid(f"style color {value.get('color')!r} is not #rrggbb")
     glyph = value.get("glyph", "")
@@ -208,7 +210,7 @@ def _style(value, fallback=None):
     return value["color"], glyph, icon
 
 
-def _layer_from_dict(entry):
+def _layer_from_dict(entry: dict) -> Layer:
     if not _LAYER_ID.match(str(entry["id"])):
         raise CatalogueInvalid("id must be lower-case letters, digits and _")
     if entry["kind"] not in KINDS:
@@ -232,7 +234,7 @@ def _layer_from_dict(entry):
     )
 
 
-def _types_from_list(entries, layers):
+def _types_from_list(entries: object, layers: dict[str, Layer]) -> list[AttractionType]:
     """Return the attraction types; every attraction category must fall in exactly one of them."""
     if not isinstance(entries, list):
         raise CatalogueInvalid('"attraction_types" must be a list')

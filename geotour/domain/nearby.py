@@ -1,6 +1,7 @@
 """Geodesic distance, radius and nearest-N search on the WGS84 ellipsoid. Pure: no Flask, no I/O."""
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,12 +26,12 @@ class Hit:
     bearing_deg: float
 
 
-def distance_m(lon1, lat1, lon2, lat2):
+def distance_m(lon1: float, lat1: float, lon2: float, lat2: float) -> float:
     """Return the geodesic distance in metres between two lon/lat points."""
     return float(GEOD.inv(lon1, lat1, lon2, lat2)[2])
 
 
-def search_bbox(lon, lat, radius_m):
+def search_bbox(lon: float, lat: float, radius_m: float) -> tuple[float, float, float, float]:
     """Return (min_lon, min_lat, max_lon, max_lat) that contains every point within radius_m of lon/lat."""
     # Under-estimating the metres per degree makes the box a little larger than the circle, never smaller.
     reach = radius_m * _BOX_MARGIN + 1.0
@@ -45,18 +46,20 @@ def search_bbox(lon, lat, radius_m):
     return (max(-180.0, lon - half_width), south, min(180.0, lon + half_width), north)
 
 
-def rank_within(lon, lat, lons, lats, radius_m, limit):
+def rank_within(
+    lon: float, lat: float, lons: Sequence[float], lats: Sequence[float], radius_m: float, limit: int
+) -> list[Hit]:
     """Return the Hits within radius_m of lon/lat, nearest first (ties keep input order), at most `limit`."""
-    lons = np.asarray(lons, dtype=float)
-    lats = np.asarray(lats, dtype=float)
-    if lons.size == 0 or limit <= 0:
+    x = np.asarray(lons, dtype=float)
+    y = np.asarray(lats, dtype=float)
+    if x.size == 0 or limit <= 0:
         return []
-    azimuths, _, distances = GEOD.inv(np.full(lons.shape, lon), np.full(lats.shape, lat), lons, lats)
+    azimuths, _, distances = GEOD.inv(np.full(x.shape, lon), np.full(y.shape, lat), x, y)
     inside = np.flatnonzero(distances <= radius_m)
     order = inside[np.argsort(distances[inside], kind="stable")][:limit]
     return [Hit(int(i), float(distances[i]), float(azimuths[i]) % 360.0) for i in order]
 
 
-def compass_point(bearing_deg):
+def compass_point(bearing_deg: float) -> str:
     """Return the 8-point compass direction (N, NE, ...) for a bearing in degrees."""
     return COMPASS_POINTS[int(((bearing_deg % 360) + 22.5) // 45) % 8]

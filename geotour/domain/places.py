@@ -3,10 +3,14 @@
 Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
 """
 
+from collections.abc import Sequence
+from typing import Any, Protocol
+
 from geotour.domain import exports
 from geotour.errors import BadParameter, NotFound
-from geotour.domain.layers import LayerQuery
-from geotour.domain.nearby import DEFAULT_RADIUS_M
+from geotour.domain.features import Feature
+from geotour.domain.layers import Catalogue, Layer, LayerQuery
+from geotour.domain.nearby import DEFAULT_RADIUS_M, Hit
 
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200
@@ -39,7 +43,29 @@ AREAS = (
 AREA_TITLES = {"Ciletuh": "Ciletuh", "Jampang": "Jampang", "Cisolok": "Cisolok – Palabuhanratu"}
 
 
-def area_of(properties):
+class Places(Protocol):
+    """What these functions read of the storage (geotour.storage.Storage has it all; the domain does not
+    import the storage)."""
+
+    def layer_stats(self) -> dict[str, dict[str, Any]]: ...
+
+    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]: ...
+
+    def get_feature(self, feature_id: str) -> Feature | None: ...
+
+    def features_near(
+        self,
+        lon: float,
+        lat: float,
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None = None,
+        limit: int = 20,
+        exclude_id: str | None = None,
+    ) -> list[tuple[Feature, Hit]]: ...
+
+
+def area_of(properties: dict[str, Any]) -> str:
     """Return the geoarea of a place ("Ciletuh", "Jampang" or "Cisolok"), from geoarea or its district; or ""."""
     if properties.get("geoarea") in AREA_TITLES:
         return properties["geoarea"]
@@ -47,7 +73,7 @@ def area_of(properties):
     return next((area for area, districts in AREAS if any(district.startswith(d) for d in districts)), "")
 
 
-def require_layer(catalogue, layer_id):
+def require_layer(catalogue: Catalogue, layer_id: str) -> Layer:
     """Return the layer, or raise NotFound naming it."""
     layer = catalogue.get(layer_id)
     if layer is None:
@@ -55,7 +81,7 @@ def require_layer(catalogue, layer_id):
     return layer
 
 
-def require_feature(storage, feature_id):
+def require_feature(storage: Places, feature_id: str) -> Feature:
     """Return the feature, or raise NotFound naming it."""
     feature = storage.get_feature(feature_id)
     if feature is None:
@@ -63,7 +89,7 @@ def require_feature(storage, feature_id):
     return feature
 
 
-def catalogue_entries(storage, catalogue):
+def catalogue_entries(storage: Places, catalogue: Catalogue) -> list[dict[str, Any]]:
     """Return the catalogue with each layer's feature count, bbox and last update."""
     stats = storage.layer_stats()
     entries = []
@@ -73,7 +99,7 @@ def catalogue_entries(storage, catalogue):
     return entries
 
 
-def _unknown_category(category, allowed):
+def _unknown_category(category: str, allowed: Sequence[str]) -> BadParameter:
     if not allowed:
         return BadParameter("category takes no value for this layer", "category")
     return BadParameter(
@@ -84,7 +110,9 @@ def _unknown_category(category, allowed):
     )
 
 
-def layer_page(storage, catalogue, layer_id, query):
+def layer_page(
+    storage: Places, catalogue: Catalogue, layer_id: str, query: LayerQuery
+) -> tuple[list[Feature], int]:
     """Return (features, number_matched) of one layer for a LayerQuery."""
     layer = require_layer(catalogue, layer_id)
     if query.category is not None and query.category not in layer.category_ids:
@@ -92,64 +120,81 @@ def layer_page(storage, catalogue, layer_id, query):
     return storage.query_layer(layer_id, query)
 
 
-def _with_distance(feature, hit):
+def _with_distance(feature: Feature, hit: Hit) -> Feature:
     feature["properties"]["distance_m"] = round(hit.distance_m, 1)
     feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
     return feature
 
 
-def _categories_of(catalogue, layer_ids):
-    seen = []
+def _categories_of(catalogue: Catalogue, layer_ids: Sequence[str]) -> list[str]:
+    seen: list[str] = []
     for layer_id in layer_ids:
-        seen += [c for c in catalogue.get(layer_id).category_ids if c not in seen]
+        seen += [c for c in require_layer(catalogue, layer_id).category_ids if c not in seen]
     return seen
 
 
 def near_feature(
-    storage, catalogue, feature_id, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT
-):
+    storage: Places,
+    catalogue: Catalogue,
+    feature_id: str,
+    radius_m: float = DEFAULT_RADIUS_M,
+    category: str | None = None,
+    limit: int = NEARBY_DEFAULT_LIMIT,
+) -> tuple[Feature, list[Feature]]:
     """Return (origin, nearby features): MSMEs near an attraction, or attractions near an MSME."""
     origin = require_feature(storage, feature_id)
     return origin, near_place(storage, catalogue, origin, radius_m, category, limit)
 
 
 def near_place(
-    storage, catalogue, origin, radius_m=DEFAULT_RADIUS_M, category=None, limit=NEARBY_DEFAULT_LIMIT
-):
+    storage: Places,
+    catalogue: Catalogue,
+    origin: Feature,
+    radius_m: float = DEFAULT_RADIUS_M,
+    category: str | None = None,
+    limit: int = NEARBY_DEFAULT_LIMIT,
+) -> list[Feature]:
     """Return what is near an already-loaded feature, nearest first (see near_feature)."""
-    if origin["geometry"]["type"] != "Point":
+    geometry = origin["geometry"]
+    if geometry["type"] != "Point":
         raise BadParameter("nearby works for places (points), not areas", "id")
     targets = catalogue.nearby_targets(origin["properties"]["layer"])
     if category is not None and category not in _categories_of(catalogue, targets):
         raise _unknown_category(category, _categories_of(catalogue, targets))
-    lon, lat = origin["geometry"]["coordinates"][:2]
+    lon, lat = geometry["coordinates"][:2]
     hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
     return [_with_distance(feature, hit) for feature, hit in hits]
 
 
 def near_point(
-    storage, catalogue, lon, lat, radius_m=DEFAULT_RADIUS_M, layers=None, limit=NEARBY_DEFAULT_LIMIT
-):
+    storage: Places,
+    catalogue: Catalogue,
+    lon: float,
+    lat: float,
+    radius_m: float = DEFAULT_RADIUS_M,
+    layers: Sequence[str] | None = None,
+    limit: int = NEARBY_DEFAULT_LIMIT,
+) -> list[Feature]:
     """Return the places in `layers` (attractions and MSMEs by default) near a point, nearest first."""
     layers = layers or catalogue.point_layers()
     hits = storage.features_near(lon, lat, radius_m, layers, None, limit)
     return [_with_distance(feature, hit) for feature, hit in hits]
 
 
-def whole_layer(storage, layer_id, properties=None):
+def whole_layer(storage: Places, layer_id: str, properties: tuple[str, ...] | None = None) -> list[Feature]:
     """Return every feature of a layer, unpaged (for files, lists and sitemaps, not for the API)."""
     features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=properties))
     return features
 
 
-def layer_file(storage, catalogue, layer_id, fmt):
+def layer_file(storage: Places, catalogue: Catalogue, layer_id: str, fmt: str) -> bytes:
     """Return a whole layer as a file in format `fmt` (GeoJSON, CSV, GeoPackage or KML)."""
     layer = require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id)
     return exports.export_layer(layer_id, features, fmt, layer.geometry == "Point")
 
 
-def layer_snapshot(storage, catalogue, layer_id, view):
+def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: str) -> dict[str, Any]:
     """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
     require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)

@@ -1,7 +1,9 @@
 """Positions checked on site by visitors: when enough independent "I am here" reports agree, where they put
 the place. Pure: no Flask, no I/O. Distances are metres on the WGS84 ellipsoid."""
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from geotour.domain.nearby import distance_m
 
@@ -21,11 +23,13 @@ class Agreement:
     spread_m: float  # the farthest report from the centre
 
 
-def _centre(reports):
+def _centre(reports: Sequence[Mapping[str, Any]]) -> tuple[float, float]:
     return (sum(r["lon"] for r in reports) / len(reports), sum(r["lat"] for r in reports) / len(reports))
 
 
-def agreement(reports, within_m=AGREE_WITHIN_M, needed=NEEDED_REPORTERS):
+def agreement(
+    reports: Sequence[Mapping[str, Any]], within_m: float = AGREE_WITHIN_M, needed: int = NEEDED_REPORTERS
+) -> Agreement | None:
     """Return the Agreement of the largest group of reports lying within `within_m` of their centre and sent by
     at least `needed` different reporters, or None. Each report is {"id", "lon", "lat", "reporter"}.
 

@@ -1,10 +1,13 @@
 """What search engines and link previews read of a place: schema.org JSON-LD and Open Graph tags."""
 
+from collections.abc import Mapping
+from typing import Any
+
 from geotour.domain.layers import MSME
 from geotour.domain.visit import parse_hours
 
 
-def opening_hours(text):
+def opening_hours(text: object) -> str | None:
     """Return schema.org openingHours ("Mo-Su 07:00-17:00") from "07.00–17.00" or "24 jam", or None."""
     hours = parse_hours(text)
     if hours is None:
@@ -14,9 +17,11 @@ def opening_hours(text):
     return "Mo-Su " + hours.label().replace(".", ":").replace("–", "-")
 
 
-def json_ld(place, props, url, description):
+def json_ld(
+    place: Mapping[str, Any], props: Mapping[str, Any], url: str, description: str | None
+) -> dict[str, Any]:
     """Return the schema.org TouristAttraction or LocalBusiness object for a place view and its properties."""
-    data = {
+    data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness" if place["layer"].kind == MSME else "TouristAttraction",
         "name": place["name"],

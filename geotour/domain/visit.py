@@ -4,6 +4,7 @@ Titles are {"id": ..., "en": ...} dicts, as in the layer catalogue: the page pic
 """
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -59,7 +60,7 @@ _HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$"
 ALL_DAY = ("24 jam", "24 hours", "24h", "24/7", "buka 24 jam", "open 24 hours")
 
 
-def parse_rupiah(value):
+def parse_rupiah(value: object) -> int | None:
     """Return a price in whole rupiah (0 for free) from 5000, "5000", "Rp 5.000", "Rp5,000" or "gratis"; or None."""
     if isinstance(value, bool):
         return None
@@ -87,7 +88,7 @@ class Hours:
     closes: int = 24 * 60
     all_day: bool = False
 
-    def is_open(self, at):
+    def is_open(self, at: datetime) -> bool:
         """Return whether the place is open at a datetime (read in WIB)."""
         if self.all_day:
             return True
@@ -97,16 +98,16 @@ class Hours:
             return self.opens <= minute < self.closes
         return minute >= self.opens or minute < self.closes  # e.g. 18.00–02.00
 
-    def label(self):
+    def label(self) -> str:
         """Return the span as written in Indonesia: "07.00–17.00"."""
         return "24/7" if self.all_day else f"{_hhmm(self.opens)}–{_hhmm(self.closes)}"
 
 
-def _hhmm(minutes):
+def _hhmm(minutes: int) -> str:
     return f"{minutes // 60 % 24:02d}.{minutes % 60:02d}" if minutes < 24 * 60 else "24.00"
 
 
-def parse_hours(text):
+def parse_hours(text: object) -> Hours | None:
     """Return Hours from "07.00–17.00", "7:00 - 17:00" or "24 jam"; None when the text is anything else."""
     if not isinstance(text, str):
         return None
@@ -125,7 +126,7 @@ def parse_hours(text):
     return Hours(opens % (24 * 60), closes if closes == 24 * 60 else closes % (24 * 60))
 
 
-def open_now(text, now=None):
+def open_now(text: object, now: datetime | None = None) -> bool | None:
     """Return True/False for "open now" in WIB, or None when the hours are unknown or not in a form we read."""
     hours = parse_hours(text)
     if hours is None:
@@ -133,15 +134,16 @@ def open_now(text, now=None):
     return hours.is_open(now or datetime.now(WIB))
 
 
-def facility_id(text):
+def facility_id(text: object) -> str | None:
     """Return the known facility a written word names ("Mushola" -> "prayer_room"), or None."""
     folded = " ".join(str(text).strip().lower().split())
     return next((key for key, (_title, words) in FACILITIES.items() if folded in words), None)
 
 
-def sort_facilities(items):
+def sort_facilities(items: Iterable[object] | None) -> tuple[list[str], list[str]]:
     """Return (known facility ids in FACILITIES order, other texts as written) from a list of facilities."""
-    known, other = set(), []
+    known: set[str] = set()
+    other: list[str] = []
     for item in items or ():
         key = facility_id(item)
         if key:
