@@ -3,6 +3,7 @@
 Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
 """
 
+from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol
 
@@ -44,15 +45,22 @@ AREA_TITLES = {"Ciletuh": "Ciletuh", "Jampang": "Jampang", "Cisolok": "Cisolok â
 
 
 class Places(Protocol):
-    """What these functions read of the storage (geotour.storage.Storage has it all; the domain does not
+    """What these functions read of the storage: geotour.storage.Storage implements it (the domain does not
     import the storage)."""
 
-    def layer_stats(self) -> dict[str, dict[str, Any]]: ...
+    @abstractmethod
+    def layer_stats(self) -> dict[str, dict[str, Any]]:
+        """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
 
-    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]: ...
+    @abstractmethod
+    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
+        """Return (features, number_matched) for a LayerQuery, features as GeoJSON dicts."""
 
-    def get_feature(self, feature_id: str) -> Feature | None: ...
+    @abstractmethod
+    def get_feature(self, feature_id: str) -> Feature | None:
+        """Return one feature as a GeoJSON dict (with properties.layer), or None."""
 
+    @abstractmethod
     def features_near(
         self,
         lon: float,
@@ -62,7 +70,8 @@ class Places(Protocol):
         category: str | None = None,
         limit: int = 20,
         exclude_id: str | None = None,
-    ) -> list[tuple[Feature, Hit]]: ...
+    ) -> list[tuple[Feature, Hit]]:
+        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
 
 
 def area_of(properties: dict[str, Any]) -> str:

@@ -8,11 +8,8 @@ May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or 
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Sequence
 
-from geotour.domain.features import Feature
-from geotour.domain.layers import LayerQuery
-from geotour.domain.nearby import Hit
+from geotour.domain.places import Places
 from geotour.storage.records import PhotoSource, PositionReport, Submission, Token, User, Version
 
 
@@ -32,8 +29,9 @@ class DatabaseNotReady(Exception):
     """The database lacks something only its administrator can add (an extension); the message says what."""
 
 
-class Storage(ABC):
-    """Where features live. Every write is one transaction and bumps the data version."""
+class Storage(Places, ABC):
+    """Where features live. Every write is one transaction and bumps the data version. What tourists and
+    scripts read (layer_stats, query_layer, get_feature, features_near) is declared in domain.places.Places."""
 
     @abstractmethod
     def ensure_schema(self):
@@ -57,31 +55,6 @@ class Storage(ABC):
 
         allow_stale: when the database cannot be reached, return the last version read instead of failing.
         """
-
-    @abstractmethod
-    def layer_stats(self):
-        """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
-
-    @abstractmethod
-    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
-        """Return (features, number_matched) for a LayerQuery, features as GeoJSON dicts."""
-
-    @abstractmethod
-    def get_feature(self, feature_id: str) -> Feature | None:
-        """Return one feature as a GeoJSON dict (with properties.layer), or None."""
-
-    @abstractmethod
-    def features_near(
-        self,
-        lon: float,
-        lat: float,
-        radius_m: float,
-        layers: Sequence[str],
-        category: str | None = None,
-        limit: int = 20,
-        exclude_id: str | None = None,
-    ) -> list[tuple[Feature, Hit]]:
-        """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
 
     # People and their work. Every write below is one transaction; approving publishes a new version.
     @abstractmethod
