@@ -8,9 +8,20 @@ May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or 
 """
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Sequence
 
+from geotour.domain.features import FeatureRecord
 from geotour.domain.places import Places
-from geotour.storage.records import PhotoSource, PositionReport, Submission, Token, User, Version
+from geotour.storage.records import (
+    KeyRecord,
+    NewSubmission,
+    PhotoSource,
+    PositionReport,
+    Submission,
+    Token,
+    User,
+    Version,
+)
 
 
 class AlreadyExists(Exception):
@@ -34,20 +45,21 @@ class Storage(Places, ABC):
     scripts read (layer_stats, query_layer, get_feature, features_near) is declared in domain.places.Places."""
 
     @abstractmethod
-    def ensure_schema(self):
+    def ensure_schema(self) -> None:
         """Create tables and indexes if they do not exist."""
 
     @abstractmethod
-    def schema_revision(self):
+    def schema_revision(self) -> str | None:
         """Return the migration revision the schema is at, or None for an empty database."""
 
     @abstractmethod
-    def seed_hash(self, layer_id):
+    def seed_hash(self, layer_id: str) -> str | None:
         """Return the hash of the seed file last loaded into this layer, or None."""
 
     @abstractmethod
-    def replace_seed_layer(self, layer_id, records, seed_hash):
-        """Replace the seed features of one layer with `records`, in one transaction."""
+    def replace_seed_layer(self, layer_id: str, records: Sequence[FeatureRecord], seed_hash: str) -> bool:
+        """Replace the seed features of one layer with `records`, in one transaction; return False when another
+        process had loaded the same file first."""
 
     @abstractmethod
     def data_version(self, allow_stale: bool = False) -> str:
@@ -74,19 +86,25 @@ class Storage(Places, ABC):
         """Return every user."""
 
     @abstractmethod
-    def set_user_group(self, user_id, group):
+    def set_user_group(self, user_id: int, group: str | None) -> User | None:
         """Set the group a user belongs to (None for none); return the user."""
 
     @abstractmethod
-    def update_user(self, user_id, role=None, active=None, password_hash=None):
+    def update_user(
+        self,
+        user_id: int,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+    ) -> User | None:
         """Change a user (which ends their sessions); return it, or None if unknown."""
 
     @abstractmethod
-    def end_sessions(self, user_id):
+    def end_sessions(self, user_id: int) -> None:
         """Move the user's session version on, so every saved session cookie stops signing them in."""
 
     @abstractmethod
-    def add_token(self, user_id, name, token_hash):
+    def add_token(self, user_id: int, name: str, token_hash: str) -> int:
         """Store a new API token's hash; return its id."""
 
     @abstractmethod
@@ -94,7 +112,7 @@ class Storage(Places, ABC):
         """Return a user's tokens, without hashes."""
 
     @abstractmethod
-    def revoke_token(self, user_id, token_id):
+    def revoke_token(self, user_id: int, token_id: int) -> bool:
         """Revoke one of a user's tokens; return whether one was revoked."""
 
     @abstractmethod
@@ -102,7 +120,7 @@ class Storage(Places, ABC):
         """Return the active user holding this unrevoked token, or None."""
 
     @abstractmethod
-    def add_submissions(self, entries):
+    def add_submissions(self, entries: Sequence[NewSubmission]) -> list[int]:
         """Store pending submissions, all or none; return their ids."""
 
     @abstractmethod
@@ -121,12 +139,28 @@ class Storage(Places, ABC):
         """Return (submissions, total): of one status, one contributor, one import batch, when given."""
 
     @abstractmethod
-    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None, note=None):
+    def decide_submission(
+        self,
+        submission_id: int,
+        status: str,
+        moderator_id: int,
+        reason: str | None = None,
+        record: FeatureRecord | None = None,
+        note: str | None = None,
+    ) -> int | None:
         """Approve or reject a pending submission in one transaction (the version keeps `note`); return the new
         version or None."""
 
     @abstractmethod
-    def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):
+    def publish_version(
+        self,
+        feature_id: str,
+        layer_id: str,
+        record: FeatureRecord | None,
+        user_id: int | None,
+        action: str,
+        note: str | None = None,
+    ) -> int:
         """Publish a new version of a feature directly; return its number."""
 
     @abstractmethod
@@ -139,48 +173,48 @@ class Storage(Places, ABC):
 
     # Idempotency keys: a write retried with the same key gets the first answer and writes nothing twice.
     @abstractmethod
-    def claim_idempotency_key(self, user_id, key, fingerprint):
+    def claim_idempotency_key(self, user_id: int, key: str, fingerprint: str) -> KeyRecord | None:
         """Claim (user, key); return None when claimed now, else the KeyRecord already there."""
 
     @abstractmethod
-    def idempotency_record(self, user_id, key):
+    def idempotency_record(self, user_id: int, key: str) -> KeyRecord | None:
         """Return the KeyRecord of (user, key), or None."""
 
     @abstractmethod
-    def answer_idempotency_key(self, user_id, key, status, mimetype, body):
+    def answer_idempotency_key(self, user_id: int, key: str, status: int, mimetype: str, body: bytes) -> None:
         """Keep the answer a claimed key's request got."""
 
     @abstractmethod
-    def release_idempotency_key(self, user_id, key):
+    def release_idempotency_key(self, user_id: int, key: str) -> None:
         """Forget a claim whose request wrote nothing, so that a retry runs again."""
 
     # Files people send, kept where every machine sees them.
     @abstractmethod
-    def stash_import(self, user_id, filename, data):
+    def stash_import(self, user_id: int, filename: str, data: bytes) -> str:
         """Keep an import file between its preview and its confirmation; return its stash id."""
 
     @abstractmethod
-    def stashed_import(self, user_id, stash_id):
+    def stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
         """Return (filename, data) of a user's kept import file, or None when unknown or expired."""
 
     @abstractmethod
-    def drop_stashed_import(self, user_id, stash_id):
+    def drop_stashed_import(self, user_id: int, stash_id: str) -> None:
         """Forget a kept import file."""
 
     @abstractmethod
-    def put_photo_file(self, photo_id, size, data):
+    def put_photo_file(self, photo_id: str, size: str, data: bytes) -> None:
         """Store one size of a photo."""
 
     @abstractmethod
-    def photo_file(self, photo_id, size):
+    def photo_file(self, photo_id: str, size: str) -> bytes | None:
         """Return one size of a photo as bytes, or None."""
 
     @abstractmethod
-    def photo_sizes(self, photo_id):
+    def photo_sizes(self, photo_id: str) -> set[str]:
         """Return the set of sizes stored of a photo."""
 
     @abstractmethod
-    def put_photo_source(self, source_hash, photo_id, gps):
+    def put_photo_source(self, source_hash: str, photo_id: str, gps: Sequence[float] | None) -> None:
         """Note which photo uploaded bytes (by SHA-256) became."""
 
     @abstractmethod
@@ -188,15 +222,17 @@ class Storage(Places, ABC):
         """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
 
     @abstractmethod
-    def add_photo_uploader(self, photo_id, user_id):
+    def add_photo_uploader(self, photo_id: str, user_id: int) -> None:
         """Note that a user sent this photo."""
 
     @abstractmethod
-    def photo_uploaded_by(self, photo_id, user_id):
+    def photo_uploaded_by(self, photo_id: str, user_id: int) -> bool:
         """Return whether this user sent this photo (only they may attach it)."""
 
     @abstractmethod
-    def add_position_report(self, feature_id, lon, lat, accuracy_m, reporter):
+    def add_position_report(
+        self, feature_id: str, lon: float, lat: float, accuracy_m: float, reporter: str
+    ) -> None:
         """Keep a visitor's "I am here" report."""
 
     @abstractmethod
@@ -204,18 +240,18 @@ class Storage(Places, ABC):
         """Return the unused reports (of one place, or all), oldest first."""
 
     @abstractmethod
-    def use_position_reports(self, report_ids):
+    def use_position_reports(self, report_ids: Iterable[int]) -> None:
         """Mark reports as used."""
 
     @abstractmethod
-    def photo_published(self, photo_id):
+    def photo_published(self, photo_id: str) -> bool:
         """Return whether a published feature shows this photo (then anyone may fetch it)."""
 
-    def close(self):  # noqa: B027 (a backend with nothing to release need not write one)
+    def close(self) -> None:  # noqa: B027 (a backend with nothing to release need not write one)
         """Release connections."""
 
 
-def open_storage(database_url, pool_size=4):
+def open_storage(database_url: str, pool_size: int = 4) -> Storage:
     """Return the Storage for a database URL: sqlite:///path (the embedded default) or postgresql+psycopg://."""
     if database_url.startswith("sqlite:///"):
         from geotour.storage.sqlite import SQLiteStorage

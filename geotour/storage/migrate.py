@@ -8,14 +8,30 @@ an advisory lock in PostgreSQL. When the schema is already at the newest revisio
 import fcntl
 from contextlib import contextmanager
 from functools import lru_cache
+from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:  # imported lazily below: most workers never load Alembic or SQLAlchemy
+    from alembic.config import Config
+    from sqlalchemy.engine import Connection
+
+
+class Migratable(Protocol):
+    """A storage Alembic can migrate: its SQLAlchemy URL, and the revision it reads itself (SQLStorage)."""
+
+    @property
+    def url(self) -> str: ...
+
+    def schema_revision(self) -> str | None: ...
+
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
 HEAD = "0007"  # the newest revision in MIGRATIONS (a test checks it): lets start-up skip Alembic when current
 PG_MIGRATION_LOCK = 0x6765_6F74  # "geot": one advisory lock id for migrations
 
 
-def alembic_config(url, connection=None):
+def alembic_config(url: str, connection: "Connection | None" = None) -> "Config":
     """Return an Alembic Config for our migrations folder and database URL."""
     from alembic.config import Config
 
@@ -27,14 +43,14 @@ def alembic_config(url, connection=None):
 
 
 @lru_cache(maxsize=1)
-def head_revision():
+def head_revision() -> str | None:
     """Return the newest revision in the migrations folder."""
     from alembic.script import ScriptDirectory
 
     return ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
 
 
-def current_revision(connection):
+def current_revision(connection: "Connection") -> str | None:
     """Return the revision the database is at, or None for an empty database."""
     from alembic.runtime.migration import MigrationContext
 
@@ -42,7 +58,7 @@ def current_revision(connection):
 
 
 @contextmanager
-def _locked_connection(url, sqlite_path=None):
+def _locked_connection(url: str, sqlite_path: str | None = None) -> "Iterator[Connection]":
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
@@ -71,7 +87,7 @@ def _locked_connection(url, sqlite_path=None):
         engine.dispose()
 
 
-def _run(storage, command_name, revision):
+def _run(storage: Migratable, command_name: str, revision: str) -> bool:
     from alembic import command
 
     with _locked_connection(storage.url, getattr(storage, "path", None)) as connection:
@@ -86,7 +102,7 @@ def _run(storage, command_name, revision):
     return True
 
 
-def upgrade(storage, revision="head"):
+def upgrade(storage: Migratable, revision: str = "head") -> bool:
     """Bring the schema up to `revision`; return whether anything ran.
 
     A worker starting on a database already at HEAD reads one row and never loads Alembic or SQLAlchemy
@@ -97,12 +113,12 @@ def upgrade(storage, revision="head"):
     return _run(storage, "upgrade", revision)
 
 
-def downgrade(storage, revision):
+def downgrade(storage: Migratable, revision: str) -> bool:
     """Take the schema down to `revision` ("base" removes every table)."""
     return _run(storage, "downgrade", revision)
 
 
-def revision_of(storage):
+def revision_of(storage: Migratable) -> str | None:
     """Return the revision the database is at (None when empty)."""
     with _locked_connection(storage.url, getattr(storage, "path", None)) as connection:
         return current_revision(connection)

@@ -6,13 +6,17 @@ import re
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Protocol
+
+from geotour.storage import Storage
+from geotour.storage.records import PhotoSource
 
 PHOTO_ID = re.compile(r"^[0-9a-f]{32}$")
 SOURCE_HASH = re.compile(r"^[0-9a-f]{64}$")
 SIZES = ("display", "thumb")
 
 
-def _write_once(target, data):
+def _write_once(target: Path, data: bytes) -> None:
     """Write a file atomically: readers see the whole file or none."""
     target.parent.mkdir(parents=True, exist_ok=True)
     fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
@@ -22,19 +26,28 @@ def _write_once(target, data):
     os.replace(temp, target)
 
 
+class CleanedPhoto(Protocol):
+    """What is stored of a photo (contributions.photo_cleaning.Photo): its id, both sizes, where it was taken."""
+
+    id: str
+    display: bytes
+    thumb: bytes
+    gps: tuple[float, float] | None
+
+
 class PhotoStore:
     """A folder of cleaned photos, sharded by the first two characters of the id."""
 
-    def __init__(self, root):
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def path(self, photo_id, size):
+    def path(self, photo_id: str, size: str) -> Path | None:
         """Return the file for a photo id and size, or None for an id or size that cannot exist."""
         if not PHOTO_ID.match(photo_id or "") or size not in SIZES:
             return None
         return self.root / photo_id[:2] / f"{photo_id}-{size}.webp"
 
-    def public_path(self, photo_id, size):
+    def public_path(self, photo_id: str, size: str) -> Path | None:
         """Return the copy of a published photo that the front server sends from disk, making it first.
 
         Every photo is kept under the store's root, where nothing serves it; only a photo that a published
@@ -56,19 +69,21 @@ class PhotoStore:
             os.replace(temp, target)
         return target
 
-    def exists(self, photo_id):
+    def exists(self, photo_id: str | None) -> bool:
         """Return whether both sizes of this photo are stored."""
+        if photo_id is None:
+            return False
         return all((p := self.path(photo_id, size)) is not None and p.is_file() for size in SIZES)
 
-    def save(self, photo):
+    def save(self, photo: CleanedPhoto) -> None:
         """Write both sizes of a Photo (a no-op when it is already stored)."""
         for size in SIZES:
             target = self.path(photo.id, size)
-            if target.is_file():
+            if target is None or target.is_file():
                 continue
             _write_once(target, getattr(photo, size))
 
-    def remember_source(self, source_hash, photo):
+    def remember_source(self, source_hash: str, photo: CleanedPhoto) -> None:
         """Note that the uploaded bytes with this SHA-256 became `photo`, so a client may ask before sending."""
         if not SOURCE_HASH.match(source_hash):
             return
@@ -81,9 +96,9 @@ class PhotoStore:
             json.dump({"id": photo.id, "gps": list(photo.gps) if photo.gps else None}, file)
         os.replace(temp, target)
 
-    def by_source(self, source_hash):
+    def by_source(self, source_hash: str) -> PhotoSource | None:
         """Return {"id", "gps"} of the photo made from uploaded bytes with this SHA-256, or None."""
-        if not SOURCE_HASH.match(source_hash or ""):
+        if not SOURCE_HASH.match(source_hash):
             return None
         target = self.root / "sources" / source_hash[:2] / f"{source_hash}.json"
         try:
@@ -100,21 +115,25 @@ class DatabasePhotoStore(PhotoStore):
     the front server sends it from disk from then on (photos never change: their name is their hash).
     """
 
-    def __init__(self, storage, cache_root):
+    def __init__(self, storage: Storage, cache_root: str | os.PathLike[str]) -> None:
         super().__init__(cache_root)
         self.storage = storage
 
-    def exists(self, photo_id):
+    def exists(self, photo_id: str | None) -> bool:
         """Return whether both sizes of this photo are in the database."""
-        return bool(PHOTO_ID.match(photo_id or "")) and self.storage.photo_sizes(photo_id) >= set(SIZES)
+        return (
+            photo_id is not None
+            and bool(PHOTO_ID.match(photo_id))
+            and self.storage.photo_sizes(photo_id) >= set(SIZES)
+        )
 
-    def save(self, photo):
+    def save(self, photo: CleanedPhoto) -> None:
         """Store both sizes in the database, and in this machine's cache."""
         for size in SIZES:
             self.storage.put_photo_file(photo.id, size, getattr(photo, size))
         super().save(photo)
 
-    def path(self, photo_id, size):
+    def path(self, photo_id: str, size: str) -> Path | None:
         """Return the cached file of a photo, copying it from the database first; None when it is not there."""
         target = super().path(photo_id, size)
         if target is None or target.is_file():
@@ -125,14 +144,14 @@ class DatabasePhotoStore(PhotoStore):
         _write_once(target, data)
         return target
 
-    def remember_source(self, source_hash, photo):
+    def remember_source(self, source_hash: str, photo: CleanedPhoto) -> None:
         """Note, in the database, that the uploaded bytes with this SHA-256 became `photo`."""
         if SOURCE_HASH.match(source_hash):
             self.storage.put_photo_source(source_hash, photo.id, photo.gps)
 
-    def by_source(self, source_hash):
+    def by_source(self, source_hash: str) -> PhotoSource | None:
         """Return {"id", "gps"} of the photo made from uploaded bytes with this SHA-256, or None."""
-        if not SOURCE_HASH.match(source_hash or ""):
+        if not SOURCE_HASH.match(source_hash):
             return None
         found = self.storage.photo_source(source_hash)
         return found if found and self.exists(found["id"]) else None

@@ -9,15 +9,18 @@ SQLite, so version numbers and the data version never race across workers or mac
 
 import threading
 import time
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import lru_cache
+from typing import Any
 
 import psycopg
 from psycopg_pool import ConnectionPool
 
 from geotour.storage import DatabaseNotReady, StorageUnavailable
 from geotour.storage.sql import SQLStorage
-from geotour.storage.sql_versions import PROJECTION_COLUMNS, projection_values
+from geotour.domain.features import FeatureRecord
+from geotour.storage.sql_versions import PROJECTION_COLUMNS, Connection, Row, projection_values
 
 WRITE_LOCK = 0x6765_6F77  # "geow": the advisory lock every write transaction holds
 CONNECT_TIMEOUT_S = 3  # libpq's limit for one connection attempt
@@ -29,26 +32,26 @@ SERVER_GOING_AWAY = {"57P01", "57P02", "57P03"}  # admin shutdown, crash shutdow
 REQUIRED_EXTENSIONS = ("postgis", "citext")
 
 
-class Row(dict):
+class _Row(dict):
     """A row readable by column name (like a dict) and by position, as sqlite3.Row is."""
 
     __slots__ = ("_values",)
 
-    def __init__(self, names, values):
+    def __init__(self, names: Sequence[str], values: Sequence[Any]) -> None:
         super().__init__(zip(names, values, strict=True))
         self._values = values
 
-    def __getitem__(self, key):
+    def __getitem__(self, key: str | int) -> Any:
         return self._values[key] if isinstance(key, int) else dict.__getitem__(self, key)
 
 
-def _row_factory(cursor):
+def _row_factory(cursor: "psycopg.Cursor[Any]") -> Callable[[Sequence[Any]], _Row]:
     names = [column.name for column in cursor.description or ()]
-    return lambda values: Row(names, values)
+    return lambda values: _Row(names, values)
 
 
 @lru_cache(maxsize=512)
-def _placeholders(sql):
+def _placeholders(sql: str) -> str:
     """Turn the `?` placeholders both backends' SQL uses into psycopg's `%s`."""
     return sql.replace("%", "%%").replace("?", "%s")
 
@@ -56,14 +59,14 @@ def _placeholders(sql):
 class _Connection:
     """A psycopg connection whose execute() takes `?` placeholders."""
 
-    def __init__(self, conn):
+    def __init__(self, conn: "psycopg.Connection[Any]") -> None:
         self._conn = conn
 
-    def execute(self, sql, args=()):
+    def execute(self, sql: str, args: Sequence[Any] = (), /) -> "psycopg.Cursor[Any]":
         return self._conn.execute(_placeholders(sql), args)
 
 
-def conninfo(url):
+def conninfo(url: str) -> str:
     """Return the libpq URL for a postgresql+psycopg:// URL."""
     return "postgresql://" + url.split("://", 1)[1]
 
@@ -76,13 +79,13 @@ class PostgresStorage(SQLStorage):
 
     _down_until = 0.0
 
-    def __init__(self, url, pool_size=4):
+    def __init__(self, url: str, pool_size: int = 4) -> None:
         self.url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://", 1)
         self._pool_size = max(1, pool_size)
         self._pool_lock = threading.Lock()
-        self._pool = self._new_pool()
+        self._pool: ConnectionPool | None = self._new_pool()  # None after the database went away
 
-    def _new_pool(self):
+    def _new_pool(self) -> ConnectionPool:
         pool = ConnectionPool(
             conninfo(self.url),
             min_size=1,
@@ -102,7 +105,7 @@ class PostgresStorage(SQLStorage):
         return pool
 
     @contextmanager
-    def _connection(self):
+    def _connection(self) -> "Iterator[psycopg.Connection[Any]]":
         # While the database is known to be unreachable, fail at once instead of making every request
         # wait for a connection. After FAIL_FAST_S the next request starts a fresh pool, which connects
         # at once (an old pool would be waiting out its growing reconnect back-off): recovery is prompt
@@ -122,7 +125,7 @@ class PostgresStorage(SQLStorage):
                 self._mark_down(pool)
             raise StorageUnavailable(str(exc).splitlines()[0] if str(exc) else type(exc).__name__) from exc
 
-    def _mark_down(self, pool):
+    def _mark_down(self, pool: ConnectionPool) -> None:
         self._down_until = time.monotonic() + FAIL_FAST_S
         with self._pool_lock:
             if self._pool is pool:
@@ -130,19 +133,19 @@ class PostgresStorage(SQLStorage):
         pool.close(timeout=0)
 
     @contextmanager
-    def _read(self):
+    def _read(self) -> Iterator[Connection]:
         with self._connection() as conn:
             yield _Connection(conn)
 
     @contextmanager
-    def _transaction(self):
+    def _transaction(self) -> Iterator[Connection]:
         with self._connection() as conn, conn.transaction():
             conn.execute("SELECT pg_advisory_xact_lock(%s)", (WRITE_LOCK,))
             wrapped = _Connection(conn)
             yield wrapped
             self._mark_pending_key(wrapped)
 
-    def ensure_schema(self):
+    def ensure_schema(self) -> None:
         """Bring the schema to the newest Alembic revision (creating the PostGIS extension if needed)."""
         from geotour.storage import migrate
 
@@ -155,7 +158,7 @@ class PostgresStorage(SQLStorage):
                 raise StorageUnavailable(str(orig).splitlines()[0]) from exc
             raise
 
-    def _require_extensions(self):
+    def _require_extensions(self) -> None:
         """Create PostGIS and citext when this role may; else stop with what to run, and as whom."""
         with self._read() as conn:
             have = {row["extname"] for row in conn.execute("SELECT extname FROM pg_extension").fetchall()}
@@ -174,10 +177,10 @@ class PostgresStorage(SQLStorage):
             f"not create them: as a PostgreSQL superuser run  psql -d {found['db']} -c '{creates}'"
         )
 
-    def _has_table(self, conn, name):
+    def _has_table(self, conn: Connection, name: str) -> bool:
         return conn.execute("SELECT to_regclass(?) IS NOT NULL", (name,)).fetchone()[0]
 
-    def _put_projection(self, conn, record, origin, now):
+    def _put_projection(self, conn: Connection, record: FeatureRecord, origin: str, now: str) -> None:
         conn.execute("DELETE FROM features WHERE id = ?", (record.id,))
         values = projection_values(record, origin, now)
         conn.execute(
@@ -187,13 +190,13 @@ class PostgresStorage(SQLStorage):
             (*values, values[7], record.lon, record.lat),
         )  # values[7]: the GeoJSON geometry text
 
-    def _drop_projection(self, conn, feature_id):
+    def _drop_projection(self, conn: Connection, feature_id: str) -> None:
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
 
-    def _bbox_filter(self, bbox):
+    def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         return "features f", "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", list(bbox)
 
-    def layer_stats(self):
+    def layer_stats(self) -> dict[str, dict[str, Any]]:
         """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
         with self._read() as conn:
             rows = conn.execute(
@@ -205,7 +208,17 @@ class PostgresStorage(SQLStorage):
             for row in rows
         }
 
-    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+    def _near_candidates(
+        self,
+        conn: Connection,
+        lon: float,
+        lat: float,
+        ring_m: float,
+        layers: Sequence[str],
+        category: str | None,
+        exclude_id: str | None,
+        limit: int,
+    ) -> list[Row]:
         """The `limit` features nearest to lon/lat within ring_m: ST_DWithin on the geography column
         (its GiST index), ordered by ST_Distance in the database, ties by id as on SQLite."""
         where, args = ["f.layer = ANY(?)", "ST_DWithin(f.position, o.g, ?)"], [list(layers), ring_m]
@@ -222,10 +235,10 @@ class PostgresStorage(SQLStorage):
         )
         return conn.execute(sql, [lon, lat, *args, limit]).fetchall()
 
-    def _complete_rows(self, conn, rows):
-        return rows  # the candidates are whole rows already
+    def _complete_rows(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
+        return list(rows)  # the candidates are whole rows already
 
-    def close(self):
+    def close(self) -> None:
         """Close every pooled connection."""
         with self._pool_lock:
             pool, self._pool = self._pool, None

@@ -1,4 +1,5 @@
-"""The records the storage layer hands out, typed: users, tokens, submissions, versions, position reports.
+"""The records the storage layer hands out, typed: users, tokens, submissions, versions, position reports,
+idempotency keys.
 
 They stay dicts (templates, JSON answers and tests read them as such), so each is a TypedDict: mypy checks
 that the row mappers in sql_contributions.py fill every key, and callers see what a record holds. Places
@@ -6,6 +7,7 @@ are GeoJSON Features (geotour.domain.features.Feature); layers are geotour.domai
 Role names, submission states and actions are the values of the enums in geotour.contributions.
 """
 
+from dataclasses import dataclass
 from typing import Any, TypedDict
 
 from geotour.domain.features import Feature
@@ -41,7 +43,7 @@ class Submission(TypedDict):
     feature_id: str | None
     base_version: int | None
     feature: Feature | None
-    flags: dict[str, Any]
+    flags: list[dict[str, Any]]  # what the rules and the moderator should notice: {"kind", …}
     status: str  # contributions.workflow.Status
     reason: str | None
     created_at: str
@@ -75,3 +77,33 @@ class PositionReport(TypedDict):
 class PhotoSource(TypedDict):
     id: str
     gps: list[float] | None
+
+
+class NewSubmission(TypedDict):
+    """A submission to store (workflow makes it); storage adds its id, status and times."""
+
+    batch: str | None
+    user_id: int
+    action: str
+    layer: str
+    feature_id: str | None
+    base_version: int | None
+    feature: dict[str, Any] | None
+    flags: list[dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class KeyRecord:
+    """What the server remembers of one (user, Idempotency-Key)."""
+
+    fingerprint: str
+    created_at: str
+    committed: bool
+    status: int | None
+    mimetype: str | None
+    body: bytes | None
+
+    @property
+    def answered(self) -> bool:
+        """Whether the first answer is kept (so a retry gets it back)."""
+        return self.status is not None

@@ -3,15 +3,17 @@
 import hashlib
 import json
 from pathlib import Path
+from typing import Any
 
 from geotour.errors import SeedDataError
-from geotour.domain.features import FeatureInvalid, validate_feature
+from geotour.domain.features import FeatureInvalid, FeatureRecord, validate_feature
 from geotour.domain.layers import Catalogue, CatalogueInvalid
+from geotour.storage import Storage
 
 CATALOGUE_FILE = "layers.json"
 
 
-def _read_json(path):
+def _read_json(path: Path) -> tuple[bytes, Any]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -22,7 +24,7 @@ def _read_json(path):
         raise SeedDataError(path, None, f"not valid JSON: {exc}") from None
 
 
-def load_catalogue(data_dir):
+def load_catalogue(data_dir: str | Path) -> Catalogue:
     """Return the Catalogue in data_dir/layers.json, or raise SeedDataError."""
     path = Path(data_dir) / CATALOGUE_FILE
     _, data = _read_json(path)
@@ -32,13 +34,15 @@ def load_catalogue(data_dir):
         raise SeedDataError(path, None, str(exc)) from None
 
 
-def read_seed_layers(data_dir, catalogue):
+def read_seed_layers(
+    data_dir: str | Path, catalogue: Catalogue
+) -> dict[str, tuple[list[FeatureRecord], str]]:
     """Return {layer_id: (records, sha256)} for every layer file, checking every feature.
 
     The first fault stops everything with the file, the feature (its id, or its position) and the fault.
     """
-    layers: dict = {}
-    seen_ids: dict = {}
+    layers: dict[str, tuple[list[FeatureRecord], str]] = {}
+    seen_ids: dict[str, str] = {}
     for layer in catalogue.layers:
         path = Path(data_dir) / layer.file
         raw, data = _read_json(path)
@@ -61,12 +65,12 @@ def read_seed_layers(data_dir, catalogue):
     return layers
 
 
-def _feature_label(feature, position):
+def _feature_label(feature: object, position: int) -> str:
     fid = feature.get("id") if isinstance(feature, dict) else None
     return f"#{position} ({fid})" if isinstance(fid, str) else f"#{position}"
 
 
-def seed(storage, data_dir, catalogue):
+def seed(storage: Storage, data_dir: str | Path, catalogue: Catalogue) -> list[str]:
     """Load every seed layer whose file changed since it was last loaded; return the ids loaded."""
     loaded = []
     for layer_id, (records, digest) in read_seed_layers(data_dir, catalogue).items():

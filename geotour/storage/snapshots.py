@@ -28,7 +28,7 @@ ENCODINGS = {
 }
 
 
-def file_name(token, view):
+def file_name(token: str, view: str) -> str:
     """Return the file name of a snapshot: `<token>.geojson`, or `<token>.map.geojson` for the map's view."""
     return f"{token}.geojson" if view == "full" else f"{token}.{view}.geojson"
 
@@ -36,29 +36,29 @@ def file_name(token, view):
 class SnapshotStore:
     """A folder of snapshots: `<root>/<layer>/<token>[.<view>].geojson` (+ `.gz`, `.br`)."""
 
-    def __init__(self, root):
+    def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root)
 
-    def path(self, layer_id, token, view):
+    def path(self, layer_id: str, token: str, view: str) -> Path | None:
         """Return where a snapshot lives, or None for names that cannot be ours."""
         if not NAME.fullmatch(layer_id or "") or not TOKEN.fullmatch(token or "") or view not in VIEWS:
             return None
         return self.root / layer_id / file_name(token, view)
 
-    def write(self, layer_id, token, view, body):
+    def write(self, layer_id: str, token: str, view: str, body: bytes) -> Path:
         """Write a snapshot and its compressed forms (readable by the front server); drop old versions."""
         target = self.path(layer_id, token, view)
+        if target is None:
+            raise ValueError(f"not a snapshot name: {layer_id}/{token} ({view})")
         target.parent.mkdir(parents=True, exist_ok=True)
-        for (
-            suffix,
-            encode,
-        ) in ENCODINGS.items():  # compressed forms first: the plain file's presence means all
+        # The compressed forms first: the plain file's presence means all are there.
+        for suffix, encode in ENCODINGS.items():
             _write_atomically(target.with_name(target.name + suffix), encode(body))
         _write_atomically(target, body)
         self._prune(target.parent, view)
         return target
 
-    def _prune(self, folder, view):
+    def _prune(self, folder: Path, view: str) -> None:
         pattern = "*.geojson" if view == "full" else f"*.{view}.geojson"
         found = [p for p in folder.glob(pattern) if view != "full" or p.name.count(".") == 1]
         found.sort(key=lambda p: p.stat().st_mtime, reverse=True)
@@ -67,7 +67,7 @@ class SnapshotStore:
                 path.unlink(missing_ok=True)
 
 
-def _write_atomically(target, data):
+def _write_atomically(target: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".", suffix=".part")
     try:
         with os.fdopen(fd, "wb") as file:

@@ -7,23 +7,35 @@ whose `execute(sql, args)` takes `?` placeholders, and writes the published proj
 
 import json
 from abc import abstractmethod
+from contextlib import AbstractContextManager
+from typing import Any
+from collections.abc import Sequence
 
 from geotour.domain import nearby
-from geotour.domain.features import fold, stored_photo_ids
+from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_ids
+from geotour.domain.layers import LayerQuery
+from geotour.domain.nearby import Hit
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_contributions import SQLContributions
 from geotour.storage.sql_files import SQLFiles
 from geotour.storage.sql_idempotency import SQLIdempotency
-from geotour.storage.sql_versions import append_version, bump_data_version, feature_json, now_utc
+from geotour.storage.sql_versions import (
+    Connection,
+    Row,
+    append_version,
+    bump_data_version,
+    feature_json,
+    now_utc,
+)
 
 
-def like_pattern(text):
+def like_pattern(text: str) -> str:
     """Return a LIKE pattern matching `text` anywhere, with LIKE's wildcards escaped (ESCAPE '\\')."""
     escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
 
 
-def feature_from_row(row, properties=None):
+def feature_from_row(row: Row, properties: Sequence[str] | None = None) -> Feature:
     """Return a features-table row as a GeoJSON Feature (only `properties` when given, plus id and layer)."""
     props = json.loads(row["properties"])
     if properties is not None:
@@ -32,7 +44,7 @@ def feature_from_row(row, properties=None):
     return {"type": "Feature", "id": row["id"], "geometry": json.loads(row["geometry"]), "properties": props}
 
 
-def _same_content(row, record):
+def _same_content(row: Row, record: FeatureRecord) -> bool:
     return (
         json.loads(row["geometry"]) == record.geometry and json.loads(row["properties"]) == record.properties
     )
@@ -52,22 +64,22 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
     _last_data_version = None
 
     @abstractmethod
-    def _read(self):
+    def _read(self) -> AbstractContextManager[Connection]:
         """Return a context manager giving a connection for reads."""
 
     @abstractmethod
-    def _transaction(self):
+    def _transaction(self) -> AbstractContextManager[Connection]:
         """Return a context manager giving a connection inside one write transaction."""
 
     @abstractmethod
-    def _put_projection(self, conn, record, origin, now):
+    def _put_projection(self, conn: Connection, record: FeatureRecord, origin: str, now: str) -> None:
         """Make `record` the published state of its feature."""
 
     @abstractmethod
-    def _drop_projection(self, conn, feature_id):
+    def _drop_projection(self, conn: Connection, feature_id: str) -> None:
         """Take a feature off the public layers (its versions stay)."""
 
-    def _project(self, conn, record, origin, now):
+    def _project(self, conn: Connection, record: FeatureRecord, origin: str, now: str) -> None:
         """Publish `record`: its projection, and the photos it shows (public from now on)."""
         self._put_projection(conn, record, origin, now)
         conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (record.id,))
@@ -76,29 +88,48 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
                 "INSERT INTO published_photos (photo_id, feature_id) VALUES (?, ?)", (photo_id, record.id)
             )
 
-    def _unproject(self, conn, feature_id):
+    def _unproject(self, conn: Connection, feature_id: str) -> None:
         """Take a feature off the public layers, and its photos with it (unless another feature shows them)."""
         self._drop_projection(conn, feature_id)
         conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (feature_id,))
 
     @abstractmethod
-    def _bbox_filter(self, bbox):
+    def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         """Return (from clause, where clause, args) selecting features whose extent meets a bbox."""
 
     @abstractmethod
-    def _has_table(self, conn, name):
+    def _has_table(self, conn: Connection, name: str) -> bool:
         """Tell whether a table exists."""
 
     @abstractmethod
-    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+    def _near_candidates(
+        self,
+        conn: Connection,
+        lon: float,
+        lat: float,
+        ring_m: float,
+        layers: Sequence[str],
+        category: str | None,
+        exclude_id: str | None,
+        limit: int,
+    ) -> list[Row]:
         """Return rows (with id, lon, lat) that may lie within ring_m of lon/lat, ties in id order."""
 
-    def _complete_rows(self, conn, rows):
+    def _complete_rows(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
         """Return full feature rows for candidate rows (a backend whose candidates are full returns them)."""
         full = self._rows_by_id(conn, [row["id"] for row in rows])
         return [full[row["id"]] for row in rows]
 
-    def features_near(self, lon, lat, radius_m, layers, category=None, limit=20, exclude_id=None):
+    def features_near(
+        self,
+        lon: float,
+        lat: float,
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None = None,
+        limit: int = 20,
+        exclude_id: str | None = None,
+    ) -> list[tuple[Feature, Hit]]:
         """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first (ties by id).
 
         The search starts with a small ring and widens it 4× at a time until the ring holds `limit`
@@ -119,7 +150,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             found = self._complete_rows(conn, [rows[hit.index] for hit in hits])
         return [(feature_from_row(row), hit) for row, hit in zip(found, hits, strict=True)]
 
-    def schema_revision(self):
+    def schema_revision(self) -> str | None:
         """Return the Alembic revision the schema is at, or None when there is none yet."""
         with self._read() as conn:
             if not self._has_table(conn, "alembic_version"):
@@ -127,13 +158,13 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             row = conn.execute("SELECT version_num FROM alembic_version").fetchone()
         return row[0] if row else None
 
-    def seed_hash(self, layer_id):
+    def seed_hash(self, layer_id: str) -> str | None:
         """Return the hash of the seed file last loaded into this layer, or None."""
         with self._read() as conn:
             row = conn.execute("SELECT seed_hash FROM seeds WHERE layer = ?", (layer_id,)).fetchone()
         return row["seed_hash"] if row else None
 
-    def replace_seed_layer(self, layer_id, records, seed_hash):
+    def replace_seed_layer(self, layer_id: str, records: Sequence[FeatureRecord], seed_hash: str) -> bool:
         """Bring one layer's seed features in line with `records`, in one transaction.
 
         Only what changed is written, and each change is a new version: a feature gone from the file gets a
@@ -171,7 +202,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
                 bump_data_version(conn)
         return True
 
-    def data_version(self, allow_stale=False):
+    def data_version(self, allow_stale: bool = False) -> str:
         """Return a string that changes whenever any feature changes.
 
         With allow_stale, a database that cannot be reached gives the last version this process read,
@@ -187,7 +218,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         self._last_data_version = version
         return version
 
-    def snapshot_token(self):
+    def snapshot_token(self) -> str:
         """Return "<data version>-<data tag>", both read at once (the tag is drawn anew with each version)."""
         with self._read() as conn:
             rows = conn.execute(
@@ -196,7 +227,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         values = {row[0]: row[1] for row in rows}
         return f"{values['data_version']}-{values['data_tag']}"
 
-    def query_layer(self, layer_id, query):
+    def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
         """Return (features, number_matched) for a LayerQuery."""
         source, where, args = "features f", ["f.layer = ?"], [layer_id]
         if query.bbox:
@@ -220,7 +251,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             ).fetchall()
         return [feature_from_row(row, query.properties) for row in rows], matched
 
-    def get_feature(self, feature_id):
+    def get_feature(self, feature_id: str) -> Feature | None:
         """Return one feature as a GeoJSON dict, or None."""
         with self._read() as conn:
             row = conn.execute(
@@ -228,7 +259,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
             ).fetchone()
         return feature_from_row(row) if row else None
 
-    def _rows_by_id(self, conn, ids):
+    def _rows_by_id(self, conn: Connection, ids: Sequence[str]) -> dict[str, Row]:
         """Return {id: row} for features with these ids."""
         if not ids:
             return {}

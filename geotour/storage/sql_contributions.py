@@ -1,10 +1,20 @@
 """People and their work, in SQL both backends run: users, API tokens, submissions and feature versions."""
 
 import json
+from collections.abc import Sequence
 
+from geotour.domain.features import FeatureRecord
 from geotour.storage import AlreadyExists, StaleSubmission
-from geotour.storage.records import Submission, Token, User, Version
-from geotour.storage.sql_versions import SQLParts, append_version, bump_data_version, feature_json, now_utc
+from geotour.storage.records import NewSubmission, Submission, Token, User, Version
+from geotour.storage.sql_versions import (
+    Connection,
+    Row,
+    SQLParts,
+    append_version,
+    bump_data_version,
+    feature_json,
+    now_utc,
+)
 
 USER_COLUMNS = "id, username, role, active, created_at, session_version, group_name"
 SUBMISSION_SELECT = (
@@ -13,23 +23,19 @@ SUBMISSION_SELECT = (
 )
 
 
-def _user(row) -> User | None:
-    return (
-        {
-            "id": row["id"],
-            "username": row["username"],
-            "role": row["role"],
-            "active": bool(row["active"]),
-            "created_at": row["created_at"],
-            "session_version": row["session_version"],
-            "group": row["group_name"],
-        }
-        if row
-        else None
-    )
+def _user(row: Row) -> User:
+    return {
+        "id": row["id"],
+        "username": row["username"],
+        "role": row["role"],
+        "active": bool(row["active"]),
+        "created_at": row["created_at"],
+        "session_version": row["session_version"],
+        "group": row["group_name"],
+    }
 
 
-def _submission(row) -> Submission:
+def _submission(row: Row) -> Submission:
     return {
         "id": row["id"],
         "batch": row["batch"],
@@ -49,7 +55,7 @@ def _submission(row) -> Submission:
     }
 
 
-def _version(row) -> Version:
+def _version(row: Row) -> Version:
     return {
         "feature_id": row["feature_id"],
         "version": row["version"],
@@ -68,7 +74,7 @@ class SQLContributions(SQLParts):
     """Users, tokens, submissions and versions; mixed into SQLStorage, which gives the connections."""
 
     # --- users -------------------------------------------------------------------------------------
-    def create_user(self, username, password_hash, role):
+    def create_user(self, username: str, password_hash: str, role: str) -> User:
         """Add a user and return it; raise AlreadyExists when the name is taken (in any case)."""
         try:
             with self._transaction() as conn:
@@ -79,15 +85,17 @@ class SQLContributions(SQLParts):
                 ).fetchone()[0]
         except self.UNIQUE_VIOLATION:
             raise AlreadyExists(f"the username {username!r} is taken") from None
-        return self.get_user(user_id)
+        created = self.get_user(user_id)
+        assert created is not None  # written in the transaction above
+        return created
 
-    def get_user(self, user_id):
+    def get_user(self, user_id: int) -> User | None:
         """Return a user by id, or None."""
         with self._read() as conn:
             row = conn.execute(f"SELECT {USER_COLUMNS} FROM users WHERE id = ?", (user_id,)).fetchone()
-        return _user(row)
+        return _user(row) if row else None
 
-    def get_user_login(self, username):
+    def get_user_login(self, username: str) -> tuple[User, str] | tuple[None, None]:
         """Return (user, password_hash) for a username (any case), or (None, None)."""
         with self._read() as conn:
             row = conn.execute(
@@ -95,19 +103,25 @@ class SQLContributions(SQLParts):
             ).fetchone()
         return (_user(row), row["password_hash"]) if row else (None, None)
 
-    def list_users(self):
+    def list_users(self) -> list[User]:
         """Return every user, by name."""
         with self._read() as conn:
             rows = conn.execute(f"SELECT {USER_COLUMNS} FROM users ORDER BY username, id").fetchall()
         return [_user(row) for row in rows]
 
-    def set_user_group(self, user_id, group):
+    def set_user_group(self, user_id: int, group: str | None) -> User | None:
         """Set the group a user belongs to (None for none); it changes no right, so sessions go on."""
         with self._transaction() as conn:
             conn.execute("UPDATE users SET group_name = ? WHERE id = ?", (group, user_id))
         return self.get_user(user_id)
 
-    def update_user(self, user_id, role=None, active=None, password_hash=None):
+    def update_user(
+        self,
+        user_id: int,
+        role: str | None = None,
+        active: bool | None = None,
+        password_hash: str | None = None,
+    ) -> User | None:
         """Change a user's role, active flag or password; return the user, or None if unknown.
 
         Any change ends the user's sessions (their session version moves on)."""
@@ -126,13 +140,13 @@ class SQLContributions(SQLParts):
                 )
         return self.get_user(user_id)
 
-    def end_sessions(self, user_id):
+    def end_sessions(self, user_id: int) -> None:
         """End every session of a user (signing out): cookies saved before no longer sign anyone in."""
         with self._transaction() as conn:
             conn.execute("UPDATE users SET session_version = session_version + 1 WHERE id = ?", (user_id,))
 
     # --- API tokens ----------------------------------------------------------------------------------
-    def add_token(self, user_id, name, token_hash):
+    def add_token(self, user_id: int, name: str, token_hash: str) -> int:
         """Store a new token's hash; return its id."""
         with self._transaction() as conn:
             return conn.execute(
@@ -141,7 +155,7 @@ class SQLContributions(SQLParts):
                 (user_id, name, token_hash, now_utc()),
             ).fetchone()[0]
 
-    def list_tokens(self, user_id):
+    def list_tokens(self, user_id: int) -> list[Token]:
         """Return a user's tokens (never their hashes), newest first."""
         with self._read() as conn:
             rows = conn.execute(
@@ -160,7 +174,7 @@ class SQLContributions(SQLParts):
             for row in rows
         ]
 
-    def revoke_token(self, user_id, token_id):
+    def revoke_token(self, user_id: int, token_id: int) -> bool:
         """Revoke one of a user's tokens; return False when it is not theirs or already revoked."""
         with self._transaction() as conn:
             cursor = conn.execute(
@@ -169,7 +183,7 @@ class SQLContributions(SQLParts):
             )
         return cursor.rowcount == 1
 
-    def user_for_token(self, token_hash):
+    def user_for_token(self, token_hash: str) -> User | None:
         """Return the active user holding an unrevoked token with this hash, or None."""
         with self._read() as conn:
             row = conn.execute(
@@ -188,7 +202,7 @@ class SQLContributions(SQLParts):
         return _user(row)
 
     # --- submissions ---------------------------------------------------------------------------------
-    def add_submissions(self, entries):
+    def add_submissions(self, entries: Sequence[NewSubmission]) -> list[int]:
         """Store pending submissions, all or none, in one transaction; return their ids in order.
 
         Each entry: batch, user_id, action, layer, feature_id, base_version, feature (dict or None), flags.
@@ -215,15 +229,23 @@ class SQLContributions(SQLParts):
                 ids.append(cursor.fetchone()[0])
         return ids
 
-    def get_submission(self, submission_id):
+    def get_submission(self, submission_id: int) -> Submission | None:
         """Return one submission, or None."""
         with self._read() as conn:
             row = conn.execute(f"{SUBMISSION_SELECT} WHERE s.id = ?", (submission_id,)).fetchone()
         return _submission(row) if row else None
 
-    def list_submissions(self, status=None, user_id=None, limit=100, offset=0, batch=None):
+    def list_submissions(
+        self,
+        status: str | None = None,
+        user_id: int | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        batch: str | None = None,
+    ) -> tuple[list[Submission], int]:
         """Return (submissions, total), newest first, optionally one status, one contributor's, one import's."""
-        where, args = [], []
+        where: list[str] = []
+        args: list[object] = []
         if batch is not None:
             where.append("s.batch = ?")
             args.append(batch)
@@ -242,7 +264,15 @@ class SQLContributions(SQLParts):
             ).fetchall()
         return [_submission(row) for row in rows], total
 
-    def decide_submission(self, submission_id, status, moderator_id, reason=None, record=None, note=None):
+    def decide_submission(
+        self,
+        submission_id: int,
+        status: str,
+        moderator_id: int,
+        reason: str | None = None,
+        record: FeatureRecord | None = None,
+        note: str | None = None,
+    ) -> int | None:
         """Approve (publishing `record`, or deleting when it is None) or reject a pending submission.
 
         One transaction: the new version, the public projection and the submission's status change
@@ -274,12 +304,31 @@ class SQLContributions(SQLParts):
             )
         return version
 
-    def publish_version(self, feature_id, layer_id, record, user_id, action, note=None):
+    def publish_version(
+        self,
+        feature_id: str,
+        layer_id: str,
+        record: FeatureRecord | None,
+        user_id: int | None,
+        action: str,
+        note: str | None = None,
+    ) -> int:
         """Publish a new version of a feature directly (a moderator's revert); return its number."""
         with self._transaction() as conn:
             return self._publish(conn, feature_id, layer_id, record, action, now_utc(), user_id, None, note)
 
-    def _publish(self, conn, feature_id, layer_id, record, action, now, user_id, submission_id, note=None):
+    def _publish(
+        self,
+        conn: Connection,
+        feature_id: str,
+        layer_id: str,
+        record: FeatureRecord | None,
+        action: str,
+        now: str,
+        user_id: int | None,
+        submission_id: int | None,
+        note: str | None = None,
+    ) -> int:
         if record is None:
             self._unproject(conn, feature_id)
             feature = None
@@ -293,7 +342,7 @@ class SQLContributions(SQLParts):
         return version
 
     # --- versions ------------------------------------------------------------------------------------
-    def feature_versions(self, feature_id):
+    def feature_versions(self, feature_id: str) -> list[Version]:
         """Return every version of a feature, oldest first (empty for an unknown id)."""
         with self._read() as conn:
             rows = conn.execute(

@@ -3,6 +3,7 @@ preview and the confirmation, and photos (when GEOTOUR_PHOTO_STORE=database)."""
 
 import json
 import secrets
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 
 from geotour.storage.records import PhotoSource, PositionReport
@@ -14,7 +15,7 @@ KEEP_STASH = timedelta(hours=24)
 class SQLFiles(SQLParts):
     """Mixed into SQLStorage, which gives the connections."""
 
-    def stash_import(self, user_id, filename, data):
+    def stash_import(self, user_id: int, filename: str, data: bytes) -> str:
         """Keep an import file for a user until they confirm it (a day at most); return its stash id."""
         cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         stash_id = secrets.token_hex(16)
@@ -26,7 +27,7 @@ class SQLFiles(SQLParts):
             )
         return stash_id
 
-    def stashed_import(self, user_id, stash_id):
+    def stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
         """Return (filename, data) of a user's kept import file, or None (unknown, another user's, or expired)."""
         cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._read() as conn:
@@ -37,12 +38,12 @@ class SQLFiles(SQLParts):
             ).fetchone()
         return (row["filename"], bytes(row["data"])) if row else None
 
-    def drop_stashed_import(self, user_id, stash_id):
+    def drop_stashed_import(self, user_id: int, stash_id: str) -> None:
         """Forget a kept import file (once it is committed)."""
         with self._transaction() as conn:
             conn.execute("DELETE FROM import_stash WHERE user_id = ? AND stash_id = ?", (user_id, stash_id))
 
-    def put_photo_file(self, photo_id, size, data):
+    def put_photo_file(self, photo_id: str, size: str, data: bytes) -> None:
         """Store one size of a photo (a no-op when it is there: the id is the content's hash)."""
         with self._transaction() as conn:
             if conn.execute(
@@ -53,7 +54,7 @@ class SQLFiles(SQLParts):
                 "INSERT INTO photo_files (photo_id, size, data) VALUES (?, ?, ?)", (photo_id, size, data)
             )
 
-    def photo_file(self, photo_id, size):
+    def photo_file(self, photo_id: str, size: str) -> bytes | None:
         """Return the bytes of one size of a photo, or None."""
         with self._read() as conn:
             row = conn.execute(
@@ -61,13 +62,13 @@ class SQLFiles(SQLParts):
             ).fetchone()
         return bytes(row["data"]) if row else None
 
-    def photo_sizes(self, photo_id):
+    def photo_sizes(self, photo_id: str) -> set[str]:
         """Return the sizes stored of a photo."""
         with self._read() as conn:
             rows = conn.execute("SELECT size FROM photo_files WHERE photo_id = ?", (photo_id,)).fetchall()
         return {row["size"] for row in rows}
 
-    def put_photo_source(self, source_hash, photo_id, gps):
+    def put_photo_source(self, source_hash: str, photo_id: str, gps: Sequence[float] | None) -> None:
         """Note that uploaded bytes with this SHA-256 became this photo."""
         with self._transaction() as conn:
             if conn.execute("SELECT 1 FROM photo_sources WHERE source_hash = ?", (source_hash,)).fetchone():
@@ -77,7 +78,7 @@ class SQLFiles(SQLParts):
                 (source_hash, photo_id, json.dumps(list(gps)) if gps else None),
             )
 
-    def photo_source(self, source_hash):
+    def photo_source(self, source_hash: str) -> PhotoSource | None:
         """Return {"id", "gps"} for uploaded bytes with this SHA-256, or None."""
         with self._read() as conn:
             row = conn.execute(
@@ -87,7 +88,7 @@ class SQLFiles(SQLParts):
             return None
         return PhotoSource(id=row["photo_id"], gps=json.loads(row["gps"]) if row["gps"] else None)
 
-    def add_photo_uploader(self, photo_id, user_id):
+    def add_photo_uploader(self, photo_id: str, user_id: int) -> None:
         """Note that a user sent this photo (then they may attach it, and see it before it is published)."""
         with self._transaction() as conn:
             conn.execute(
@@ -95,7 +96,7 @@ class SQLFiles(SQLParts):
                 (photo_id, user_id),
             )
 
-    def photo_uploaded_by(self, photo_id, user_id):
+    def photo_uploaded_by(self, photo_id: str, user_id: int) -> bool:
         """Return whether this user sent this photo."""
         with self._read() as conn:
             return (
@@ -105,7 +106,7 @@ class SQLFiles(SQLParts):
                 is not None
             )
 
-    def photo_published(self, photo_id):
+    def photo_published(self, photo_id: str) -> bool:
         """Return whether a published feature shows this photo."""
         with self._read() as conn:
             return (
@@ -116,7 +117,9 @@ class SQLFiles(SQLParts):
             )
 
     # --- "I am here" reports ------------------------------------------------------------------------
-    def add_position_report(self, feature_id, lon, lat, accuracy_m, reporter):
+    def add_position_report(
+        self, feature_id: str, lon: float, lat: float, accuracy_m: float, reporter: str
+    ) -> None:
         """Keep one visitor's report of standing at a place (evidence for moderators, never public)."""
         with self._transaction() as conn:
             conn.execute(
@@ -125,7 +128,7 @@ class SQLFiles(SQLParts):
                 (feature_id, lon, lat, accuracy_m, reporter, now_utc()),
             )
 
-    def position_reports(self, feature_id=None):
+    def position_reports(self, feature_id: str | None = None) -> list[PositionReport]:
         """Return the reports not yet used, oldest first: of one place, or of every place."""
         where, args = "used_at IS NULL", []
         if feature_id is not None:
@@ -149,7 +152,7 @@ class SQLFiles(SQLParts):
             for row in rows
         ]
 
-    def use_position_reports(self, report_ids):
+    def use_position_reports(self, report_ids: Iterable[int]) -> None:
         """Mark reports as used (a moderator moved the point with them)."""
         with self._transaction() as conn:
             for report_id in report_ids:

@@ -7,10 +7,10 @@ answer is stored, and every retry gets it back.
 """
 
 import contextvars
-from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from geotour.storage.sql_versions import SQLParts, now_utc
+from geotour.storage.records import KeyRecord
+from geotour.storage.sql_versions import Connection, Row, SQLParts, now_utc
 
 #: (user_id, key) of the write this request is making, set by the web layer around the view
 PENDING_KEY: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(
@@ -19,24 +19,7 @@ PENDING_KEY: contextvars.ContextVar[tuple[int, str] | None] = contextvars.Contex
 KEEP_KEYS = timedelta(hours=24)
 
 
-@dataclass(frozen=True)
-class KeyRecord:
-    """What the server remembers of one (user, Idempotency-Key)."""
-
-    fingerprint: str
-    created_at: str
-    committed: bool
-    status: int | None
-    mimetype: str | None
-    body: bytes | None
-
-    @property
-    def answered(self):
-        """Whether the first answer is kept (so a retry gets it back)."""
-        return self.status is not None
-
-
-def _record(row):
+def _record(row: Row | None) -> KeyRecord | None:
     if row is None:
         return None
     body = row["body"]
@@ -53,7 +36,7 @@ def _record(row):
 class SQLIdempotency(SQLParts):
     """Mixed into SQLStorage, which gives the connections."""
 
-    def claim_idempotency_key(self, user_id, key, fingerprint):
+    def claim_idempotency_key(self, user_id: int, key: str, fingerprint: str) -> KeyRecord | None:
         """Claim (user, key) for a new request; return None when claimed, else the KeyRecord already there.
 
         Keys older than a day are forgotten first, so the table stays small.
@@ -70,7 +53,7 @@ class SQLIdempotency(SQLParts):
         except self.UNIQUE_VIOLATION:
             return self.idempotency_record(user_id, key)
 
-    def idempotency_record(self, user_id, key):
+    def idempotency_record(self, user_id: int, key: str) -> KeyRecord | None:
         """Return the KeyRecord of (user, key), or None."""
         with self._read() as conn:
             row = conn.execute(
@@ -80,7 +63,7 @@ class SQLIdempotency(SQLParts):
             ).fetchone()
         return _record(row)
 
-    def answer_idempotency_key(self, user_id, key, status, mimetype, body):
+    def answer_idempotency_key(self, user_id: int, key: str, status: int, mimetype: str, body: bytes) -> None:
         """Keep the answer a claimed key's request got."""
         with self._transaction() as conn:
             conn.execute(
@@ -88,14 +71,14 @@ class SQLIdempotency(SQLParts):
                 (status, mimetype, body, user_id, key),
             )
 
-    def release_idempotency_key(self, user_id, key):
+    def release_idempotency_key(self, user_id: int, key: str) -> None:
         """Forget a claim whose request failed before writing anything, so a retry runs it again."""
         with self._transaction() as conn:
             conn.execute(
                 "DELETE FROM idempotency_keys WHERE user_id = ? AND key = ? AND committed = 0", (user_id, key)
             )
 
-    def _mark_pending_key(self, conn):
+    def _mark_pending_key(self, conn: Connection) -> None:
         """Inside a write transaction, just before COMMIT: record that the keyed request's write is in."""
         pending = PENDING_KEY.get()
         if pending is not None:

@@ -7,15 +7,32 @@ SQLite and PostgreSQL (the PostgreSQL connection turns `?` into its own placehol
 
 import json
 import secrets
+from collections.abc import Sequence
+from contextlib import AbstractContextManager
 from datetime import datetime, timezone
+from typing import Any, Protocol
+
+from geotour.domain.features import FeatureRecord
 
 
-def now_utc():
+class Row(Protocol):
+    """A result row, read by column name or position: sqlite3.Row, or postgres._Row."""
+
+    def __getitem__(self, key: str | int, /) -> Any: ...
+
+
+class Connection(Protocol):
+    """A connection as the SQL here uses it: sqlite3's, or postgres._Connection (psycopg's, taking `?`)."""
+
+    def execute(self, sql: str, args: Sequence[Any] = (), /) -> Any: ...
+
+
+def now_utc() -> str:
     """Return the current UTC time as an ISO 8601 string to the second."""
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-def feature_json(record):
+def feature_json(record: FeatureRecord) -> str:
     """Return the GeoJSON text a version keeps for a FeatureRecord."""
     return json.dumps(
         {"type": "Feature", "id": record.id, "geometry": record.geometry, "properties": record.properties},
@@ -23,7 +40,7 @@ def feature_json(record):
     )
 
 
-def projection_values(record, origin, now):
+def projection_values(record: FeatureRecord, origin: str, now: str) -> tuple[Any, ...]:
     """Return the features-table values for a record, in the column order both schemas share."""
     return (
         record.id,
@@ -46,8 +63,16 @@ PROJECTION_COLUMNS = (
 
 
 def append_version(
-    conn, feature_id, layer_id, feature, action, now, user_id=None, submission_id=None, note=None
-):
+    conn: Connection,
+    feature_id: str,
+    layer_id: str,
+    feature: str | None,
+    action: str,
+    now: str,
+    user_id: int | None = None,
+    submission_id: int | None = None,
+    note: str | None = None,
+) -> int:
     """Add the next version of a feature (feature=None records a deletion); return its number."""
     latest = conn.execute(
         "SELECT max(version) FROM feature_versions WHERE feature_id = ?", (feature_id,)
@@ -61,7 +86,7 @@ def append_version(
     return version
 
 
-def bump_data_version(conn):
+def bump_data_version(conn: Connection) -> None:
     """Change the data version, so every cache keyed on it misses, and draw a new data tag with it."""
     conn.execute(
         "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'"
@@ -76,14 +101,14 @@ class SQLParts:
 
     UNIQUE_VIOLATION: type[Exception] = Exception
 
-    def _read(self):
+    def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _transaction(self):
+    def _transaction(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
-    def _project(self, conn, record, origin, now):
+    def _project(self, conn: Connection, record: FeatureRecord, origin: str, now: str) -> None:
         raise NotImplementedError
 
-    def _unproject(self, conn, feature_id):
+    def _unproject(self, conn: Connection, feature_id: str) -> None:
         raise NotImplementedError

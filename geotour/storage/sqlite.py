@@ -2,13 +2,16 @@
 
 import sqlite3
 import threading
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from geotour.domain import nearby
 from geotour.storage import migrate
 from geotour.storage.sql import SQLStorage
-from geotour.storage.sql_versions import PROJECTION_COLUMNS, projection_values
+from geotour.domain.features import FeatureRecord
+from geotour.storage.sql_versions import PROJECTION_COLUMNS, Connection, Row, projection_values
 
 
 class SQLiteStorage(SQLStorage):
@@ -16,17 +19,17 @@ class SQLiteStorage(SQLStorage):
 
     UNIQUE_VIOLATION = sqlite3.IntegrityError
 
-    def __init__(self, path):
+    def __init__(self, path: str | Path) -> None:
         self.path = str(path)
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
 
     @property
-    def url(self):
+    def url(self) -> str:
         """The SQLAlchemy URL of this database (for Alembic)."""
         return f"sqlite:///{self.path}"
 
-    def _connection(self):
+    def _connection(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
@@ -36,11 +39,11 @@ class SQLiteStorage(SQLStorage):
         return conn
 
     @contextmanager
-    def _read(self):
+    def _read(self) -> Iterator[Connection]:
         yield self._connection()
 
     @contextmanager
-    def _transaction(self):
+    def _transaction(self) -> Iterator[Connection]:
         conn = self._connection()
         conn.execute("BEGIN IMMEDIATE")
         try:
@@ -51,17 +54,17 @@ class SQLiteStorage(SQLStorage):
             raise
         conn.execute("COMMIT")
 
-    def ensure_schema(self):
+    def ensure_schema(self) -> None:
         """Bring the schema to the newest Alembic revision (WAL mode is set by the first migration)."""
         migrate.upgrade(self)
 
-    def _has_table(self, conn, name):
+    def _has_table(self, conn: Connection, name: str) -> bool:
         return (
             conn.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = ?", (name,)).fetchone()
             is not None
         )
 
-    def _put_projection(self, conn, record, origin, now):
+    def _put_projection(self, conn: Connection, record: FeatureRecord, origin: str, now: str) -> None:
         self._drop_projection(conn, record.id)
         rid = conn.execute(
             f"INSERT INTO features ({PROJECTION_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
@@ -73,20 +76,20 @@ class SQLiteStorage(SQLStorage):
             "INSERT INTO features_rtree VALUES (?, ?, ?, ?, ?)", (rid, min_lon, max_lon, min_lat, max_lat)
         )
 
-    def _drop_projection(self, conn, feature_id):
+    def _drop_projection(self, conn: Connection, feature_id: str) -> None:
         conn.execute(
             "DELETE FROM features_rtree WHERE rid IN (SELECT rid FROM features WHERE id = ?)", (feature_id,)
         )
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
 
-    def _bbox_filter(self, bbox):
+    def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         return (
             "features_rtree r CROSS JOIN features f ON f.rid = r.rid",
             "r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?",
             [bbox[0], bbox[2], bbox[1], bbox[3]],
         )
 
-    def layer_stats(self):
+    def layer_stats(self) -> dict[str, dict[str, Any]]:
         """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
         with self._read() as conn:
             rows = conn.execute(
@@ -98,7 +101,17 @@ class SQLiteStorage(SQLStorage):
             for row in rows
         }
 
-    def _near_candidates(self, conn, lon, lat, ring_m, layers, category, exclude_id, limit):
+    def _near_candidates(
+        self,
+        conn: Connection,
+        lon: float,
+        lat: float,
+        ring_m: float,
+        layers: Sequence[str],
+        category: str | None,
+        exclude_id: str | None,
+        limit: int,
+    ) -> list[Row]:
         """Every feature whose point lies in the box around the ring (the R*Tree answers it)."""
         min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(lon, lat, ring_m)
         sql = (
@@ -116,7 +129,7 @@ class SQLiteStorage(SQLStorage):
             args.append(exclude_id)
         return conn.execute(sql + " ORDER BY f.id", args).fetchall()
 
-    def close(self):
+    def close(self) -> None:
         """Close this thread's connection."""
         conn = getattr(self._local, "conn", None)
         if conn is not None:

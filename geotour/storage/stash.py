@@ -7,26 +7,28 @@ confirmation may reach another machine than the preview did.
 import re
 from pathlib import PurePath
 
+from geotour.storage import Storage
+
 STASH_ID = re.compile(r"^[0-9a-f]{32}$")
 
 
 class ImportStash:
     """Uploaded import files, each readable only by the user who sent it, kept for a day."""
 
-    def __init__(self, storage):
+    def __init__(self, storage: Storage) -> None:
         self.storage = storage
 
-    def put(self, user_id, filename, data):
+    def put(self, user_id: int, filename: str | None, data: bytes) -> str:
         """Keep a file for a user; return its stash id."""
         return self.storage.stash_import(user_id, PurePath(filename or "upload").name, data)
 
-    def get(self, user_id, stash_id):
+    def get(self, user_id: int, stash_id: str | None) -> tuple[str, bytes] | None:
         """Return (filename, data) of a user's kept file, or None."""
-        if not STASH_ID.match(stash_id or ""):
+        if stash_id is None or not STASH_ID.match(stash_id):
             return None
         return self.storage.stashed_import(user_id, stash_id)
 
-    def drop(self, user_id, stash_id):
+    def drop(self, user_id: int, stash_id: str | None) -> None:
         """Forget a kept file (after it was committed)."""
-        if STASH_ID.match(stash_id or ""):
+        if stash_id is not None and STASH_ID.match(stash_id):
             self.storage.drop_stashed_import(user_id, stash_id)
