@@ -73,7 +73,7 @@ def main(workdir, nodes):
         extract = read_extract(path, lambda lon, lat: area.place(lon, lat).inside)
         read_s = time.perf_counter() - start
         start = time.perf_counter()
-        plan = osm_import.plan_extract(ctx, {"id": -1, "username": "bench"}, extract)
+        plan = osm_import.plan_extract(ctx, -1, extract)
         plan_s = time.perf_counter() - start
     print(
         json.dumps(

@@ -4,12 +4,14 @@ import enum
 import hashlib
 import re
 import secrets
+from typing import TypeGuard
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from geotour.contributions.rules import clean_text
 from geotour.errors import BadParameter, Conflict, NotFound
-from geotour.storage import AlreadyExists
+from geotour.storage import AlreadyExists, Storage
+from geotour.storage.records import Submission, User
 
 USERNAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{2,39}$")
 MIN_PASSWORD_LENGTH = 10
@@ -31,17 +33,17 @@ class Role(enum.Enum):
 ROLE_NAMES = tuple(role.value for role in Role)
 
 
-def can_contribute(user):
+def can_contribute(user: User | None) -> TypeGuard[User]:
     """Return whether this user may send submissions (every active account may)."""
-    return bool(user) and user["active"]
+    return user is not None and bool(user) and user["active"]
 
 
-def can_moderate(user):
+def can_moderate(user: User | None) -> TypeGuard[User]:
     """Return whether this user may approve, reject and revert."""
     return can_contribute(user) and user["role"] in (Role.MODERATOR.value, Role.ADMIN.value)
 
 
-def can_approve(user, submission, admin_may_approve_own=False):
+def can_approve(user: User | None, submission: Submission, admin_may_approve_own: bool = False) -> bool:
     """Return whether this user may approve this submission: a moderator, and never their own one (an admin
     may, when GEOTOUR_ADMIN_SELF_APPROVAL allows it: a small office with one person)."""
     if not can_moderate(user):
@@ -51,24 +53,24 @@ def can_approve(user, submission, admin_may_approve_own=False):
     return bool(admin_may_approve_own) and user["role"] == Role.ADMIN.value
 
 
-def can_manage_users(user):
+def can_manage_users(user: User | None) -> TypeGuard[User]:
     """Return whether this user may create users and change roles."""
     return can_contribute(user) and user["role"] == Role.ADMIN.value
 
 
-def can_view_submission(user, submission):
+def can_view_submission(user: User | None, submission: Submission) -> bool:
     """Return whether this user may see a submission: its author, or a moderator."""
     return can_moderate(user) or (can_contribute(user) and submission["user_id"] == user["id"])
 
 
-def check_role(role):
+def check_role(role: object) -> str:
     """Return a valid role name, or raise BadParameter."""
     if role not in ROLE_NAMES:
         raise BadParameter("role must be one of %(allowed)s", "role", allowed=", ".join(ROLE_NAMES))
-    return role
+    return str(role)
 
 
-def check_password(password):
+def check_password(password: object) -> str:
     """Return the password if it is long enough, or raise BadParameter."""
     if not isinstance(password, str) or not MIN_PASSWORD_LENGTH <= len(password) <= MAX_PASSWORD_LENGTH:
         raise BadParameter(
@@ -80,7 +82,7 @@ def check_password(password):
     return password
 
 
-def create_user(storage, username, password, role):
+def create_user(storage: Storage, username: object, password: object, role: object) -> User:
     """Create a user with a scrypt-hashed password; return it."""
     if not isinstance(username, str) or not USERNAME.match(username):
         raise BadParameter(
@@ -97,7 +99,7 @@ def create_user(storage, username, password, role):
 MAX_GROUP_LENGTH = 80
 
 
-def set_group(storage, user_id, group):
+def set_group(storage: Storage, user_id: int, group: object) -> User:
     """Set the group a contributor belongs to ("KIM MyPalabuhanratu"), which public pages credit; an empty
     name removes it. Return the user."""
     require_user(storage, user_id)
@@ -106,10 +108,10 @@ def set_group(storage, user_id, group):
     name = " ".join(clean_text(group or "").split())
     if len(name) > MAX_GROUP_LENGTH:
         raise BadParameter("At most %(n)d characters.", "group", n=MAX_GROUP_LENGTH)
-    return storage.set_user_group(user_id, name or None)
+    return _known(storage.set_user_group(user_id, name or None), user_id)
 
 
-def authenticate(storage, username, password):
+def authenticate(storage: Storage, username: str | None, password: str | None) -> User | None:
     """Return the active user with this name and password, or None."""
     user, hashed = storage.get_user_login(username or "")
     if not check_password_hash(hashed or _DUMMY_HASH, password or ""):
@@ -117,27 +119,30 @@ def authenticate(storage, username, password):
     return user if user and user["active"] else None
 
 
-def set_password(storage, user_id, password):
+def set_password(storage: Storage, user_id: int, password: object) -> None:
     """Give a user a new password."""
     storage.update_user(
         user_id, password_hash=generate_password_hash(check_password(password), method="scrypt")
     )
 
 
-def require_user(storage, user_id):
+def require_user(storage: Storage, user_id: int) -> User:
     """Return the user, or raise NotFound."""
-    user = storage.get_user(user_id)
+    return _known(storage.get_user(user_id), user_id)
+
+
+def _known(user: User | None, user_id: int) -> User:
     if user is None:
         raise NotFound("No user with id %(id)s.", "user", id=user_id)
     return user
 
 
-def token_hash(token):
+def token_hash(token: str) -> str:
     """Return the stored form of a token: its SHA-256 (tokens are random, so no slow KDF is needed)."""
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(storage, user_id, name):
+def create_token(storage: Storage, user_id: int, name: str | None) -> tuple[int, str]:
     """Make a new API token for a user; return (token id, the token, shown this once only)."""
     name = (name or "").strip() or "token"
     if len(name) > MAX_TOKEN_NAME_LENGTH:
@@ -146,7 +151,7 @@ def create_token(storage, user_id, name):
     return storage.add_token(user_id, name, token_hash(token)), token
 
 
-def user_for_token(storage, token):
+def user_for_token(storage: Storage, token: str) -> User | None:
     """Return the user a bearer token belongs to, or None when it is unknown or revoked."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None

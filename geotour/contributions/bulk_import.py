@@ -1,22 +1,26 @@
 """Bulk imports: read a file, check every row, and either report (dry run) or store the rows the member chose:
 all or none, or the ready ones with the rest skipped, with suggested position fixes applied or not."""
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from pyproj import Geod
 
 from geotour.errors import BadParameter, ValidationFailed
 from geotour.contributions.readers import Row, read_rows
-from geotour.contributions.rules import DUPLICATE_RADIUS_M, Proposal, problem, propose, similar_names
-from geotour.contributions.workflow import contributable_layer, nearby_finder, submit_batch
+from geotour.contributions.rules import DUPLICATE_RADIUS_M, Problem, Proposal, problem, propose, similar_names
+from geotour.contributions.workflow import Context, contributable_layer, nearby_finder, submit_batch
+from geotour.domain.layers import Layer
+from geotour.storage.records import User
 from geotour.text import gettext as _
 
 GEOD = Geod(ellps="WGS84")
 MAX_REPORTED_PROBLEMS = 200  # errors first; the counts in the report stay whole
 
 
-def _same_file_duplicates(checked):
-    seen: list[tuple] = []
+def _same_file_duplicates(checked: Iterable["CheckedRow"]) -> None:
+    seen: list[tuple[str, float, float, int]] = []
     for checked_row in checked:
         proposal, row = checked_row.proposal, checked_row.number
         if proposal.feature is None:
@@ -51,11 +55,11 @@ def _same_file_duplicates(checked):
 MAX_LISTED_ROWS = 20  # of a problem that repeats: its first rows, and the count of all
 
 
-def reported_problems(problems):
+def reported_problems(problems: Iterable[Problem]) -> list[Problem]:
     """Return the problems a report lists: errors first, then warnings; a problem that repeats row after row
     (the same field and words) once, with its count and its first rows ("10 rows: the owner's consent is
     empty"); at most MAX_REPORTED_PROBLEMS in all."""
-    grouped: dict[tuple, dict] = {}
+    grouped: dict[tuple[bool, str, str], Problem] = {}
     for found in problems:
         key = (found["severity"] == "error", found["field"], found["message"])
         if key in grouped:
@@ -89,19 +93,21 @@ class CheckedRow:
     fixed: bool = False  # and was applied
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """Return whether the row can be stored."""
         return self.proposal.ok
 
 
-def _suggested_position(proposal):
+def _suggested_position(proposal: Proposal) -> list[float] | None:
     """Return the [lon, lat] a geometry problem suggests (swapped, or a missing minus sign), or None."""
     return next(
         (p["suggestion"] for p in proposal.problems if p["field"] == "geometry" and p.get("suggestion")), None
     )
 
 
-def _check_row(ctx, layer, row, defaults, apply_fixes):
+def _check_row(
+    ctx: Context, layer: Layer, row: Row, defaults: Mapping[str, Any], apply_fixes: bool
+) -> "CheckedRow":
     """Return the CheckedRow. A row whose position has a suggested fix is proposed again at the fixed
     position: it is `fixable` when that makes it ready, and taken so when apply_fixes."""
     sent = {**{k: v for k, v in defaults.items() if v not in (None, "")}, **row.properties}
@@ -141,7 +147,7 @@ def _check_row(ctx, layer, row, defaults, apply_fixes):
     return checked
 
 
-def _rejected_point(checked):
+def _rejected_point(checked: "CheckedRow") -> dict[str, Any] | None:
     """Return a row that cannot be stored as a Feature for the preview map, when it has a point at all."""
     geometry = checked.sent.geometry
     if not isinstance(geometry, dict) or geometry.get("type") != "Point":
@@ -156,18 +162,18 @@ def _rejected_point(checked):
 
 
 def import_file(
-    ctx,
-    user,
-    data,
-    filename,
-    layer_id,
-    defaults,
-    dry_run,
-    max_bytes,
-    max_features,
-    on_error="fail",
-    apply_fixes=False,
-):
+    ctx: Context,
+    user: User,
+    data: bytes,
+    filename: str | None,
+    layer_id: str,
+    defaults: Mapping[str, Any],
+    dry_run: bool,
+    max_bytes: int,
+    max_features: int,
+    on_error: str = "fail",
+    apply_fixes: bool = False,
+) -> dict[str, Any]:
     """Return the import report; unless dry_run, also store rows as pending submissions, in one transaction.
 
     `defaults` fills fields a row leaves empty (the form's category, or the owner-consent tick for the whole
@@ -200,7 +206,9 @@ def import_file(
         "rejected_rows": [row.number for row in rejected],
         "fixable_rows": [row.number for row in checked if row.fixable and not row.fixed],
         "fixed_rows": [row.number for row in checked if row.fixed],
-        "features": [{**row.proposal.feature, "row": row.number} for row in checked if row.ok],
+        "features": [
+            {**row.proposal.feature, "row": row.number} for row in checked if row.ok and row.proposal.feature
+        ],
         "rejected_features": [f for f in map(_rejected_point, rejected) if f is not None],
         "on_error": on_error,
         "apply_fixes": apply_fixes,

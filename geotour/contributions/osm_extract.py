@@ -6,7 +6,9 @@ to match our own sites by name. Relations (large multipolygons) are not read. No
 """
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import osmium
 import shapely
@@ -55,23 +57,23 @@ class OsmPlace:
     osm_id: int
     lon: float
     lat: float
-    tags: dict
+    tags: dict[str, str]
     layer: str | None = None
     category: str | None = None
-    names: set = field(default_factory=set)  # folded, for matching
+    names: set[str] = field(default_factory=set)  # folded, for matching
 
     @property
-    def key(self):
+    def key(self) -> str:
         """Return "node/123": how OSM itself names the object."""
         return f"{self.osm_type}/{self.osm_id}"
 
     @property
-    def url(self):
+    def url(self) -> str | None:
         """Return the object's page on openstreetmap.org."""
         return object_url(self.key)
 
     @property
-    def name(self):
+    def name(self) -> str:
         """Return the name to show: the Indonesian one when tagged, else the main one."""
         return self.tags.get("name:id") or self.tags.get("name") or self.tags.get("name:en") or ""
 
@@ -80,13 +82,15 @@ class OsmPlace:
 class Extract:
     """What an extract held: the places read, how many objects were left out and why, and the area it covers."""
 
-    places: list
-    bounds: tuple | None  # (west, south, east, north) from the file's header, when it says
+    places: list[OsmPlace]
+    bounds: (
+        tuple[float, float, float, float] | None
+    )  # (west, south, east, north) from the file's header, when it says
     outside: int = 0
     unnamed: int = 0
 
 
-def target(tags):
+def target(tags: dict[str, str]) -> tuple[str | None, str | None]:
     """Return (layer, category) for an object's tags, or (None, None) when no layer of ours takes it."""
     for key, values, layer, category in BUSINESS_RULES + SITE_RULES:
         if tags.get(key) in values:
@@ -96,10 +100,10 @@ def target(tags):
     return None, None
 
 
-def name_variants(*names):
+def name_variants(*names: object) -> set[str]:
     """Return the folded forms a name can be matched by: whole, without what is in brackets, and what is in
     brackets; "A; B" (OSM's list of alternatives) gives both."""
-    found = set()
+    found: set[str] = set()
     for name in names:
         for part in str(name or "").split(";"):
             bracketed = re.findall(r"\(([^)]*)\)", part)
@@ -110,7 +114,7 @@ def name_variants(*names):
     return found
 
 
-def _point_of_way(way):
+def _point_of_way(way: osmium.osm.Way) -> tuple[float, float] | None:
     """Return (lon, lat) inside a closed way's outline, or on an open way's line; None when it has no points."""
     coords = [(node.lon, node.lat) for node in way.nodes if node.location.valid()]
     if len(coords) == 1:
@@ -126,7 +130,7 @@ def _point_of_way(way):
     return point.x, point.y
 
 
-def read_extract(path, inside):
+def read_extract(path: str | Path, inside: Callable[[float, float], bool]) -> Extract:
     """Return the Extract of an OSM file: its named places for which `inside(lon, lat)` is true."""
     keys = sorted({rule[0] for rule in BUSINESS_RULES + SITE_RULES} | {"amenity"} | set(MATCH_ONLY_KEYS))
     processor = (
@@ -149,7 +153,12 @@ def read_extract(path, inside):
         if not any(tags.get(k) for k in NAME_KEYS):
             extract.unnamed += layer is not None
             continue
-        at = (obj.location.lon, obj.location.lat) if isinstance(obj, osmium.osm.Node) else _point_of_way(obj)
+        if isinstance(obj, osmium.osm.Node):
+            at: tuple[float, float] | None = (obj.location.lon, obj.location.lat)
+        elif isinstance(obj, osmium.osm.Way):
+            at = _point_of_way(obj)
+        else:  # the processor reads nodes and ways only
+            continue
         if at is None:
             continue
         if not inside(*at):

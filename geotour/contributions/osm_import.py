@@ -12,24 +12,30 @@
 """
 
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
 
 from geotour.contributions import accounts
-from geotour.contributions.osm_extract import name_variants, read_extract
-from geotour.contributions.rules import propose
+from geotour.contributions.osm_extract import Extract, OsmPlace, name_variants, read_extract
+from geotour.contributions.rules import Flag, Problem, Proposal, propose
 from geotour.contributions.workflow import (
     Action,
     BatchItem,
+    Context,
     latest_version,
     nearby_finder,
     now_utc,
     submit_changes,
 )
+from geotour.domain.features import Feature
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.domain.nearby import distance_m
 from geotour.domain.openstreetmap import ATTRIBUTION, object_url
-from geotour.domain.places import whole_layer
+from geotour.domain.places import require_layer, whole_layer
 from geotour.errors import NotFound
+from geotour.storage.records import Submission, User
 
 IMPORTER = "openstreetmap"
 IMPORTER_GROUP = "OpenStreetMap"
@@ -43,18 +49,18 @@ PAGE = 1000
 class Plan:
     """What an extract proposes, and what it leaves out and why."""
 
-    items: list = field(default_factory=list)  # BatchItems
-    lines: list = field(default_factory=list)  # (what, name, detail) for the report
+    read: Extract  # what the extract held
+    items: list[BatchItem] = field(default_factory=list)
+    lines: list[tuple[str, str, str]] = field(default_factory=list)  # (what, name, detail) for the report
     unchanged: int = 0
-    not_taken: list = field(default_factory=list)  # (place, [problems])
-    read: object = None  # the Extract
+    not_taken: list[tuple[OsmPlace, list[Problem]]] = field(default_factory=list)
 
-    def count(self, what):
+    def count(self, what: str) -> int:
         """Return how many lines of the report are of this kind."""
         return sum(line[0] == what for line in self.lines)
 
 
-def importer_account(ctx, username=IMPORTER):
+def importer_account(ctx: Context, username: str = IMPORTER) -> User:
     """Return the account OSM submissions are made by: created when missing, in the group public pages credit,
     and disabled, so that nobody signs in with it."""
     user, _hash = ctx.storage.get_user_login(username)
@@ -64,34 +70,34 @@ def importer_account(ctx, username=IMPORTER):
         )
         accounts.set_group(ctx.storage, user["id"], IMPORTER_GROUP)
         ctx.storage.update_user(user["id"], active=False)
-        user = ctx.storage.get_user(user["id"])
+        user = accounts.require_user(ctx.storage, user["id"])
     return user
 
 
-def _latest_submissions(ctx, user):
+def _latest_submissions(ctx: Context, user_id: int) -> dict[str | None, Submission]:
     """Return {feature_id: the newest submission this account made for it}."""
-    latest: dict[str, dict] = {}
+    latest: dict[str | None, Submission] = {}
     offset = 0
     while True:
-        found, total = ctx.storage.list_submissions(None, user["id"], PAGE, offset)
+        found, total = ctx.storage.list_submissions(None, user_id, PAGE, offset)
         for submission in found:
-            if submission["id"] > latest.get(submission["feature_id"], {"id": -1})["id"]:
+            newest = latest.get(submission["feature_id"])
+            if newest is None or submission["id"] > newest["id"]:
                 latest[submission["feature_id"]] = submission
         offset += len(found)
         if not found or offset >= total:
             return latest
 
 
-def _content(feature):
+def _content(feature: Feature | None) -> dict[str, Any]:
     """Return what the import takes from OSM, as a feature holds it."""
-    props = (feature or {}).get("properties") or {}
-    return {
-        **{key: props.get(key) for key in TAKEN},
-        "at": (feature or {}).get("geometry", {}).get("coordinates"),
-    }
+    if feature is None:
+        return {**{key: None for key in TAKEN}, "at": None}
+    props = feature["properties"] or {}
+    return {**{key: props.get(key) for key in TAKEN}, "at": (feature["geometry"] or {}).get("coordinates")}
 
 
-def _sent(place):
+def _sent(place: OsmPlace) -> dict[str, str | None]:
     """Return the form fields an OSM object fills."""
     tags = place.tags
     return {
@@ -103,20 +109,20 @@ def _sent(place):
     }
 
 
-def _with_source(proposal, place):
-    props = proposal.feature["properties"]
-    props.update(osm_id=place.key, attribution=ATTRIBUTION)
+def _with_source(proposal: Proposal, place: OsmPlace) -> Proposal:
+    if proposal.feature is not None:
+        proposal.feature["properties"].update(osm_id=place.key, attribution=ATTRIBUTION)
     return proposal
 
 
-def _osm_flag(place, **extra):
+def _osm_flag(place: OsmPlace, **extra: Any) -> Flag:
     return {"kind": "osm", "osm_id": place.key, "url": place.url, "name": place.name, **extra}
 
 
 class _Planner:
-    def __init__(self, ctx, user):
-        self.ctx, self.user, self.plan = ctx, user, Plan()
-        self.latest = _latest_submissions(ctx, user)
+    def __init__(self, ctx: Context, user_id: int, extract: Extract) -> None:
+        self.ctx, self.plan = ctx, Plan(extract)
+        self.latest = _latest_submissions(ctx, user_id)
         self.find_near = nearby_finder(ctx)
         published = {
             layer.id: whole_layer(ctx.storage, layer.id)
@@ -137,7 +143,7 @@ class _Planner:
             if f["properties"].get("osm_id")
         }
 
-    def same_site(self, place):
+    def same_site(self, place: OsmPlace) -> tuple[Feature, float] | None:
         """Return (site, distance) for our site this object names, the nearest when several do; or None."""
         found = [
             (site, distance_m(lon, lat, place.lon, place.lat))
@@ -147,7 +153,7 @@ class _Planner:
         ]
         return min(found, key=lambda hit: hit[1]) if found else None
 
-    def suggest_position(self, place, site, away):
+    def suggest_position(self, place: OsmPlace, site: Feature, away: float) -> None:
         """Propose moving an estimated site to where OSM has it, unless that was proposed already."""
         props = site["properties"]
         if props.get("coord_confidence") != "estimated" or away < 1:
@@ -162,7 +168,7 @@ class _Planner:
         ):
             self.plan.unchanged += 1
             return
-        layer = self.ctx.catalogue.get(site["properties"]["layer"])
+        layer = require_layer(self.ctx.catalogue, site["properties"]["layer"])
         proposal = propose(
             layer,
             {},
@@ -172,7 +178,7 @@ class _Planner:
             feature_id=site["id"],
             base=site,
         )
-        if not proposal.ok:
+        if not proposal.ok or proposal.feature is None:  # a proposal without errors has its feature
             self.plan.not_taken.append((place, proposal.problems))
             return
         proposal.feature["properties"].update(
@@ -193,7 +199,7 @@ class _Planner:
         )
         self.plan.lines.append(("position", props["name"], f"{round(away)} m → {place.url}"))
 
-    def _as_last_seen(self, feature_id, published):
+    def _as_last_seen(self, feature_id: str, published: Feature | None) -> dict[str, Any] | None:
         """Return what OSM had of a place when this account last proposed it (None: never, or nothing kept)."""
         last = self.latest.get(feature_id)
         if last is None:
@@ -201,9 +207,9 @@ class _Planner:
         seen = next((f.get("seen") for f in last["flags"] if f.get("kind") == "osm"), None)
         return seen if isinstance(seen, dict) else _content(last["feature"])
 
-    def take(self, place):
+    def take(self, place: OsmPlace) -> None:
         """Propose a new place for an OSM object, or the fields OSM changed since the last run."""
-        layer = self.ctx.catalogue.get(place.layer)
+        layer = self.ctx.catalogue.get(place.layer) if place.layer else None
         if layer is None:
             return
         fid = f"osm-{place.osm_type}-{place.osm_id}"
@@ -251,7 +257,7 @@ class _Planner:
             ("changed", place.name, ", ".join(sorted(sent) + (["location"] if moved else [])))
         )
 
-    def gone(self, seen):
+    def gone(self, seen: Iterable[str]) -> None:
         """Propose taking off the map the places whose OSM object is no longer in the extract."""
         for key, feature in sorted(self.from_osm.items()):
             last = self.latest.get(feature["id"])
@@ -269,7 +275,9 @@ class _Planner:
             self.plan.lines.append(("gone", feature["properties"]["name"], key))
 
 
-def covers(bounds, area_bounds):
+def covers(
+    bounds: tuple[float, float, float, float] | None, area_bounds: tuple[float, float, float, float]
+) -> bool:
     """Return whether an extract's (west, south, east, north) holds the whole of another such box."""
     return (
         bounds is not None
@@ -280,10 +288,10 @@ def covers(bounds, area_bounds):
     )
 
 
-def plan_extract(ctx, user, extract):
-    """Return the Plan for an Extract, against what is published and what this account proposed before."""
-    planner = _Planner(ctx, user)
-    planner.plan.read = extract
+def plan_extract(ctx: Context, user_id: int, extract: Extract) -> Plan:
+    """Return the Plan for an Extract, against what is published and what the account `user_id` proposed
+    before (-1: none)."""
+    planner = _Planner(ctx, user_id, extract)
     for place in extract.places:
         same = planner.same_site(place) if place.layer != "msmes" else None
         if same is not None:
@@ -306,18 +314,17 @@ def plan_extract(ctx, user, extract):
     return planner.plan
 
 
-def import_extract(ctx, path, username=IMPORTER, dry_run=False):
+def import_extract(
+    ctx: Context, path: str | Path, username: str = IMPORTER, dry_run: bool = False
+) -> tuple[Plan, list[Submission]]:
     """Read an OSM extract and send what it proposes to moderation as one batch; return (plan, submissions)."""
     area = ctx.area()
     if area is None:
         raise NotFound("The geopark boundary layer is empty: nothing tells what lies inside.", "boundary")
-    user = (
-        importer_account(ctx, username)
-        if not dry_run
-        else (ctx.storage.get_user_login(username)[0] or {"id": -1, "username": username})
-    )
     extract = read_extract(path, lambda lon, lat: area.place(lon, lat).inside)
-    plan = plan_extract(ctx, user, extract)
-    if dry_run or not plan.items:
-        return plan, []
-    return plan, submit_changes(ctx, user, plan.items)
+    if dry_run:  # what the importer's account would propose, without making it
+        known, _hash = ctx.storage.get_user_login(username)
+        return plan_extract(ctx, known["id"] if known else -1, extract), []
+    user = importer_account(ctx, username)
+    plan = plan_extract(ctx, user["id"], extract)
+    return plan, submit_changes(ctx, user, plan.items) if plan.items else []

@@ -7,7 +7,9 @@ type, and it drops all EXIF (GPS included) once the position has been read.
 import hashlib
 import io
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from PIL import Image, ImageOps, UnidentifiedImageError
 
@@ -31,17 +33,17 @@ class Photo:
     thumb: bytes
     width: int
     height: int
-    gps: tuple | None  # (lon, lat)
+    gps: tuple[float, float] | None  # (lon, lat)
 
 
-def _rational(value):
+def _rational(value: Any) -> float:
     try:
         return float(value)
     except (TypeError, ValueError, ZeroDivisionError):
         return float(value[0]) / float(value[1])
 
 
-def gps_position(exif):
+def gps_position(exif: Image.Exif) -> tuple[float, float] | None:
     """Return (lon, lat) from EXIF GPS tags, or None when they are missing or nonsense."""
     gps = exif.get_ifd(GPS_IFD) if exif else {}
     try:
@@ -59,7 +61,7 @@ def gps_position(exif):
     return round(lon, 6), round(lat, 6)
 
 
-def _encode(image, size):
+def _encode(image: Image.Image, size: int) -> bytes:
     copy = image.copy()
     copy.thumbnail((size, size), Image.Resampling.LANCZOS)
     out = io.BytesIO()
@@ -67,7 +69,7 @@ def _encode(image, size):
     return out.getvalue()
 
 
-def _pixels(data):
+def _pixels(data: bytes) -> int:
     """Return a photo's pixel count from its header alone (nothing is decoded); 0 when it cannot say."""
     try:
         with Image.open(io.BytesIO(data)) as probe:
@@ -76,7 +78,7 @@ def _pixels(data):
         return 0  # process_photo reports the fault, saying which
 
 
-def check_sending(photos_data, field="photos"):
+def check_sending(photos_data: Sequence[bytes], field: str = "photos") -> None:
     """Refuse a sending of photos before any is decoded: too many, or too many pixels together."""
     if len(photos_data) > MAX_PHOTOS:
         raise BadParameter("At most %(n)d photos per place.", field, n=MAX_PHOTOS)
@@ -91,7 +93,7 @@ def check_sending(photos_data, field="photos"):
         )
 
 
-def _not_a_photo(field):
+def _not_a_photo(field: str) -> BadParameter:
     return BadParameter(
         "This file is not a photo we can read. Send a JPEG, PNG or WebP photo; on an iPhone, set "
         "Settings › Camera › Formats to Most Compatible.",
@@ -99,7 +101,7 @@ def _not_a_photo(field):
     )
 
 
-def process_photo(data, max_bytes, field="photos"):
+def process_photo(data: bytes, max_bytes: int, field: str = "photos") -> Photo:
     """Return a Photo made from uploaded bytes, or raise BadParameter/TooLarge saying what is wrong."""
     if len(data) > max_bytes:
         raise TooLarge(
@@ -147,7 +149,7 @@ def process_photo(data, max_bytes, field="photos"):
     )
 
 
-def photo_urls(photo_id, url_for_photo):
+def photo_urls(photo_id: str, url_for_photo: Callable[[str, str], str]) -> dict[str, str]:
     """Return the properties a feature keeps for one photo: its display and thumbnail URLs."""
     return {
         "id": photo_id,

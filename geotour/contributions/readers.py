@@ -9,8 +9,10 @@ import math
 import tempfile
 import zipfile
 import zlib
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from geotour.errors import BadParameter, TooLarge
 from geotour.text import gettext as _
@@ -113,11 +115,11 @@ class Row:
     """One feature of the file: its number (from 1, in file order), its properties and its geometry."""
 
     number: int
-    properties: dict
-    geometry: dict | None
+    properties: dict[str, Any]
+    geometry: dict[str, Any] | None
 
 
-def _plain(value):
+def _plain(value: Any) -> Any:
     if hasattr(value, "item"):
         value = value.item()
     if value is None or (isinstance(value, float) and math.isnan(value)):
@@ -125,7 +127,7 @@ def _plain(value):
     return value.strip() if isinstance(value, str) else value
 
 
-def html_to_text(value):
+def html_to_text(value: Any) -> Any:
     """Return the text an HTML fragment shows (as KML descriptions from Google My Maps hold): line breaks
     and paragraphs kept, a link kept as "[its text](its address)", markup and scripts gone. Text without
     a tag is returned as it is (its own line breaks kept)."""
@@ -139,8 +141,8 @@ def html_to_text(value):
     return "\n".join(line.rstrip() for line in text.strip().splitlines())
 
 
-def _properties(record, html=False):
-    properties = {}
+def _properties(record: Mapping[Any, Any], html: bool = False) -> dict[str, Any]:
+    properties: dict[str, Any] = {}
     for key, value in record.items():
         name = str(key).strip().lower().replace(" ", "_")
         name = ALIASES.get(name, name)
@@ -151,7 +153,7 @@ def _properties(record, html=False):
     return properties
 
 
-def _kmz_member(path, folder):
+def _kmz_member(path: Path, folder: str) -> str:
     """Unpack the KMZ's KML into `folder` and return its path, never writing more than the budget.
 
     The member is streamed out with a hard byte cap: the sizes a zip header declares are not trusted (a
@@ -182,7 +184,7 @@ def _kmz_member(path, folder):
     return str(target)
 
 
-def _layers(source, fmt):
+def _layers(source: str, fmt: str) -> list[str]:
     import pyogrio
 
     names = [str(name) for name, _geometry in pyogrio.list_layers(source)]
@@ -191,7 +193,7 @@ def _layers(source, fmt):
     return names if fmt in ("kml", "kmz") else names[:1]
 
 
-def _check_csv_header(source):
+def _check_csv_header(source: str) -> None:
     import pyogrio
 
     columns = {c.lower() for c in pyogrio.read_info(source)["fields"]}
@@ -203,10 +205,11 @@ def _check_csv_header(source):
         raise BadParameter(_("The CSV needs lat and lon columns, or a wkt column."), "file")
 
 
-def _read(source, fmt, max_features):
+def _read(source: str, fmt: str, max_features: int) -> list[Row]:
     import pyogrio  # with geopandas and pandas: imported on the first import, not by every worker at start-up
 
-    rows, number = [], 0
+    rows: list[Row] = []
+    number = 0
     options = CSV_OPTIONS if fmt == "csv" else {}
     if fmt == "csv":
         _check_csv_header(source)
@@ -241,7 +244,7 @@ def _read(source, fmt, max_features):
     return rows
 
 
-def _lists(coords):
+def _lists(coords: Any) -> list[Any]:
     return (
         [_lists(c) for c in coords]
         if isinstance(coords, (list, tuple)) and coords and isinstance(coords[0], (list, tuple))
@@ -249,7 +252,7 @@ def _lists(coords):
     )
 
 
-def read_rows(data, filename, max_bytes, max_features):
+def read_rows(data: bytes, filename: str | None, max_bytes: int, max_features: int) -> list[Row]:
     """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
     if len(data) > max_bytes:
         raise TooLarge(
@@ -273,7 +276,7 @@ def read_rows(data, filename, max_bytes, max_features):
         try:
             rows = _read(source, fmt, max_features)
         except (DataSourceError, DataLayerError, FieldError, GeometryError, ValueError) as exc:
-            detail = str(exc).replace(str(path), Path(filename).name).replace(folder, "")[:300]
+            detail = str(exc).replace(str(path), Path(filename or "").name).replace(folder, "")[:300]
             error = BadParameter(
                 "The file could not be read as %(fmt)s; it may be damaged or cut short. Export it "
                 "again and send the new file.",

@@ -9,11 +9,15 @@ import difflib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from geotour.text import read_bool
-from geotour.domain.features import FeatureInvalid, finite_number, fold, validate_feature
-from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.features import Feature, FeatureInvalid, finite_number, fold, validate_feature
+from geotour.domain.geopark_area import GeoparkArea
+from geotour.domain.layers import ATTRACTION, MSME, Catalogue, Layer
+from geotour.domain.nearby import Hit
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
 from geotour.text import gettext as _
 
@@ -60,7 +64,7 @@ class Rupiah:
 class Choice:
     """One of a fixed set of ids (the form shows their titles)."""
 
-    choices: dict
+    choices: dict[str, dict[str, str]]
 
 
 @dataclass(frozen=True)
@@ -70,14 +74,22 @@ class Minutes:
     most: int
 
 
-COMMON = {
+FieldSpec = Text | Phone | Consent | Facilities | Category | Rupiah | Choice | Minutes
+# {"row", "field", "message", "severity", …}: one problem as the API, the forms and the import preview show it
+Problem = dict[str, Any]
+# {"kind", …}: something a moderator should notice (a possible duplicate, where OSM has the place)
+Flag = dict[str, Any]
+# find_near(lon, lat, radius_m, layer_id, exclude_id): the published [(feature, Hit)] near a point
+FindNear = Callable[[float, float, float, str, str | None], list[tuple[Feature, Hit]]]
+
+COMMON: dict[str, FieldSpec] = {
     "name": Text(120, required=True),
     "category": Category(),
     "description_id": Text(2000),
     "description_en": Text(2000),
     "opening_hours": Text(200),
 }
-FIELDS = {
+FIELDS: dict[str, dict[str, FieldSpec]] = {
     ATTRACTION: {
         **COMMON,
         "ticket_price": Rupiah(),
@@ -116,20 +128,20 @@ class Proposal:
     """A checked proposal: the feature to store (when it has no errors), its problems, and flags for moderators."""
 
     layer_id: str
-    feature: dict | None
-    problems: list = field(default_factory=list)
-    flags: list = field(default_factory=list)
+    feature: Feature | None
+    problems: list[Problem] = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
     @property
-    def ok(self):
+    def ok(self) -> bool:
         """Return whether nothing stops this proposal (warnings do not)."""
         return not any(p["severity"] == "error" for p in self.problems)
 
 
-def field_kinds(layer):
+def field_kinds(layer: Layer) -> dict[str, str]:
     """Return {field: input kind} for the layer's form: text, textarea, category, phone, consent, rupiah, choice,
     number or list."""
-    kinds = {}
+    kinds: dict[str, str] = {}
     for name, spec in FIELDS[layer.kind].items():
         if isinstance(spec, Text):
             kinds[name] = "textarea" if spec.max_length > 300 else "text"
@@ -145,28 +157,30 @@ def field_kinds(layer):
     return kinds
 
 
-def field_choices(layer):
+def field_choices(layer: Layer) -> dict[str, dict[str, dict[str, str]]]:
     """Return {field: {id: titles}} for the layer's fields that take one of a fixed set of values."""
     return {name: spec.choices for name, spec in FIELDS[layer.kind].items() if isinstance(spec, Choice)}
 
 
-def problem(field_name, message, row=None, severity="error", **extra):
+def problem(
+    field_name: str, message: str, row: int | None = None, severity: str = "error", **extra: Any
+) -> Problem:
     """Return one problem as a plain dict (the shape used by the API, the forms and the import preview)."""
     return {"row": row, "field": field_name, "message": message, "severity": severity, **extra}
 
 
-def contributable_layers(catalogue):
+def contributable_layers(catalogue: Catalogue) -> list[Layer]:
     """Return the layers people may add to: attractions and MSMEs."""
     return [layer for layer in catalogue.layers if layer.kind in FIELDS]
 
 
-def new_feature_id(name):
+def new_feature_id(name: str | None) -> str:
     """Return a readable, unique id from a name: "curug-cikanteh-3f9a1c"."""
     slug = re.sub(r"[^a-z0-9]+", "-", fold(name or "")).strip("-")[:40].strip("-") or "place"
     return f"{slug}-{secrets.token_hex(3)}"
 
 
-def normalise_phone(value):
+def normalise_phone(value: object) -> str | None:
     """Return a phone number as +62..., or None when it cannot be one."""
     digits = PHONE_SEPARATORS.sub("", str(value))
     if digits.startswith("0"):
@@ -176,11 +190,11 @@ def normalise_phone(value):
     return digits if re.fullmatch(r"\+[1-9]\d{7,14}", digits) else None
 
 
-def _is_true(value):
+def _is_true(value: object) -> bool:
     return read_bool(value) is True
 
 
-def _visible(char):
+def _visible(char: str) -> bool:
     return (
         not char.isspace()
         and unicodedata.category(char) not in ("Cc", "Cf", "Mn", "Me", "Zs")
@@ -188,14 +202,16 @@ def _visible(char):
     )
 
 
-def clean_text(value):
+def clean_text(value: object) -> str:
     """Return typed text as stored: NFC, without control or direction-changing marks, trimmed; "" when it
     shows nothing (only spaces, zero-width characters or blank fillers)."""
     text = BIDI_CONTROLS.sub("", CONTROL.sub("", unicodedata.normalize("NFC", str(value)))).strip()
     return text if any(_visible(char) for char in text) else ""
 
 
-def _check_value(name, spec, value, layer, row):
+def _check_value(
+    name: str, spec: FieldSpec, value: Any, layer: Layer, row: int | None
+) -> tuple[Any, list[Problem]]:
     """Return (clean value or None, [problems]) for one field."""
     if isinstance(spec, Text):
         if value is None or (isinstance(value, str) and not value.strip()):
@@ -293,7 +309,13 @@ def _check_value(name, spec, value, layer, row):
     return items or None, []
 
 
-def check_properties(layer, sent, base_properties=None, row=None, leave_out=()):
+def check_properties(
+    layer: Layer,
+    sent: Mapping[str, Any],
+    base_properties: dict[str, Any] | None = None,
+    row: int | None = None,
+    leave_out: Collection[str] = (),
+) -> tuple[dict[str, Any], list[Problem]]:
     """Return (properties, problems): the layer's fields checked, merged over the base for an edit. Fields in
     `leave_out` are neither taken nor asked for (an OpenStreetMap import takes no contact details)."""
     specs = {name: spec for name, spec in FIELDS[layer.kind].items() if name not in leave_out}
@@ -321,12 +343,14 @@ def check_properties(layer, sent, base_properties=None, row=None, leave_out=()):
     return properties, problems
 
 
-def ignored_fields(layer, sent):
+def ignored_fields(layer: Layer, sent: Iterable[str]) -> list[str]:
     """Return the names sent that this layer does not keep (reported, never silently dropped)."""
     return sorted(k for k in sent if k not in FIELDS[layer.kind] and k not in SYSTEM_PROPERTIES)
 
 
-def check_position(geometry, area, row=None):
+def check_position(
+    geometry: object, area: GeoparkArea | None, row: int | None = None
+) -> tuple[tuple[float, float] | None, list[Problem]]:
     """Return ((lon, lat) or None, problems) for a proposed Point, with the geopark rules."""
     if geometry is None:
         return None, [
@@ -404,11 +428,11 @@ def check_position(geometry, area, row=None):
     ]
 
 
-def _km(metres):
+def _km(metres: float) -> float:
     return round(metres / 1000, 1)  # a float: the message writes it the language's way ("2,5" in Indonesian)
 
 
-def similar_names(a, b):
+def similar_names(a: str, b: str) -> bool:
     """Return whether two place names are probably the same place's."""
     a, b = fold(a), fold(b)
     if min(len(a), len(b)) >= 4 and (a in b or b in a):
@@ -416,9 +440,12 @@ def similar_names(a, b):
     return difflib.SequenceMatcher(None, a, b).ratio() >= DUPLICATE_SIMILARITY
 
 
-def duplicate_flags(name, lon, lat, neighbours, row=None):
+def duplicate_flags(
+    name: str, lon: float, lat: float, neighbours: Iterable[tuple[Feature, Hit]], row: int | None = None
+) -> tuple[list[Flag], list[Problem]]:
     """Return (flags, warnings) for published features with a similar name within 100 m."""
-    flags, warnings = [], []
+    flags: list[Flag] = []
+    warnings: list[Problem] = []
     for feature, hit in neighbours:
         other = feature["properties"]["name"]
         if similar_names(name, other):
@@ -446,7 +473,17 @@ def duplicate_flags(name, lon, lat, neighbours, row=None):
     return flags, warnings
 
 
-def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, row=None, leave_out=()):
+def propose(
+    layer: Layer,
+    sent: Mapping[str, Any],
+    geometry: object,
+    area: GeoparkArea | None,
+    find_near: FindNear,
+    feature_id: str | None = None,
+    base: Feature | None = None,
+    row: int | None = None,
+    leave_out: Collection[str] = (),
+) -> Proposal:
     """Return a Proposal for a new feature (base None) or an edit of `base` (a published feature).
 
     `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)]; `leave_out` names
@@ -465,17 +502,17 @@ def propose(layer, sent, geometry, area, find_near, feature_id=None, base=None, 
                 name, _("This field is not kept for this layer and was left out."), row, severity="warning"
             )
         )
-    flags = []
+    flags: list[Flag] = []
     if position and properties.get("name"):
         lon, lat = position
         flags, warnings = duplicate_flags(
             properties["name"], lon, lat, find_near(lon, lat, DUPLICATE_RADIUS_M, layer.id, feature_id), row
         )
         problems += warnings
-    if any(p["severity"] == "error" for p in problems):
+    if position is None or any(p["severity"] == "error" for p in problems):
         return Proposal(layer.id, None, problems, flags)
     fid = feature_id or new_feature_id(properties["name"])
-    feature = {
+    feature: Feature = {
         "type": "Feature",
         "id": fid,
         "geometry": {"type": "Point", "coordinates": list(position)},

@@ -6,24 +6,40 @@ the CLI all call these, so the rules are the same on every path.
 
 import enum
 import uuid
-from typing import TypeGuard
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeGuard
 from datetime import datetime, timezone
 
 from geotour.contributions import accounts
 from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
 from geotour.domain import position_checks
-from geotour.domain.features import finite_number, validate_feature
-from geotour.domain.nearby import distance_m
+from geotour.domain.features import Feature, FeatureRecord, finite_number, validate_feature
+from geotour.domain.geopark_area import GeoparkArea
+from geotour.domain.layers import Catalogue, Layer
+from geotour.domain.nearby import Hit, distance_m
 from geotour.contributions.photo_cleaning import MAX_PHOTOS
 from geotour.domain.places import require_feature, require_layer
-from geotour.contributions.rules import FIELDS, problem, propose
-from geotour.storage import StaleSubmission
+from geotour.contributions.rules import FIELDS, FindNear, Flag, Problem, Proposal, problem, propose
+from geotour.storage import StaleSubmission, Storage
+from geotour.storage.photos import PhotoStore
+from geotour.storage.records import NewSubmission, Submission, User, Version
 from geotour.text import gettext as _
 from geotour.text import read_bool
 
 MAX_REASON_LENGTH = 500
 PHOTO_PATH = "/photos/{id}-{size}.webp"
+
+
+class Context(Protocol):
+    """What the workflow needs of the app (geotour.context.GeotourContext, which imports Flask, has it all)."""
+
+    storage: Storage
+    catalogue: Catalogue
+    photos: PhotoStore | None
+    admin_self_approval: bool
+
+    def area(self) -> GeoparkArea | None: ...
 
 
 class Status(enum.Enum):
@@ -33,7 +49,7 @@ class Status(enum.Enum):
     APPROVED = "approved"
     REJECTED = "rejected"
 
-    def can_become(self, other):
+    def can_become(self, other: "Status") -> bool:
         """Return whether this status may change to `other`."""
         return other in TRANSITIONS[self]
 
@@ -57,16 +73,18 @@ class Action(enum.Enum):
 ACTION_NAMES = tuple(a.value for a in Action)
 
 
-def nearby_finder(ctx):
+def nearby_finder(ctx: Context) -> FindNear:
     """Return find_near(lon, lat, radius_m, layer_id, exclude_id) over the published features."""
 
-    def find_near(lon, lat, radius_m, layer_id, exclude_id):
+    def find_near(
+        lon: float, lat: float, radius_m: float, layer_id: str, exclude_id: str | None
+    ) -> list[tuple[Feature, Hit]]:
         return ctx.storage.features_near(lon, lat, radius_m, [layer_id], limit=10, exclude_id=exclude_id)
 
     return find_near
 
 
-def contributable_layer(ctx, layer_id):
+def contributable_layer(ctx: Context, layer_id: str) -> Layer:
     """Return the layer if people may add to it, or raise BadParameter/NotFound."""
     layer = require_layer(ctx.catalogue, layer_id)
     if layer.kind not in FIELDS:
@@ -74,7 +92,7 @@ def contributable_layer(ctx, layer_id):
     return layer
 
 
-def _with_photos(feature, photo_ids, kept=()):
+def _with_photos(feature: Feature, photo_ids: Iterable[str], kept: Iterable[dict[str, Any]] = ()) -> Feature:
     photos = list(kept) + [
         {
             "id": pid,
@@ -94,14 +112,27 @@ def _with_photos(feature, photo_ids, kept=()):
     return feature
 
 
-def _refuse(proposal):
-    raise ValidationFailed(_("The submission has problems; each one says what to fix."), proposal.problems)
+def _accepted(proposal: Proposal) -> Feature:
+    """Return a checked proposal's feature, or raise ValidationFailed listing its problems."""
+    if not proposal.ok or proposal.feature is None:
+        raise ValidationFailed(
+            _("The submission has problems; each one says what to fix."), proposal.problems
+        )
+    return proposal.feature
 
 
 def _entry(
-    user, action, proposal_or_layer, feature_id, feature, base_version=None, flags=(), batch=None, warnings=()
-):
-    layer_id = getattr(proposal_or_layer, "layer_id", proposal_or_layer)
+    user: User,
+    action: "Action",
+    proposal_or_layer: Proposal | str,
+    feature_id: str | None,
+    feature: Feature | None,
+    base_version: int | None = None,
+    flags: Iterable[Flag] = (),
+    batch: str | None = None,
+    warnings: Iterable[Problem] = (),
+) -> NewSubmission:
+    layer_id = proposal_or_layer.layer_id if isinstance(proposal_or_layer, Proposal) else proposal_or_layer
     return {
         "batch": batch,
         "user_id": user["id"],
@@ -114,19 +145,24 @@ def _entry(
     }
 
 
-def latest_version(ctx, feature_id):
+def latest_version(ctx: Context, feature_id: str) -> int | None:
     """Return the number of a feature's newest version, or None when it has none."""
     versions = ctx.storage.feature_versions(feature_id)
     return versions[-1]["version"] if versions else None
 
 
-def submit_create(ctx, user, layer_id, sent, geometry, photo_ids=()):
+def submit_create(
+    ctx: Context,
+    user: User,
+    layer_id: str,
+    sent: Mapping[str, Any],
+    geometry: object,
+    photo_ids: Sequence[str] = (),
+) -> Submission:
     """Propose a new feature; return the pending submission (or raise ValidationFailed)."""
     layer = contributable_layer(ctx, layer_id)
     proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx))
-    if not proposal.ok:
-        _refuse(proposal)
-    feature = _with_photos(proposal.feature, photo_ids)
+    feature = _with_photos(_accepted(proposal), photo_ids)
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions(
         [
@@ -135,10 +171,17 @@ def submit_create(ctx, user, layer_id, sent, geometry, photo_ids=()):
             )
         ]
     )
-    return ctx.storage.get_submission(sid)
+    return _stored(ctx, sid)
 
 
-def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
+def submit_edit(
+    ctx: Context,
+    user: User,
+    feature_id: str,
+    sent: Mapping[str, Any],
+    geometry: object = None,
+    photo_ids: Sequence[str] = (),
+) -> Submission:
     """Propose changes to a published feature (fields not sent are kept); return the pending submission."""
     base = require_feature(ctx.storage, feature_id)
     layer = contributable_layer(ctx, base["properties"]["layer"])
@@ -149,9 +192,7 @@ def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
     proposal = propose(
         layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base
     )
-    if not proposal.ok:
-        _refuse(proposal)
-    feature = _with_photos(proposal.feature, photo_ids, base["properties"].get("photos") or ())
+    feature = _with_photos(_accepted(proposal), photo_ids, base["properties"].get("photos") or ())
     if read_bool(checked):  # approving it marks the position checked on site, by this member, on this day
         feature["properties"]["coord_checked_on_site"] = {"by": user["username"], "at": now_utc()}
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
@@ -169,10 +210,10 @@ def submit_edit(ctx, user, feature_id, sent, geometry=None, photo_ids=()):
             )
         ]
     )
-    return ctx.storage.get_submission(sid)
+    return _stored(ctx, sid)
 
 
-def submit_delete(ctx, user, feature_id, reason=None):
+def submit_delete(ctx: Context, user: User, feature_id: str, reason: object = None) -> Submission:
     """Propose taking a published feature off the map; return the pending submission."""
     base = require_feature(ctx.storage, feature_id)
     contributable_layer(ctx, base["properties"]["layer"])
@@ -190,10 +231,10 @@ def submit_delete(ctx, user, feature_id, reason=None):
             )
         ]
     )
-    return ctx.storage.get_submission(sid)
+    return _stored(ctx, sid)
 
 
-def submit_batch(ctx, user, proposals):
+def submit_batch(ctx: Context, user: User, proposals: Iterable[Proposal]) -> list[Submission]:
     """Store checked import proposals as pending submissions, all or none; return them."""
     return submit_changes(ctx, user, [BatchItem(Action.CREATE, p) for p in proposals])
 
@@ -203,12 +244,12 @@ class BatchItem:
     """One change of a batch: a checked proposal to create or edit (a layer id, and no proposal, to delete)."""
 
     action: Action
-    proposal: object  # a Proposal, or the layer id of a place to delete
+    proposal: Proposal | str  # a Proposal, or the layer id of a place to delete
     feature_id: str | None = None  # the place an edit or delete is about (a create's id is its feature's)
     base_version: int | None = None
-    flags: list = field(default_factory=list)
+    flags: list[Flag] = field(default_factory=list)
 
-    def entry(self, user, batch):
+    def entry(self, user: User, batch: str) -> NewSubmission:
         """Return the storage entry of this change, in `batch`."""
         feature = getattr(self.proposal, "feature", None)
         flags = self.flags + list(getattr(self.proposal, "flags", ()))
@@ -226,14 +267,21 @@ class BatchItem:
         )
 
 
-def submit_changes(ctx, user, items):
+def submit_changes(ctx: Context, user: User, items: Sequence[BatchItem]) -> list[Submission]:
     """Store BatchItems as pending submissions of one batch, all or none (one transaction); return them."""
     batch = uuid.uuid4().hex
     ids = ctx.storage.add_submissions([item.entry(user, batch) for item in items])
-    return [ctx.storage.get_submission(sid) for sid in ids]
+    return [_stored(ctx, sid) for sid in ids]
 
 
-def check_reason(reason, required=True):
+def _stored(ctx: Context, submission_id: int) -> Submission:
+    """Return a submission just written (submissions are never deleted)."""
+    found = ctx.storage.get_submission(submission_id)
+    assert found is not None
+    return found
+
+
+def check_reason(reason: object, required: bool = True) -> str:
     """Return a trimmed reason, or raise BadParameter."""
     if reason is not None and not isinstance(reason, str):
         raise BadParameter("reason must be text", "reason")
@@ -245,7 +293,7 @@ def check_reason(reason, required=True):
     return reason
 
 
-def require_submission(ctx, user, submission_id):
+def require_submission(ctx: Context, user: User, submission_id: int) -> Submission:
     """Return a submission this user may see, or raise NotFound (also for other people's)."""
     submission = ctx.storage.get_submission(submission_id)
     if submission is None or not accounts.can_view_submission(user, submission):
@@ -253,7 +301,14 @@ def require_submission(ctx, user, submission_id):
     return submission
 
 
-def list_submissions(ctx, user, status=None, limit=100, offset=0, own_only=False):
+def list_submissions(
+    ctx: Context,
+    user: User,
+    status: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    own_only: bool = False,
+) -> tuple[list[Submission], int]:
     """Return (submissions, total): everyone's for a moderator (unless own_only), one's own otherwise."""
     if status is not None and status not in STATUS_NAMES:
         raise BadParameter("status must be one of %(allowed)s", "status", allowed=", ".join(STATUS_NAMES))
@@ -261,7 +316,14 @@ def list_submissions(ctx, user, status=None, limit=100, offset=0, own_only=False
     return ctx.storage.list_submissions(status, mine, limit, offset)
 
 
-def _decide(ctx, moderator, submission_id, status, reason=None, edited=None):
+def _decide(
+    ctx: Context,
+    moderator: User,
+    submission_id: int,
+    status: Status,
+    reason: str | None = None,
+    edited: tuple[Mapping[str, Any], object] | None = None,
+) -> Submission:
     if not accounts.can_moderate(moderator):
         raise Forbidden("only moderators decide submissions")
     submission = require_submission(ctx, moderator, submission_id)
@@ -286,11 +348,12 @@ def _decide(ctx, moderator, submission_id, status, reason=None, edited=None):
             "status",
             id=submission_id,
         ) from None
-    return ctx.storage.get_submission(submission_id)
+    return _stored(ctx, submission_id)
 
 
-def _record_to_publish(ctx, submission):
-    published = ctx.storage.get_feature(submission["feature_id"])
+def _record_to_publish(ctx: Context, submission: Submission) -> FeatureRecord | None:
+    feature_id = submission["feature_id"]  # every submission names its place (a create, the new one's id)
+    published = ctx.storage.get_feature(feature_id) if feature_id else None
     action = Action(submission["action"])
     if action is Action.CREATE and published is not None:
         raise Conflict("A place with id %(id)s is already published.", "id", id=submission["feature_id"])
@@ -298,12 +361,16 @@ def _record_to_publish(ctx, submission):
         raise Conflict("The place %(id)s is no longer published.", "id", id=submission["feature_id"])
     if action is Action.DELETE:
         return None
-    feature = submission["feature"]
+    if submission["feature"] is None:  # a create or an edit carries its feature
+        raise Conflict("Submission %(id)s holds no place to publish.", "id", id=submission["id"])
+    feature: dict[str, Any] = dict(submission["feature"])
     author = ctx.storage.get_user(submission["user_id"]) if action is Action.CREATE else None
     if author and author.get("group"):  # public pages credit the contributor's group, not the person
         feature = {**feature, "properties": {**feature["properties"], "contributed_by": author["group"]}}
     checked = feature["properties"].get("coord_checked_on_site")
-    if isinstance(checked, dict):  # the member stood there: approving marks the position verified
+    if (
+        isinstance(checked, dict) and published is not None
+    ):  # the member stood there: the position is verified
         before = published["geometry"]
         moved = before["type"] == "Point" and before["coordinates"] != feature["geometry"]["coordinates"]
         properties = _verified_properties(
@@ -314,10 +381,10 @@ def _record_to_publish(ctx, submission):
             before["coordinates"] if moved else None,
         )
         feature = {**feature, "properties": properties}
-    return validate_feature(feature, ctx.catalogue.get(submission["layer"]))
+    return validate_feature(feature, require_layer(ctx.catalogue, submission["layer"]))
 
 
-def approve(ctx, moderator, submission_id):
+def approve(ctx: Context, moderator: User, submission_id: int) -> Submission:
     """Publish a pending submission as a new version; return it."""
     return _decide(ctx, moderator, submission_id, Status.APPROVED)
 
@@ -325,7 +392,7 @@ def approve(ctx, moderator, submission_id):
 EDITED_NOTE = "edited by the moderator before approval"
 
 
-def _edited(ctx, submission, sent, geometry):
+def _edited(ctx: Context, submission: Submission, sent: Mapping[str, Any], geometry: object) -> Feature:
     """Return a pending create's or edit's feature with a moderator's changes over what was sent, checked by the
     same rules (or raise ValidationFailed)."""
     if Action(submission["action"]) is Action.DELETE or not submission["feature"]:
@@ -341,19 +408,19 @@ def _edited(ctx, submission, sent, geometry):
         feature_id=submission["feature_id"],
         base=submission["feature"],
     )
-    if not proposal.ok:
-        _refuse(proposal)
-    return proposal.feature
+    return _accepted(proposal)
 
 
-def approve_edited(ctx, moderator, submission_id, sent, geometry=None):
+def approve_edited(
+    ctx: Context, moderator: User, submission_id: int, sent: Mapping[str, Any], geometry: object = None
+) -> Submission:
     """Approve a pending create or edit with the moderator's corrections (fields not sent stay as the contributor
     sent them). The submission keeps what the contributor sent; the version credits them as author and the
     moderator as approver, noting the edit. Return the submission."""
     return _decide(ctx, moderator, submission_id, Status.APPROVED, edited=(sent, geometry))
 
 
-def reject(ctx, moderator, submission_id, reason):
+def reject(ctx: Context, moderator: User, submission_id: int, reason: object) -> Submission:
     """Reject a pending submission with a reason the contributor will see; return it."""
     return _decide(ctx, moderator, submission_id, Status.REJECTED, check_reason(reason))
 
@@ -361,7 +428,15 @@ def reject(ctx, moderator, submission_id, reason):
 MAX_BATCH = 1000  # an import holds at most GEOTOUR_IMPORT_MAX_FEATURES rows (500 by default)
 
 
-def decide_batch(ctx, moderator, batch, approve_ids=None, reason=None, considered=None, excepted=()):
+def decide_batch(
+    ctx: Context,
+    moderator: User,
+    batch: str,
+    approve_ids: Iterable[int] | None = None,
+    reason: object = None,
+    considered: Collection[int] | None = None,
+    excepted: Iterable[int] = (),
+) -> dict[str, list[Any]]:
     """Decide an import in one action: approve its pending submissions whose ids are in `approve_ids` (None:
     every one not in `excepted`), reject the others with `reason`, or leave them pending when no reason is
     given. With `considered` (the ids the moderator was shown), a row outside it is left pending whatever else
@@ -396,7 +471,7 @@ def decide_batch(ctx, moderator, batch, approve_ids=None, reason=None, considere
     return done
 
 
-def versions(ctx, feature_id):
+def versions(ctx: Context, feature_id: str) -> list[Version]:
     """Return a feature's versions, oldest first, or raise NotFound."""
     found = ctx.storage.feature_versions(feature_id)
     if not found:
@@ -404,7 +479,7 @@ def versions(ctx, feature_id):
     return found
 
 
-def revert(ctx, moderator, feature_id, version):
+def revert(ctx: Context, moderator: User, feature_id: str, version: int) -> int:
     """Publish an earlier version of a feature again, as a new version; return the new version's number."""
     if not accounts.can_moderate(moderator):
         raise Forbidden("only moderators revert features")
@@ -419,14 +494,14 @@ def revert(ctx, moderator, feature_id, version):
         )
     if target["version"] == history[-1]["version"]:
         raise Conflict("Version %(n)d is already the current one.", "version", n=version)
-    layer = ctx.catalogue.get(target["layer"])
+    layer = require_layer(ctx.catalogue, target["layer"])
     record = validate_feature(target["feature"], layer) if target["feature"] else None
     return ctx.storage.publish_version(
         feature_id, layer.id, record, moderator["id"], "revert", note=f"revert to version {version}"
     )
 
 
-def _checkable_place(ctx, feature_id):
+def _checkable_place(ctx: Context, feature_id: str) -> tuple[Feature, Layer]:
     """Return (feature, layer) of a place whose point can be checked on site, or raise saying why not."""
     feature = require_feature(ctx.storage, feature_id)
     layer = ctx.catalogue.get(feature["properties"]["layer"])
@@ -437,12 +512,18 @@ def _checkable_place(ctx, feature_id):
     return feature, layer
 
 
-def now_utc():
+def now_utc() -> str:
     """Return the present instant as stored: "2026-12-01T02:30:00Z"."""
     return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
-def _verified_properties(properties, checked_at, checked_by, method, previous=None):
+def _verified_properties(
+    properties: Mapping[str, Any],
+    checked_at: str | None,
+    checked_by: str | None,
+    method: str,
+    previous: Sequence[float] | None = None,
+) -> dict[str, Any]:
     """Return a place's properties with its position marked checked on site (the estimate's uncertainty gone),
     and the point it had before (`previous`, [lon, lat]) when the check moved it."""
     verified = {
@@ -459,7 +540,15 @@ def _verified_properties(properties, checked_at, checked_by, method, previous=No
     return verified
 
 
-def _publish_verified(ctx, moderator, feature, layer, checked_at, method, position=None):
+def _publish_verified(
+    ctx: Context,
+    moderator: User,
+    feature: Feature,
+    layer: Layer,
+    checked_at: str,
+    method: str,
+    position: tuple[float, float] | None = None,
+) -> int:
     """Publish a place's position as checked on site (moved to `position` when given); return the version."""
     geometry = feature["geometry"]
     properties = _verified_properties(
@@ -477,7 +566,7 @@ def _publish_verified(ctx, moderator, feature, layer, checked_at, method, positi
     )
 
 
-def verify_position(ctx, moderator, feature_id, checked_at):
+def verify_position(ctx: Context, moderator: User, feature_id: str, checked_at: str) -> int:
     """Record that a place's position was checked on the ground: a new version whose point is "verified".
 
     The "approximate" badge goes; the earlier confidence and uncertainty stay in the history. Return the new
@@ -489,7 +578,9 @@ def verify_position(ctx, moderator, feature_id, checked_at):
     return _publish_verified(ctx, moderator, feature, layer, checked_at, "moderator")
 
 
-def report_position(ctx, feature_id, lon, lat, accuracy_m, reporter):
+def report_position(
+    ctx: Context, feature_id: str, lon: Any, lat: Any, accuracy_m: Any, reporter: str
+) -> None:
     """Keep a visitor's "I am here" at a place whose point is an estimate (no account needed).
 
     The phone's position must be good to MAX_ACCURACY_M and near enough the place to be there (twice the
@@ -524,7 +615,7 @@ def report_position(ctx, feature_id, lon, lat, accuracy_m, reporter):
     ctx.storage.add_position_report(feature_id, float(lon), float(lat), float(accuracy_m), reporter)
 
 
-def position_suggestions(ctx, moderator):
+def position_suggestions(ctx: Context, moderator: User) -> list[dict[str, Any]]:
     """Return, for moderators, the places where visitors' reports agree: [{feature, agreement, moved_m}]."""
     if not accounts.can_moderate(moderator):
         raise Forbidden("only moderators see position reports")
@@ -548,7 +639,7 @@ def position_suggestions(ctx, moderator):
     return found
 
 
-def accept_reported_position(ctx, moderator, feature_id, checked_at):
+def accept_reported_position(ctx: Context, moderator: User, feature_id: str, checked_at: str) -> int:
     """Move a place's point to where visitors' reports agree, and mark it checked on site; return the version."""
     if not accounts.can_moderate(moderator):
         raise Forbidden(_("Only moderators can mark a position as checked on site."))
@@ -573,7 +664,7 @@ def accept_reported_position(ctx, moderator, feature_id, checked_at):
 DIFF_HIDDEN = frozenset({"id", "layer", "photo", "photo_thumb", "contributed", "attribution"})
 
 
-def diff(before, after):
+def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[dict[str, Any]]:
     """Return [{field, old, new}] for what differs, as a moderator reads it: the location first (with how far it
     moved, in metres on the ellipsoid, when it moved), the photos as their thumbnails, then every other property
     except Geotour's own bookkeeping (ids, the first photo's copies)."""
@@ -601,5 +692,5 @@ def _is_position(coords: object) -> TypeGuard[list[float]]:
     )
 
 
-def _thumbs(properties):
+def _thumbs(properties: Mapping[str, Any]) -> list[Any]:
     return [p.get("thumb") for p in properties.get("photos") or () if isinstance(p, dict) and p.get("thumb")]

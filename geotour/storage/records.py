@@ -88,7 +88,7 @@ class NewSubmission(TypedDict):
     layer: str
     feature_id: str | None
     base_version: int | None
-    feature: dict[str, Any] | None
+    feature: Feature | None
     flags: list[dict[str, Any]]
 
 

@@ -8,6 +8,7 @@ from geotour.web.auth import requires, user_record
 from geotour.context import current as _ctx
 from geotour.contributions.rules import field_choices, field_kinds
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
+from geotour.storage.records import Submission, Version
 from geotour.web.contribute.forms import form_point, place_form_values
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
@@ -37,7 +38,7 @@ def queue():
     """Show pending submissions, oldest first (or decided ones with ?status=)."""
     status = request.args.get("status") or "pending"
     found, total = workflow.list_submissions(_ctx(), user_record(), status, limit=100)
-    batches: dict[str, list[dict]] = {}
+    batches: dict[str, list[Submission]] = {}
     for submission in found:
         if submission["batch"] and submission["status"] == "pending":
             batches.setdefault(submission["batch"], []).append(submission)
@@ -159,7 +160,8 @@ def history(feature_id):
     """Show every version of a feature, with a revert button on each earlier one."""
     found = workflow.versions(_ctx(), feature_id)
     rows = []
-    for before, version in zip([None] + found[:-1], found, strict=True):
+    earlier: list[Version | None] = [None, *found[:-1]]
+    for before, version in zip(earlier, found, strict=True):
         rows.append({**version, "changes": workflow.diff(before and before["feature"], version["feature"])})
     return render_template("moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)))
 
