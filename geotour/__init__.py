@@ -2,7 +2,9 @@
 
 import os
 import sys
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -33,7 +35,7 @@ from geotour.web.contribute import labels
 from geotour.web.contribute import forms as contribute_forms
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
-from geotour.storage import DatabaseNotReady, open_storage
+from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.snapshots import SnapshotStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
@@ -42,7 +44,7 @@ from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 WORKER_BOOT_ERROR = 3  # gunicorn's exit status for "this worker cannot boot": the master stops, not retries
 
 
-def create_app(test_config=None):
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     """Build the Flask app: config, storage (seeded when the seed files changed), blueprints."""
     app = Flask(
         __name__,
@@ -117,7 +119,7 @@ def create_app(test_config=None):
     return app
 
 
-def _photo_store(config, storage):
+def _photo_store(config: Mapping[str, Any], storage: Storage) -> PhotoStore:
     """Return where photos live: a folder (shared between machines by NFS), or the database."""
     if config["GEOTOUR_PHOTO_STORE"] == "database":
         return DatabasePhotoStore(storage, config["GEOTOUR_PHOTO_DIR"])

@@ -5,10 +5,11 @@ import os
 import shutil
 import sys
 from pathlib import Path
+from collections.abc import Iterable
 from urllib.parse import urlsplit, urlunsplit
 
 import click
-from flask import current_app
+from flask import Flask, current_app
 from flask.cli import with_appcontext
 
 from geotour.contributions import accounts
@@ -18,7 +19,7 @@ from geotour.domain.places import whole_layer
 from geotour.storage.seed import CATALOGUE_FILE, load_catalogue, read_seed_layers, seed
 
 
-def _report_layers(loaded):
+def _report_layers(loaded: Iterable[str]) -> None:
     stats = _ctx().storage.layer_stats()
     for layer in _ctx().catalogue.layers:
         state = "loaded" if layer.id in loaded else "up to date"
@@ -27,7 +28,7 @@ def _report_layers(loaded):
 
 @click.command("seed")
 @with_appcontext
-def seed_command():
+def seed_command() -> None:
     """Load the seed layers whose files changed (harmless to run again)."""
     # Loading the app already seeds changed layers (GEOTOUR_AUTO_SEED), so count those too.
     loaded = set(seed(_ctx().storage, current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue))
@@ -38,7 +39,7 @@ def seed_command():
 @click.command("import")
 @click.argument("directory", type=click.Path(exists=True, file_okay=False, path_type=Path))
 @with_appcontext
-def import_command(directory):
+def import_command(directory: Path) -> None:
     """Load layer files from DIRECTORY (as written by export); only changes become new versions."""
     try:
         load_catalogue(directory)  # the folder must be a whole, valid set of layers
@@ -51,7 +52,7 @@ def import_command(directory):
 @click.command("export")
 @click.argument("directory", type=click.Path(file_okay=False, path_type=Path))
 @with_appcontext
-def export_command(directory):
+def export_command(directory: Path) -> None:
     """Write the approved layers to DIRECTORY as data/geojson files (for backups and review in git)."""
     directory.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(Path(current_app.config["GEOTOUR_DATA_DIR"]) / CATALOGUE_FILE, directory / CATALOGUE_FILE)
@@ -85,7 +86,7 @@ REPORT_WORDS = {
     help="The account the submissions are made by (created, disabled, when missing).",
 )
 @with_appcontext
-def import_osm_command(extract, dry_run, username):
+def import_osm_command(extract: Path, dry_run: bool, username: str) -> None:
     """Propose places from an OpenStreetMap EXTRACT (.osm.pbf) for moderation, as one batch.
 
     Businesses and places like our sites inside the geopark (plus 2 km) become new places; OSM objects named
@@ -120,7 +121,7 @@ def import_osm_command(extract, dry_run, username):
 
 
 @click.group("users")
-def users_group():
+def users_group() -> None:
     """Manage accounts."""
 
 
@@ -129,7 +130,7 @@ def users_group():
 @click.option("--role", type=click.Choice(accounts.ROLE_NAMES), default="contributor", show_default=True)
 @click.option("--group", default="", help='The group public pages credit, e.g. "KIM MyPalabuhanratu".')
 @with_appcontext
-def users_create(username, role, group):
+def users_create(username: str, role: str, group: str | None) -> None:
     """Create a user; the password is read from standard input (one line)."""
     password = (
         sys.stdin.readline().rstrip("\r\n")
@@ -152,7 +153,7 @@ def users_create(username, role, group):
 @click.option("--username", required=True)
 @click.option("--group", required=True, help='The group public pages credit; "" for none.')
 @with_appcontext
-def users_set_group(username, group):
+def users_set_group(username: str, group: str) -> None:
     """Set the group a contributor belongs to (KIM MyPalabuhanratu, a village's own group…)."""
     user, _hash = _ctx().storage.get_user_login(username)
     if user is None:
@@ -166,7 +167,7 @@ def users_set_group(username, group):
 
 @users_group.command("list")
 @with_appcontext
-def users_list():
+def users_list() -> None:
     """List every account."""
     for user in _ctx().storage.list_users():
         click.echo(
@@ -176,7 +177,7 @@ def users_list():
 
 
 @click.group("tokens")
-def tokens_group():
+def tokens_group() -> None:
     """Manage API tokens."""
 
 
@@ -184,7 +185,7 @@ def tokens_group():
 @click.option("--username", required=True)
 @click.option("--name", default="cli", show_default=True, help="What the token is for.")
 @with_appcontext
-def tokens_create(username, name):
+def tokens_create(username: str, name: str) -> None:
     """Print a new API token for a user (only its hash is kept: copy it now)."""
     user, _hash = _ctx().storage.get_user_login(username)
     if user is None:
@@ -195,20 +196,20 @@ def tokens_create(username, name):
 
 @click.command("check-data")
 @with_appcontext
-def check_data_command():
+def check_data_command() -> None:
     """Validate every seed file without changing the database."""
     layers = read_seed_layers(current_app.config["GEOTOUR_DATA_DIR"], _ctx().catalogue)
     click.echo(f"ok: {sum(len(records) for records, _ in layers.values())} features in {len(layers)} layers")
 
 
 @click.group("db")
-def db_group():
+def db_group() -> None:
     """Schema migrations (Alembic): the app upgrades to the newest revision when it starts."""
 
 
 @db_group.command("current")
 @with_appcontext
-def db_current():
+def db_current() -> None:
     """Print the revision the database is at, and the newest one."""
     from geotour.storage import migrate
 
@@ -222,7 +223,7 @@ def db_current():
     click.echo(f"database: {migrate.revision_of(_ctx().storage)}  newest: {migrate.head_revision()}")
 
 
-def _without_password(url):
+def _without_password(url: str) -> str:
     """Return a database URL fit to print: its password replaced by ***."""
     parts = urlsplit(url)
     if parts.password is None:
@@ -233,7 +234,7 @@ def _without_password(url):
 @db_group.command("upgrade")
 @click.argument("revision", default="head")
 @with_appcontext
-def db_upgrade(revision):
+def db_upgrade(revision: str) -> None:
     """Upgrade the schema to REVISION (default: the newest)."""
     from geotour.storage import migrate
 
@@ -247,7 +248,7 @@ def db_upgrade(revision):
 @click.argument("revision")
 @click.confirmation_option(prompt="Downgrading can drop tables and their data. Go on?")
 @with_appcontext
-def db_downgrade(revision):
+def db_downgrade(revision: str) -> None:
     """Downgrade the schema to REVISION ("base" drops every table)."""
     from geotour.storage import migrate
 
@@ -265,7 +266,7 @@ def db_downgrade(revision):
 )
 @click.option("--upstream", required=True, help="gunicorn's address, e.g. unix:/path/gunicorn.sock")
 @with_appcontext
-def nginx_conf_command(listen, run_dir, upstream):
+def nginx_conf_command(listen: str, run_dir: Path, upstream: str) -> None:
     """Print the nginx configuration that make serve puts in front of gunicorn."""
     from geotour.web.front_server import render_nginx_conf
 
@@ -277,7 +278,7 @@ def nginx_conf_command(listen, run_dir, upstream):
     )
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Register the commands."""
     for command in (
         seed_command,

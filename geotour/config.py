@@ -3,7 +3,9 @@
 import os
 import re
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from geotour.text import WORDS, read_bool
 from geotour.storage import POSTGRES_SCHEMES
@@ -99,7 +101,7 @@ class ConfigError(Exception):
     """A setting has a value the app cannot start with."""
 
 
-def _bool_setting(values, key, also=None):
+def _bool_setting(values: Mapping[str, Any], key: str, also: str | None = None) -> bool:
     """Return a yes/no setting as a bool; a word we do not know stops start-up, naming the variable."""
     value = read_bool(values[key])
     if value is None:
@@ -111,7 +113,7 @@ def _bool_setting(values, key, also=None):
 PHOTO_STORES = ("files", "database")
 
 
-def _int_setting(values, key, minimum):
+def _int_setting(values: Mapping[str, Any], key: str, minimum: int) -> int:
     try:
         number = int(values[key])
     except ValueError:
@@ -121,10 +123,14 @@ def _int_setting(values, key, minimum):
     return number
 
 
-def load_config(instance_path, environ=None, overrides=None):
+def load_config(
+    instance_path: str | os.PathLike[str],
+    environ: Mapping[str, str] | None = None,
+    overrides: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """Return the Flask config dict built from defaults, the environment and test overrides."""
     environ = os.environ if environ is None else environ
-    values = {key: environ.get(key, default) for key, (default, _) in SETTINGS.items()}
+    values: dict[str, Any] = {key: environ.get(key, default) for key, (default, _) in SETTINGS.items()}
     values.update(overrides or {})
     values["GEOTOUR_DATABASE_URL"] = values["GEOTOUR_DATABASE_URL"].format(instance=instance_path)
     if not values["GEOTOUR_DATABASE_URL"].startswith(("sqlite:///", *POSTGRES_SCHEMES)):
@@ -171,7 +177,7 @@ def load_config(instance_path, environ=None, overrides=None):
     return values
 
 
-def _instance_secret(instance_path):
+def _instance_secret(instance_path: str | os.PathLike[str]) -> str:
     """Return the secret kept in the instance folder, making it (readable by us only) the first time.
 
     The file is written whole under a temporary name and then linked into place, so a second worker
@@ -191,7 +197,7 @@ def _instance_secret(instance_path):
     return path.read_text(encoding="ascii").strip()
 
 
-def _upload_config(values, instance_path):
+def _upload_config(values: Mapping[str, Any], instance_path: str | os.PathLike[str]) -> dict[str, Any]:
     photo_max = _int_setting(values, "GEOTOUR_PHOTO_MAX_BYTES", 10_000)
     import_max = _int_setting(values, "GEOTOUR_IMPORT_MAX_BYTES", 1_000)
     from geotour.contributions.photo_cleaning import MAX_PHOTOS
@@ -207,7 +213,7 @@ def _upload_config(values, instance_path):
     }
 
 
-def _session_config(values):
+def _session_config(values: Mapping[str, Any]) -> dict[str, Any]:
     if str(values["GEOTOUR_SECURE_COOKIES"]).strip().lower() == "auto":
         secure = values["GEOTOUR_PUBLIC_URL"].startswith("https://")
     else:
@@ -239,7 +245,7 @@ def _session_config(values):
     }
 
 
-def _frame_ancestors(raw):
+def _frame_ancestors(raw: str) -> str:
     """Return a CSP frame-ancestors source list from '*' or origins separated by spaces or commas."""
     sources = raw.replace(",", " ").split()
     for source in sources:
@@ -252,7 +258,7 @@ def _frame_ancestors(raw):
     return " ".join(sources)
 
 
-def _cache_config(url, timeout, prefix):
+def _cache_config(url: str, timeout: int, prefix: str) -> dict[str, Any]:
     """Translate GEOTOUR_CACHE_URL into Flask-Caching settings."""
     if url == "simple":
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": 2000}

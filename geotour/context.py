@@ -18,23 +18,22 @@ class GeotourContext:
 
     storage: Storage
     catalogue: Catalogue
-    seeded_at_start: tuple = ()
-    photos: PhotoStore | None = None
-    snapshots: SnapshotStore | None = None
-    admin_self_approval: bool = (
-        False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own submission
-    )
-    _area: object = None
+    photos: PhotoStore
+    snapshots: SnapshotStore
+    seeded_at_start: tuple[str, ...] = ()
+    admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own one
+    _area: GeoparkArea | None = None
+    _area_read: bool = False
 
-    def area(self):
+    def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""
-        if self._area is None:
+        if not self._area_read:
             boundary = [layer.id for layer in self.catalogue.layers if layer.kind == LayerKind.AREA]
             features = [f for layer_id in boundary for f in whole_layer(self.storage, layer_id)]
-            self._area = GeoparkArea.from_features(features) or False
-        return self._area or None
+            self._area, self._area_read = GeoparkArea.from_features(features), True
+        return self._area
 
 
-def current():
+def current() -> GeotourContext:
     """Return the running app's GeotourContext."""
     return current_app.extensions["geotour"]

@@ -5,6 +5,9 @@ edge (an error handler in a request, in that request's language), so domain code
 The error classes are extraction keywords for `make messages`: write the message as a literal.
 """
 
+import os
+from typing import Any
+
 from geotour.text import gettext
 
 
@@ -14,14 +17,14 @@ class GeotourError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message, field=None, **values):
+    def __init__(self, message: str, field: str | None = None, **values: Any) -> None:
         super().__init__(message % values if values else message)
         self.msgid = message
         self.values = values
         self.field = field
 
     @property
-    def message(self):
+    def message(self) -> str:
         """The message in the current request's language (English outside a request)."""
         return gettext(self.msgid, **self.values)
 
@@ -29,7 +32,7 @@ class GeotourError(Exception):
         None  # a library's own words (GDAL's, in English), given to scripts beside the message
     )
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Return the JSON error body used under /api."""
         body = {"error": {"code": self.code, "message": self.message, "field": self.field}}
         if self.detail:
@@ -54,7 +57,7 @@ class NotFound(GeotourError):
 class SeedDataError(Exception):
     """A seed file is invalid; start-up stops with this message (file, feature and fault)."""
 
-    def __init__(self, path, feature, fault):
+    def __init__(self, path: str | os.PathLike[str], feature: str | None, fault: str) -> None:
         self.path, self.feature, self.fault = str(path), feature, fault
         where = f" feature {feature}" if feature is not None else ""
         super().__init__(f"{self.path}:{where}: {fault}")
@@ -94,13 +97,19 @@ class ValidationFailed(GeotourError):
     status = 400
     code = "invalid_submission"
 
-    def __init__(self, message, problems, report=None, **values):
+    def __init__(
+        self,
+        message: str,
+        problems: list[dict[str, Any]],
+        report: dict[str, Any] | None = None,
+        **values: Any,
+    ) -> None:
         field = next((p["field"] for p in problems if p["severity"] == "error"), None)
         super().__init__(message, field, **values)
         self.problems = problems
         self.report = report  # a bulk import's whole report, for the page that shows it
 
-    def to_dict(self):
+    def to_dict(self) -> dict[str, Any]:
         """Return the JSON error body, with every problem."""
         body = super().to_dict()
         body["error"]["problems"] = self.problems

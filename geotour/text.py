@@ -5,8 +5,10 @@ Numbers given as values are written the way the language writes them: a float re
 Indonesian and "12.3" in English (so a message takes them with %(name)s, never %(name).1f).
 """
 
+from typing import Any
 
-def gettext(message, **values):
+
+def gettext(message: str, **values: Any) -> str:
     """Return `message` in the request's language when there is a request, else as written (English)."""
     from flask import has_request_context
 
@@ -27,7 +29,7 @@ FALSE_WORDS = ("0", "false", "no", "off", "tidak", "")
 WORDS = "1/0, true/false, yes/no, on/off, ya/tidak"
 
 
-def read_bool(value):
+def read_bool(value: object) -> bool | None:
     """Return True or False for a yes/no word (any case, spaces around ignored), None for anything else."""
     if isinstance(value, bool):
         return value

@@ -163,7 +163,7 @@ def field_choices(layer: Layer) -> dict[str, dict[str, dict[str, str]]]:
 
 
 def problem(
-    field_name: str, message: str, row: int | None = None, severity: str = "error", **extra: Any
+    field_name: str | None, message: str, row: int | None = None, severity: str = "error", **extra: Any
 ) -> Problem:
     """Return one problem as a plain dict (the shape used by the API, the forms and the import preview)."""
     return {"row": row, "field": field_name, "message": message, "severity": severity, **extra}

@@ -36,7 +36,7 @@ class Context(Protocol):
 
     storage: Storage
     catalogue: Catalogue
-    photos: PhotoStore | None
+    photos: PhotoStore
     admin_self_approval: bool
 
     def area(self) -> GeoparkArea | None: ...

@@ -2,12 +2,13 @@
 
 from alembic import context
 from sqlalchemy import create_engine
+from sqlalchemy.engine import Connection
 from sqlalchemy.pool import NullPool
 
 config = context.config
 
 
-def run_migrations_online():
+def run_migrations_online() -> None:
     """Run the migrations in one transaction on the given connection."""
     connection = config.attributes.get("connection")
     if connection is None:  # the `alembic` command line
@@ -19,7 +20,7 @@ def run_migrations_online():
     _run(connection)
 
 
-def _run(connection):
+def _run(connection: Connection) -> None:
     context.configure(connection=connection, target_metadata=None, transactional_ddl=True)
     with context.begin_transaction():
         context.run_migrations()

@@ -44,6 +44,11 @@ class Storage(Places, ABC):
     """Where features live. Every write is one transaction and bumps the data version. What tourists and
     scripts read (layer_stats, query_layer, get_feature, features_near) is declared in domain.places.Places."""
 
+    @property
+    @abstractmethod
+    def url(self) -> str:
+        """The SQLAlchemy URL of the database (migrations run through it)."""
+
     @abstractmethod
     def ensure_schema(self) -> None:
         """Create tables and indexes if they do not exist."""

@@ -29,10 +29,17 @@ def _write_once(target: Path, data: bytes) -> None:
 class CleanedPhoto(Protocol):
     """What is stored of a photo (contributions.photo_cleaning.Photo): its id, both sizes, where it was taken."""
 
-    id: str
-    display: bytes
-    thumb: bytes
-    gps: tuple[float, float] | None
+    @property
+    def id(self) -> str: ...
+
+    @property
+    def display(self) -> bytes: ...
+
+    @property
+    def thumb(self) -> bytes: ...
+
+    @property
+    def gps(self) -> tuple[float, float] | None: ...
 
 
 class PhotoStore:

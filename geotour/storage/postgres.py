@@ -80,10 +80,15 @@ class PostgresStorage(SQLStorage):
     _down_until = 0.0
 
     def __init__(self, url: str, pool_size: int = 4) -> None:
-        self.url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://", 1)
+        self._url = url if "+psycopg" in url else url.replace("postgresql://", "postgresql+psycopg://", 1)
         self._pool_size = max(1, pool_size)
         self._pool_lock = threading.Lock()
         self._pool: ConnectionPool | None = self._new_pool()  # None after the database went away
+
+    @property
+    def url(self) -> str:
+        """The SQLAlchemy URL of this database (for Alembic)."""
+        return self._url
 
     def _new_pool(self) -> ConnectionPool:
         pool = ConnectionPool(

@@ -103,7 +103,7 @@ EXTENSIONS = {"sqlite": [], "postgresql": ["CREATE EXTENSION IF NOT EXISTS postg
                                            "CREATE EXTENSION IF NOT EXISTS citext"]}
 
 
-def statements(dialect):
+def statements(dialect: str) -> list[str]:
     """Return the statements that create the schema on one backend ("sqlite" or "postgresql")."""
     return [*EXTENSIONS[dialect], *(sql.format(**TYPES[dialect]) for sql in TABLES_SQL), *SPATIAL[dialect]]
 
@@ -111,13 +111,13 @@ def statements(dialect):
 TABLES = ["submissions", "api_tokens", "users", "feature_versions", "meta", "seeds", "features"]
 
 
-def upgrade():
+def upgrade() -> None:
     """Create every table and index (SQLite or PostgreSQL flavour)."""
     for statement in statements(op.get_bind().dialect.name):
         op.execute(statement)
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop every table (the PostGIS and citext extensions stay: other schemas may use them)."""
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DROP TABLE IF EXISTS features_rtree")

@@ -39,7 +39,7 @@ STATEMENTS = [
 ]
 
 
-def upgrade():
+def upgrade() -> None:
     """Add the idempotency_keys table and the data tag."""
     dialect = op.get_bind().dialect.name
     for statement in STATEMENTS:
@@ -47,7 +47,7 @@ def upgrade():
     op.execute(f"INSERT INTO meta(key, value) VALUES ('data_tag', '{secrets.token_hex(4)}') ON CONFLICT DO NOTHING")
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop the idempotency keys and the data tag."""
     op.execute("DROP TABLE IF EXISTS idempotency_keys")
     op.execute("DELETE FROM meta WHERE key = 'data_tag'")

@@ -41,14 +41,14 @@ STATEMENTS = [
 ]
 
 
-def upgrade():
+def upgrade() -> None:
     """Add the import stash and the photo tables."""
     dialect = op.get_bind().dialect.name
     for statement in STATEMENTS:
         op.execute(statement.format(**TYPES[dialect]))
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop them."""
     for table in ("photo_sources", "photo_files", "import_stash"):
         op.execute(f"DROP TABLE IF EXISTS {table}")

@@ -13,11 +13,11 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     """Add users.session_version (0 for everyone)."""
     op.execute("ALTER TABLE users ADD COLUMN session_version INTEGER NOT NULL DEFAULT 0")
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop it."""
     op.execute("ALTER TABLE users DROP COLUMN session_version")

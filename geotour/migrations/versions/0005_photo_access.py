@@ -43,7 +43,7 @@ STATEMENTS = [
 ]
 
 
-def _json(text):
+def _json(text: str | None) -> dict:
     try:
         found = json.loads(text or "null")
     except ValueError:
@@ -51,7 +51,7 @@ def _json(text):
     return found if isinstance(found, dict) else {}
 
 
-def upgrade():
+def upgrade() -> None:
     """Add the tables and fill them from the submissions and the published features."""
     bind = op.get_bind()
     for statement in STATEMENTS:
@@ -67,7 +67,7 @@ def upgrade():
                      {"p": pid, "f": feature_id})
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop them."""
     for table in ("published_photos", "photo_uploaders"):
         op.execute(f"DROP TABLE IF EXISTS {table}")

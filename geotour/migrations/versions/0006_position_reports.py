@@ -33,13 +33,13 @@ STATEMENTS = [
 ]
 
 
-def upgrade():
+def upgrade() -> None:
     """Add the position_reports table."""
     dialect = op.get_bind().dialect.name
     for statement in STATEMENTS:
         op.execute(statement.format(**TYPES[dialect]))
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop it."""
     op.execute("DROP TABLE IF EXISTS position_reports")

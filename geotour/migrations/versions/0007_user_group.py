@@ -12,11 +12,11 @@ branch_labels = None
 depends_on = None
 
 
-def upgrade():
+def upgrade() -> None:
     """Add users.group_name (none for everyone)."""
     op.execute("ALTER TABLE users ADD COLUMN group_name TEXT")
 
 
-def downgrade():
+def downgrade() -> None:
     """Drop it."""
     op.execute("ALTER TABLE users DROP COLUMN group_name")

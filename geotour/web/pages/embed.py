@@ -30,7 +30,7 @@ def parse_embed_args(args):
     """Return the embed options from query args, checking each one (a fault names its parameter)."""
     catalogue = _ctx().catalogue
     layers = params.parse_list("layers", args.get("layers"), catalogue.ids(ATTRACTION) + catalogue.ids(MSME))
-    msme_categories = tuple(c for layer in catalogue.ids(MSME) for c in catalogue.get(layer).category_ids)
+    msme_categories = tuple(c for layer in catalogue.layers if layer.kind == MSME for c in layer.category_ids)
     categories = params.parse_list("category", args.get("category"), msme_categories)
     center = None
     if args.get("center"):

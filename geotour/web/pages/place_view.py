@@ -12,7 +12,7 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
-from geotour.domain import visit
+from geotour.domain import places, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import fold
 from geotour.domain.layers import MSME
@@ -106,7 +106,7 @@ def place_view(feature, origin_approximate=False):
     props = feature["properties"]
     lon, lat = feature["geometry"]["coordinates"][:2]
     catalogue = _ctx().catalogue
-    layer = catalogue.get(props["layer"])
+    layer = places.require_layer(catalogue, props["layer"])
     category = layer.category(props.get("category"))
     kind = catalogue.type_of(layer.id, props.get("category"))
     style = kind or category or layer

@@ -17,7 +17,7 @@ QR_CACHE_SECONDS = 86400
 
 def _attraction(feature_id):
     feature = places.require_feature(_ctx().storage, feature_id)
-    if _ctx().catalogue.get(feature["properties"]["layer"]).kind != ATTRACTION:
+    if places.require_layer(_ctx().catalogue, feature["properties"]["layer"]).kind != ATTRACTION:
         raise NotFound("signboards are for attractions", "id")
     return feature
 

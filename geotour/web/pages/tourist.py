@@ -362,7 +362,7 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
 
 def _place_page(feature_id, kind, other_kind_endpoint, render):
     feature = places.require_feature(_ctx().storage, feature_id)
-    found_kind = _ctx().catalogue.get(feature["properties"]["layer"]).kind
+    found_kind = places.require_layer(_ctx().catalogue, feature["properties"]["layer"]).kind
     if found_kind == kind:
         return render(feature)
     if found_kind in (ATTRACTION, MSME):
