@@ -274,7 +274,9 @@ def nginx_conf_command(listen: str, run_dir: Path, upstream: str) -> None:
     for folder in (current_app.config["GEOTOUR_PHOTO_DIR"], current_app.config["GEOTOUR_SNAPSHOT_DIR"]):
         Path(folder).mkdir(parents=True, exist_ok=True)
     click.echo(
-        render_nginx_conf(current_app.config, current_app.static_folder, listen, run_dir.resolve(), upstream)
+        render_nginx_conf(
+            current_app.config, str(current_app.static_folder), listen, run_dir.resolve(), upstream
+        )
     )
 
 

@@ -16,6 +16,8 @@ class GeotourError(Exception):
 
     status = 400
     code = "bad_request"
+    retry_after_s: int | None = None  # when set, the answer says Retry-After
+    detail: str | None = None  # a library's own words (GDAL's, in English), for scripts
 
     def __init__(self, message: str, field: str | None = None, **values: Any) -> None:
         super().__init__(message % values if values else message)
@@ -27,10 +29,6 @@ class GeotourError(Exception):
     def message(self) -> str:
         """The message in the current request's language (English outside a request)."""
         return gettext(self.msgid, **self.values)
-
-    detail: str | None = (
-        None  # a library's own words (GDAL's, in English), given to scripts beside the message
-    )
 
     def to_dict(self) -> dict[str, Any]:
         """Return the JSON error body used under /api."""

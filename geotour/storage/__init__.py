@@ -186,7 +186,9 @@ class Storage(Places, ABC):
         """Return the KeyRecord of (user, key), or None."""
 
     @abstractmethod
-    def answer_idempotency_key(self, user_id: int, key: str, status: int, mimetype: str, body: bytes) -> None:
+    def answer_idempotency_key(
+        self, user_id: int, key: str, status: int, mimetype: str | None, body: bytes
+    ) -> None:
         """Keep the answer a claimed key's request got."""
 
     @abstractmethod

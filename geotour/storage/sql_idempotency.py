@@ -63,7 +63,9 @@ class SQLIdempotency(SQLParts):
             ).fetchone()
         return _record(row)
 
-    def answer_idempotency_key(self, user_id: int, key: str, status: int, mimetype: str, body: bytes) -> None:
+    def answer_idempotency_key(
+        self, user_id: int, key: str, status: int, mimetype: str | None, body: bytes
+    ) -> None:
         """Keep the answer a claimed key's request got."""
         with self._transaction() as conn:
             conn.execute(

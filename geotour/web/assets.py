@@ -4,10 +4,14 @@ import hashlib
 import json
 import mimetypes
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from werkzeug.routing import Rule
 
 from geotour.config import LOCALES
 from geotour.storage import snapshots
@@ -32,11 +36,11 @@ NETWORK_TIMEOUT_MS = 6000
 
 
 @lru_cache(maxsize=512)
-def _digest(path, mtime):
+def _digest(path: str, mtime: int) -> str:
     return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
 
 
-def fingerprint(filename):
+def fingerprint(filename: str) -> str | None:
     """Return a short hash of a static file's content (it changes whenever the file does)."""
     path = Path(str(current_app.static_folder)) / filename
     try:
@@ -45,7 +49,7 @@ def fingerprint(filename):
         return None
 
 
-def add_version(endpoint, values):
+def add_version(endpoint: str, values: dict[str, Any]) -> None:
     """Add ?v=<hash> to every url_for('static', ...), so a changed file gets a new URL."""
     if endpoint == "static" and "v" not in values:
         version = fingerprint(values.get("filename", ""))
@@ -53,14 +57,14 @@ def add_version(endpoint, values):
             values["v"] = version
 
 
-def send_file_max_age(filename):
+def send_file_max_age(filename: str | None) -> int | None:
     """Cache fingerprinted static files for a year; others for a short while."""
     if request.args.get("v"):
         return IMMUTABLE_SECONDS
     return current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
 
 
-def shell_urls():
+def shell_urls() -> list[str]:
     """Return the URLs the service worker stores on install: the map page, the offline pages and their assets."""
     files = dict.fromkeys(
         [path for _, path in MAP_JS + MAP_CSS] + SHELL_ASSETS
@@ -70,29 +74,29 @@ def shell_urls():
     ]
 
 
-def offline_pages():
+def offline_pages() -> dict[str, str]:
     """Return the offline page's URL in each language."""
     return {lang: url_for("pages.offline", lang=lang) for lang in LOCALES}
 
 
-def _rule_pattern(rule):
+def _rule_pattern(rule: Rule) -> str:
     """Return a regular expression for the paths a URL rule matches (each <variable> one path segment)."""
     return "[^/]+".join(re.escape(part) for part in re.split(r"<[^>]+>", rule.rule))
 
 
-def routes_pattern(app, wanted):
+def routes_pattern(app: Flask, wanted: Callable[[str], bool]) -> str:
     """Return one regular expression for the GET routes whose endpoint `wanted(endpoint)` accepts."""
     rules = sorted(
         {
             _rule_pattern(rule)
             for rule in app.url_map.iter_rules()
-            if wanted(rule.endpoint) and "GET" in rule.methods
+            if wanted(rule.endpoint) and "GET" in (rule.methods or ())
         }
     )
     return "^(" + "|".join(rules) + ")$"
 
 
-def public_api_pattern(app):
+def public_api_pattern(app: Flask) -> str:
     """Return one regular expression for every public GET route of /api/v1, from the app's route table."""
     return routes_pattern(app, lambda endpoint: endpoint.startswith("api."))
 
@@ -104,7 +108,7 @@ SNAPSHOT_PATTERN = rf"^/api/v1/layers/({snapshots.LAYER_PATTERN})/v/{snapshots.F
 
 
 @bp.get("/sw.js")
-def service_worker():
+def service_worker() -> ResponseReturnValue:
     """Serve the service worker from the root, so it may control every page."""
     urls = shell_urls()
     imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS]
@@ -130,10 +134,10 @@ def service_worker():
     return response
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Fingerprint static URLs and register the service worker route."""
     mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.url_defaults(add_version)
     app.jinja_env.globals["saved_header"] = offline.SAVED_HEADER
-    app.get_send_file_max_age = send_file_max_age
+    app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]
     app.register_blueprint(bp)

@@ -3,46 +3,54 @@ and the decorators that apply the role rules written once in accounts.py."""
 
 import hashlib
 import hmac
+from collections.abc import Callable
 from functools import wraps
+from typing import Any, TypeVar, cast
 
-from flask import current_app, g, redirect, request, url_for
-from flask_limiter import Limiter
+from flask import Flask, current_app, g, redirect, request, url_for
+from flask.typing import ResponseReturnValue
+from flask_limiter import Limiter, RouteLimit
 from flask_limiter.util import get_remote_address
 from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_user
 from flask_wtf.csrf import CSRFProtect
+from werkzeug.wrappers import Response
 
 from geotour.contributions import accounts
 from geotour.context import current
 from geotour.errors import Forbidden, Unauthorized
+from geotour.storage.records import User as UserRecord
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: address_limit_key(), default_limits=[])
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 API_PREFIX = "/api/"
+View = TypeVar("View", bound=Callable[..., Any])
 
 
 class User(UserMixin):
     """A signed-in person, wrapping the storage's user dict."""
 
-    def __init__(self, record):
+    def __init__(self, record: UserRecord) -> None:
         self.record = record
         self.id = record["id"]
         self.username = record["username"]
         self.role = record["role"]
+        self.session_version = record["session_version"]
+        self.active = record["active"]
 
-    def get_id(self):
+    def get_id(self) -> str:
         """Return what the session keeps: the user's id and session version ("12.3")."""
-        return f"{self.id}.{self.record.get('session_version', 0)}"
+        return f"{self.id}.{self.session_version}"
 
     @property
-    def is_active(self):
+    def is_active(self) -> bool:
         """Return whether the account may sign in."""
-        return self.record["active"]
+        return self.active
 
-    def can(self, rule, *args):
+    def can(self, rule: str, *args: Any) -> bool:
         """Return rule(user, *args) for a rule in accounts (used by templates)."""
-        return getattr(accounts, rule)(self.record, *args)
+        return bool(getattr(accounts, rule)(self.record, *args))
 
 
 class Anonymous(AnonymousUserMixin):
@@ -50,19 +58,19 @@ class Anonymous(AnonymousUserMixin):
 
     record = None
 
-    def can(self, rule, *args):
+    def can(self, rule: str, *args: Any) -> bool:
         """Return False: anonymous visitors may not do anything that needs a rule."""
         return False
 
 
-def _bearer_token():
+def _bearer_token() -> str | None:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     return token.strip() if scheme.lower() == "bearer" else None
 
 
 @login_manager.user_loader
-def _load_user(session_id):
+def _load_user(session_id: str) -> User | None:
     # A session saved before the user signed out, changed password or role, or was disabled carries an
     # older session version, and signs no one in.
     user_id, _, version = str(session_id).partition(".")
@@ -74,7 +82,7 @@ def _load_user(session_id):
     return User(record)
 
 
-def _sign_in_by_token():
+def _sign_in_by_token() -> bool:
     """A request that sends a Bearer token is the token's alone: its user, or nobody when the token is bad.
 
     The session cookie is then ignored, so a bad token can never ride on a signed-in browser's cookie past
@@ -92,7 +100,7 @@ def _sign_in_by_token():
 
 
 @login_manager.unauthorized_handler
-def _unauthorized():
+def _unauthorized() -> ResponseReturnValue:
     if request.path.startswith(API_PREFIX):
         if g.get("bad_token"):
             raise Unauthorized("the API token is unknown or revoked", "Authorization")
@@ -100,25 +108,27 @@ def _unauthorized():
     return redirect(url_for("account_pages.login", next=request.full_path if request.args else request.path))
 
 
-def user_record():
-    """Return the signed-in user's dict, or None."""
-    return current_user.record if current_user.is_authenticated else None
+def user_record() -> UserRecord:
+    """Return the signed-in user's record (views behind `requires` have one; without, this is a 401)."""
+    if not current_user.is_authenticated:
+        raise Unauthorized("sign in, or send Authorization: Bearer <token>", "Authorization")
+    return cast(UserRecord, current_user.record)
 
 
-def requires(rule):
+def requires(rule: str) -> Callable[[View], View]:
     """Decorate a view so that only users passing accounts.<rule> reach it (401 or sign-in first, else 403)."""
     check = getattr(accounts, rule)
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
             if not check(current_user.record):
                 raise Forbidden("Your role may not do this.", None)
             return view(*args, **kwargs)
 
-        return wrapper
+        return cast(View, wrapper)
 
     return decorator
 
@@ -128,7 +138,7 @@ def requires(rule):
 NO_SESSION_NEEDED = {"api_writes.report_here"}
 
 
-def _csrf_unless_token():
+def _csrf_unless_token() -> None:
     # A request signed in by its token uses no cookie, so there is nothing to forge; sessions need the CSRF token.
     if _sign_in_by_token() or request.method not in WRITE_METHODS or request.endpoint in NO_SESSION_NEEDED:
         return
@@ -137,7 +147,7 @@ def _csrf_unless_token():
     csrf.protect()
 
 
-def _private_pages(response):
+def _private_pages(response: Response) -> Response:
     # Pages shown to signed-in people must not be kept by shared caches or the browser's back-forward cache.
     if (
         current_user.is_authenticated
@@ -149,37 +159,37 @@ def _private_pages(response):
     return response
 
 
-def _scoped(key):
+def _scoped(key: str) -> str:
     # Flask-Limiter keeps the first app's key prefix, so the site's own prefix goes into every key:
     # two sites (or test apps) sharing one Redis never share a counter.
     return f"{current_app.config['GEOTOUR_CACHE_PREFIX']}{key}"
 
 
-def address_limit_key():
+def address_limit_key() -> str:
     """Rate-limit by the client's address (sign-in attempts)."""
     return _scoped(f"addr:{get_remote_address()}")
 
 
-def upload_limit_key():
+def upload_limit_key() -> str:
     """Rate-limit uploads per signed-in user (per address for anyone else)."""
     return _scoped(
         f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{get_remote_address()}"
     )
 
 
-def upload_limit(methods=None):
+def upload_limit(methods: list[str] | None = None) -> RouteLimit:
     """Decorate an upload view with the per-user GEOTOUR_RATELIMIT_UPLOADS limit (only for `methods`, if given)."""
     return limiter.limit(
         lambda: current_app.config["GEOTOUR_RATELIMIT_UPLOADS"], key_func=upload_limit_key, methods=methods
     )
 
 
-def report_limit():
+def report_limit() -> RouteLimit:
     """Decorate the "I am here" view with GEOTOUR_RATELIMIT_REPORTS per address (anyone may send one)."""
     return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_REPORTS"], key_func=address_limit_key)
 
 
-def reporter_key():
+def reporter_key() -> str:
     """Return who sent a report, as a keyed hash of their address: independent reports come from different
     addresses, and no address is kept."""
     digest = hmac.new(
@@ -188,7 +198,7 @@ def reporter_key():
     return digest.hexdigest()[:16]
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Attach Flask-Login, CSRF checks and Flask-Limiter."""
     login_manager.init_app(app)
     login_manager.anonymous_user = Anonymous

@@ -11,17 +11,19 @@ no `<base>` pointing elsewhere, and only the embed may be framed by other sites.
 
 import base64
 import hashlib
+from collections.abc import Callable, Iterable
 
-from flask import current_app, g, request
+from flask import Flask, current_app, g, request
+from werkzeug.wrappers import Response
 from markupsafe import Markup
 
 
-def script_source(text):
+def script_source(text: str) -> str:
     """Return the CSP source that lets an inline script with exactly this text run: 'sha256-…'."""
     return "'sha256-%s'" % base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
 
 
-def inline_script(caller):
+def inline_script(caller: Callable[[], str]) -> Markup:
     """Jinja: write the call block's text as an inline <script> that this response's policy lets run."""
     text = str(caller())
     allowed = g.setdefault("csp_script_sources", [])
@@ -30,7 +32,7 @@ def inline_script(caller):
     return Markup("<script>") + Markup(text) + Markup("</script>")
 
 
-def policy(script_sources=(), frame_ancestors="'self'"):
+def policy(script_sources: Iterable[str] = (), frame_ancestors: str = "'self'") -> str:
     """Return the Content-Security-Policy allowing our origin's scripts and these inline ones."""
     scripts = " ".join(["'self'", *script_sources])
     return f"script-src {scripts}; object-src 'none'; base-uri 'self'; frame-ancestors {frame_ancestors}"
@@ -39,7 +41,7 @@ def policy(script_sources=(), frame_ancestors="'self'"):
 EMBEDDABLE = ("embed.embed", "embed.place")  # the map, and a place's details opened from it
 
 
-def security_headers(response):
+def security_headers(response: Response) -> Response:
     """After every request: the content policy, no MIME sniffing, and a referrer without paths elsewhere."""
     # Only the embed may be framed by other sites; everything else (login and moderation above all) only by us.
     embed = request.endpoint in EMBEDDABLE
@@ -50,7 +52,7 @@ def security_headers(response):
     return response
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Give templates inline_script, and set the headers on every response."""
     app.jinja_env.globals["inline_script"] = inline_script
     app.after_request(security_headers)

@@ -2,7 +2,8 @@
 
 import time
 
-from flask import jsonify, render_template, request
+from flask import Flask, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
@@ -19,7 +20,7 @@ API_PREFIXES = ("/api/", "/ogc", "/oembed")
 FRONT_SERVER_ERROR = "/_error/413"  # deploy/nginx.conf.in sends a body it refused for size here
 
 
-def _wants_json():
+def _wants_json() -> bool:
     # The front server's own 413 reaches us as GET /_error/413, naming the address that was refused.
     path = (
         request.headers.get("X-Geotour-Original-Uri", "")
@@ -57,13 +58,19 @@ PAGES = {
 }
 
 
-def page_text(status):
+def page_text(status: int) -> tuple[str, str]:
     """Return (heading, what to do) for a status, in the request's language."""
     heading, advice = PAGES.get(status) or PAGES[500 if status >= 500 else 400]
     return str(heading), str(advice)
 
 
-def _answer(status, code, message=None, field=None, retry_after_s=None):
+def _answer(
+    status: int,
+    code: str,
+    message: str | None = None,
+    field: str | None = None,
+    retry_after_s: int | None = None,
+) -> ResponseReturnValue:
     """Answer an error: JSON under /api (message, else the status's own words), else the error page."""
     heading, advice = page_text(status)
     if _wants_json():
@@ -85,12 +92,12 @@ def _answer(status, code, message=None, field=None, retry_after_s=None):
     ), status
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Register the handlers for our errors, HTTP errors and anything unexpected."""
 
     @app.errorhandler(GeotourError)
-    def geotour_error(exc):
-        message = exc.message
+    def geotour_error(exc: GeotourError) -> ResponseReturnValue:
+        message: str | None = exc.message
         if not _wants_json() and exc.status == 404:
             message = None  # the page's own words: which id was asked for is in the address bar
         elif not _wants_json() and exc.field and exc.status == 400:
@@ -105,19 +112,19 @@ def init_app(app):
             response.headers["Access-Control-Allow-Origin"] = "*"
             if exc.status == 401:
                 response.headers["WWW-Authenticate"] = 'Bearer realm="geotour"'
-            if getattr(exc, "retry_after_s", None):
+            if exc.retry_after_s:
                 response.headers["Retry-After"] = str(exc.retry_after_s)
             return response
         return _answer(exc.status, exc.code, message, exc.field)
 
     @app.get(FRONT_SERVER_ERROR)
-    def refused_by_the_front_server():
+    def refused_by_the_front_server() -> ResponseReturnValue:
         response = app.make_response(_answer(413, "too_large"))
         response.cache_control.no_store = True
         return response
 
     @app.errorhandler(CSRFError)
-    def form_expired(exc):
+    def form_expired(exc: CSRFError) -> ResponseReturnValue:
         if _wants_json():
             return _answer(
                 400,
@@ -138,7 +145,7 @@ def init_app(app):
         )
 
     @app.errorhandler(HTTPException)
-    def http_error(exc):
+    def http_error(exc: HTTPException) -> ResponseReturnValue:
         if exc.code is not None and exc.code < 400:
             return exc  # routing redirects are answers, not errors
         status = exc.code or 500
@@ -152,7 +159,7 @@ def init_app(app):
         return response
 
     @app.errorhandler(StorageUnavailable)
-    def storage_unavailable(exc):
+    def storage_unavailable(exc: StorageUnavailable) -> ResponseReturnValue:
         app.logger.warning("database unavailable on %s: %s", request.path, exc)
         response = _answer(503, "database_unavailable")
         response = app.make_response(response)
@@ -161,6 +168,6 @@ def init_app(app):
         return response
 
     @app.errorhandler(Exception)
-    def unexpected_error(exc):
+    def unexpected_error(exc: Exception) -> ResponseReturnValue:
         app.logger.exception("unexpected error on %s", request.path)
         return _answer(500, "internal_error")

@@ -3,7 +3,9 @@ app's own settings (where photos and snapshots live, the largest request), for o
 
 import getpass
 import os
+from collections.abc import Mapping
 from pathlib import Path
+from typing import Any
 
 from geotour.config import PROJECT_ROOT
 from geotour.storage import snapshots
@@ -14,7 +16,9 @@ BROTLI_MODULE = "ngx_http_brotli_static_module.so"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
 
-def render_nginx_conf(config, static_folder, listen, run_dir, upstream):
+def render_nginx_conf(
+    config: Mapping[str, Any], static_folder: str | Path, listen: str, run_dir: str | Path, upstream: str
+) -> str:
     """Return nginx.conf text for the app config `config`, listening on `listen` ("HOST:PORT")."""
     brotli = MODULES / BROTLI_MODULE
     values = {

@@ -1,10 +1,13 @@
 """Language choice and the way numbers and directions are written for people (Flask-Babel)."""
 
+from typing import Any
+
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import request
+from flask import Flask, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
+from werkzeug.wrappers import Response
 
 from geotour.config import LOCALES
 from geotour.domain.nearby import compass_point
@@ -29,7 +32,7 @@ LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/", "/offline")
 
 
-def select_locale():
+def select_locale() -> str | None:
     """Return the UI language: ?lang=, then the lang cookie, then Accept-Language, else the default."""
     for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
         if asked in LOCALES:
@@ -39,7 +42,7 @@ def select_locale():
     return request.accept_languages.best_match(LOCALES)
 
 
-def remember_language(response):
+def remember_language(response: Response) -> Response:
     """Keep a visitor's explicit ?lang= choice in a cookie, and mark pages as varying by language."""
     if request.path.startswith(NO_COOKIE_PREFIXES):
         return response
@@ -58,7 +61,7 @@ def remember_language(response):
     return response
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our locale selector and template helpers."""
     Babel(app, locale_selector=select_locale)
     app.after_request(remember_language)
@@ -75,7 +78,7 @@ def init_app(app):
 DISTANCE_STEPS = {"tens_from_m": 100, "km_from_m": 1000, "whole_km_from_m": 10_000}
 
 
-def format_distance(distance_m, locale):
+def format_distance(distance_m: float, locale: str) -> str:
     """Return a distance the way people say it: "350 m", "2,4 km" (id) or "2.4 km" (en)."""
     if distance_m < DISTANCE_STEPS["km_from_m"]:
         tens = distance_m >= DISTANCE_STEPS["tens_from_m"]
@@ -85,12 +88,12 @@ def format_distance(distance_m, locale):
     return f"{format_decimal(distance_m / 1000.0, format=number_format, locale=locale)} km"
 
 
-def distance_format(locale):
+def distance_format(locale: str) -> dict[str, Any]:
     """Return what the JavaScript needs to say distances as format_distance does, in this locale."""
     symbols = Locale.parse(locale).number_symbols["latn"]
     return {**DISTANCE_STEPS, "decimal": symbols["decimal"], "group": symbols["group"]}
 
 
-def direction_word(bearing_deg):
+def direction_word(bearing_deg: float) -> str:
     """Return the compass word (in the UI language) for a bearing in degrees."""
     return str(COMPASS_WORDS[compass_point(bearing_deg)])

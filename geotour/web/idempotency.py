@@ -12,16 +12,20 @@ import hashlib
 import json
 import re
 import time
+from collections.abc import Callable
 from datetime import datetime, timezone
 from functools import wraps
+from typing import Any, cast
 
 from flask import Response, current_app, make_response, request
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
 from geotour.errors import AlreadyStored, BadParameter, GeotourError, InProgress, KeyReused
+from geotour.storage import Storage
 from geotour.storage.sql_idempotency import PENDING_KEY
-from geotour.web.auth import user_record
+from geotour.web.auth import View, user_record
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
@@ -30,11 +34,11 @@ STALE_AFTER_S = 120  # longer than a gunicorn worker may run one request: an old
 MAX_KEPT_BODY = 1_000_000
 
 
-def idempotent(view):
+def idempotent(view: View) -> View:
     """Make a write view honour the Idempotency-Key header (after sign-in checks, before the view)."""
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> ResponseReturnValue:
         raw = request.headers.get(HEADER)
         if raw is None:
             return view(*args, **kwargs)
@@ -43,10 +47,10 @@ def idempotent(view):
             raise BadParameter(_("Idempotency-Key must be 1 to 255 visible ASCII characters."), HEADER)
         return _keyed(view, args, kwargs, user_record()["id"], key, fingerprint())
 
-    return wrapper
+    return cast(View, wrapper)
 
 
-def fingerprint():
+def fingerprint() -> str:
     """Return a hash of what the request asks for, the same for every retry of it."""
     digest = hashlib.sha256(f"{request.method} {request.path}".encode())
     try:
@@ -68,7 +72,14 @@ def fingerprint():
     return digest.hexdigest()
 
 
-def _keyed(view, args, kwargs, user_id, key, print_):
+def _keyed(
+    view: Callable[..., ResponseReturnValue],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    user_id: int,
+    key: str,
+    print_: str,
+) -> ResponseReturnValue:
     storage = _ctx().storage
     found = storage.claim_idempotency_key(user_id, key, print_)
     if found is not None:
@@ -90,7 +101,14 @@ def _keyed(view, args, kwargs, user_id, key, print_):
     return _run(view, args, kwargs, storage, user_id, key)
 
 
-def _run(view, args, kwargs, storage, user_id, key):
+def _run(
+    view: Callable[..., ResponseReturnValue],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    storage: Storage,
+    user_id: int,
+    key: str,
+) -> ResponseReturnValue:
     token = PENDING_KEY.set((user_id, key))
     try:
         response = make_response(view(*args, **kwargs))
@@ -109,10 +127,10 @@ def _run(view, args, kwargs, storage, user_id, key):
     return response
 
 
-def _in_progress():
+def _in_progress() -> InProgress:
     return InProgress(_("The first request with this key is still being stored; try again shortly."), HEADER)
 
 
-def _age_s(created_at):
+def _age_s(created_at: str) -> float:
     created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
     return time.time() - created.timestamp()

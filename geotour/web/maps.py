@@ -4,10 +4,12 @@ Layer data is never inlined: a small element of our own (AsyncLayers) hands the 
 groups and a JSON config to static/js/geotour-map.js, which fetches GeoJSON from /api/v1 with fetch().
 """
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 
 import folium
-from branca.element import CssLink, Figure, JavascriptLink
+from branca.element import CssLink, Element, Figure, JavascriptLink
 from folium.elements import JSCSSMixin
 from folium.plugins import FeatureGroupSubGroup, LocateControl, MarkerCluster
 from folium.template import Template
@@ -15,6 +17,7 @@ from markupsafe import Markup, escape
 
 GEOPARK_CENTER = (-7.12, 106.50)  # lat, lon: the middle of Palabuhanratu Bay and Ciletuh
 GEOPARK_ZOOM = 10
+Plugin = TypeVar("Plugin", bound=JSCSSMixin)
 
 # Every script and stylesheet a map page loads, as paths under /static. Installed from npm
 # (package.json) into static/vendor by `make assets`; nothing comes from a CDN.
@@ -76,15 +79,15 @@ class GeotourMap(folium.Map):
         """
     )
 
-    def __init__(self, static_url, aria_label, **kwargs):
+    def __init__(self, static_url: Callable[[str], str], aria_label: str, **kwargs: Any) -> None:
         super().__init__(tiles=None, control_scale=True, **kwargs)
         self.aria_label = aria_label
-        self.default_js = []
-        self.default_css = []
+        self.default_js: list[tuple[str, str]] = []
+        self.default_css: list[tuple[str, str]] = []
         self.asset_js = [(name, static_url(path)) for name, path in MAP_JS]
         self.asset_css = [(name, static_url(path)) for name, path in MAP_CSS]
 
-    def render(self, **kwargs):
+    def render(self, **kwargs: Any) -> str:
         """Add our own stylesheets and deferred scripts to the header, then render the map."""
         root = self.get_root()
         assert isinstance(root, Figure)  # folium.Map puts itself in a Figure when it is made
@@ -93,7 +96,7 @@ class GeotourMap(folium.Map):
             header.add_child(CssLink(url), name=name)
         for name, url in self.asset_js:
             header.add_child(DeferredScript(url), name=name)
-        super().render(**kwargs)
+        return super().render(**kwargs)
 
 
 class DeferredScript(JavascriptLink):
@@ -117,21 +120,21 @@ class AsyncLayers(JSCSSMixin):
         """
     )
 
-    def __init__(self, config, groups):
+    def __init__(self, config: dict[str, Any], groups: dict[str, Element]) -> None:
         super().__init__()
         self._name = "AsyncLayers"
         self.config = config
         self.groups = groups
 
 
-def _local_plugin(element):
+def _local_plugin(element: Plugin) -> Plugin:
     """Strip a plugin's CDN links: the map itself lists every asset (see MAP_JS and MAP_CSS)."""
     element.default_js = []
     element.default_css = []
     return element
 
 
-def legend_label(title, color, glyph, icon=""):
+def legend_label(title: str, color: str, glyph: str, icon: str = "") -> str:
     """Return a layer-control label: a coloured icon (or glyph) and the title, every part escaped."""
     return str(
         Markup('<span class="gt-swatch" style="background:{}" aria-hidden="true">{}</span> {}').format(
@@ -140,12 +143,12 @@ def legend_label(title, color, glyph, icon=""):
     )
 
 
-def icon_markup(icon):
+def icon_markup(icon: str) -> Markup:
     """Return an inline SVG that shows one icon of the sprite inline in every page (white on the swatch's colour)."""
     return Markup('<svg class="gt-icon" focusable="false"><use href="#icon-{}"></use></svg>').format(icon)
 
 
-def _add_basemaps(m, basemaps):
+def _add_basemaps(m: folium.Map, basemaps: Sequence[Basemap]) -> None:
     for index, basemap in enumerate(basemaps):
         folium.TileLayer(
             tiles=basemap.url,
@@ -158,7 +161,7 @@ def _add_basemaps(m, basemaps):
         ).add_to(m)
 
 
-def _add_controls(m, locate_strings, near_me=False):
+def _add_controls(m: folium.Map, locate_strings: dict[str, str], near_me: bool = False) -> None:
     # On the overview, geotour-map.js sets the view once it knows what is near: the visitor and the nearest
     # places (never a close-up of nothing). Elsewhere the control shows the visitor itself.
     _local_plugin(
@@ -175,7 +178,7 @@ def _add_controls(m, locate_strings, near_me=False):
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
 
-def overview_map(spec, static_url):
+def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> GeotourMap:
     """Return the full-screen map of the whole geopark: boundary, a cluster per layer and MSME category."""
     m = GeotourMap(
         static_url,
@@ -211,7 +214,7 @@ def overview_map(spec, static_url):
     return m
 
 
-def focus_map(spec, static_url):
+def focus_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> GeotourMap:
     """Return the map of one place with a radius circle and groups for what is near it."""
     lat, lon = spec["center"]
     m = GeotourMap(static_url, spec["aria_label"], location=(lat, lon), zoom_start=14, zoom_control=True)
@@ -226,7 +229,7 @@ def focus_map(spec, static_url):
             fill_opacity=0.06,
             interactive=False,
         ).add_to(m)
-    groups = {}
+    groups: dict[str, Element] = {}
     for group in spec["groups"]:
         groups[group["key"]] = folium.FeatureGroup(name=group["label"], show=True).add_to(m)
     _add_controls(m, spec["locate_strings"])
@@ -234,9 +237,10 @@ def focus_map(spec, static_url):
     return m
 
 
-def render(m):
+def render(m: GeotourMap) -> RenderedMap:
     """Render a map into header (asset links), html (the map div) and script parts."""
     figure = m.get_root()
+    assert isinstance(figure, Figure)  # as in GeotourMap.render
     figure.render()
     return RenderedMap(
         header=Markup(figure.header.render()),

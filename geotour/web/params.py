@@ -7,20 +7,29 @@ one parameter call them directly.
 import json
 import math
 from datetime import datetime
+from collections.abc import Callable, Collection, Mapping, Sequence
 from functools import cache, wraps
+from typing import Any, TypeVar, cast
 
 from flask import request
 from marshmallow import EXCLUDE, Schema, ValidationError, fields
-from werkzeug.routing import IntegerConverter
+from werkzeug.routing import IntegerConverter, Map
 
 from geotour.config import LOCALES
 from geotour.errors import BadParameter
 from geotour.text import read_bool
 
 MAX_Q_LENGTH = 100
+View = TypeVar("View", bound=Callable[..., Any])
 
 
-def parse_float(name, raw, minimum=None, maximum=None, default=None):
+def parse_float(
+    name: str,
+    raw: str | None,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    default: float | None = None,
+) -> float:
     """Return raw as a finite float within [minimum, maximum], or raise BadParameter naming `name`."""
     if raw is None or raw == "":
         if default is None:
@@ -53,7 +62,7 @@ def parse_float(name, raw, minimum=None, maximum=None, default=None):
     return value
 
 
-def parse_int(name, raw, minimum, maximum, default):
+def parse_int(name: str, raw: str | None, minimum: int, maximum: int, default: int | None) -> int | None:
     """Return raw as a whole number within [minimum, maximum] (default when absent)."""
     if raw is None or raw == "":
         return default
@@ -75,7 +84,7 @@ def parse_int(name, raw, minimum, maximum, default):
     return value
 
 
-def parse_bbox(raw, allow_3d=False):
+def parse_bbox(raw: str | None, allow_3d: bool = False) -> tuple[float, float, float, float] | None:
     """Return bbox=minLon,minLat,maxLon,maxLat as a tuple of floats, or None when absent.
 
     With allow_3d (OGC API), six numbers minLon,minLat,minZ,maxLon,maxLat,maxZ are taken too; heights
@@ -107,7 +116,7 @@ def parse_bbox(raw, allow_3d=False):
     return (min_lon, min_lat, max_lon, max_lat)
 
 
-def parse_choice(name, raw, choices):
+def parse_choice(name: str, raw: str | None, choices: Sequence[str]) -> str | None:
     """Return raw if it is one of choices, None when absent; otherwise raise BadParameter."""
     if raw is None or raw == "":
         return None
@@ -124,7 +133,7 @@ def parse_choice(name, raw, choices):
     return raw
 
 
-def parse_list(name, raw, choices):
+def parse_list(name: str, raw: str | None, choices: Sequence[str]) -> tuple[str, ...] | None:
     """Return a comma-separated list of choices as a tuple, None when absent."""
     if raw is None or raw == "":
         return None
@@ -140,7 +149,7 @@ def parse_list(name, raw, choices):
     return values
 
 
-def parse_text(name, raw, max_length=MAX_Q_LENGTH):
+def parse_text(name: str, raw: str | None, max_length: int = MAX_Q_LENGTH) -> str | None:
     """Return a trimmed search text, None when absent; reject one that is too long."""
     if raw is None or not raw.strip():
         return None
@@ -149,11 +158,11 @@ def parse_text(name, raw, max_length=MAX_Q_LENGTH):
     return raw.strip()
 
 
-def _instant(text):
+def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
-def parse_datetime(raw):
+def parse_datetime(raw: str | None) -> str | None:
     """Check an RFC 3339 instant or interval (a/b, ../b, a/..); return it, or None when absent."""
     if raw is None or raw == "":
         return None
@@ -174,7 +183,7 @@ def parse_datetime(raw):
     return raw
 
 
-def parse_bool(name, raw):
+def parse_bool(name: str, raw: object) -> bool:
     """Return True/False for a yes/no word (see geotour.text.read_bool), or raise BadParameter naming `name`."""
     value = read_bool(raw)
     if value is not None:
@@ -182,7 +191,7 @@ def parse_bool(name, raw):
     raise BadParameter("%(name)s must be true or false", name, name=name)
 
 
-def refuse_unknown(args, accepted):
+def refuse_unknown(args: Collection[str], accepted: Collection[str]) -> None:
     """Raise BadParameter naming the first parameter in `args` that is not in `accepted` (a typo such as
     catgory= would otherwise be ignored and answer with everything)."""
     unknown = sorted(set(args) - set(accepted))
@@ -203,7 +212,7 @@ class RowIdConverter(IntegerConverter):
     """<int:…> in a route: a database row id, so a number past 64 bits matches no route (404), instead
     of reaching the database and failing there."""
 
-    def __init__(self, url_map, *args, **kwargs):
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("max", 2**63 - 1)
         super().__init__(url_map, *args, **kwargs)
 
@@ -211,60 +220,66 @@ class RowIdConverter(IntegerConverter):
 class Param(fields.Field):
     """One declared parameter: `parse` reads its raw text (None or "" when absent), `openapi` describes it."""
 
-    def __init__(self, description, default=None, required=False, **kwargs):
+    def __init__(self, description: str, default: Any = None, required: bool = False, **kwargs: Any) -> None:
         super().__init__(metadata={"description": description}, required=required, **kwargs)
         self.default = default
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         """Return the parameter's value, or raise BadParameter naming `name`."""
         raise NotImplementedError
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         """Return the OpenAPI (3.0) schema of the parameter's value."""
         raise NotImplementedError
 
-    def text_of(self, name, value):
+    def text_of(self, name: str, value: Any) -> Any:
         """Return the text to parse: a query string or a form sends text; a JSON body may send a number,
         true/false or a list, read as its JSON text ("3", "true"). A kind that takes JSON values overrides it."""
         return value if value is None or isinstance(value, str) else json.dumps(value)
 
-    def _deserialize(self, value, attr, data, **kwargs):
-        name = self.data_key or attr
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        name = self.data_key or attr or ""
         value = self.parse(name, self.text_of(name, value))
         if value is None and self.required:
             raise BadParameter("%(name)s is required", name, name=name)
         return value
 
-    def _validate_missing(self, value):
+    def _validate_missing(self, value: Any) -> None:
         """Leave absence to `parse`, which says "is required" in the request's language."""
 
 
 class Number(Param):
     """A finite number within [minimum, maximum]."""
 
-    def __init__(self, description, minimum=None, maximum=None, **kwargs):
+    def __init__(
+        self, description: str, minimum: float | None = None, maximum: float | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(description, **kwargs)
         self.minimum, self.maximum = minimum, maximum
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return self.default if raw in (None, "") else parse_float(name, raw, self.minimum, self.maximum)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return _schema("number", minimum=self.minimum, maximum=self.maximum, default=self.default)
 
 
 class Integer(Param):
     """A whole number within [minimum, maximum]; with `cap`, larger values are taken as the cap."""
 
-    def __init__(self, description, minimum=0, maximum=10**9, cap=None, **kwargs):
+    def __init__(
+        self, description: str, minimum: int = 0, maximum: int = 10**9, cap: int | None = None, **kwargs: Any
+    ) -> None:
         super().__init__(description, **kwargs)
         self.minimum, self.maximum, self.cap = minimum, maximum, cap
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         value = parse_int(name, raw, self.minimum, self.maximum, self.default)
         return value if self.cap is None or value is None else min(value, self.cap)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         maximum = self.maximum if self.cap is None else self.cap
         return _schema("integer", minimum=self.minimum, maximum=maximum, default=self.default)
 
@@ -272,18 +287,20 @@ class Integer(Param):
 class Choice(Param):
     """One of a list of words; `choices` is a tuple, or a function returning one (asked per request)."""
 
-    def __init__(self, description, choices, **kwargs):
+    def __init__(
+        self, description: str, choices: Sequence[str] | Callable[[], Sequence[str]], **kwargs: Any
+    ) -> None:
         super().__init__(description, **kwargs)
         self.choices = choices
 
-    def allowed(self):
+    def allowed(self) -> tuple[str, ...]:
         """Return the words this parameter takes now."""
         return tuple(self.choices() if callable(self.choices) else self.choices)
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return parse_choice(name, raw, self.allowed()) or self.default
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return _schema("string", enum=list(self.allowed()), default=self.default)
 
 
@@ -292,29 +309,29 @@ class ChoiceList(Choice):
 
     explode = False
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return parse_list(name, raw, self.allowed())
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string", "enum": list(self.allowed())}}
 
 
 class Text(Param):
     """Free text, trimmed, at most `max_length` characters."""
 
-    def __init__(self, description, max_length=MAX_Q_LENGTH, **kwargs):
+    def __init__(self, description: str, max_length: int = MAX_Q_LENGTH, **kwargs: Any) -> None:
         super().__init__(description, **kwargs)
         self.max_length = max_length
 
-    def text_of(self, name, value):
+    def text_of(self, name: str, value: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
         raise BadParameter("%(name)s must be text", name, name=name)
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return parse_text(name, raw, self.max_length)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return _schema("string", maxLength=self.max_length)
 
 
@@ -323,23 +340,23 @@ class Names(Text):
 
     explode = False
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         value = parse_text(name, raw, self.max_length)
         return tuple(p.strip() for p in value.split(",") if p.strip()) if value else None
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "string"}}
 
 
 class Flag(Param):
     """true or false (also yes/no, ya/tidak, 1/0)."""
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         if raw in (None, ""):
             return self.default
         return parse_bool(name, raw)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return _schema("boolean", default=self.default)
 
 
@@ -348,14 +365,14 @@ class BBox(Param):
 
     explode = False
 
-    def __init__(self, description, allow_3d=False, **kwargs):
+    def __init__(self, description: str, allow_3d: bool = False, **kwargs: Any) -> None:
         super().__init__(description, **kwargs)
         self.allow_3d = allow_3d
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return parse_bbox(raw, self.allow_3d)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         sizes = {"minItems": 4, "maxItems": 6 if self.allow_3d else 4}
         return {"type": "array", **sizes, "items": {"type": "number"}}
 
@@ -363,37 +380,37 @@ class BBox(Param):
 class Interval(Param):
     """An RFC 3339 instant or interval (a/b, ../b, a/..)."""
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return parse_datetime(raw)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return {"type": "string"}
 
 
 class Language(Param):
     """?lang=, which geotour.web.i18n reads on every request; a language we lack is ignored, not refused."""
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return raw if raw in LOCALES else None
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return {"type": "string", "example": LOCALES[0]}
 
 
 class IdList(Param):
     """A JSON list of row ids (whole numbers), as a tuple."""
 
-    def text_of(self, name, value):
+    def text_of(self, name: str, value: Any) -> Any:
         return value
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         if raw is None:
             return self.default
         if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
             raise BadParameter("%(name)s must be a list of ids (whole numbers)", name, name=name)
         return tuple(raw)
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return {"type": "array", "items": {"type": "integer"}}
 
 
@@ -401,21 +418,21 @@ class Value(Param):
     """A JSON value passed on as sent, for a domain function that checks it with its own rules and words (a
     visitor's position: geotour.contributions.workflow.report_position). `facets` describe it (type, maximum)."""
 
-    def __init__(self, description, **facets):
+    def __init__(self, description: str, **facets: Any) -> None:
         super().__init__(description)
         self.facets = facets
 
-    def text_of(self, name, value):
+    def text_of(self, name: str, value: Any) -> Any:
         return value
 
-    def parse(self, name, raw):
+    def parse(self, name: str, raw: Any) -> Any:
         return raw
 
-    def openapi(self):
+    def openapi(self) -> dict[str, Any]:
         return dict(self.facets)
 
 
-def _schema(kind, **facets):
+def _schema(kind: str, **facets: Any) -> dict[str, Any]:
     return {"type": kind, **{k: v for k, v in facets.items() if v is not None}}
 
 
@@ -448,13 +465,13 @@ class Body(Schema):
 
 
 @cache
-def _loader(schema_cls):
+def _loader(schema_cls: type[Query | Body]) -> tuple[Schema, tuple[str, ...]]:
     """Return (schema, parameter names) of a Query class, made once."""
     schema = schema_cls()
     return schema, tuple(f.data_key or n for n, f in schema.fields.items())
 
 
-def read(schema_cls, source):
+def read(schema_cls: type[Query | Body], source: Mapping[str, Any]) -> dict[str, Any]:
     """Return source (request.args or request.form) read by schema_cls as a dict of values, or raise
     BadParameter naming the first parameter at fault (an unknown one included, when the schema refuses them)."""
     schema, names = _loader(schema_cls)
@@ -467,7 +484,7 @@ def read(schema_cls, source):
         raise BadParameter("%(name)s is not valid", name, name=name) from None
 
 
-def _has_lone_surrogate(value):
+def _has_lone_surrogate(value: object) -> bool:
     if isinstance(value, str):
         return any("\ud800" <= char <= "\udfff" for char in value)
     if isinstance(value, dict):
@@ -475,7 +492,7 @@ def _has_lone_surrogate(value):
     return isinstance(value, list) and any(_has_lone_surrogate(v) for v in value)
 
 
-def json_body(form_too=False):
+def json_body(form_too: bool = False) -> Mapping[str, Any]:
     """Return the request's JSON object (or, with form_too, its form when no JSON was sent); a 400 names
     "body" for anything else: a list, JSON nested too deeply, or text that is not Unicode."""
     if form_too and not request.is_json:
@@ -493,32 +510,32 @@ def json_body(form_too=False):
     return sent
 
 
-def body(schema_cls, form_too=False):
+def body(schema_cls: type[Body], form_too: bool = False) -> Callable[[View], View]:
     """Declare a view's body: a JSON object (or, with form_too, a form) read with schema_cls (a Body) and
     passed to the view as `body`; the OpenAPI document describes the same fields (from the view's body_schema)."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             return view(*args, body=read(schema_cls, json_body(form_too)), **kwargs)
 
         wrapper.body_schema = schema_cls  # type: ignore[attr-defined]
         wrapper.body_form_too = form_too  # type: ignore[attr-defined]
-        return wrapper
+        return cast(View, wrapper)
 
     return decorator
 
 
-def query(schema_cls=Query):
+def query(schema_cls: type[Query] = Query) -> Callable[[View], View]:
     """Declare a view's query parameters: each request's are read with schema_cls and passed to the view
     as `args`; the OpenAPI document lists the same fields (it finds schema_cls on the view)."""
 
-    def decorator(view):
+    def decorator(view: View) -> View:
         @wraps(view)
-        def wrapper(*args, **kwargs):
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
             return view(*args, args=read(schema_cls, request.args), **kwargs)
 
         wrapper.query_schema = schema_cls  # type: ignore[attr-defined]
-        return wrapper
+        return cast(View, wrapper)
 
     return decorator

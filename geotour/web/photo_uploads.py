@@ -2,20 +2,22 @@
 was sent (so a phone can ask whether a photo is already here before sending it again)."""
 
 import hashlib
+from collections.abc import Sequence
 
 from flask import current_app
+from werkzeug.datastructures import FileStorage
 
 from geotour.context import current
-from geotour.contributions.photo_cleaning import check_sending, process_photo
+from geotour.contributions.photo_cleaning import Photo, check_sending, process_photo
 from geotour.web.auth import user_record
 
 
-def save_photo(upload, field="photos"):
+def save_photo(upload: FileStorage, field: str = "photos") -> Photo:
     """Clean one uploaded photo (Pillow), store both sizes, and return the Photo."""
     return save_photos([upload], field)[0]
 
 
-def save_photos(uploads, field="photos"):
+def save_photos(uploads: Sequence[FileStorage], field: str = "photos") -> list[Photo]:
     """Clean every uploaded photo, then store them all; return the Photos.
 
     They are counted and their pixels summed from the headers first, then decoded, and stored only when

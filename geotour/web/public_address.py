@@ -7,9 +7,14 @@ the request's host) is the same on every machine. Unset, requests keep the host 
 
 import ipaddress
 import re
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
 from urllib.parse import urlsplit
 
 from geotour.text import gettext as _
+
+if TYPE_CHECKING:  # the WSGI types exist for type checkers only
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
 
 LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 HOST = re.compile(rf"(\[[0-9A-Fa-f:.]+\]|{LABEL}(?:\.{LABEL})*\.?)(:[0-9]{{1,5}})?")
@@ -22,10 +27,10 @@ class HostCheck:
     """WSGI middleware: refuse, with a 400, a Host header that is no host name (a label over 63 characters
     made URL building fail inside the error page itself). People's browsers never send one."""
 
-    def __init__(self, wsgi_app):
+    def __init__(self, wsgi_app: "WSGIApplication") -> None:
         self.wsgi_app = wsgi_app
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         host = environ.get("HTTP_HOST")
         if host is None or (len(host) <= 260 and HOST.fullmatch(host)):
             return self.wsgi_app(environ, start_response)
@@ -43,7 +48,7 @@ class HostCheck:
 class PublicAddress:
     """WSGI middleware: set the scheme, host and script root of every request from the public URL."""
 
-    def __init__(self, wsgi_app, public_url):
+    def __init__(self, wsgi_app: "WSGIApplication", public_url: str) -> None:
         parts = urlsplit(public_url)
         self.wsgi_app = wsgi_app
         self.scheme = parts.scheme
@@ -51,7 +56,7 @@ class PublicAddress:
         self.port = str(parts.port or (443 if parts.scheme == "https" else 80))
         self.prefix = parts.path.rstrip("/")
 
-    def __call__(self, environ, start_response):
+    def __call__(self, environ: "WSGIEnvironment", start_response: "StartResponse") -> Iterable[bytes]:
         environ["wsgi.url_scheme"] = self.scheme
         environ["HTTP_HOST"] = self.host
         environ["SERVER_NAME"] = self.host.rsplit(":", 1)[0] if self.host.count(":") == 1 else self.host
@@ -66,7 +71,7 @@ class PublicAddress:
         return self.wsgi_app(environ, start_response)
 
 
-def unreachable_reason(public_url):
+def unreachable_reason(public_url: str | None) -> str | None:
     """Return why a phone outside could not open links made with this public address (GEOTOUR_PUBLIC_URL),
     in the reader's language, or None when it can. A printed QR code must never lead nowhere."""
     if not public_url:

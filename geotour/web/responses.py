@@ -6,13 +6,17 @@ import json
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable, Hashable
 from functools import wraps
+from pathlib import Path
+from typing import Any
 from urllib.parse import quote, urlencode
 
 import brotli
-from flask import Response, current_app, request, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
+from werkzeug.wrappers import Response as Answer  # what make_conditional returns
 
 from geotour.context import current
 
@@ -23,10 +27,12 @@ GEOJSON = "application/geo+json"
 JSON = "application/json"
 MIN_COMPRESS_BYTES = 500
 LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per worker process
+# What a cached view builds: (payload, mimetype)
+Built = tuple[Any, str]
 ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda body: gzip.compress(body, 6)}
 
 
-def init_app(app):
+def init_app(app: Flask) -> None:
     """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
     cache.init_app(app)
     app.extensions["geotour_local_responses"] = LocalStore(
@@ -35,12 +41,12 @@ def init_app(app):
     compress.init_app(app)
 
 
-def dumps(payload):
+def dumps(payload: Any) -> bytes:
     """Return compact UTF-8 JSON bytes."""
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _cache_key(data_version):
+def _cache_key(data_version: str) -> str:
     # Encoded again after parsing, so "?limit%3D100%26offset=100" (one odd parameter) can never share a key
     # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query. In the
     # order sent: an answer's links repeat the query as it came (and of a repeated name, the first counts).
@@ -48,7 +54,7 @@ def _cache_key(data_version):
     return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}"
 
 
-def cached(build):
+def cached(build: Callable[[], Built]) -> Answer:
     """Answer with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
@@ -68,7 +74,7 @@ def cached(build):
     return conditional_response(body, head["mimetype"], head["etag"], encoding)
 
 
-def _shared_entry(key, wanted, build):
+def _shared_entry(key: str, wanted: str, build: Callable[[], Built]) -> tuple[dict[str, Any], str, bytes]:
     """Return (head, encoding, body) from the shared cache, building and storing what is missing."""
     head, body = cache.get_many(f"{key}|head", f"{key}|{wanted}")
     identity = None
@@ -106,12 +112,17 @@ class LocalStore:
     cache would keep, whatever it is.
     """
 
-    def __init__(self, max_bytes=LOCAL_MAX_BYTES, max_age_s=None, clock=time.monotonic):
+    def __init__(
+        self,
+        max_bytes: int = LOCAL_MAX_BYTES,
+        max_age_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self.max_bytes, self.size, self.max_age_s, self.clock = max_bytes, 0, max_age_s, clock
-        self._entries = OrderedDict()
+        self._entries: OrderedDict[Hashable, tuple[Any, int, float]] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key):
+    def get(self, key: Hashable) -> Any:
         """Return the kept value, or None (also when it has grown too old)."""
         with self._lock:
             found = self._entries.get(key)
@@ -124,7 +135,7 @@ class LocalStore:
             self._entries.move_to_end(key)
             return found[0]
 
-    def put(self, key, value, size):
+    def put(self, key: Hashable, value: Any, size: int) -> None:
         """Keep a value of `size` bytes (nothing larger than a quarter of the budget)."""
         if size > self.max_bytes // 4:
             return
@@ -138,7 +149,7 @@ class LocalStore:
                 self.size -= dropped
 
 
-def cached_json(view):
+def cached_json(view: Callable[..., Built]) -> Callable[..., Answer]:
     """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`).
 
     Put it under params.query, which refuses unknown parameters before the cache is asked, so a typo is
@@ -146,16 +157,16 @@ def cached_json(view):
     """
 
     @wraps(view)
-    def wrapper(*args, **kwargs):
+    def wrapper(*args: Any, **kwargs: Any) -> Answer:
         return cached(lambda: view(*args, **kwargs))
 
     return wrapper
 
 
-def page_links(offset, limit, returned, matched, mimetype):
+def page_links(offset: int, limit: int, returned: int, matched: int, mimetype: str) -> list[dict[str, str]]:
     """Return self/next/prev links for a page of features, keeping the request's other parameters."""
 
-    def link(rel, at):
+    def link(rel: str, at: int) -> dict[str, str]:
         args = {k: v for k, v in request.args.items() if k != "offset"}
         href = url_for(str(request.endpoint), **(request.view_args or {}), **args, offset=at, _external=True)
         return {"rel": rel, "type": mimetype, "href": href}
@@ -168,14 +179,14 @@ def page_links(offset, limit, returned, matched, mimetype):
     return links
 
 
-def _choose_encoding(size):
+def _choose_encoding(size: int) -> str:
     if size < MIN_COMPRESS_BYTES:
         return "identity"
     best = request.accept_encodings.best_match(list(ENCODERS))
     return best or "identity"
 
 
-def conditional_response(body, mimetype, etag, encoding="identity"):
+def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = "identity") -> Answer:
     """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it.
 
     Each encoding is its own representation, so it gets its own strong ETag.
@@ -196,7 +207,7 @@ IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 PRECOMPRESSED = {"br": ".br", "gzip": ".gz"}
 
 
-def immutable_file(path, mimetype, etag):
+def immutable_file(path: Path, mimetype: str, etag: str) -> Answer:
     """Send a file whose URL names its content, in its precompressed form the client takes, cached for a year."""
     best = request.accept_encodings.best_match(list(PRECOMPRESSED))
     encoding = best if best and path.with_name(path.name + PRECOMPRESSED[best]).is_file() else "identity"

@@ -6,8 +6,10 @@ nothing cached that it could answer from) answers 503.
 """
 
 import time
+from typing import Any
 
 from flask import Blueprint, current_app, jsonify
+from flask.typing import ResponseReturnValue
 
 from geotour.context import current
 from geotour.web.responses import cache
@@ -16,7 +18,7 @@ bp = Blueprint("health", __name__)
 RETRY_AFTER_S = 10
 
 
-def _database():
+def _database() -> dict[str, Any]:
     try:
         return {"ok": True, "data_version": current().storage.data_version()}
     except Exception as exc:  # noqa: BLE001 - a health check reports every failure
@@ -24,7 +26,7 @@ def _database():
         return {"ok": False}
 
 
-def _cache():
+def _cache() -> dict[str, Any]:
     if current_app.config["CACHE_TYPE"] == "NullCache":
         return {"ok": True, "configured": False}
     try:
@@ -35,7 +37,7 @@ def _cache():
         return {"ok": False}
 
 
-def _can_answer_from_cache(checks):
+def _can_answer_from_cache(checks: dict[str, dict[str, Any]]) -> bool:
     """Return whether, with the database down, cached answers can still be served (see responses.cached_json)."""
     if not checks["cache"]["ok"] or not checks["cache"].get("configured", True):
         return False
@@ -48,7 +50,7 @@ def _can_answer_from_cache(checks):
 
 @bp.get("/healthz")
 @bp.get("/healthz/ready")
-def ready():
+def ready() -> ResponseReturnValue:
     """Answer 200 "ok", 200 "degraded" (naming what is missing) or 503 when this machine cannot serve.
 
     This is the check a load balancer should use.
@@ -74,7 +76,7 @@ def ready():
 
 
 @bp.get("/healthz/live")
-def live():
+def live() -> ResponseReturnValue:
     """Answer 200 while the process answers at all (restart it only when this fails); checks nothing else."""
     response = jsonify({"status": "alive"})
     response.cache_control.no_store = True

@@ -1,16 +1,19 @@
 """/ogc: OGC API - Features, Part 1 Core, with GeoJSON, HTML and OpenAPI 3.0, for QGIS, GDAL and OWSLib."""
 
 import weakref
+from collections.abc import Callable
+from typing import Any
 from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from geotour.web import params
 from geotour.domain import flat_fields, places
 from geotour.context import current as _ctx
 from geotour.errors import NotFound
-from geotour.domain.layers import LayerQuery
-from geotour.web.responses import GEOJSON, JSON, cached, page_links
+from geotour.domain.layers import Layer, LayerQuery
+from geotour.web.responses import GEOJSON, JSON, Answer, cached, page_links
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
 ITEMS_DEFAULT_LIMIT = 100
@@ -28,10 +31,12 @@ QUERYABLES_REL = "http://www.opengis.net/def/rel/ogc/1.0/queryables"
 SCHEMA_JSON = "application/schema+json"
 # Per storage (one database), per layer and data version: rebuilt when the data changes. Kept per storage
 # because two databases can be at the same data version with different data.
-_fields_seen: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_fields_seen: weakref.WeakKeyDictionary[Any, dict[tuple[str, str], list[flat_fields.Field]]] = (
+    weakref.WeakKeyDictionary()
+)
 
 
-def _fields(layer_id):
+def _fields(layer_id: str) -> list[flat_fields.Field]:
     """Return the flat Fields of a layer (from all its features), computed once per data version."""
     storage = _ctx().storage
     seen = _fields_seen.setdefault(storage, {})
@@ -57,7 +62,7 @@ class ItemsQuery(FormatQuery):
     datetime = params.Interval("RFC 3339 instant or interval (features carry no time: all match)")
 
 
-def _format(asked):
+def _format(asked: str | None) -> str:
     """Return "json" or "html": ?f= first, then the Accept header; JSON when neither asks for HTML."""
     if asked:
         return asked
@@ -65,29 +70,33 @@ def _format(asked):
     return "html" if accept[HTML] > max(accept[JSON], accept[GEOJSON]) else "json"
 
 
-def _answer(args, template, build, mimetype=JSON):
+def _answer(
+    args: dict[str, Any], template: str, build: Callable[[], dict[str, Any]], mimetype: str = JSON
+) -> Answer:
     """Render build()'s payload as HTML, or send it as cached JSON with an ETag (as args["f"] or Accept asks)."""
     if _format(args["f"]) == "html":
-        response = current_app.make_response(render_template(template, data=build(), f_json=_self("json")))
+        response: Answer = current_app.make_response(
+            render_template(template, data=build(), f_json=_self("json"))
+        )
     else:
         response = cached(lambda: (build(), mimetype))
     response.vary.add("Accept")
     return response
 
 
-def _self(fmt):
+def _self(fmt: str) -> str:
     args = {**request.args, "f": fmt}
     return url_for(str(request.endpoint), **(request.view_args or {}), **args, _external=True)
 
 
-def _links(json_type=JSON):
+def _links(json_type: str = JSON) -> list[dict[str, str]]:
     return [
         {"rel": "self", "type": json_type, "title": "This document", "href": _self("json")},
         {"rel": "alternate", "type": HTML, "title": "This document as HTML", "href": _self("html")},
     ]
 
 
-def _require_collection(collection_id):
+def _require_collection(collection_id: str) -> Layer:
     layer = _ctx().catalogue.get(collection_id)
     if layer is None:
         raise NotFound(
@@ -101,10 +110,10 @@ def _require_collection(collection_id):
 @bp.get("")
 @bp.get("/")
 @params.query(FormatQuery)
-def landing(args):
+def landing(args: dict[str, Any]) -> ResponseReturnValue:
     """Show the landing page with links to the API definition, conformance and collections."""
 
-    def build():
+    def build() -> dict[str, Any]:
         return {
             "title": "Geotour – Ciletuh-Palabuhanratu UNESCO Global Geopark",
             "description": "Geosites, biosites, cultural sites and local businesses (OGC API - Features)",
@@ -142,12 +151,12 @@ def landing(args):
 
 @bp.get("/conformance")
 @params.query(FormatQuery)
-def conformance(args):
+def conformance(args: dict[str, Any]) -> ResponseReturnValue:
     """List the conformance classes this API implements."""
     return _answer(args, "ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
 
 
-def _collection(layer, stats):
+def _collection(layer: Layer, stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
     items = url_for("ogc.items", collection_id=layer.id, _external=True)
     bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
     return {
@@ -177,10 +186,10 @@ def _collection(layer, stats):
 
 @bp.get("/collections")
 @params.query(FormatQuery)
-def collections(args):
+def collections(args: dict[str, Any]) -> ResponseReturnValue:
     """List every collection (layer) with its extent."""
 
-    def build():
+    def build() -> dict[str, Any]:
         stats = _ctx().storage.layer_stats()
         return {
             "collections": [_collection(layer, stats) for layer in _ctx().catalogue.layers],
@@ -192,7 +201,7 @@ def collections(args):
 
 @bp.get("/collections/<collection_id>")
 @params.query(FormatQuery)
-def collection(collection_id, args):
+def collection(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Describe one collection."""
     layer = _require_collection(collection_id)
     return _answer(args, "ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
@@ -200,7 +209,7 @@ def collection(collection_id, args):
 
 @bp.get("/collections/<collection_id>/queryables")
 @params.query(params.Unchecked)
-def queryables(collection_id, args):
+def queryables(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Describe a collection's properties as JSON Schema: each with its one type (lists joined, objects as JSON
     text), as every feature under /ogc carries them."""
     layer = _require_collection(collection_id)
@@ -212,13 +221,13 @@ def queryables(collection_id, args):
 
 @bp.get("/collections/<collection_id>/items")
 @params.query(ItemsQuery)
-def items(collection_id, args):
+def items(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
     _require_collection(collection_id)
     query = LayerQuery(bbox=args["bbox"], limit=args["limit"], offset=args["offset"])
     # args["datetime"] is checked; our features carry no time, so all match
 
-    def build():
+    def build() -> dict[str, Any]:
         features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collection_id, query)
         fields = _fields(collection_id)
         features = [flat_fields.flat_feature(f, fields) for f in features]
@@ -243,17 +252,17 @@ def items(collection_id, args):
     return _answer(args, "ogc/items.html", build, GEOJSON)
 
 
-def _now():
+def _now() -> str:
     return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")
 @params.query(FormatQuery)
-def item(collection_id, feature_id, args):
+def item(collection_id: str, feature_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Return one feature of a collection."""
     _require_collection(collection_id)
 
-    def build():
+    def build() -> dict[str, Any]:
         feature = places.require_feature(_ctx().storage, feature_id)
         if feature["properties"]["layer"] != collection_id:
             raise NotFound(

@@ -8,11 +8,15 @@ left here per endpoint is its summary, its media types and the errors it can ans
 """
 
 import re
+from collections.abc import Sequence
+from typing import Any
 
 from apispec import APISpec
 from apispec.ext.marshmallow import MarshmallowPlugin
-from flask import Blueprint, current_app, render_template, url_for
-from werkzeug.routing import IntegerConverter
+from flask import Blueprint, Flask, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
+from marshmallow.fields import Field
+from werkzeug.routing import IntegerConverter, Rule
 
 from geotour.web import params
 from geotour.web.api import ogc, schemas
@@ -47,7 +51,13 @@ IDEMPOTENCY_KEY = {
 }
 
 
-def _op(summary, answer=None, media=JSON, html=False, errors=(400, 404)):
+def _op(
+    summary: str,
+    answer: Any = None,
+    media: str = JSON,
+    html: bool = False,
+    errors: Sequence[int] = (400, 404),
+) -> dict[str, Any]:
     content = {media: {"schema": answer or {"type": "object"}}}
     if html:
         content[HTML_TYPE] = {"schema": {"type": "string"}}
@@ -59,7 +69,14 @@ def _op(summary, answer=None, media=JSON, html=False, errors=(400, 404)):
     return {"summary": summary, "responses": responses}
 
 
-def _write(summary, body=None, status=200, errors=(400, 401, 403, 404, 409), keyed=False, answer=None):
+def _write(
+    summary: str,
+    body: dict[str, Any] | None = None,
+    status: int = 200,
+    errors: Sequence[int] = (400, 401, 403, 404, 409),
+    keyed: bool = False,
+    answer: Any = None,
+) -> dict[str, Any]:
     op = _op(summary, answer, errors=tuple(sorted({*errors, 409, 422})) if keyed else errors)
     op["responses"].pop("304", None)
     if status != 200:
@@ -72,7 +89,7 @@ def _write(summary, body=None, status=200, errors=(400, 401, 403, 404, 409), key
     return op
 
 
-def _optional_body(op):
+def _optional_body(op: dict[str, Any]) -> dict[str, Any]:
     op["requestBody"]["required"] = False
     return op
 
@@ -184,15 +201,15 @@ OPERATIONS = {
 PATH_NAMES = {("ogc.", "collection_id"): "collectionId", ("ogc.", "feature_id"): "featureId"}
 
 
-def _path(rule):
-    def rename(match):
+def _path(rule: Rule) -> str:
+    def rename(match: re.Match[str]) -> str:
         name = match.group(1)
         return "{" + PATH_NAMES.get((rule.endpoint[:4], name), name) + "}"
 
     return re.sub(r"<(?:[^:>]+:)?([^>]+)>", rename, rule.rule)
 
 
-def _path_parameters(rule):
+def _path_parameters(rule: Rule) -> list[dict[str, Any]]:
     """Return the path parameters of a route, typed by its converters (<int:…> is an integer)."""
     found = []
     for flask_name, converter in rule._converters.items():
@@ -212,17 +229,17 @@ def _path_parameters(rule):
     return found
 
 
-def _declared_parameter(converter, field, **kwargs):
+def _declared_parameter(converter: Any, field: Field, **kwargs: Any) -> dict[str, Any]:
     """The OpenAPI schema of a params.Param, from its own declaration."""
     return field.openapi() if isinstance(field, params.Param) else {}
 
 
-def _unexploded(converter, field, **kwargs):
+def _unexploded(converter: Any, field: Field, **kwargs: Any) -> dict[str, Any]:
     """A list in one value, comma-separated (bbox=1,2,3,4), not one value per item."""
     return {"style": "form", "explode": False} if getattr(field, "explode", True) is False else {}
 
 
-def _spec():
+def _spec() -> APISpec:
     plugin = MarshmallowPlugin()
     spec = APISpec(
         title="Geotour API – Ciletuh-Palabuhanratu UNESCO Global Geopark",
@@ -254,7 +271,7 @@ def _spec():
     return spec
 
 
-def _operation(app, rule):
+def _operation(app: Flask, rule: Rule) -> dict[str, Any]:
     operation = dict(OPERATIONS[rule.endpoint])
     operation["operationId"] = rule.endpoint.replace(".", "_") + ("_slash" if rule.rule.endswith("/") else "")
     operation["tags"] = ["OGC API - Features" if rule.endpoint.startswith("ogc.") else "Geotour API"]
@@ -266,20 +283,20 @@ def _operation(app, rule):
         *operation.get("parameters", []),
     ]
     if body := getattr(view, "body_schema", None):
-        media = [JSON, FORM] if view.body_form_too else [JSON]
+        media = [JSON, FORM] if getattr(view, "body_form_too", False) else [JSON]
         required = any(field.required for field in body._declared_fields.values())
         operation["requestBody"] = {"required": required, "content": {m: {"schema": body} for m in media}}
     return operation
 
 
-def build_document(app):
+def build_document(app: Flask) -> dict[str, Any]:
     """Return the OpenAPI 3.0 document for every route under /api and /ogc."""
     spec = _spec()
     paths: dict[str, dict] = {}
     for rule in sorted(app.url_map.iter_rules(), key=lambda r: r.rule):
         if rule.rule.startswith(DOCUMENTED_PREFIXES):
             path = _path(rule)
-            for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
                 paths.setdefault(path, {})[method.lower()] = _operation(app, rule)
     for path, operations in paths.items():
         spec.path(path=path, operations=operations)
@@ -287,12 +304,12 @@ def build_document(app):
 
 
 @bp.get("/openapi.json")
-def document():
+def document() -> ResponseReturnValue:
     """Serve the OpenAPI document."""
     return cached(lambda: (build_document(current_app), ogc.OPENAPI_JSON))
 
 
 @bp.get("/docs")
-def docs():
+def docs() -> ResponseReturnValue:
     """Show the API documentation, rendered here from the OpenAPI document (no CDN)."""
     return render_template("api_docs.html", doc=build_document(current_app))

@@ -1,8 +1,10 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
 
 import hashlib
+from typing import Any
 
 from flask import Blueprint, redirect, url_for
+from flask.typing import ResponseReturnValue
 
 from geotour.domain import exports
 from geotour.web import params
@@ -14,6 +16,7 @@ from geotour.errors import NotFound
 from geotour.storage import snapshots
 from geotour.web.responses import (
     GEOJSON,
+    Built,
     JSON,
     cache,
     cached_json,
@@ -61,7 +64,7 @@ class ExportQuery(params.Query):
 @bp.get("/layers")
 @params.query()
 @cached_json
-def layers(args):
+def layers(args: dict[str, Any]) -> Built:
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
     token = _ctx().storage.snapshot_token()
@@ -83,7 +86,7 @@ def layers(args):
     }, JSON
 
 
-def snapshot_url(layer_id, token, view):
+def snapshot_url(layer_id: str, token: str, view: str) -> str:
     """Return the immutable URL of one layer's data as it is at `token` (see layer_snapshot)."""
     return url_for(
         "api.layer_snapshot", layer_id=layer_id, name=snapshots.file_name(token, view), _external=True
@@ -91,7 +94,7 @@ def snapshot_url(layer_id, token, view):
 
 
 @bp.get("/layers/<layer_id>/v/<name>")
-def layer_snapshot(layer_id, name):
+def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
     """Return a whole layer at one data version, from an immutable file (written here when missing).
 
     The front server sends these files itself; this view runs only on a machine that lacks the file.
@@ -123,7 +126,7 @@ def layer_snapshot(layer_id, name):
 @bp.get("/layers/<layer_id>")
 @params.query(LayerFeaturesQuery)
 @cached_json
-def layer_features(layer_id, args):
+def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
     """Return one layer as a FeatureCollection, filtered and paged."""
     query = LayerQuery(
         bbox=args["bbox"],
@@ -148,7 +151,7 @@ def layer_features(layer_id, args):
 @bp.get("/features/<feature_id>")
 @params.query()
 @cached_json
-def feature(feature_id, args):
+def feature(feature_id: str, args: dict[str, Any]) -> Built:
     """Return one feature."""
     return places.require_feature(_ctx().storage, feature_id), GEOJSON
 
@@ -156,7 +159,7 @@ def feature(feature_id, args):
 @bp.get("/features/<feature_id>/nearby")
 @params.query(FeatureNearbyQuery)
 @cached_json
-def feature_nearby(feature_id, args):
+def feature_nearby(feature_id: str, args: dict[str, Any]) -> Built:
     """Return MSMEs near an attraction (or attractions near an MSME), nearest first."""
     radius_m = args["radius_m"]
     origin, found = places.near_feature(
@@ -183,7 +186,7 @@ def feature_nearby(feature_id, args):
 @bp.get("/nearby")
 @params.query(PointNearbyQuery)
 @cached_json
-def point_nearby(args):
+def point_nearby(args: dict[str, Any]) -> Built:
     """Return attractions and MSMEs near a point, for "near me"."""
     lat, lon, radius_m = args["lat"], args["lon"], args["radius_m"]
     found = places.near_point(
@@ -200,7 +203,7 @@ def point_nearby(args):
 
 @bp.get("/layers/<layer_id>/export")
 @params.query(ExportQuery)
-def layer_export(layer_id, args):
+def layer_export(layer_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Download a whole layer as GeoJSON, CSV, GeoPackage or KML."""
     fmt = args["format"]
     key = f"export:v{_ctx().storage.data_version()}:{layer_id}:{fmt}"

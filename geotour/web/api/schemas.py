@@ -4,11 +4,14 @@ tests/test_openapi.py checks real answers against the document, so these cannot 
 Every schema lets through properties it does not name (a feature's properties vary by layer).
 """
 
+from typing import Any
+
 from marshmallow import INCLUDE, Schema, fields
 from marshmallow.validate import OneOf
 
 from geotour.contributions.workflow import ACTION_NAMES, STATUS_NAMES
 from geotour.domain.layers import KINDS
+from geotour.web import params
 
 
 class Open(Schema):
@@ -16,7 +19,7 @@ class Open(Schema):
         unknown = INCLUDE
 
 
-def _text(description=None, **kwargs):
+def _text(description: str | None = None, **kwargs: Any) -> fields.String:
     return fields.String(metadata={"description": description} if description else {}, **kwargs)
 
 
@@ -116,11 +119,11 @@ class Submissions(Open):
     numberReturned = fields.Integer()
 
 
-def with_file(form):
+def with_file(form: type[params.Unchecked]) -> dict[str, Any]:
     """Return the multipart schema of a file sent with `form`'s fields (a params.Query)."""
     properties = {
         name: {**field.openapi(), "description": field.metadata["description"]}
         for name, field in form._declared_fields.items()
-        if name != "lang"
+        if name != "lang" and isinstance(field, params.Param)
     }
     return {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, **properties}}

@@ -5,8 +5,11 @@ whether the caller sends a Bearer token or a session cookie (with its CSRF token
 """
 
 import re
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-from flask import Blueprint, current_app, jsonify, request
+from flask import Blueprint, Response, current_app, jsonify, request
+from flask.typing import ResponseReturnValue
 
 from geotour.contributions import bulk_import
 from geotour.web import params
@@ -74,13 +77,13 @@ class SubmissionsQuery(params.Query):
     offset = params.Integer("Submissions to skip", 0, default=0)
 
 
-def _created(payload, status=201):
+def _created(payload: Any, status: int = 201) -> Response:
     response = jsonify(payload)
     response.status_code = status
     return response
 
 
-def _feature_parts(body):
+def _feature_parts(body: Mapping[str, Any]) -> tuple[dict[str, Any], Any]:
     """Return (properties, geometry) from a GeoJSON Feature, or from {"properties", "geometry"}."""
     properties = body.get("properties", {})
     if not isinstance(properties, dict):
@@ -88,7 +91,7 @@ def _feature_parts(body):
     return properties, body.get("geometry")
 
 
-def _photo_ids(properties):
+def _photo_ids(properties: dict[str, Any]) -> list[str]:
     ids = properties.pop("photos", None) or []
     if not isinstance(ids, list) or not all(isinstance(i, str) for i in ids):
         raise BadParameter('"photos" must be a list of photo ids from POST /api/v1/photos', "photos")
@@ -108,7 +111,7 @@ def _photo_ids(properties):
 @requires("can_contribute")
 @upload_limit()
 @idempotent
-def create_submission():
+def create_submission() -> ResponseReturnValue:
     """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
     if "file" in request.files:
         return _bulk_import()
@@ -125,7 +128,7 @@ def create_submission():
     return _created({"submissions": [created]})
 
 
-def _bulk_import():
+def _bulk_import() -> Response:
     upload = request.files["file"]
     form = params.read(ImportForm, request.form)
     dry_run = form["dry_run"]
@@ -157,7 +160,7 @@ def _bulk_import():
 @requires("can_contribute")
 @upload_limit()
 @idempotent
-def edit_feature(feature_id):
+def edit_feature(feature_id: str) -> ResponseReturnValue:
     """Propose changes to a published feature; fields not sent are kept."""
     properties, geometry = _feature_parts(params.json_body())
     properties = dict(properties)
@@ -171,7 +174,7 @@ def edit_feature(feature_id):
 @upload_limit()
 @idempotent
 @params.body(ReasonBody, form_too=True)
-def delete_feature(feature_id, body):
+def delete_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Propose taking a feature off the map (it stays in the history)."""
     created = workflow.submit_delete(_ctx(), user_record(), feature_id, body["reason"])
     return _created({"submissions": [created]})
@@ -180,7 +183,7 @@ def delete_feature(feature_id, body):
 @bp.get("/submissions")
 @requires("can_contribute")
 @params.query(SubmissionsQuery)
-def list_submissions(args):
+def list_submissions(args: dict[str, Any]) -> ResponseReturnValue:
     """List your submissions, or everyone's for a moderator."""
     found, total = workflow.list_submissions(
         _ctx(), user_record(), args["status"], args["limit"], args["offset"]
@@ -190,7 +193,7 @@ def list_submissions(args):
 
 @bp.get("/submissions/<int:submission_id>")
 @requires("can_contribute")
-def get_submission(submission_id):
+def get_submission(submission_id: int) -> ResponseReturnValue:
     """Return one submission (yours, or any for a moderator)."""
     return jsonify(workflow.require_submission(_ctx(), user_record(), submission_id))
 
@@ -198,7 +201,7 @@ def get_submission(submission_id):
 @bp.post("/submissions/<int:submission_id>/approve")
 @requires("can_moderate")
 @idempotent
-def approve_submission(submission_id):
+def approve_submission(submission_id: int) -> ResponseReturnValue:
     """Publish a pending submission; with {"properties": {...}, "geometry": ...}, with the moderator's corrections
     over what was sent (the contributor stays its author)."""
     body = params.json_body(form_too=True)
@@ -212,7 +215,7 @@ def approve_submission(submission_id):
 @requires("can_moderate")
 @idempotent
 @params.body(ReasonBody, form_too=True)
-def reject_submission(submission_id, body):
+def reject_submission(submission_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     """Reject a pending submission with a reason."""
     return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body["reason"]))
 
@@ -220,7 +223,7 @@ def reject_submission(submission_id, body):
 @bp.post("/features/<feature_id>/here")
 @report_limit()
 @params.body(PositionReportBody)  # JSON only, whatever the Content-Type says
-def report_here(feature_id, body):
+def report_here(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """ "I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
     Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
     JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
@@ -232,7 +235,7 @@ def report_here(feature_id, body):
 @requires("can_moderate")
 @idempotent
 @params.body(BatchDecisionBody)
-def decide_batch(batch, body):
+def decide_batch(batch: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Decide an import in one action: approve every pending row except those in "except", which are rejected
     with "reason" (or left pending without one); {"reject": true, "reason": …} rejects every row."""
     if body["reject"] and not body["reason"]:
@@ -251,7 +254,7 @@ def decide_batch(batch, body):
 
 @bp.get("/features/<feature_id>/versions")
 @requires("can_moderate")
-def feature_versions(feature_id):
+def feature_versions(feature_id: str) -> ResponseReturnValue:
     """List every version of a feature, oldest first."""
     return jsonify({"feature_id": feature_id, "versions": workflow.versions(_ctx(), feature_id)})
 
@@ -260,7 +263,7 @@ def feature_versions(feature_id):
 @requires("can_moderate")
 @idempotent
 @params.body(RevertBody, form_too=True)
-def revert_feature(feature_id, body):
+def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Publish an earlier version again, as a new version."""
     version = body["version"]
     new_version = workflow.revert(_ctx(), user_record(), feature_id, version)
@@ -271,7 +274,7 @@ def revert_feature(feature_id, body):
 @requires("can_contribute")
 @upload_limit()
 @idempotent
-def upload_photo():
+def upload_photo() -> ResponseReturnValue:
     """Upload one photo (multipart "photo"); return its id, URLs and the GPS position it holds."""
     if "photo" not in request.files:
         raise BadParameter('send the photo as multipart field "photo"', "photo")
@@ -279,7 +282,7 @@ def upload_photo():
     return _created(_photo_answer(photo.id, photo.gps))
 
 
-def _photo_answer(photo_id, gps):
+def _photo_answer(photo_id: str, gps: Sequence[float] | None) -> dict[str, Any]:
     return {
         "id": photo_id,
         "url": workflow.PHOTO_PATH.format(id=photo_id, size="display"),
@@ -290,7 +293,7 @@ def _photo_answer(photo_id, gps):
 
 @bp.get("/photos/sources/<source_hash>")
 @requires("can_contribute")
-def photo_by_source(source_hash):
+def photo_by_source(source_hash: str) -> ResponseReturnValue:
     """Say whether a photo whose sent bytes have this SHA-256 is already stored (then it need not be sent)."""
     if not re.fullmatch(SOURCE_HASH_PATTERN, source_hash):
         raise BadParameter("give the SHA-256 of the photo file as 64 hexadecimal digits", "source_hash")

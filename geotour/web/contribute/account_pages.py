@@ -4,6 +4,7 @@ import unicodedata
 from urllib.parse import urlsplit
 
 from flask import Blueprint, current_app, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
@@ -15,7 +16,7 @@ from geotour.errors import GeotourError
 bp = Blueprint("account_pages", __name__)
 
 
-def _safe_next(target):
+def _safe_next(target: str | None) -> str:
     """Return `target` when it is a path on this site, else the contributor hub.
 
     "//evil.example", "https://...", "/\\evil.example" and "/<tab>/evil.example" (browsers drop tabs and
@@ -34,13 +35,13 @@ def _safe_next(target):
     return target
 
 
-def _login_limit():
+def _login_limit() -> str:
     return current_app.config["GEOTOUR_RATELIMIT_LOGIN"]
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
-def login():
+def login() -> ResponseReturnValue:
     """Show the sign-in form, and sign in. Someone already signed in (the bar's "Masuk (KIM)" link is the same on
     every public page) goes straight on."""
     error = None
@@ -60,7 +61,7 @@ def login():
 
 
 @bp.post("/logout")
-def logout():
+def logout() -> ResponseReturnValue:
     """Sign out, on every device: a copy of the session cookie saved before stops working too."""
     if current_user.is_authenticated:
         _ctx().storage.end_sessions(current_user.id)
@@ -69,21 +70,23 @@ def logout():
     return redirect(url_for("pages.index"))
 
 
-def _account_page(new_token=None, error=None, status=200):
+def _account_page(
+    new_token: str | None = None, error: str | None = None, status: int = 200
+) -> ResponseReturnValue:
     tokens = _ctx().storage.list_tokens(user_record()["id"])
     return render_template("account/account.html", tokens=tokens, new_token=new_token, error=error), status
 
 
 @bp.get("/account")
 @requires("can_contribute")
-def account():
+def account() -> ResponseReturnValue:
     """Show the signed-in user's tokens."""
     return _account_page()
 
 
 @bp.post("/account/tokens")
 @requires("can_contribute")
-def create_token():
+def create_token() -> ResponseReturnValue:
     """Make a new API token and show it once."""
     try:
         _id, token = accounts.create_token(_ctx().storage, user_record()["id"], request.form.get("name"))
@@ -94,13 +97,13 @@ def create_token():
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
 @requires("can_contribute")
-def revoke_token(token_id):
+def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of your tokens."""
     _ctx().storage.revoke_token(user_record()["id"], token_id)
     return redirect(url_for("account_pages.account"))
 
 
-def _users_page(error=None, status=200):
+def _users_page(error: str | None = None, status: int = 200) -> ResponseReturnValue:
     return render_template(
         "account/users.html", users=_ctx().storage.list_users(), roles=accounts.ROLE_NAMES, error=error
     ), status
@@ -108,14 +111,14 @@ def _users_page(error=None, status=200):
 
 @bp.get("/admin/users")
 @requires("can_manage_users")
-def users():
+def users() -> ResponseReturnValue:
     """List accounts, with a form to add one."""
     return _users_page()
 
 
 @bp.post("/admin/users")
 @requires("can_manage_users")
-def create_user():
+def create_user() -> ResponseReturnValue:
     """Create an account."""
     try:
         user = accounts.create_user(
@@ -133,7 +136,7 @@ def create_user():
 
 @bp.post("/admin/users/<int:user_id>")
 @requires("can_manage_users")
-def update_user(user_id):
+def update_user(user_id: int) -> ResponseReturnValue:
     """Change an account's role or group, or disable or enable it."""
     accounts.require_user(_ctx().storage, user_id)
     role = request.form.get("role")

@@ -1,6 +1,10 @@
 """Contributor pages: add or edit one place from a phone, import a file, and follow your submissions."""
 
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any
+
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 
 from geotour.contributions import bulk_import
 from geotour.web import params
@@ -13,22 +17,27 @@ from geotour.contributions.rules import FIELDS, contributable_layers, field_choi
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
 from geotour.web.photo_uploads import save_photos
+from geotour.contributions.photo_cleaning import Photo
+from geotour.contributions.rules import Problem
+from geotour.domain.features import Feature
+from geotour.domain.layers import Layer
+from geotour.storage.records import Submission
 
 bp = Blueprint("uploads", __name__)
 
 
-def _stash():
+def _stash() -> ImportStash:
     return ImportStash(_ctx().storage)
 
 
 @bp.get("/contribute")
 @requires("can_contribute")
-def hub():
+def hub() -> ResponseReturnValue:
     """Show what a member can do: add a place, import a file, see their submissions."""
     return render_template("contrib/hub.html", layers=contributable_layers(_ctx().catalogue))
 
 
-def place_form_values(layer):
+def place_form_values(layer: Layer) -> tuple[dict[str, str | bool], str, str]:
     """Return (fields sent, lat, lon) from a posted place form (a member's, or a moderator's edit)."""
     sent: dict[str, str | bool] = {name: request.form.get(name, "") for name in FIELDS[layer.kind]}
     if "owner_consent" in sent:
@@ -39,7 +48,7 @@ def place_form_values(layer):
     return sent, lat, lon
 
 
-def form_point(lat, lon, photos):
+def form_point(lat: str, lon: str, photos: Sequence[Photo]) -> dict[str, Any] | None:
     """Return the Point from the form's lat/lon, else from the first photo that has GPS, else None."""
     if lat or lon:
         try:
@@ -54,11 +63,17 @@ def form_point(lat, lon, photos):
     return {"type": "Point", "coordinates": list(gps)} if gps else None
 
 
-def _save_photos():
+def _save_photos() -> list[Photo]:
     return save_photos([f for f in request.files.getlist("photos") if f and f.filename])
 
 
-def _render_form(layer, feature=None, values=None, problems=(), status=200):
+def _render_form(
+    layer: Layer,
+    feature: Feature | None = None,
+    values: dict[str, Any] | None = None,
+    problems: Iterable[Problem] = (),
+    status: int = 200,
+) -> ResponseReturnValue:
     return render_template(
         "contrib/form.html",
         layer=layer,
@@ -70,7 +85,11 @@ def _render_form(layer, feature=None, values=None, problems=(), status=200):
     ), status
 
 
-def _send_form(layer, feature, submit):
+def _send_form(
+    layer: Layer,
+    feature: Feature | None,
+    submit: Callable[[dict[str, Any], dict[str, Any] | None, list[str]], Submission],
+) -> ResponseReturnValue:
     """Read the posted form and photos, call submit(sent, geometry, photo_ids), then go to "my submissions";
     on problems, show the form again with them and with what was typed."""
     sent, lat, lon = place_form_values(layer)
@@ -88,7 +107,7 @@ def _send_form(layer, feature, submit):
 @bp.route("/contribute/new/<layer_id>", methods=["GET", "POST"])
 @requires("can_contribute")
 @upload_limit(["POST"])
-def new_feature(layer_id):
+def new_feature(layer_id: str) -> ResponseReturnValue:
     """Add a place: the form, and sending it."""
     layer = workflow.contributable_layer(_ctx(), layer_id)
     if request.method == "GET":
@@ -105,7 +124,7 @@ def new_feature(layer_id):
 @bp.route("/contribute/edit/<feature_id>", methods=["GET", "POST"])
 @requires("can_contribute")
 @upload_limit(["POST"])
-def edit_feature(feature_id):
+def edit_feature(feature_id: str) -> ResponseReturnValue:
     """Correct a published place: the form filled in, and sending the changes."""
     feature = workflow.require_feature(_ctx().storage, feature_id)
     layer = workflow.contributable_layer(_ctx(), feature["properties"]["layer"])
@@ -124,13 +143,19 @@ def edit_feature(feature_id):
 @bp.post("/contribute/delete/<feature_id>")
 @requires("can_contribute")
 @upload_limit()
-def delete_feature(feature_id):
+def delete_feature(feature_id: str) -> ResponseReturnValue:
     """Ask for a place to be taken off the map."""
     created = workflow.submit_delete(_ctx(), user_record(), feature_id, request.form.get("reason"))
     return redirect(url_for("uploads.mine", sent=created["id"]))
 
 
-def _import_page(report=None, error=None, stash_id=None, form=None, status=200):
+def _import_page(
+    report: dict[str, Any] | None = None,
+    error: str | None = None,
+    stash_id: str | None = None,
+    form: dict[str, str] | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
     layers = contributable_layers(_ctx().catalogue)
     return render_template(
         "contrib/import.html",
@@ -143,7 +168,7 @@ def _import_page(report=None, error=None, stash_id=None, form=None, status=200):
     ), status
 
 
-def _import_settings():
+def _import_settings() -> tuple[dict[str, str], str, dict[str, Any]]:
     form = {k: request.form.get(k, "") for k in ("layer", "category", "owner_consent")}
     layer_id = params.parse_text("layer", form["layer"], 40) or ""
     defaults = {"category": form["category"] or None, "owner_consent": form["owner_consent"] == "on"}
@@ -153,7 +178,7 @@ def _import_settings():
 @bp.route("/contribute/import", methods=["GET", "POST"])
 @requires("can_contribute")
 @upload_limit(["POST"])
-def import_file():
+def import_file() -> ResponseReturnValue:
     """Import a file: first a preview listing every problem, then (confirmed) the ready rows, with the
     suggested position fixes or without; the preview says which rows would be skipped."""
     if request.method == "GET":
@@ -204,7 +229,7 @@ def import_file():
 
 @bp.get("/contribute/mine")
 @requires("can_contribute")
-def mine():
+def mine() -> ResponseReturnValue:
     """Show your submissions, newest first, with their status and the moderator's reason."""
     found, total = workflow.list_submissions(_ctx(), user_record(), limit=200, own_only=True)
     skipped = [int(n) for n in request.args.get("skipped", "").split(",")[:200] if n.isdigit() and len(n) < 7]

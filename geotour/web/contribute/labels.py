@@ -3,6 +3,7 @@
 
 import re
 from datetime import datetime, timezone
+from typing import Any
 
 from flask import Blueprint
 from flask_babel import format_date, format_time, get_locale
@@ -14,7 +15,7 @@ from geotour.context import current as _ctx
 bp = Blueprint("labels", __name__)
 
 
-def _labels():
+def _labels() -> dict[str, Any]:
     return {
         "name": _l("Name"),
         "category": _l("Category"),
@@ -67,20 +68,20 @@ def _labels():
 
 
 @bp.app_template_global()
-def role_label(role):
+def role_label(role: str) -> str:
     """Return a role in words ("Kontributor", not "contributor")."""
-    return _labels().get(role, role)
+    return str(_labels().get(role, role))
 
 
 @bp.app_template_global()
-def layer_label(layer_id):
+def layer_label(layer_id: str) -> str:
     """Return a layer's title in the page's language (its id when the catalogue has no such layer)."""
     layer = _ctx().catalogue.get(layer_id)
     return layer.title[str(get_locale())] if layer else layer_id
 
 
 @bp.app_template_global()
-def category_label(layer_id, category_id):
+def category_label(layer_id: str, category_id: str | None) -> str:
     """Return a category's title in the page's language (as sent when the layer has no such category)."""
     layer = _ctx().catalogue.get(layer_id)
     found = layer.category(category_id) if layer else None
@@ -88,7 +89,7 @@ def category_label(layer_id, category_id):
 
 
 @bp.app_template_global()
-def version_note(note):
+def version_note(note: str | None) -> str:
     """Return a version's stored note (written in English by the workflow) in the page's language."""
     if not note:
         return ""
@@ -104,7 +105,7 @@ def version_note(note):
 
 
 @bp.app_template_global()
-def local_time(stamp):
+def local_time(stamp: datetime | str | None) -> str:
     """Return a stored UTC instant ("2026-11-29T01:37:00Z") as people read it: "29 Nov 2026, 08.37 WIB"."""
     if not stamp:
         return "–"
@@ -121,25 +122,25 @@ UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)"
 
 
 @bp.app_template_global()
-def field_label(name):
+def field_label(name: str) -> str:
     """Return the label people see for a field name (the name itself when it has none)."""
-    return _labels().get(name, name)
+    return str(_labels().get(name, name))
 
 
 @bp.app_template_global()
-def status_label(status):
+def status_label(status: str) -> str:
     """Return a submission status in words."""
-    return _labels().get(status, status)
+    return str(_labels().get(status, status))
 
 
 @bp.app_template_global()
-def action_label(action):
+def action_label(action: str) -> str:
     """Return a submission or version action in words."""
-    return _labels().get(action, action)
+    return str(_labels().get(action, action))
 
 
 @bp.app_template_global()
-def show_value(value):
+def show_value(value: Any) -> str:
     """Return a property value as short text for the diff tables: a stored UTC instant in WIB, yes or no in
     words, an object as "key: value" pairs."""
     if value is None or value == [] or value == "":
@@ -156,7 +157,7 @@ def show_value(value):
 
 
 @bp.app_template_global()
-def outbox_strings():
+def outbox_strings() -> dict[str, str]:
     """Return what the outbox and the contribution form say on the phone, in the page's language."""
     return {
         "waiting_one": _l("1 submission is waiting for signal on this phone."),

@@ -1,12 +1,17 @@
 """The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
 
+from collections.abc import Iterable
+from typing import Any
+
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geotour.contributions import workflow
 from geotour.web.auth import requires, user_record
 from geotour.context import current as _ctx
-from geotour.contributions.rules import field_choices, field_kinds
+from geotour.contributions.rules import Problem, field_choices, field_kinds
+from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
 from geotour.web.contribute.forms import form_point, place_form_values
@@ -14,15 +19,16 @@ from geotour.web.contribute.forms import form_point, place_form_values
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
 
-def _with_changes(submission):
-    current = _ctx().storage.get_feature(submission["feature_id"])
+def _with_changes(submission: Submission) -> dict[str, Any]:
+    feature_id = submission["feature_id"] or ""  # every submission names its place
+    current = _ctx().storage.get_feature(feature_id)
     if current is not None:
         current["properties"].pop("layer", None)
     after = submission["feature"] if submission["action"] != "delete" else None
     changed_since = (
         submission["base_version"] is not None
         and submission["status"] == "pending"
-        and workflow.latest_version(_ctx(), submission["feature_id"]) != submission["base_version"]
+        and workflow.latest_version(_ctx(), feature_id) != submission["base_version"]
     )
     return {
         **submission,
@@ -34,7 +40,7 @@ def _with_changes(submission):
 
 @bp.get("")
 @requires("can_moderate")
-def queue():
+def queue() -> ResponseReturnValue:
     """Show pending submissions, oldest first (or decided ones with ?status=)."""
     status = request.args.get("status") or "pending"
     found, total = workflow.list_submissions(_ctx(), user_record(), status, limit=100)
@@ -56,7 +62,7 @@ def queue():
 
 @bp.post("/<int:submission_id>/approve")
 @requires("can_moderate")
-def approve(submission_id):
+def approve(submission_id: int) -> ResponseReturnValue:
     """Approve with one click."""
     try:
         done = workflow.approve(_ctx(), user_record(), submission_id)
@@ -68,7 +74,7 @@ def approve(submission_id):
 
 @bp.route("/<int:submission_id>/edit", methods=["GET", "POST"])
 @requires("can_moderate")
-def edit(submission_id):
+def edit(submission_id: int) -> ResponseReturnValue:
     """Correct a pending new place or correction, then approve it in the same step (the contributor stays its
     author, the moderator its approver)."""
     submission = workflow.require_submission(_ctx(), user_record(), submission_id)
@@ -92,7 +98,13 @@ def edit(submission_id):
     return redirect(url_for("moderation.queue"))
 
 
-def _edit_form(submission, layer, values, problems=(), status=200):
+def _edit_form(
+    submission: Submission,
+    layer: Layer,
+    values: dict[str, Any],
+    problems: Iterable[Problem] = (),
+    status: int = 200,
+) -> ResponseReturnValue:
     return render_template(
         "moderation/edit.html",
         submission=submission,
@@ -106,7 +118,7 @@ def _edit_form(submission, layer, values, problems=(), status=200):
 
 @bp.post("/<int:submission_id>/reject")
 @requires("can_moderate")
-def reject(submission_id):
+def reject(submission_id: int) -> ResponseReturnValue:
     """Reject with a reason."""
     try:
         done = workflow.reject(_ctx(), user_record(), submission_id, request.form.get("reason"))
@@ -118,7 +130,7 @@ def reject(submission_id):
 
 @bp.post("/batches/<batch>")
 @requires("can_moderate")
-def decide_batch(batch):
+def decide_batch(batch: str) -> ResponseReturnValue:
     """Decide an import in one action: approve the ticked rows; reject the others with the reason given, or
     leave them in the queue ("reject all" rejects every row, and needs a reason)."""
     reject_all = request.form.get("decision") == "reject_all"
@@ -145,18 +157,18 @@ def decide_batch(batch):
     return redirect(url_for("moderation.queue"))
 
 
-def _ids(field):
+def _ids(field: str) -> list[int]:
     return [int(v) for v in request.form.getlist(field) if v.isdigit() and len(v) < 19]
 
 
-def _name(submission):
-    feature = submission["feature"] or {}
-    return feature.get("properties", {}).get("name") or submission["feature_id"]
+def _name(submission: Submission) -> str | None:
+    feature = submission["feature"]
+    return (feature["properties"].get("name") if feature else None) or submission["feature_id"]
 
 
 @bp.get("/features/<feature_id>")
 @requires("can_moderate")
-def history(feature_id):
+def history(feature_id: str) -> ResponseReturnValue:
     """Show every version of a feature, with a revert button on each earlier one."""
     found = workflow.versions(_ctx(), feature_id)
     rows = []
@@ -168,7 +180,7 @@ def history(feature_id):
 
 @bp.post("/features/<feature_id>/revert")
 @requires("can_moderate")
-def revert(feature_id):
+def revert(feature_id: str) -> ResponseReturnValue:
     """Publish an earlier version again, once the moderator has ticked that they mean it."""
     if request.form.get("confirm") != "on":
         flash(_("Tick the box to confirm: reverting replaces what the map shows now."), "error")
@@ -186,7 +198,7 @@ def revert(feature_id):
 
 @bp.post("/features/<feature_id>/reported-position")
 @requires("can_moderate")
-def accept_reported_position(feature_id):
+def accept_reported_position(feature_id: str) -> ResponseReturnValue:
     """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
     try:
         new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
@@ -204,7 +216,7 @@ def accept_reported_position(feature_id):
 
 @bp.post("/features/<feature_id>/verify")
 @requires("can_moderate")
-def verify(feature_id):
+def verify(feature_id: str) -> ResponseReturnValue:
     """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
     try:
         new = workflow.verify_position(_ctx(), user_record(), feature_id, workflow.now_utc())

@@ -1,6 +1,7 @@
 """sitemap.xml and robots.txt for search engines."""
 
 from flask import Blueprint, Response, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from geotour.domain import places
 from geotour.web.assets import PRIVATE_PAGE_PREFIXES
@@ -10,7 +11,7 @@ from geotour.domain.layers import ATTRACTION, MSME
 bp = Blueprint("crawlers", __name__)
 
 
-def sitemap_pages():
+def sitemap_pages() -> list[str]:
     """Return the URLs of the map and every public place page; sample businesses are left out."""
     storage, catalogue = _ctx().storage, _ctx().catalogue
     pages = [url_for("pages.index", _external=True)]
@@ -26,14 +27,14 @@ def sitemap_pages():
 
 
 @bp.get("/sitemap.xml")
-def sitemap():
+def sitemap() -> ResponseReturnValue:
     """List every page, with its Indonesian and English versions."""
     xml = render_template("sitemap.xml", pages=sitemap_pages())
     return Response(xml, mimetype="application/xml")
 
 
 @bp.get("/robots.txt")
-def robots():
+def robots() -> ResponseReturnValue:
     """Let crawlers read the pages, not the API or the embeds."""
     lines = [
         "User-agent: *",

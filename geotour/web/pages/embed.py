@@ -1,8 +1,11 @@
 """Embeds for other websites: /embed (iframe, no chrome, no cookies), the embed builder, and oEmbed."""
 
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from flask import Blueprint, jsonify, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geotour.web import params
@@ -26,13 +29,13 @@ class NotImplementedFormat(GeotourError):
     code = "not_implemented"
 
 
-def parse_embed_args(args):
+def parse_embed_args(args: Mapping[str, str]) -> dict[str, Any]:
     """Return the embed options from query args, checking each one (a fault names its parameter)."""
     catalogue = _ctx().catalogue
     layers = params.parse_list("layers", args.get("layers"), catalogue.ids(ATTRACTION) + catalogue.ids(MSME))
     msme_categories = tuple(c for layer in catalogue.layers if layer.kind == MSME for c in layer.category_ids)
     categories = params.parse_list("category", args.get("category"), msme_categories)
-    center = None
+    center: tuple[float, float] | None = None
     if args.get("center"):
         parts = args["center"].split(",")
         if len(parts) != 2:
@@ -64,13 +67,13 @@ def parse_embed_args(args):
 EMBED_ARGS = ("layers", "category", "center", "zoom", "site", "lang", "basemap")
 
 
-def _embed_query(args):
+def _embed_query(args: Mapping[str, str]) -> str:
     """Return the map's own options as a query string, to carry from the map to a place and back."""
     return urlencode([(k, args[k]) for k in EMBED_ARGS if args.get(k)])
 
 
 @bp.get("/embed")
-def embed():
+def embed() -> ResponseReturnValue:
     """Show the map alone, for an iframe on another website."""
     options = parse_embed_args(request.args)
     rendered = render_overview(
@@ -89,7 +92,7 @@ def embed():
 
 
 @bp.get("/embed/places/<feature_id>")
-def place(feature_id):
+def place(feature_id: str) -> ResponseReturnValue:
     """Show one place inside an embed: its details in the frame (a sandboxed frame may open nothing else),
     a link back to the same map, and no cookie."""
     parse_embed_args(request.args)  # the map's options, checked, to go back to the same map
@@ -117,7 +120,7 @@ def place(feature_id):
 
 
 @bp.get("/embed/builder")
-def builder():
+def builder() -> ResponseReturnValue:
     """Show the embed builder: pick layers, categories, view, size and language; copy the snippet."""
     catalogue = _ctx().catalogue
     sites = sorted(
@@ -138,7 +141,7 @@ def builder():
     )
 
 
-def _embed_target(url):
+def _embed_target(url: str) -> tuple[dict[str, str], str]:
     """Return (embed query, title) for one of our map URLs, or raise NotFound."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or parts.netloc != request.host:
@@ -155,14 +158,14 @@ def _embed_target(url):
     raise NotFound("that URL is not a Geotour map", "url")
 
 
-def _size(name, default):
+def _size(name: str, default: int) -> int:
     # oEmbed: the consumer's maximum wins, however small, so the frame always fits its slot.
     value = params.parse_int(name, request.args.get(name), 1, 100_000, None)
     return min(default, value) if value else default
 
 
 @bp.get("/oembed")
-def oembed():
+def oembed() -> ResponseReturnValue:
     """Answer an oEmbed request (oembed.com): a rich type with one sandbox-friendly <iframe>."""
     wanted = request.args.get("format") or "json"
     if wanted == "xml":  # a format oEmbed defines that we do not serve: 501, as the spec asks

@@ -6,7 +6,10 @@ never attached) only the people who sent it and moderators may fetch it, private
 same 404 as for a photo that does not exist.
 """
 
-from flask import Blueprint, abort, send_file
+from pathlib import Path
+
+from flask import Blueprint, Response, abort, send_file
+from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
 from geotour.context import current as _ctx
@@ -17,7 +20,7 @@ IMMUTABLE = 365 * 24 * 3600
 
 
 @bp.get("/photos/<photo_id>-<size>.webp")
-def photo(photo_id, size):
+def photo(photo_id: str, size: str) -> ResponseReturnValue:
     """Serve a cleaned photo to whoever may see it; its name is its content hash, so it never changes."""
     store, storage = _ctx().photos, _ctx().storage
     if store.path(photo_id, size) is None:
@@ -30,7 +33,7 @@ def photo(photo_id, size):
     return _send(store.path(photo_id, size), public=False)
 
 
-def _send(path, public):
+def _send(path: Path | None, public: bool) -> Response:
     if path is None or not path.is_file():
         abort(404)
     response = send_file(path, mimetype="image/webp", max_age=IMMUTABLE, conditional=True)

@@ -5,6 +5,8 @@ stay in the data and the API; nothing here passes them to a template.
 """
 
 import re
+from collections.abc import Mapping
+from typing import Any
 
 from babel.numbers import format_decimal
 from flask import url_for
@@ -14,7 +16,7 @@ from flask_babel import gettext as _
 from geotour.context import current as _ctx
 from geotour.domain import places, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
-from geotour.domain.features import fold
+from geotour.domain.features import Feature, fold
 from geotour.domain.layers import MSME
 from geotour.domain.openstreetmap import LICENCE_URL, object_url
 from geotour.domain.places import area_of
@@ -23,23 +25,23 @@ _NOTE = re.compile(r"\s*[(\[].*$|\s*;.*$")
 _OR = re.compile(r"\s+(?:or|atau)\s+", re.IGNORECASE)
 
 
-def lang():
+def lang() -> str:
     """Return the page's language code."""
     return str(get_locale())
 
 
-def title(titles):
+def title(titles: Mapping[str, str]) -> str:
     """Return a {"id": .., "en": ..} title in the page's language."""
-    return titles.get(lang()) or titles.get("id")
+    return titles.get(lang()) or titles.get("id") or ""
 
 
-def localized(properties, name):
+def localized(properties: Mapping[str, Any], name: str) -> str:
     """Return properties[name_<lang>], falling back to the other language, or ''."""
     other = "en" if lang() == "id" else "id"
     return properties.get(f"{name}_{lang()}") or properties.get(f"{name}_{other}") or ""
 
 
-def plain_place_name(text):
+def plain_place_name(text: object) -> str:
     """Return a village or alternative name without the research note that may follow it.
 
     "Sidamulya or Pangumbahan (not confirmed)" -> "Sidamulya / Pangumbahan"; "Cisolok (wartaparahyangan.com,
@@ -50,7 +52,7 @@ def plain_place_name(text):
     return _OR.sub(" / ", _NOTE.sub("", text)).strip(" ,")
 
 
-def position(props):
+def position(props: Mapping[str, Any]) -> dict[str, Any]:
     """Return how far a place's point can be trusted: approximate (with metres), verified on site, or exact."""
     confidence = props.get("coord_confidence")
     approximate = confidence == "estimated"
@@ -61,20 +63,20 @@ def position(props):
     }
 
 
-def format_rupiah(amount):
+def format_rupiah(amount: int) -> str:
     """Return "Rp 10.000" (id) or "Rp 10,000" (en); "Gratis"/"Free" for 0."""
     if amount == 0:
         return _("Free")
     return "Rp " + format_decimal(amount, format="#,##0", locale=lang())
 
 
-def visit_info(props):
+def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
     """Return the practical facts of a visit, each None when unknown."""
     price = visit.parse_rupiah(props.get("ticket_price"))
     hours_text = props.get("opening_hours")
     hours = visit.parse_hours(hours_text)
     known, other = visit.sort_facilities(props.get("facilities")) if props.get("facilities") else ([], [])
-    road = visit.ACCESS_ROADS.get(props.get("access_road"))
+    road = visit.ACCESS_ROADS.get(props.get("access_road") or "")
     walk = props.get("walk_minutes")
     return {
         "ticket": format_rupiah(price) if price is not None else (props.get("ticket_price") or None),
@@ -89,7 +91,7 @@ def visit_info(props):
     }
 
 
-def osm_source(props):
+def osm_source(props: Mapping[str, Any]) -> dict[str, str] | None:
     """Return {url, licence, what} when a place, or its position, comes from OpenStreetMap (ODbL asks us to
     say so on every page that shows it)."""
     url = object_url(props.get("osm_id") or props.get("coord_osm_id"))
@@ -98,7 +100,7 @@ def osm_source(props):
     return {"url": url, "licence": LICENCE_URL, "what": "place" if props.get("osm_id") else "position"}
 
 
-def place_view(feature, origin_approximate=False):
+def place_view(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
     """Return what the tourist templates show of a feature (see the module docstring).
 
     origin_approximate: the place its distance_m was measured from has only an estimated position.

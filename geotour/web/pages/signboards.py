@@ -4,35 +4,37 @@ import io
 
 import segno
 from flask import Blueprint, Response, current_app, render_template, url_for
+from flask.typing import ResponseReturnValue
 
 from geotour.domain import places
 from geotour.context import current as _ctx
 from geotour.errors import Conflict, NotFound
 from geotour.web.public_address import unreachable_reason
+from geotour.domain.features import Feature
 from geotour.domain.layers import ATTRACTION
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
 QR_CACHE_SECONDS = 86400
 
 
-def _attraction(feature_id):
+def _attraction(feature_id: str) -> Feature:
     feature = places.require_feature(_ctx().storage, feature_id)
     if places.require_layer(_ctx().catalogue, feature["properties"]["layer"]).kind != ATTRACTION:
         raise NotFound("signboards are for attractions", "id")
     return feature
 
 
-def site_link(feature_id):
+def site_link(feature_id: str) -> str:
     """Return the public URL a signboard's QR code opens (GEOTOUR_PUBLIC_URL when set: see public_address)."""
     return url_for("pages.site", feature_id=feature_id, lang=None, _external=True)
 
 
-def _unprintable():
+def _unprintable() -> str | None:
     """Return why a QR code made now would lead nowhere, or None (see public_address.unreachable_reason)."""
     return unreachable_reason(current_app.config["GEOTOUR_PUBLIC_URL"])
 
 
-def _qr(feature_id):
+def _qr(feature_id: str) -> segno.QRCode:
     feature = _attraction(feature_id)
     reason = _unprintable()
     if reason:
@@ -40,7 +42,7 @@ def _qr(feature_id):
     return segno.make(site_link(feature["id"]), error="m")
 
 
-def _image(body, mimetype):
+def _image(body: bytes, mimetype: str) -> Response:
     response = Response(body, mimetype=mimetype)
     response.cache_control.public = True
     response.cache_control.max_age = QR_CACHE_SECONDS
@@ -48,7 +50,7 @@ def _image(body, mimetype):
 
 
 @bp.get("/qr.svg")
-def qr_svg(feature_id):
+def qr_svg(feature_id: str) -> Response:
     """Return the site's QR code as SVG (for print)."""
     out = io.BytesIO()
     _qr(feature_id).save(out, kind="svg", scale=10, border=2, xmldecl=False, title="QR")
@@ -56,7 +58,7 @@ def qr_svg(feature_id):
 
 
 @bp.get("/qr.png")
-def qr_png(feature_id):
+def qr_png(feature_id: str) -> Response:
     """Return the site's QR code as PNG."""
     out = io.BytesIO()
     _qr(feature_id).save(out, kind="png", scale=10, border=2)
@@ -64,7 +66,7 @@ def qr_png(feature_id):
 
 
 @bp.get("/signboard")
-def signboard(feature_id):
+def signboard(feature_id: str) -> ResponseReturnValue:
     """Show a printable A4 signboard: the site's name, its QR code and a short bilingual text; or, while the
     public address is not one phones can reach, a warning saying what to set, and nothing to print (409)."""
     feature = _attraction(feature_id)

@@ -1,10 +1,13 @@
 """HTML pages for tourists: the geopark map, a site with what is near it, and a local business."""
 
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from flask import Blueprint, current_app, has_request_context, redirect, render_template, request, url_for
+from flask.blueprints import BlueprintSetupState
+from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
@@ -12,12 +15,12 @@ from markupsafe import Markup
 from geotour.web import maps
 from geotour.web import params
 from geotour.domain import exports, places
-from geotour.domain.features import fold
+from geotour.domain.features import Feature, fold
 from geotour.domain import seo
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.errors import NotFound
-from geotour.domain.layers import ATTRACTION, MSME, LayerKind
+from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.web.responses import LocalStore
 from geotour.web import i18n, offline
@@ -33,7 +36,7 @@ MSME_ATTRACTION_LIMIT = 8
 
 
 @bp.url_defaults
-def _keep_language(endpoint, values):
+def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
     """Carry ?lang= into links between pages, so a visitor who chose English stays in English."""
     lang = request.args.get("lang") if has_request_context() else None
     if lang in LOCALES:
@@ -43,7 +46,7 @@ def _keep_language(endpoint, values):
 _lang, _title = place_view.lang, place_view.title
 
 
-def _basemaps():
+def _basemaps() -> list[maps.Basemap]:
     config = current_app.config
     return [
         maps.Basemap(
@@ -63,7 +66,7 @@ def _basemaps():
 BASEMAP_IDS = ("osm", "topo", "satellite")
 
 
-def _js_strings():
+def _js_strings() -> dict[str, str]:
     return {
         "nearby_msmes": _("Nearby businesses"),
         "nearby_sites": _("Nearest attractions"),
@@ -112,7 +115,7 @@ def _js_strings():
     }
 
 
-def _layer_config(catalogue):
+def _layer_config(catalogue: Catalogue) -> list[dict[str, Any]]:
     layers = []
     for layer in catalogue.layers:
         layers.append(
@@ -132,7 +135,7 @@ def _layer_config(catalogue):
     return layers
 
 
-def _type_config(catalogue):
+def _type_config(catalogue: Catalogue) -> list[dict[str, Any]]:
     return [
         {
             "id": t.id,
@@ -146,7 +149,7 @@ def _type_config(catalogue):
     ]
 
 
-def _base_config(mode):
+def _base_config(mode: str) -> dict[str, Any]:
     return {
         "mode": mode,
         "lang": _lang(),
@@ -166,11 +169,11 @@ def _base_config(mode):
     }
 
 
-def _reach(table):
+def _reach(table: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
     return {kind: {"radius_m": radius, "limit": limit} for kind, (radius, limit) in table.items()}
 
 
-def _map_spec(groups, config, **extra):
+def _map_spec(groups: list[dict[str, str]], config: dict[str, Any], **extra: Any) -> dict[str, Any]:
     return {
         "basemaps": _basemaps(),
         "groups": groups,
@@ -186,7 +189,12 @@ def _map_spec(groups, config, **extra):
     }
 
 
-def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
+def _group_specs(
+    catalogue: Catalogue,
+    layer_kind: LayerKind,
+    layer_ids: Sequence[str] | None = None,
+    category_ids: Sequence[str] | None = None,
+) -> list[dict[str, str]]:
     """Return one marker group per attraction type (waterfalls, beaches...) or per business category.
 
     An embed limited to some layers gets the types that hold sites of those layers (geotour-map.js adds
@@ -219,7 +227,7 @@ def _group_specs(catalogue, layer_kind, layer_ids=None, category_ids=None):
 
 
 @lru_cache(maxsize=4)
-def _sprite_markup(path, mtime):
+def _sprite_markup(path: str, mtime: int) -> Markup:
     return Markup(
         Path(path)
         .read_text(encoding="utf-8")
@@ -227,7 +235,7 @@ def _sprite_markup(path, mtime):
     )
 
 
-def inline_sprite():
+def inline_sprite() -> Markup | str:
     """Return the icon sprite as inline SVG (1.6 KB gzipped): no extra request, and it works inside a
     sandboxed embed, where an SVG <use> of another file is refused. Empty before `make assets`."""
     path = Path(str(current_app.static_folder)) / ICON_SPRITE
@@ -238,7 +246,7 @@ def inline_sprite():
 
 
 @bp.app_context_processor
-def _icons():
+def _icons() -> dict[str, Any]:
     # geopark_center: every small map (contribution and moderation pages) starts where the big ones do.
     return {
         "icon_markup": maps.icon_markup,
@@ -251,11 +259,18 @@ RENDERED_MAPS_MAX_BYTES = 1024 * 1024  # per worker: a rendered map is ~15 KB, s
 
 
 @bp.record_once
-def _keep_rendered_maps(state):
+def _keep_rendered_maps(state: BlueprintSetupState) -> None:
     state.app.extensions["geotour_rendered_maps"] = LocalStore(RENDERED_MAPS_MAX_BYTES)
 
 
-def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, basemap=None, embed=None):
+def render_overview(
+    layer_ids: Sequence[str] | None = None,
+    category_ids: Sequence[str] | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    basemap: str | None = None,
+    embed: dict[str, Any] | None = None,
+) -> maps.RenderedMap:
     """Render the geopark map, optionally limited to some layers and MSME categories (for embeds).
 
     The map holds no data (the layers are fetched by the browser), so what Folium renders depends only
@@ -284,7 +299,14 @@ def render_overview(layer_ids=None, category_ids=None, center=None, zoom=None, b
     return rendered
 
 
-def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
+def _render_overview(
+    layer_ids: Sequence[str] | None,
+    category_ids: Sequence[str] | None,
+    center: tuple[float, float] | None,
+    zoom: int | None,
+    basemap: str | None,
+    embed: dict[str, Any] | None,
+) -> maps.RenderedMap:
     catalogue = _ctx().catalogue
     groups = _group_specs(catalogue, ATTRACTION, layer_ids, category_ids) + _group_specs(
         catalogue, MSME, layer_ids, category_ids
@@ -306,7 +328,7 @@ def _render_overview(layer_ids, category_ids, center, zoom, basemap, embed):
 
 
 @bp.get("/")
-def index():
+def index() -> ResponseReturnValue:
     """Show the full-screen map of the geopark."""
     catalogue = _ctx().catalogue
     downloads = [layer for layer in catalogue.layers if layer.kind != LayerKind.REFERENCE]
@@ -321,11 +343,13 @@ def index():
     )
 
 
-def _static(path):
+def _static(path: str) -> str:
     return url_for("static", filename=path)
 
 
-def _focus_page(template, origin, radius_m, limit, group_kind):
+def _focus_page(
+    template: str, origin: Feature, radius_m: float, limit: int, group_kind: LayerKind
+) -> ResponseReturnValue:
     storage, catalogue = _ctx().storage, _ctx().catalogue
     found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
     place = place_view.place_view(origin)
@@ -360,7 +384,12 @@ def _focus_page(template, origin, radius_m, limit, group_kind):
     )
 
 
-def _place_page(feature_id, kind, other_kind_endpoint, render):
+def _place_page(
+    feature_id: str,
+    kind: LayerKind,
+    other_kind_endpoint: str,
+    render: Callable[[Feature], ResponseReturnValue],
+) -> ResponseReturnValue:
     feature = places.require_feature(_ctx().storage, feature_id)
     found_kind = places.require_layer(_ctx().catalogue, feature["properties"]["layer"]).kind
     if found_kind == kind:
@@ -371,7 +400,7 @@ def _place_page(feature_id, kind, other_kind_endpoint, render):
 
 
 @bp.get("/sites/<feature_id>")
-def site(feature_id):
+def site(feature_id: str) -> ResponseReturnValue:
     """Show one attraction, a map with a radius circle, and the businesses near it."""
     radius_m = params.parse_float(
         "radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M
@@ -385,7 +414,7 @@ def site(feature_id):
 
 
 @bp.get("/msmes/<feature_id>")
-def msme(feature_id):
+def msme(feature_id: str) -> ResponseReturnValue:
     """Show one local business and the attractions nearest to it."""
     return _place_page(
         feature_id,
@@ -398,13 +427,13 @@ def msme(feature_id):
 
 
 @bp.get("/offline", endpoint="offline")
-def offline_page():
+def offline_page() -> ResponseReturnValue:
     """The page a phone shows, with no signal, for a page it has not saved: what it has saved instead."""
     return render_template("offline.html", pages_cache=offline.PAGES_CACHE)
 
 
 @bp.get("/places")
-def place_list():
+def place_list() -> ResponseReturnValue:
     """List every place by geoarea, with search and type filters: the map's text alternative, usable on a phone.
 
     ?q= and ?type= (attraction types and business categories) work without JavaScript; places.js filters
@@ -448,7 +477,7 @@ def place_list():
     )
 
 
-def _filter_choices(catalogue):
+def _filter_choices(catalogue: Catalogue) -> list[dict[str, Any]]:
     """Return the type filters: attraction types, then business categories, each with a title and style."""
     found = [
         {"id": t.id, "title": _title(t.title), "color": t.color, "icon": t.icon, "kind": ATTRACTION}
