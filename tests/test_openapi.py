@@ -130,6 +130,7 @@ def test_request_bodies_in_the_document_are_the_ones_enforced(make_app, document
     sid = sid.get_json()["submissions"][0]["id"]
     body, reject = _body(document, "/api/v1/submissions/{submission_id}/reject")
     assert set(body["content"]) == {"application/json", "application/x-www-form-urlencoded"}
+    assert body["required"] is True and reject["required"] == ["reason"]
     longest = reject["properties"]["reason"]["maxLength"]
     moderator = bearer(token_for(app, "mod"))
     for sent, field in [
@@ -163,7 +164,8 @@ def test_request_bodies_in_the_document_are_the_ones_enforced(make_app, document
         refused = client.post("/api/v1/features/curug-sodong/revert", json=sent, headers=moderator)
         assert refused.status_code == 400 and refused.get_json()["error"]["field"] == "version", sent
 
-    _body_, report = _body(document, "/api/v1/features/{feature_id}/here")
+    body, report = _body(document, "/api/v1/features/{feature_id}/here")
+    assert body["required"] is True and sorted(report["required"]) == ["accuracy_m", "lat", "lon"]
     most = report["properties"]["accuracy_m"]["maximum"]
     here = client.post(
         "/api/v1/features/curug-sodong/here", json={"lon": 106.4, "lat": -7.2, "accuracy_m": most + 1}

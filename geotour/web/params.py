@@ -418,9 +418,14 @@ class Value(Param):
     """A JSON value passed on as sent, for a domain function that checks it with its own rules and words (a
     visitor's position: geotour.contributions.workflow.report_position). `facets` describe it (type, maximum)."""
 
-    def __init__(self, description: str, **facets: Any) -> None:
-        super().__init__(description)
+    def __init__(self, description: str, required: bool = False, **facets: Any) -> None:
+        super().__init__(description, required=required)
         self.facets = facets
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        return value  # absent or not, the domain function says what is wrong, in its own words
 
     def text_of(self, name: str, value: Any) -> Any:
         return value

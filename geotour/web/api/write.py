@@ -43,8 +43,16 @@ class ImportForm(params.Unchecked):
     apply_fixes = params.Flag("Take swapped or sign-less positions at their suggested fix", default=False)
 
 
+def _reason(required: bool) -> params.Text:
+    return params.Text("Why (the contributor reads it)", workflow.MAX_REASON_LENGTH, required=required)
+
+
 class ReasonBody(params.Body):
-    reason = params.Text("Why (the contributor reads it)", workflow.MAX_REASON_LENGTH)
+    reason = _reason(required=False)
+
+
+class RejectBody(params.Body):
+    reason = _reason(required=True)
 
 
 class RevertBody(params.Body):
@@ -54,10 +62,11 @@ class RevertBody(params.Body):
 class PositionReportBody(params.Body):
     """Checked by workflow.report_position, whose messages speak to a visitor standing at the place."""
 
-    lon = params.Value("The phone's longitude (WGS84)", type="number", minimum=-180, maximum=180)
-    lat = params.Value("The phone's latitude (WGS84)", type="number", minimum=-90, maximum=90)
+    lon = params.Value("The phone's longitude (WGS84)", True, type="number", minimum=-180, maximum=180)
+    lat = params.Value("The phone's latitude (WGS84)", True, type="number", minimum=-90, maximum=90)
     accuracy_m = params.Value(
         "How sure the phone is of its position, in metres",
+        True,
         type="number",
         maximum=position_checks.MAX_ACCURACY_M,
     )
@@ -214,7 +223,7 @@ def approve_submission(submission_id: int) -> ResponseReturnValue:
 @bp.post("/submissions/<int:submission_id>/reject")
 @requires("can_moderate")
 @idempotent
-@params.body(ReasonBody, form_too=True)
+@params.body(RejectBody, form_too=True)
 def reject_submission(submission_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     """Reject a pending submission with a reason."""
     return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body["reason"]))
