@@ -1,6 +1,7 @@
 """The per-app context every request needs: the storage and the layer catalogue."""
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from flask import current_app
 
@@ -22,16 +23,17 @@ class GeotourContext:
     snapshots: SnapshotStore
     seeded_at_start: tuple[str, ...] = ()
     admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own one
-    _area: GeoparkArea | None = None
-    _area_read: bool = False
 
     def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""
-        if not self._area_read:
-            boundary = [layer.id for layer in self.catalogue.layers if layer.kind == LayerKind.AREA]
-            features = [f for layer_id in boundary for f in whole_layer(self.storage, layer_id)]
-            self._area, self._area_read = GeoparkArea.from_features(features), True
-        return self._area
+        return self._boundary_area
+
+    @cached_property
+    def _boundary_area(self) -> GeoparkArea | None:
+        boundary = [layer.id for layer in self.catalogue.layers if layer.kind == LayerKind.AREA]
+        return GeoparkArea.from_features(
+            f for layer_id in boundary for f in whole_layer(self.storage, layer_id)
+        )
 
 
 def current() -> GeotourContext:

@@ -35,7 +35,7 @@ ROLE_NAMES = tuple(role.value for role in Role)
 
 def can_contribute(user: User | None) -> TypeGuard[User]:
     """Return whether this user may send submissions (every active account may)."""
-    return user is not None and bool(user) and user["active"]
+    return user is not None and user["active"]
 
 
 def can_moderate(user: User | None) -> TypeGuard[User]:

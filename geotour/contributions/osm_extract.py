@@ -83,9 +83,8 @@ class Extract:
     """What an extract held: the places read, how many objects were left out and why, and the area it covers."""
 
     places: list[OsmPlace]
-    bounds: (
-        tuple[float, float, float, float] | None
-    )  # (west, south, east, north) from the file's header, when it says
+    # (west, south, east, north) from the file's header, when it says
+    bounds: tuple[float, float, float, float] | None
     outside: int = 0
     unnamed: int = 0
 

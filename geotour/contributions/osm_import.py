@@ -132,8 +132,12 @@ class _Planner:
         self.sites = [
             f for layer in ctx.catalogue.layers if layer.kind == ATTRACTION for f in published[layer.id]
         ]
-        self.site_names = [
-            (site, name_variants(site["properties"].get("name"), *(site["properties"].get("name_alt") or ())))
+        self.site_names = [  # (site, its names, lon, lat)
+            (
+                site,
+                name_variants(site["properties"].get("name"), *(site["properties"].get("name_alt") or ())),
+                *site["geometry"]["coordinates"][:2],
+            )
             for site in self.sites
         ]
         self.from_osm = {
@@ -147,8 +151,7 @@ class _Planner:
         """Return (site, distance) for our site this object names, the nearest when several do; or None."""
         found = [
             (site, distance_m(lon, lat, place.lon, place.lat))
-            for site, names in self.site_names
-            for lon, lat in [site["geometry"]["coordinates"][:2]]
+            for site, names, lon, lat in self.site_names
             if names & place.names and site["properties"].get("osm_id") != place.key
         ]
         return min(found, key=lambda hit: hit[1]) if found else None

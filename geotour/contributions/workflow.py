@@ -251,19 +251,22 @@ class BatchItem:
 
     def entry(self, user: User, batch: str) -> NewSubmission:
         """Return the storage entry of this change, in `batch`."""
-        feature = getattr(self.proposal, "feature", None)
-        flags = self.flags + list(getattr(self.proposal, "flags", ()))
-        warnings = [w for w in getattr(self.proposal, "problems", ()) if w["severity"] == "warning"]
+        proposal = self.proposal if isinstance(self.proposal, Proposal) else None
+        if proposal is None:  # a removal: the layer id, the place, and the flags given here
+            return _entry(
+                user, self.action, self.proposal, self.feature_id, None, self.base_version, self.flags, batch
+            )
+        feature = proposal.feature
         return _entry(
             user,
             self.action,
-            self.proposal,
-            self.feature_id or (feature or {})["id"],
+            proposal,
+            self.feature_id or (feature["id"] if feature else None),
             feature,
             self.base_version,
-            flags,
+            self.flags + proposal.flags,
             batch=batch,
-            warnings=warnings,
+            warnings=[w for w in proposal.problems if w["severity"] == "warning"],
         )
 
 
@@ -368,9 +371,8 @@ def _record_to_publish(ctx: Context, submission: Submission) -> FeatureRecord | 
     if author and author.get("group"):  # public pages credit the contributor's group, not the person
         feature = {**feature, "properties": {**feature["properties"], "contributed_by": author["group"]}}
     checked = feature["properties"].get("coord_checked_on_site")
-    if (
-        isinstance(checked, dict) and published is not None
-    ):  # the member stood there: the position is verified
+    # The member stood there: approving marks the position verified.
+    if isinstance(checked, dict) and published is not None:
         before = published["geometry"]
         moved = before["type"] == "Point" and before["coordinates"] != feature["geometry"]["coordinates"]
         properties = _verified_properties(

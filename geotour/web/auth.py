@@ -5,7 +5,7 @@ import hashlib
 import hmac
 from collections.abc import Callable
 from functools import wraps
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -18,6 +18,7 @@ from werkzeug.wrappers import Response
 from geotour.contributions import accounts
 from geotour.context import current
 from geotour.errors import Forbidden, Unauthorized
+from geotour.web.params import View
 from geotour.storage.records import User as UserRecord
 
 login_manager = LoginManager()
@@ -25,7 +26,6 @@ csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: address_limit_key(), default_limits=[])
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
 API_PREFIX = "/api/"
-View = TypeVar("View", bound=Callable[..., Any])
 
 
 class User(UserMixin):

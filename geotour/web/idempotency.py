@@ -25,7 +25,8 @@ from geotour.context import current as _ctx
 from geotour.errors import AlreadyStored, BadParameter, GeotourError, InProgress, KeyReused
 from geotour.storage import Storage
 from geotour.storage.sql_idempotency import PENDING_KEY
-from geotour.web.auth import View, user_record
+from geotour.web.auth import user_record
+from geotour.web.params import View
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

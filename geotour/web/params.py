@@ -427,12 +427,6 @@ class Value(Param):
     ) -> Any:
         return value  # absent or not, the domain function says what is wrong, in its own words
 
-    def text_of(self, name: str, value: Any) -> Any:
-        return value
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return raw
-
     def openapi(self) -> dict[str, Any]:
         return dict(self.facets)
 

@@ -67,10 +67,15 @@ def _labels() -> dict[str, Any]:
     }
 
 
+def _word(key: str) -> str:
+    """Return the label of a field, role, status or action in the page's language (the key when unknown)."""
+    return str(_labels().get(key, key))
+
+
 @bp.app_template_global()
 def role_label(role: str) -> str:
     """Return a role in words ("Kontributor", not "contributor")."""
-    return str(_labels().get(role, role))
+    return _word(role)
 
 
 @bp.app_template_global()
@@ -124,19 +129,19 @@ UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)"
 @bp.app_template_global()
 def field_label(name: str) -> str:
     """Return the label people see for a field name (the name itself when it has none)."""
-    return str(_labels().get(name, name))
+    return _word(name)
 
 
 @bp.app_template_global()
 def status_label(status: str) -> str:
     """Return a submission status in words."""
-    return str(_labels().get(status, status))
+    return _word(status)
 
 
 @bp.app_template_global()
 def action_label(action: str) -> str:
     """Return a submission or version action in words."""
-    return str(_labels().get(action, action))
+    return _word(action)
 
 
 @bp.app_template_global()
