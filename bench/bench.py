@@ -57,8 +57,8 @@ from bench.settings import (  # noqa: E402
     WRK_SECONDS,
 )
 from bench.synthetic import random_points  # noqa: E402
-from geotour.contributions import accounts  # noqa: E402
 from geotour.context import current  # noqa: E402
+from geotour.contributions import accounts  # noqa: E402
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 

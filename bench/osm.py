@@ -52,9 +52,9 @@ def write(path, nodes, seed=1):
 
 def main(workdir, nodes):
     from geotour import create_app
+    from geotour.context import current
     from geotour.contributions import osm_import
     from geotour.contributions.osm_extract import read_extract
-    from geotour.context import current
 
     workdir = Path(workdir)
     path = workdir / "synthetic.osm.pbf"

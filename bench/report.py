@@ -4,7 +4,7 @@ import os
 import platform
 import re
 import subprocess
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from bench.settings import LAYER_PATH, NEARBY_QUERIES, SIZES, SLOW_CLIENTS, WRK_SECONDS
@@ -31,7 +31,7 @@ def machine(services):
     cpu = re.search(r"model name\s*:\s*(.+)", Path("/proc/cpuinfo").read_text())
     mem = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text()).group(1)) / 1024 / 1024
     return {
-        "date": datetime.now(timezone.utc).strftime("%Y-%m-%d %H:%M UTC"),
+        "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpu": f"{cpu.group(1) if cpu else platform.machine()}, {os.cpu_count()} cores",
         "memory": f"{mem:.0f} GiB",
         "os": f"{platform.system()} {platform.release()}",

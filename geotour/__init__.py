@@ -10,36 +10,22 @@ from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from geotour import cli
-from geotour.web.contribute import account_pages
-from geotour.web.api import read as read_api
-from geotour.web.api import write as write_api
-from geotour.web import assets
-from geotour.web import auth
-from geotour.web import content_policy
-from geotour.web.pages import crawlers
-from geotour.web.pages import embed
-from geotour.web import errors_http
-from geotour.web.api import health
-from geotour.web import i18n
-from geotour.web import params
-from geotour.web.public_address import HostCheck
-from geotour.web.public_address import PublicAddress
-from geotour.web.contribute import moderation
-from geotour.web.api import ogc
-from geotour.web.api import openapi
-from geotour.web.pages import tourist as tourist_pages
-from geotour.web import responses
-from geotour.web.pages import signboards
-from geotour.web.pages import photos as photo_files
-from geotour.web.contribute import labels
-from geotour.web.contribute import forms as contribute_forms
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
 from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
-from geotour.storage.snapshots import SnapshotStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
-
+from geotour.storage.snapshots import SnapshotStore
+from geotour.web import assets, auth, content_policy, errors_http, i18n, params, responses
+from geotour.web.api import health, ogc, openapi
+from geotour.web.api import read as read_api
+from geotour.web.api import write as write_api
+from geotour.web.contribute import account_pages, labels, moderation
+from geotour.web.contribute import forms as contribute_forms
+from geotour.web.pages import crawlers, embed, signboards
+from geotour.web.pages import photos as photo_files
+from geotour.web.pages import tourist as tourist_pages
+from geotour.web.public_address import HostCheck, PublicAddress
 
 WORKER_BOOT_ERROR = 3  # gunicorn's exit status for "this worker cannot boot": the master stops, not retries
 

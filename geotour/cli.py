@@ -4,18 +4,18 @@ import json
 import os
 import shutil
 import sys
-from pathlib import Path
 from collections.abc import Iterable
+from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import click
 from flask import Flask, current_app
 from flask.cli import with_appcontext
 
-from geotour.contributions import accounts
 from geotour.context import current as _ctx
-from geotour.errors import GeotourError
+from geotour.contributions import accounts
 from geotour.domain.places import whole_layer
+from geotour.errors import GeotourError
 from geotour.storage.seed import CATALOGUE_FILE, load_catalogue, read_seed_layers, seed
 
 

@@ -7,8 +7,8 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from geotour.text import WORDS, read_bool
 from geotour.storage import POSTGRES_SCHEMES
+from geotour.text import WORDS, read_bool
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 

@@ -3,8 +3,8 @@
 import io
 import re
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 
 PASSWORD = "kim-palabuhanratu-2026"
 ROLES = {"kim1": "contributor", "kim2": "contributor", "mod": "moderator", "admin": "admin"}

@@ -118,7 +118,7 @@ def _import_file(rows):
                 {
                     "type": "Feature",
                     "geometry": {"type": "Point", "coordinates": [round(float(x), 6), round(float(y), 6)]},
-                    "properties": {"name": f"Homestay Uji {i}", "whatsapp": "0812 0000 %04d" % i},
+                    "properties": {"name": f"Homestay Uji {i}", "whatsapp": f"0812 0000 {i:04d}"},
                 }
                 for i, (x, y) in enumerate(zip(lons, lats, strict=True))
             ],

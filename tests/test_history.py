@@ -6,8 +6,8 @@ import urllib.request
 
 from pyproj import Geod
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 from tests.contributions import PASSWORD, bearer, login, make_users, token_for, waterfall
 
 

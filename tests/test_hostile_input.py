@@ -19,8 +19,8 @@ def world(make_app):
 
 def _feature_json(coordinate="106.47", name="Curug"):
     return (
-        '{"type":"Feature","geometry":{"type":"Point","coordinates":[%s,-7.21]},"properties":'
-        '{"layer":"geosites","name":"%s","category":"air-terjun"}}' % (coordinate, name)
+        f'{{"type":"Feature","geometry":{{"type":"Point","coordinates":[{coordinate},-7.21]}},"properties":'
+        f'{{"layer":"geosites","name":"{name}","category":"air-terjun"}}}}'
     )
 
 

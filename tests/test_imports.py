@@ -6,8 +6,8 @@ import zipfile
 
 import pytest
 
-from geotour.contributions import bulk_import
 from geotour.context import current
+from geotour.contributions import bulk_import
 from tests.backends import fail_fifth_submission, stop_failing
 from tests.contributions import bearer, kml, make_users, my_maps_kml, ten_homestays, token_for, upload
 
@@ -73,11 +73,11 @@ def test_kmz_like_google_my_maps_exports(site):
 def test_csv_with_lat_lon_keeps_leading_zeros_and_reports_rows(site):
     app, client, token = site
     csv = (
-        "nama,lat,lon,kategori,wa\n"
-        "Warung Nasi Ibu Eti,-7.231,106.452,kuliner,081234567890\n"
-        "Warung Tanpa Titik,,,kuliner,\n"
-        "Toko Oleh-oleh,-7.25,106.47,toko-roti,\n"
-    ).encode()
+        b"nama,lat,lon,kategori,wa\n"
+        b"Warung Nasi Ibu Eti,-7.231,106.452,kuliner,081234567890\n"
+        b"Warung Tanpa Titik,,,kuliner,\n"
+        b"Toko Oleh-oleh,-7.25,106.47,toko-roti,\n"
+    )
     report = send(client, token, csv, "umkm.csv").get_json()["report"]
     assert report["valid"] == 1
     problems = {(p["row"], p["field"]) for p in report["problems"] if p["severity"] == "error"}
@@ -87,7 +87,7 @@ def test_csv_with_lat_lon_keeps_leading_zeros_and_reports_rows(site):
 
 def test_csv_with_wkt_and_geojson_and_gpx(site):
     app, client, token = site
-    wkt = 'name,wkt\nHomestay WKT,"POINT (106.46 -7.23)"\n'.encode()
+    wkt = b'name,wkt\nHomestay WKT,"POINT (106.46 -7.23)"\n'
     assert send(client, token, wkt, "a.csv").get_json()["report"]["valid"] == 1
     geojson = json.dumps(
         {

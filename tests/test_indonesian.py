@@ -132,7 +132,7 @@ def test_a_damaged_photo_and_a_bad_import_file_say_what_to_do_in_indonesian(app)
 def test_an_import_preview_names_categories_not_slugs(app):
     client = app.test_client()
     csrf = login(client, "kim1")
-    rows = "name,lat,lon,category,owner_consent\nHomestay Pak Ujang,-7.23,106.46,penginapan,true\n".encode()
+    rows = b"name,lat,lon,category,owner_consent\nHomestay Pak Ujang,-7.23,106.46,penginapan,true\n"
     page = client.post(
         "/contribute/import",
         data={"layer": "msmes", "csrf_token": csrf, "file": upload(rows, "homestay.csv")},

@@ -29,8 +29,8 @@ def test_mixed_reads_and_writers_for_60_s_no_5xx_and_no_lost_submission(make_app
     config = backends.backend_config(database)
     setup = make_app(**config)
     with setup.app_context():
-        from geotour.contributions import accounts
         from geotour.context import current
+        from geotour.contributions import accounts
 
         for n in range(5):
             accounts.create_user(current().storage, f"penulis{n}", "a-long-password", "contributor")

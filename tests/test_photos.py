@@ -6,8 +6,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from geotour.errors import BadParameter, TooLarge
 from geotour.contributions.photo_cleaning import MAX_PHOTOS, gps_position, process_photo
+from geotour.errors import BadParameter, TooLarge
 from geotour.web import photo_uploads
 from tests.contributions import bearer, login, make_users, token_for, upload, waterfall
 

@@ -4,8 +4,8 @@ import json
 
 import pytest
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 from tests.backends import run_sql
 from tests.contributions import PASSWORD, bearer, csrf_from, login, make_users, token_for, upload, waterfall
 from tests.test_photos import jpeg_with_gps

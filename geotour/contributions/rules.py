@@ -13,13 +13,13 @@ from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from geotour.text import read_bool
 from geotour.domain.features import Feature, FeatureInvalid, finite_number, fold, validate_feature
 from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, Layer
 from geotour.domain.nearby import Hit
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
 from geotour.text import gettext as _
+from geotour.text import read_bool
 
 DUPLICATE_RADIUS_M = 100
 DUPLICATE_SIMILARITY = 0.75

@@ -8,19 +8,19 @@ import enum
 import uuid
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, Protocol, TypeGuard
-from datetime import datetime, timezone
 
 from geotour.contributions import accounts
-from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
+from geotour.contributions.photo_cleaning import MAX_PHOTOS
+from geotour.contributions.rules import FIELDS, FindNear, Flag, Problem, Proposal, problem, propose
 from geotour.domain import position_checks
 from geotour.domain.features import Feature, FeatureRecord, finite_number, validate_feature
 from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import Catalogue, Layer
 from geotour.domain.nearby import Hit, distance_m
-from geotour.contributions.photo_cleaning import MAX_PHOTOS
 from geotour.domain.places import require_feature, require_layer
-from geotour.contributions.rules import FIELDS, FindNear, Flag, Problem, Proposal, problem, propose
+from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound, ValidationFailed
 from geotour.storage import StaleSubmission, Storage
 from geotour.storage.photos import PhotoStore
 from geotour.storage.records import NewSubmission, Submission, User, Version
@@ -516,7 +516,7 @@ def _checkable_place(ctx: Context, feature_id: str) -> tuple[Feature, Layer]:
 
 def now_utc() -> str:
     """Return the present instant as stored: "2026-12-01T02:30:00Z"."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds").replace("+00:00", "Z")
+    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
 
 def _verified_properties(

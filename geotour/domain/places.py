@@ -8,10 +8,10 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from geotour.domain import exports
-from geotour.errors import BadParameter, NotFound
 from geotour.domain.features import Feature
 from geotour.domain.layers import Catalogue, Layer, LayerQuery
 from geotour.domain.nearby import DEFAULT_RADIUS_M, Hit
+from geotour.errors import BadParameter, NotFound
 
 NEARBY_DEFAULT_LIMIT = 20
 NEARBY_MAX_LIMIT = 200

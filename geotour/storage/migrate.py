@@ -6,9 +6,9 @@ an advisory lock in PostgreSQL. When the schema is already at the newest revisio
 """
 
 import fcntl
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
-from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 

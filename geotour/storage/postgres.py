@@ -17,9 +17,9 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from geotour.domain.features import FeatureRecord
 from geotour.storage import DatabaseNotReady, StorageUnavailable
 from geotour.storage.sql import SQLStorage
-from geotour.domain.features import FeatureRecord
 from geotour.storage.sql_versions import PROJECTION_COLUMNS, Connection, Row, projection_values
 
 WRITE_LOCK = 0x6765_6F77  # "geow": the advisory lock every write transaction holds

@@ -5,9 +5,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from geotour.errors import SeedDataError
 from geotour.domain.features import FeatureInvalid, FeatureRecord, validate_feature
 from geotour.domain.layers import Catalogue, CatalogueInvalid
+from geotour.errors import SeedDataError
 from geotour.storage import Storage
 
 CATALOGUE_FILE = "layers.json"

@@ -7,9 +7,9 @@ whose `execute(sql, args)` takes `?` placeholders, and writes the published proj
 
 import json
 from abc import abstractmethod
+from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
-from collections.abc import Sequence
 
 from geotour.domain import nearby
 from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_ids

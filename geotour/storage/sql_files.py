@@ -4,7 +4,7 @@ preview and the confirmation, and photos (when GEOTOUR_PHOTO_STORE=database)."""
 import json
 import secrets
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from geotour.storage.records import PhotoSource, PositionReport
 from geotour.storage.sql_versions import SQLParts, now_utc
@@ -17,7 +17,7 @@ class SQLFiles(SQLParts):
 
     def stash_import(self, user_id: int, filename: str, data: bytes) -> str:
         """Keep an import file for a user until they confirm it (a day at most); return its stash id."""
-        cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = (datetime.now(UTC) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         stash_id = secrets.token_hex(16)
         with self._transaction() as conn:
             conn.execute("DELETE FROM import_stash WHERE created_at < ?", (cutoff,))
@@ -29,7 +29,7 @@ class SQLFiles(SQLParts):
 
     def stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
         """Return (filename, data) of a user's kept import file, or None (unknown, another user's, or expired)."""
-        cutoff = (datetime.now(timezone.utc) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = (datetime.now(UTC) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._read() as conn:
             row = conn.execute(
                 "SELECT filename, data FROM import_stash WHERE user_id = ? AND stash_id = ?"

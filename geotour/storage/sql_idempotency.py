@@ -7,7 +7,7 @@ answer is stored, and every retry gets it back.
 """
 
 import contextvars
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from geotour.storage.records import KeyRecord
 from geotour.storage.sql_versions import Connection, Row, SQLParts, now_utc
@@ -41,7 +41,7 @@ class SQLIdempotency(SQLParts):
 
         Keys older than a day are forgotten first, so the table stays small.
         """
-        cutoff = (datetime.now(timezone.utc) - KEEP_KEYS).strftime("%Y-%m-%dT%H:%M:%SZ")
+        cutoff = (datetime.now(UTC) - KEEP_KEYS).strftime("%Y-%m-%dT%H:%M:%SZ")
         try:
             with self._transaction() as conn:
                 conn.execute("DELETE FROM idempotency_keys WHERE created_at < ?", (cutoff,))

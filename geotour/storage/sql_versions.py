@@ -9,7 +9,7 @@ import json
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from geotour.domain.features import FeatureRecord
@@ -29,7 +29,7 @@ class Connection(Protocol):
 
 def now_utc() -> str:
     """Return the current UTC time as an ISO 8601 string to the second."""
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def feature_json(record: FeatureRecord) -> str:

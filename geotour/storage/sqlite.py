@@ -8,9 +8,9 @@ from pathlib import Path
 from typing import Any
 
 from geotour.domain import nearby
+from geotour.domain.features import FeatureRecord
 from geotour.storage import migrate
 from geotour.storage.sql import SQLStorage
-from geotour.domain.features import FeatureRecord
 from geotour.storage.sql_versions import PROJECTION_COLUMNS, Connection, Row, projection_values
 
 

@@ -15,11 +15,11 @@ from flask_login import AnonymousUserMixin, LoginManager, UserMixin, current_use
 from flask_wtf.csrf import CSRFProtect
 from werkzeug.wrappers import Response
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 from geotour.errors import Forbidden, Unauthorized
-from geotour.web.params import View
 from geotour.storage.records import User as UserRecord
+from geotour.web.params import View
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

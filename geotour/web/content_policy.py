@@ -14,13 +14,14 @@ import hashlib
 from collections.abc import Callable, Iterable
 
 from flask import Flask, current_app, g, request
-from werkzeug.wrappers import Response
 from markupsafe import Markup
+from werkzeug.wrappers import Response
 
 
 def script_source(text: str) -> str:
     """Return the CSP source that lets an inline script with exactly this text run: 'sha256-…'."""
-    return "'sha256-%s'" % base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    digest = base64.b64encode(hashlib.sha256(text.encode("utf-8")).digest()).decode("ascii")
+    return f"'sha256-{digest}'"
 
 
 def inline_script(caller: Callable[[], str]) -> Markup:

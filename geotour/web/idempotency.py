@@ -13,7 +13,7 @@ import json
 import re
 import time
 from collections.abc import Callable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import wraps
 from typing import Any, cast
 
@@ -133,5 +133,5 @@ def _in_progress() -> InProgress:
 
 
 def _age_s(created_at: str) -> float:
-    created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=timezone.utc)
+    created = datetime.strptime(created_at, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC)
     return time.time() - created.timestamp()

@@ -6,8 +6,8 @@ one parameter call them directly.
 
 import json
 import math
-from datetime import datetime
 from collections.abc import Callable, Collection, Mapping, Sequence
+from datetime import datetime
 from functools import cache, wraps
 from typing import Any, TypeVar, cast
 

@@ -20,7 +20,7 @@ LABEL = r"[A-Za-z0-9_](?:[A-Za-z0-9_-]{0,61}[A-Za-z0-9_])?"
 HOST = re.compile(rf"(\[[0-9A-Fa-f:.]+\]|{LABEL}(?:\.{LABEL})*\.?)(:[0-9]{{1,5}})?")
 # Names that resolve only inside a machine or a home or office network (RFC 6761, RFC 8375, mDNS, habit).
 LOCAL_SUFFIXES = (".localhost", ".local", ".internal", ".intranet", ".lan", ".home", ".corp", ".home.arpa")
-BAD_HOST = "Alamat (Host) permintaan ini tidak sah.\nThe Host header of this request is not valid.\n".encode()
+BAD_HOST = b"Alamat (Host) permintaan ini tidak sah.\nThe Host header of this request is not valid.\n"
 
 
 class HostCheck:

@@ -3,8 +3,8 @@ violation reported, and a script injected into a page does not run."""
 
 import pytest
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 from tests.browser.test_contribute import READY, sign_in
 from tests.contributions import PASSWORD
 

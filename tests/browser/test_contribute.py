@@ -1,7 +1,7 @@
 """A KIM member on a phone adds a waterfall with a photo and imports homestays; a moderator publishes them."""
 
-from geotour.contributions import accounts
 from geotour.context import current
+from geotour.contributions import accounts
 from geotour.domain.layers import LayerQuery
 from tests.contributions import PASSWORD, bearer, my_maps_kml, ten_homestays, token_for, waterfall
 from tests.test_photos import jpeg_with_gps

@@ -14,8 +14,8 @@ from geotour.context import current
 from geotour.contributions import accounts
 from tests.browser.conftest import BLANK_PNG
 from tests.contributions import PASSWORD
-from tests.test_photos import gps_exif
 from tests.tcp_proxy import TcpProxy
+from tests.test_photos import gps_exif
 
 READY = ".gt-map[data-geotour-ready]"
 PHONE_360 = {"width": 360, "height": 740}

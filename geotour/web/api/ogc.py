@@ -2,17 +2,17 @@
 
 import weakref
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
-from datetime import datetime, timezone
 
 from flask import Blueprint, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geotour.web import params
-from geotour.domain import flat_fields, places
 from geotour.context import current as _ctx
-from geotour.errors import NotFound
+from geotour.domain import flat_fields, places
 from geotour.domain.layers import Layer, LayerQuery
+from geotour.errors import NotFound
+from geotour.web import params
 from geotour.web.responses import GEOJSON, JSON, Answer, cached, page_links
 
 bp = Blueprint("ogc", __name__, url_prefix="/ogc")
@@ -253,7 +253,7 @@ def items(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
 
 
 def _now() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @bp.get("/collections/<collection_id>/items/<feature_id>")

@@ -18,9 +18,9 @@ from flask.typing import ResponseReturnValue
 from marshmallow.fields import Field
 from werkzeug.routing import IntegerConverter, Rule
 
+from geotour.storage import snapshots
 from geotour.web import params
 from geotour.web.api import ogc, schemas
-from geotour.storage import snapshots
 from geotour.web.api.write import SOURCE_HASH_PATTERN, ImportForm
 from geotour.web.responses import GEOJSON, JSON, cached
 

@@ -6,18 +6,17 @@ from typing import Any
 from flask import Blueprint, redirect, url_for
 from flask.typing import ResponseReturnValue
 
-from geotour.domain import exports
-from geotour.web import params
-from geotour.domain import places
 from geotour.context import current as _ctx
+from geotour.domain import exports, places
 from geotour.domain.layers import LayerQuery
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.errors import NotFound
 from geotour.storage import snapshots
+from geotour.web import params
 from geotour.web.responses import (
     GEOJSON,
-    Built,
     JSON,
+    Built,
     cache,
     cached_json,
     conditional_response,

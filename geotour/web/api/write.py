@@ -11,14 +11,13 @@ from typing import Any
 from flask import Blueprint, Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from geotour.contributions import bulk_import
-from geotour.web import params
-from geotour.contributions import workflow
+from geotour.context import current as _ctx
+from geotour.contributions import bulk_import, workflow
 from geotour.domain import position_checks
+from geotour.errors import BadParameter
+from geotour.web import params
 from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
-from geotour.context import current as _ctx
-from geotour.errors import BadParameter
 from geotour.web.photo_uploads import save_photo
 
 bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")

@@ -8,10 +8,10 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import current_user, login_user, logout_user
 
-from geotour.contributions import accounts
-from geotour.web.auth import User, limiter, requires, user_record
 from geotour.context import current as _ctx
+from geotour.contributions import accounts
 from geotour.errors import GeotourError
+from geotour.web.auth import User, limiter, requires, user_record
 
 bp = Blueprint("account_pages", __name__)
 

@@ -6,22 +6,26 @@ from typing import Any
 from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from geotour.contributions import bulk_import
-from geotour.web import params
-from geotour.contributions import workflow
-from geotour.web.auth import requires, upload_limit, user_record
 from geotour.context import current as _ctx
-from geotour.domain.features import typed_decimal
+from geotour.contributions import bulk_import, workflow
+from geotour.contributions.photo_cleaning import Photo
+from geotour.contributions.rules import (
+    FIELDS,
+    Problem,
+    contributable_layers,
+    field_choices,
+    field_kinds,
+    problem,
+)
+from geotour.domain.features import Feature, typed_decimal
+from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
-from geotour.contributions.rules import FIELDS, contributable_layers, field_choices, field_kinds, problem
+from geotour.storage.records import Submission
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
+from geotour.web import params
+from geotour.web.auth import requires, upload_limit, user_record
 from geotour.web.photo_uploads import save_photos
-from geotour.contributions.photo_cleaning import Photo
-from geotour.contributions.rules import Problem
-from geotour.domain.features import Feature
-from geotour.domain.layers import Layer
-from geotour.storage.records import Submission
 
 bp = Blueprint("uploads", __name__)
 

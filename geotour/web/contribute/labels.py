@@ -2,7 +2,7 @@
 (template helpers for the contribution and moderation pages)."""
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint
@@ -118,7 +118,7 @@ def local_time(stamp: datetime | str | None) -> str:
         stamp if isinstance(stamp, datetime) else datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
     )
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     # Flask-Babel converts to BABEL_DEFAULT_TIMEZONE (Asia/Jakarta), which is WIB all year.
     return _("%(date)s, %(time)s WIB", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 

@@ -7,13 +7,13 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from geotour.contributions import workflow
-from geotour.web.auth import requires, user_record
 from geotour.context import current as _ctx
+from geotour.contributions import workflow
 from geotour.contributions.rules import Problem, field_choices, field_kinds
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
+from geotour.web.auth import requires, user_record
 from geotour.web.contribute.forms import form_point, place_form_values
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")

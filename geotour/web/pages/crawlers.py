@@ -3,10 +3,10 @@
 from flask import Blueprint, Response, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from geotour.domain import places
-from geotour.web.assets import PRIVATE_PAGE_PREFIXES
 from geotour.context import current as _ctx
+from geotour.domain import places
 from geotour.domain.layers import ATTRACTION, MSME
+from geotour.web.assets import PRIVATE_PAGE_PREFIXES
 
 bp = Blueprint("crawlers", __name__)
 

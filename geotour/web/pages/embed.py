@@ -8,13 +8,13 @@ from flask import Blueprint, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from geotour.web import params
-from geotour.domain import places
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
-from geotour.errors import BadParameter, GeotourError, NotFound
+from geotour.domain import places
 from geotour.domain.contact import local_number
 from geotour.domain.layers import ATTRACTION, MSME
+from geotour.errors import BadParameter, GeotourError, NotFound
+from geotour.web import params
 from geotour.web.pages.place_view import place_view
 from geotour.web.pages.tourist import BASEMAP_IDS, render_overview
 

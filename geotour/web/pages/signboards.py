@@ -6,12 +6,12 @@ import segno
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
-from geotour.domain import places
 from geotour.context import current as _ctx
-from geotour.errors import Conflict, NotFound
-from geotour.web.public_address import unreachable_reason
+from geotour.domain import places
 from geotour.domain.features import Feature
 from geotour.domain.layers import ATTRACTION
+from geotour.errors import Conflict, NotFound
+from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
 QR_CACHE_SECONDS = 86400

@@ -12,19 +12,16 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from markupsafe import Markup
 
-from geotour.web import maps
-from geotour.web import params
-from geotour.domain import exports, places
-from geotour.domain.features import Feature, fold
-from geotour.domain import seo
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
-from geotour.errors import NotFound
+from geotour.domain import exports, places, seo
+from geotour.domain.features import Feature, fold
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
 from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from geotour.web.responses import LocalStore
-from geotour.web import i18n, offline
+from geotour.errors import NotFound
+from geotour.web import i18n, maps, offline, params
 from geotour.web.pages import place_view
+from geotour.web.responses import LocalStore
 
 bp = Blueprint("pages", __name__)
 ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
