@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: lint qgis wordpress nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
+.PHONY: lint setup-tests qgis wordpress nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -25,24 +25,24 @@ serve: setup nginx
 	$(FLASK) seed
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 
-test: lint setup chromium redis nginx qgis wordpress
+test: lint setup-tests chromium redis nginx qgis wordpress
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS)
 
 # Habits checked on every run: ruff (ruff.toml: the checks, and the formatter at 110 columns) and mypy
 # (mypy.ini: the domain and the storage). `make format` applies the formatter.
 LINTED := geotour tests scripts bench
-lint: $(VENV)/.installed
+lint: $(VENV)/.tests-installed
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
 
-format: $(VENV)/.installed
+format: $(VENV)/.tests-installed
 	$(VENV)/bin/ruff format $(LINTED)
 
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.
 SERVICES ?= /tmp/geotour-services
-test-services: setup chromium wrk nginx qgis wordpress
+test-services: setup-tests chromium wrk nginx qgis wordpress
 	scripts/services.sh start $(SERVICES)
 	set -a && . $(SERVICES)/env && set +a && GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) -m pytest -q $(PYTEST_ARGS); \
 	  status=$$?; scripts/services.sh stop $(SERVICES); exit $$status
@@ -54,7 +54,7 @@ services:
 services-stop:
 	scripts/services.sh stop $(SERVICES)
 
-bench: setup chromium wrk nginx
+bench: setup-tests chromium wrk nginx
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/bench.py
 
 tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
@@ -62,16 +62,24 @@ tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
 	touch $@
 
 # Lighthouse (mobile defaults) on / and a site page: prints the four scores and the transfer size.
-lighthouse: setup chromium tools/lighthouse/node_modules/.installed
+lighthouse: setup-tests chromium tools/lighthouse/node_modules/.installed
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/lighthouse.py
 
+# `make run` and `make serve` install what running needs (requirements.txt); the tests, lint and benchmarks
+# add requirements-test.txt on top.
 setup: $(VENV)/.installed $(VENDOR)/.installed $(MO)
+
+setup-tests: setup $(VENV)/.tests-installed
 
 seed: setup
 	$(FLASK) seed
 
-$(VENV)/.installed: requirements.txt requirements-test.txt
+$(VENV)/.installed: requirements.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	touch $@
+
+$(VENV)/.tests-installed: requirements-test.txt $(VENV)/.installed
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
 	touch $@
 

@@ -3,9 +3,9 @@
 import gzip
 import hashlib
 import json
+import math
 import threading
 import time
-from collections import OrderedDict
 from collections.abc import Callable, Hashable
 from functools import wraps
 from pathlib import Path
@@ -13,6 +13,7 @@ from typing import Any
 from urllib.parse import quote, urlencode
 
 import brotli
+from cachetools import TTLCache
 from flask import Flask, Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
@@ -103,7 +104,8 @@ def _shared_entry(key: str, wanted: str, build: Callable[[], Built]) -> tuple[di
 
 
 class LocalStore:
-    """A small per-process store, bounded in bytes (least recently used out), safe across threads.
+    """A small per-process store, bounded in bytes (least recently used out), safe across threads: a
+    cachetools.TTLCache behind a lock.
 
     In front of the shared cache it is safe because a key names one data version: an entry never changes,
     it only stops being asked for when the version moves on. It saves a Redis round trip (and the copy of
@@ -118,35 +120,29 @@ class LocalStore:
         max_age_s: float | None = None,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self.max_bytes, self.size, self.max_age_s, self.clock = max_bytes, 0, max_age_s, clock
-        self._entries: OrderedDict[Hashable, tuple[Any, int, float]] = OrderedDict()
+        self.max_age_s = max_age_s
+        self._entries: TTLCache[Hashable, tuple[Any, int]] = TTLCache(
+            maxsize=max_bytes, ttl=max_age_s or math.inf, timer=clock, getsizeof=lambda kept: kept[1]
+        )
         self._lock = threading.Lock()
+
+    @property
+    def size(self) -> int:
+        """Return the bytes kept now."""
+        return int(self._entries.currsize)
 
     def get(self, key: Hashable) -> Any:
         """Return the kept value, or None (also when it has grown too old)."""
         with self._lock:
             found = self._entries.get(key)
-            if found is None:
-                return None
-            if self.max_age_s is not None and self.clock() - found[2] >= self.max_age_s:
-                del self._entries[key]
-                self.size -= found[1]
-                return None
-            self._entries.move_to_end(key)
-            return found[0]
+        return None if found is None else found[0]
 
     def put(self, key: Hashable, value: Any, size: int) -> None:
         """Keep a value of `size` bytes (nothing larger than a quarter of the budget)."""
-        if size > self.max_bytes // 4:
+        if size > self._entries.maxsize // 4:
             return
         with self._lock:
-            if key in self._entries:
-                return
-            self._entries[key] = (value, size, self.clock())
-            self.size += size
-            while self.size > self.max_bytes:
-                _, (_, dropped, _) = self._entries.popitem(last=False)
-                self.size -= dropped
+            self._entries.setdefault(key, (value, size))
 
 
 def cached_json(view: Callable[..., Built]) -> Callable[..., Answer]:
