@@ -116,9 +116,10 @@ $(MO): $(PO) $(VENV)/.installed
 translations: $(MO)
 
 # Extract UI strings into the catalogue after changing templates or code.
-# Besides gettext: the lazy markers, and every error class, whose first argument is a message id
+# Besides gettext: the lazy markers, params.Says (a request field's messages), and every error class, whose
+# first argument is a message id
 # (tests/test_i18n.py checks that each GeotourError subclass is listed here).
-MESSAGE_KEYWORDS = _l lazy_gettext GeotourError BadParameter NotFound Unauthorized Forbidden Conflict TooLarge \
+MESSAGE_KEYWORDS = _l lazy_gettext Says GeotourError BadParameter NotFound Unauthorized Forbidden Conflict TooLarge \
   ValidationFailed KeyReused InProgress AlreadyStored NotImplementedFormat
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(MESSAGE_KEYWORDS)) --add-comments=TRANSLATORS: \

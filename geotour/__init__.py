@@ -17,9 +17,7 @@ from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 from geotour.storage.snapshots import SnapshotStore
 from geotour.web import assets, auth, content_policy, errors_http, i18n, params, responses
-from geotour.web.api import health, ogc, openapi
-from geotour.web.api import read as read_api
-from geotour.web.api import write as write_api
+from geotour.web.api import health, openapi
 from geotour.web.contribute import account_pages, labels, moderation
 from geotour.web.contribute import forms as contribute_forms
 from geotour.web.pages import crawlers, embed, signboards
@@ -83,11 +81,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     auth.init_app(app)
     app.url_map.converters["int"] = params.RowIdConverter  # before any route is made
     app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]
+    openapi.init_app(app)  # registers the documented blueprints: /api/v1 (read_api, write_api), /ogc, its own
     for module in (
-        read_api,
-        write_api,
-        ogc,
-        openapi,
         tourist_pages,
         embed,
         signboards,

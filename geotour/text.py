@@ -5,6 +5,7 @@ Numbers given as values are written the way the language writes them: a float re
 Indonesian and "12.3" in English (so a message takes them with %(name)s, never %(name).1f).
 """
 
+import decimal
 from typing import Any
 
 
@@ -16,12 +17,17 @@ def gettext(message: str, **values: Any) -> str:
         from flask_babel import format_decimal
         from flask_babel import gettext as translate
 
-        values = {
-            k: format_decimal(v, format="#,##0.######") if isinstance(v, float) else v
-            for k, v in values.items()
-        }
+        values = {k: _decimal(v, format_decimal) if isinstance(v, float) else v for k, v in values.items()}
         return translate(message, **values)
     return message % values if values else message
+
+
+def _decimal(value: float, format_decimal: Any) -> str:
+    """Return a number as the language writes it; one too large for Babel's decimals (1e308) as Python does."""
+    try:
+        return str(format_decimal(value, format="#,##0.######"))
+    except decimal.InvalidOperation:
+        return format(value, "g")
 
 
 TRUE_WORDS = ("1", "true", "yes", "on", "ya")

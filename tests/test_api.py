@@ -152,7 +152,7 @@ def test_nearby_point_for_near_me(client):
         ("/api/v1/features/curug-sodong/nearby?radius_m=inf", 400, "radius_m"),
         ("/api/v1/features/curug-sodong/nearby?radius_m=far", 400, "radius_m"),
         ("/api/v1/features/curug-sodong/nearby?limit=many", 400, "limit"),
-        ("/api/v1/features/curug-sodong/nearby?category=air-terjun", 400, "category"),
+        ("/api/v1/features/curug-sodong/nearby?category=casino", 400, "category"),
         ("/api/v1/features/cpugg-boundary-approx/nearby", 400, "id"),
         ("/api/v1/nearby?lat=91&lon=106.5", 400, "lat"),
         ("/api/v1/nearby?lat=-91&lon=106.5", 400, "lat"),
@@ -170,6 +170,16 @@ def test_bad_requests_get_json_errors_naming_the_parameter(client, url, status, 
     assert response.mimetype == "application/json"
     error = response.get_json()["error"]
     assert error["field"] == field and error["message"] and error["code"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["/api/v1/layers/geosites?category=kuliner", "/api/v1/features/curug-sodong/nearby?category=air-terjun"],
+)
+def test_another_layers_category_matches_nothing(client, url):
+    """The document lists every category the geopark has; one of another layer is no typo, and finds nothing."""
+    response = client.get(url)
+    assert response.status_code == 200 and response.get_json(force=True)["features"] == []
 
 
 def test_unknown_api_route_and_method_are_json(client):

@@ -157,6 +157,10 @@ class Catalogue:
         """Return layer ids, all or of one kind."""
         return tuple(layer.id for layer in self.layers if kind is None or layer.kind == kind)
 
+    def category_ids(self) -> tuple[str, ...]:
+        """Return the ids of every layer's categories, each once, in catalogue order."""
+        return tuple(dict.fromkeys(c for layer in self.layers for c in layer.category_ids))
+
     def point_layers(self) -> tuple[str, ...]:
         """Return the ids of the layers that hold places (attractions and MSMEs)."""
         return tuple(layer.id for layer in self.layers if layer.kind in (ATTRACTION, MSME))

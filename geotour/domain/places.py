@@ -108,15 +108,15 @@ def catalogue_entries(storage: Places, catalogue: Catalogue) -> list[dict[str, A
     return entries
 
 
-def _unknown_category(category: str, allowed: Sequence[str]) -> BadParameter:
-    if not allowed:
-        return BadParameter("category takes no value for this layer", "category")
-    return BadParameter(
-        "category %(got)s is not one of: %(allowed)s",
-        "category",
-        got=repr(category[:40]),
-        allowed=", ".join(allowed),
-    )
+def _check_category(catalogue: Catalogue, category: str | None) -> None:
+    """Refuse a category no layer has (a typo); one of another layer's is fine, and matches nothing."""
+    if category is not None and category not in catalogue.category_ids():
+        raise BadParameter(
+            "category %(got)s is not one of: %(allowed)s",
+            "category",
+            got=repr(category[:40]),
+            allowed=", ".join(catalogue.category_ids()),
+        )
 
 
 def layer_page(
@@ -124,8 +124,9 @@ def layer_page(
 ) -> tuple[list[Feature], int]:
     """Return (features, number_matched) of one layer for a LayerQuery."""
     layer = require_layer(catalogue, layer_id)
+    _check_category(catalogue, query.category)
     if query.category is not None and query.category not in layer.category_ids:
-        raise _unknown_category(query.category, layer.category_ids)
+        return [], 0
     return storage.query_layer(layer_id, query)
 
 
@@ -168,8 +169,9 @@ def near_place(
     if geometry["type"] != "Point":
         raise BadParameter("nearby works for places (points), not areas", "id")
     targets = catalogue.nearby_targets(origin["properties"]["layer"])
+    _check_category(catalogue, category)
     if category is not None and category not in _categories_of(catalogue, targets):
-        raise _unknown_category(category, _categories_of(catalogue, targets))
+        return []
     lon, lat = geometry["coordinates"][:2]
     hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
     return [_with_distance(feature, hit) for feature, hit in hits]

@@ -19,7 +19,7 @@ from geotour.context import current
 from geotour.contributions import accounts
 from geotour.errors import Forbidden, Unauthorized
 from geotour.storage.records import User as UserRecord
-from geotour.web.params import View
+from geotour.web.params import Blueprint, View
 
 login_manager = LoginManager()
 csrf = CSRFProtect()
@@ -115,6 +115,10 @@ def user_record() -> UserRecord:
     return cast(UserRecord, current_user.record)
 
 
+# What the OpenAPI document says of a view that needs someone signed in (geotour.web.api.openapi)
+SIGNED_IN = Blueprint.doc(security=[{"bearer": []}, {"session": []}])
+
+
 def requires(rule: str) -> Callable[[View], View]:
     """Decorate a view so that only users passing accounts.<rule> reach it (401 or sign-in first, else 403)."""
     check = getattr(accounts, rule)
@@ -128,7 +132,7 @@ def requires(rule: str) -> Callable[[View], View]:
                 raise Forbidden("Your role may not do this.", None)
             return view(*args, **kwargs)
 
-        return cast(View, wrapper)
+        return cast(View, SIGNED_IN(wrapper))
 
     return decorator
 
@@ -142,6 +146,8 @@ def _csrf_unless_token() -> None:
     # A request signed in by its token uses no cookie, so there is nothing to forge; sessions need the CSRF token.
     if _sign_in_by_token() or request.method not in WRITE_METHODS or request.endpoint in NO_SESSION_NEEDED:
         return
+    if request.routing_exception is not None:
+        return  # no such address or method: its 404 or 405 (with Allow) says so, and nothing is written
     if request.path.startswith(API_PREFIX) and not current_user.is_authenticated:
         return  # the view answers 401; a CSRF error first would hide that
     csrf.protect()

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_babel import ngettext
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from geotour.errors import GeotourError
 from geotour.storage import StorageUnavailable
@@ -156,6 +156,8 @@ def init_app(app: Flask) -> None:
         response = app.make_response(_answer(status, code, retry_after_s=retry_after_s))
         if retry_after_s:
             response.headers["Retry-After"] = str(retry_after_s)
+        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
+            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
         return response
 
     @app.errorhandler(StorageUnavailable)

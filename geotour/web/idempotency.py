@@ -26,13 +26,29 @@ from geotour.errors import AlreadyStored, BadParameter, GeotourError, InProgress
 from geotour.storage import Storage
 from geotour.storage.sql_idempotency import PENDING_KEY
 from geotour.web.auth import user_record
-from geotour.web.params import View
+from geotour.web.params import Blueprint, View
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as a header value
 STALE_AFTER_S = 120  # longer than a gunicorn worker may run one request: an older open claim lost its worker
 MAX_KEPT_BODY = 1_000_000
+# What the OpenAPI document says of the header, on every view that takes it (geotour.web.api.openapi)
+DOCUMENTED = Blueprint.doc(
+    parameters=[
+        {
+            "name": HEADER,
+            "in": "header",
+            "required": False,
+            "description": "Any unique string (a UUID) the client keeps with this write and sends again with every "
+            "retry. The server keeps each key for 24 hours per user: a retry gets the first answer back (with the "
+            "header Idempotent-Replayed: true) and nothing is stored twice. The same key with a different request "
+            "is 422; a retry while the first is still running is 409 with Retry-After.",
+            "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+        }
+    ],
+    responses={"409": "CONFLICT", "422": "UNPROCESSABLE_ENTITY"},
+)
 
 
 def idempotent(view: View) -> View:
@@ -48,7 +64,7 @@ def idempotent(view: View) -> View:
             raise BadParameter(_("Idempotency-Key must be 1 to 255 visible ASCII characters."), HEADER)
         return _keyed(view, args, kwargs, user_record()["id"], key, fingerprint())
 
-    return cast(View, wrapper)
+    return cast(View, DOCUMENTED(wrapper))
 
 
 def fingerprint() -> str:

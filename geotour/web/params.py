@@ -1,171 +1,252 @@
-"""Request parameters and bodies: each declared once, as a field of a marshmallow Schema, which both parses
-the request (every fault a BadParameter naming its parameter) and describes it in the OpenAPI document
-(geotour.web.api.openapi reads the same fields). The parse_* functions do the checking; pages that take
-one parameter call them directly.
+"""Request parameters and bodies, declared once: marshmallow schemas that flask-smorest reads both to parse
+each request (`@bp.query`, `@bp.body`) and to write the OpenAPI document.
+
+The fields are marshmallow's and webargs' own, checked by marshmallow's validators (Range, OneOf, Length);
+what is ours is the wording. Each message is a catalogue id (`Says`), and the one error handler
+(`Parser.handle_error`) turns the first fault into a BadParameter that names the parameter, translated
+where it is read. An unknown query parameter is refused (marshmallow's RAISE), an empty one is absent (as
+an HTML form sends it).
 """
 
-import json
-import math
-from collections.abc import Callable, Collection, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime
-from functools import cache, wraps
-from typing import Any, TypeVar, cast
+from typing import Any, NoReturn, TypeVar
 
-from flask import request
-from marshmallow import EXCLUDE, Schema, ValidationError, fields
+import flask_smorest
+from flask import Request, request
+from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load
+from marshmallow.validate import Length, OneOf, Range
+from webargs.fields import DelimitedList
+from webargs.flaskparser import FlaskParser
 from werkzeug.routing import IntegerConverter, Map
 
 from geotour.config import LOCALES
 from geotour.errors import BadParameter
-from geotour.text import read_bool
+from geotour.text import FALSE_WORDS, TRUE_WORDS
 
 MAX_Q_LENGTH = 100
 View = TypeVar("View", bound=Callable[..., Any])
 
 
-def parse_float(
-    name: str,
-    raw: str | None,
-    minimum: float | None = None,
-    maximum: float | None = None,
-    default: float | None = None,
-) -> float:
-    """Return raw as a finite float within [minimum, maximum], or raise BadParameter naming `name`."""
-    if raw is None or raw == "":
-        if default is None:
-            raise BadParameter("%(name)s is required", name, name=name)
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        raise BadParameter(
-            "%(name)s must be a number, got %(got)s", name, name=name, got=repr(raw[:40])
-        ) from None
-    if not math.isfinite(value):
-        raise BadParameter("%(name)s must be a finite number", name, name=name)
-    if minimum is not None and value < minimum:
-        raise BadParameter(
-            "%(name)s must be at least %(min)s, got %(got)s",
-            name,
-            name=name,
-            min=format(minimum, "g"),
-            got=format(value, "g"),
+class Says(str):
+    """A message id where marshmallow takes a message: marshmallow fills it in with .format(**values), which
+    here keeps the id and the values, so that the message is translated where it is read (geotour.errors).
+    The values keep marshmallow's names but two, which the catalogue calls `got` (the value sent, cut short)
+    and `allowed` (the choices)."""
+
+    values: Mapping[str, Any] = {}
+
+    def format(self, *args: Any, **values: Any) -> "Says":
+        said = Says(self)
+        if "input" in values:
+            sent = values.pop("input")
+            values["got"] = repr(sent[:40]) if isinstance(sent, str) else sent
+        if "choices" in values:
+            values["allowed"] = values.pop("choices")
+        said.values = values
+        return said
+
+
+REQUIRED = Says("%(name)s is required")
+UNKNOWN = Says("unknown parameter %(name)s; this API takes %(allowed)s")
+NOT_VALID = Says("%(name)s is not valid")
+
+
+def _field(kind: type[fields.Field], description: str, messages: Mapping[str, str], **kwargs: Any) -> Any:
+    """Return a field of `kind` described for the document, saying what it says in the catalogue's words. An
+    optional field without a load_default is left out of what the view gets when it is not sent."""
+    metadata = {"description": description, **kwargs.pop("metadata", {})}
+    return kind(metadata=metadata, error_messages={"required": REQUIRED, **messages}, **kwargs)
+
+
+def _range(minimum: float | None, maximum: float | None, whole: bool) -> Range:
+    if minimum is not None and maximum is not None:
+        if whole:
+            return Range(
+                minimum, maximum, error=Says("%(name)s must be between %(min)d and %(max)d, got %(got)d")
+            )
+        return Range(
+            minimum, maximum, error=Says("%(name)s must be between %(min)s and %(max)s, got %(got)s")
         )
-    if maximum is not None and value > maximum:
-        raise BadParameter(
-            "%(name)s must be at most %(max)s, got %(got)s",
-            name,
-            name=name,
-            max=format(maximum, "g"),
-            got=format(value, "g"),
-        )
-    return value
+    if minimum is not None:
+        return Range(min=minimum, error=Says("%(name)s must be at least %(min)s, got %(got)s"))
+    return Range(max=maximum, error=Says("%(name)s must be at most %(max)s, got %(got)s"))
 
 
-def parse_int(name: str, raw: str | None, minimum: int, maximum: int, default: int | None) -> int | None:
-    """Return raw as a whole number within [minimum, maximum] (default when absent)."""
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise BadParameter(
-            "%(name)s must be a whole number, got %(got)s", name, name=name, got=repr(raw[:40])
-        ) from None
-    if not minimum <= value <= maximum:
-        raise BadParameter(
-            "%(name)s must be between %(min)d and %(max)d, got %(got)d",
-            name,
-            name=name,
-            min=minimum,
-            max=maximum,
-            got=value,
-        )
-    return value
+NUMBER_MESSAGES: dict[str, Any] = {
+    "invalid": Says("%(name)s must be a number, got %(got)s"),
+    "special": Says("%(name)s must be a finite number"),
+    "too_large": Says("%(name)s must be a finite number"),
+}
 
 
-def parse_bbox(raw: str | None, allow_3d: bool = False) -> tuple[float, float, float, float] | None:
-    """Return bbox=minLon,minLat,maxLon,maxLat as a tuple of floats, or None when absent.
-
-    With allow_3d (OGC API), six numbers minLon,minLat,minZ,maxLon,maxLat,maxZ are taken too; heights
-    are ignored because every feature lies on the ground.
-    """
-    if raw is None or raw == "":
-        return None
-    parts = raw.split(",")
-    if allow_3d and len(parts) == 6:
-        parts = parts[0:2] + parts[3:5]
-    if len(parts) != 4:
-        raise BadParameter("bbox must be minLon,minLat,maxLon,maxLat (four numbers)", "bbox")
-    try:
-        min_lon, min_lat, max_lon, max_lat = (float(p) for p in parts)
-    except ValueError:
-        raise BadParameter("bbox must be four numbers: minLon,minLat,maxLon,maxLat", "bbox") from None
-    if not all(math.isfinite(v) for v in (min_lon, min_lat, max_lon, max_lat)):
-        raise BadParameter("bbox must be four finite numbers", "bbox")
-    if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
-        raise BadParameter("bbox longitudes must be within -180..180", "bbox")
-    if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
-        raise BadParameter(
-            "bbox latitudes must be within -90..90 (order is minLon,minLat,maxLon,maxLat)", "bbox"
-        )
-    if min_lon > max_lon or min_lat > max_lat:
-        raise BadParameter(
-            "bbox minimum must not exceed maximum (order is minLon,minLat,maxLon,maxLat)", "bbox"
-        )
-    return (min_lon, min_lat, max_lon, max_lat)
+def number(
+    description: str, minimum: float | None = None, maximum: float | None = None, **kwargs: Any
+) -> Any:
+    """A finite number within [minimum, maximum]."""
+    bounds = [_range(minimum, maximum, whole=False)] if (minimum, maximum) != (None, None) else []
+    return _field(fields.Float, description, NUMBER_MESSAGES, validate=bounds, **kwargs)
 
 
-def parse_choice(name: str, raw: str | None, choices: Sequence[str]) -> str | None:
-    """Return raw if it is one of choices, None when absent; otherwise raise BadParameter."""
-    if raw is None or raw == "":
-        return None
-    if raw not in choices:
-        if not choices:
-            raise BadParameter("%(name)s takes no value for this layer", name, name=name)
-        raise BadParameter(
-            "%(name)s %(got)s is not one of: %(allowed)s",
-            name,
-            name=name,
-            got=repr(raw[:40]),
-            allowed=", ".join(choices),
-        )
-    return raw
+class WholeNumber(fields.Integer):
+    """A whole number, sent as a JSON number or as digits (a query, a form). A fraction is refused, where
+    marshmallow's non-strict Integer would cut 1.5 to 1."""
+
+    def _deserialize(
+        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
+    ) -> Any:
+        if isinstance(value, float) and not value.is_integer():
+            raise self.make_error("invalid", input=value)
+        return super()._deserialize(value, attr, data, **kwargs)
 
 
-def parse_list(name: str, raw: str | None, choices: Sequence[str]) -> tuple[str, ...] | None:
-    """Return a comma-separated list of choices as a tuple, None when absent."""
-    if raw is None or raw == "":
-        return None
-    values = tuple(v.strip() for v in raw.split(",") if v.strip())
-    unknown = [v for v in values if v not in choices]
-    if unknown or not values:
-        raise BadParameter(
-            "%(name)s must be a comma-separated list of: %(allowed)s",
-            name,
-            name=name,
-            allowed=", ".join(choices),
-        )
-    return values
+def whole(description: str, minimum: int = 0, maximum: int | None = None, **kwargs: Any) -> Any:
+    """A whole number within [minimum, maximum]."""
+    messages = {"invalid": Says("%(name)s must be a whole number, got %(got)s")}
+    return _field(
+        WholeNumber, description, messages, validate=[_range(minimum, maximum, whole=True)], **kwargs
+    )
 
 
-def parse_text(name: str, raw: str | None, max_length: int = MAX_Q_LENGTH) -> str | None:
-    """Return a trimmed search text, None when absent; reject one that is too long."""
-    if raw is None or not raw.strip():
-        return None
-    if len(raw) > max_length:
-        raise BadParameter("%(name)s must be at most %(n)d characters", name, name=name, n=max_length)
-    return raw.strip()
+ONE_OF = Says("%(name)s %(got)s is not one of: %(allowed)s")
+
+
+def _one_of(allowed: Iterable[str] | Callable[[], Sequence[str]]) -> OneOf:
+    """Return the check that a word is one of `allowed` (a function: the words the app's catalogue has now)."""
+    return AskedOneOf(allowed) if callable(allowed) else OneOf(list(allowed), error=ONE_OF)
+
+
+def choice(description: str, allowed: Iterable[str] | Callable[[], Sequence[str]], **kwargs: Any) -> Any:
+    """One of a list of words."""
+    return text(description, None, validate=[_one_of(allowed)], **kwargs)
+
+
+def choices(description: str, allowed: Iterable[str] | Callable[[], Sequence[str]], **kwargs: Any) -> Any:
+    """A comma-separated list of words from `allowed`."""
+    item = fields.String(validate=_one_of(allowed), error_messages={"invalid": Says("%(name)s must be text")})
+    return _field(DelimitedList, description, {}, cls_or_instance=item, **kwargs)
+
+
+class AskedOneOf(OneOf):
+    """OneOf whose choices are asked for each time they are read (the app's catalogue), not fixed when declared;
+    the OpenAPI document reads them while it is written, in the app's context."""
+
+    def __init__(self, allowed: Callable[[], Sequence[str]]) -> None:
+        self.allowed = allowed
+        self.labels, self.labels_text = [], ""
+        self.error = ONE_OF
+
+    @property
+    def choices(self) -> list[str]:  # type: ignore[override]
+        return list(self.allowed())
+
+    @property
+    def choices_text(self) -> str:  # type: ignore[override]
+        return ", ".join(self.choices)
+
+
+def text(description: str, max_length: int | None = MAX_Q_LENGTH, **kwargs: Any) -> Any:
+    """Free text, trimmed, at most `max_length` characters."""
+    validate = kwargs.pop("validate", [])
+    if max_length is not None:
+        validate.append(Length(max=max_length, error=Says("%(name)s must be at most %(max)d characters")))
+    messages = {"invalid": Says("%(name)s must be text")}
+    return _field(fields.String, description, messages, validate=validate, **kwargs)
+
+
+def names(description: str, max_length: int, **kwargs: Any) -> Any:
+    """A comma-separated list of names (any names: unknown ones are ignored)."""
+    item = fields.String(
+        validate=Length(max=max_length, error=Says("%(name)s must be at most %(max)d characters"))
+    )
+    return _field(DelimitedList, description, {}, cls_or_instance=item, **kwargs)
+
+
+def flag(description: str, **kwargs: Any) -> Any:
+    """true or false (also yes/no, ya/tidak, 1/0, on/off)."""
+    messages = {"invalid": Says("%(name)s must be true or false")}
+    truthy, falsy = fields.Boolean.truthy | _cased(TRUE_WORDS), fields.Boolean.falsy | _cased(FALSE_WORDS)
+    return _field(fields.Boolean, description, messages, truthy=truthy, falsy=falsy, **kwargs)
+
+
+def _cased(words: Iterable[str]) -> set[str]:
+    """Return words as people type them: ya, Ya, YA."""
+    return {cased for word in words if word for cased in (word, word.capitalize(), word.upper())}
+
+
+def ids(description: str, **kwargs: Any) -> Any:
+    """A JSON list of row ids (whole numbers)."""
+    says = Says("%(name)s must be a list of ids (whole numbers)")
+    item = fields.Integer(strict=True, error_messages={"invalid": says})
+    return _field(fields.List, description, {"invalid": says}, cls_or_instance=item, **kwargs)
+
+
+def value(description: str, **facets: Any) -> Any:
+    """A JSON value passed on as sent, for a domain function that checks it with its own rules and words (a
+    visitor's position: geotour.contributions.position_reports). `facets` describe it (type, maximum)."""
+    return fields.Raw(required=True, metadata={"description": description, **facets})
+
+
+def numbers(description: str, **kwargs: Any) -> Any:
+    """A comma-separated list of finite numbers (a `validate` function says how many, and where)."""
+    item = fields.Float(error_messages=NUMBER_MESSAGES)
+    return _field(DelimitedList, description, {}, cls_or_instance=item, **kwargs)
+
+
+BBOX_NUMBERS = Says("bbox must be four numbers: minLon,minLat,maxLon,maxLat")
+
+
+def _check_bbox(allow_3d: bool) -> Callable[[list[float]], None]:
+    def check(numbers: list[float]) -> None:
+        if len(numbers) != 4 and not (allow_3d and len(numbers) == 6):
+            raise ValidationError(Says("bbox must be minLon,minLat,maxLon,maxLat (four numbers)"))
+        min_lon, min_lat, max_lon, max_lat = _corners(numbers)
+        if not (-180 <= min_lon <= 180 and -180 <= max_lon <= 180):
+            raise ValidationError(Says("bbox longitudes must be within -180..180"))
+        if not (-90 <= min_lat <= 90 and -90 <= max_lat <= 90):
+            raise ValidationError(
+                Says("bbox latitudes must be within -90..90 (order is minLon,minLat,maxLon,maxLat)")
+            )
+        if min_lon > max_lon or min_lat > max_lat:
+            raise ValidationError(
+                Says("bbox minimum must not exceed maximum (order is minLon,minLat,maxLon,maxLat)")
+            )
+
+    return check
+
+
+def bbox(description: str, allow_3d: bool = False) -> Any:
+    """minLon,minLat,maxLon,maxLat in WGS84; with allow_3d, also six numbers with heights (ignored: every
+    feature lies on the ground). Loaded as four numbers."""
+    # What OpenAPI 3.0 can say of it; the order of the numbers and the latitudes' range, _check_bbox says.
+    item = fields.Float(
+        error_messages={"invalid": BBOX_NUMBERS, "special": Says("bbox must be four finite numbers")},
+        metadata={"minimum": -180, "maximum": 180},
+    )
+    sizes: dict[str, Any] = {"minItems": 4, "maxItems": 4}
+    if allow_3d:  # OGC API - Features' own bbox: four numbers, or six with heights
+        sizes = {"oneOf": [{"minItems": 4, "maxItems": 4}, {"minItems": 6, "maxItems": 6}]}
+    return _field(
+        DelimitedList, description, {}, cls_or_instance=item, validate=_check_bbox(allow_3d), metadata=sizes
+    )
+
+
+def _corners(numbers: Sequence[float]) -> tuple[float, float, float, float]:
+    """Return (minLon, minLat, maxLon, maxLat) of four numbers, or of six with heights (dropped)."""
+    west, south, east, north = list(numbers[0:2]) + list(numbers[-3:-1]) if len(numbers) == 6 else numbers
+    return (west, south, east, north)
+
+
+def plain_bbox(numbers: Sequence[float] | None) -> tuple[float, float, float, float] | None:
+    """Return a loaded bbox as (minLon, minLat, maxLon, maxLat), heights dropped; None when absent."""
+    return None if numbers is None else _corners(numbers)
 
 
 def _instant(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
-def parse_datetime(raw: str | None) -> str | None:
-    """Check an RFC 3339 instant or interval (a/b, ../b, a/..); return it, or None when absent."""
-    if raw is None or raw == "":
-        return None
+def _check_interval(raw: str) -> None:
     parts = raw.split("/")
     try:
         if len(parts) == 1:
@@ -177,280 +258,51 @@ def parse_datetime(raw: str | None) -> str | None:
         else:
             raise ValueError("too many parts")
     except (ValueError, TypeError):
-        raise BadParameter(
-            "datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..", "datetime"
+        raise ValidationError(
+            Says("datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..")
         ) from None
-    return raw
 
 
-def parse_bool(name: str, raw: object) -> bool:
-    """Return True/False for a yes/no word (see geotour.text.read_bool), or raise BadParameter naming `name`."""
-    value = read_bool(raw)
-    if value is not None:
-        return value
-    raise BadParameter("%(name)s must be true or false", name, name=name)
-
-
-def refuse_unknown(args: Collection[str], accepted: Collection[str]) -> None:
-    """Raise BadParameter naming the first parameter in `args` that is not in `accepted` (a typo such as
-    catgory= would otherwise be ignored and answer with everything)."""
-    unknown = sorted(set(args) - set(accepted))
-    if not unknown:
-        return
-    name = unknown[0][:40]
-    if not accepted:
-        raise BadParameter("unknown parameter %(name)s; this address takes none", name, name=repr(name))
-    raise BadParameter(
-        "unknown parameter %(name)s; this API takes %(allowed)s",
-        name,
-        name=repr(name),
-        allowed=", ".join(sorted(accepted)),
-    )
-
-
-class RowIdConverter(IntegerConverter):
-    """<int:…> in a route: a database row id, so a number past 64 bits matches no route (404), instead
-    of reaching the database and failing there."""
-
-    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
-        kwargs.setdefault("max", 2**63 - 1)
-        super().__init__(url_map, *args, **kwargs)
-
-
-class Param(fields.Field):
-    """One declared parameter: `parse` reads its raw text (None or "" when absent), `openapi` describes it."""
-
-    def __init__(self, description: str, default: Any = None, required: bool = False, **kwargs: Any) -> None:
-        super().__init__(metadata={"description": description}, required=required, **kwargs)
-        self.default = default
-
-    def parse(self, name: str, raw: Any) -> Any:
-        """Return the parameter's value, or raise BadParameter naming `name`."""
-        raise NotImplementedError
-
-    def openapi(self) -> dict[str, Any]:
-        """Return the OpenAPI (3.0) schema of the parameter's value."""
-        raise NotImplementedError
-
-    def text_of(self, name: str, value: Any) -> Any:
-        """Return the text to parse: a query string or a form sends text; a JSON body may send a number,
-        true/false or a list, read as its JSON text ("3", "true"). A kind that takes JSON values overrides it."""
-        return value if value is None or isinstance(value, str) else json.dumps(value)
-
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> Any:
-        name = self.data_key or attr or ""
-        value = self.parse(name, self.text_of(name, value))
-        if value is None and self.required:
-            raise BadParameter("%(name)s is required", name, name=name)
-        return value
-
-    def _validate_missing(self, value: Any) -> None:
-        """Leave absence to `parse`, which says "is required" in the request's language."""
-
-
-class Number(Param):
-    """A finite number within [minimum, maximum]."""
-
-    def __init__(
-        self, description: str, minimum: float | None = None, maximum: float | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(description, **kwargs)
-        self.minimum, self.maximum = minimum, maximum
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return self.default if raw in (None, "") else parse_float(name, raw, self.minimum, self.maximum)
-
-    def openapi(self) -> dict[str, Any]:
-        return _schema("number", minimum=self.minimum, maximum=self.maximum, default=self.default)
-
-
-class Integer(Param):
-    """A whole number within [minimum, maximum]; with `cap`, larger values are taken as the cap."""
-
-    def __init__(
-        self, description: str, minimum: int = 0, maximum: int = 10**9, cap: int | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(description, **kwargs)
-        self.minimum, self.maximum, self.cap = minimum, maximum, cap
-
-    def parse(self, name: str, raw: Any) -> Any:
-        value = parse_int(name, raw, self.minimum, self.maximum, self.default)
-        return value if self.cap is None or value is None else min(value, self.cap)
-
-    def openapi(self) -> dict[str, Any]:
-        maximum = self.maximum if self.cap is None else self.cap
-        return _schema("integer", minimum=self.minimum, maximum=maximum, default=self.default)
-
-
-class Choice(Param):
-    """One of a list of words; `choices` is a tuple, or a function returning one (asked per request)."""
-
-    def __init__(
-        self, description: str, choices: Sequence[str] | Callable[[], Sequence[str]], **kwargs: Any
-    ) -> None:
-        super().__init__(description, **kwargs)
-        self.choices = choices
-
-    def allowed(self) -> tuple[str, ...]:
-        """Return the words this parameter takes now."""
-        return tuple(self.choices() if callable(self.choices) else self.choices)
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return parse_choice(name, raw, self.allowed()) or self.default
-
-    def openapi(self) -> dict[str, Any]:
-        return _schema("string", enum=list(self.allowed()), default=self.default)
-
-
-class ChoiceList(Choice):
-    """A comma-separated list of words from `choices`."""
-
-    explode = False
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return parse_list(name, raw, self.allowed())
-
-    def openapi(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "string", "enum": list(self.allowed())}}
-
-
-class Text(Param):
-    """Free text, trimmed, at most `max_length` characters."""
-
-    def __init__(self, description: str, max_length: int = MAX_Q_LENGTH, **kwargs: Any) -> None:
-        super().__init__(description, **kwargs)
-        self.max_length = max_length
-
-    def text_of(self, name: str, value: Any) -> Any:
-        if value is None or isinstance(value, str):
-            return value
-        raise BadParameter("%(name)s must be text", name, name=name)
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return parse_text(name, raw, self.max_length)
-
-    def openapi(self) -> dict[str, Any]:
-        return _schema("string", maxLength=self.max_length)
-
-
-class Names(Text):
-    """A comma-separated list of names (any names: unknown ones are ignored), as a tuple."""
-
-    explode = False
-
-    def parse(self, name: str, raw: Any) -> Any:
-        value = parse_text(name, raw, self.max_length)
-        return tuple(p.strip() for p in value.split(",") if p.strip()) if value else None
-
-    def openapi(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "string"}}
-
-
-class Flag(Param):
-    """true or false (also yes/no, ya/tidak, 1/0)."""
-
-    def parse(self, name: str, raw: Any) -> Any:
-        if raw in (None, ""):
-            return self.default
-        return parse_bool(name, raw)
-
-    def openapi(self) -> dict[str, Any]:
-        return _schema("boolean", default=self.default)
-
-
-class BBox(Param):
-    """minLon,minLat,maxLon,maxLat in WGS84; with allow_3d, six numbers with heights (ignored)."""
-
-    explode = False
-
-    def __init__(self, description: str, allow_3d: bool = False, **kwargs: Any) -> None:
-        super().__init__(description, **kwargs)
-        self.allow_3d = allow_3d
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return parse_bbox(raw, self.allow_3d)
-
-    def openapi(self) -> dict[str, Any]:
-        sizes = {"minItems": 4, "maxItems": 6 if self.allow_3d else 4}
-        return {"type": "array", **sizes, "items": {"type": "number"}}
-
-
-class Interval(Param):
+def interval(description: str) -> Any:
     """An RFC 3339 instant or interval (a/b, ../b, a/..)."""
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return parse_datetime(raw)
-
-    def openapi(self) -> dict[str, Any]:
-        return {"type": "string"}
-
-
-class Language(Param):
-    """?lang=, which geotour.web.i18n reads on every request; a language we lack is ignored, not refused."""
-
-    def parse(self, name: str, raw: Any) -> Any:
-        return raw if raw in LOCALES else None
-
-    def openapi(self) -> dict[str, Any]:
-        return {"type": "string", "example": LOCALES[0]}
-
-
-class IdList(Param):
-    """A JSON list of row ids (whole numbers), as a tuple."""
-
-    def text_of(self, name: str, value: Any) -> Any:
-        return value
-
-    def parse(self, name: str, raw: Any) -> Any:
-        if raw is None:
-            return self.default
-        if not isinstance(raw, list) or not all(isinstance(i, int) and not isinstance(i, bool) for i in raw):
-            raise BadParameter("%(name)s must be a list of ids (whole numbers)", name, name=name)
-        return tuple(raw)
-
-    def openapi(self) -> dict[str, Any]:
-        return {"type": "array", "items": {"type": "integer"}}
-
-
-class Value(Param):
-    """A JSON value passed on as sent, for a domain function that checks it with its own rules and words (a
-    visitor's position: geotour.contributions.workflow.report_position). `facets` describe it (type, maximum)."""
-
-    def __init__(self, description: str, required: bool = False, **facets: Any) -> None:
-        super().__init__(description, required=required)
-        self.facets = facets
-
-    def _deserialize(
-        self, value: Any, attr: str | None, data: Mapping[str, Any] | None, **kwargs: Any
-    ) -> Any:
-        return value  # absent or not, the domain function says what is wrong, in its own words
-
-    def openapi(self) -> dict[str, Any]:
-        return dict(self.facets)
-
-
-def _schema(kind: str, **facets: Any) -> dict[str, Any]:
-    return {"type": kind, **{k: v for k, v in facets.items() if v is not None}}
+    return text(description, None, validate=[_check_interval])
 
 
 class Query(Schema):
-    """The query parameters of a view: a subclass declares its fields. `lang` is taken everywhere."""
+    """The query parameters of a view: a subclass declares its fields. `lang` is taken everywhere; a
+    parameter it does not declare is refused (a typo such as catgory= would otherwise answer everything)."""
 
     class Meta:
-        unknown = EXCLUDE  # refused with a message of our own before loading (see read)
+        unknown = RAISE
 
-    refuse_unknown = True
-    lang = Language(
-        f"Language of the messages: {' or '.join(LOCALES)}; with another value (or none) Accept-Language decides"
+    lang = fields.String(
+        metadata={
+            "description": f"Language of the messages: {' or '.join(LOCALES)}; with another value (or none) "
+            "Accept-Language decides",
+            "example": LOCALES[0],
+        },
     )
+
+    @pre_load
+    def _absent_when_empty(self, data: Mapping[str, Any], **kwargs: Any) -> dict[str, Any]:
+        """Read an empty or blank value as absent, and trim the rest (as a form sends them)."""
+        declared = {f.data_key or name for name, f in self.load_fields.items()}
+        kept = {}
+        for name in data:
+            sent = data[name]
+            if isinstance(sent, str):
+                sent = sent.strip()
+                if not sent and name in declared:
+                    continue
+            kept[name] = sent
+        return kept
 
 
 class Unchecked(Query):
     """Parameters of a view that ignores ones it does not know (a format chosen by ?f= or Accept)."""
 
-    refuse_unknown = False
+    class Meta:
+        unknown = EXCLUDE
 
 
 class Body(Schema):
@@ -459,28 +311,6 @@ class Body(Schema):
 
     class Meta:
         unknown = EXCLUDE
-
-    refuse_unknown = False
-
-
-@cache
-def _loader(schema_cls: type[Query | Body]) -> tuple[Schema, tuple[str, ...]]:
-    """Return (schema, parameter names) of a Query class, made once."""
-    schema = schema_cls()
-    return schema, tuple(f.data_key or n for n, f in schema.fields.items())
-
-
-def read(schema_cls: type[Query | Body], source: Mapping[str, Any]) -> dict[str, Any]:
-    """Return source (request.args or request.form) read by schema_cls as a dict of values, or raise
-    BadParameter naming the first parameter at fault (an unknown one included, when the schema refuses them)."""
-    schema, names = _loader(schema_cls)
-    if schema_cls.refuse_unknown:
-        refuse_unknown(source, names)
-    try:  # every declared name is given, absent ones as None, so that each says itself what absence means
-        return schema.load({name: source.get(name) for name in names})
-    except ValidationError as error:  # only a field of another kind than Param gets here
-        name = next(iter(error.normalized_messages()), "?")
-        raise BadParameter("%(name)s is not valid", name, name=name) from None
 
 
 def _has_lone_surrogate(value: object) -> bool:
@@ -509,32 +339,147 @@ def json_body(form_too: bool = False) -> Mapping[str, Any]:
     return sent
 
 
-def body(schema_cls: type[Body], form_too: bool = False) -> Callable[[View], View]:
-    """Declare a view's body: a JSON object (or, with form_too, a form) read with schema_cls (a Body) and
-    passed to the view as `body`; the OpenAPI document describes the same fields (from the view's body_schema)."""
-
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, body=read(schema_cls, json_body(form_too)), **kwargs)
-
-        wrapper.body_schema = schema_cls  # type: ignore[attr-defined]
-        wrapper.body_form_too = form_too  # type: ignore[attr-defined]
-        return cast(View, wrapper)
-
-    return decorator
+def _first_fault(messages: Mapping[Any, Any]) -> Any:
+    """Return the first message of a field's errors (a list, or a dict of a list's items)."""
+    while isinstance(messages, Mapping):
+        messages = next(iter(messages.values()))
+    return messages[0] if isinstance(messages, list) else messages
 
 
-def query(schema_cls: type[Query] = Query) -> Callable[[View], View]:
-    """Declare a view's query parameters: each request's are read with schema_cls and passed to the view
-    as `args`; the OpenAPI document lists the same fields (it finds schema_cls on the view)."""
+class Parser(FlaskParser):
+    """webargs' Flask parser: bodies read as json_body reads them, faults raised as one BadParameter."""
 
-    def decorator(view: View) -> View:
-        @wraps(view)
-        def wrapper(*args: Any, **kwargs: Any) -> Any:
-            return view(*args, args=read(schema_cls, request.args), **kwargs)
+    DEFAULT_VALIDATION_STATUS = 400
 
-        wrapper.query_schema = schema_cls  # type: ignore[attr-defined]
-        return cast(View, wrapper)
+    def load_json(self, req: Request, schema: Schema) -> Any:
+        return json_body()
 
-    return decorator
+    def load_json_or_form(self, req: Request, schema: Schema) -> Any:
+        return json_body(form_too=True)
+
+    def handle_error(
+        self,
+        error: ValidationError,
+        req: Request,
+        schema: Schema,
+        *,
+        error_status_code: int | None,
+        error_headers: Mapping[str, str] | None,
+    ) -> NoReturn:
+        """Raise the first fault as a BadParameter naming its parameter (webargs namespaces the faults by
+        where they were read: the query, the body)."""
+        raise_first_fault(next(iter(error.normalized_messages().values())), schema)
+
+
+def raise_first_fault(faults: Any, schema: Schema) -> NoReturn:
+    """Raise a schema's first fault as a BadParameter naming its parameter: an unknown one first, then in the
+    order the schema declares them; a body that is no object names "body"."""
+    if not isinstance(faults, Mapping):
+        faults = {"_schema": faults}
+    declared = [f.data_key or n for n, f in schema.load_fields.items()]
+    unknown = sorted(str(name) for name in set(faults) - set(declared) - {"_schema"})
+    if unknown:
+        name = unknown[0][:40]
+        raise BadParameter(UNKNOWN, name, name=repr(name), allowed=", ".join(sorted(declared)))
+    at_fault = next((n for n in declared if n in faults), None)
+    if at_fault is None:
+        raise BadParameter("send a JSON object (Content-Type: application/json)", "body")
+    said = _first_fault(faults[at_fault])
+    if not isinstance(said, Says):
+        said = NOT_VALID
+    raise BadParameter(said, at_fault, name=at_fault, **said.values)
+
+
+parser = Parser(unknown=None)  # each schema's Meta says what an unknown name means
+
+
+class Blueprint(flask_smorest.Blueprint):
+    """A flask-smorest Blueprint that reads parameters and bodies with our Parser."""
+
+    ARGUMENTS_PARSER = parser
+    DEFAULT_LOCATION_CONTENT_TYPE_MAPPING = {
+        **flask_smorest.Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
+        "json_or_form": "application/json",
+    }
+
+    def query(self, schema: type[Query] = Query) -> Callable[[View], View]:
+        """Declare a view's query parameters: read with `schema`, passed to the view as `args`."""
+        return self.arguments(schema, location="query", arg_name="args")
+
+    def body(self, schema: type[Body], form_too: bool = False) -> Callable[[View], View]:
+        """Declare a view's body: a JSON object (or, with form_too, a form) read with `schema`, passed to the
+        view as `body`; the document lists both media types a page's <form> and a script may send."""
+        required = any(field.required for field in schema._declared_fields.values())
+        read = self.arguments(
+            schema, location="json_or_form" if form_too else "json", arg_name="body", required=required
+        )
+        if not form_too:
+            return read
+        form = self.doc(requestBody={"content": {"application/x-www-form-urlencoded": {"schema": schema}}})
+        return lambda view: read(form(view))
+
+    def answers(
+        self,
+        schema: type[Schema] | dict[str, Any] | None = None,
+        media: str = "application/json",
+        status: int = 200,
+        html: bool = False,
+        cacheable: bool = False,
+    ) -> Callable[[View], View]:
+        """Document what a view answers (the view's own return value is sent as it is): `schema` as `media`, an
+        HTML page too with `html`, and 304 for a client whose ETag matches with `cacheable`."""
+        text = media.startswith("text/")
+        documented = [
+            self.alt_response(
+                status,
+                schema=schema or {"type": "string" if text else "object"},
+                content_type=media,
+                success=True,
+            )
+        ]
+        if html:
+            documented.append(
+                self.alt_response(status, schema={"type": "string"}, content_type="text/html", success=True)
+            )
+        if cacheable:
+            documented.append(
+                self.alt_response(304, description="Not modified (the If-None-Match ETag matches)")
+            )
+
+        def decorator(view: View) -> View:
+            for document in reversed(documented):  # the main media type first in the document
+                view = document(view)
+            return view
+
+        return decorator
+
+
+def path(name: str, description: str, pattern: str | None = None) -> dict[str, Any]:
+    """Describe a route's path parameter for the document (its type comes from the route's converter)."""
+    described: dict[str, Any] = {"in": "path", "name": name, "required": True, "description": description}
+    if pattern:
+        described["schema"] = {"type": "string", "pattern": pattern}
+    return described
+
+
+def parse(schema: type[Schema], location: str = "query") -> dict[str, Any]:
+    """Return the request's query (or form) read with `schema`, for a view that reads it itself."""
+    return parser.parse(schema, request, location=location)
+
+
+def read(schema_cls: type[Schema], source: Mapping[str, Any]) -> dict[str, Any]:
+    """Return `source` (a query taken from another URL) read with `schema_cls`, faults raised as `parse` does."""
+    schema = schema_cls()
+    try:
+        return schema.load(source)
+    except ValidationError as error:
+        raise_first_fault(error.normalized_messages(), schema)
+
+
+class RowIdConverter(IntegerConverter):
+    """<int:…> in a route: a database row id, so a number past 64 bits matches no route (404), instead
+    of reaching the database and failing there."""
+
+    def __init__(self, url_map: Map, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("max", 2**63 - 1)
+        super().__init__(url_map, *args, **kwargs)

@@ -148,8 +148,8 @@ class LocalStore:
 def cached_json(view: Callable[..., Built]) -> Callable[..., Answer]:
     """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`).
 
-    Put it under params.query, which refuses unknown parameters before the cache is asked, so a typo is
-    never answered (and cached) as if the parameter were absent.
+    Put it under bp.query (geotour.web.params), which refuses unknown parameters before the cache is asked, so
+    a typo is never answered (and cached) as if the parameter were absent.
     """
 
     @wraps(view)

@@ -5,17 +5,19 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint, current_app, render_template, request, url_for
+from flask import current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from marshmallow import RAISE
 
 from geotour.context import current as _ctx
 from geotour.domain import flat_fields, places
 from geotour.domain.layers import Layer, LayerQuery
 from geotour.errors import NotFound
 from geotour.web import params
+from geotour.web.api import schemas
 from geotour.web.responses import GEOJSON, JSON, Answer, cached, page_links
 
-bp = Blueprint("ogc", __name__, url_prefix="/ogc")
+bp = params.Blueprint("ogc", __name__, url_prefix="/ogc")
 ITEMS_DEFAULT_LIMIT = 100
 ITEMS_MAX_LIMIT = 1000
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -49,17 +51,25 @@ def _fields(layer_id: str) -> list[flat_fields.Field]:
 
 
 class FormatQuery(params.Unchecked):
-    f = params.Choice("Response format; without it, the Accept header decides", ("json", "html"))
+    f = params.choice("Response format; without it, the Accept header decides", ("json", "html"))
 
 
 class ItemsQuery(FormatQuery):
-    refuse_unknown = True
-    limit = params.Integer(
-        "Features per page; larger values are capped", 1, cap=ITEMS_MAX_LIMIT, default=ITEMS_DEFAULT_LIMIT
+    class Meta:
+        unknown = RAISE  # unlike the other pages: a typo in a filter would answer everything
+
+    limit = params.whole(
+        f"Features per page; values over {ITEMS_MAX_LIMIT} are taken as {ITEMS_MAX_LIMIT}",
+        1,
+        load_default=ITEMS_DEFAULT_LIMIT,
     )
-    offset = params.Integer("Features to skip", 0, default=0)
-    bbox = params.BBox("minLon,minLat,maxLon,maxLat (or six numbers with heights) in WGS84", allow_3d=True)
-    datetime = params.Interval("RFC 3339 instant or interval (features carry no time: all match)")
+    offset = params.whole("Features to skip", 0, load_default=0)
+    bbox = params.bbox("minLon,minLat,maxLon,maxLat (or six numbers with heights) in WGS84", allow_3d=True)
+    datetime = params.interval("RFC 3339 instant or interval (features carry no time: all match)")
+
+
+COLLECTION_ID = params.path("collectionId", "Collection id (a layer)")
+FEATURE_ID = params.path("featureId", "Feature id")
 
 
 def _format(asked: str | None) -> str:
@@ -74,7 +84,7 @@ def _answer(
     args: dict[str, Any], template: str, build: Callable[[], dict[str, Any]], mimetype: str = JSON
 ) -> Answer:
     """Render build()'s payload as HTML, or send it as cached JSON with an ETag (as args["f"] or Accept asks)."""
-    if _format(args["f"]) == "html":
+    if _format(args.get("f")) == "html":
         response: Answer = current_app.make_response(
             render_template(template, data=build(), f_json=_self("json"))
         )
@@ -96,20 +106,21 @@ def _links(json_type: str = JSON) -> list[dict[str, str]]:
     ]
 
 
-def _require_collection(collection_id: str) -> Layer:
-    layer = _ctx().catalogue.get(collection_id)
+def _require_collection(collectionId: str) -> Layer:
+    layer = _ctx().catalogue.get(collectionId)
     if layer is None:
         raise NotFound(
             "no collection called %(name)s; see /ogc/collections",
             "collectionId",
-            name=repr(collection_id[:60]),
+            name=repr(collectionId[:60]),
         )
     return layer
 
 
 @bp.get("")
 @bp.get("/")
-@params.query(FormatQuery)
+@bp.query(FormatQuery)
+@bp.answers(html=True, cacheable=True)
 def landing(args: dict[str, Any]) -> ResponseReturnValue:
     """Show the landing page with links to the API definition, conformance and collections."""
 
@@ -150,14 +161,15 @@ def landing(args: dict[str, Any]) -> ResponseReturnValue:
 
 
 @bp.get("/conformance")
-@params.query(FormatQuery)
+@bp.query(FormatQuery)
+@bp.answers(html=True, cacheable=True)
 def conformance(args: dict[str, Any]) -> ResponseReturnValue:
     """List the conformance classes this API implements."""
     return _answer(args, "ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
 
 
 def _collection(layer: Layer, stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
-    items = url_for("ogc.items", collection_id=layer.id, _external=True)
+    items = url_for("ogc.items", collectionId=layer.id, _external=True)
     bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
     return {
         "id": layer.id,
@@ -170,7 +182,7 @@ def _collection(layer: Layer, stats: dict[str, dict[str, Any]]) -> dict[str, Any
             {
                 "rel": "self",
                 "type": JSON,
-                "href": url_for("ogc.collection", collection_id=layer.id, _external=True),
+                "href": url_for("ogc.collection", collectionId=layer.id, _external=True),
             },
             {"rel": "items", "type": GEOJSON, "title": "Items as GeoJSON", "href": items},
             {"rel": "items", "type": HTML, "title": "Items as HTML", "href": items + "?f=html"},
@@ -178,14 +190,15 @@ def _collection(layer: Layer, stats: dict[str, dict[str, Any]]) -> dict[str, Any
                 "rel": QUERYABLES_REL,
                 "type": SCHEMA_JSON,
                 "title": "The properties, each with its one type",
-                "href": url_for("ogc.queryables", collection_id=layer.id, _external=True),
+                "href": url_for("ogc.queryables", collectionId=layer.id, _external=True),
             },
         ],
     }
 
 
 @bp.get("/collections")
-@params.query(FormatQuery)
+@bp.query(FormatQuery)
+@bp.answers(html=True, cacheable=True)
 def collections(args: dict[str, Any]) -> ResponseReturnValue:
     """List every collection (layer) with its extent."""
 
@@ -199,37 +212,44 @@ def collections(args: dict[str, Any]) -> ResponseReturnValue:
     return _answer(args, "ogc/collections.html", build)
 
 
-@bp.get("/collections/<collection_id>")
-@params.query(FormatQuery)
-def collection(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
+@bp.get("/collections/<collectionId>", parameters=[COLLECTION_ID])
+@bp.query(FormatQuery)
+@bp.answers(html=True, cacheable=True)
+def collection(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Describe one collection."""
-    layer = _require_collection(collection_id)
+    layer = _require_collection(collectionId)
     return _answer(args, "ogc/collection.html", lambda: _collection(layer, _ctx().storage.layer_stats()))
 
 
-@bp.get("/collections/<collection_id>/queryables")
-@params.query(params.Unchecked)
-def queryables(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
+@bp.get("/collections/<collectionId>/queryables", parameters=[COLLECTION_ID])
+@bp.query(params.Unchecked)
+@bp.answers(media=SCHEMA_JSON, cacheable=True)
+def queryables(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Describe a collection's properties as JSON Schema: each with its one type (lists joined, objects as JSON
     text), as every feature under /ogc carries them."""
-    layer = _require_collection(collection_id)
-    schema_id = url_for("ogc.queryables", collection_id=layer.id, _external=True)
+    layer = _require_collection(collectionId)
+    schema_id = url_for("ogc.queryables", collectionId=layer.id, _external=True)
     return cached(
         lambda: (flat_fields.json_schema(_fields(layer.id), layer.title["en"], schema_id), SCHEMA_JSON)
     )
 
 
-@bp.get("/collections/<collection_id>/items")
-@params.query(ItemsQuery)
-def items(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
+@bp.get("/collections/<collectionId>/items", parameters=[COLLECTION_ID])
+@bp.query(ItemsQuery)
+@bp.answers(schemas.FeatureCollection, GEOJSON, html=True, cacheable=True)
+def items(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
-    _require_collection(collection_id)
-    query = LayerQuery(bbox=args["bbox"], limit=args["limit"], offset=args["offset"])
-    # args["datetime"] is checked; our features carry no time, so all match
+    _require_collection(collectionId)
+    query = LayerQuery(
+        bbox=params.plain_bbox(args.get("bbox")),
+        limit=min(args["limit"], ITEMS_MAX_LIMIT),
+        offset=args["offset"],
+    )
+    # args["datetime"], when sent, is checked; our features carry no time, so all match
 
     def build() -> dict[str, Any]:
-        features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collection_id, query)
-        fields = _fields(collection_id)
+        features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collectionId, query)
+        fields = _fields(collectionId)
         features = [flat_fields.flat_feature(f, fields) for f in features]
         links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
         links.append({"rel": "alternate", "type": HTML, "href": _self("html")})
@@ -237,7 +257,7 @@ def items(collection_id: str, args: dict[str, Any]) -> ResponseReturnValue:
             {
                 "rel": "collection",
                 "type": JSON,
-                "href": url_for("ogc.collection", collection_id=collection_id, _external=True),
+                "href": url_for("ogc.collection", collectionId=collectionId, _external=True),
             }
         )
         return {
@@ -256,29 +276,30 @@ def _now() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
-@bp.get("/collections/<collection_id>/items/<feature_id>")
-@params.query(FormatQuery)
-def item(collection_id: str, feature_id: str, args: dict[str, Any]) -> ResponseReturnValue:
+@bp.get("/collections/<collectionId>/items/<featureId>", parameters=[COLLECTION_ID, FEATURE_ID])
+@bp.query(FormatQuery)
+@bp.answers(schemas.Feature, GEOJSON, html=True, cacheable=True)
+def item(collectionId: str, featureId: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Return one feature of a collection."""
-    _require_collection(collection_id)
+    _require_collection(collectionId)
 
     def build() -> dict[str, Any]:
-        feature = places.require_feature(_ctx().storage, feature_id)
-        if feature["properties"]["layer"] != collection_id:
+        feature = places.require_feature(_ctx().storage, featureId)
+        if feature["properties"]["layer"] != collectionId:
             raise NotFound(
                 "no feature %(id)s in collection %(collection)s",
                 "featureId",
-                id=repr(feature_id[:60]),
-                collection=repr(collection_id),
+                id=repr(featureId[:60]),
+                collection=repr(collectionId),
             )
         return {
-            **flat_fields.flat_feature(feature, _fields(collection_id)),
+            **flat_fields.flat_feature(feature, _fields(collectionId)),
             "links": _links(GEOJSON)
             + [
                 {
                     "rel": "collection",
                     "type": JSON,
-                    "href": url_for("ogc.collection", collection_id=collection_id, _external=True),
+                    "href": url_for("ogc.collection", collectionId=collectionId, _external=True),
                 }
             ],
         }

@@ -3,7 +3,7 @@
 import hashlib
 from typing import Any
 
-from flask import Blueprint, redirect, url_for
+from flask import redirect, url_for
 from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
@@ -13,6 +13,7 @@ from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.errors import NotFound
 from geotour.storage import snapshots
 from geotour.web import params
+from geotour.web.api import schemas
 from geotour.web.responses import (
     GEOJSON,
     JSON,
@@ -25,43 +26,55 @@ from geotour.web.responses import (
     page_links,
 )
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp = params.Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
 LAYER_MAX_LIMIT = 5000
 
 
+LAYER_ID = params.path("layer_id", "Layer id (see /api/v1/layers)")
+FEATURE_ID = params.path("feature_id", "Feature id")
+
+
+CATEGORY = "Only this category (see /api/v1/layers); another layer's category matches nothing"
+
+
+def _categories() -> tuple[str, ...]:
+    return _ctx().catalogue.category_ids()
+
+
 class LayerFeaturesQuery(params.Query):
-    bbox = params.BBox("minLon,minLat,maxLon,maxLat in WGS84 (CRS84)")
-    category = params.Text("Only this category")
-    q = params.Text("Name search, ignoring case and accents")
-    limit = params.Integer("Features per page", 1, LAYER_MAX_LIMIT, default=LAYER_DEFAULT_LIMIT)
-    offset = params.Integer("Features to skip", 0, default=0)
-    properties = params.Names("Comma-separated property names to keep", 500)
+    bbox = params.bbox("minLon,minLat,maxLon,maxLat in WGS84 (CRS84)")
+    category = params.choice(CATEGORY, _categories)
+    q = params.text("Name search, ignoring case and accents")
+    limit = params.whole("Features per page", 1, LAYER_MAX_LIMIT, load_default=LAYER_DEFAULT_LIMIT)
+    offset = params.whole("Features to skip", 0, load_default=0)
+    properties = params.names("Comma-separated property names to keep", 500)
 
 
 class NearbyQuery(params.Query):
-    radius_m = params.Number("Search radius in metres", 0, MAX_RADIUS_M, default=DEFAULT_RADIUS_M)
-    limit = params.Integer(
-        "How many places at most", 1, places.NEARBY_MAX_LIMIT, default=places.NEARBY_DEFAULT_LIMIT
+    radius_m = params.number("Search radius in metres", 0, MAX_RADIUS_M, load_default=DEFAULT_RADIUS_M)
+    limit = params.whole(
+        "How many places at most", 1, places.NEARBY_MAX_LIMIT, load_default=places.NEARBY_DEFAULT_LIMIT
     )
 
 
 class FeatureNearbyQuery(NearbyQuery):
-    category = params.Text("Only this category")
+    category = params.choice(CATEGORY, _categories)
 
 
 class PointNearbyQuery(NearbyQuery):
-    lat = params.Number("Latitude", -90, 90, required=True)
-    lon = params.Number("Longitude", -180, 180, required=True)
-    layers = params.ChoiceList("Layer ids", lambda: _ctx().catalogue.point_layers())
+    lat = params.number("Latitude", -90, 90, required=True)
+    lon = params.number("Longitude", -180, 180, required=True)
+    layers = params.choices("Layer ids", lambda: _ctx().catalogue.point_layers())
 
 
 class ExportQuery(params.Query):
-    format = params.Choice("File format", tuple(exports.FORMATS), default="geojson")
+    format = params.choice("File format", exports.FORMATS, load_default="geojson")
 
 
 @bp.get("/layers")
-@params.query()
+@bp.query()
+@bp.answers(schemas.Layers, cacheable=True)
 @cached_json
 def layers(args: dict[str, Any]) -> Built:
     """List the layer catalogue with count, bbox and last update per layer."""
@@ -92,10 +105,26 @@ def snapshot_url(layer_id: str, token: str, view: str) -> str:
     )
 
 
-@bp.get("/layers/<layer_id>/v/<name>")
+@bp.get(
+    "/layers/<layer_id>/v/<name>",
+    parameters=[
+        LAYER_ID,
+        params.path(
+            "name",
+            "<data version>-<data tag>.geojson, or .map.geojson for the map's properties",
+            pattern=f"^{snapshots.FILE_PATTERN}$",
+        ),
+    ],
+)
+@bp.answers(schemas.FeatureCollection, GEOJSON, cacheable=True)
+@bp.alt_response(307, description="An older data version: go to the current one (Location)")
+@bp.doc(**{"x-immutable": True})
 def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
-    """Return a whole layer at one data version, from an immutable file (written here when missing).
+    """A whole layer at one data version, from an immutable file (cached for a year)
 
+    Use the snapshot_url or map_snapshot_url of /api/v1/layers. An older version's name redirects (307) to
+    the current one.
+    ---
     The front server sends these files itself; this view runs only on a machine that lacks the file.
     A name of an older data version redirects to the current one (not cached), so a page rendered just
     before an approval still gets the data.
@@ -122,18 +151,19 @@ def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
     return immutable_file(path, GEOJSON, f"{token}-{view}")
 
 
-@bp.get("/layers/<layer_id>")
-@params.query(LayerFeaturesQuery)
+@bp.get("/layers/<layer_id>", parameters=[LAYER_ID])
+@bp.query(LayerFeaturesQuery)
+@bp.answers(schemas.FeatureCollection, GEOJSON, cacheable=True)
 @cached_json
 def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
     """Return one layer as a FeatureCollection, filtered and paged."""
     query = LayerQuery(
-        bbox=args["bbox"],
-        category=args["category"],
-        q=args["q"],
+        bbox=params.plain_bbox(args.get("bbox")),
+        category=args.get("category"),
+        q=args.get("q"),
         limit=args["limit"],
         offset=args["offset"],
-        properties=args["properties"],
+        properties=tuple(args["properties"]) if "properties" in args else None,
     )
     features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
     links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
@@ -147,16 +177,18 @@ def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
     }, GEOJSON
 
 
-@bp.get("/features/<feature_id>")
-@params.query()
+@bp.get("/features/<feature_id>", parameters=[FEATURE_ID])
+@bp.query()
+@bp.answers(schemas.Feature, GEOJSON, cacheable=True)
 @cached_json
 def feature(feature_id: str, args: dict[str, Any]) -> Built:
     """Return one feature."""
     return places.require_feature(_ctx().storage, feature_id), GEOJSON
 
 
-@bp.get("/features/<feature_id>/nearby")
-@params.query(FeatureNearbyQuery)
+@bp.get("/features/<feature_id>/nearby", parameters=[FEATURE_ID])
+@bp.query(FeatureNearbyQuery)
+@bp.answers(schemas.NearbyCollection, GEOJSON, cacheable=True)
 @cached_json
 def feature_nearby(feature_id: str, args: dict[str, Any]) -> Built:
     """Return MSMEs near an attraction (or attractions near an MSME), nearest first."""
@@ -166,7 +198,7 @@ def feature_nearby(feature_id: str, args: dict[str, Any]) -> Built:
         _ctx().catalogue,
         feature_id,
         radius_m=radius_m,
-        category=args["category"],
+        category=args.get("category"),
         limit=args["limit"],
     )
     return {
@@ -183,13 +215,14 @@ def feature_nearby(feature_id: str, args: dict[str, Any]) -> Built:
 
 
 @bp.get("/nearby")
-@params.query(PointNearbyQuery)
+@bp.query(PointNearbyQuery)
+@bp.answers(schemas.NearbyCollection, GEOJSON, cacheable=True)
 @cached_json
 def point_nearby(args: dict[str, Any]) -> Built:
     """Return attractions and MSMEs near a point, for "near me"."""
     lat, lon, radius_m = args["lat"], args["lon"], args["radius_m"]
     found = places.near_point(
-        _ctx().storage, _ctx().catalogue, lon, lat, radius_m, args["layers"], args["limit"]
+        _ctx().storage, _ctx().catalogue, lon, lat, radius_m, args.get("layers"), args["limit"]
     )
     return {
         "type": "FeatureCollection",
@@ -200,8 +233,18 @@ def point_nearby(args: dict[str, Any]) -> Built:
     }, GEOJSON
 
 
-@bp.get("/layers/<layer_id>/export")
-@params.query(ExportQuery)
+def _answers_in_every_format(view: params.View) -> params.View:
+    """Document an export's answer in each format's media type."""
+    for fmt, spec in exports.FORMATS.items():
+        # GDAL's GeoJSON: the id is a property, as in the other formats' columns
+        schema = {"type": "object"} if fmt == "geojson" else {"type": "string", "format": "binary"}
+        view = bp.answers(schema, spec.mimetype, cacheable=True)(view)
+    return view
+
+
+@bp.get("/layers/<layer_id>/export", parameters=[LAYER_ID])
+@bp.query(ExportQuery)
+@_answers_in_every_format
 def layer_export(layer_id: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Download a whole layer as GeoJSON, CSV, GeoPackage or KML."""
     fmt = args["format"]

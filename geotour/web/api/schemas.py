@@ -11,7 +11,6 @@ from marshmallow.validate import OneOf
 
 from geotour.contributions.workflow import ACTION_NAMES, STATUS_NAMES
 from geotour.domain.layers import KINDS
-from geotour.web import params
 
 
 class Open(Schema):
@@ -117,13 +116,3 @@ class Submissions(Open):
     submissions = fields.List(fields.Nested(Submission), required=True)
     numberMatched = fields.Integer()
     numberReturned = fields.Integer()
-
-
-def with_file(form: type[params.Unchecked]) -> dict[str, Any]:
-    """Return the multipart schema of a file sent with `form`'s fields (a params.Query)."""
-    properties = {
-        name: {**field.openapi(), "description": field.metadata["description"]}
-        for name, field in form._declared_fields.items()
-        if name != "lang" and isinstance(field, params.Param)
-    }
-    return {"type": "object", "properties": {"file": {"type": "string", "format": "binary"}, **properties}}

@@ -8,19 +8,22 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request
+from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
+from flask_smorest.fields import Upload
 
 from geotour.context import current as _ctx
 from geotour.contributions import bulk_import, workflow
 from geotour.domain import position_checks
 from geotour.errors import BadParameter
 from geotour.web import params
+from geotour.web.api import schemas
 from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
 from geotour.web.photo_uploads import save_photo
+from geotour.web.responses import GEOJSON, JSON
 
-bp = Blueprint("api_writes", __name__, url_prefix="/api/v1")
+bp = params.Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
 SOURCE_HASH_PATTERN = r"[0-9a-fA-F]{64}"  # a photo's SHA-256 (photo_by_source); the OpenAPI document reads it
 
@@ -28,22 +31,30 @@ SOURCE_HASH_PATTERN = r"[0-9a-fA-F]{64}"  # a photo's SHA-256 (photo_by_source);
 class ImportForm(params.Unchecked):
     """The form fields sent with a file to import (multipart, with the file as "file")."""
 
-    layer = params.Text("Layer id of the file's rows", 40, required=True)
-    dry_run = params.Flag(
-        "true: check the file and report, store nothing; false: store the rows", default=True
+    layer = params.text("Layer id of the file's rows", 40, required=True)
+    dry_run = params.flag(
+        "true: check the file and report, store nothing; false: store the rows", load_default=True
     )
-    category = params.Text("Category of the rows that have none")
-    owner_consent = params.Flag("The owners agreed to be listed, for the rows that do not say")
-    on_error = params.Choice(
+    category = params.text("Category of the rows that have none")
+    owner_consent = params.flag("The owners agreed to be listed, for the rows that do not say")
+    on_error = params.choice(
         "fail: store nothing when any row has an error; skip: store the ready rows",
         bulk_import.ON_ERROR,
-        default="fail",
+        load_default="fail",
     )
-    apply_fixes = params.Flag("Take swapped or sign-less positions at their suggested fix", default=False)
+    apply_fixes = params.flag(
+        "Take swapped or sign-less positions at their suggested fix", load_default=False
+    )
 
 
-def _reason(required: bool) -> params.Text:
-    return params.Text("Why (the contributor reads it)", workflow.MAX_REASON_LENGTH, required=required)
+class ImportUpload(ImportForm):
+    """What a file import sends (multipart): the file and the form's fields."""
+
+    file = Upload(required=True, metadata={"description": "GeoJSON, CSV, KML or KMZ"})
+
+
+def _reason(required: bool) -> Any:
+    return params.text("Why (the contributor reads it)", workflow.MAX_REASON_LENGTH, required=required)
 
 
 class ReasonBody(params.Body):
@@ -55,34 +66,41 @@ class RejectBody(params.Body):
 
 
 class RevertBody(params.Body):
-    version = params.Integer("The version to publish again", 1, required=True)
+    version = params.whole("The version to publish again", 1, required=True)
 
 
 class PositionReportBody(params.Body):
     """Checked by workflow.report_position, whose messages speak to a visitor standing at the place."""
 
-    lon = params.Value("The phone's longitude (WGS84)", True, type="number", minimum=-180, maximum=180)
-    lat = params.Value("The phone's latitude (WGS84)", True, type="number", minimum=-90, maximum=90)
-    accuracy_m = params.Value(
+    lon = params.value("The phone's longitude (WGS84)", type="number", minimum=-180, maximum=180)
+    lat = params.value("The phone's latitude (WGS84)", type="number", minimum=-90, maximum=90)
+    accuracy_m = params.value(
         "How sure the phone is of its position, in metres",
-        True,
         type="number",
         maximum=position_checks.MAX_ACCURACY_M,
     )
 
 
 class BatchDecisionBody(params.Body):
-    except_ = params.IdList("Submissions left out of the approval", data_key="except", default=())
-    reason = params.Text(
+    except_ = params.ids("Submissions left out of the approval", data_key="except", load_default=tuple)
+    reason = params.text(
         "Why the rows left out (or, with reject, all rows) are rejected", workflow.MAX_REASON_LENGTH
     )
-    reject = params.Flag("true: reject every row of the import (give a reason)", default=False)
+    reject = params.flag("true: reject every row of the import (give a reason)", load_default=False)
 
 
 class SubmissionsQuery(params.Query):
-    status = params.Choice("Only submissions in this state", workflow.STATUS_NAMES)
-    limit = params.Integer("Submissions per page", 1, LIST_MAX_LIMIT, default=100)
-    offset = params.Integer("Submissions to skip", 0, default=0)
+    status = params.choice("Only submissions in this state", workflow.STATUS_NAMES)
+    limit = params.whole("Submissions per page", 1, LIST_MAX_LIMIT, load_default=100)
+    offset = params.whole("Submissions to skip", 0, load_default=0)
+
+
+FEATURE_ID = params.path("feature_id", "Feature id")
+SUBMISSION_ID = params.path("submission_id", "Submission id")
+
+
+class PhotoUpload(params.Body):
+    photo = Upload(required=True, metadata={"description": "A JPEG, PNG or WebP photo"})
 
 
 def _created(payload: Any, status: int = 201) -> Response:
@@ -119,8 +137,15 @@ def _photo_ids(properties: dict[str, Any]) -> list[str]:
 @requires("can_contribute")
 @upload_limit()
 @idempotent
+@bp.doc(
+    requestBody={
+        "required": True,
+        "content": {GEOJSON: {"schema": schemas.Feature}, "multipart/form-data": {"schema": ImportUpload}},
+    }
+)
+@bp.answers(schemas.Submissions, status=201)
 def create_submission() -> ResponseReturnValue:
-    """Propose a new feature (a GeoJSON Feature), or import a file (multipart: file, layer, dry_run)."""
+    """Propose a feature (a GeoJSON Feature with properties.layer, or ?layer=), or import a file (multipart)"""
     if "file" in request.files:
         return _bulk_import()
     body = params.json_body()
@@ -138,9 +163,9 @@ def create_submission() -> ResponseReturnValue:
 
 def _bulk_import() -> Response:
     upload = request.files["file"]
-    form = params.read(ImportForm, request.form)
+    form = params.parse(ImportForm, location="form")
     dry_run = form["dry_run"]
-    defaults = {"category": form["category"], "owner_consent": form["owner_consent"]}
+    defaults = {"category": form.get("category"), "owner_consent": form.get("owner_consent")}
     report = bulk_import.import_file(
         _ctx(),
         user_record(),
@@ -164,10 +189,12 @@ def _bulk_import() -> Response:
     )
 
 
-@bp.patch("/features/<feature_id>")
+@bp.patch("/features/<feature_id>", parameters=[FEATURE_ID])
 @requires("can_contribute")
 @upload_limit()
 @idempotent
+@bp.doc(requestBody={"required": True, "content": {JSON: {"schema": {"type": "object"}}}})
+@bp.answers(schemas.Submissions, status=201)
 def edit_feature(feature_id: str) -> ResponseReturnValue:
     """Propose changes to a published feature; fields not sent are kept."""
     properties, geometry = _feature_parts(params.json_body())
@@ -177,38 +204,43 @@ def edit_feature(feature_id: str) -> ResponseReturnValue:
     return _created({"submissions": [created]})
 
 
-@bp.delete("/features/<feature_id>")
+@bp.delete("/features/<feature_id>", parameters=[FEATURE_ID])
 @requires("can_contribute")
 @upload_limit()
 @idempotent
-@params.body(ReasonBody, form_too=True)
+@bp.body(ReasonBody, form_too=True)
+@bp.answers(schemas.Submissions, status=201)
 def delete_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Propose taking a feature off the map (it stays in the history)."""
-    created = workflow.submit_delete(_ctx(), user_record(), feature_id, body["reason"])
+    created = workflow.submit_delete(_ctx(), user_record(), feature_id, body.get("reason"))
     return _created({"submissions": [created]})
 
 
 @bp.get("/submissions")
 @requires("can_contribute")
-@params.query(SubmissionsQuery)
+@bp.query(SubmissionsQuery)
+@bp.answers(schemas.Submissions)
 def list_submissions(args: dict[str, Any]) -> ResponseReturnValue:
     """List your submissions, or everyone's for a moderator."""
     found, total = workflow.list_submissions(
-        _ctx(), user_record(), args["status"], args["limit"], args["offset"]
+        _ctx(), user_record(), args.get("status"), args["limit"], args["offset"]
     )
     return jsonify({"submissions": found, "numberMatched": total, "numberReturned": len(found)})
 
 
-@bp.get("/submissions/<int:submission_id>")
+@bp.get("/submissions/<int:submission_id>", parameters=[SUBMISSION_ID])
 @requires("can_contribute")
+@bp.answers(schemas.Submission)
 def get_submission(submission_id: int) -> ResponseReturnValue:
     """Return one submission (yours, or any for a moderator)."""
     return jsonify(workflow.require_submission(_ctx(), user_record(), submission_id))
 
 
-@bp.post("/submissions/<int:submission_id>/approve")
+@bp.post("/submissions/<int:submission_id>/approve", parameters=[SUBMISSION_ID])
 @requires("can_moderate")
 @idempotent
+@bp.doc(requestBody={"required": False, "content": {JSON: {"schema": {"type": "object"}}}})
+@bp.answers(schemas.Submission)
 def approve_submission(submission_id: int) -> ResponseReturnValue:
     """Publish a pending submission; with {"properties": {...}, "geometry": ...}, with the moderator's corrections
     over what was sent (the contributor stays its author)."""
@@ -219,34 +251,45 @@ def approve_submission(submission_id: int) -> ResponseReturnValue:
     return jsonify(workflow.approve_edited(_ctx(), user_record(), submission_id, properties, geometry))
 
 
-@bp.post("/submissions/<int:submission_id>/reject")
+@bp.post("/submissions/<int:submission_id>/reject", parameters=[SUBMISSION_ID])
 @requires("can_moderate")
 @idempotent
-@params.body(RejectBody, form_too=True)
+@bp.body(RejectBody, form_too=True)
+@bp.answers(schemas.Submission)
 def reject_submission(submission_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     """Reject a pending submission with a reason."""
-    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body["reason"]))
+    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
 
 
-@bp.post("/features/<feature_id>/here")
+@bp.post("/features/<feature_id>/here", parameters=[FEATURE_ID])
 @report_limit()
-@params.body(PositionReportBody)  # JSON only, whatever the Content-Type says
+@bp.body(PositionReportBody)  # JSON only, whatever the Content-Type says
+@bp.answers(status=202)
+@bp.doc(security=[])
 def report_here(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
-    """ "I am here": a visitor at a place whose point is an estimate sends their phone's position (no account).
-    Body {"lon", "lat", "accuracy_m"}; the accuracy must be 50 m or better. Evidence for moderators only.
-    JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports."""
+    """ "I am here": a visitor at a place whose point is an estimate sends the phone's position (no account;
+    kept for moderators, never public). No Idempotency-Key: a repeat is harmless, as one sender counts once
+
+    The accuracy must be 50 m or better.
+    ---
+    JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports.
+    """
     workflow.report_position(_ctx(), feature_id, body["lon"], body["lat"], body["accuracy_m"], reporter_key())
     return jsonify({"received": True}), 202
 
 
-@bp.post("/batches/<batch>/decide")
+@bp.post(
+    "/batches/<batch>/decide",
+    parameters=[params.path("batch", "The import's batch id (submissions[].batch)")],
+)
 @requires("can_moderate")
 @idempotent
-@params.body(BatchDecisionBody)
+@bp.body(BatchDecisionBody)
+@bp.answers()
 def decide_batch(batch: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Decide an import in one action: approve every pending row except those in "except", which are rejected
     with "reason" (or left pending without one); {"reject": true, "reason": …} rejects every row."""
-    if body["reject"] and not body["reason"]:
+    if body["reject"] and not body.get("reason"):
         raise BadParameter("give a reason to reject the whole import", "reason")
     return jsonify(
         workflow.decide_batch(
@@ -254,23 +297,25 @@ def decide_batch(batch: str, body: dict[str, Any]) -> ResponseReturnValue:
             user_record(),
             batch,
             [] if body["reject"] else None,
-            body["reason"],
+            body.get("reason"),
             excepted=set(body["except_"]),
         )
     )
 
 
-@bp.get("/features/<feature_id>/versions")
+@bp.get("/features/<feature_id>/versions", parameters=[FEATURE_ID])
 @requires("can_moderate")
+@bp.answers()
 def feature_versions(feature_id: str) -> ResponseReturnValue:
     """List every version of a feature, oldest first."""
     return jsonify({"feature_id": feature_id, "versions": workflow.versions(_ctx(), feature_id)})
 
 
-@bp.post("/features/<feature_id>/revert")
+@bp.post("/features/<feature_id>/revert", parameters=[FEATURE_ID])
 @requires("can_moderate")
 @idempotent
-@params.body(RevertBody, form_too=True)
+@bp.body(RevertBody, form_too=True)
+@bp.answers()
 def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Publish an earlier version again, as a new version."""
     version = body["version"]
@@ -282,6 +327,8 @@ def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue
 @requires("can_contribute")
 @upload_limit()
 @idempotent
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": PhotoUpload}}})
+@bp.answers(status=201)
 def upload_photo() -> ResponseReturnValue:
     """Upload one photo (multipart "photo"); return its id, URLs and the GPS position it holds."""
     if "photo" not in request.files:
@@ -299,8 +346,16 @@ def _photo_answer(photo_id: str, gps: Sequence[float] | None) -> dict[str, Any]:
     }
 
 
-@bp.get("/photos/sources/<source_hash>")
+@bp.get(
+    "/photos/sources/<source_hash>",
+    parameters=[
+        params.path(
+            "source_hash", "SHA-256 of the photo file, 64 hex digits", pattern=f"^{SOURCE_HASH_PATTERN}$"
+        )
+    ],
+)
 @requires("can_contribute")
+@bp.answers()
 def photo_by_source(source_hash: str) -> ResponseReturnValue:
     """Say whether a photo whose sent bytes have this SHA-256 is already stored (then it need not be sent)."""
     if not re.fullmatch(SOURCE_HASH_PATTERN, source_hash):

@@ -172,9 +172,13 @@ def _import_page(
     ), status
 
 
+class ImportLayer(params.Unchecked):
+    layer = params.text("Layer id of the file's rows", 40)
+
+
 def _import_settings() -> tuple[dict[str, str], str, dict[str, Any]]:
     form = {k: request.form.get(k, "") for k in ("layer", "category", "owner_consent")}
-    layer_id = params.parse_text("layer", form["layer"], 40) or ""
+    layer_id = params.read(ImportLayer, form).get("layer") or ""
     defaults = {"category": form["category"] or None, "owner_consent": form["owner_consent"] == "on"}
     return form, layer_id, defaults
 

@@ -7,6 +7,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from flask import Blueprint, jsonify, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from marshmallow import ValidationError
 
 from geotour.config import LOCALES
 from geotour.context import current as _ctx
@@ -29,39 +30,43 @@ class NotImplementedFormat(GeotourError):
     code = "not_implemented"
 
 
+def _msme_categories() -> tuple[str, ...]:
+    return tuple(c for layer in _ctx().catalogue.layers if layer.kind == MSME for c in layer.category_ids)
+
+
+def _check_center(numbers: list[float]) -> None:
+    if len(numbers) != 2:
+        raise ValidationError(params.Says("center must be lat,lon"))
+    lat, lon = numbers
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise ValidationError(params.Says("center must be lat,lon"))
+
+
+class EmbedQuery(params.Unchecked):
+    """The options of an embedded map (other parameters, a campaign's for one, are left alone)."""
+
+    layers = params.choices(
+        "Layers to show", lambda: _ctx().catalogue.ids(ATTRACTION) + _ctx().catalogue.ids(MSME)
+    )
+    category = params.choices("Business categories to show", _msme_categories)
+    center = params.numbers("lat,lon of the map's centre", validate=_check_center)
+    zoom = params.whole("Zoom level", 1, 19)
+    site = params.text("A place to centre on and open", None)
+    lang = params.choice("Language", LOCALES)
+    basemap = params.choice("Base map", BASEMAP_IDS, load_default="osm")
+
+
 def parse_embed_args(args: Mapping[str, str]) -> dict[str, Any]:
     """Return the embed options from query args, checking each one (a fault names its parameter)."""
-    catalogue = _ctx().catalogue
-    layers = params.parse_list("layers", args.get("layers"), catalogue.ids(ATTRACTION) + catalogue.ids(MSME))
-    msme_categories = tuple(c for layer in catalogue.layers if layer.kind == MSME for c in layer.category_ids)
-    categories = params.parse_list("category", args.get("category"), msme_categories)
-    center: tuple[float, float] | None = None
-    if args.get("center"):
-        parts = args["center"].split(",")
-        if len(parts) != 2:
-            raise BadParameter("center must be lat,lon", "center")
-        center = (
-            params.parse_float("center", parts[0], -90, 90),
-            params.parse_float("center", parts[1], -180, 180),
-        )
-    zoom = params.parse_int("zoom", args.get("zoom"), 1, 19, None)
-    site = args.get("site") or None
-    if site is not None:
-        feature = places.require_feature(_ctx().storage, site)
+    options = {name: None for name in EMBED_ARGS} | params.read(EmbedQuery, args)
+    center, zoom = options["center"], options["zoom"]
+    if options["site"] is not None:
+        feature = places.require_feature(_ctx().storage, options["site"])
         if center is None:
             lon, lat = feature["geometry"]["coordinates"][:2]
-            center, zoom = (lat, lon), zoom or 14
-    lang = params.parse_choice("lang", args.get("lang"), LOCALES)
-    basemap = params.parse_choice("basemap", args.get("basemap"), BASEMAP_IDS) or "osm"
-    return {
-        "layers": layers,
-        "category": categories,
-        "center": center,
-        "zoom": zoom,
-        "site": site,
-        "lang": lang,
-        "basemap": basemap,
-    }
+            center, zoom = [lat, lon], zoom or 14
+    lists = {name: tuple(options[name]) if options[name] else None for name in ("layers", "category")}
+    return options | lists | {"center": tuple(center) if center else None, "zoom": zoom}
 
 
 EMBED_ARGS = ("layers", "category", "center", "zoom", "site", "lang", "basemap")
@@ -158,9 +163,14 @@ def _embed_target(url: str) -> tuple[dict[str, str], str]:
     raise NotFound("that URL is not a Geotour map", "url")
 
 
+class OEmbedSize(params.Unchecked):
+    maxwidth = params.whole("The consumer's largest width", 1, 100_000)
+    maxheight = params.whole("The consumer's largest height", 1, 100_000)
+
+
 def _size(name: str, default: int) -> int:
     # oEmbed: the consumer's maximum wins, however small, so the frame always fits its slot.
-    value = params.parse_int(name, request.args.get(name), 1, 100_000, None)
+    value = params.read(OEmbedSize, request.args).get(name)
     return min(default, value) if value else default
 
 

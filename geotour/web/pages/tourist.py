@@ -396,12 +396,14 @@ def _place_page(
     raise NotFound(_("This page is only for attractions and businesses."), "id")
 
 
+class SiteQuery(params.Unchecked):
+    radius_m = params.number("Search radius in metres", 100, MAX_RADIUS_M, load_default=DEFAULT_RADIUS_M)
+
+
 @bp.get("/sites/<feature_id>")
 def site(feature_id: str) -> ResponseReturnValue:
     """Show one attraction, a map with a radius circle, and the businesses near it."""
-    radius_m = params.parse_float(
-        "radius_m", request.args.get("radius_m"), 100, MAX_RADIUS_M, DEFAULT_RADIUS_M
-    )
+    radius_m = params.parse(SiteQuery)["radius_m"]
     return _place_page(
         feature_id,
         ATTRACTION,
