@@ -16,7 +16,7 @@ from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 from geotour.storage.snapshots import SnapshotStore
-from geotour.web import assets, auth, content_policy, errors_http, i18n, params, responses
+from geotour.web import assets, auth, content_policy, errors_http, i18n, responses, views
 from geotour.web.api import health, openapi
 from geotour.web.contribute import account_pages, labels, moderation
 from geotour.web.contribute import forms as contribute_forms
@@ -79,7 +79,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     i18n.init_app(app)
     errors_http.init_app(app)
     auth.init_app(app)
-    app.url_map.converters["int"] = params.RowIdConverter  # before any route is made
+    app.url_map.converters["int"] = views.RowIdConverter  # before any route is made
     app.wsgi_app = HostCheck(app.wsgi_app)  # type: ignore[method-assign]
     openapi.init_app(app)  # registers the documented blueprints: /api/v1 (read_api, write_api), /ogc, its own
     for module in (
@@ -92,9 +92,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         account_pages,
         contribute_forms,
         moderation,
-        labels,
     ):
         app.register_blueprint(module.bp)
+    labels.init_app(app)
     cli.init_app(app)
     content_policy.init_app(app)
     return app

@@ -268,7 +268,7 @@ def db_downgrade(revision: str) -> None:
 @with_appcontext
 def nginx_conf_command(listen: str, run_dir: Path, upstream: str) -> None:
     """Print the nginx configuration that make serve puts in front of gunicorn."""
-    from geotour.web.front_server import render_nginx_conf
+    from geotour.web.nginx_config import render_nginx_conf
 
     # Made here, before nginx starts, so its workers find them (and nginx never writes into our folders).
     for folder in (current_app.config["GEOTOUR_PHOTO_DIR"], current_app.config["GEOTOUR_SNAPSHOT_DIR"]):

@@ -6,7 +6,7 @@ import random
 import pytest
 from pyproj import Geod
 
-from geotour.domain import nearby
+from geotour.domain import geodesy
 
 READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
 
@@ -16,38 +16,38 @@ GEOD = Geod(ellps="WGS84")
 def test_known_distance_palabuhanratu_to_ujung_genteng():
     # Two seed sites; value from Karney's geodesic on WGS84 (GeographicLib), ~43.6 km
     expected = GEOD.inv(106.5575, -6.99872, 106.40229, -7.37226)[2]
-    assert nearby.distance_m(106.5575, -6.99872, 106.40229, -7.37226) == pytest.approx(expected, rel=1e-9)
+    assert geodesy.distance_m(106.5575, -6.99872, 106.40229, -7.37226) == pytest.approx(expected, rel=1e-9)
     assert 43_000 < expected < 45_000
 
 
 def test_equator_degree_is_111_km():
     # One degree of longitude on the equator is a * pi / 180 = 111,319.49 m on WGS84
-    assert nearby.distance_m(0, 0, 1, 0) == pytest.approx(111_319.49, abs=0.05)
+    assert geodesy.distance_m(0, 0, 1, 0) == pytest.approx(111_319.49, abs=0.05)
 
 
 def test_rank_within_sorts_and_cuts_by_radius():
     lons = [106.50, 106.51, 106.49, 106.60]
     lats = [-7.10, -7.10, -7.10, -7.10]
-    hits = nearby.rank_within(106.50, -7.10, lons, lats, 2_000, 10)
+    hits = geodesy.rank_within(106.50, -7.10, lons, lats, 2_000, 10)
     assert [h.index for h in hits] == [0, 1, 2] or [h.index for h in hits] == [0, 2, 1]
     assert hits[0].distance_m == 0
     assert all(h.distance_m <= 2_000 for h in hits)
-    assert nearby.rank_within(106.50, -7.10, lons, lats, 2_000, 1)[0].index == 0
+    assert geodesy.rank_within(106.50, -7.10, lons, lats, 2_000, 1)[0].index == 0
 
 
 def test_bearing_points_the_right_way():
-    east = nearby.rank_within(106.5, -7.1, [106.51], [-7.1], 5_000, 1)[0]
-    north = nearby.rank_within(106.5, -7.1, [106.5], [-7.09], 5_000, 1)[0]
+    east = geodesy.rank_within(106.5, -7.1, [106.51], [-7.1], 5_000, 1)[0]
+    north = geodesy.rank_within(106.5, -7.1, [106.5], [-7.09], 5_000, 1)[0]
     assert east.bearing_deg == pytest.approx(90, abs=0.1)
     assert north.bearing_deg == pytest.approx(0, abs=0.1) or north.bearing_deg == pytest.approx(360, abs=0.1)
-    assert nearby.compass_point(east.bearing_deg) == "E"
-    assert nearby.compass_point(225) == "SW"
+    assert geodesy.compass_point(east.bearing_deg) == "E"
+    assert geodesy.compass_point(225) == "SW"
 
 
 @pytest.mark.parametrize("lat", [-7.2, 0.0, 45.0, 70.0, -85.0])
 def test_search_box_contains_the_whole_circle(lat):
     radius = 50_000
-    min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(106.5, lat, radius)
+    min_lon, min_lat, max_lon, max_lat = geodesy.search_bbox(106.5, lat, radius)
     for azimuth in range(0, 360, 5):
         lon2, lat2, _ = GEOD.fwd(106.5, lat, azimuth, radius)
         assert min_lon <= lon2 <= max_lon and min_lat <= lat2 <= max_lat, azimuth

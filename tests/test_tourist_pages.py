@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from geotour.context import current
-from geotour.contributions import workflow
+from geotour.contributions import decisions, position_reports, workflow
 from geotour.domain import visit
 from geotour.domain.layers import Catalogue, CatalogueInvalid
 from geotour.errors import Forbidden
@@ -123,7 +123,7 @@ def test_an_approved_ticket_price_shows_on_the_site_page_in_the_api_and_in_ogc(
             "facilities": "Parkir, toilet, mushola, warung kopi",
         }
         submission = workflow.submit_edit(ctx, users["kim1"], "curug-sodong", sent)
-        workflow.approve(ctx, users["mod"], submission["id"])
+        decisions.approve(ctx, users["mod"], submission["id"])
     client = app.test_client()
     page = page_text(client, f"/sites/curug-sodong?lang={lang}")
     assert price in page and open_word in page
@@ -148,9 +148,11 @@ def test_a_moderator_marks_a_position_checked_on_site_and_the_badge_goes(make_ap
     app = make_app()
     users = make_users(app)
     with app.test_request_context():
-        version = workflow.verify_position(current(), users["mod"], "geyser-cisolok", "2026-11-30T02:00:00Z")
+        version = position_reports.verify_position(
+            current(), users["mod"], "geyser-cisolok", "2026-11-30T02:00:00Z"
+        )
         with pytest.raises(Forbidden):
-            workflow.verify_position(current(), users["kim1"], "curug-sodong", "2026-11-30T02:00:00Z")
+            position_reports.verify_position(current(), users["kim1"], "curug-sodong", "2026-11-30T02:00:00Z")
     assert version == 2
     client = app.test_client()
     page = page_text(client, "/sites/geyser-cisolok?lang=id")

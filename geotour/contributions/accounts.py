@@ -8,7 +8,7 @@ from typing import TypeGuard
 
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from geotour.contributions.rules import clean_text
+from geotour.contributions.field_rules import clean_text
 from geotour.errors import BadParameter, Conflict, NotFound
 from geotour.storage import AlreadyExists, Storage
 from geotour.storage.records import Submission, User

@@ -7,8 +7,9 @@ from typing import Any
 
 from pyproj import Geod
 
+from geotour.contributions.field_rules import Problem, problem
 from geotour.contributions.readers import Row, read_rows
-from geotour.contributions.rules import DUPLICATE_RADIUS_M, Problem, Proposal, problem, propose, similar_names
+from geotour.contributions.rules import DUPLICATE_RADIUS_M, Proposal, propose, similar_names
 from geotour.contributions.workflow import Context, contributable_layer, nearby_finder, submit_batch
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, ValidationFailed

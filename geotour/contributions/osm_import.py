@@ -18,8 +18,9 @@ from pathlib import Path
 from typing import Any
 
 from geotour.contributions import accounts
+from geotour.contributions.field_rules import Notice, Problem
 from geotour.contributions.osm_extract import Extract, OsmPlace, name_variants, read_extract
-from geotour.contributions.rules import Flag, Problem, Proposal, propose
+from geotour.contributions.rules import Proposal, propose
 from geotour.contributions.workflow import (
     Action,
     BatchItem,
@@ -30,8 +31,8 @@ from geotour.contributions.workflow import (
     submit_changes,
 )
 from geotour.domain.features import Feature
+from geotour.domain.geodesy import distance_m
 from geotour.domain.layers import ATTRACTION, MSME
-from geotour.domain.nearby import distance_m
 from geotour.domain.openstreetmap import ATTRIBUTION, object_url
 from geotour.domain.places import require_layer, whole_layer
 from geotour.errors import NotFound
@@ -115,7 +116,7 @@ def _with_source(proposal: Proposal, place: OsmPlace) -> Proposal:
     return proposal
 
 
-def _osm_flag(place: OsmPlace, **extra: Any) -> Flag:
+def _osm_flag(place: OsmPlace, **extra: Any) -> Notice:
     return {"kind": "osm", "osm_id": place.key, "url": place.url, "name": place.name, **extra}
 
 

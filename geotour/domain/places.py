@@ -9,8 +9,8 @@ from typing import Any, Protocol
 
 from geotour.domain import exports
 from geotour.domain.features import Feature
+from geotour.domain.geodesy import DEFAULT_RADIUS_M, Hit
 from geotour.domain.layers import Catalogue, Layer, LayerQuery
-from geotour.domain.nearby import DEFAULT_RADIUS_M, Hit
 from geotour.errors import BadParameter, NotFound
 
 NEARBY_DEFAULT_LIMIT = 20

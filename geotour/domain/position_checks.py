@@ -5,7 +5,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from geotour.domain.nearby import distance_m
+from geotour.domain.geodesy import distance_m
 
 MAX_ACCURACY_M = 50  # a report from a phone less sure than this says little about a point
 AGREE_WITHIN_M = 50  # reports agree when each lies this close to the others' centre

@@ -11,10 +11,10 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from geotour.domain import nearby
+from geotour.domain import geodesy
 from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_ids
+from geotour.domain.geodesy import Hit
 from geotour.domain.layers import LayerQuery
-from geotour.domain.nearby import Hit
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_contributions import SQLContributions
 from geotour.storage.sql_files import SQLFiles
@@ -141,7 +141,7 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
         with self._read() as conn:
             while True:
                 rows = self._near_candidates(conn, lon, lat, ring, layers, category, exclude_id, limit)
-                hits = nearby.rank_within(
+                hits = geodesy.rank_within(
                     lon, lat, [row["lon"] for row in rows], [row["lat"] for row in rows], ring, limit
                 )
                 if len(hits) >= limit or ring >= radius_m:

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from geotour.domain import nearby
+from geotour.domain import geodesy
 from geotour.domain.features import FeatureRecord
 from geotour.storage import migrate
 from geotour.storage.sql import SQLStorage
@@ -113,7 +113,7 @@ class SQLiteStorage(SQLStorage):
         limit: int,
     ) -> list[Row]:
         """Every feature whose point lies in the box around the ring (the R*Tree answers it)."""
-        min_lon, min_lat, max_lon, max_lat = nearby.search_bbox(lon, lat, ring_m)
+        min_lon, min_lat, max_lon, max_lat = geodesy.search_bbox(lon, lat, ring_m)
         sql = (
             # CROSS JOIN makes SQLite walk the R*Tree first, instead of every feature of the layer.
             "SELECT f.id, f.lon, f.lat FROM features_rtree r CROSS JOIN features f ON f.rid = r.rid"

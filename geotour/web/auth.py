@@ -19,7 +19,8 @@ from geotour.context import current
 from geotour.contributions import accounts
 from geotour.errors import Forbidden, Unauthorized
 from geotour.storage.records import User as UserRecord
-from geotour.web.params import Blueprint, View
+from geotour.web.params import View
+from geotour.web.views import Blueprint
 
 login_manager = LoginManager()
 csrf = CSRFProtect()

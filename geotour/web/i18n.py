@@ -10,7 +10,7 @@ from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
 
 from geotour.config import LOCALES
-from geotour.domain.nearby import compass_point
+from geotour.domain.geodesy import compass_point
 
 COMPASS_WORDS = {
     "N": _l("north"),

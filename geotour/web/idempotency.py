@@ -26,7 +26,8 @@ from geotour.errors import AlreadyStored, BadParameter, GeotourError, InProgress
 from geotour.storage import Storage
 from geotour.storage.sql_idempotency import PENDING_KEY
 from geotour.web.auth import user_record
-from geotour.web.params import Blueprint, View
+from geotour.web.params import View
+from geotour.web.views import Blueprint
 
 HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"

@@ -17,7 +17,6 @@ from cachetools import TTLCache
 from flask import Flask, Response, current_app, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
-from werkzeug.wrappers import Response as Answer  # what make_conditional returns
 
 from geotour.context import current
 
@@ -55,8 +54,8 @@ def _cache_key(data_version: str) -> str:
     return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}"
 
 
-def cached(build: Callable[[], Built]) -> Answer:
-    """Answer with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
+def cached(build: Callable[[], Built]) -> Response:
+    """Response with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
     in every process that shares it. Each entry is a small head (type, ETag, size) and one body per
@@ -145,7 +144,7 @@ class LocalStore:
             self._entries.setdefault(key, (value, size))
 
 
-def cached_json(view: Callable[..., Built]) -> Callable[..., Answer]:
+def cached_json(view: Callable[..., Built]) -> Callable[..., Response]:
     """Decorate a view returning (payload, mimetype) so that its answer is cached (see `cached`).
 
     Put it under bp.query (geotour.web.params), which refuses unknown parameters before the cache is asked, so
@@ -153,7 +152,7 @@ def cached_json(view: Callable[..., Built]) -> Callable[..., Answer]:
     """
 
     @wraps(view)
-    def wrapper(*args: Any, **kwargs: Any) -> Answer:
+    def wrapper(*args: Any, **kwargs: Any) -> Response:
         return cached(lambda: view(*args, **kwargs))
 
     return wrapper
@@ -182,7 +181,7 @@ def _choose_encoding(size: int) -> str:
     return best or "identity"
 
 
-def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = "identity") -> Answer:
+def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = "identity") -> Response:
     """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it.
 
     Each encoding is its own representation, so it gets its own strong ETag.
@@ -196,14 +195,15 @@ def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = 
     response.cache_control.public = True
     response.cache_control.max_age = current_app.config["GEOTOUR_HTTP_MAX_AGE"]
     response.headers["Access-Control-Allow-Origin"] = "*"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns it into a 304 in place when the client has it
+    return response
 
 
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
 PRECOMPRESSED = {"br": ".br", "gzip": ".gz"}
 
 
-def immutable_file(path: Path, mimetype: str, etag: str) -> Answer:
+def immutable_file(path: Path, mimetype: str, etag: str) -> Response:
     """Send a file whose URL names its content, in its precompressed form the client takes, cached for a year."""
     best = request.accept_encodings.best_match(list(PRECOMPRESSED))
     encoding = best if best and path.with_name(path.name + PRECOMPRESSED[best]).is_file() else "identity"

@@ -5,7 +5,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import current_app, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from marshmallow import RAISE
 
@@ -13,11 +13,11 @@ from geotour.context import current as _ctx
 from geotour.domain import flat_fields, places
 from geotour.domain.layers import Layer, LayerQuery
 from geotour.errors import NotFound
-from geotour.web import params
+from geotour.web import params, views
 from geotour.web.api import schemas
-from geotour.web.responses import GEOJSON, JSON, Answer, cached, page_links
+from geotour.web.responses import GEOJSON, JSON, cached, page_links
 
-bp = params.Blueprint("ogc", __name__, url_prefix="/ogc")
+bp = views.Blueprint("ogc", __name__, url_prefix="/ogc")
 ITEMS_DEFAULT_LIMIT = 100
 ITEMS_MAX_LIMIT = 1000
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
@@ -68,8 +68,8 @@ class ItemsQuery(FormatQuery):
     datetime = params.interval("RFC 3339 instant or interval (features carry no time: all match)")
 
 
-COLLECTION_ID = params.path("collectionId", "Collection id (a layer)")
-FEATURE_ID = params.path("featureId", "Feature id")
+COLLECTION_ID = views.path("collectionId", "Collection id (a layer)")
+FEATURE_ID = views.path("featureId", "Feature id")
 
 
 def _format(asked: str | None) -> str:
@@ -82,10 +82,10 @@ def _format(asked: str | None) -> str:
 
 def _answer(
     args: dict[str, Any], template: str, build: Callable[[], dict[str, Any]], mimetype: str = JSON
-) -> Answer:
+) -> Response:
     """Render build()'s payload as HTML, or send it as cached JSON with an ETag (as args["f"] or Accept asks)."""
     if _format(args.get("f")) == "html":
-        response: Answer = current_app.make_response(
+        response: Response = current_app.make_response(
             render_template(template, data=build(), f_json=_self("json"))
         )
     else:

@@ -12,11 +12,11 @@ from flask import Flask, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
-from geotour.web import params
+from geotour.web import views
 from geotour.web.api import ogc, read, schemas, write
 from geotour.web.responses import cached
 
-bp = params.Blueprint("openapi", __name__, url_prefix="/api")
+bp = views.Blueprint("openapi", __name__, url_prefix="/api")
 DOCUMENTED = (read.bp, write.bp, ogc.bp, bp)
 
 
@@ -65,7 +65,7 @@ def init_app(app: Flask) -> None:
     )
     document = Document(app)
     document.ma_plugin.converter.add_parameter_attribute_function(_empty_is_absent)
-    document.register_converter(params.RowIdConverter, lambda converter: {"type": "integer"})
+    document.register_converter(views.RowIdConverter, lambda converter: {"type": "integer"})
     with app.app_context():  # the catalogue's choices are read while the document is written
         for blueprint in DOCUMENTED:
             document.register_blueprint(blueprint)

@@ -8,11 +8,11 @@ from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
 from geotour.domain import exports, places
+from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.domain.layers import LayerQuery
-from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.errors import NotFound
 from geotour.storage import snapshots
-from geotour.web import params
+from geotour.web import params, views
 from geotour.web.api import schemas
 from geotour.web.responses import (
     GEOJSON,
@@ -26,13 +26,13 @@ from geotour.web.responses import (
     page_links,
 )
 
-bp = params.Blueprint("api", __name__, url_prefix="/api/v1")
+bp = views.Blueprint("api", __name__, url_prefix="/api/v1")
 LAYER_DEFAULT_LIMIT = 100
 LAYER_MAX_LIMIT = 5000
 
 
-LAYER_ID = params.path("layer_id", "Layer id (see /api/v1/layers)")
-FEATURE_ID = params.path("feature_id", "Feature id")
+LAYER_ID = views.path("layer_id", "Layer id (see /api/v1/layers)")
+FEATURE_ID = views.path("feature_id", "Feature id")
 
 
 CATEGORY = "Only this category (see /api/v1/layers); another layer's category matches nothing"
@@ -109,7 +109,7 @@ def snapshot_url(layer_id: str, token: str, view: str) -> str:
     "/layers/<layer_id>/v/<name>",
     parameters=[
         LAYER_ID,
-        params.path(
+        views.path(
             "name",
             "<data version>-<data tag>.geojson, or .map.geojson for the map's properties",
             pattern=f"^{snapshots.FILE_PATTERN}$",

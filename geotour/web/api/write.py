@@ -13,17 +13,17 @@ from flask.typing import ResponseReturnValue
 from flask_smorest.fields import Upload
 
 from geotour.context import current as _ctx
-from geotour.contributions import bulk_import, workflow
+from geotour.contributions import bulk_import, decisions, position_reports, workflow
 from geotour.domain import position_checks
 from geotour.errors import BadParameter
-from geotour.web import params
+from geotour.web import params, views
 from geotour.web.api import schemas
 from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
 from geotour.web.photo_uploads import save_photo
 from geotour.web.responses import GEOJSON, JSON
 
-bp = params.Blueprint("api_writes", __name__, url_prefix="/api/v1")
+bp = views.Blueprint("api_writes", __name__, url_prefix="/api/v1")
 LIST_MAX_LIMIT = 500
 SOURCE_HASH_PATTERN = r"[0-9a-fA-F]{64}"  # a photo's SHA-256 (photo_by_source); the OpenAPI document reads it
 
@@ -70,7 +70,7 @@ class RevertBody(params.Body):
 
 
 class PositionReportBody(params.Body):
-    """Checked by workflow.report_position, whose messages speak to a visitor standing at the place."""
+    """Checked by position_reports.report_position, whose messages speak to a visitor standing at the place."""
 
     lon = params.value("The phone's longitude (WGS84)", type="number", minimum=-180, maximum=180)
     lat = params.value("The phone's latitude (WGS84)", type="number", minimum=-90, maximum=90)
@@ -95,8 +95,8 @@ class SubmissionsQuery(params.Query):
     offset = params.whole("Submissions to skip", 0, load_default=0)
 
 
-FEATURE_ID = params.path("feature_id", "Feature id")
-SUBMISSION_ID = params.path("submission_id", "Submission id")
+FEATURE_ID = views.path("feature_id", "Feature id")
+SUBMISSION_ID = views.path("submission_id", "Submission id")
 
 
 class PhotoUpload(params.Body):
@@ -148,7 +148,7 @@ def create_submission() -> ResponseReturnValue:
     """Propose a feature (a GeoJSON Feature with properties.layer, or ?layer=), or import a file (multipart)"""
     if "file" in request.files:
         return _bulk_import()
-    body = params.json_body()
+    body = views.json_body()
     properties, geometry = _feature_parts(body)
     properties = dict(properties)
     layer_id = request.args.get("layer") or properties.pop("layer", None)
@@ -163,7 +163,7 @@ def create_submission() -> ResponseReturnValue:
 
 def _bulk_import() -> Response:
     upload = request.files["file"]
-    form = params.parse(ImportForm, location="form")
+    form = views.parse(ImportForm, location="form")
     dry_run = form["dry_run"]
     defaults = {"category": form.get("category"), "owner_consent": form.get("owner_consent")}
     report = bulk_import.import_file(
@@ -197,7 +197,7 @@ def _bulk_import() -> Response:
 @bp.answers(schemas.Submissions, status=201)
 def edit_feature(feature_id: str) -> ResponseReturnValue:
     """Propose changes to a published feature; fields not sent are kept."""
-    properties, geometry = _feature_parts(params.json_body())
+    properties, geometry = _feature_parts(views.json_body())
     properties = dict(properties)
     photo_ids = _photo_ids(properties)
     created = workflow.submit_edit(_ctx(), user_record(), feature_id, properties, geometry, photo_ids)
@@ -244,11 +244,11 @@ def get_submission(submission_id: int) -> ResponseReturnValue:
 def approve_submission(submission_id: int) -> ResponseReturnValue:
     """Publish a pending submission; with {"properties": {...}, "geometry": ...}, with the moderator's corrections
     over what was sent (the contributor stays its author)."""
-    body = params.json_body(form_too=True)
+    body = views.json_body(form_too=True)
     if "properties" not in body and "geometry" not in body:
-        return jsonify(workflow.approve(_ctx(), user_record(), submission_id))
+        return jsonify(decisions.approve(_ctx(), user_record(), submission_id))
     properties, geometry = _feature_parts(body)
-    return jsonify(workflow.approve_edited(_ctx(), user_record(), submission_id, properties, geometry))
+    return jsonify(decisions.approve_edited(_ctx(), user_record(), submission_id, properties, geometry))
 
 
 @bp.post("/submissions/<int:submission_id>/reject", parameters=[SUBMISSION_ID])
@@ -258,7 +258,7 @@ def approve_submission(submission_id: int) -> ResponseReturnValue:
 @bp.answers(schemas.Submission)
 def reject_submission(submission_id: int, body: dict[str, Any]) -> ResponseReturnValue:
     """Reject a pending submission with a reason."""
-    return jsonify(workflow.reject(_ctx(), user_record(), submission_id, body.get("reason")))
+    return jsonify(decisions.reject(_ctx(), user_record(), submission_id, body.get("reason")))
 
 
 @bp.post("/features/<feature_id>/here", parameters=[FEATURE_ID])
@@ -274,13 +274,15 @@ def report_here(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     ---
     JSON only (see auth.NO_SESSION_NEEDED): no other site can make its visitors' browsers send reports.
     """
-    workflow.report_position(_ctx(), feature_id, body["lon"], body["lat"], body["accuracy_m"], reporter_key())
+    position_reports.report_position(
+        _ctx(), feature_id, body["lon"], body["lat"], body["accuracy_m"], reporter_key()
+    )
     return jsonify({"received": True}), 202
 
 
 @bp.post(
     "/batches/<batch>/decide",
-    parameters=[params.path("batch", "The import's batch id (submissions[].batch)")],
+    parameters=[views.path("batch", "The import's batch id (submissions[].batch)")],
 )
 @requires("can_moderate")
 @idempotent
@@ -292,7 +294,7 @@ def decide_batch(batch: str, body: dict[str, Any]) -> ResponseReturnValue:
     if body["reject"] and not body.get("reason"):
         raise BadParameter("give a reason to reject the whole import", "reason")
     return jsonify(
-        workflow.decide_batch(
+        decisions.decide_batch(
             _ctx(),
             user_record(),
             batch,
@@ -308,7 +310,7 @@ def decide_batch(batch: str, body: dict[str, Any]) -> ResponseReturnValue:
 @bp.answers()
 def feature_versions(feature_id: str) -> ResponseReturnValue:
     """List every version of a feature, oldest first."""
-    return jsonify({"feature_id": feature_id, "versions": workflow.versions(_ctx(), feature_id)})
+    return jsonify({"feature_id": feature_id, "versions": decisions.versions(_ctx(), feature_id)})
 
 
 @bp.post("/features/<feature_id>/revert", parameters=[FEATURE_ID])
@@ -319,7 +321,7 @@ def feature_versions(feature_id: str) -> ResponseReturnValue:
 def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue:
     """Publish an earlier version again, as a new version."""
     version = body["version"]
-    new_version = workflow.revert(_ctx(), user_record(), feature_id, version)
+    new_version = decisions.revert(_ctx(), user_record(), feature_id, version)
     return jsonify({"feature_id": feature_id, "version": new_version, "reverted_to": version})
 
 
@@ -349,7 +351,7 @@ def _photo_answer(photo_id: str, gps: Sequence[float] | None) -> dict[str, Any]:
 @bp.get(
     "/photos/sources/<source_hash>",
     parameters=[
-        params.path(
+        views.path(
             "source_hash", "SHA-256 of the photo file, 64 hex digits", pattern=f"^{SOURCE_HASH_PATTERN}$"
         )
     ],

@@ -8,22 +8,16 @@ from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
 from geotour.contributions import bulk_import, workflow
+from geotour.contributions.field_rules import FIELDS, Problem, field_choices, field_kinds, problem
 from geotour.contributions.photo_cleaning import Photo
-from geotour.contributions.rules import (
-    FIELDS,
-    Problem,
-    contributable_layers,
-    field_choices,
-    field_kinds,
-    problem,
-)
+from geotour.contributions.rules import contributable_layers
 from geotour.domain.features import Feature, typed_decimal
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
-from geotour.web import params
+from geotour.web import params, views
 from geotour.web.auth import requires, upload_limit, user_record
 from geotour.web.photo_uploads import save_photos
 
@@ -178,7 +172,7 @@ class ImportLayer(params.Unchecked):
 
 def _import_settings() -> tuple[dict[str, str], str, dict[str, Any]]:
     form = {k: request.form.get(k, "") for k in ("layer", "category", "owner_consent")}
-    layer_id = params.read(ImportLayer, form).get("layer") or ""
+    layer_id = views.read(ImportLayer, form).get("layer") or ""
     defaults = {"category": form["category"] or None, "owner_consent": form["owner_consent"] == "on"}
     return form, layer_id, defaults
 

@@ -5,14 +5,12 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from flask import Blueprint
+from flask import Flask
 from flask_babel import format_date, format_time, get_locale
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geotour.context import current as _ctx
-
-bp = Blueprint("labels", __name__)
 
 
 def _labels() -> dict[str, Any]:
@@ -72,20 +70,17 @@ def _word(key: str) -> str:
     return str(_labels().get(key, key))
 
 
-@bp.app_template_global()
 def role_label(role: str) -> str:
     """Return a role in words ("Kontributor", not "contributor")."""
     return _word(role)
 
 
-@bp.app_template_global()
 def layer_label(layer_id: str) -> str:
     """Return a layer's title in the page's language (its id when the catalogue has no such layer)."""
     layer = _ctx().catalogue.get(layer_id)
     return layer.title[str(get_locale())] if layer else layer_id
 
 
-@bp.app_template_global()
 def category_label(layer_id: str, category_id: str | None) -> str:
     """Return a category's title in the page's language (as sent when the layer has no such category)."""
     layer = _ctx().catalogue.get(layer_id)
@@ -93,7 +88,6 @@ def category_label(layer_id: str, category_id: str | None) -> str:
     return found.title[str(get_locale())] if found else (category_id or "")
 
 
-@bp.app_template_global()
 def version_note(note: str | None) -> str:
     """Return a version's stored note (written in English by the workflow) in the page's language."""
     if not note:
@@ -109,7 +103,6 @@ def version_note(note: str | None) -> str:
     return str(known.get(note, note))
 
 
-@bp.app_template_global()
 def local_time(stamp: datetime | str | None) -> str:
     """Return a stored UTC instant ("2026-11-29T01:37:00Z") as people read it: "29 Nov 2026, 08.37 WIB"."""
     if not stamp:
@@ -126,25 +119,21 @@ def local_time(stamp: datetime | str | None) -> str:
 UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)")
 
 
-@bp.app_template_global()
 def field_label(name: str) -> str:
     """Return the label people see for a field name (the name itself when it has none)."""
     return _word(name)
 
 
-@bp.app_template_global()
 def status_label(status: str) -> str:
     """Return a submission status in words."""
     return _word(status)
 
 
-@bp.app_template_global()
 def action_label(action: str) -> str:
     """Return a submission or version action in words."""
     return _word(action)
 
 
-@bp.app_template_global()
 def show_value(value: Any) -> str:
     """Return a property value as short text for the diff tables: a stored UTC instant in WIB, yes or no in
     words, an object as "key: value" pairs."""
@@ -161,7 +150,6 @@ def show_value(value: Any) -> str:
     return str(value)
 
 
-@bp.app_template_global()
 def outbox_strings() -> dict[str, str]:
     """Return what the outbox and the contribution form say on the phone, in the page's language."""
     return {
@@ -188,3 +176,23 @@ def outbox_strings() -> dict[str, str]:
         "too_large": _l("it is larger than we accept. Send smaller photos, or fewer at a time."),
         "refused": _l("the server refused it (code %(status)s). Try again later.", status="__STATUS__"),
     }
+
+
+HELPERS = (
+    role_label,
+    layer_label,
+    category_label,
+    version_note,
+    local_time,
+    field_label,
+    status_label,
+    action_label,
+    show_value,
+    outbox_strings,
+)
+
+
+def init_app(app: Flask) -> None:
+    """Give every template these helpers."""
+    for helper in HELPERS:
+        app.add_template_global(helper)

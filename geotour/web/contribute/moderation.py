@@ -8,8 +8,8 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
-from geotour.contributions import workflow
-from geotour.contributions.rules import Problem, field_choices, field_kinds
+from geotour.contributions import changes, decisions, position_reports, workflow
+from geotour.contributions.field_rules import Problem, field_choices, field_kinds
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
@@ -33,7 +33,7 @@ def _with_changes(submission: Submission) -> dict[str, Any]:
     return {
         **submission,
         "current": current,
-        "changes": workflow.diff(current, after),
+        "changes": changes.diff(current, after),
         "changed_since": changed_since,
     }
 
@@ -48,7 +48,7 @@ def queue() -> ResponseReturnValue:
     for submission in found:
         if submission["batch"] and submission["status"] == "pending":
             batches.setdefault(submission["batch"], []).append(submission)
-    suggestions = workflow.position_suggestions(_ctx(), user_record()) if status == "pending" else []
+    suggestions = position_reports.position_suggestions(_ctx(), user_record()) if status == "pending" else []
     return render_template(
         "moderation/queue.html",
         submissions=[_with_changes(s) for s in found],
@@ -65,7 +65,7 @@ def queue() -> ResponseReturnValue:
 def approve(submission_id: int) -> ResponseReturnValue:
     """Approve with one click."""
     try:
-        done = workflow.approve(_ctx(), user_record(), submission_id)
+        done = decisions.approve(_ctx(), user_record(), submission_id)
         flash(_("Approved: %(name)s is published.", name=_name(done)), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
@@ -88,7 +88,7 @@ def edit(submission_id: int) -> ResponseReturnValue:
         return _edit_form(submission, layer, {**feature["properties"], "lat": lat, "lon": lon})
     sent, lat, lon = place_form_values(layer)
     try:
-        done = workflow.approve_edited(_ctx(), user_record(), submission_id, sent, form_point(lat, lon, ()))
+        done = decisions.approve_edited(_ctx(), user_record(), submission_id, sent, form_point(lat, lon, ()))
     except ValidationFailed as exc:
         return _edit_form(submission, layer, {**sent, "lat": lat, "lon": lon}, exc.problems, 400)
     except GeotourError as exc:
@@ -121,7 +121,7 @@ def _edit_form(
 def reject(submission_id: int) -> ResponseReturnValue:
     """Reject with a reason."""
     try:
-        done = workflow.reject(_ctx(), user_record(), submission_id, request.form.get("reason"))
+        done = decisions.reject(_ctx(), user_record(), submission_id, request.form.get("reason"))
         flash(_("Rejected: %(name)s.", name=_name(done)), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
@@ -139,7 +139,7 @@ def decide_batch(batch: str) -> ResponseReturnValue:
     try:
         if reject_all and not (reason or "").strip():
             raise BadParameter(_("Give a short reason; the contributor will see it."), "reason")
-        done = workflow.decide_batch(_ctx(), user_record(), batch, approve_ids, reason, set(_ids("shown")))
+        done = decisions.decide_batch(_ctx(), user_record(), batch, approve_ids, reason, set(_ids("shown")))
     except GeotourError as exc:
         flash(exc.message, "error")
         return redirect(url_for("moderation.queue"))
@@ -170,11 +170,11 @@ def _name(submission: Submission) -> str | None:
 @requires("can_moderate")
 def history(feature_id: str) -> ResponseReturnValue:
     """Show every version of a feature, with a revert button on each earlier one."""
-    found = workflow.versions(_ctx(), feature_id)
+    found = decisions.versions(_ctx(), feature_id)
     rows = []
     earlier: list[Version | None] = [None, *found[:-1]]
     for before, version in zip(earlier, found, strict=True):
-        rows.append({**version, "changes": workflow.diff(before and before["feature"], version["feature"])})
+        rows.append({**version, "changes": changes.diff(before and before["feature"], version["feature"])})
     return render_template("moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)))
 
 
@@ -187,7 +187,7 @@ def revert(feature_id: str) -> ResponseReturnValue:
         return redirect(url_for("moderation.history", feature_id=feature_id))
     try:
         version = int(request.form.get("version", ""))
-        new = workflow.revert(_ctx(), user_record(), feature_id, version)
+        new = decisions.revert(_ctx(), user_record(), feature_id, version)
         flash(_("Version %(old)d is published again as version %(new)d.", old=version, new=new), "ok")
     except ValueError:
         flash(_("Choose a version."), "error")
@@ -201,7 +201,7 @@ def revert(feature_id: str) -> ResponseReturnValue:
 def accept_reported_position(feature_id: str) -> ResponseReturnValue:
     """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
     try:
-        new = workflow.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
+        new = position_reports.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
         flash(
             _(
                 "The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
@@ -219,7 +219,7 @@ def accept_reported_position(feature_id: str) -> ResponseReturnValue:
 def verify(feature_id: str) -> ResponseReturnValue:
     """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
     try:
-        new = workflow.verify_position(_ctx(), user_record(), feature_id, workflow.now_utc())
+        new = position_reports.verify_position(_ctx(), user_record(), feature_id, workflow.now_utc())
         flash(_("The position is marked as checked on site (version %(new)d).", new=new), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")

@@ -15,8 +15,8 @@ from geotour.domain import places
 from geotour.domain.contact import local_number
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.errors import BadParameter, GeotourError, NotFound
-from geotour.web import params
-from geotour.web.pages.place_view import place_view
+from geotour.web import params, views
+from geotour.web.pages.place_facts import place_facts
 from geotour.web.pages.tourist import BASEMAP_IDS, render_overview
 
 bp = Blueprint("embed", __name__)
@@ -58,7 +58,7 @@ class EmbedQuery(params.Unchecked):
 
 def parse_embed_args(args: Mapping[str, str]) -> dict[str, Any]:
     """Return the embed options from query args, checking each one (a fault names its parameter)."""
-    options = {name: None for name in EMBED_ARGS} | params.read(EmbedQuery, args)
+    options = {name: None for name in EMBED_ARGS} | views.read(EmbedQuery, args)
     center, zoom = options["center"], options["zoom"]
     if options["site"] is not None:
         feature = places.require_feature(_ctx().storage, options["site"])
@@ -105,7 +105,7 @@ def place(feature_id: str) -> ResponseReturnValue:
     layer = _ctx().catalogue.get(feature["properties"]["layer"])
     if layer is None or layer.kind not in (ATTRACTION, MSME):
         raise NotFound("No place with id %(id)s.", "id", id=repr(feature_id[:60]))
-    view = place_view(feature)
+    view = place_facts(feature)
     props = feature["properties"]
     number = None if view["sample"] else local_number(props.get("whatsapp") or props.get("phone"))
     query = _embed_query(request.args)
@@ -170,7 +170,7 @@ class OEmbedSize(params.Unchecked):
 
 def _size(name: str, default: int) -> int:
     # oEmbed: the consumer's maximum wins, however small, so the frame always fits its slot.
-    value = params.read(OEmbedSize, request.args).get(name)
+    value = views.read(OEmbedSize, request.args).get(name)
     return min(default, value) if value else default
 
 

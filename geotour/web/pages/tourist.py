@@ -16,11 +16,11 @@ from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.domain import exports, places, seo
 from geotour.domain.features import Feature, fold
+from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
-from geotour.domain.nearby import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.errors import NotFound
-from geotour.web import i18n, maps, offline, params
-from geotour.web.pages import place_view
+from geotour.web import i18n, maps, offline, params, views
+from geotour.web.pages import place_facts
 from geotour.web.responses import LocalStore
 
 bp = Blueprint("pages", __name__)
@@ -40,7 +40,7 @@ def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
         values.setdefault("lang", lang)
 
 
-_lang, _title = place_view.lang, place_view.title
+_lang, _title = place_facts.lang, place_facts.title
 
 
 def _basemaps() -> list[maps.Basemap]:
@@ -349,7 +349,7 @@ def _focus_page(
 ) -> ResponseReturnValue:
     storage, catalogue = _ctx().storage, _ctx().catalogue
     found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
-    place = place_view.place_view(origin)
+    place = place_facts.place_facts(origin)
     config = _base_config("focus")
     config["focus"] = {
         "id": place["id"],
@@ -374,7 +374,7 @@ def _focus_page(
         template,
         map=rendered,
         place=place,
-        nearby=[place_view.place_view(f, place["position"]["approximate"]) for f in found],
+        nearby=[place_facts.place_facts(f, place["position"]["approximate"]) for f in found],
         radius_m=radius_m,
         canonical=canonical,
         json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]),
@@ -403,7 +403,7 @@ class SiteQuery(params.Unchecked):
 @bp.get("/sites/<feature_id>")
 def site(feature_id: str) -> ResponseReturnValue:
     """Show one attraction, a map with a radius circle, and the businesses near it."""
-    radius_m = params.parse(SiteQuery)["radius_m"]
+    radius_m = views.parse(SiteQuery)["radius_m"]
     return _place_page(
         feature_id,
         ATTRACTION,
@@ -454,7 +454,7 @@ def place_list() -> ResponseReturnValue:
     for kind in (ATTRACTION, MSME):
         for layer_id in catalogue.ids(kind):
             for feature in places.whole_layer(storage, layer_id):
-                view = place_view.place_view(feature)
+                view = place_facts.place_facts(feature)
                 view["shown"] = (not wanted or view["filter_key"] in wanted) and (
                     not query or query in view["search_text"]
                 )

@@ -100,7 +100,7 @@ def osm_source(props: Mapping[str, Any]) -> dict[str, str] | None:
     return {"url": url, "licence": LICENCE_URL, "what": "place" if props.get("osm_id") else "position"}
 
 
-def place_view(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
+def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
     """Return what the tourist templates show of a feature (see the module docstring).
 
     origin_approximate: the place its distance_m was measured from has only an estimated position.
