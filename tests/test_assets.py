@@ -41,7 +41,7 @@ def test_the_javascript_restates_no_value_the_server_owns():
     """Issue 16, part 5: the map centre, the nearby radii and counts, and distance formats come from the server."""
     from pathlib import Path
 
-    from geotour.web.pages.tourist import NEAR_ME, POPUP_NEARBY
+    from geotour.web.pages.map_setup import NEAR_ME, POPUP_NEARBY
 
     scripts = {
         p.name: p.read_text(encoding="utf-8")
@@ -73,7 +73,7 @@ def test_the_service_worker_patterns_come_from_the_route_table(client):
 
 def test_pages_carry_the_values_the_javascript_reads(client):
     from geotour.web.maps import GEOPARK_CENTER
-    from geotour.web.pages.tourist import POPUP_NEARBY
+    from geotour.web.pages.map_setup import POPUP_NEARBY
 
     html = client.get("/").get_data(as_text=True)
     found = re.search(r'"popup_nearby": \{"attraction": \{"limit": (\d+), "radius_m": (\d+)\}', html)

@@ -16,8 +16,8 @@ from geotour.domain.contact import local_number
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.errors import BadParameter, GeotourError, NotFound
 from geotour.web import params, views
+from geotour.web.pages.map_setup import BASEMAP_IDS, render_overview
 from geotour.web.pages.place_facts import place_facts
-from geotour.web.pages.tourist import BASEMAP_IDS, render_overview
 
 bp = Blueprint("embed", __name__)
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 640, 480

@@ -1,0 +1,295 @@
+"""What the map pages give Folium and the map script: layers, types, basemaps, words and the place
+settings, and the rendered overview map (kept per process), for the map page and the embeds."""
+
+from collections.abc import Sequence
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from flask import current_app, request, url_for
+from flask_babel import get_locale
+from flask_babel import gettext as _
+from markupsafe import Markup
+
+from geotour.context import current as _ctx
+from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
+from geotour.web import i18n, maps, offline
+from geotour.web.pages import place_facts
+
+ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
+_lang, _title = place_facts.lang, place_facts.title
+
+
+POPUP_NEARBY = {"attraction": (3_000, 3), "msme": (20_000, 3)}  # kind of the place: (radius in m, how many)
+
+
+NEAR_ME = {"attraction": (25_000, 3), "msme": (5_000, 5)}  # "near me": of each kind (radius in m, how many)
+
+
+def _basemaps() -> list[maps.Basemap]:
+    config = current_app.config
+    return [
+        maps.Basemap(
+            "osm", _("Street map"), config["GEOTOUR_TILES_OSM"], "&copy; OpenStreetMap contributors"
+        ),
+        maps.Basemap(
+            "topo",
+            _("Topographic"),
+            config["GEOTOUR_TILES_TOPO"],
+            "&copy; OpenStreetMap contributors, SRTM | &copy; OpenTopoMap (CC-BY-SA)",
+            17,
+        ),
+        maps.Basemap("satellite", _("Satellite"), config["GEOTOUR_TILES_SATELLITE"], "Tiles &copy; Esri", 18),
+    ]
+
+
+BASEMAP_IDS = ("osm", "topo", "satellite")
+
+
+def _js_strings() -> dict[str, str]:
+    return {
+        "nearby_msmes": _("Nearby businesses"),
+        "nearby_sites": _("Nearest attractions"),
+        "loading": _("Loading…"),
+        "none_nearby": _("Nothing found nearby."),
+        "details": _("See details"),
+        "whatsapp": _("WhatsApp"),
+        "call": _("Call"),
+        "load_failed": _("Could not load the map data. Check your connection."),
+        "retry": _("Try again"),
+        "sample": _("Sample data"),
+        "osm_data": _("Places: © OpenStreetMap contributors"),
+        "phone": _("Phone / WhatsApp"),
+        "copy_number": _("Copy number"),
+        "copied": _("Copied."),
+        "copy_failed": _("Select the number and copy it."),
+        "wa_blocked": _("This website does not let the map open WhatsApp: copy the number instead."),
+        # The same prefilled WhatsApp text as the server's links; the script puts the business name in.
+        "whatsapp_message": _(
+            "Hello, I saw %(name)s on the Geotour map and would like to ask.", name="__NAME__"
+        ),
+        "locate_failed": _("Your location is not available. The map still works without it."),
+        "locate_denied": _(
+            "This browser may not use your location. Allow it in the browser's site settings, or "
+            "use the map without it."
+        ),
+        "locate_timeout": _(
+            "Your location was not found in time. Try again outdoors, or use the map without it."
+        ),
+        "hours": _("Hours"),
+        "near_me": _("Near you"),
+        "close": _("Close"),
+        "zoom_in": _("Zoom in"),
+        "zoom_out": _("Zoom out"),
+        "layers": _("Map layers"),
+        "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
+        "near_me_attractions": _("Nearest attractions"),
+        "near_me_businesses": _("Businesses near you"),
+        "verified": _("Position checked on site"),
+        "approx": _("Approximate ±%(distance)s", distance="__DISTANCE__"),
+        "approx_title": _("The point is an estimate, not measured on site."),
+        "about": _("about %(distance)s", distance="__DISTANCE__"),
+        "sample_no_number": _("Sample data — no number available yet"),
+        "from_saved": _("From the data saved on this phone."),
+        "no_match": _("No place with that name."),
+    }
+
+
+def _layer_config(catalogue: Catalogue) -> list[dict[str, Any]]:
+    layers = []
+    for layer in catalogue.layers:
+        layers.append(
+            {
+                "id": layer.id,
+                "kind": layer.kind,
+                "title": _title(layer.title),
+                "color": layer.color,
+                "glyph": layer.glyph,
+                "url": url_for("api.layer_features", layer_id=layer.id),
+                "categories": {
+                    c.id: {"title": _title(c.title), "color": c.color, "glyph": c.glyph, "icon": c.icon}
+                    for c in layer.categories
+                },
+            }
+        )
+    return layers
+
+
+def _type_config(catalogue: Catalogue) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": t.id,
+            "title": _title(t.title),
+            "color": t.color,
+            "glyph": t.glyph,
+            "icon": t.icon,
+            "categories": list(t.categories),
+        }
+        for t in catalogue.types
+    ]
+
+
+def base_config(mode: str) -> dict[str, Any]:
+    """Return the map script's settings shared by every map page (`mode`: overview or focus)."""
+    return {
+        "mode": mode,
+        "lang": _lang(),
+        "api": url_for("api.layers").rsplit("/", 1)[0],
+        "pages": {
+            "site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
+            "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/",
+        },
+        "layers": _layer_config(_ctx().catalogue),
+        "types": _type_config(_ctx().catalogue),
+        "t": _js_strings(),
+        "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
+        # What a popup lists near a place: the nearest businesses of a site, the nearest sites of a business.
+        "popup_nearby": _reach(POPUP_NEARBY),
+        "near_me": _reach(NEAR_ME),
+        "distance": i18n.distance_format(_lang()),
+    }
+
+
+def _reach(table: dict[str, tuple[int, int]]) -> dict[str, dict[str, int]]:
+    return {kind: {"radius_m": radius, "limit": limit} for kind, (radius, limit) in table.items()}
+
+
+def map_spec(groups: list[dict[str, str]], config: dict[str, Any], **extra: Any) -> dict[str, Any]:
+    """Return what maps.overview_map draws: the layer groups, the script's settings and any extras."""
+    return {
+        "basemaps": _basemaps(),
+        "groups": groups,
+        "config": config,
+        "aria_label": _("Map of the geopark"),
+        "boundary_label": maps.legend_label(_("Geopark boundary (approximate)"), "#0e7490", ""),
+        "locate_strings": {
+            "title": _("Show my location"),
+            "popup": _("You are here"),
+            "outsideMapBoundsMsg": _("You are outside the map"),
+        },
+        **extra,
+    }
+
+
+def group_specs(
+    catalogue: Catalogue,
+    layer_kind: LayerKind,
+    layer_ids: Sequence[str] | None = None,
+    category_ids: Sequence[str] | None = None,
+) -> list[dict[str, str]]:
+    """Return one marker group per attraction type (waterfalls, beaches...) or per business category.
+
+    An embed limited to some layers gets the types that hold sites of those layers (geotour-map.js adds
+    only the features of the layers it fetched).
+    """
+    groups = []
+    if layer_kind == ATTRACTION:
+        wanted = [
+            layer.id
+            for layer in catalogue.layers
+            if layer.kind == ATTRACTION and (not layer_ids or layer.id in layer_ids)
+        ]
+        return [
+            {"key": f"type:{t.id}", "label": maps.legend_label(_title(t.title), t.color, t.glyph, t.icon)}
+            for t in catalogue.types
+            if any(pair.split(":")[0] in wanted for pair in t.categories)
+        ]
+    for layer in catalogue.layers:
+        if layer.kind != layer_kind or (layer_ids and layer.id not in layer_ids):
+            continue
+        groups += [
+            {
+                "key": f"{layer.id}:{c.id}",
+                "label": maps.legend_label(_title(c.title), c.color, c.glyph, c.icon),
+            }
+            for c in layer.categories
+            if not category_ids or c.id in category_ids
+        ]
+    return groups
+
+
+@lru_cache(maxsize=4)
+def _sprite_markup(path: str, mtime: int) -> Markup:
+    return Markup(
+        Path(path)
+        .read_text(encoding="utf-8")
+        .replace("<svg ", '<svg class="gt-sprite" aria-hidden="true" ', 1)
+    )
+
+
+def inline_sprite() -> Markup | str:
+    """Return the icon sprite as inline SVG (1.6 KB gzipped): no extra request, and it works inside a
+    sandboxed embed, where an SVG <use> of another file is refused. Empty before `make assets`."""
+    path = Path(str(current_app.static_folder)) / ICON_SPRITE
+    try:
+        return _sprite_markup(str(path), path.stat().st_mtime_ns)
+    except OSError:
+        return ""
+
+
+def render_overview(
+    layer_ids: Sequence[str] | None = None,
+    category_ids: Sequence[str] | None = None,
+    center: tuple[float, float] | None = None,
+    zoom: int | None = None,
+    basemap: str | None = None,
+    embed: dict[str, Any] | None = None,
+) -> maps.RenderedMap:
+    """Render the geopark map, optionally limited to some layers and MSME categories (for embeds).
+
+    The map holds no data (the layers are fetched by the browser), so what Folium renders depends only
+    on the language, the options and the app's fixed configuration: it is kept per process (the most
+    recently used variants, up to RENDERED_MAPS_MAX_BYTES), which takes the map page from ~20 ms to well
+    under 1 ms, with or without a database.
+    """
+    key = repr(
+        (
+            str(get_locale()),
+            request.args.get("lang"),
+            request.script_root,
+            layer_ids,
+            category_ids,
+            center,
+            zoom,
+            basemap,
+            sorted(embed.items()) if isinstance(embed, dict) else embed,
+        )
+    )
+    kept = current_app.extensions["geotour_rendered_maps"]
+    rendered = kept.get(key)
+    if rendered is None:
+        rendered = _render_overview(layer_ids, category_ids, center, zoom, basemap, embed)
+        kept.put(key, rendered, len(rendered.header) + len(rendered.html) + len(rendered.script))
+    return rendered
+
+
+def _render_overview(
+    layer_ids: Sequence[str] | None,
+    category_ids: Sequence[str] | None,
+    center: tuple[float, float] | None,
+    zoom: int | None,
+    basemap: str | None,
+    embed: dict[str, Any] | None,
+) -> maps.RenderedMap:
+    catalogue = _ctx().catalogue
+    groups = group_specs(catalogue, ATTRACTION, layer_ids, category_ids) + group_specs(
+        catalogue, MSME, layer_ids, category_ids
+    )
+    config = base_config("overview")
+    config["place_layers"] = [
+        layer.id
+        for layer in catalogue.layers
+        if layer.kind in (ATTRACTION, MSME) and (not layer_ids or layer.id in layer_ids)
+    ]
+    if embed:
+        config["embed"] = embed
+    spec = map_spec(groups, config, center=center, zoom=zoom)
+    spec["basemaps"] = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
+    if layer_ids is None or "villages" in layer_ids:  # an embed shows only the layers it was asked for
+        spec["villages_label"] = maps.legend_label(_("Village names"), "#57534e", "")
+    return maps.render(maps.overview_map(spec, static_url))
+
+
+def static_url(path: str) -> str:
+    """Return the URL of a file under static/."""
+    return url_for("static", filename=path)
