@@ -12,7 +12,8 @@ import uuid
 PG_URL = os.environ.get("GEOTOUR_TEST_DATABASE_URL", "")
 PG_ADMIN_URL = os.environ.get("GEOTOUR_TEST_PG_ADMIN_URL", "")
 REDIS_URL = os.environ.get("GEOTOUR_TEST_CACHE_URL", "")
-TEMPLATE = "geotour_template"
+# One template per pytest-xdist worker (gw0, gw1, …), so that workers never drop each other's
+TEMPLATE = f"geotour_template_{os.environ.get('PYTEST_XDIST_WORKER', 'main')}"
 
 
 def on_postgres():
