@@ -1,6 +1,6 @@
-"""The OpenAPI document and the server agree: Schemathesis, run as a client would run it (signed in as the office), sends every GET the
-document allows (and many it forbids) and checks each answer, its status, media type and headers (Allow on a
-405 too) against the document."""
+"""The OpenAPI document and the server agree: Schemathesis, run as a client would run it (signed in as the
+office), sends every GET the document allows (and many it forbids) and checks each answer, its status, media
+type and headers (Allow on a 405 too) against the document."""
 
 import os
 import subprocess
