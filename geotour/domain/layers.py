@@ -144,6 +144,7 @@ class Catalogue:
         self.layers = tuple(layers)
         self.types = tuple(types)
         self._by_id = {layer.id: layer for layer in self.layers}
+        self._category_ids = tuple(dict.fromkeys(c for layer in self.layers for c in layer.category_ids))
 
     def type_of(self, layer_id: str, category_id: str | None) -> AttractionType | None:
         """Return the AttractionType of a site of this layer and category, or None (for businesses)."""
@@ -159,7 +160,7 @@ class Catalogue:
 
     def category_ids(self) -> tuple[str, ...]:
         """Return the ids of every layer's categories, each once, in catalogue order."""
-        return tuple(dict.fromkeys(c for layer in self.layers for c in layer.category_ids))
+        return self._category_ids
 
     def point_layers(self) -> tuple[str, ...]:
         """Return the ids of the layers that hold places (attractions and MSMEs)."""

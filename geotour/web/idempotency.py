@@ -34,7 +34,9 @@ REPLAYED_HEADER = "Idempotent-Replayed"
 KEY_PATTERN = re.compile(r"[\x21-\x7e]{1,255}")  # visible ASCII, as a header value
 STALE_AFTER_S = 120  # longer than a gunicorn worker may run one request: an older open claim lost its worker
 MAX_KEPT_BODY = 1_000_000
-# What the OpenAPI document says of the header, on every view that takes it (geotour.web.api.openapi)
+# What the OpenAPI document says of the header, on every view that takes it (geotour.web.api.openapi).
+# flask-smorest puts these parameters in place of the operation's own list, so a keyed write takes no query
+# parameters (none does; a body is declared apart, with @bp.body).
 DOCUMENTED = Blueprint.doc(
     parameters=[
         {

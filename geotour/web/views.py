@@ -112,7 +112,7 @@ class Blueprint(flask_smorest.Blueprint):
     def body(self, schema: type[Body], form_too: bool = False) -> Callable[[View], View]:
         """Declare a view's body: a JSON object (or, with form_too, a form) read with `schema`, passed to the
         view as `body`; the document lists both media types a page's <form> and a script may send."""
-        required = any(field.required for field in schema._declared_fields.values())
+        required = any(field.required for field in made(schema).fields.values())
         read = self.arguments(
             made(schema), location="json_or_form" if form_too else "json", arg_name="body", required=required
         )
