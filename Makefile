@@ -146,13 +146,14 @@ wrk:
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq wrk >/dev/null; }
 
-# make serve puts Debian's nginx (with its brotli_static module) in front of gunicorn.
+# make serve puts Debian's nginx (with its brotli modules: precompressed files and on the fly) in front of gunicorn.
 nginx:
-	@command -v nginx >/dev/null && test -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so || { \
+	@command -v nginx >/dev/null && test -f /usr/lib/nginx/modules/ngx_http_brotli_static_module.so \
+	  && test -f /usr/lib/nginx/modules/ngx_http_brotli_filter_module.so || { \
 	  echo "Installing Debian's nginx for make serve"; \
 	  SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq nginx-light \
-	    libnginx-mod-http-brotli-static >/dev/null; }
+	    libnginx-mod-http-brotli-static libnginx-mod-http-brotli-filter >/dev/null; }
 
 # tests/test_qgis.py reads /ogc with the real QGIS: Debian's python3-qgis, run by Debian's python3, offscreen.
 qgis:

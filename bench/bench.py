@@ -12,6 +12,8 @@
 6. `make serve` (nginx in front of gunicorn): an immutable layer snapshot against nginx sending the same
    precompressed file; normal requests while 64 phones send their headers slowly (gunicorn alone, then
    make serve); the time to the first marker on `/` under an emulated phone network.
+7. Reading an OpenStreetMap extract (`flask import-osm`).
+8. The storage's reads on the database drivers against the same reads through SQLAlchemy Core.
 """
 
 import json
@@ -56,6 +58,7 @@ from bench.settings import (  # noqa: E402
     SIZES,
     WRK_SECONDS,
 )
+from bench.sql_core import bench_sql_core_backends  # noqa: E402
 from bench.synthetic import random_points  # noqa: E402
 from geotour.context import current  # noqa: E402
 from geotour.contributions import accounts  # noqa: E402
@@ -324,10 +327,12 @@ def main():
         print("front:", json.dumps(front), flush=True)
         osm = bench_osm(workdir)
         print("osm:", json.dumps(osm), flush=True)
+        sql_core = bench_sql_core_backends(services, workdir)
+        print("sql core:", json.dumps(sql_core), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
         subprocess.run([str(ROOT / "scripts" / "services.sh"), "stop", str(SERVICES)], check=False)
-    text = report(info, layers, nearby, memory, loads, weight, front, osm)
+    text = report(info, layers, nearby, memory, loads, weight, front, osm, sql_core)
     (OUT if QUICK else ROOT).joinpath("BENCHMARKS.md").write_text(text, encoding="utf-8")
     (OUT / "results.json").write_text(
         json.dumps(
@@ -339,6 +344,7 @@ def main():
                 "load": loads,
                 "front": front,
                 "osm": osm,
+                "sql_core": sql_core,
             },
             indent=1,
         )

@@ -53,6 +53,7 @@ def bench_front_server(wrk, sqlite_url, workdir):
         results["snapshot"] = wrk(snapshot, headers=[GZIP])
         results["snapshot_br"] = wrk(snapshot, headers=["Accept-Encoding: br"])
         results["mutable"] = wrk(server.url + LAYER_PATH, headers=[GZIP])
+        results["mutable_br"] = wrk(server.url + LAYER_PATH, headers=["Accept-Encoding: br"])
         results["snapshot_bytes"] = len(body)
     finally:
         server.stop()

@@ -25,6 +25,10 @@ SETTINGS = {
         "1",
         "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed.",
     ),
+    "GEOTOUR_COMPRESS": (
+        "1",
+        "Compress answers in the app (Flask-Compress); make serve sets 0, as nginx compresses in front of it.",
+    ),
     "GEOTOUR_CACHE_URL": (
         "simple",
         "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker).",
@@ -160,6 +164,7 @@ def load_config(
     values.update(_cache_config(values["GEOTOUR_CACHE_URL"], cache_timeout, values["GEOTOUR_CACHE_PREFIX"]))
     values["BABEL_DEFAULT_LOCALE"] = values["GEOTOUR_DEFAULT_LOCALE"]
     values["BABEL_DEFAULT_TIMEZONE"] = "Asia/Jakarta"  # times are shown in WIB; they are stored in UTC
+    values["COMPRESS_REGISTER"] = _bool_setting(values, "GEOTOUR_COMPRESS")
     values["COMPRESS_ALGORITHM"] = ["br", "gzip"]
     values["COMPRESS_MIMETYPES"] = [
         "text/html",
@@ -171,6 +176,7 @@ def load_config(
         "image/svg+xml",
         "text/csv",
         "application/vnd.google-earth.kml+xml",
+        "application/manifest+json",
     ]
     values["SEND_FILE_MAX_AGE_DEFAULT"] = 3600
     values["JSON_SORT_KEYS"] = False

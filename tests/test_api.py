@@ -215,6 +215,33 @@ def test_responses_are_compressed(client, encoding, decode):
     assert decode(response.data) == plain
 
 
+def test_a_cached_answer_is_compressed_once_per_process_and_encoding(make_app, monkeypatch):
+    import flask_compress.flask_compress as flask_compress
+
+    compressed = []
+    real = flask_compress._compress_data
+    monkeypatch.setattr(
+        flask_compress,
+        "_compress_data",
+        lambda app, data, algorithm: compressed.append(algorithm) or real(app, data, algorithm),
+    )
+    client = make_app().test_client()
+    bodies = {
+        client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": encoding}).data
+        for encoding in ("br", "br", "gzip", "br", "gzip")
+    }
+    assert sorted(compressed) == ["br", "gzip"] and len(bodies) == 2
+
+
+def test_behind_a_compressing_front_server_the_app_sends_plain_answers(make_app):
+    client = make_app(GEOTOUR_COMPRESS="0").test_client()
+    answer = client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "br, gzip"})
+    assert "Content-Encoding" not in answer.headers and answer.get_json()["features"]
+    assert "Accept-Encoding" in answer.headers["Vary"]  # the front server's answer varies by it
+    page = client.get("/", headers={"Accept-Encoding": "br, gzip"})
+    assert "Content-Encoding" not in page.headers
+
+
 def test_changed_data_gets_a_new_etag_and_fresh_body(make_app, data_copy, tmp_path):
     config = {"GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/db.sqlite3"}
     app = make_app(data_dir=data_copy.path, **config)

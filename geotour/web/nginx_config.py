@@ -12,7 +12,8 @@ from geotour.storage import snapshots
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.in"
 MODULES = Path(os.environ.get("GEOTOUR_NGINX_MODULES", "/usr/lib/nginx/modules"))
-BROTLI_MODULE = "ngx_http_brotli_static_module.so"
+BROTLI_STATIC_MODULE = "ngx_http_brotli_static_module.so"
+BROTLI_FILTER_MODULE = "ngx_http_brotli_filter_module.so"
 MIME_TYPES = Path("/etc/nginx/mime.types")
 
 
@@ -20,7 +21,12 @@ def render_nginx_conf(
     config: Mapping[str, Any], static_folder: str | Path, listen: str, run_dir: str | Path, upstream: str
 ) -> str:
     """Return nginx.conf text for the app config `config`, listening on `listen` ("HOST:PORT")."""
-    brotli = MODULES / BROTLI_MODULE
+    static, dynamic = MODULES / BROTLI_STATIC_MODULE, MODULES / BROTLI_FILTER_MODULE
+    modules = [f"load_module {module};" for module in (static, dynamic) if module.is_file()]
+    # The app does not compress under make serve (GEOTOUR_COMPRESS=0): nginx does, for the same types.
+    types = " ".join(
+        t for t in config["COMPRESS_MIMETYPES"] if t != "text/html"
+    )  # nginx's gzip always has it
     values = {
         "@LISTEN@": listen,
         "@RUN@": str(run_dir),
@@ -32,8 +38,12 @@ def render_nginx_conf(
         "@MAX_BODY@": str(config["MAX_CONTENT_LENGTH"]),
         # The workers run as whoever starts make serve, like gunicorn's: they read what the app wrote.
         "@USER@": f"user {getpass.getuser()};" if os.geteuid() == 0 else "",
-        "@MODULES@": f"load_module {brotli};" if brotli.is_file() else "# brotli_static module not installed",
-        "@BROTLI_STATIC@": "brotli_static on;" if brotli.is_file() else "",
+        "@MODULES@": " ".join(modules) or "# brotli modules not installed",
+        "@BROTLI_STATIC@": "brotli_static on;" if static.is_file() else "",
+        "@BROTLI@": f"brotli on; brotli_comp_level 4; brotli_min_length 500; brotli_types {types};"
+        if dynamic.is_file()
+        else "",
+        "@COMPRESS_TYPES@": types,
         "@MIME@": str(MIME_TYPES),
         "@SNAPSHOT_LAYER@": snapshots.LAYER_PATTERN,
         "@SNAPSHOT_FILE@": snapshots.FILE_PATTERN,

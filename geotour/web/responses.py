@@ -1,6 +1,11 @@
-"""Cached, compressed JSON responses with strong ETags, and the extensions that provide them."""
+"""Cached JSON responses with strong ETags, and the extensions that provide them.
 
-import gzip
+Compression happens in one place per way of serving. Under `make run` it is Flask-Compress (set up here),
+which keeps the compressed body of every answer with a strong ETag, so a cached answer is compressed once
+per process and encoding. Under `make serve` (GEOTOUR_COMPRESS=0) the app sends plain bodies and nginx
+compresses them (gzip and brotli), and sends the layer snapshots' precompressed forms from disk.
+"""
+
 import hashlib
 import json
 import math
@@ -12,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
 
-import brotli
 from cachetools import TTLCache
-from flask import Flask, Response, current_app, request, url_for
+from flask import Flask, Request, Response, current_app, g, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
 
@@ -25,20 +29,42 @@ compress = Compress()
 
 GEOJSON = "application/geo+json"
 JSON = "application/json"
-MIN_COMPRESS_BYTES = 500
 LOCAL_MAX_BYTES = 16 * 1024 * 1024  # per worker process
 # What a cached view builds: (payload, mimetype)
 Built = tuple[Any, str]
-ENCODERS = {"br": lambda body: brotli.compress(body, quality=9), "gzip": lambda body: gzip.compress(body, 6)}
+NOT_KEPT = "-"  # Flask-Compress's cache key of an answer without a strong ETag: compressed, never kept
 
 
 def init_app(app: Flask) -> None:
-    """Attach Flask-Caching and Flask-Compress, and the per-process store in front of the cache."""
+    """Attach Flask-Caching, Flask-Compress (unless the front server compresses), and the per-process stores."""
     cache.init_app(app)
-    app.extensions["geotour_local_responses"] = LocalStore(
-        max_age_s=app.config["CACHE_DEFAULT_TIMEOUT"] or None
-    )
+    max_age_s = app.config["CACHE_DEFAULT_TIMEOUT"] or None
+    app.extensions["geotour_local_responses"] = LocalStore(max_age_s=max_age_s)
+    app.config["COMPRESS_CACHE_BACKEND"] = lambda: CompressedBodies(LocalStore(max_age_s=max_age_s))
+    app.config["COMPRESS_CACHE_KEY"] = _compressed_key
     compress.init_app(app)
+
+
+class CompressedBodies:
+    """Flask-Compress's cache: the compressed bodies of answers with a strong ETag, kept per process.
+
+    A strong ETag is the hash of the plain body, so "<encoding>;<ETag>" names exactly one compressed body,
+    whatever URL answered it. Answers without one (pages, errors) are compressed on each request.
+    """
+
+    def __init__(self, store: "LocalStore") -> None:
+        self._store = store
+
+    def get(self, key: str) -> bytes | None:
+        return None if key.endswith(";" + NOT_KEPT) else self._store.get(key)
+
+    def set(self, key: str, value: bytes) -> None:
+        if not key.endswith(";" + NOT_KEPT):
+            self._store.put(key, value, len(value))
+
+
+def _compressed_key(_request: Request) -> str:
+    return str(g.get("geotour_etag") or NOT_KEPT)
 
 
 def dumps(payload: Any) -> bytes:
@@ -58,48 +84,22 @@ def cached(build: Callable[[], Built]) -> Response:
     """Response with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
-    in every process that shares it. Each entry is a small head (type, ETag, size) and one body per
-    encoding, each compressed once; a request fetches the head and the body it needs in one round trip
-    (so a brotli request to Redis moves the brotli bytes only).
+    in every process that shares it. An entry is (body, mimetype, ETag), kept in the shared cache and in
+    this process's store in front of it; it is compressed on the way out (see the module's docstring).
     """
     # While the database cannot be reached, the last known version still finds what is cached for it.
     key = _cache_key(current().storage.data_version(allow_stale=True))
-    wanted = _choose_encoding(MIN_COMPRESS_BYTES)
     local = current_app.extensions["geotour_local_responses"]
-    kept = local.get((key, wanted))
-    if kept is not None:
-        return conditional_response(*kept)
-    head, encoding, body = _shared_entry(key, wanted, build)
-    local.put((key, wanted), (body, head["mimetype"], head["etag"], encoding), len(body))
-    return conditional_response(body, head["mimetype"], head["etag"], encoding)
-
-
-def _shared_entry(key: str, wanted: str, build: Callable[[], Built]) -> tuple[dict[str, Any], str, bytes]:
-    """Return (head, encoding, body) from the shared cache, building and storing what is missing."""
-    head, body = cache.get_many(f"{key}|head", f"{key}|{wanted}")
-    identity = None
-    if head is None:
-        payload, mimetype = build()
-        identity = dumps(payload)
-        head = {
-            "mimetype": mimetype,
-            "etag": hashlib.sha256(identity).hexdigest()[:32],
-            "size": len(identity),
-        }
-        cache.set_many({f"{key}|head": head, f"{key}|identity": identity})
-        body = identity if wanted == "identity" else None
-    encoding = _choose_encoding(head["size"])
-    if encoding != wanted:
-        body = cache.get(f"{key}|{encoding}")
-    if body is None:
-        identity = identity or cache.get(f"{key}|identity")
-        if identity is None:  # evicted on its own: build it again
-            identity = dumps(build()[0])
-            cache.set(f"{key}|identity", identity)
-        body = identity if encoding == "identity" else ENCODERS[encoding](identity)
-        if encoding != "identity":
-            cache.set(f"{key}|{encoding}", body)
-    return head, encoding, body
+    kept = local.get(key)
+    if kept is None:
+        kept = cache.get(key)
+        if kept is None:
+            payload, mimetype = build()
+            body = dumps(payload)
+            kept = (body, mimetype, hashlib.sha256(body).hexdigest()[:32])
+            cache.set(key, kept)
+        local.put(key, kept, len(kept[0]))
+    return conditional_response(*kept)
 
 
 class LocalStore:
@@ -174,22 +174,13 @@ def page_links(offset: int, limit: int, returned: int, matched: int, mimetype: s
     return links
 
 
-def _choose_encoding(size: int) -> str:
-    if size < MIN_COMPRESS_BYTES:
-        return "identity"
-    best = request.accept_encodings.best_match(list(ENCODERS))
-    return best or "identity"
-
-
-def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = "identity") -> Response:
+def conditional_response(body: bytes, mimetype: str, etag: str) -> Response:
     """Return a public, revalidatable response with a strong ETag, or a 304 when the client has it.
 
-    Each encoding is its own representation, so it gets its own strong ETag.
+    Each encoding is its own representation with its own strong ETag: Flask-Compress adds ":<encoding>".
     """
     response = Response(body, mimetype=mimetype)
-    if encoding != "identity":
-        response.headers["Content-Encoding"] = encoding
-        etag = f"{etag}-{encoding}"
+    g.geotour_etag = etag
     response.vary.add("Accept-Encoding")
     response.set_etag(etag)
     response.cache_control.public = True
@@ -200,15 +191,15 @@ def conditional_response(body: bytes, mimetype: str, etag: str, encoding: str = 
 
 
 IMMUTABLE_MAX_AGE = 365 * 24 * 3600
-PRECOMPRESSED = {"br": ".br", "gzip": ".gz"}
 
 
 def immutable_file(path: Path, mimetype: str, etag: str) -> Response:
-    """Send a file whose URL names its content, in its precompressed form the client takes, cached for a year."""
-    best = request.accept_encodings.best_match(list(PRECOMPRESSED))
-    encoding = best if best and path.with_name(path.name + PRECOMPRESSED[best]).is_file() else "identity"
-    source = path if encoding == "identity" else path.with_name(path.name + PRECOMPRESSED[encoding])
-    response = conditional_response(source.read_bytes(), mimetype, etag, encoding)
+    """Send a file whose URL names its content, cached for a year.
+
+    Under `make serve` nginx sends the file and its precompressed forms itself; this answers a machine
+    that lacked the file (and `make run`, where Flask-Compress compresses it once per process).
+    """
+    response = conditional_response(path.read_bytes(), mimetype, etag)
     response.cache_control.max_age = IMMUTABLE_MAX_AGE
     response.cache_control.immutable = True
     return response
