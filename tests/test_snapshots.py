@@ -140,3 +140,14 @@ def test_a_phone_can_ask_whether_a_photo_is_already_stored(make_app):
     assert client.get(f"/api/v1/photos/sources/{digest}").status_code == 401
     bad = client.get("/api/v1/photos/sources/not-a-hash", headers=bearer(token))
     assert bad.status_code == 400 and bad.get_json()["error"]["field"] == "source_hash"
+
+
+def test_answers_that_share_an_etag_keep_their_own_compressed_bodies(make_app):
+    client = make_app().test_client()
+    entries = _catalogue(client)
+    for encoding, decode in (("br", brotli.decompress), ("gzip", gzip.decompress)):
+        for layer in ("msmes", "geosites", "msmes", "villages"):
+            url = _path(entries[layer]["map_snapshot_url"])
+            plain = client.get(url, headers={"Accept-Encoding": "identity"}).data
+            answer = client.get(url, headers={"Accept-Encoding": encoding})
+            assert answer.headers["Content-Encoding"] == encoding and decode(answer.data) == plain

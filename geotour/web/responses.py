@@ -48,8 +48,9 @@ def init_app(app: Flask) -> None:
 class CompressedBodies:
     """Flask-Compress's cache: the compressed bodies of answers with a strong ETag, kept per process.
 
-    A strong ETag is the hash of the plain body, so "<encoding>;<ETag>" names exactly one compressed body,
-    whatever URL answered it. Answers without one (pages, errors) are compressed on each request.
+    A strong ETag names one body of one URL (two URLs may share an ETag: every layer's snapshot of a data
+    version has the same one), so the key is "<encoding>;<ETag> <URL>". Answers without an ETag (pages,
+    errors) are compressed on each request.
     """
 
     def __init__(self, store: "LocalStore") -> None:
@@ -63,8 +64,9 @@ class CompressedBodies:
             self._store.put(key, value, len(value))
 
 
-def _compressed_key(_request: Request) -> str:
-    return str(g.get("geotour_etag") or NOT_KEPT)
+def _compressed_key(asked: Request) -> str:
+    etag = g.get("geotour_etag")
+    return f"{etag} {asked.full_path}" if etag else NOT_KEPT
 
 
 def dumps(payload: Any) -> bytes:
