@@ -17,6 +17,7 @@ from markupsafe import Markup, escape
 
 GEOPARK_CENTER = (-7.12, 106.50)  # lat, lon: the middle of Palabuhanratu Bay and Ciletuh
 GEOPARK_ZOOM = 10
+OVERVIEW_MIN_ZOOM = 8
 Plugin = TypeVar("Plugin", bound=JSCSSMixin)
 
 # Every script and stylesheet a map page loads, as paths under /static. Installed from npm
@@ -187,6 +188,9 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
         zoom_start=spec.get("zoom") or GEOPARK_ZOOM,
         zoom_control=True,
         prefer_canvas=False,
+        # The geopark fills the screen at zoom 10: nothing is gained below 8, and the cluster builds one
+        # grid per zoom level for every marker, so fewer levels make a cheap phone draw the map sooner.
+        min_zoom=OVERVIEW_MIN_ZOOM,
     )
     _add_basemaps(m, spec["basemaps"])
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
@@ -203,6 +207,8 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
             chunkedLoading=True,
             chunkInterval=40,
             chunkDelay=20,
+            # From zoom 17 (45 px is about 50 m) every marker stands alone: no cluster grids above 16.
+            disableClusteringAtZoom=17,
         )
     ).add_to(m)
     for group in spec["groups"]:

@@ -4,6 +4,9 @@
   "use strict";
 
   var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
+  // Markers are made in slices of this many milliseconds of work, so that no task blocks a phone for long
+  // (a long task is 50 ms; Lighthouse counts a slow phone as 4× this machine).
+  var SLICE_MS = 8;
 
   function el(tag, attrs, text) {
     var node = document.createElement(tag);
@@ -71,15 +74,17 @@
     this.status.hidden = false;
   };
 
-  Geotour.prototype.fetchJSON = function (url) {
+  /* `plain`: ask as the page's <link rel="preload"> did (no headers of our own), so that the browser hands
+   * over the answer it already has instead of asking again. */
+  Geotour.prototype.fetchJSON = function (url, plain) {
     var self = this;
-    return fetch(url, { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
+    return fetch(url, plain ? {} : { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
       self.fetched.push(r.url || url);
-      // A saved copy the service worker gave because the network did not answer: say from when.
-      if (r.headers.get(self.cfg.offline.fallback_header) && window.GeotourPage) {
-        window.GeotourPage.saved(r.headers.get(self.cfg.offline.saved_header), true);
-      }
+      // A saved copy the service worker gave because the network did not answer, or a snapshot it keeps
+      // (cache first) while the phone is offline: say from when.
+      var fallback = !!r.headers.get(self.cfg.offline.fallback_header), at = r.headers.get(self.cfg.offline.saved_header);
+      if (window.GeotourPage && at && (fallback || !navigator.onLine)) window.GeotourPage.saved(at, fallback);
       return r.json();
     });
   };
@@ -149,11 +154,24 @@
     return svg;
   };
 
+  /* A pin whose element is made when Leaflet draws the marker, not when the marker is made: most markers
+   * start inside a cluster, and some are never drawn at all. */
+  var PinIcon = window.L && L.DivIcon.extend({
+    createIcon: function (old) {
+      this.options.html = this.options.pin();
+      return L.DivIcon.prototype.createIcon.call(this, old);
+    }
+  });
+
   Geotour.prototype.icon = function (style, focus) {
-    var pin = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") });
-    pin.appendChild(this.iconNode(style));
-    pin.style.background = style.color;
-    return L.divIcon({ html: pin, className: "gt-pin-wrap", iconSize: focus ? [40, 40] : [30, 30],
+    var self = this;
+    function pin() {
+      var node = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") });
+      node.appendChild(self.iconNode(style));
+      node.style.background = style.color;
+      return node;
+    }
+    return new PinIcon({ pin: pin, className: "gt-pin-wrap", iconSize: focus ? [40, 40] : [30, 30],
       iconAnchor: focus ? [20, 20] : [15, 15], popupAnchor: [0, -14] });
   };
 
@@ -368,41 +386,60 @@
     }
   };
 
+  /* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. */
   Geotour.prototype.addFeatures = function (features) {
-    var buckets = {}, self = this;
-    features.forEach(function (f) {
-      var key = self.groupKey(f.properties);
-      if (!self.groups[key]) return;
-      var marker = self.marker(f, false);
-      marker._gtGroup = self.groups[key];
-      marker._gtKey = key;
-      var props = f.properties;
-      if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
-      self.places.push({ id: props.id, feature: f, kind: self.styleFor(props).kind, filter: self.styleFor(props).type,
-        names: [props.name].concat((props.name_alt || []).map(window.GeotourSearch.plainName)) });
-      (buckets[key] = buckets[key] || []).push(marker);
-    });
-    Object.keys(buckets).forEach(function (key) {
-      var group = self.groups[key];
-      if (group.addLayers) group.addLayers(buckets[key]); else buckets[key].forEach(function (m) { group.addLayer(m); });
-    });
-  };
-
-  /* Add markers a few dozen at a time, yielding between slices, so a slow phone never freezes. */
-  Geotour.prototype.addFeaturesGradually = function (features) {
-    var self = this, size = 10;
+    var self = this, at = 0;
     return new Promise(function (resolve) {
-      (function next(start) {
-        self.addFeatures(features.slice(start, start + size));
-        if (start + size < features.length) setTimeout(function () { next(start + size); }, 0);
+      (function slice() {
+        for (var until = performance.now() + SLICE_MS; at < features.length && performance.now() < until; at++) {
+          var f = features[at], props = f.properties, key = self.groupKey(props);
+          if (!self.groups[key]) continue;
+          var marker = self.marker(f, false), style = self.styleFor(props);
+          marker._gtGroup = self.groups[key];
+          marker._gtKey = key;
+          if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
+          self.places.push({ id: props.id, feature: f, kind: style.kind, filter: style.type,
+            names: [props.name].concat((props.name_alt || []).map(window.GeotourSearch.plainName)) });
+          marker._gtGroup.addLayer(marker);
+        }
+        if (at < features.length) setTimeout(slice, 0);  // let the phone draw and answer taps in between
         else resolve();
-      })(0);
+      })();
     });
   };
 
-  /* The layer catalogue names an immutable snapshot of each layer's data: fetched once, kept offline. */
-  Geotour.prototype.loadCatalogue = function () {
+  /* The cluster that every place group of the overview belongs to (geotour/web/maps.py), or null. */
+  Geotour.prototype.cluster = function () {
     var self = this;
+    return Object.keys(this.groups).map(function (key) {
+      var group = self.groups[key];
+      return group.getParentGroup ? group.getParentGroup() : null;
+    }).filter(Boolean)[0] || null;
+  };
+
+  /* Put the cluster on the map with every marker it was given while it was off it: markercluster clusters
+   * them all in one addLayers, in chunks (chunkedLoading), and draws once. Given to it on the map, one
+   * marker at a time, it redraws its icons after each: that froze a cheap phone for seconds. Resolves when
+   * its last chunk is done (its chunkProgress reports processed === total). */
+  Geotour.prototype.showCluster = function (cluster) {
+    var map = this.map;
+    if (map.hasLayer(cluster)) return Promise.resolve();
+    return new Promise(function (resolve) {
+      cluster.options.chunkProgress = function (processed, total) {
+        if (processed !== total) return;
+        cluster.options.chunkProgress = null;
+        resolve();
+      };
+      map.addLayer(cluster);
+    });
+  };
+
+  /* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
+   * preloads them: templates/_snapshots.html); without that list the layer catalogue does. */
+  Geotour.prototype.loadCatalogue = function () {
+    var self = this, listed = document.getElementById("gt-snapshots");
+    try { this.snapshots = listed ? JSON.parse(listed.textContent) : null; } catch (e) { this.snapshots = null; }
+    if (this.snapshots) return Promise.resolve();
     return this.fetchJSON(this.cfg.api + "/layers").then(function (catalogue) {
       self.snapshots = {};
       catalogue.layers.forEach(function (entry) { self.snapshots[entry.id] = entry.map_snapshot_url; });
@@ -410,7 +447,7 @@
   };
 
   Geotour.prototype.loadSnapshot = function (layerId) {
-    return this.fetchJSON(this.snapshots[layerId]).then(function (collection) { return collection.features || []; });
+    return this.fetchJSON(this.snapshots[layerId], true).then(function (collection) { return collection.features || []; });
   };
 
   Geotour.prototype.loadBoundary = function () {
@@ -423,34 +460,49 @@
     });
   };
 
-  /* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are. */
+  /* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are.
+   * Their labels are made the first time the map is zoomed in far enough to show them (zoom 11): 74 labels
+   * that Leaflet places again at every zoom cost a slow phone seconds while the map first draws. */
   Geotour.prototype.loadVillages = function () {
     var group = this.groups.villages, map = this.map;
     if (!group || !this.snapshots.villages) return Promise.resolve();
     return this.loadSnapshot("villages").then(function (features) {
-      features.forEach(function (f) {
+      var dots = features.map(function (f) {
         var c = f.geometry.coordinates;
-        L.circleMarker([c[1], c[0]], { radius: 2, weight: 1, color: "#57534e", fillOpacity: 1, interactive: false })
-          .bindTooltip(String(f.properties.name || ""), { permanent: true, direction: "right", offset: [3, 0],
-            className: "gt-village-label", interactive: false }).addTo(group);
-      });
-      function labels() { map.getContainer().classList.toggle("gt-map--village-names", map.getZoom() >= 11); }
+        return L.circleMarker([c[1], c[0]], { radius: 2, weight: 1, color: "#57534e", fillOpacity: 1, interactive: false })
+          .addTo(group);
+      }), labelled = false;
+      function labels() {
+        var near = map.getZoom() >= 11;
+        if (near && !labelled) {
+          labelled = true;
+          dots.forEach(function (dot, i) {
+            dot.bindTooltip(String(features[i].properties.name || ""), { permanent: true, direction: "right",
+              offset: [3, 0], className: "gt-village-label", interactive: false });
+          });
+        }
+        map.getContainer().classList.toggle("gt-map--village-names", near);
+      }
       map.on("zoomend", labels);
       labels();
     });
   };
 
   Geotour.prototype.loadOverview = function () {
-    var self = this;
+    var self = this, cluster = this.cluster();
     return this.loadCatalogue().then(function () {
-      var jobs = self.cfg.layers.filter(function (l) {
+      if (cluster) self.map.removeLayer(cluster);  // it takes the markers of every layer first (showCluster)
+      var places = Promise.all(self.cfg.layers.filter(function (l) {
         // Fetch only the place layers this map shows (an embed may show just some of them).
         return (self.cfg.place_layers || []).indexOf(l.id) >= 0;
       }).map(function (layer) {
-        return self.loadSnapshot(layer.id).then(function (features) { return self.addFeaturesGradually(features); });
+        return self.loadSnapshot(layer.id).then(function (features) { return self.addFeatures(features); });
+      }));
+      var shown = places.then(function () { return cluster && self.showCluster(cluster); }, function (error) {
+        if (cluster) self.showCluster(cluster);  // what did arrive is shown
+        throw error;
       });
-      jobs.push(self.loadBoundary(), self.loadVillages());
-      return Promise.all(jobs);
+      return Promise.all([shown, self.loadBoundary(), self.loadVillages()]);
     });
   };
 
@@ -466,7 +518,7 @@
         dashArray: "5 5", fillOpacity: 0.08, interactive: false, className: "gt-uncertainty" }).addTo(this.map);
     }
     return this.fetchJSON(focus.nearby_url).then(function (data) {
-      self.addFeatures(data.features);
+      self.addFeatures(data.features);  // plain groups here: no cluster
       var points = data.features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
       points.push([focus.lat, focus.lon]);
       // No animation: the first view is where the page starts, and the map is "ready" only when it stands still.

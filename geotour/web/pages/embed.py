@@ -16,7 +16,7 @@ from geotour.domain.contact import local_number
 from geotour.domain.layers import ATTRACTION, MSME
 from geotour.errors import BadParameter, GeotourError, NotFound
 from geotour.web import params, views
-from geotour.web.pages.map_setup import BASEMAP_IDS, render_overview
+from geotour.web.pages.map_setup import BASEMAP_IDS, overview_snapshots, render_overview
 from geotour.web.pages.place_facts import place_facts
 
 bp = Blueprint("embed", __name__)
@@ -93,7 +93,12 @@ def embed() -> ResponseReturnValue:
             "place": url_for("embed.place", feature_id="x")[:-1],
         },
     )
-    return render_template("embed.html", map=rendered, full_map_url=url_for("pages.index", _external=True))
+    return render_template(
+        "embed.html",
+        map=rendered,
+        snapshots=overview_snapshots(options["layers"]),
+        full_map_url=url_for("pages.index", _external=True),
+    )
 
 
 @bp.get("/embed/places/<feature_id>")

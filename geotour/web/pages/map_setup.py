@@ -13,7 +13,9 @@ from markupsafe import Markup
 
 from geotour.context import current as _ctx
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
+from geotour.storage import StorageUnavailable
 from geotour.web import i18n, maps, offline
+from geotour.web.api.read import snapshot_url
 from geotour.web.pages import place_facts
 
 ICON_SPRITE = "vendor/icons/geotour-icons.svg"  # built by `make assets` from the icons named in layers.json
@@ -261,6 +263,26 @@ def render_overview(
         rendered = _render_overview(layer_ids, category_ids, center, zoom, basemap, embed)
         kept.put(key, rendered, len(rendered.header) + len(rendered.html) + len(rendered.script))
     return rendered
+
+
+def overview_snapshots(layer_ids: Sequence[str] | None = None) -> dict[str, str]:
+    """Return {layer id: URL of its map snapshot at today's data version} for every layer the overview map
+    draws, so that the page preloads them and the map script needs no catalogue first (one round trip
+    less on a phone link); {} while the database cannot be reached (the script then asks the catalogue).
+    """
+    catalogue = _ctx().catalogue
+    wanted = [
+        layer.id
+        for layer in catalogue.layers
+        if layer.id == "boundary"
+        or (layer.kind in (ATTRACTION, MSME) or layer.id == "villages")
+        and (not layer_ids or layer.id in layer_ids)
+    ]
+    try:
+        token = _ctx().storage.snapshot_token()
+    except StorageUnavailable:
+        return {}
+    return {layer_id: snapshot_url(layer_id, token, "map") for layer_id in wanted}
 
 
 def _render_overview(

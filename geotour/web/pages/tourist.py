@@ -22,6 +22,7 @@ from geotour.web.pages.map_setup import (
     group_specs,
     inline_sprite,
     map_spec,
+    overview_snapshots,
     render_overview,
     static_url,
 )
@@ -70,6 +71,7 @@ def index() -> ResponseReturnValue:
     return render_template(
         "index.html",
         map=render_overview(),
+        snapshots=overview_snapshots(),
         downloads=downloads,
         export_formats=exports.FORMATS,
         filters=_filter_choices(catalogue),
