@@ -1,5 +1,8 @@
 """`make lighthouse`: Lighthouse (mobile defaults) on / and a site page, against Debian's Chromium.
 
+Each page is measured RUNS times and the run with the median performance score is reported, as
+Lighthouse's own guidance advises: one run on a 2-core machine varies by 10 points or more.
+
 The app runs under gunicorn on loopback. Map tiles come from a tiny local server that answers every
 tile with a blank PNG, since this machine has no internet; tiles are left out of the byte weight.
 """
@@ -22,8 +25,10 @@ from bench.servers import Gunicorn, wait_for  # noqa: E402
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
 PAGES = ["/", "/sites/curug-sodong"]
-BUDGET_BYTES = 150 * 1000
+BUDGET_BYTES = 100 * 1000  # issue 34: the map page at most 100 KB, tiles aside
 MIN_SCORE = 95
+MAX_BLOCKING_MS = 200
+RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
 
 
 def blank_tile(size=256):
@@ -111,16 +116,28 @@ def main():
     try:
         wait_for(f"{server.url}/api/v1/layers")
         for path in sys.argv[1:] or PAGES:
-            report = run_lighthouse(f"{server.url}{path}", Path(instance) / "report.json")
+            reports = [
+                run_lighthouse(f"{server.url}{path}", Path(instance) / "report.json") for _ in range(RUNS)
+            ]
+            reports.sort(key=lambda r: r["categories"]["performance"]["score"])
+            report = reports[len(reports) // 2]
             if os.environ.get("LIGHTHOUSE_KEEP"):
                 Path(os.environ["LIGHTHOUSE_KEEP"]).write_text(json.dumps(report))
             scores, weight, failed = summarize(report, tile_origin)
-            passed = all(s >= MIN_SCORE for s in scores.values()) and weight <= BUDGET_BYTES
+            blocking = report["audits"]["total-blocking-time"]["numericValue"]
+            passed = (
+                all(s >= MIN_SCORE for s in scores.values())
+                and weight <= BUDGET_BYTES
+                and blocking <= MAX_BLOCKING_MS
+            )
             ok = ok and passed
+            every = ", ".join(str(round(r["categories"]["performance"]["score"] * 100)) for r in reports)
             print(
                 f"{path}: "
                 + ", ".join(f"{k} {v}" for k, v in scores.items())
-                + f"; transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB) -> {'OK' if passed else 'BELOW TARGET'}"
+                + f" (performance of the {RUNS} runs: {every}); total blocking time {blocking:.0f} ms"
+                + f" (at most {MAX_BLOCKING_MS}); transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB)"
+                + f" -> {'OK' if passed else 'BELOW TARGET'}"
             )
             for title in failed:
                 print(f"    needs work: {title}")

@@ -719,6 +719,7 @@
   Geotour.prototype.start = function () {
     var self = this;
     Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
+    this.places = [];  // made again from the fresh data: the search lists each place once, however often it starts
     if (this.focusMarker) this.focusMarker.remove();
     if (this.focusCircle) this.focusCircle.remove();
     var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
