@@ -70,6 +70,10 @@ SETTINGS = {
         "{instance}/photos",
         "Folder for contributed photos (display size and thumbnail, re-encoded); with GEOTOUR_PHOTO_STORE=database only this machine's cache of them.",
     ),
+    "GEOTOUR_NGINX_PHOTOS": (
+        "",
+        "nginx's internal location that sends photo files once the app has said who may see one (X-Accel-Redirect); make serve sets /_photos/. Empty: the app sends them.",
+    ),
     "GEOTOUR_PHOTO_STORE": (
         "files",
         "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis).",

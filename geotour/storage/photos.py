@@ -3,7 +3,6 @@
 import json
 import os
 import re
-import shutil
 import tempfile
 from pathlib import Path
 from typing import Protocol
@@ -22,7 +21,7 @@ def _write_once(target: Path, data: bytes) -> None:
     fd, temp = tempfile.mkstemp(dir=target.parent, suffix=".part")
     with os.fdopen(fd, "wb") as file:
         file.write(data)
-    os.chmod(temp, 0o644)  # the app serves it, and links it under public/ once it is published
+    os.chmod(temp, 0o644)  # the front server's workers send it, once the app has said who may see it
     os.replace(temp, target)
 
 
@@ -54,27 +53,10 @@ class PhotoStore:
             return None
         return self.root / photo_id[:2] / f"{photo_id}-{size}.webp"
 
-    def public_path(self, photo_id: str, size: str) -> Path | None:
-        """Return the copy of a published photo that the front server sends from disk, making it first.
-
-        Every photo is kept under the store's root, where nothing serves it; only a photo that a published
-        feature shows is also put under `public/`, the folder the front server sends from without asking
-        the app. A hard link when the file system allows it, else a copy.
-        """
-        source = self.path(photo_id, size)
-        if source is None or not source.is_file():
-            return None
-        target = self.root / "public" / photo_id[:2] / source.name
-        if not target.is_file():
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temp = target.with_name(f"{target.name}.{os.getpid()}.part")
-            try:
-                os.link(source, temp)
-            except OSError:
-                shutil.copyfile(source, temp)
-            os.chmod(temp, 0o644)
-            os.replace(temp, target)
-        return target
+    def relative(self, photo_id: str, size: str) -> str | None:
+        """Return a photo file's path under the store's root ("ab/abcd…-thumb.webp"), or None."""
+        path = PhotoStore.path(self, photo_id, size)
+        return None if path is None else path.relative_to(self.root).as_posix()
 
     def exists(self, photo_id: str | None) -> bool:
         """Return whether both sizes of this photo are stored."""
