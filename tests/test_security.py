@@ -202,6 +202,26 @@ def test_tokens_are_kept_as_hashes_and_can_be_revoked(world):
     assert app.test_client().get("/api/v1/submissions", headers=bearer(new)).status_code == 401
 
 
+def test_tokens_and_accounts_are_managed_signed_in_never_with_a_token(world):
+    """A leaked token must not make itself a successor that outlives its revocation (issue 32, break 10)."""
+    app, tokens, ids = world
+    client = app.test_client()
+    before = run_sql(app, "SELECT count(*) FROM api_tokens")
+    made = client.post("/account/tokens", data={"name": "successor"}, headers=bearer(tokens[KIM1]))
+    assert made.status_code == 403 and made.mimetype == "text/html"
+    assert "situs web" in made.get_data(as_text=True)  # said in the visitor's language, Indonesian first
+    revoked = client.post("/account/tokens/1/revoke", headers=bearer(tokens[KIM1]))
+    added = client.post(
+        "/admin/users",
+        data={"username": "shadow", "password": "panjang-sekali-123", "role": "admin"},
+        headers=bearer(tokens[ADMIN]),
+    )
+    changed = client.post("/admin/users/2", data={"role": "admin"}, headers=bearer(tokens[ADMIN]))
+    assert (revoked.status_code, added.status_code, changed.status_code) == (403, 403, 403)
+    assert run_sql(app, "SELECT count(*) FROM api_tokens") == before
+    assert app.test_client().get("/api/v1/submissions", headers=bearer(tokens[KIM1])).status_code == 200
+
+
 def test_login_is_rate_limited(make_app):
     app = make_app(GEOTOUR_RATELIMIT_LOGIN="3 per minute")
     make_users(app)

@@ -92,6 +92,7 @@ def _sign_in_by_token() -> bool:
     token = _bearer_token()
     if token is None:
         return False
+    g.signed_in_by_token = True
     record = accounts.user_for_token(current().storage, token)
     if record is None:
         g.bad_token = True  # the views that need a user say so (401), the public ones ignore it
@@ -120,8 +121,13 @@ def user_record() -> UserRecord:
 SIGNED_IN = Blueprint.doc(security=[{"bearer": []}, {"session": []}])
 
 
-def requires(rule: str) -> Callable[[View], View]:
-    """Decorate a view so that only users passing accounts.<rule> reach it (401 or sign-in first, else 403)."""
+def requires(rule: str, session_only: bool = False) -> Callable[[View], View]:
+    """Decorate a view so that only users passing accounts.<rule> reach it (401 or sign-in first, else 403).
+
+    With `session_only`, a request signed in by an API token is refused too: managing tokens and accounts
+    needs the person, signed in in a browser, so a leaked token cannot make itself a successor that outlives
+    its revocation.
+    """
     check = getattr(accounts, rule)
 
     def decorator(view: View) -> View:
@@ -129,6 +135,10 @@ def requires(rule: str) -> Callable[[View], View]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
             if not current_user.is_authenticated:
                 return login_manager.unauthorized()
+            if session_only and g.get("signed_in_by_token"):
+                raise Forbidden(
+                    "Tokens and accounts are managed signed in on the website, not with an API token.", None
+                )
             if not check(current_user.record):
                 raise Forbidden("Your role may not do this.", None)
             return view(*args, **kwargs)

@@ -85,7 +85,7 @@ def account() -> ResponseReturnValue:
 
 
 @bp.post("/account/tokens")
-@requires("can_contribute")
+@requires("can_contribute", session_only=True)
 def create_token() -> ResponseReturnValue:
     """Make a new API token and show it once."""
     try:
@@ -96,7 +96,7 @@ def create_token() -> ResponseReturnValue:
 
 
 @bp.post("/account/tokens/<int:token_id>/revoke")
-@requires("can_contribute")
+@requires("can_contribute", session_only=True)
 def revoke_token(token_id: int) -> ResponseReturnValue:
     """Revoke one of your tokens."""
     _ctx().storage.revoke_token(user_record()["id"], token_id)
@@ -117,7 +117,7 @@ def users() -> ResponseReturnValue:
 
 
 @bp.post("/admin/users")
-@requires("can_manage_users")
+@requires("can_manage_users", session_only=True)
 def create_user() -> ResponseReturnValue:
     """Create an account."""
     try:
@@ -135,7 +135,7 @@ def create_user() -> ResponseReturnValue:
 
 
 @bp.post("/admin/users/<int:user_id>")
-@requires("can_manage_users")
+@requires("can_manage_users", session_only=True)
 def update_user(user_id: int) -> ResponseReturnValue:
     """Change an account's role or group, or disable or enable it."""
     accounts.require_user(_ctx().storage, user_id)
