@@ -64,6 +64,16 @@ def test_a_report_that_says_little_is_refused_by_name(client, body, field):
     assert answer.status_code == 400 and answer.get_json()["error"]["field"] == field
 
 
+@pytest.mark.parametrize("feature", ["karang-hawu", "kasepuhan-ciptagelar"])
+def test_a_place_whose_position_is_published_takes_no_reports(client, feature):
+    """Only an estimated point asks "I am here", on the page and in the API (issue 32, break 9)."""
+    answer = _here(client, "10.1.1.5", feature=feature, headers={"Accept-Language": "id"})
+    assert answer.status_code == 409 and answer.get_json()["error"]["field"] == "id"
+    assert "perkiraan" in answer.get_json()["error"]["message"]
+    page = client.get(f"/sites/{feature}").get_data(as_text=True)
+    assert "gt-here" not in page
+
+
 def test_what_a_report_needs(client):
     assert _here(client, "10.1.1.2").status_code == 202  # no account needed
     assert _here(client, "10.1.1.2", feature="nope").status_code == 404

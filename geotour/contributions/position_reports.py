@@ -117,6 +117,11 @@ def report_position(
             "accuracy_m",
         )
     feature, _layer = _checkable_place(ctx, feature_id)
+    if feature["properties"].get("coord_confidence") != "estimated":  # the page offers it for these only
+        raise Conflict(
+            _('This place\'s position is not an estimate, so there is nothing to check with "I am here".'),
+            "id",
+        )
     here = feature["geometry"]["coordinates"]
     away = distance_m(here[0], here[1], lon, lat)
     reach = max(2000, 2 * (feature["properties"].get("coord_uncertainty_m") or 0))
