@@ -59,6 +59,27 @@ def test_the_same_key_with_another_request_is_422_naming_the_header(site):
     assert len(_pending(app)) == 1
 
 
+def test_the_fingerprint_covers_the_query_and_the_file_name(site):
+    """What changes a request's meaning changes its fingerprint (issue 32, break 7)."""
+    app, client, tokens = site
+    body = waterfall()
+    body["properties"].pop("layer")
+    first = client.post("/api/v1/submissions?layer=geosites", json=body, headers=_keyed(tokens["kim1"], "q"))
+    other = client.post("/api/v1/submissions?layer=biosites", json=body, headers=_keyed(tokens["kim1"], "q"))
+    assert first.status_code == 201 and other.status_code == 422
+    photo = jpeg_with_gps()
+    sent = [
+        client.post(
+            "/api/v1/photos",
+            data={"photo": upload(photo, name)},
+            content_type="multipart/form-data",
+            headers=_keyed(tokens["kim1"], "named"),
+        ).status_code
+        for name in ("a.jpg", "b.jpg")
+    ]
+    assert sent == [201, 422]
+
+
 def test_keys_belong_to_one_user(site):
     app, client, tokens = site
     client.post("/api/v1/submissions", json=waterfall(), headers=_keyed(tokens["kim1"], "shared-key"))

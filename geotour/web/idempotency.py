@@ -1,9 +1,9 @@
 """`Idempotency-Key` on every write: a retry after a lost response gets the first answer, and nothing is
 stored twice (draft-ietf-httpapi-idempotency-key-header).
 
-The key is scoped to the signed-in user and kept for a day. The request's fingerprint (method, path and
-the parsed body: JSON, form fields and the content of each file, so a new multipart boundary does not
-count as a new request) must match, or the answer is 422. While the first request runs, a retry gets
+The key is scoped to the signed-in user and kept for a day. The request's fingerprint (method, path, query
+and the parsed body: JSON, form fields and each file's content, name and type, so a new multipart boundary
+does not count as a new request) must match, or the answer is 422. While the first request runs, a retry gets
 409 with Retry-After. Only answers below 500 are kept: after a 5xx, or a request that died before its
 write committed, the key is free again, and the retry runs as new.
 """
@@ -72,7 +72,9 @@ def idempotent(view: View) -> View:
 
 def fingerprint() -> str:
     """Return a hash of what the request asks for, the same for every retry of it."""
-    digest = hashlib.sha256(f"{request.method} {request.path}".encode())
+    digest = hashlib.sha256(f"{request.method} {request.path}\n".encode())
+    for name, value in sorted(request.args.items(multi=True)):  # ?layer= changes what a write does
+        digest.update(f"query {name}={value}\n".encode())
     try:
         body = request.get_json(silent=True) if request.is_json else None
     except RecursionError:  # the view refuses it; the fingerprint only needs to be the same for a retry
@@ -86,8 +88,10 @@ def fingerprint() -> str:
         for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
             content = hashlib.sha256(upload.stream.read()).hexdigest()
             upload.stream.seek(0)
-            digest.update(f"file {name}={content}\n".encode())
+            # The name and type too: an import reads a file by its name (.csv, .kml, .geojson).
+            digest.update(f"file {name}={content} {upload.filename!r} {upload.mimetype}\n".encode())
     else:
+        digest.update(f"{request.mimetype}\n".encode())
         digest.update(request.get_data())
     return digest.hexdigest()
 
