@@ -96,6 +96,20 @@ def test_reports_are_limited_per_address(make_app):
     assert _here(client, "10.2.2.3").status_code == 202  # another phone
 
 
+def test_one_ipv6_slash_64_is_one_sender(make_app):
+    """A phone may send from any address of its /64 (issue 32, break 4): one limit, one reporter."""
+    app = make_app(GEOTOUR_RATELIMIT_REPORTS="3 per hour")
+    make_users(app)
+    api = app.test_client()
+    codes = [_here(api, f"2001:db8:5:7::{n}").status_code for n in (1, 2, 3, 4)]
+    assert codes == [202, 202, 202, 429]
+    assert _here(api, "2001:db8:5:8::1").status_code == 202  # another /64: another phone
+    assert _here(api, "::ffff:10.9.9.9").status_code == 202 and _here(api, "10.9.9.9").status_code == 202
+    with app.app_context():
+        senders = {r["reporter"] for r in current().storage.position_reports(GEYSER)}
+    assert len(senders) == 3  # 2001:db8:5:7::/64, 2001:db8:5:8::/64 and 10.9.9.9
+
+
 def test_three_visitors_move_the_geyser_and_mark_it_checked_on_site(make_app):
     app = make_app()
     make_users(app)

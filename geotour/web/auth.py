@@ -3,6 +3,7 @@ and the decorators that apply the role rules written once in accounts.py."""
 
 import hashlib
 import hmac
+import ipaddress
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
@@ -182,16 +183,30 @@ def _scoped(key: str) -> str:
     return f"{current_app.config['GEOTOUR_CACHE_PREFIX']}{key}"
 
 
+def sender() -> str:
+    """Return who sent the request, as far as its address tells: an IPv4 address, or the /64 network of an
+    IPv6 one. A phone (or a home router) is given a whole /64 and may send from any address in it, so every
+    address of a /64 is one sender, for every rate limit and for telling reporters apart."""
+    raw = get_remote_address() or ""
+    try:
+        address = ipaddress.ip_address(raw.split("%", 1)[0])
+    except ValueError:
+        return raw
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return str(address.ipv4_mapped)
+    if isinstance(address, ipaddress.IPv6Address):
+        return str(ipaddress.IPv6Network((address, 64), strict=False))
+    return str(address)
+
+
 def address_limit_key() -> str:
-    """Rate-limit by the client's address (sign-in attempts)."""
-    return _scoped(f"addr:{get_remote_address()}")
+    """Rate-limit by the client's address (sign-in attempts), an IPv6 /64 counting as one."""
+    return _scoped(f"addr:{sender()}")
 
 
 def upload_limit_key() -> str:
     """Rate-limit uploads per signed-in user (per address for anyone else)."""
-    return _scoped(
-        f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{get_remote_address()}"
-    )
+    return _scoped(f"user:{current_user.id}" if current_user.is_authenticated else f"addr:{sender()}")
 
 
 def upload_limit(methods: list[str] | None = None) -> RouteLimit:
@@ -207,11 +222,9 @@ def report_limit() -> RouteLimit:
 
 
 def reporter_key() -> str:
-    """Return who sent a report, as a keyed hash of their address: independent reports come from different
-    addresses, and no address is kept."""
-    digest = hmac.new(
-        current_app.config["SECRET_KEY"].encode(), get_remote_address().encode(), hashlib.sha256
-    )
+    """Return who sent a report, as a keyed hash of their address (an IPv6 /64 is one sender): independent
+    reports come from different senders, and no address is kept."""
+    digest = hmac.new(current_app.config["SECRET_KEY"].encode(), sender().encode(), hashlib.sha256)
     return digest.hexdigest()[:16]
 
 
