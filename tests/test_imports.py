@@ -214,7 +214,7 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     mine = web.get(done.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "Homestay Ciletuh 10" in mine and "Row 4 of the file was skipped" in mine
     again = web.post("/contribute/import", data={"stash_id": stash, "layer": "msmes", "csrf_token": csrf})
-    assert again.status_code == 400 and pending_count(client, token) == 9
+    assert again.status_code == 409 and pending_count(client, token) == 9
     nothing_ready = web.post(
         "/contribute/import?lang=en",
         data={
@@ -227,6 +227,84 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
         content_type="multipart/form-data",
     )
     assert 'name="stash_id"' not in nothing_ready.get_data(as_text=True)  # nothing to confirm
+
+
+def test_two_confirmations_at_once_store_the_file_once(site):
+    """Confirming one preview twice at the same moment made two batches (issue 32, break 6): the
+    confirmation takes the file atomically, and the other one is told so (409)."""
+    import re
+    import threading
+
+    from tests.contributions import csrf_from, login
+
+    app, client, token = site
+    web = app.test_client()
+    csrf = login(web, "kim1")
+    preview = web.post(
+        "/contribute/import",
+        data={
+            "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
+            "layer": "msmes",
+            "category": "",
+            "owner_consent": "",
+            "csrf_token": csrf,
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    form = {
+        "stash_id": re.search(r'name="stash_id" value="([0-9a-f]+)"', preview).group(1),
+        "layer": "msmes",
+        "category": "",
+        "owner_consent": "",
+        "apply_fixes": "on",
+        "csrf_token": csrf_from(preview),
+    }
+    statuses, start = [], threading.Barrier(3)
+
+    def confirm():
+        start.wait()
+        statuses.append(web.post("/contribute/import", data=form).status_code)
+
+    threads = [threading.Thread(target=confirm) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [302, 409, 409] and pending_count(client, token) == 9
+
+
+def test_a_confirmation_that_fails_keeps_the_file_for_another_try(site, monkeypatch):
+    import re
+
+    from geotour.contributions import bulk_import
+    from tests.contributions import csrf_from, login
+
+    app, client, token = site
+    web = app.test_client()
+    csrf = login(web, "kim1")
+    preview = web.post(
+        "/contribute/import",
+        data={
+            "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
+            "layer": "msmes",
+            "category": "",
+            "owner_consent": "",
+            "csrf_token": csrf,
+        },
+        content_type="multipart/form-data",
+    ).get_data(as_text=True)
+    form = {
+        "stash_id": re.search(r'name="stash_id" value="([0-9a-f]+)"', preview).group(1),
+        "layer": "msmes",
+        "apply_fixes": "on",
+        "csrf_token": csrf_from(preview),
+    }
+    real = bulk_import.import_file
+    monkeypatch.setattr(bulk_import, "import_file", lambda *a, **k: (_ for _ in ()).throw(OSError("disk")))
+    app.config["PROPAGATE_EXCEPTIONS"] = False
+    assert web.post("/contribute/import", data=form).status_code == 500
+    monkeypatch.setattr(bulk_import, "import_file", real)
+    assert web.post("/contribute/import", data=form).status_code == 302 and pending_count(client, token) == 9
 
 
 def _kmz_of(kml_bytes):

@@ -201,12 +201,13 @@ class Storage(Places, ABC):
         """Keep an import file between its preview and its confirmation; return its stash id."""
 
     @abstractmethod
-    def stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
-        """Return (filename, data) of a user's kept import file, or None when unknown or expired."""
+    def claim_stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
+        """Take a user's kept import file, atomically: (filename, data) for one caller only; None for any
+        other, and when unknown or expired."""
 
     @abstractmethod
-    def drop_stashed_import(self, user_id: int, stash_id: str) -> None:
-        """Forget a kept import file."""
+    def return_stashed_import(self, user_id: int, stash_id: str, filename: str, data: bytes) -> None:
+        """Keep a claimed import file again under its id (its import failed: the member may confirm again)."""
 
     @abstractmethod
     def put_photo_file(self, photo_id: str, size: str, data: bytes) -> None:

@@ -27,21 +27,25 @@ class SQLFiles(SQLParts):
             )
         return stash_id
 
-    def stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
-        """Return (filename, data) of a user's kept import file, or None (unknown, another user's, or expired)."""
+    def claim_stashed_import(self, user_id: int, stash_id: str) -> tuple[str, bytes] | None:
+        """Take a user's kept import file: deleted in the same statement that reads it, inside the write
+        transaction, so two confirmations sent at once get it once (the other gets None)."""
         cutoff = (datetime.now(UTC) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
-        with self._read() as conn:
+        with self._transaction() as conn:
             row = conn.execute(
-                "SELECT filename, data FROM import_stash WHERE user_id = ? AND stash_id = ?"
-                " AND created_at >= ?",
+                "DELETE FROM import_stash WHERE user_id = ? AND stash_id = ? AND created_at >= ?"
+                " RETURNING filename, data",
                 (user_id, stash_id, cutoff),
             ).fetchone()
         return (row["filename"], bytes(row["data"])) if row else None
 
-    def drop_stashed_import(self, user_id: int, stash_id: str) -> None:
-        """Forget a kept import file (once it is committed)."""
+    def return_stashed_import(self, user_id: int, stash_id: str, filename: str, data: bytes) -> None:
+        """Keep a claimed import file again, under the same id, for another day."""
         with self._transaction() as conn:
-            conn.execute("DELETE FROM import_stash WHERE user_id = ? AND stash_id = ?", (user_id, stash_id))
+            conn.execute(
+                "INSERT INTO import_stash (user_id, stash_id, filename, created_at, data) VALUES (?, ?, ?, ?, ?)",
+                (user_id, stash_id, filename, now_utc(), data),
+            )
 
     def put_photo_file(self, photo_id: str, size: str, data: bytes) -> None:
         """Store one size of a photo (a no-op when it is there: the id is the content's hash)."""

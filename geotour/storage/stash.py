@@ -22,13 +22,13 @@ class ImportStash:
         """Keep a file for a user; return its stash id."""
         return self.storage.stash_import(user_id, PurePath(filename or "upload").name, data)
 
-    def get(self, user_id: int, stash_id: str | None) -> tuple[str, bytes] | None:
-        """Return (filename, data) of a user's kept file, or None."""
+    def claim(self, user_id: int, stash_id: str | None) -> tuple[str, bytes] | None:
+        """Take (filename, data) of a user's kept file, once: a second confirmation sent at the same time
+        gets None, as does an unknown or expired id."""
         if stash_id is None or not STASH_ID.match(stash_id):
             return None
-        return self.storage.stashed_import(user_id, stash_id)
+        return self.storage.claim_stashed_import(user_id, stash_id)
 
-    def drop(self, user_id: int, stash_id: str | None) -> None:
-        """Forget a kept file (after it was committed)."""
-        if stash_id is not None and STASH_ID.match(stash_id):
-            self.storage.drop_stashed_import(user_id, stash_id)
+    def put_back(self, user_id: int, stash_id: str, kept: tuple[str, bytes]) -> None:
+        """Keep a claimed file again (its import failed), so that nothing the member sent is lost."""
+        self.storage.return_stashed_import(user_id, stash_id, *kept)

@@ -13,7 +13,7 @@ from geotour.contributions.photo_cleaning import Photo
 from geotour.contributions.rules import contributable_layers
 from geotour.domain.features import Feature, typed_decimal
 from geotour.domain.layers import Layer
-from geotour.errors import BadParameter, GeotourError, ValidationFailed
+from geotour.errors import BadParameter, Conflict, GeotourError, ValidationFailed
 from geotour.storage.records import Submission
 from geotour.storage.stash import ImportStash
 from geotour.text import gettext as _
@@ -193,24 +193,33 @@ def import_file() -> ResponseReturnValue:
     )
     stash_id = request.form.get("stash_id")
     try:
-        if stash_id:  # the confirmation: the file sent with the preview
-            kept = _stash().get(user["id"], stash_id)
+        if stash_id:  # the confirmation: the file sent with the preview, taken once
+            kept = _stash().claim(user["id"], stash_id)
             if kept is None:
-                raise BadParameter(_("The preview has expired; send the file again."), "file")
+                raise Conflict(
+                    _(
+                        "This preview was sent for review already, or has expired: see your submissions, "
+                        "or send the file again."
+                    ),
+                    "file",
+                )
             # The member's choice: the ready rows (the others skipped), with the suggested fixes or without.
-            report = bulk_import.import_file(
-                _ctx(),
-                user,
-                kept[1],
-                kept[0],
-                layer_id,
-                defaults,
-                False,
-                *limits,
-                on_error="skip",
-                apply_fixes=request.form.get("apply_fixes") == "on",
-            )
-            _stash().drop(user["id"], stash_id)
+            try:
+                report = bulk_import.import_file(
+                    _ctx(),
+                    user,
+                    kept[1],
+                    kept[0],
+                    layer_id,
+                    defaults,
+                    False,
+                    *limits,
+                    on_error="skip",
+                    apply_fixes=request.form.get("apply_fixes") == "on",
+                )
+            except BaseException:
+                _stash().put_back(user["id"], stash_id, kept)  # nothing was stored: it may be confirmed again
+                raise
             skipped = ",".join(str(n) for n in report["skipped_rows"]) or None
             return redirect(url_for("uploads.mine", batch=report["submissions"][0]["batch"], skipped=skipped))
         upload = request.files.get("file")
