@@ -229,17 +229,12 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     assert 'name="stash_id"' not in nothing_ready.get_data(as_text=True)  # nothing to confirm
 
 
-def test_two_confirmations_at_once_store_the_file_once(site):
-    """Confirming one preview twice at the same moment made two batches (issue 32, break 6): the
-    confirmation takes the file atomically, and the other one is told so (409)."""
+def _confirmation_form(web, csrf):
+    """Preview the ten homestays as kim1; return the form that confirms them (with the fixes)."""
     import re
-    import threading
 
-    from tests.contributions import csrf_from, login
+    from tests.contributions import csrf_from
 
-    app, client, token = site
-    web = app.test_client()
-    csrf = login(web, "kim1")
     preview = web.post(
         "/contribute/import",
         data={
@@ -251,7 +246,7 @@ def test_two_confirmations_at_once_store_the_file_once(site):
         },
         content_type="multipart/form-data",
     ).get_data(as_text=True)
-    form = {
+    return {
         "stash_id": re.search(r'name="stash_id" value="([0-9a-f]+)"', preview).group(1),
         "layer": "msmes",
         "category": "",
@@ -259,6 +254,18 @@ def test_two_confirmations_at_once_store_the_file_once(site):
         "apply_fixes": "on",
         "csrf_token": csrf_from(preview),
     }
+
+
+def test_two_confirmations_at_once_store_the_file_once(site):
+    """Confirming one preview twice at the same moment made two batches (issue 32, break 6): the
+    confirmation takes the file atomically, and the other one is told so (409)."""
+    import threading
+
+    from tests.contributions import login
+
+    app, client, token = site
+    web = app.test_client()
+    form = _confirmation_form(web, login(web, "kim1"))
     statuses, start = [], threading.Barrier(3)
 
     def confirm():
@@ -274,31 +281,12 @@ def test_two_confirmations_at_once_store_the_file_once(site):
 
 
 def test_a_confirmation_that_fails_keeps_the_file_for_another_try(site, monkeypatch):
-    import re
-
     from geotour.contributions import bulk_import
-    from tests.contributions import csrf_from, login
+    from tests.contributions import login
 
     app, client, token = site
     web = app.test_client()
-    csrf = login(web, "kim1")
-    preview = web.post(
-        "/contribute/import",
-        data={
-            "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
-            "layer": "msmes",
-            "category": "",
-            "owner_consent": "",
-            "csrf_token": csrf,
-        },
-        content_type="multipart/form-data",
-    ).get_data(as_text=True)
-    form = {
-        "stash_id": re.search(r'name="stash_id" value="([0-9a-f]+)"', preview).group(1),
-        "layer": "msmes",
-        "apply_fixes": "on",
-        "csrf_token": csrf_from(preview),
-    }
+    form = _confirmation_form(web, login(web, "kim1"))
     real = bulk_import.import_file
     monkeypatch.setattr(bulk_import, "import_file", lambda *a, **k: (_ for _ in ()).throw(OSError("disk")))
     app.config["PROPAGATE_EXCEPTIONS"] = False
