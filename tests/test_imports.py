@@ -280,6 +280,21 @@ def test_two_confirmations_at_once_store_the_file_once(site):
     assert sorted(statuses) == [302, 409, 409] and pending_count(client, token) == 9
 
 
+def test_a_member_parks_one_preview_at_a_time(site):
+    """Each preview parked its whole file for a day, with no cap (issue 32, break 11): a new one
+    replaces the one before."""
+    from tests.backends import run_sql
+    from tests.contributions import login
+
+    app, client, token = site
+    web = app.test_client()
+    csrf = login(web, "kim1")
+    older, newer = _confirmation_form(web, csrf), _confirmation_form(web, csrf)
+    assert run_sql(app, "SELECT count(*) FROM import_stash") == [(1,)]
+    assert web.post("/contribute/import", data=older).status_code == 409
+    assert web.post("/contribute/import", data=newer).status_code == 302 and pending_count(client, token) == 9
+
+
 def test_a_confirmation_that_fails_keeps_the_file_for_another_try(site, monkeypatch):
     from geotour.contributions import bulk_import
     from tests.contributions import login

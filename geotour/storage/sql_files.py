@@ -16,11 +16,15 @@ class SQLFiles(SQLParts):
     """Mixed into SQLStorage, which gives the connections."""
 
     def stash_import(self, user_id: int, filename: str, data: bytes) -> str:
-        """Keep an import file for a user until they confirm it (a day at most); return its stash id."""
+        """Keep an import file for a user until they confirm it (a day at most); return its stash id.
+
+        One preview per user is kept: a new one replaces the one before, so a member parks at most one
+        file (GEOTOUR_IMPORT_MAX_BYTES) however many previews they send.
+        """
         cutoff = (datetime.now(UTC) - KEEP_STASH).strftime("%Y-%m-%dT%H:%M:%SZ")
         stash_id = secrets.token_hex(16)
         with self._transaction() as conn:
-            conn.execute("DELETE FROM import_stash WHERE created_at < ?", (cutoff,))
+            conn.execute("DELETE FROM import_stash WHERE created_at < ? OR user_id = ?", (cutoff, user_id))
             conn.execute(
                 "INSERT INTO import_stash (user_id, stash_id, filename, created_at, data) VALUES (?, ?, ?, ?, ?)",
                 (user_id, stash_id, filename, now_utc(), data),
