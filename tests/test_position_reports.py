@@ -110,6 +110,25 @@ def test_one_ipv6_slash_64_is_one_sender(make_app):
     assert len(senders) == 3  # 2001:db8:5:7::/64, 2001:db8:5:8::/64 and 10.9.9.9
 
 
+def test_reports_kept_stay_bounded_newest_first(app):
+    """Reports piled up without bound and the oldest 5,000 were read (issue 32, break 3)."""
+    from geotour.storage.sql_files import REPORTS_PER_PLACE
+    from tests.backends import run_sql
+
+    with app.app_context():
+        storage = current().storage
+        run_sql(app, "DELETE FROM position_reports")
+        storage.add_position_report(GEYSER, *STOOD_AT, 10.0, "old")
+        run_sql(app, "UPDATE position_reports SET created_at = '2026-01-01T00:00:00Z'")
+        for n in range(30):
+            storage.add_position_report(GEYSER, *STOOD_AT, 10.0, f"phone-{n}")
+        storage.add_position_report(GEYSER, *STOOD_AT, 5.0, "phone-29")  # the same phone again
+        kept = storage.position_reports(GEYSER)
+    assert len(kept) == REPORTS_PER_PLACE == 20
+    assert [r["reporter"] for r in kept][:2] == ["phone-29", "phone-28"]  # newest first, one per sender
+    assert "old" not in {r["reporter"] for r in kept} and kept[0]["accuracy_m"] == 5.0
+
+
 def test_three_visitors_move_the_geyser_and_mark_it_checked_on_site(make_app):
     app = make_app()
     make_users(app)

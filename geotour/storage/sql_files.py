@@ -10,6 +10,8 @@ from geotour.storage.records import PhotoSource, PositionReport
 from geotour.storage.sql_versions import SQLParts, now_utc
 
 KEEP_STASH = timedelta(hours=24)
+KEEP_REPORTS = timedelta(days=90)  # an "I am here" nobody used in a season is stale evidence
+REPORTS_PER_PLACE = 20  # newest unused reports kept per place (a sender keeps one)
 
 
 class SQLFiles(SQLParts):
@@ -128,23 +130,42 @@ class SQLFiles(SQLParts):
     def add_position_report(
         self, feature_id: str, lon: float, lat: float, accuracy_m: float, reporter: str
     ) -> None:
-        """Keep one visitor's report of standing at a place (evidence for moderators, never public)."""
+        """Keep one visitor's report of standing at a place (evidence for moderators, never public).
+
+        What is kept stays bounded, however many reports arrive: a sender's new report of a place replaces
+        their earlier one, a place keeps its REPORTS_PER_PLACE newest unused reports, and unused reports
+        expire after KEEP_REPORTS. So the agreement moderators see compares at most REPORTS_PER_PLACE²
+        pairs per place, and a flood of old reports can never hide the new ones.
+        """
+        cutoff = (datetime.now(UTC) - KEEP_REPORTS).strftime("%Y-%m-%dT%H:%M:%SZ")
         with self._transaction() as conn:
+            conn.execute("DELETE FROM position_reports WHERE used_at IS NULL AND created_at < ?", (cutoff,))
+            conn.execute(
+                "DELETE FROM position_reports WHERE used_at IS NULL AND feature_id = ? AND reporter = ?",
+                (feature_id, reporter),
+            )
             conn.execute(
                 "INSERT INTO position_reports (feature_id, lon, lat, accuracy_m, reporter, created_at)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (feature_id, lon, lat, accuracy_m, reporter, now_utc()),
             )
+            conn.execute(
+                "DELETE FROM position_reports WHERE used_at IS NULL AND feature_id = ? AND id NOT IN"
+                " (SELECT id FROM position_reports WHERE used_at IS NULL AND feature_id = ?"
+                " ORDER BY id DESC LIMIT ?)",
+                (feature_id, feature_id, REPORTS_PER_PLACE),
+            )
 
     def position_reports(self, feature_id: str | None = None) -> list[PositionReport]:
-        """Return the reports not yet used, oldest first: of one place, or of every place."""
+        """Return the reports not yet used (newest first, REPORTS_PER_PLACE per place at most): of one place,
+        or of every place."""
         where, args = "used_at IS NULL", []
         if feature_id is not None:
             where, args = where + " AND feature_id = ?", [feature_id]
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT id, feature_id, lon, lat, accuracy_m, reporter, created_at FROM position_reports"
-                f" WHERE {where} ORDER BY id LIMIT 5000",
+                f" WHERE {where} ORDER BY id DESC LIMIT 20000",
                 args,
             ).fetchall()
         return [
