@@ -21,7 +21,7 @@ run: setup
 
 # Production serving: Debian's nginx (deploy/nginx.conf.in) in front of gunicorn (gunicorn.conf.py) on a
 # unix socket; nginx buffers slow phones' uploads and downloads and sends static files, photos and snapshots.
-serve: setup nginx
+serve: setup nginx redis
 	$(FLASK) seed
 	HOST=$(HOST) PORT=$(PORT) VENV=$(VENV) scripts/serve.sh
 
@@ -171,7 +171,8 @@ wordpress:
 	  $$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends \
 	    wordpress mariadb-server php-cli php-mysql >/dev/null; }
 
-# The shared-cache tests start their own redis-server on a free loopback port.
+# make serve starts Debian's redis-server on a socket (shared rate limits and cache for its workers) unless
+# GEOTOUR_CACHE_URL names one; the shared-cache tests start their own on a free loopback port.
 redis:
 	@command -v redis-server >/dev/null || { \
 	  echo "Installing Debian's redis-server for the shared-cache tests"; \

@@ -31,7 +31,7 @@ SETTINGS = {
     ),
     "GEOTOUR_CACHE_URL": (
         "simple",
-        "Response cache: simple (in-process), null (off) or redis://host:port/db (shared by every worker).",
+        "Response cache: simple (in-process), null (off), redis://host:port/db or unix:///path/to/redis.sock (shared by every worker; make serve starts a Redis on a socket when none is named).",
     ),
     "GEOTOUR_CACHE_PREFIX": (
         "geotour:",
@@ -231,11 +231,13 @@ def _session_config(values: Mapping[str, Any]) -> dict[str, Any]:
         secure = values["GEOTOUR_PUBLIC_URL"].startswith("https://")
     else:
         secure = _bool_setting(values, "GEOTOUR_SECURE_COOKIES", also="auto")
-    storage_uri = (
-        values["GEOTOUR_CACHE_URL"]
-        if values["GEOTOUR_CACHE_URL"].startswith(("redis://", "rediss://"))
-        else "memory://"
-    )
+    cache_url = values["GEOTOUR_CACHE_URL"]
+    if cache_url.startswith(("redis://", "rediss://")):
+        storage_uri = cache_url
+    elif cache_url.startswith("unix://"):  # a Redis on this machine's socket (make serve starts one)
+        storage_uri = "redis+unix://" + cache_url.removeprefix("unix://")
+    else:
+        storage_uri = "memory://"
     return {
         "SESSION_COOKIE_SECURE": secure,
         "SESSION_COOKIE_HTTPONLY": True,
@@ -277,7 +279,7 @@ def _cache_config(url: str, timeout: int, prefix: str) -> dict[str, Any]:
         return {"CACHE_TYPE": "SimpleCache", "CACHE_DEFAULT_TIMEOUT": timeout, "CACHE_THRESHOLD": 2000}
     if url == "null":
         return {"CACHE_TYPE": "NullCache", "CACHE_DEFAULT_TIMEOUT": timeout}
-    if url.startswith(("redis://", "rediss://")):
+    if url.startswith(("redis://", "rediss://", "unix://")):
         # A shared cache: a write in one worker changes the data version, so every worker's next
         # request misses the old keys. Redis being down degrades to "no cache" (see cache_backends).
         return {
@@ -286,4 +288,4 @@ def _cache_config(url: str, timeout: int, prefix: str) -> dict[str, Any]:
             "CACHE_DEFAULT_TIMEOUT": timeout,
             "CACHE_KEY_PREFIX": prefix,
         }
-    raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null or redis://..., got {url!r}")
+    raise ConfigError(f"GEOTOUR_CACHE_URL must be simple, null, redis://... or unix://..., got {url!r}")

@@ -20,6 +20,28 @@ rm -f "$SOCKET"
   --upstream "unix:$SOCKET" > "$RUN/nginx.conf"
 nginx -t -q -c "$RUN/nginx.conf" -g "daemon off;"
 
+# Workers share one count for every rate limit ("10 per hour" means 10, however many workers) and one
+# response cache: in the Redis named by GEOTOUR_CACHE_URL, or else in Debian's redis-server started here on
+# a socket in the run folder, in memory only (it is a cache; counters start again with make serve).
+redis_pid=""
+case "${GEOTOUR_CACHE_URL:-}" in
+  redis://*|rediss://*|unix://*) ;;
+  *)
+    command -v redis-server >/dev/null || {
+      echo "make serve needs Debian's redis-server (make redis), or GEOTOUR_CACHE_URL naming a Redis" >&2
+      exit 1
+    }
+    REDIS_SOCKET="$RUN/redis.sock"
+    rm -f "$REDIS_SOCKET"
+    redis-server --port 0 --unixsocket "$REDIS_SOCKET" --unixsocketperm 700 --save "" --appendonly no \
+      --loglevel warning --dir "$RUN" &
+    redis_pid=$!
+    for _ in $(seq 1 100); do [ -S "$REDIS_SOCKET" ] && break; sleep 0.05; done
+    [ -S "$REDIS_SOCKET" ] || { echo "redis-server did not start (see above)" >&2; exit 1; }
+    export GEOTOUR_CACHE_URL="unix://$REDIS_SOCKET"
+    ;;
+esac
+
 GUNICORN_BIND="unix:$SOCKET" "$VENV/bin/gunicorn" -c gunicorn.conf.py "geotour:create_app()" &
 gunicorn_pid=$!
 for _ in $(seq 1 300); do [ -S "$SOCKET" ] && break; sleep 0.1; done
@@ -30,6 +52,7 @@ echo "Geotour: nginx on http://$HOST:$PORT -> gunicorn on $SOCKET (run folder $R
 stop() {
   kill -TERM "$nginx_pid" "$gunicorn_pid" 2>/dev/null || true
   wait "$nginx_pid" "$gunicorn_pid" 2>/dev/null || true
+  if [ -n "$redis_pid" ]; then kill -TERM "$redis_pid" 2>/dev/null || true; wait "$redis_pid" 2>/dev/null || true; fi
 }
 trap 'stop; exit 0' INT TERM
 set +e

@@ -56,3 +56,10 @@ def test_auto_seed_reads_yes_no_words_as_people_write_them(tmp_path, word, expec
 def test_an_unknown_yes_no_word_stops_start_up_naming_the_variable(tmp_path, key):
     with pytest.raises(ConfigError, match=f"^{key} must be one of .*got 'sometimes'"):
         load_config(tmp_path, environ={key: "sometimes"})
+
+
+def test_a_redis_on_a_socket_holds_the_cache_and_the_rate_limits(tmp_path):
+    """make serve names the Redis it starts by its socket (scripts/serve.sh)."""
+    config = load_config(tmp_path, environ={"GEOTOUR_CACHE_URL": "unix:///run/geotour/redis.sock"})
+    assert config["CACHE_REDIS_URL"] == "unix:///run/geotour/redis.sock"
+    assert config["RATELIMIT_STORAGE_URI"] == "redis+unix:///run/geotour/redis.sock"
