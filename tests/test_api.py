@@ -189,6 +189,21 @@ def test_unknown_api_route_and_method_are_json(client):
     assert response.status_code == 405 and "error" in response.get_json()
 
 
+@pytest.mark.parametrize("path", ["/api/v1/layers", "/ogc/collections"])
+def test_http_errors_tell_an_api_client_what_it_needs(client, path):
+    """The JSON of a 405 names the method and what the address takes, not a person's "go back" (issue 32)."""
+    refused = client.delete(path, headers={"Accept-Language": "en"})
+    message = refused.get_json()["error"]["message"]
+    assert refused.status_code == 405 and refused.headers["Allow"] == "GET, HEAD, OPTIONS"
+    assert message.startswith("DELETE is not allowed") and "GET, HEAD, OPTIONS" in message
+    assert "button" not in message and "page" not in message
+    missing = client.get("/api/v1/nothing-here", headers={"Accept-Language": "en"}).get_json()["error"]
+    assert missing["code"] == "not_found" and "/api/openapi.json" in missing["message"]
+    assert (
+        "Kembali" not in client.delete(path, headers={"Accept-Language": "id"}).get_json()["error"]["message"]
+    )
+
+
 def test_strong_etag_and_304(client):
     first = client.get("/api/v1/layers/geosites")
     etag = first.headers["ETag"]

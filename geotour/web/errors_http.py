@@ -58,6 +58,27 @@ PAGES = {
 }
 
 
+# What a program reading the API is told for each status, where the page's words speak to a person
+# ("go back and use the page's buttons"). A 405 also names the method and what the address takes.
+API_WORDS = {
+    400: _l("The request could not be read."),
+    401: _l("Sign in, or send Authorization: Bearer <token>."),
+    403: _l("This account may not do this."),
+    404: _l("Nothing is at this address; the API's addresses are in /api/openapi.json."),
+    409: _l("This was changed by another request first; read it again, then retry."),
+    413: _l("The request body is larger than this server accepts."),
+    429: _l("Too many requests; retry after the seconds in the Retry-After header."),
+    500: _l("An unexpected error on the server; retry later."),
+    501: _l("Not implemented here."),
+    503: _l("The server cannot answer now; retry after the seconds in the Retry-After header."),
+}
+
+
+def api_text(status: int) -> str:
+    """Return what an API client is told for a status, in the request's language."""
+    return str(API_WORDS.get(status) or API_WORDS[500 if status >= 500 else 400])
+
+
 def page_text(status: int) -> tuple[str, str]:
     """Return (heading, what to do) for a status, in the request's language."""
     heading, advice = PAGES.get(status) or PAGES[500 if status >= 500 else 400]
@@ -74,7 +95,7 @@ def _answer(
     """Answer an error: JSON under /api (message, else the status's own words), else the error page."""
     heading, advice = page_text(status)
     if _wants_json():
-        response = jsonify({"error": {"code": code, "message": message or advice, "field": field}})
+        response = jsonify({"error": {"code": code, "message": message or api_text(status), "field": field}})
         response.status_code = status
         response.headers["Access-Control-Allow-Origin"] = "*"
         return response
@@ -153,11 +174,19 @@ def init_app(app: Flask) -> None:
         retry_after_s = None
         if status == 429 and limiter.current_limit is not None:
             retry_after_s = max(1, int(limiter.current_limit.reset_at - time.time()))
-        response = app.make_response(_answer(status, code, retry_after_s=retry_after_s))
+        allowed = sorted(exc.valid_methods or ()) if isinstance(exc, MethodNotAllowed) else []
+        message = None
+        if allowed and _wants_json():
+            message = _(
+                "%(method)s is not allowed at this address; it takes %(allowed)s (see the Allow header).",
+                method=request.method,
+                allowed=", ".join(allowed),
+            )
+        response = app.make_response(_answer(status, code, message, retry_after_s=retry_after_s))
         if retry_after_s:
             response.headers["Retry-After"] = str(retry_after_s)
-        if isinstance(exc, MethodNotAllowed) and exc.valid_methods:  # RFC 9110: a 405 says what is allowed
-            response.headers["Allow"] = ", ".join(sorted(exc.valid_methods))
+        if allowed:  # RFC 9110: a 405 says what is allowed
+            response.headers["Allow"] = ", ".join(allowed)
         return response
 
     @app.errorhandler(StorageUnavailable)
