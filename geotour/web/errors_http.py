@@ -66,7 +66,9 @@ API_WORDS = {
     403: _l("This account may not do this."),
     404: _l("Nothing is at this address; the API's addresses are in /api/openapi.json."),
     409: _l("This was changed by another request first; read it again, then retry."),
-    413: _l("The request body is larger than this server accepts."),
+    413: _l(
+        "The request body is larger than this server accepts; send a smaller one, or split it into several requests."
+    ),
     429: _l("Too many requests; retry after the seconds in the Retry-After header."),
     500: _l("An unexpected error on the server; retry later."),
     501: _l("Not implemented here."),
