@@ -98,8 +98,15 @@ def import_osm_command(extract: Path, dry_run: bool, username: str) -> None:
         plan, stored = osm_import.import_extract(_ctx(), extract, username, dry_run)
     except GeotourError as exc:
         raise click.ClickException(exc.message) from None
-    except RuntimeError as exc:  # pyosmium: not an OSM file, or a damaged one
+    except (RuntimeError, ValueError) as exc:  # pyosmium: not an OSM file, a damaged one, or a hostile one
+        # (libosmium refuses a whole file whose tag is over its limits, e.g. a 2,000-character value)
         raise click.ClickException(f"{extract}: {exc}") from None
+    if plan.read.unreadable:
+        click.echo(
+            f"skipped {len(plan.read.unreadable)} object(s) whose tags are not valid UTF-8: "
+            + ", ".join(plan.read.unreadable[:10])
+            + (" …" if len(plan.read.unreadable) > 10 else "")
+        )
     for what, name, detail in plan.lines:
         click.echo(f"{REPORT_WORDS.get(what, what):45} {name[:50]:50} {detail}")
     for place, problems in plan.not_taken:

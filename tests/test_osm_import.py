@@ -267,3 +267,23 @@ def test_a_file_that_is_not_an_extract_is_refused_in_one_line(office, tmp_path):
     result = office.test_cli_runner().invoke(args=["import-osm", str(bad)])
     assert result.exit_code == 1 and "Error:" in result.output and "Traceback" not in result.output
     assert not pending(office)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # a tag value over libosmium's limit refuses the whole file (issue 32, break 12)
+        '<node id="1" version="1" lat="-7.2" lon="106.47"><tag k="name" v="%s"/>'
+        '<tag k="tourism" v="guest_house"/></node>' % ("W" * 2000),
+        # not UTF-8 at all (already one line before; kept so that it stays so)
+        '<node id="2" version="1" lat="-7.2" lon="106.47"><tag k="name" v="\udcff"/></node>',
+    ],
+)
+def test_a_hostile_extract_stops_in_one_clear_line(office, tmp_path, text):
+    hostile = tmp_path / "hostile.osm"
+    body = f"<?xml version='1.0' encoding='UTF-8'?><osm version=\"0.6\">{text}</osm>"
+    hostile.write_bytes(body.encode("utf-8", "surrogateescape"))
+    result = office.test_cli_runner().invoke(args=["import-osm", str(hostile)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert result.output.startswith("Error: ") and str(hostile) in result.output
+    assert len(result.output.strip().splitlines()) == 1 and not pending(office)

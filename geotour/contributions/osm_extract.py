@@ -87,6 +87,8 @@ class Extract:
     bounds: tuple[float, float, float, float] | None
     outside: int = 0
     unnamed: int = 0
+    # objects skipped because their tags are not valid UTF-8 ("n123", "w45"), reported by the command
+    unreadable: list[str] = field(default_factory=list)
 
 
 def target(tags: dict[str, str]) -> tuple[str | None, str | None]:
@@ -145,7 +147,11 @@ def read_extract(path: str | Path, inside: Callable[[float, float], bool]) -> Ex
     )
     extract = Extract([], bounds)
     for obj in processor:
-        tags = {tag.k: tag.v for tag in obj.tags}
+        try:
+            tags = {tag.k: tag.v for tag in obj.tags}
+        except UnicodeDecodeError:  # a damaged or hostile .osm.pbf: skip the object, and say so
+            extract.unreadable.append(f"{obj.type_str()}{obj.id}")
+            continue
         layer, category = target(tags)
         if layer is None and not any(k in tags for k in MATCH_ONLY_KEYS):
             continue  # e.g. an amenity=bank: neither ours nor a site to match
