@@ -53,11 +53,6 @@ class PhotoStore:
             return None
         return self.root / photo_id[:2] / f"{photo_id}-{size}.webp"
 
-    def relative(self, photo_id: str, size: str) -> str | None:
-        """Return a photo file's path under the store's root ("ab/abcd…-thumb.webp"), or None."""
-        path = PhotoStore.path(self, photo_id, size)
-        return None if path is None else path.relative_to(self.root).as_posix()
-
     def exists(self, photo_id: str | None) -> bool:
         """Return whether both sizes of this photo are stored."""
         if photo_id is None:

@@ -25,7 +25,8 @@ PRIVATE_MAX_AGE = 365 * 24 * 3600
 def photo(photo_id: str, size: str) -> ResponseReturnValue:
     """Serve a cleaned photo to whoever may see it; its name is its content hash, so it never changes."""
     store, storage = _ctx().photos, _ctx().storage
-    if store.path(photo_id, size) is None:
+    path = store.path(photo_id, size)
+    if path is None:
         abort(404)
     public = storage.photo_published(photo_id)
     if not public:
@@ -34,11 +35,11 @@ def photo(photo_id: str, size: str) -> ResponseReturnValue:
             accounts.can_moderate(user) or storage.photo_uploaded_by(photo_id, user["id"])
         ):
             abort(404)
-    return _send(store.path(photo_id, size), store.relative(photo_id, size), public)
+    return _send(path, path.relative_to(store.root).as_posix(), public)
 
 
-def _send(path: Path | None, relative: str | None, public: bool) -> Response:
-    if path is None or relative is None or not path.is_file():
+def _send(path: Path, relative: str, public: bool) -> Response:
+    if not path.is_file():
         abort(404)
     front = current_app.config["GEOTOUR_NGINX_PHOTOS"]
     if front:  # nginx sends the file; these headers go with it
