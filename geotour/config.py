@@ -74,6 +74,10 @@ SETTINGS = {
         "",
         "nginx's internal location that sends photo files once the app has said who may see one (X-Accel-Redirect); make serve sets /_photos/. Empty: the app sends them.",
     ),
+    "GEOTOUR_NGINX_SNAPSHOTS": (
+        "0",
+        "1: nginx sends the layer snapshots from disk after asking the app whether each name is the current data version (auth_request with the X-Geotour-Snapshot-Check header; make serve sets it). 0: the header is ignored.",
+    ),
     "GEOTOUR_PHOTO_STORE": (
         "files",
         "Where photos live: files (GEOTOUR_PHOTO_DIR, shared between machines by NFS or similar) or database (in the database, so several machines share nothing but it and Redis).",
@@ -161,6 +165,7 @@ def load_config(
     if values["GEOTOUR_PHOTO_STORE"] not in PHOTO_STORES:
         raise ConfigError(f"GEOTOUR_PHOTO_STORE must be one of: {', '.join(PHOTO_STORES)}")
     values["GEOTOUR_AUTO_SEED"] = _bool_setting(values, "GEOTOUR_AUTO_SEED")
+    values["GEOTOUR_NGINX_SNAPSHOTS"] = _bool_setting(values, "GEOTOUR_NGINX_SNAPSHOTS")
     values["GEOTOUR_ADMIN_SELF_APPROVAL"] = _bool_setting(values, "GEOTOUR_ADMIN_SELF_APPROVAL")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))

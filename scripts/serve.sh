@@ -13,6 +13,7 @@ mkdir -p "$RUN"
 export GEOTOUR_PROXY_HOPS=${GEOTOUR_PROXY_HOPS:-1}  # nginx is one hop; add one for a TLS proxy in front
 export GEOTOUR_COMPRESS=0  # nginx compresses every answer (deploy/nginx.conf.in); the app sends them plain
 export GEOTOUR_NGINX_PHOTOS=/_photos/  # the app checks who may see a photo, nginx sends the file
+export GEOTOUR_NGINX_SNAPSHOTS=1  # nginx asks the app whether a snapshot is current, then sends the file
 SOCKET="$RUN/gunicorn.sock"
 rm -f "$SOCKET"
 

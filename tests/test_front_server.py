@@ -247,6 +247,44 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     assert urllib.request.urlopen(urllib.request.Request(photo_url, headers=bearer(token))).status == 200
 
 
+class _NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
+def test_a_snapshot_made_before_a_removal_stops_being_served(served):
+    """Issue 32, break 8: nginx sent any snapshot file it still had, so an old one kept a deleted place."""
+    server, app, token = served
+    with urllib.request.urlopen(server.url + "/api/v1/layers") as response:
+        old_url = next(e for e in json.load(response)["layers"] if e["id"] == "msmes")["snapshot_url"]
+    for _ in range(2):  # the first request writes the file; the second finds it on disk
+        with urllib.request.urlopen(old_url) as response:
+            old = json.load(response)
+    assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert (
+        response.headers["Access-Control-Allow-Origin"] == "*" and "X-Accel-Redirect" not in response.headers
+    )
+    with pytest.raises(urllib.error.HTTPError) as unchanged:  # nginx's ETag, checked by nginx
+        urllib.request.urlopen(
+            urllib.request.Request(old_url, headers={"If-None-Match": response.headers["ETag"]})
+        )
+    assert unchanged.value.code == 304
+    removed = old["features"][0]["id"]
+    _approve(
+        server, app, _send_json(server, token, "DELETE", f"/api/v1/features/{removed}", {"reason": "tutup"})
+    )
+    # nginx keeps the app's "this name is current" one second, counted in whole seconds: two at most.
+    time.sleep(2.1)
+    with pytest.raises(urllib.error.HTTPError) as moved:
+        urllib.request.build_opener(_NoRedirect).open(old_url)
+    assert moved.value.code == 307 and "no-store" in moved.value.headers["Cache-Control"]
+    assert moved.value.headers["Location"] != old_url
+    with urllib.request.urlopen(old_url) as response:  # a page rendered before the removal still gets data
+        now = json.load(response)
+    assert removed not in {f["id"] for f in now["features"]}
+    assert len(now["features"]) == len(old["features"]) - 1
+
+
 def _send_json(server, token, method, path, body):
     """Send a JSON request as a member; return the first submission of the answer."""
     sent = urllib.request.Request(

@@ -151,3 +151,24 @@ def test_answers_that_share_an_etag_keep_their_own_compressed_bodies(make_app):
             plain = client.get(url, headers={"Accept-Encoding": "identity"}).data
             answer = client.get(url, headers={"Accept-Encoding": encoding})
             assert answer.headers["Content-Encoding"] == encoding and decode(answer.data) == plain
+
+
+def test_the_front_servers_question_is_answered_only_when_make_serve_asks_it(make_app):
+    """nginx asks before it sends a snapshot from disk (issue 32, break 8): 204 current, 403 ask the app."""
+    check = {"X-Geotour-Snapshot-Check": "1"}
+    plain = make_app().test_client()
+    url = _path(_catalogue(plain)["msmes"]["snapshot_url"])
+    assert plain.get(url, headers=check).status_code == 200  # make run: the header means nothing
+
+    app = make_app(GEOTOUR_NGINX_SNAPSHOTS="1")
+    client = app.test_client()
+    url = _path(_catalogue(client)["msmes"]["map_snapshot_url"])
+    folder = Path(app.config["GEOTOUR_SNAPSHOT_DIR"]) / "msmes"
+    answer = client.get(url, headers=check)
+    assert answer.status_code == 204 and not answer.get_data()
+    assert [p.name for p in folder.iterdir() if p.suffix == ".geojson"] == [url.rsplit("/", 1)[1]]
+    older = url.replace("/v/", "/v/1")  # another data version
+    for name in (older, url.replace("msmes", "nope"), url.replace(".map.", ".x.")):
+        assert client.get(name, headers=check).status_code == 403, name
+    assert client.get(older).status_code == 307  # what nginx then gets from the app
+    assert client.get(url.replace("msmes", "nope")).status_code == 404

@@ -9,6 +9,7 @@ from typing import Any
 
 from geotour.config import PROJECT_ROOT
 from geotour.storage import snapshots
+from geotour.web.api.read import SNAPSHOT_CHECK
 
 TEMPLATE = PROJECT_ROOT / "deploy" / "nginx.conf.in"
 MODULES = Path(os.environ.get("GEOTOUR_NGINX_MODULES", "/usr/lib/nginx/modules"))
@@ -47,6 +48,7 @@ def render_nginx_conf(
         "@MIME@": str(MIME_TYPES),
         "@SNAPSHOT_LAYER@": snapshots.LAYER_PATTERN,
         "@SNAPSHOT_FILE@": snapshots.FILE_PATTERN,
+        "@SNAPSHOT_CHECK@": SNAPSHOT_CHECK,
     }
     text = TEMPLATE.read_text(encoding="utf-8")
     for placeholder, value in values.items():

@@ -3,7 +3,7 @@
 import hashlib
 from typing import Any
 
-from flask import redirect, url_for
+from flask import Response, current_app, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
@@ -125,30 +125,45 @@ def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
     Use the snapshot_url or map_snapshot_url of /api/v1/layers. An older version's name redirects (307) to
     the current one.
     ---
-    The front server sends these files itself; this view runs only on a machine that lacks the file.
-    A name of an older data version redirects to the current one (not cached), so a page rendered just
-    before an approval still gets the data.
+    Under `make serve` nginx sends the files from disk, after asking this view whether the name is
+    current (SNAPSHOT_CHECK; nginx keeps the answer a second), so no machine sends a snapshot made before
+    a place was removed for more than two seconds after. A name of an older data version redirects to the current one (not cached), so a
+    page rendered just before an approval still gets the data.
     """
     token, _, view = name.removesuffix(".geojson").partition(".")
     view = view or "full"
     store = _ctx().snapshots
     path = store.path(layer_id, token, view)
+    checking = SNAPSHOT_CHECK in request.headers and current_app.config["GEOTOUR_NGINX_SNAPSHOTS"]
+    if checking and (path is None or _ctx().catalogue.get(layer_id) is None):
+        return _snapshot_check(False)  # the app then says what is wrong with the name
     if path is None:
         raise NotFound("no snapshot called %(name)s; see /api/v1/layers", "name", name=repr(name[:60]))
     places.require_layer(_ctx().catalogue, layer_id)
     current = _ctx().storage.snapshot_token()
-    if token != current:
-        response = redirect(snapshot_url(layer_id, current, view), 307)
-        response.cache_control.no_store = True
-        return response
-    if not path.is_file():
+    if token == current and not path.is_file():
         store.write(
             layer_id,
             token,
             view,
             dumps(places.layer_snapshot(_ctx().storage, _ctx().catalogue, layer_id, view)),
         )
+    if checking:
+        return _snapshot_check(token == current)
+    if token != current:
+        response = redirect(snapshot_url(layer_id, current, view), 307)
+        response.cache_control.no_store = True
+        return response
     return immutable_file(path, GEOJSON, f"{token}-{view}")
+
+
+# nginx's question before it sends a snapshot from disk (deploy/nginx.conf.in, auth_request): 204 "send
+# your file" (written by now), or 403 "ask the app", which then redirects to the current name or says 404.
+SNAPSHOT_CHECK = "X-Geotour-Snapshot-Check"
+
+
+def _snapshot_check(current: bool) -> Response:
+    return Response(status=204 if current else 403)
 
 
 @bp.get("/layers/<layer_id>", parameters=[LAYER_ID])
