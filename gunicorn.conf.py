@@ -1,9 +1,13 @@
 """gunicorn settings for `make serve` (production-style serving of Geotour)."""
+
 import multiprocessing
 import os
 
 # make serve (scripts/serve.sh) sets GUNICORN_BIND to a unix socket behind nginx; run directly, HOST:PORT.
-bind = os.environ.get("GUNICORN_BIND") or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+bind = (
+    os.environ.get("GUNICORN_BIND")
+    or f"{os.environ.get('HOST', '127.0.0.1')}:{os.environ.get('PORT', '8000')}"
+)
 workers = int(os.environ.get("GEOTOUR_WORKERS", multiprocessing.cpu_count()))
 worker_class = "sync"
 timeout = 30  # a request that takes longer is stuck, not slow

@@ -8,7 +8,9 @@
  *   a moving position never grows the cache without end.
  * - What the page fetched before this worker controlled it is handed over with a "keep" message.
  * - An unvisited page opened offline gets the offline page, which lists the places saved here.
- * - Contributions waiting in the outbox are sent on Background Sync (static/js/outbox.js). */
+ * - Contributions waiting in the outbox are sent on Background Sync (static/js/outbox.js), each only as
+ *   the account that wrote it.
+ * - An answer marked private or no-store is never kept. */
 "use strict";
 importScripts({{ import_urls|join(", ")|safe }});
 
@@ -40,8 +42,24 @@ self.addEventListener("activate", function (event) {
     return Promise.all(keys.filter(function (key) {
       return key.indexOf("geotour-") === 0 && key !== SHELL && CACHES.indexOf(key) < 0;
     }).map(function (key) { return caches.delete(key); }));
-  }).then(function () { return self.clients.claim(); }));
+  }).then(dropPersonal).then(function () { return self.clients.claim(); }));
 });
+
+/* Delete any personal answer an older worker kept (it stored private photos), and do so again when
+ * someone signs out on this phone. */
+function dropPersonal() {
+  return Promise.all(CACHES.map(function (name) {
+    return caches.open(name).then(function (cache) {
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.map(function (key) {
+          return cache.match(key).then(function (saved) {
+            return saved && saved.type !== "opaque" && personal(saved) ? cache.delete(key) : null;
+          });
+        }));
+      });
+    });
+  })).catch(function () {});
+}
 
 /* A copy of a response that says when it was saved. */
 function stamped(response) {
@@ -67,8 +85,14 @@ function trim(cache, maxEntries) {
   });
 }
 
+/* Whether the server said an answer is for one person or not to be kept (a pending photo shown to its
+ * sender, a signed-in page): such answers never go into this worker's caches. */
+function personal(response) {
+  return /(^|[\s,])(private|no-store)([\s,=]|$)/i.test(response.headers.get("Cache-Control") || "");
+}
+
 function store(cacheName, key, response, maxEntries) {
-  if (!response || !response.ok || response.type === "opaqueredirect") return Promise.resolve();
+  if (!response || !response.ok || response.type === "opaqueredirect" || personal(response)) return Promise.resolve();
   return stamped(response).then(function (copy) {
     return caches.open(cacheName).then(function (cache) {
       var write = function () {
@@ -244,6 +268,7 @@ self.addEventListener("message", function (event) {
   if (data.lang && OFFLINE_PAGES[data.lang]) lastLang = data.lang;
   if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang));
   if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
+  if (data.type === "signed-out") event.waitUntil(dropPersonal());
 });
 
 self.addEventListener("sync", function (event) {

@@ -33,6 +33,7 @@ ROUTES = {
     "/admin/users/<int:user_id>": "/admin/users/2",
     "/api/docs": "/api/docs",
     "/api/openapi.json": "/api/openapi.json",
+    "/api/v1/account": "/api/v1/account",
     "/api/v1/features/<feature_id>": "/api/v1/features/curug-sodong",
     "/api/v1/features/<feature_id>/nearby": "/api/v1/features/curug-sodong/nearby",
     "/api/v1/features/<feature_id>/revert": "/api/v1/features/curug-sodong/revert",

@@ -293,7 +293,9 @@ def test_a_saved_session_cookie_stops_working_after_signing_out(world):
     csrf = login(client, KIM1)
     saved = _session_cookie(client)
     assert _replayed(app, saved).get("/contribute/mine").status_code == 200
-    client.post("/logout", data={"csrf_token": csrf})
+    signed_out = client.post("/logout", data={"csrf_token": csrf})
+    # The browser's copies of private answers go too (issue 32, break 2): a shared phone keeps none.
+    assert signed_out.headers["Clear-Site-Data"] == '"cache"'
     assert _replayed(app, saved).get("/contribute/mine").status_code == 302
     assert _replayed(app, saved).get("/api/v1/submissions").status_code == 401
 

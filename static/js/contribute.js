@@ -170,13 +170,13 @@
       var files = form.elements.photos.files;
       photosOf(files).then(function (photos) {
         var props = properties();
-        return GeotourOutbox.add({ layer: form.getAttribute("data-layer"), feature_id: form.getAttribute("data-feature") || null,
+        return GeotourOutbox.add({ owner: form.getAttribute("data-account"), layer: form.getAttribute("data-layer"), feature_id: form.getAttribute("data-feature") || null,
           properties: props, geometry: geometry, photos: photos, csrf: csrf });
       }).then(function (item) {
         try { localStorage.removeItem(form.dataset.draftKey); } catch (e) { /* nothing kept */ }
         if (!navigator.onLine) return finish(item, { sent: [] });
         say(t.sending);
-        return GeotourOutbox.flush({ csrf: csrf, progress: progress }).then(function (result) { return finish(item, result); });
+        return GeotourOutbox.flush({ csrf: csrf, progress: progress, owner: form.getAttribute("data-account") }).then(function (result) { return finish(item, result); });
       }).catch(function () { submit.disabled = false; say(t.kept); });
     });
   }
@@ -217,7 +217,8 @@
     Array.prototype.forEach.call(document.querySelectorAll(".gt-mini-map"), miniMap);
     if (document.querySelector("[data-clear-drafts]")) {  /* the server has it: the drafts can go */
       try {
-        Object.keys(localStorage).forEach(function (k) { if (k.indexOf("geotour-draft:") === 0) localStorage.removeItem(k); });
+        var own = "geotour-draft:" + document.querySelector("[data-clear-drafts]").getAttribute("data-clear-drafts") + ":";
+        Object.keys(localStorage).forEach(function (k) { if (k.indexOf(own) === 0) localStorage.removeItem(k); });
       } catch (e) { /* nothing kept */ }
     }
   }

@@ -6,6 +6,9 @@
  * lost is retried without ever storing a second copy. Photos are asked for by the hash of their bytes
  * first, and sent only when the server does not have them yet.
  *
+ * Every item carries its owner, the account that wrote it: only that account sees it and sends it. On a
+ * phone that members share, what A left waits, locked, while B is signed in, and goes when A is back.
+ *
  * Loaded by the contribution pages and by the service worker (importScripts), after idb-keyval. */
 (function (root) {
   "use strict";
@@ -26,6 +29,28 @@
     return kv.values(items).then(function (found) {
       return found.sort(function (a, b) { return a.created - b.created; });
     });
+  }
+
+  /* Whether an account may see and send an item. An item kept before items had owners belongs to whoever
+   * says so (the panel asks: "send it as yours, or delete it"), never silently to the next account. */
+  function belongs(item, owner) {
+    return owner !== null && owner !== undefined && String(item.owner) === String(owner);
+  }
+
+  /* The items of one account, oldest first, and the ones whose owner nobody recorded. */
+  function mine(owner) {
+    if (owner === null || owner === undefined) return Promise.resolve([]);
+    return all().then(function (list) {
+      return list.filter(function (item) { return belongs(item, owner) || item.owner === undefined; });
+    });
+  }
+
+  /* The account signed in on this browser (the page knows it; the service worker asks), or null. */
+  function signedIn(owner) {
+    if (owner !== undefined) return Promise.resolve(owner);
+    return root.fetch(API + "/account", { credentials: "same-origin", cache: "no-store", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json().then(function (me) { return String(me.id); }) : null; },
+        function () { return null; });
   }
 
   function save(item) { return kv.set(item.id, item, items); }
@@ -57,9 +82,11 @@
     }).catch(function () { return false; });
   }
 
-  /* Keep a contribution: {layer, feature_id (for a correction), name, properties, geometry, photos: [{blob, name}], csrf}. */
+  /* Keep a contribution: {owner, layer, feature_id (for a correction), name, properties, geometry,
+   * photos: [{blob, name}], csrf}. */
   function add(entry) {
-    var item = Object.assign({}, entry, { id: newId(), created: Date.now(), state: "waiting", attempts: 0, error: null });
+    var item = Object.assign({}, entry, { owner: String(entry.owner), id: newId(), created: Date.now(), state: "waiting",
+      attempts: 0, error: null });
     item.photos = (entry.photos || []).map(function (p) { return { blob: p.blob, name: p.name, id: null }; });
     return save(item).then(function () { requestSync(); return changed(); }).then(function () { return item; });
   }
@@ -184,15 +211,21 @@
       });
   }
 
-  /* Send everything that waits, oldest first; stop at the first sign of no signal. Resolves
-   * {sent: [items], waiting: n, failed: n}. One flush at a time in each page or worker. */
+  /* Send everything of the signed-in account (options.owner, else asked) that waits, oldest first; stop
+   * at the first sign of no signal. Resolves {sent: [items], waiting: n, failed: n}; others' items are
+   * neither sent nor counted. One flush at a time in each page or worker. */
   function flush(options) {
     options = options || {};
     if (flushing) return flushing;
     var result = { sent: [], waiting: 0, failed: 0 };
-    flushing = all().then(function (list) {
-      return list.reduce(function (chain, item) {
+    flushing = Promise.all([all(), signedIn(options.owner)]).then(function (found) {
+      var owner = found[1];
+      return found[0].reduce(function (chain, item) {
         return chain.then(function (stop) {
+          if (!belongs(item, owner)) {
+            if (owner === null && item.owner !== undefined) result.waiting += 1;  // signed out or no signal: later
+            return stop;
+          }
           if (item.state === "failed") { result.failed += 1; return stop; }
           if (stop) { result.waiting += 1; return stop; }
           if (options.csrf) item.csrf = options.csrf;  // a page that is open has a fresh token
@@ -215,16 +248,26 @@
     return flushing;
   }
 
-  /* Put a failed item back in line (after the member fixed what the server said, or signed in again). */
-  function retry(id) {
+  /* Put a failed item of `owner` back in line (after the member fixed what the server said, or signed in
+   * again); an item with no recorded owner becomes theirs, as they asked. */
+  function retry(id, owner) {
     return kv.get(id, items).then(function (item) {
-      if (!item) return null;
+      if (!item || !(belongs(item, owner) || item.owner === undefined)) return null;
+      item.owner = String(owner);
       item.state = "waiting";
       item.error = null;
       return save(item);
     });
   }
 
-  root.GeotourOutbox = { add: add, all: all, remove: remove, flush: flush, retry: retry, requestSync: requestSync,
-    changed: changed, TAG: TAG, PENDING_FLAG: PENDING_FLAG };
+  /* Delete an item of `owner` (or one with no recorded owner). */
+  function removeOwn(id, owner) {
+    return kv.get(id, items).then(function (item) {
+      if (item && (belongs(item, owner) || item.owner === undefined)) return remove(id);
+      return null;
+    });
+  }
+
+  root.GeotourOutbox = { add: add, all: all, mine: mine, remove: removeOwn, flush: flush, retry: retry,
+    requestSync: requestSync, changed: changed, TAG: TAG, PENDING_FLAG: PENDING_FLAG };
 })(self);

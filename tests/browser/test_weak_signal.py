@@ -13,9 +13,9 @@ from PIL import Image, ImageChops
 from geotour.context import current
 from geotour.contributions import accounts
 from tests.browser.conftest import BLANK_PNG
-from tests.contributions import PASSWORD
+from tests.contributions import PASSWORD, bearer, make_users, token_for, upload, waterfall
 from tests.tcp_proxy import TcpProxy
-from tests.test_photos import gps_exif
+from tests.test_photos import gps_exif, jpeg_with_gps
 
 READY = ".gt-map[data-geotour-ready]"
 PHONE_360 = {"width": 360, "height": 740}
@@ -361,3 +361,110 @@ def test_an_upload_cut_mid_send_is_retried_when_the_signal_returns(live_server, 
     finally:
         context.close()
         link.cut()
+
+
+def test_a_phone_two_members_share_sends_each_ones_contribution_only_as_theirs(
+    live_server, browser, make_app
+):
+    """Issue 32, break 2: what A left in the outbox was sent by B, as B's, and B's panel listed it."""
+    app = member_app(make_app)
+    with app.app_context():
+        accounts.create_user(current().storage, "kedua", PASSWORD, "contributor")
+    busy = {"on": True}
+
+    @app.before_request
+    def server_busy():  # the server cannot take submissions for a while (a transient 503, kept for later)
+        from flask import request
+
+        if busy["on"] and request.method == "POST" and request.path == "/api/v1/submissions":
+            return {"error": {"code": "unavailable", "message": "busy"}}, 503
+
+    server = live_server(app)
+    # The phone as it is: its service worker runs, and sends the outbox itself when a page asks.
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        sign_in(page, server.url)
+        page.goto(server.url + "/contribute/new/geosites")
+        form_ready(page)
+        page.fill("input[name=name]", "Curug Milik Anggota")
+        page.select_option("select[name=category]", "air-terjun")
+        page.fill("#gt-lat", "-7,2105")
+        page.fill("#gt-lon", "106,4712")
+        page.click("#gt-feature-form button[type=submit]")
+        page.wait_for_selector("#gt-send-status:has-text('Tersimpan di ponsel')", timeout=60000)
+        page.click(".gt-contrib-nav form button[type=submit]")  # A signs out; the item waits on the phone
+        page.wait_for_url(server.url + "/", timeout=60000)
+        busy["on"] = False
+
+        page.goto(server.url + "/login")  # B signs in on the same phone
+        page.fill("input[name=username]", "kedua")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.gt-form button[type=submit]")
+        page.wait_for_url("**/contribute", timeout=60000)
+        form_ready_panel = "() => !!window.GeotourOutboxPanel"
+        page.wait_for_function(form_ready_panel, timeout=60000)
+        page.goto(server.url + "/")  # a tourist page: it asks the service worker to send what waits
+        page.wait_for_selector(READY, timeout=60000)
+        page.goto(server.url + "/contribute/mine")
+        page.wait_for_function(form_ready_panel, timeout=60000)
+        page.wait_for_timeout(4000)
+        assert pending(app) == []  # not sent as B's
+        assert page.locator(".gt-outbox").is_hidden()  # and not listed to B
+        assert "Curug Milik Anggota" not in page.content()
+
+        page.click(".gt-contrib-nav form button[type=submit]")
+        page.wait_for_url(server.url + "/", timeout=60000)
+        sign_in(page, server.url)  # A is back: it goes, as A's
+        wait_for(page, lambda: len(pending(app)) == 1, 60)
+        [submission] = pending(app)
+        assert submission["username"] == "anggota"
+        assert submission["feature"]["properties"]["name"] == "Curug Milik Anggota"
+    finally:
+        context.close()
+
+
+def test_a_pending_photo_a_moderator_saw_is_not_kept_by_the_phone(live_server, browser, make_app):
+    """Issue 32, break 2: the service worker kept private answers (a pending photo) for anyone after."""
+    app = make_app()
+    make_users(app)
+    client, token = app.test_client(), token_for(app, "kim1")
+    photo = client.post(
+        "/api/v1/photos",
+        data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
+        headers=bearer(token),
+        content_type="multipart/form-data",
+    ).get_json()
+    client.post("/api/v1/submissions", json=waterfall(photos=[photo["id"]]), headers=bearer(token))
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")  # the office's shared phone
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/")  # a first visit installs the service worker
+        page.wait_for_selector(READY, timeout=60000)
+        page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60000)
+        page.goto(server.url + "/login")
+        page.fill("input[name=username]", "mod")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.gt-form button[type=submit]")
+        page.goto(server.url + "/moderation")
+        thumb = page.locator("img.gt-thumb").first
+        thumb.wait_for(timeout=60000)
+        page.wait_for_function("(img) => img.complete && img.naturalWidth > 0", arg=thumb.element_handle())
+        page.wait_for_timeout(1000)
+        kept = page.evaluate("""async () => {
+            const found = [];
+            for (const name of await caches.keys()) {
+                for (const key of await (await caches.open(name)).keys()) found.push(key.url);
+            }
+            return found;
+        }""")
+        assert [url for url in kept if "/photos/" in url] == []
+        page.click(".gt-contrib-nav form button[type=submit]")
+        page.wait_for_url(server.url + "/", timeout=60000)
+        status = page.evaluate("(url) => fetch(url).then(r => r.status)", photo["thumb"])
+        assert status == 404  # signed out, the phone has no copy to give
+    finally:
+        context.close()

@@ -97,6 +97,12 @@ class Layers(Open):
     snapshot = _text(required=True)
 
 
+class Account(Open):
+    id = fields.Integer(required=True)
+    username = _text(required=True)
+    role = _text(required=True)
+
+
 class Submission(Open):
     id = fields.Integer(required=True)
     batch = _text("The import it came in, if any", allow_none=True)

@@ -216,6 +216,18 @@ def delete_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue
     return _created({"submissions": [created]})
 
 
+@bp.get("/account")
+@requires("can_contribute")
+@bp.answers(schemas.Account)
+def account() -> ResponseReturnValue:
+    """Who is signed in: the phone's outbox sends a contribution only as the account that wrote it."""
+    user = user_record()
+    response = jsonify({"id": user["id"], "username": user["username"], "role": user["role"]})
+    response.cache_control.no_store = True
+    response.cache_control.private = True
+    return response
+
+
 @bp.get("/submissions")
 @requires("can_contribute")
 @bp.query(SubmissionsQuery)

@@ -67,7 +67,11 @@ def logout() -> ResponseReturnValue:
         _ctx().storage.end_sessions(current_user.id)
     logout_user()
     session.clear()
-    return redirect(url_for("pages.index"))
+    response = redirect(url_for("pages.index"))
+    # The browser's own copies of private answers (a pending photo, a signed-in page) go too; the service
+    # worker never keeps them (templates/sw.js), and the outbox keeps what waits locked to its owner.
+    response.headers["Clear-Site-Data"] = '"cache"'
+    return response
 
 
 def _account_page(

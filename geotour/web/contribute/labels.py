@@ -175,6 +175,10 @@ def outbox_strings() -> dict[str, str]:
         "unnamed": _l("(no name)"),
         "too_large": _l("it is larger than we accept. Send smaller photos, or fewer at a time."),
         "refused": _l("the server refused it (code %(status)s). Try again later.", status="__STATUS__"),
+        "unknown_owner": _l(
+            "it was saved on this phone before we noted who wrote it. Send it only if it is yours."
+        ),
+        "send_as_mine": _l("It is mine: send it"),
     }
 
 
