@@ -13,7 +13,7 @@ VENDOR := static/vendor
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
-.PHONY: lint setup-tests qgis wordpress nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
+.PHONY: lint test-js format setup-tests qgis wordpress nginx run serve test test-services services services-stop bench wrk lighthouse redis setup assets translations chromium seed clean data
 
 run: setup
 	$(FLASK) seed
@@ -31,19 +31,28 @@ serve: setup nginx redis
 PYTEST_WORKERS ?= 3
 PYTEST := $(PY) -m pytest -q -n $(PYTEST_WORKERS) --dist loadfile
 
-test: lint setup-tests chromium redis nginx qgis wordpress
+test: lint test-js setup-tests chromium redis nginx qgis wordpress
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PYTEST) $(PYTEST_ARGS)
 
+# The JavaScript's logic, with Node's own test runner (tests/js/); the pages themselves: tests/browser.
+test-js: node_modules/.installed
+	node --test tests/js/
+
 # Habits checked on every run: ruff (ruff.toml: the checks, and the formatter at 110 columns) and mypy
-# (mypy.ini: the domain and the storage). `make format` applies the formatter.
+# (mypy.ini: the domain and the storage); for the JavaScript, ESLint (eslint.config.js) and Prettier
+# (.prettierrc.json, 110 columns), from npm. `make format` applies both formatters.
 LINTED := geotour tests scripts bench
-lint: $(VENV)/.tests-installed
+JS_LINTED := static/js tests/js eslint.config.js
+lint: $(VENV)/.tests-installed node_modules/.installed
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
 	$(VENV)/bin/mypy
+	npx --no-install eslint --max-warnings 0 .
+	npx --no-install prettier --check $(JS_LINTED)
 
-format: $(VENV)/.tests-installed
+format: $(VENV)/.tests-installed node_modules/.installed
 	$(VENV)/bin/ruff format $(LINTED)
+	npx --no-install prettier --write $(JS_LINTED)
 
 # The whole suite again on PostgreSQL+PostGIS and Redis, which scripts/services.sh installs from Debian
 # and starts on loopback (in SERVICES, stopped afterwards). .ci/run runs `make test` and then this.

@@ -209,6 +209,7 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     assert unchanged.value.code == 304
     static = urllib.request.urlopen(server.url + "/static/css/geotour.css?v=1")
     assert static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert static.headers["Access-Control-Allow-Origin"] == "*"  # module scripts load in CORS mode
     photo = jpeg_with_gps()
     result = {}
     _slow_upload(server.port, token, photo, 10_000_000, result)

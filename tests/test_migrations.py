@@ -162,3 +162,26 @@ def test_photo_access_is_filled_from_what_is_stored(empty_url):
         assert not storage.photo_uploaded_by("cd" * 16, user_id) and not storage.photo_published("cd" * 16)
     finally:
         storage.close()
+
+
+def test_0008_folds_stored_search_text_as_the_phone_folds_a_query(make_app):
+    """Search text written with the old fold (casefold, combining classes) is written again, and caches miss."""
+    from geotour.context import current
+    from geotour.domain.features import fold
+
+    app = make_app()
+    with app.app_context():
+        storage = current().storage
+        migrate.downgrade(storage, "0007")
+        with storage._transaction() as conn:
+            conn.execute("UPDATE features SET search_text = 'curug sodong (old)' WHERE id = 'curug-sodong'")
+        before = storage.data_version()
+        migrate.upgrade(storage)
+        assert migrate.revision_of(storage) == migrate.HEAD
+        feature = storage.get_feature("curug-sodong")
+        with storage._read() as conn:
+            [stored] = conn.execute("SELECT search_text FROM features WHERE id = 'curug-sodong'").fetchone()
+        assert stored == fold(feature["properties"]["name"]) or stored.startswith(
+            fold("Curug Sodong") + " | "
+        )
+        assert int(storage.data_version()) == int(before) + 1

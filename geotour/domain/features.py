@@ -74,9 +74,14 @@ def typed_decimal(text: object) -> float:
 
 
 def fold(text: str) -> str:
-    """Return text without case or accents, so "Curug Cimarinjúng" matches "cimarinjung"."""
+    """Return text without case or accents, so "Curug Cimarinjúng" matches "cimarinjung".
+
+    The map's search folds a query the same way (static/js/lib/search.js: NFKD, drop the nonspacing marks,
+    lower case, trim), so a name folded here for /places matches a query folded on the phone;
+    tests/test_js_agrees.py checks both on the same names.
+    """
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower().strip()
 
 
 def finite_number(value: object) -> bool:

@@ -9,14 +9,14 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, render_template, request, url_for
+from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.routing import Rule
 
 from geotour.config import LOCALES
 from geotour.storage import snapshots
 from geotour.web import offline
-from geotour.web.maps import MAP_CSS, MAP_JS
+from geotour.web.maps import JS_MODULES, MAP_CSS, MAP_JS, MAP_MODULES
 
 bp = Blueprint("assets", __name__)
 IMMUTABLE_SECONDS = 365 * 24 * 3600
@@ -26,11 +26,12 @@ SHELL_ASSETS = [
     "css/geotour.css",
     "manifest.webmanifest",
     "icons/icon.svg",
-    "js/offline.js",
+    "js/offline/page.js",
+    "js/offline/saved-places.js",
     "js/place-search.js",
 ]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
-WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/outbox.js"]
+WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js"]
 # A weak link that answers nothing for this long gets the saved copy instead (when there is one).
 NETWORK_TIMEOUT_MS = 6000
 
@@ -67,7 +68,7 @@ def send_file_max_age(filename: str | None) -> int | None:
 def shell_urls() -> list[str]:
     """Return the URLs the service worker stores on install: the map page, the offline pages and their assets."""
     files = dict.fromkeys(
-        [path for _, path in MAP_JS + MAP_CSS] + SHELL_ASSETS
+        [path for _, path in MAP_JS + MAP_MODULES + MAP_CSS] + list(JS_MODULES.values()) + SHELL_ASSETS
     )  # cache.addAll refuses duplicates
     return [url_for("pages.index"), *offline_pages().values()] + [
         url_for("static", filename=f) for f in files
@@ -134,10 +135,25 @@ def service_worker() -> ResponseReturnValue:
     return response
 
 
+def static_for_anyone(response: Response) -> Response:
+    """After every request: static files say any origin may read them. Module scripts are fetched in CORS
+    mode, and the embed in a sandboxed iframe has an opaque origin, so without this its map never starts."""
+    if request.endpoint == "static":
+        response.headers["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def import_map() -> dict[str, dict[str, str]]:
+    """Return the page's import map: each module name our scripts import, at its fingerprinted URL."""
+    return {"imports": {name: url_for("static", filename=path) for name, path in JS_MODULES.items()}}
+
+
 def init_app(app: Flask) -> None:
     """Fingerprint static URLs and register the service worker route."""
     mimetypes.add_type("application/manifest+json", ".webmanifest")
     app.url_defaults(add_version)
     app.jinja_env.globals["saved_header"] = offline.SAVED_HEADER
+    app.jinja_env.globals["import_map"] = import_map
+    app.after_request(static_for_anyone)
     app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]
     app.register_blueprint(bp)

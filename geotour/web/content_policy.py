@@ -24,13 +24,15 @@ def script_source(text: str) -> str:
     return f"'sha256-{digest}'"
 
 
-def inline_script(caller: Callable[[], str]) -> Markup:
-    """Jinja: write the call block's text as an inline <script> that this response's policy lets run."""
+def inline_script(caller: Callable[[], str], kind: str | None = None) -> Markup:
+    """Jinja: write the call block's text as an inline <script> that this response's policy lets run
+    (`kind="importmap"` for the page's import map, which the policy names the same way)."""
     text = str(caller())
     allowed = g.setdefault("csp_script_sources", [])
     if script_source(text) not in allowed:
         allowed.append(script_source(text))
-    return Markup("<script>") + Markup(text) + Markup("</script>")
+    opening = Markup('<script type="importmap">') if kind == "importmap" else Markup("<script>")
+    return opening + Markup(text) + Markup("</script>")
 
 
 def policy(script_sources: Iterable[str] = (), frame_ancestors: str = "'self'") -> str:

@@ -27,9 +27,16 @@ MAP_JS = [
     ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
     ("subgroup", "vendor/subgroup/leaflet.featuregroup.subgroup.js"),
     ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
-    ("placesearch", "js/place-search.js"),
-    ("geotour", "js/geotour-map.js"),
 ]
+# Our own scripts are ES modules, run after the scripts above (both deferred, in document order). They
+# import each other by the names of the page's import map (templates/document.html), which point at the
+# fingerprinted URLs, so a module and what it imports always come from one release, offline too.
+MAP_MODULES = [("geotour", "js/geotour-map.js")]
+JS_MODULES = {
+    "geotour/search": "js/lib/search.js",
+    "geotour/distance": "js/lib/distance.js",
+    "geotour/place-search": "js/place-search.js",
+}
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
     ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
@@ -86,6 +93,8 @@ class GeotourMap(folium.Map):
         self.default_js: list[tuple[str, str]] = []
         self.default_css: list[tuple[str, str]] = []
         self.asset_js = [(name, static_url(path)) for name, path in MAP_JS]
+        self.asset_modules = [(name, static_url(path)) for name, path in MAP_MODULES]
+        self.module_preloads = [(name, static_url(path)) for name, path in JS_MODULES.items()]
         self.asset_css = [(name, static_url(path)) for name, path in MAP_CSS]
 
     def render(self, **kwargs: Any) -> str:
@@ -97,6 +106,10 @@ class GeotourMap(folium.Map):
             header.add_child(CssLink(url), name=name)
         for name, url in self.asset_js:
             header.add_child(DeferredScript(url), name=name)
+        for name, url in self.module_preloads:  # fetched with the entry, not one round trip after it
+            header.add_child(ModulePreload(url), name=name)
+        for name, url in self.asset_modules:
+            header.add_child(ModuleScript(url), name=name)
         return super().render(**kwargs)
 
 
@@ -104,6 +117,18 @@ class DeferredScript(JavascriptLink):
     """A <script defer> link: it never blocks rendering; the map script waits for DOMContentLoaded."""
 
     _template = Template("<script defer src={{ this.url|tojson }}></script>")
+
+
+class ModuleScript(JavascriptLink):
+    """A <script type="module">: deferred like the others, and run in document order after them."""
+
+    _template = Template('<script type="module" src={{ this.url|tojson }}></script>')
+
+
+class ModulePreload(JavascriptLink):
+    """A <link rel="modulepreload">: a module the page will import, asked for at once."""
+
+    _template = Template('<link rel="modulepreload" href={{ this.url|tojson }}>')
 
 
 class AsyncLayers(JSCSSMixin):

@@ -9,22 +9,37 @@
   var view = null;
 
   function escapeAttr(text) {
-    return String(text).replace(/&/g, "&amp;").replace(/"/g, "&quot;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+    return String(text)
+      .replace(/&/g, "&amp;")
+      .replace(/"/g, "&quot;")
+      .replace(/</g, "&lt;")
+      .replace(/>/g, "&gt;");
   }
 
   function checked(name) {
     var all = form.querySelectorAll('input[name="' + name + '"]');
-    var on = Array.prototype.filter.call(all, function (i) { return i.checked; }).map(function (i) { return i.value; });
-    return on.length === all.length ? null : on;  // everything ticked: leave the parameter out
+    var on = Array.prototype.filter
+      .call(all, function (i) {
+        return i.checked;
+      })
+      .map(function (i) {
+        return i.value;
+      });
+    return on.length === all.length ? null : on; // everything ticked: leave the parameter out
   }
 
   function embedUrl(withView) {
     var query = new URLSearchParams();
-    var layers = checked("layers"), categories = checked("category");
+    var layers = checked("layers"),
+      categories = checked("category");
     if (layers) query.set("layers", layers.join(","));
     if (categories) query.set("category", categories.join(","));
-    if (form.site.value) query.set("site", form.site.value);  // the embed centres on it and opens its card
-    else if (withView && view) { query.set("center", view.lat + "," + view.lon); query.set("zoom", view.zoom); }
+    if (form.site.value)
+      query.set("site", form.site.value); // the embed centres on it and opens its card
+    else if (withView && view) {
+      query.set("center", view.lat + "," + view.lon);
+      query.set("zoom", view.zoom);
+    }
     query.set("lang", form.lang.value);
     if (form.basemap.value !== "osm") query.set("basemap", form.basemap.value);
     return root.getAttribute("data-embed-url") + "?" + query.toString();
@@ -35,8 +50,14 @@
   }
 
   function updateSnippet() {
-    snippet.value = '<iframe src="' + escapeAttr(embedUrl(true)) + '" width="' + size(form.width) +
-      '" height="' + size(form.height) + '" frameborder="0" style="border:0;max-width:100%" loading="lazy" ' +
+    snippet.value =
+      '<iframe src="' +
+      escapeAttr(embedUrl(true)) +
+      '" width="' +
+      size(form.width) +
+      '" height="' +
+      size(form.height) +
+      '" frameborder="0" style="border:0;max-width:100%" loading="lazy" ' +
       'title="Geotour CPUGG"></iframe>';
   }
 
@@ -50,14 +71,23 @@
   window.addEventListener("message", function (event) {
     if (event.source !== preview.contentWindow || !event.data || event.data.type !== "geotour:view") return;
     view = { lat: event.data.lat, lon: event.data.lon, zoom: event.data.zoom };
-    updateSnippet();  // the preview already shows this view; only the code changes
+    updateSnippet(); // the preview already shows this view; only the code changes
   });
   form.addEventListener("change", reloadPreview);
   document.getElementById("copy").addEventListener("click", function () {
-    var done = function () { document.getElementById("copied").textContent = script.getAttribute("data-copied"); };
+    var done = function () {
+      document.getElementById("copied").textContent = script.getAttribute("data-copied");
+    };
     snippet.select();
-    if (navigator.clipboard) navigator.clipboard.writeText(snippet.value).then(done, function () { document.execCommand("copy"); done(); });
-    else { document.execCommand("copy"); done(); }
+    if (navigator.clipboard)
+      navigator.clipboard.writeText(snippet.value).then(done, function () {
+        document.execCommand("copy");
+        done();
+      });
+    else {
+      document.execCommand("copy");
+      done();
+    }
   });
   reloadPreview();
 })();

@@ -29,16 +29,18 @@
   }
 
   if (framed && secret) {
-    sendHeight();  // WordPress keeps the frame hidden behind its quote until we speak
+    sendHeight(); // WordPress keeps the frame hidden behind its quote until we speak
     window.addEventListener("message", function (event) {
       var data = event.data;
-      if (event.source === window.parent && data && data.message === "ready" && data.secret === secret) sendHeight();
+      if (event.source === window.parent && data && data.message === "ready" && data.secret === secret)
+        sendHeight();
     });
   }
 
   function say(button, text) {
-    var status = button.closest(".gt-embed-contact") && button.closest(".gt-embed-contact")
-      .querySelector(".gt-embed-contact__status");
+    var status =
+      button.closest(".gt-embed-contact") &&
+      button.closest(".gt-embed-contact").querySelector(".gt-embed-contact__status");
     if (status) status.textContent = text;
   }
 
@@ -53,13 +55,18 @@
       document.body.appendChild(area);
       area.select();
       var ok = false;
-      try { ok = document.execCommand("copy"); } catch (e) { ok = false; }
+      try {
+        ok = document.execCommand("copy");
+      } catch (e) {
+        ok = false;
+      }
       area.remove();
       say(button, button.getAttribute(ok ? "data-copied" : "data-copy-failed"));
     };
     if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () { say(button, button.getAttribute("data-copied")); },
-        fallback);
+      navigator.clipboard.writeText(text).then(function () {
+        say(button, button.getAttribute("data-copied"));
+      }, fallback);
     } else {
       fallback();
     }
@@ -68,7 +75,8 @@
   document.addEventListener("click", function (event) {
     var target = event.target.closest ? event.target : event.target.parentElement;
     var top = target.closest("a[data-top]");
-    if (top && framed && secret) {  // through the host page, which opens it in the top window
+    if (top && framed && secret) {
+      // through the host page, which opens it in the top window
       event.preventDefault();
       post("link", top.href);
       return;

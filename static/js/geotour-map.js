@@ -1,785 +1,1057 @@
 /* Geotour map behaviour: fetch layers from /api/v1 asynchronously and fill the groups Folium made.
- * Every string from data goes into the page through textContent or setAttribute, never as HTML. */
-(function () {
-  "use strict";
+ * Every string from data goes into the page through textContent or setAttribute, never as HTML.
+ * An ES module; Folium's map script reaches it through its one global, window.Geotour.mount. */
+import { formatDistance, geodesic, bearing } from "geotour/distance";
+import { fold, score, plainName } from "geotour/search";
+import { bindForm, writeState } from "geotour/place-search";
 
-  var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
-  // Markers are made in slices of this many milliseconds of work, so that no task blocks a phone for long
-  // (a long task is 50 ms; Lighthouse counts a slow phone as 4× this machine).
-  var SLICE_MS = 8;
+var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
+// Markers are made in slices of this many milliseconds of work, so that no task blocks a phone for long
+// (a long task is 50 ms; Lighthouse counts a slow phone as 4× this machine).
+var SLICE_MS = 8;
 
-  function el(tag, attrs, text) {
-    var node = document.createElement(tag);
-    Object.keys(attrs || {}).forEach(function (name) {
-      if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, attrs[name]);
-    });
-    if (text !== undefined && text !== null) node.textContent = String(text);
-    return node;
+function el(tag, attrs, text) {
+  var node = document.createElement(tag);
+  Object.keys(attrs || {}).forEach(function (name) {
+    if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, attrs[name]);
+  });
+  if (text !== undefined && text !== null) node.textContent = String(text);
+  return node;
+}
+
+function safeHref(url) {
+  return typeof url === "string" && ALLOWED_LINK.test(url) ? url : null;
+}
+
+function Geotour(map, cfg, groups) {
+  this.map = map;
+  this.cfg = cfg;
+  this.groups = groups;
+  this.t = cfg.t;
+  this.layers = {};
+  this.markers = {};
+  this.places = []; // every place on the map, for the search box and the offline "nearby" list
+  this.fetched = [];
+  cfg.layers.forEach(function (layer) {
+    this.layers[layer.id] = layer;
+  }, this);
+  this.status = document.querySelector(".gt-status");
+  // Embedded on another site, a place's details open in the frame itself (/embed/places/<id>): a sandboxed
+  // frame may open no new tab (static/js/embed.js handles the links that must leave the frame).
+  this.linkTarget = null;
+}
+
+Geotour.prototype.langQuery = function () {
+  return this.cfg.lang && this.cfg.lang !== "id" ? "?lang=" + encodeURIComponent(this.cfg.lang) : "";
+};
+
+/* A distance said as the server's i18n.format_distance says it (lib/distance.js, cfg.distance). */
+Geotour.prototype.formatDistance = function (metres) {
+  return formatDistance(metres, this.cfg.distance);
+};
+
+Geotour.prototype.showStatus = function (message, retry) {
+  if (!this.status) return;
+  this.status.classList.remove("gt-status--loading");
+  this.status.textContent = message;
+  if (retry) {
+    var button = el("button", { type: "button", class: "gt-btn" }, this.t.retry);
+    button.addEventListener("click", retry);
+    this.status.appendChild(document.createTextNode(" "));
+    this.status.appendChild(button);
   }
+  this.status.hidden = false;
+};
 
-  function safeHref(url) {
-    return typeof url === "string" && ALLOWED_LINK.test(url) ? url : null;
-  }
-
-  function Geotour(map, cfg, groups) {
-    this.map = map;
-    this.cfg = cfg;
-    this.groups = groups;
-    this.t = cfg.t;
-    this.layers = {};
-    this.markers = {};
-    this.places = [];  // every place on the map, for the search box and the offline "nearby" list
-    this.fetched = [];
-    cfg.layers.forEach(function (layer) { this.layers[layer.id] = layer; }, this);
-    this.status = document.querySelector(".gt-status");
-    // Embedded on another site, a place's details open in the frame itself (/embed/places/<id>): a sandboxed
-    // frame may open no new tab (static/js/embed.js handles the links that must leave the frame).
-    this.linkTarget = null;
-  }
-
-  Geotour.prototype.langQuery = function () {
-    return this.cfg.lang && this.cfg.lang !== "id" ? "?lang=" + encodeURIComponent(this.cfg.lang) : "";
-  };
-
-  /* Python's round(): halves go to the even neighbour, as the server rounds (Babel too). */
-  function roundHalfEven(x) {
-    var r = Math.round(x);
-    return Math.abs(x % 1) === 0.5 && r % 2 !== 0 ? r - 1 : r;
-  }
-
-  function groupDigits(whole, group) {
-    return String(whole).replace(/\B(?=(\d{3})+(?!\d))/g, group);
-  }
-
-  /* A distance said as the server's i18n.format_distance says it, with its steps and the locale's symbols
-   * (cfg.distance): "350 m", "2,4 km" (id) or "2.4 km" (en), "12 km". */
-  Geotour.prototype.formatDistance = function (metres) {
-    var d = this.cfg.distance;
-    if (metres < d.km_from_m) return (metres >= d.tens_from_m ? roundHalfEven(metres / 10) * 10 : roundHalfEven(metres)) + " m";
-    if (metres >= d.whole_km_from_m) return groupDigits(roundHalfEven(metres / 1000), d.group) + " km";
-    var tenths = roundHalfEven(metres / 100), whole = Math.floor(tenths / 10), rest = tenths % 10;
-    return groupDigits(whole, d.group) + (rest ? d.decimal + rest : "") + " km";
-  };
-
-  Geotour.prototype.showStatus = function (message, retry) {
-    if (!this.status) return;
-    this.status.classList.remove("gt-status--loading");
-    this.status.textContent = message;
-    if (retry) {
-      var button = el("button", { type: "button", "class": "gt-btn" }, this.t.retry);
-      button.addEventListener("click", retry);
-      this.status.appendChild(document.createTextNode(" "));
-      this.status.appendChild(button);
-    }
-    this.status.hidden = false;
-  };
-
-  /* `plain`: ask as the page's <link rel="preload"> did (no headers of our own), so that the browser hands
-   * over the answer it already has instead of asking again. */
-  Geotour.prototype.fetchJSON = function (url, plain) {
-    var self = this;
-    return fetch(url, plain ? {} : { headers: { Accept: "application/geo+json, application/json" } }).then(function (r) {
+/* `plain`: ask as the page's <link rel="preload"> did (no headers of our own), so that the browser hands
+ * over the answer it already has instead of asking again. */
+Geotour.prototype.fetchJSON = function (url, plain) {
+  var self = this;
+  return fetch(url, plain ? {} : { headers: { Accept: "application/geo+json, application/json" } }).then(
+    function (r) {
       if (!r.ok) throw new Error("HTTP " + r.status + " for " + url);
       self.fetched.push(r.url || url);
       // A saved copy the service worker gave because the network did not answer, or a snapshot it keeps
       // (cache first) while the phone is offline: say from when.
-      var fallback = !!r.headers.get(self.cfg.offline.fallback_header), at = r.headers.get(self.cfg.offline.saved_header);
-      if (window.GeotourPage && at && (fallback || !navigator.onLine)) window.GeotourPage.saved(at, fallback);
+      var fallback = !!r.headers.get(self.cfg.offline.fallback_header),
+        at = r.headers.get(self.cfg.offline.saved_header);
+      if (GEOTOUR.page && at && (fallback || !navigator.onLine)) GEOTOUR.page.saved(at, fallback);
       return r.json();
-    });
-  };
+    },
+  );
+};
 
-  /* Follow `next` links until the whole layer is in. */
-  Geotour.prototype.fetchAll = function (url, features) {
-    var self = this;
-    features = features || [];
-    return this.fetchJSON(url).then(function (page) {
-      features.push.apply(features, page.features || []);
-      var next = (page.links || []).filter(function (l) { return l.rel === "next"; })[0];
-      return next ? self.fetchAll(next.href, features) : features;
-    });
-  };
+/* Follow `next` links until the whole layer is in. */
+Geotour.prototype.fetchAll = function (url, features) {
+  var self = this;
+  features = features || [];
+  return this.fetchJSON(url).then(function (page) {
+    features.push.apply(features, page.features || []);
+    var next = (page.links || []).filter(function (l) {
+      return l.rel === "next";
+    })[0];
+    return next ? self.fetchAll(next.href, features) : features;
+  });
+};
 
-  /* The attraction type (waterfall, beach...) of a site, from its layer and category; null for a business. */
-  Geotour.prototype.typeOf = function (props) {
-    var pair = props.layer + ":" + props.category, any = props.layer + ":*";
-    return (this.cfg.types || []).filter(function (t) {
+/* The attraction type (waterfall, beach...) of a site, from its layer and category; null for a business. */
+Geotour.prototype.typeOf = function (props) {
+  var pair = props.layer + ":" + props.category,
+    any = props.layer + ":*";
+  return (
+    (this.cfg.types || []).filter(function (t) {
       return t.categories.indexOf(pair) >= 0 || t.categories.indexOf(any) >= 0;
-    })[0] || null;
+    })[0] || null
+  );
+};
+
+Geotour.prototype.styleFor = function (props) {
+  var layer = this.layers[props.layer] || { color: "#374151", glyph: "", categories: {} };
+  var category = layer.categories[props.category];
+  var type = layer.kind === "attraction" ? this.typeOf(props) : null,
+    look = type || category || layer;
+  return {
+    color: look.color,
+    glyph: look.glyph,
+    icon: look.icon || "",
+    type: type ? type.id : props.category || "",
+    layerTitle: layer.title,
+    categoryTitle: category ? category.title : "",
+    kind: layer.kind,
   };
+};
 
-  Geotour.prototype.styleFor = function (props) {
-    var layer = this.layers[props.layer] || { color: "#374151", glyph: "", categories: {} };
-    var category = layer.categories[props.category];
-    var type = layer.kind === "attraction" ? this.typeOf(props) : null, look = type || category || layer;
-    return {
-      color: look.color,
-      glyph: look.glyph,
-      icon: look.icon || "",
-      type: type ? type.id : (props.category || ""),
-      layerTitle: layer.title,
-      categoryTitle: category ? category.title : "",
-      kind: layer.kind
-    };
+/* How far a point can be trusted: approximate (with its uncertainty in metres), verified on site, or exact. */
+function position(props) {
+  var approximate = props.coord_confidence === "estimated";
+  return {
+    approximate: approximate,
+    verified: props.coord_confidence === "verified",
+    uncertainty: approximate ? props.coord_uncertainty_m || 1000 : 0,
   };
+}
 
-  /* How far a point can be trusted: approximate (with its uncertainty in metres), verified on site, or exact. */
-  function position(props) {
-    var approximate = props.coord_confidence === "estimated";
-    return { approximate: approximate, verified: props.coord_confidence === "verified",
-      uncertainty: approximate ? (props.coord_uncertainty_m || 1000) : 0 };
-  }
+/* The dashed circle around an estimated point: how far off it may be. */
+function uncertaintyCircle(latlng, metres) {
+  return L.circle(latlng, {
+    radius: metres,
+    color: "#b45309",
+    weight: 2,
+    dashArray: "5 5",
+    fillOpacity: 0.08,
+    interactive: false,
+    className: "gt-uncertainty",
+  });
+}
 
-  Geotour.prototype.badge = function (props) {
-    var where = position(props);
-    if (where.verified) return el("span", { "class": "gt-badge gt-badge--verified" }, this.t.verified);
-    if (!where.approximate) return null;
-    return el("span", { "class": "gt-badge gt-badge--approx", title: this.t.approx_title },
-      this.t.approx.replace("__DISTANCE__", this.formatDistance(where.uncertainty)));
-  };
+Geotour.prototype.badge = function (props) {
+  var where = position(props);
+  if (where.verified) return el("span", { class: "gt-badge gt-badge--verified" }, this.t.verified);
+  if (!where.approximate) return null;
+  return el(
+    "span",
+    { class: "gt-badge gt-badge--approx", title: this.t.approx_title },
+    this.t.approx.replace("__DISTANCE__", this.formatDistance(where.uncertainty)),
+  );
+};
 
-  /* "2,4 km", or "sekitar 2,4 km" when either end of it is only an estimate. */
-  Geotour.prototype.distanceText = function (metres, about) {
-    var text = this.formatDistance(metres);
-    return about ? this.t.about.replace("__DISTANCE__", text) : text;
-  };
+/* "2,4 km", or "sekitar 2,4 km" when either end of it is only an estimate. */
+Geotour.prototype.distanceText = function (metres, about) {
+  var text = this.formatDistance(metres);
+  return about ? this.t.about.replace("__DISTANCE__", text) : text;
+};
 
-  Geotour.prototype.iconNode = function (style) {
-    if (!style.icon || !document.getElementById("icon-" + style.icon)) return document.createTextNode(style.glyph);
-    var ns = "http://www.w3.org/2000/svg", svg = document.createElementNS(ns, "svg"), use = document.createElementNS(ns, "use");
-    svg.setAttribute("class", "gt-icon");
-    svg.setAttribute("aria-hidden", "true");
-    use.setAttribute("href", "#icon-" + style.icon);  // the sprite is inline in the page
-    svg.appendChild(use);
-    return svg;
-  };
+Geotour.prototype.iconNode = function (style) {
+  if (!style.icon || !document.getElementById("icon-" + style.icon))
+    return document.createTextNode(style.glyph);
+  var ns = "http://www.w3.org/2000/svg",
+    svg = document.createElementNS(ns, "svg"),
+    use = document.createElementNS(ns, "use");
+  svg.setAttribute("class", "gt-icon");
+  svg.setAttribute("aria-hidden", "true");
+  use.setAttribute("href", "#icon-" + style.icon); // the sprite is inline in the page
+  svg.appendChild(use);
+  return svg;
+};
 
-  /* A pin whose element is made when Leaflet draws the marker, not when the marker is made: most markers
-   * start inside a cluster, and some are never drawn at all. */
-  var PinIcon = window.L && L.DivIcon.extend({
+/* A pin whose element is made when Leaflet draws the marker, not when the marker is made: most markers
+ * start inside a cluster, and some are never drawn at all. */
+var PinIcon =
+  window.L &&
+  L.DivIcon.extend({
     createIcon: function (old) {
       this.options.html = this.options.pin();
       return L.DivIcon.prototype.createIcon.call(this, old);
-    }
+    },
   });
 
-  Geotour.prototype.icon = function (style, focus) {
-    var self = this;
-    function pin() {
-      var node = el("span", { "class": "gt-pin" + (focus ? " gt-pin--focus" : "") });
-      node.appendChild(self.iconNode(style));
-      node.style.background = style.color;
-      return node;
-    }
-    return new PinIcon({ pin: pin, className: "gt-pin-wrap", iconSize: focus ? [40, 40] : [30, 30],
-      iconAnchor: focus ? [20, 20] : [15, 15], popupAnchor: [0, -14] });
-  };
-
-  Geotour.prototype.pageUrl = function (props) {
-    var embed = this.cfg.embed;
-    if (embed && embed.place) {
-      var url = embed.place + encodeURIComponent(props.id) + (embed.query ? "?" + embed.query : "");
-      return window.GeotourEmbed ? window.GeotourEmbed.withSecret(url) : url;
-    }
-    var base = this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
-    return base + encodeURIComponent(props.id) + this.langQuery();
-  };
-
-  Geotour.prototype.localized = function (props, name) {
-    var other = this.cfg.lang === "en" ? "id" : "en";
-    return props[name + "_" + this.cfg.lang] || props[name + "_" + other] || "";
-  };
-
-  Geotour.prototype.shortText = function (text, max) {
-    if (text.length <= max) return text;
-    var cut = text.slice(0, max);
-    return cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)) + "…";
-  };
-
-  /* International digits of a phone number (0812… becomes 62812…), as geotour/contact.py does; or null. */
-  function phoneDigits(number) {
-    var digits = String(number || "").replace(/\D/g, "").replace(/^0/, "62");
-    if (/^620/.test(digits)) return null;  // no Indonesian number has a 0 after the country code: a placeholder
-    return digits.length >= 8 && digits.length <= 15 ? digits : null;
+Geotour.prototype.icon = function (style, focus) {
+  var self = this;
+  function pin() {
+    var node = el("span", { class: "gt-pin" + (focus ? " gt-pin--focus" : "") });
+    node.appendChild(self.iconNode(style));
+    node.style.background = style.color;
+    return node;
   }
+  return new PinIcon({
+    pin: pin,
+    className: "gt-pin-wrap",
+    iconSize: focus ? [40, 40] : [30, 30],
+    iconAnchor: focus ? [20, 20] : [15, 15],
+    popupAnchor: [0, -14],
+  });
+};
 
-  Geotour.prototype.contactLinks = function (props) {
-    var box = el("p", { "class": "gt-popup__actions" });
-    // A sample business has an invented number: no link may dial or message it.
-    if (props.sample) return el("p", { "class": "gt-notice gt-notice--sample" }, this.t.sample_no_number);
-    var wa = phoneDigits(props.whatsapp), tel = phoneDigits(props.phone);
-    if (this.cfg.embed && (wa || tel)) return this.embedContact(props, wa, tel);
-    if (wa) {
-      var text = this.t.whatsapp_message.replace("__NAME__", props.name);
-      box.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + wa + "?text=" + encodeURIComponent(text),
-        target: "_blank", rel: "noopener" }, this.t.whatsapp));
-    }
-    if (tel) box.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + tel }, this.t.call));
-    return box;
+Geotour.prototype.pageUrl = function (props) {
+  var embed = this.cfg.embed;
+  if (embed && embed.place) {
+    var url = embed.place + encodeURIComponent(props.id) + (embed.query ? "?" + embed.query : "");
+    return window.GeotourEmbed ? window.GeotourEmbed.withSecret(url) : url;
+  }
+  var base = this.styleFor(props).kind === "msme" ? this.cfg.pages.msme : this.cfg.pages.site;
+  return base + encodeURIComponent(props.id) + this.langQuery();
+};
+
+Geotour.prototype.localized = function (props, name) {
+  var other = this.cfg.lang === "en" ? "id" : "en";
+  return props[name + "_" + this.cfg.lang] || props[name + "_" + other] || "";
+};
+
+Geotour.prototype.shortText = function (text, max) {
+  if (text.length <= max) return text;
+  var cut = text.slice(0, max);
+  return cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)) + "…";
+};
+
+/* International digits of a phone number (0812… becomes 62812…), as geotour/contact.py does; or null. */
+function phoneDigits(number) {
+  var digits = String(number || "")
+    .replace(/\D/g, "")
+    .replace(/^0/, "62");
+  if (/^620/.test(digits)) return null; // no Indonesian number has a 0 after the country code: a placeholder
+  return digits.length >= 8 && digits.length <= 15 ? digits : null;
+}
+
+Geotour.prototype.contactLinks = function (props) {
+  var box = el("p", { class: "gt-popup__actions" });
+  // A sample business has an invented number: no link may dial or message it.
+  if (props.sample) return el("p", { class: "gt-notice gt-notice--sample" }, this.t.sample_no_number);
+  var wa = phoneDigits(props.whatsapp),
+    tel = phoneDigits(props.phone);
+  if (this.cfg.embed && (wa || tel)) return this.embedContact(props, wa, tel);
+  if (wa) box.appendChild(this.whatsappLink(wa, props.name));
+  if (tel) box.appendChild(el("a", { class: "gt-btn", href: "tel:+" + tel }, this.t.call));
+  return box;
+};
+
+/* A WhatsApp button that opens a chat with the business, its first message naming the place. */
+Geotour.prototype.whatsappLink = function (wa, name, extra) {
+  var text = this.t.whatsapp_message.replace("__NAME__", name);
+  var attrs = {
+    class: "gt-btn gt-btn--wa",
+    href: "https://wa.me/" + wa + "?text=" + encodeURIComponent(text),
+    target: "_blank",
+    rel: "noopener",
   };
+  return el("a", Object.assign(attrs, extra || {}), this.t.whatsapp);
+};
 
-  /* In an embed: the number, a copy button, and WhatsApp tried on tap (static/js/embed.js); no tel: link in a
-     sandboxed frame, where it is blocked. */
-  Geotour.prototype.embedContact = function (props, wa, tel) {
-    var t = this.t, digits = wa || tel;
-    var number = digits.indexOf("62") === 0 ? "0" + digits.slice(2) : "+" + digits;
-    var box = el("div", { "class": "gt-embed-contact" });
-    var line = box.appendChild(el("p", {}, t.phone + ": "));
-    line.appendChild(el("strong", {}, number));
-    line.appendChild(document.createTextNode(" "));
-    line.appendChild(el("button", { type: "button", "class": "gt-btn", "data-copy": number, "data-copied": t.copied,
-      "data-copy-failed": t.copy_failed }, t.copy_number));
-    box.appendChild(el("p", { "class": "gt-embed-contact__status", role: "status" }));
-    var actions = box.appendChild(el("p", { "class": "gt-popup__actions" }));
-    if (wa) {
-      var text = t.whatsapp_message.replace("__NAME__", props.name);
-      actions.appendChild(el("a", { "class": "gt-btn gt-btn--wa", href: "https://wa.me/" + wa + "?text=" +
-        encodeURIComponent(text), target: "_blank", rel: "noopener", "data-popup": "", "data-blocked": t.wa_blocked },
-        t.whatsapp));
-    }
-    if (tel && !(window.GeotourEmbed && window.GeotourEmbed.sandboxed)) {
-      actions.appendChild(el("a", { "class": "gt-btn", href: "tel:+" + tel }, t.call));
-    }
-    return box;
+/* In an embed: the number, a copy button, and WhatsApp tried on tap (static/js/embed.js); no tel: link in a
+   sandboxed frame, where it is blocked. */
+Geotour.prototype.embedContact = function (props, wa, tel) {
+  var t = this.t,
+    digits = wa || tel;
+  var number = digits.indexOf("62") === 0 ? "0" + digits.slice(2) : "+" + digits;
+  var box = el("div", { class: "gt-embed-contact" });
+  var line = box.appendChild(el("p", {}, t.phone + ": "));
+  line.appendChild(el("strong", {}, number));
+  line.appendChild(document.createTextNode(" "));
+  line.appendChild(
+    el(
+      "button",
+      {
+        type: "button",
+        class: "gt-btn",
+        "data-copy": number,
+        "data-copied": t.copied,
+        "data-copy-failed": t.copy_failed,
+      },
+      t.copy_number,
+    ),
+  );
+  box.appendChild(el("p", { class: "gt-embed-contact__status", role: "status" }));
+  var actions = box.appendChild(el("p", { class: "gt-popup__actions" }));
+  if (wa)
+    actions.appendChild(
+      this.whatsappLink(wa, props.name, { "data-popup": "", "data-blocked": t.wa_blocked }),
+    );
+  if (tel && !(window.GeotourEmbed && window.GeotourEmbed.sandboxed)) {
+    actions.appendChild(el("a", { class: "gt-btn", href: "tel:+" + tel }, t.call));
+  }
+  return box;
+};
+
+Geotour.prototype.popupContent = function (feature) {
+  var props = feature.properties,
+    style = this.styleFor(props),
+    self = this;
+  var root = el("div", { class: "gt-popup" });
+  var photo = safeHref(props.photo);
+  if (photo)
+    root.appendChild(el("img", { class: "gt-popup__photo", src: photo, alt: props.name, loading: "lazy" }));
+  root.appendChild(el("h2", { class: "gt-popup__name" }, props.name));
+  root.appendChild(
+    el(
+      "p",
+      { class: "gt-popup__type" },
+      style.layerTitle + (style.categoryTitle ? " · " + style.categoryTitle : ""),
+    ),
+  );
+  var badge = this.badge(props);
+  if (badge) root.appendChild(el("p", { class: "gt-popup__badge" })).appendChild(badge);
+  var description = this.shortText(this.localized(props, "description"), 180);
+  if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
+  if (props.sample) root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
+  if (props.opening_hours)
+    root.appendChild(el("p", { class: "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
+  if (style.kind === "msme") root.appendChild(this.contactLinks(props));
+  var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
+  root.appendChild(el("h3", { class: "gt-popup__sub" }, nearbyTitle));
+  var list = el("ul", { class: "gt-popup__nearby", "aria-live": "polite" });
+  list.appendChild(el("li", {}, this.t.loading));
+  root.appendChild(list);
+  root.appendChild(
+    el(
+      "a",
+      {
+        class: "gt-btn gt-btn--primary",
+        href: this.pageUrl(props),
+        target: this.linkTarget,
+        rel: this.linkTarget ? "noopener" : null,
+      },
+      this.t.details,
+    ),
+  );
+  var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
+  root._fillNearby = function (done) {
+    self.fillNearby(list, props, near, done);
   };
+  return root;
+};
 
-  Geotour.prototype.popupContent = function (feature) {
-    var props = feature.properties, style = this.styleFor(props), self = this;
-    var root = el("div", { "class": "gt-popup" });
-    var photo = safeHref(props.photo);
-    if (photo) root.appendChild(el("img", { "class": "gt-popup__photo", src: photo, alt: props.name, loading: "lazy" }));
-    root.appendChild(el("h2", { "class": "gt-popup__name" }, props.name));
-    root.appendChild(el("p", { "class": "gt-popup__type" }, style.layerTitle + (style.categoryTitle ? " · " + style.categoryTitle : "")));
-    var badge = this.badge(props);
-    if (badge) root.appendChild(el("p", { "class": "gt-popup__badge" })).appendChild(badge);
-    var description = this.shortText(this.localized(props, "description"), 180);
-    if (description) root.appendChild(el("p", { "class": "gt-popup__desc" }, description));
-    if (props.sample) root.appendChild(el("p", { "class": "gt-tag" }, this.t.sample));
-    if (props.opening_hours) root.appendChild(el("p", { "class": "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
-    if (style.kind === "msme") root.appendChild(this.contactLinks(props));
-    var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
-    root.appendChild(el("h3", { "class": "gt-popup__sub" }, nearbyTitle));
-    var list = el("ul", { "class": "gt-popup__nearby", "aria-live": "polite" });
-    list.appendChild(el("li", {}, this.t.loading));
-    root.appendChild(list);
-    root.appendChild(el("a", { "class": "gt-btn gt-btn--primary", href: this.pageUrl(props), target: this.linkTarget,
-      rel: this.linkTarget ? "noopener" : null }, this.t.details));
-    var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
-    root._fillNearby = function (done) { self.fillNearby(list, props, near, done); };
-    return root;
-  };
-
-  /* The nearest few (cfg.popup_nearby: how many, how far) are fetched only when the popup opens, then kept.
-   * With no signal they come from the places already on this map (saved on the phone), and the list says so. */
-  Geotour.prototype.fillNearby = function (list, props, near, done) {
-    if (list.getAttribute("data-loaded")) return;
-    var self = this, kind = this.styleFor(props).kind, about = position(props).approximate;
-    var url = this.cfg.api + "/features/" + encodeURIComponent(props.id) + "/nearby?limit=" + near.limit +
-      "&radius_m=" + near.radius_m;
-    function show(features, saved) {
-      list.textContent = "";
-      list.setAttribute("data-loaded", "1");
-      if (saved) list.appendChild(el("li", { "class": "gt-popup__saved" }, self.t.from_saved));
-      if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
-      features.forEach(function (f) {
-        var item = el("li", {});
-        item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
-        var s = self.styleFor(f.properties);
-        item.appendChild(document.createTextNode(" · " + (s.categoryTitle || s.layerTitle) + " · " +
-          self.distanceText(f.properties.distance_m, about || position(f.properties).approximate)));
-        if (f.properties.sample) item.appendChild(el("span", { "class": "gt-tag" }, self.t.sample));
-        list.appendChild(item);
-      });
-      if (done) done();
-    }
-    this.fetchJSON(url).then(function (data) { show(data.features, false); }).catch(function () {
+/* The nearest few (cfg.popup_nearby: how many, how far) are fetched only when the popup opens, then kept.
+ * With no signal they come from the places already on this map (saved on the phone), and the list says so. */
+Geotour.prototype.fillNearby = function (list, props, near, done) {
+  if (list.getAttribute("data-loaded")) return;
+  var self = this,
+    kind = this.styleFor(props).kind,
+    about = position(props).approximate;
+  var url =
+    this.cfg.api +
+    "/features/" +
+    encodeURIComponent(props.id) +
+    "/nearby?limit=" +
+    near.limit +
+    "&radius_m=" +
+    near.radius_m;
+  function show(features, saved) {
+    list.textContent = "";
+    list.setAttribute("data-loaded", "1");
+    if (saved) list.appendChild(el("li", { class: "gt-popup__saved" }, self.t.from_saved));
+    if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
+    features.forEach(function (f) {
+      var item = el("li", {});
+      item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
+      var s = self.styleFor(f.properties);
+      item.appendChild(
+        document.createTextNode(
+          " · " +
+            (s.categoryTitle || s.layerTitle) +
+            " · " +
+            self.distanceText(f.properties.distance_m, about || position(f.properties).approximate),
+        ),
+      );
+      if (f.properties.sample) item.appendChild(el("span", { class: "gt-tag" }, self.t.sample));
+      list.appendChild(item);
+    });
+    if (done) done();
+  }
+  this.fetchJSON(url)
+    .then(function (data) {
+      show(data.features, false);
+    })
+    .catch(function () {
       var c = self.markers[props.id] && self.markers[props.id].getLatLng();
-      var saved = c ? self.nearestSaved(c, kind === "msme" ? "attraction" : "msme", near.radius_m, near.limit) : [];
-      if (c && self.places.length) { show(saved, true); return; }
+      var saved = c
+        ? self.nearestSaved(c, kind === "msme" ? "attraction" : "msme", near.radius_m, near.limit)
+        : [];
+      if (c && self.places.length) {
+        show(saved, true);
+        return;
+      }
       list.textContent = "";
       list.appendChild(el("li", {}, self.t.load_failed));
       if (done) done();
     });
-  };
+};
 
-  /* Distance on the WGS84 ellipsoid (Vincenty's inverse formula), in metres: as the server computes it. */
-  function geodesic(lat1, lon1, lat2, lon2) {
-    var a = 6378137, f = 1 / 298.257223563, b = a * (1 - f), rad = Math.PI / 180;
-    var L = (lon2 - lon1) * rad, U1 = Math.atan((1 - f) * Math.tan(lat1 * rad)), U2 = Math.atan((1 - f) * Math.tan(lat2 * rad));
-    var sinU1 = Math.sin(U1), cosU1 = Math.cos(U1), sinU2 = Math.sin(U2), cosU2 = Math.cos(U2);
-    var lambda = L, prev, sinS, cosS, sigma, cos2A, cos2Sm, i = 0;
-    do {
-      var sinL = Math.sin(lambda), cosL = Math.cos(lambda);
-      sinS = Math.sqrt(Math.pow(cosU2 * sinL, 2) + Math.pow(cosU1 * sinU2 - sinU1 * cosU2 * cosL, 2));
-      if (sinS === 0) return 0;
-      cosS = sinU1 * sinU2 + cosU1 * cosU2 * cosL;
-      sigma = Math.atan2(sinS, cosS);
-      var sinA = cosU1 * cosU2 * sinL / sinS;
-      cos2A = 1 - sinA * sinA;
-      cos2Sm = cos2A ? cosS - 2 * sinU1 * sinU2 / cos2A : 0;
-      var C = f / 16 * cos2A * (4 + f * (4 - 3 * cos2A));
-      prev = lambda;
-      lambda = L + (1 - C) * f * sinA * (sigma + C * sinS * (cos2Sm + C * cosS * (-1 + 2 * cos2Sm * cos2Sm)));
-    } while (Math.abs(lambda - prev) > 1e-12 && ++i < 100);
-    var u2 = cos2A * (a * a - b * b) / (b * b);
-    var A = 1 + u2 / 16384 * (4096 + u2 * (-768 + u2 * (320 - 175 * u2))), B = u2 / 1024 * (256 + u2 * (-128 + u2 * (74 - 47 * u2)));
-    var dS = B * sinS * (cos2Sm + B / 4 * (cosS * (-1 + 2 * cos2Sm * cos2Sm) - B / 6 * cos2Sm * (-3 + 4 * sinS * sinS) * (-3 + 4 * cos2Sm * cos2Sm)));
-    return b * A * (sigma - dS);
-  }
-
-  /* The nearest places of one kind already on this map, as features with distance_m, nearest first. */
-  Geotour.prototype.nearestSaved = function (latlng, kind, radius, limit) {
-    return this.places.filter(function (p) { return p.kind === kind; }).map(function (p) {
-      var c = p.feature.geometry.coordinates, props = Object.assign({}, p.feature.properties);
+/* The nearest places of one kind already on this map, as features with distance_m, nearest first. */
+Geotour.prototype.nearestSaved = function (latlng, kind, radius, limit) {
+  return this.places
+    .filter(function (p) {
+      return p.kind === kind;
+    })
+    .map(function (p) {
+      var c = p.feature.geometry.coordinates,
+        props = Object.assign({}, p.feature.properties);
       props.distance_m = geodesic(latlng.lat, latlng.lng, c[1], c[0]);
-      var rad = Math.PI / 180, dLon = (c[0] - latlng.lng) * rad, la1 = latlng.lat * rad, la2 = c[1] * rad;
-      props.bearing_deg = (Math.atan2(Math.sin(dLon) * Math.cos(la2),
-        Math.cos(la1) * Math.sin(la2) - Math.sin(la1) * Math.cos(la2) * Math.cos(dLon)) / rad + 360) % 360;
+      props.bearing_deg = bearing(latlng.lat, latlng.lng, c[1], c[0]);
       return { type: "Feature", geometry: p.feature.geometry, properties: props };
-    }).filter(function (f) { return f.properties.distance_m <= radius && f.properties.id !== undefined; })
-      .sort(function (x, y) { return x.properties.distance_m - y.properties.distance_m; }).slice(0, limit);
-  };
+    })
+    .filter(function (f) {
+      return f.properties.distance_m <= radius && f.properties.id !== undefined;
+    })
+    .sort(function (x, y) {
+      return x.properties.distance_m - y.properties.distance_m;
+    })
+    .slice(0, limit);
+};
 
-  Geotour.prototype.marker = function (feature, focus) {
-    var c = feature.geometry.coordinates, props = feature.properties;
-    var marker = L.marker([c[1], c[0]], { icon: this.icon(this.styleFor(props), focus), title: props.name,
-      zIndexOffset: focus ? 1000 : 0,
-      alt: props.name, keyboard: true, riseOnHover: true });
-    var self = this;
-    marker.bindPopup(function () {
+Geotour.prototype.marker = function (feature, focus) {
+  var c = feature.geometry.coordinates,
+    props = feature.properties;
+  var marker = L.marker([c[1], c[0]], {
+    icon: this.icon(this.styleFor(props), focus),
+    title: props.name,
+    zIndexOffset: focus ? 1000 : 0,
+    alt: props.name,
+    keyboard: true,
+    riseOnHover: true,
+  });
+  var self = this;
+  marker.bindPopup(
+    function () {
       marker._gtContent = marker._gtContent || self.popupContent(feature);
       return marker._gtContent;
-    }, { maxWidth: Math.min(320, window.innerWidth - 150), minWidth: Math.min(220, window.innerWidth - 150),
-      autoPanPaddingTopLeft: [58, 12], autoPanPaddingBottomRight: [58, 28], className: "gt-leaflet-popup" });
-    var where = position(props);
-    marker.on("popupopen", function (event) {
-      // An estimated point: show how far off it may be.
-      if (where.approximate && !marker._gtCircle) {
-        marker._gtCircle = L.circle(marker.getLatLng(), { radius: where.uncertainty, color: "#b45309", weight: 2,
-          dashArray: "5 5", fillOpacity: 0.08, interactive: false, className: "gt-uncertainty" }).addTo(self.map);
-      }
-      // The popup grows when the list arrives: update() re-measures it and pans it back on screen.
-      marker._gtContent._fillNearby(function () { if (event.popup.isOpen()) event.popup.update(); });
-    });
-    marker.on("popupclose", function () {
-      if (marker._gtCircle) { marker._gtCircle.remove(); marker._gtCircle = null; }
-    });
-    this.markers[props.id] = marker;
-    return marker;
-  };
-
-  Geotour.prototype.groupKey = function (props) {
-    var type = this.typeOf(props);
-    if (type && this.groups["type:" + type.id]) return "type:" + type.id;
-    var key = props.layer + ":" + props.category;
-    return this.groups[key] ? key : props.layer;
-  };
-
-  /* Places taken from OpenStreetMap are credited on the map that shows them (ODbL), once. A fixed text:
-     nothing from the data goes into the attribution, which Leaflet writes as HTML. */
-  Geotour.prototype.creditOpenStreetMap = function () {
-    this.osmCredited = true;
-    if (this.map.attributionControl) {
-      this.map.attributionControl.addAttribution(
-        '<a href="https://www.openstreetmap.org/copyright" rel="noopener">' +
-        String(this.t.osm_data).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") + "</a>");
+    },
+    {
+      maxWidth: Math.min(320, window.innerWidth - 150),
+      minWidth: Math.min(220, window.innerWidth - 150),
+      autoPanPaddingTopLeft: [58, 12],
+      autoPanPaddingBottomRight: [58, 28],
+      className: "gt-leaflet-popup",
+    },
+  );
+  var where = position(props);
+  marker.on("popupopen", function (event) {
+    // An estimated point: show how far off it may be.
+    if (where.approximate && !marker._gtCircle) {
+      marker._gtCircle = uncertaintyCircle(marker.getLatLng(), where.uncertainty).addTo(self.map);
     }
-  };
-
-  /* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. */
-  Geotour.prototype.addFeatures = function (features) {
-    var self = this, at = 0;
-    return new Promise(function (resolve) {
-      (function slice() {
-        for (var until = performance.now() + SLICE_MS; at < features.length && performance.now() < until; at++) {
-          var f = features[at], props = f.properties, key = self.groupKey(props);
-          if (!self.groups[key]) continue;
-          var marker = self.marker(f, false), style = self.styleFor(props);
-          marker._gtGroup = self.groups[key];
-          marker._gtKey = key;
-          if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
-          self.places.push({ id: props.id, feature: f, kind: style.kind, filter: style.type,
-            names: [props.name].concat((props.name_alt || []).map(window.GeotourSearch.plainName)) });
-          marker._gtGroup.addLayer(marker);
-        }
-        if (at < features.length) setTimeout(slice, 0);  // let the phone draw and answer taps in between
-        else resolve();
-      })();
+    // The popup grows when the list arrives: update() re-measures it and pans it back on screen.
+    marker._gtContent._fillNearby(function () {
+      if (event.popup.isOpen()) event.popup.update();
     });
-  };
-
-  /* The cluster that every place group of the overview belongs to (geotour/web/maps.py), or null. */
-  Geotour.prototype.cluster = function () {
-    var self = this;
-    return Object.keys(this.groups).map(function (key) {
-      var group = self.groups[key];
-      return group.getParentGroup ? group.getParentGroup() : null;
-    }).filter(Boolean)[0] || null;
-  };
-
-  /* Put the cluster on the map with every marker it was given while it was off it: markercluster clusters
-   * them all in one addLayers, in chunks (chunkedLoading), and draws once. Given to it on the map, one
-   * marker at a time, it redraws its icons after each: that froze a cheap phone for seconds. Resolves when
-   * its last chunk is done (its chunkProgress reports processed === total). */
-  Geotour.prototype.showCluster = function (cluster) {
-    var map = this.map;
-    if (map.hasLayer(cluster)) return Promise.resolve();
-    return new Promise(function (resolve) {
-      cluster.options.chunkProgress = function (processed, total) {
-        if (processed !== total) return;
-        cluster.options.chunkProgress = null;
-        resolve();
-      };
-      map.addLayer(cluster);
-    });
-  };
-
-  /* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
-   * preloads them: templates/_snapshots.html); without that list the layer catalogue does. */
-  Geotour.prototype.loadCatalogue = function () {
-    var self = this, listed = document.getElementById("gt-snapshots");
-    try { this.snapshots = listed ? JSON.parse(listed.textContent) : null; } catch (e) { this.snapshots = null; }
-    if (this.snapshots) return Promise.resolve();
-    return this.fetchJSON(this.cfg.api + "/layers").then(function (catalogue) {
-      self.snapshots = {};
-      catalogue.layers.forEach(function (entry) { self.snapshots[entry.id] = entry.map_snapshot_url; });
-    });
-  };
-
-  Geotour.prototype.loadSnapshot = function (layerId) {
-    return this.fetchJSON(this.snapshots[layerId], true).then(function (collection) { return collection.features || []; });
-  };
-
-  Geotour.prototype.loadBoundary = function () {
-    var layer = this.layers.boundary, group = this.groups.boundary;
-    if (!layer || !group || !this.snapshots.boundary) return Promise.resolve();
-    return this.loadSnapshot("boundary").then(function (features) {
-      L.geoJSON({ type: "FeatureCollection", features: features }, {
-        style: { color: layer.color, weight: 2, fill: false, dashArray: "6 4" }, interactive: false
-      }).addTo(group);
-    });
-  };
-
-  /* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are.
-   * Their labels are made the first time the map is zoomed in far enough to show them (zoom 11): 74 labels
-   * that Leaflet places again at every zoom cost a slow phone seconds while the map first draws. */
-  Geotour.prototype.loadVillages = function () {
-    var group = this.groups.villages, map = this.map;
-    if (!group || !this.snapshots.villages) return Promise.resolve();
-    return this.loadSnapshot("villages").then(function (features) {
-      var dots = features.map(function (f) {
-        var c = f.geometry.coordinates;
-        return L.circleMarker([c[1], c[0]], { radius: 2, weight: 1, color: "#57534e", fillOpacity: 1, interactive: false })
-          .addTo(group);
-      }), labelled = false;
-      function labels() {
-        var near = map.getZoom() >= 11;
-        if (near && !labelled) {
-          labelled = true;
-          dots.forEach(function (dot, i) {
-            dot.bindTooltip(String(features[i].properties.name || ""), { permanent: true, direction: "right",
-              offset: [3, 0], className: "gt-village-label", interactive: false });
-          });
-        }
-        map.getContainer().classList.toggle("gt-map--village-names", near);
-      }
-      map.on("zoomend", labels);
-      labels();
-    });
-  };
-
-  Geotour.prototype.loadOverview = function () {
-    var self = this, cluster = this.cluster();
-    return this.loadCatalogue().then(function () {
-      if (cluster) self.map.removeLayer(cluster);  // it takes the markers of every layer first (showCluster)
-      var places = Promise.all(self.cfg.layers.filter(function (l) {
-        // Fetch only the place layers this map shows (an embed may show just some of them).
-        return (self.cfg.place_layers || []).indexOf(l.id) >= 0;
-      }).map(function (layer) {
-        return self.loadSnapshot(layer.id).then(function (features) { return self.addFeatures(features); });
-      }));
-      var shown = places.then(function () { return cluster && self.showCluster(cluster); }, function (error) {
-        if (cluster) self.showCluster(cluster);  // what did arrive is shown
-        throw error;
-      });
-      return Promise.all([shown, self.loadBoundary(), self.loadVillages()]);
-    });
-  };
-
-  Geotour.prototype.loadFocus = function () {
-    var self = this, focus = this.cfg.focus;
-    var origin = { type: "Feature", id: focus.id, geometry: { type: "Point", coordinates: [focus.lon, focus.lat] },
-      properties: { id: focus.id, name: focus.name, layer: focus.layer, category: focus.category,
-        coord_confidence: focus.coord_confidence, coord_uncertainty_m: focus.coord_uncertainty_m } };
-    this.focusMarker = this.marker(origin, true).addTo(this.map);
-    var where = position(origin.properties);
-    if (where.approximate) {  // the page is this place: show at once how far off its point may be
-      this.focusCircle = L.circle([focus.lat, focus.lon], { radius: where.uncertainty, color: "#b45309", weight: 2,
-        dashArray: "5 5", fillOpacity: 0.08, interactive: false, className: "gt-uncertainty" }).addTo(this.map);
+  });
+  marker.on("popupclose", function () {
+    if (marker._gtCircle) {
+      marker._gtCircle.remove();
+      marker._gtCircle = null;
     }
-    return this.fetchJSON(focus.nearby_url).then(function (data) {
-      self.addFeatures(data.features);  // plain groups here: no cluster
-      var points = data.features.map(function (f) { return [f.geometry.coordinates[1], f.geometry.coordinates[0]]; });
-      points.push([focus.lat, focus.lon]);
-      // No animation: the first view is where the page starts, and the map is "ready" only when it stands still.
-      if (points.length > 1) self.map.fitBounds(points, { padding: [24, 24], maxZoom: 15, animate: false });
-    });
-  };
+  });
+  this.markers[props.id] = marker;
+  return marker;
+};
 
-  /* Open one place's popup, zooming through clusters to it: used by ?site=<id> links and QR codes. */
-  Geotour.prototype.openPlace = function (id) {
-    var marker = this.markers[id];
-    if (!marker) return false;
-    var group = marker._gtGroup, parent = group && group.getParentGroup ? group.getParentGroup() : null;
-    if (parent && parent.zoomToShowLayer) {
-      parent.zoomToShowLayer(marker, function () { marker.openPopup(); });
-    } else {
-      this.map.setView(marker.getLatLng(), Math.max(this.map.getZoom(), 14));
-      marker.openPopup();
-    }
-    return true;
-  };
+Geotour.prototype.groupKey = function (props) {
+  var type = this.typeOf(props);
+  if (type && this.groups["type:" + type.id]) return "type:" + type.id;
+  var key = props.layer + ":" + props.category;
+  return this.groups[key] ? key : props.layer;
+};
 
-  /* "Near me": when the locate control finds the visitor, list the nearest attractions and businesses in a
-   * bottom sheet, grouped, each with distance and direction; and zoom so the nearest few are on screen. */
-  function nearMeGroups(cfg) {  // cfg.near_me: how far and how many of each kind (tourist.NEAR_ME)
-    return ["attraction", "msme"].map(function (kind) {
-      return { kind: kind, radius: cfg.near_me[kind].radius_m, limit: cfg.near_me[kind].limit,
-        title: kind === "msme" ? "near_me_businesses" : "near_me_attractions" };
-    });
+/* Places taken from OpenStreetMap are credited on the map that shows them (ODbL), once. A fixed text:
+   nothing from the data goes into the attribution, which Leaflet writes as HTML. */
+Geotour.prototype.creditOpenStreetMap = function () {
+  this.osmCredited = true;
+  if (this.map.attributionControl) {
+    this.map.attributionControl.addAttribution(
+      '<a href="https://www.openstreetmap.org/copyright" rel="noopener">' +
+        String(this.t.osm_data).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;") +
+        "</a>",
+    );
   }
+};
 
-  Geotour.prototype.layersOf = function (kind) {
-    return this.cfg.layers.filter(function (l) { return l.kind === kind; }).map(function (l) { return l.id; }).join(",");
-  };
-
-  Geotour.prototype.fetchNearMe = function (latlng) {
-    var self = this, at = "lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
-    return Promise.all(nearMeGroups(this.cfg).map(function (g) {
-      return self.fetchJSON(self.cfg.api + "/nearby?" + at + "&layers=" + self.layersOf(g.kind) + "&radius_m=" +
-        g.radius + "&limit=" + g.limit).then(function (data) { return data.features; });
-    })).then(function (lists) { return { at: [latlng.lat, latlng.lng], groups: lists }; });
-  };
-
-  Geotour.prototype.showNearMe = function (latlng) {
-    var sheet = document.querySelector(".gt-sheet"), self = this;
-    if (!sheet || (this.lastNearMe && this.lastNearMe.distanceTo(latlng) < 200)) return;
-    this.lastNearMe = latlng;
-    var page = window.GeotourPage;  // the app's pages keep the last answer on the phone; embeds keep nothing
-    this.fetchNearMe(latlng).then(function (data) {
-      if (page) page.rememberNearMe(data);
-      return data;
-    }, function (error) {
-      // No signal: the places saved on this map, else the last "near me" answer with when it was made.
-      if (self.places.length) {
-        return { saved: true, groups: nearMeGroups(self.cfg).map(function (g) { return self.nearestSaved(latlng, g.kind, g.radius, g.limit); }) };
+/* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. */
+Geotour.prototype.addFeatures = function (features) {
+  var self = this,
+    at = 0;
+  return new Promise(function (resolve) {
+    (function slice() {
+      for (
+        var until = performance.now() + SLICE_MS;
+        at < features.length && performance.now() < until;
+        at++
+      ) {
+        var f = features[at],
+          props = f.properties,
+          key = self.groupKey(props);
+        if (!self.groups[key]) continue;
+        var marker = self.marker(f, false),
+          style = self.styleFor(props);
+        marker._gtGroup = self.groups[key];
+        marker._gtKey = key;
+        if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
+        self.places.push({
+          id: props.id,
+          feature: f,
+          kind: style.kind,
+          filter: style.type,
+          names: [props.name].concat((props.name_alt || []).map(plainName)),
+        });
+        marker._gtGroup.addLayer(marker);
       }
-      var kept = page && page.lastNearMe();
-      if (!kept || !kept.data.groups) throw error;
-      page.saved(kept.at, true);
-      return kept.data;
-    }).then(function (data) {
+      if (at < features.length)
+        setTimeout(slice, 0); // let the phone draw and answer taps in between
+      else resolve();
+    })();
+  });
+};
+
+/* The cluster that every place group of the overview belongs to (geotour/web/maps.py), or null. */
+Geotour.prototype.cluster = function () {
+  var self = this;
+  return (
+    Object.keys(this.groups)
+      .map(function (key) {
+        var group = self.groups[key];
+        return group.getParentGroup ? group.getParentGroup() : null;
+      })
+      .filter(Boolean)[0] || null
+  );
+};
+
+/* Put the cluster on the map with every marker it was given while it was off it: markercluster clusters
+ * them all in one addLayers, in chunks (chunkedLoading), and draws once. Given to it on the map, one
+ * marker at a time, it redraws its icons after each: that froze a cheap phone for seconds. Resolves when
+ * its last chunk is done (its chunkProgress reports processed === total). */
+Geotour.prototype.showCluster = function (cluster) {
+  var map = this.map;
+  if (map.hasLayer(cluster)) return Promise.resolve();
+  return new Promise(function (resolve) {
+    cluster.options.chunkProgress = function (processed, total) {
+      if (processed !== total) return;
+      cluster.options.chunkProgress = null;
+      resolve();
+    };
+    map.addLayer(cluster);
+  });
+};
+
+/* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
+ * preloads them: templates/_snapshots.html); without that list the layer catalogue does. */
+Geotour.prototype.loadCatalogue = function () {
+  var self = this,
+    listed = document.getElementById("gt-snapshots");
+  try {
+    this.snapshots = listed ? JSON.parse(listed.textContent) : null;
+  } catch (e) {
+    this.snapshots = null;
+  }
+  if (this.snapshots) return Promise.resolve();
+  return this.fetchJSON(this.cfg.api + "/layers").then(function (catalogue) {
+    self.snapshots = {};
+    catalogue.layers.forEach(function (entry) {
+      self.snapshots[entry.id] = entry.map_snapshot_url;
+    });
+  });
+};
+
+Geotour.prototype.loadSnapshot = function (layerId) {
+  return this.fetchJSON(this.snapshots[layerId], true).then(function (collection) {
+    return collection.features || [];
+  });
+};
+
+Geotour.prototype.loadBoundary = function () {
+  var layer = this.layers.boundary,
+    group = this.groups.boundary;
+  if (!layer || !group || !this.snapshots.boundary) return Promise.resolve();
+  return this.loadSnapshot("boundary").then(function (features) {
+    L.geoJSON(
+      { type: "FeatureCollection", features: features },
+      {
+        style: { color: layer.color, weight: 2, fill: false, dashArray: "6 4" },
+        interactive: false,
+      },
+    ).addTo(group);
+  });
+};
+
+/* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are.
+ * Their labels are made the first time the map is zoomed in far enough to show them (zoom 11): 74 labels
+ * that Leaflet places again at every zoom cost a slow phone seconds while the map first draws. */
+Geotour.prototype.loadVillages = function () {
+  var group = this.groups.villages,
+    map = this.map;
+  if (!group || !this.snapshots.villages) return Promise.resolve();
+  return this.loadSnapshot("villages").then(function (features) {
+    var dots = features.map(function (f) {
+        var c = f.geometry.coordinates;
+        return L.circleMarker([c[1], c[0]], {
+          radius: 2,
+          weight: 1,
+          color: "#57534e",
+          fillOpacity: 1,
+          interactive: false,
+        }).addTo(group);
+      }),
+      labelled = false;
+    function labels() {
+      var near = map.getZoom() >= 11;
+      if (near && !labelled) {
+        labelled = true;
+        dots.forEach(function (dot, i) {
+          dot.bindTooltip(String(features[i].properties.name || ""), {
+            permanent: true,
+            direction: "right",
+            offset: [3, 0],
+            className: "gt-village-label",
+            interactive: false,
+          });
+        });
+      }
+      map.getContainer().classList.toggle("gt-map--village-names", near);
+    }
+    map.on("zoomend", labels);
+    labels();
+  });
+};
+
+Geotour.prototype.loadOverview = function () {
+  var self = this,
+    cluster = this.cluster();
+  return this.loadCatalogue().then(function () {
+    if (cluster) self.map.removeLayer(cluster); // it takes the markers of every layer first (showCluster)
+    var places = Promise.all(
+      self.cfg.layers
+        .filter(function (l) {
+          // Fetch only the place layers this map shows (an embed may show just some of them).
+          return (self.cfg.place_layers || []).indexOf(l.id) >= 0;
+        })
+        .map(function (layer) {
+          return self.loadSnapshot(layer.id).then(function (features) {
+            return self.addFeatures(features);
+          });
+        }),
+    );
+    var shown = places.then(
+      function () {
+        return cluster && self.showCluster(cluster);
+      },
+      function (error) {
+        if (cluster) self.showCluster(cluster); // what did arrive is shown
+        throw error;
+      },
+    );
+    return Promise.all([shown, self.loadBoundary(), self.loadVillages()]);
+  });
+};
+
+Geotour.prototype.loadFocus = function () {
+  var self = this,
+    focus = this.cfg.focus;
+  var origin = {
+    type: "Feature",
+    id: focus.id,
+    geometry: { type: "Point", coordinates: [focus.lon, focus.lat] },
+    properties: {
+      id: focus.id,
+      name: focus.name,
+      layer: focus.layer,
+      category: focus.category,
+      coord_confidence: focus.coord_confidence,
+      coord_uncertainty_m: focus.coord_uncertainty_m,
+    },
+  };
+  this.focusMarker = this.marker(origin, true).addTo(this.map);
+  var where = position(origin.properties);
+  if (where.approximate) {
+    // the page is this place: show at once how far off its point may be
+    this.focusCircle = uncertaintyCircle([focus.lat, focus.lon], where.uncertainty).addTo(this.map);
+  }
+  return this.fetchJSON(focus.nearby_url).then(function (data) {
+    self.addFeatures(data.features); // plain groups here: no cluster
+    var points = data.features.map(function (f) {
+      return [f.geometry.coordinates[1], f.geometry.coordinates[0]];
+    });
+    points.push([focus.lat, focus.lon]);
+    // No animation: the first view is where the page starts, and the map is "ready" only when it stands still.
+    if (points.length > 1) self.map.fitBounds(points, { padding: [24, 24], maxZoom: 15, animate: false });
+  });
+};
+
+/* Open one place's popup, zooming through clusters to it: used by ?site=<id> links and QR codes. */
+Geotour.prototype.openPlace = function (id) {
+  var marker = this.markers[id];
+  if (!marker) return false;
+  var group = marker._gtGroup,
+    parent = group && group.getParentGroup ? group.getParentGroup() : null;
+  if (parent && parent.zoomToShowLayer) {
+    parent.zoomToShowLayer(marker, function () {
+      marker.openPopup();
+    });
+  } else {
+    this.map.setView(marker.getLatLng(), Math.max(this.map.getZoom(), 14));
+    marker.openPopup();
+  }
+  return true;
+};
+
+/* "Near me": when the locate control finds the visitor, list the nearest attractions and businesses in a
+ * bottom sheet, grouped, each with distance and direction; and zoom so the nearest few are on screen. */
+function nearMeGroups(cfg) {
+  // cfg.near_me: how far and how many of each kind (tourist.NEAR_ME)
+  return ["attraction", "msme"].map(function (kind) {
+    return {
+      kind: kind,
+      radius: cfg.near_me[kind].radius_m,
+      limit: cfg.near_me[kind].limit,
+      title: kind === "msme" ? "near_me_businesses" : "near_me_attractions",
+    };
+  });
+}
+
+Geotour.prototype.layersOf = function (kind) {
+  return this.cfg.layers
+    .filter(function (l) {
+      return l.kind === kind;
+    })
+    .map(function (l) {
+      return l.id;
+    })
+    .join(",");
+};
+
+Geotour.prototype.fetchNearMe = function (latlng) {
+  var self = this,
+    at = "lat=" + latlng.lat.toFixed(6) + "&lon=" + latlng.lng.toFixed(6);
+  return Promise.all(
+    nearMeGroups(this.cfg).map(function (g) {
+      return self
+        .fetchJSON(
+          self.cfg.api +
+            "/nearby?" +
+            at +
+            "&layers=" +
+            self.layersOf(g.kind) +
+            "&radius_m=" +
+            g.radius +
+            "&limit=" +
+            g.limit,
+        )
+        .then(function (data) {
+          return data.features;
+        });
+    }),
+  ).then(function (lists) {
+    return { at: [latlng.lat, latlng.lng], groups: lists };
+  });
+};
+
+Geotour.prototype.showNearMe = function (latlng) {
+  var sheet = document.querySelector(".gt-sheet"),
+    self = this;
+  if (!sheet || (this.lastNearMe && this.lastNearMe.distanceTo(latlng) < 200)) return;
+  this.lastNearMe = latlng;
+  var page = GEOTOUR.page; // the app's pages keep the last answer on the phone; embeds keep nothing
+  this.fetchNearMe(latlng)
+    .then(
+      function (data) {
+        if (page) page.rememberNearMe(data);
+        return data;
+      },
+      function (error) {
+        // No signal: the places saved on this map, else the last "near me" answer with when it was made.
+        if (self.places.length) {
+          return {
+            saved: true,
+            groups: nearMeGroups(self.cfg).map(function (g) {
+              return self.nearestSaved(latlng, g.kind, g.radius, g.limit);
+            }),
+          };
+        }
+        var kept = page && page.lastNearMe();
+        if (!kept || !kept.data.groups) throw error;
+        page.saved(kept.at, true);
+        return kept.data;
+      },
+    )
+    .then(function (data) {
       self.renderNearMe(sheet, data);
       var points = [[latlng.lat, latlng.lng]];
       data.groups.forEach(function (features) {
-        features.slice(0, 3).forEach(function (f) { points.push([f.geometry.coordinates[1], f.geometry.coordinates[0]]); });
+        features.slice(0, 3).forEach(function (f) {
+          points.push([f.geometry.coordinates[1], f.geometry.coordinates[0]]);
+        });
       });
       // The visitor and the nearest few on screen, above the sheet: never a 200 m view of nothing.
       if (points.length > 1) {
-        self.map.fitBounds(points, { paddingTopLeft: [40, 40], paddingBottomRight: [40, Math.min(sheet.offsetHeight, self.map.getSize().y / 2) + 20],
-          maxZoom: 16, animate: false });
+        self.map.fitBounds(points, {
+          paddingTopLeft: [40, 40],
+          paddingBottomRight: [40, Math.min(sheet.offsetHeight, self.map.getSize().y / 2) + 20],
+          maxZoom: 16,
+          animate: false,
+        });
       } else {
         self.map.setView(latlng, 13, { animate: false });
       }
-    }).catch(function () { self.showStatus(self.t.load_failed); });
-  };
-
-  Geotour.prototype.renderNearMe = function (sheet, data) {
-    var self = this;
-    sheet.textContent = "";
-    var close = el("button", { type: "button", "class": "gt-sheet__close", "aria-label": this.t.close }, "×");
-    close.addEventListener("click", function () { sheet.hidden = true; });
-    sheet.appendChild(close);
-    sheet.appendChild(el("h2", { "class": "gt-sheet__title" }, this.t.near_me));
-    if (data.saved) sheet.appendChild(el("p", { "class": "gt-sheet__saved" }, this.t.from_saved));
-    var total = 0;
-    nearMeGroups(this.cfg).forEach(function (g, index) {
-      var features = data.groups[index] || [];
-      total += features.length;
-      if (!features.length) return;
-      sheet.appendChild(el("h3", { "class": "gt-sheet__group" }, self.t[g.title]));
-      var list = el("ul", { "class": "gt-sheet__list gt-sheet__list--" + g.kind });
-      features.forEach(function (f) {
-        var props = f.properties, s = self.styleFor(props), item = el("li", {});
-        item.appendChild(el("a", { href: self.pageUrl(props) }, props.name));
-        var meta = " · " + (s.categoryTitle || s.layerTitle) + " · " + self.distanceText(props.distance_m, position(props).approximate);
-        if (typeof props.bearing_deg === "number") meta += " " + ARROWS[Math.round(props.bearing_deg / 45) % 8];
-        item.appendChild(document.createTextNode(meta + " "));
-        if (props.sample) item.appendChild(el("span", { "class": "gt-tag" }, self.t.sample));
-        var badge = self.badge(props);
-        if (badge) item.appendChild(badge);
-        list.appendChild(item);
-      });
-      sheet.appendChild(list);
+    })
+    .catch(function () {
+      self.showStatus(self.t.load_failed);
     });
-    if (!total) sheet.appendChild(el("p", {}, this.t.near_me_none));
-    sheet.hidden = false;
-  };
+};
 
-  var ARROWS = ["↑", "↗", "→", "↘", "↓", "↙", "←", "↖"];
-
-  /* The search box and type chips above the map (templates/_filters.html). */
-  function Finder(app, form) {
-    this.app = app;
-    this.form = form;
-    this.list = form.querySelector(".gt-suggest");
-    var self = this;
-    this.controls = window.GeotourSearch.bindForm(form, function (state, submitted) { self.update(state, submitted); });
-    this.controls.input.addEventListener("keydown", function (event) {
-      if (event.key === "Escape") self.hideSuggestions();
+Geotour.prototype.renderNearMe = function (sheet, data) {
+  var self = this;
+  sheet.textContent = "";
+  var close = el("button", { type: "button", class: "gt-sheet__close", "aria-label": this.t.close }, "×");
+  close.addEventListener("click", function () {
+    sheet.hidden = true;
+  });
+  sheet.appendChild(close);
+  sheet.appendChild(el("h2", { class: "gt-sheet__title" }, this.t.near_me));
+  if (data.saved) sheet.appendChild(el("p", { class: "gt-sheet__saved" }, this.t.from_saved));
+  var total = 0;
+  nearMeGroups(this.cfg).forEach(function (g, index) {
+    var features = data.groups[index] || [];
+    total += features.length;
+    if (!features.length) return;
+    sheet.appendChild(el("h3", { class: "gt-sheet__group" }, self.t[g.title]));
+    var list = el("ul", { class: "gt-sheet__list gt-sheet__list--" + g.kind });
+    features.forEach(function (f) {
+      var props = f.properties,
+        s = self.styleFor(props),
+        item = el("li", {});
+      item.appendChild(el("a", { href: self.pageUrl(props) }, props.name));
+      var meta =
+        " · " +
+        (s.categoryTitle || s.layerTitle) +
+        " · " +
+        self.distanceText(props.distance_m, position(props).approximate);
+      if (typeof props.bearing_deg === "number") meta += " " + ARROWS[Math.round(props.bearing_deg / 45) % 8];
+      item.appendChild(document.createTextNode(meta + " "));
+      if (props.sample) item.appendChild(el("span", { class: "gt-tag" }, self.t.sample));
+      var badge = self.badge(props);
+      if (badge) item.appendChild(badge);
+      list.appendChild(item);
     });
-  }
+    sheet.appendChild(list);
+  });
+  if (!total) sheet.appendChild(el("p", {}, this.t.near_me_none));
+  sheet.hidden = false;
+};
 
-  Finder.prototype.loaded = function () {
-    var present = {};
-    this.app.places.forEach(function (p) { present[p.filter] = true; });
-    this.form.querySelectorAll(".gt-chip").forEach(function (chip) {
-      chip.hidden = !present[chip.getAttribute("data-filter")];  // no rivers yet: no empty chip
+var ARROWS = ["↑", "↗", "→", "↘", "↓", "↙", "←", "↖"];
+
+/* The search box and type chips above the map (templates/_filters.html). */
+function Finder(app, form) {
+  this.app = app;
+  this.form = form;
+  this.list = form.querySelector(".gt-suggest");
+  var self = this;
+  this.controls = bindForm(form, function (state, submitted) {
+    self.update(state, submitted);
+  });
+  this.controls.input.addEventListener("keydown", function (event) {
+    if (event.key === "Escape") self.hideSuggestions();
+  });
+}
+
+Finder.prototype.loaded = function () {
+  var present = {};
+  this.app.places.forEach(function (p) {
+    present[p.filter] = true;
+  });
+  this.form.querySelectorAll(".gt-chip").forEach(function (chip) {
+    chip.hidden = !present[chip.getAttribute("data-filter")]; // no rivers yet: no empty chip
+  });
+  this.update(this.controls.state(), false, true);
+};
+
+Finder.prototype.update = function (state, submitted, quiet) {
+  var app = this.app,
+    wanted = state.types;
+  Object.keys(app.groups).forEach(function (key) {
+    if (key === "boundary" || key === "villages") return;
+    var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
+    var show = !wanted.length || wanted.indexOf(id) >= 0,
+      group = app.groups[key];
+    if (show && !app.map.hasLayer(group)) app.map.addLayer(group);
+    if (!show && app.map.hasLayer(group)) app.map.removeLayer(group);
+  });
+  var found = this.suggest(state.q);
+  if (submitted && found.length) this.choose(found[0]);
+  else if (!quiet) this.showSuggestions(found, state.q);
+};
+
+Finder.prototype.suggest = function (q) {
+  var scored = [];
+  if (!fold(q)) return [];
+  this.app.places.forEach(function (p) {
+    var s = score(q, p.names);
+    if (s >= 0) scored.push({ place: p, score: s });
+  });
+  scored.sort(function (a, b) {
+    return (
+      a.score - b.score ||
+      (a.place.kind === b.place.kind ? 0 : a.place.kind === "attraction" ? -1 : 1) ||
+      a.place.feature.properties.name.localeCompare(b.place.feature.properties.name)
+    );
+  });
+  return scored.slice(0, 8).map(function (s) {
+    return s.place;
+  });
+};
+
+Finder.prototype.showSuggestions = function (found, q) {
+  var self = this,
+    app = this.app;
+  this.list.textContent = "";
+  found.forEach(function (p, index) {
+    var props = p.feature.properties,
+      style = app.styleFor(props);
+    var item = el("li", { role: "option", id: "gt-suggest-" + index });
+    var button = el("button", { type: "button", class: "gt-suggest__item" });
+    var swatch = el("span", { class: "gt-swatch", "aria-hidden": "true" });
+    swatch.style.background = style.color;
+    swatch.appendChild(app.iconNode(style));
+    button.appendChild(swatch);
+    button.appendChild(el("span", { class: "gt-suggest__name" }, props.name));
+    button.appendChild(el("span", { class: "gt-suggest__type" }, style.categoryTitle || style.layerTitle));
+    if (props.sample) button.appendChild(el("span", { class: "gt-tag" }, app.t.sample));
+    button.addEventListener("click", function () {
+      self.choose(p);
     });
-    this.update(this.controls.state(), false, true);
-  };
+    item.appendChild(button);
+    self.list.appendChild(item);
+  });
+  if (!found.length && fold(q))
+    this.list.appendChild(el("li", { class: "gt-suggest__none" }, app.t.no_match));
+  this.list.hidden = !this.list.children.length;
+  this.controls.input.setAttribute("aria-expanded", this.list.hidden ? "false" : "true");
+};
 
-  Finder.prototype.update = function (state, submitted, quiet) {
-    var app = this.app, wanted = state.types;
-    Object.keys(app.groups).forEach(function (key) {
-      if (key === "boundary" || key === "villages") return;
-      var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
-      var show = !wanted.length || wanted.indexOf(id) >= 0, group = app.groups[key];
-      if (show && !app.map.hasLayer(group)) app.map.addLayer(group);
-      if (!show && app.map.hasLayer(group)) app.map.removeLayer(group);
-    });
-    var found = this.suggest(state.q);
-    if (submitted && found.length) this.choose(found[0]);
-    else if (!quiet) this.showSuggestions(found, state.q);
-  };
+Finder.prototype.hideSuggestions = function () {
+  this.list.hidden = true;
+  this.controls.input.setAttribute("aria-expanded", "false");
+};
 
-  Finder.prototype.suggest = function (q) {
-    var search = window.GeotourSearch, scored = [];
-    if (!search.fold(q)) return [];
-    this.app.places.forEach(function (p) {
-      var s = search.score(q, p.names);
-      if (s >= 0) scored.push({ place: p, score: s });
-    });
-    scored.sort(function (a, b) {
-      return a.score - b.score || (a.place.kind === b.place.kind ? 0 : a.place.kind === "attraction" ? -1 : 1) ||
-        a.place.feature.properties.name.localeCompare(b.place.feature.properties.name);
-    });
-    return scored.slice(0, 8).map(function (s) { return s.place; });
-  };
+/* Fly to a place and open it; a filter that hides it is cleared first. */
+Finder.prototype.choose = function (place) {
+  var marker = this.app.markers[place.id];
+  this.hideSuggestions();
+  this.controls.input.value = place.feature.properties.name;
+  if (marker && !this.app.map.hasLayer(marker._gtGroup)) this.controls.set([]);
+  writeState(this.controls.state(), { site: place.id });
+  this.controls.input.blur();
+  this.app.openPlace(place.id);
+};
 
-  Finder.prototype.showSuggestions = function (found, q) {
-    var self = this, app = this.app;
-    this.list.textContent = "";
-    found.forEach(function (p, index) {
-      var props = p.feature.properties, style = app.styleFor(props);
-      var item = el("li", { role: "option", id: "gt-suggest-" + index });
-      var button = el("button", { type: "button", "class": "gt-suggest__item" });
-      var swatch = el("span", { "class": "gt-swatch", "aria-hidden": "true" });
-      swatch.style.background = style.color;
-      swatch.appendChild(app.iconNode(style));
-      button.appendChild(swatch);
-      button.appendChild(el("span", { "class": "gt-suggest__name" }, props.name));
-      button.appendChild(el("span", { "class": "gt-suggest__type" }, style.categoryTitle || style.layerTitle));
-      if (props.sample) button.appendChild(el("span", { "class": "gt-tag" }, app.t.sample));
-      button.addEventListener("click", function () { self.choose(p); });
-      item.appendChild(button);
-      self.list.appendChild(item);
-    });
-    if (!found.length && window.GeotourSearch.fold(q)) this.list.appendChild(el("li", { "class": "gt-suggest__none" }, app.t.no_match));
-    this.list.hidden = !this.list.children.length;
-    this.controls.input.setAttribute("aria-expanded", this.list.hidden ? "false" : "true");
-  };
-
-  Finder.prototype.hideSuggestions = function () {
-    this.list.hidden = true;
-    this.controls.input.setAttribute("aria-expanded", "false");
-  };
-
-  /* Fly to a place and open it; a filter that hides it is cleared first. */
-  Finder.prototype.choose = function (place) {
-    var marker = this.app.markers[place.id];
-    this.hideSuggestions();
-    this.controls.input.value = place.feature.properties.name;
-    if (marker && !this.app.map.hasLayer(marker._gtGroup)) this.controls.set([]);
-    window.GeotourSearch.writeState(this.controls.state(), { site: place.id });
-    this.controls.input.blur();
-    this.app.openPlace(place.id);
-  };
-
-  Geotour.prototype.start = function () {
-    var self = this;
-    Object.keys(this.groups).forEach(function (key) { self.groups[key].clearLayers(); });
-    this.places = [];  // made again from the fresh data: the search lists each place once, however often it starts
-    if (this.focusMarker) this.focusMarker.remove();
-    if (this.focusCircle) this.focusCircle.remove();
-    var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
-    job.then(function () {
-      if (window.GeotourPage) window.GeotourPage.keep(self.fetched);
+Geotour.prototype.start = function () {
+  var self = this;
+  Object.keys(this.groups).forEach(function (key) {
+    self.groups[key].clearLayers();
+  });
+  this.places = []; // made again from the fresh data: the search lists each place once, however often it starts
+  if (this.focusMarker) this.focusMarker.remove();
+  if (this.focusCircle) this.focusCircle.remove();
+  var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
+  job
+    .then(function () {
+      if (GEOTOUR.page) GEOTOUR.page.keep(self.fetched);
       if (self.status) self.status.hidden = true;
       var wanted = new URLSearchParams(window.location.search).get("site");
       if (self.finder) self.finder.loaded();
       if (wanted && self.cfg.mode === "overview") self.openPlace(wanted);
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
-    }).catch(function (error) {
+    })
+    .catch(function (error) {
       if (window.console) console.error("Geotour: map data failed to load:", error);
-      self.showStatus(self.t.load_failed, function () { self.status.hidden = true; self.start(); });
-    });
-  };
-
-  /* Leaflet's own controls speak English; give them the page's language. */
-  function translateControls(map, t) {
-    var root = map.getContainer();
-    [[".leaflet-control-zoom-in", t.zoom_in], [".leaflet-control-zoom-out", t.zoom_out],
-     [".leaflet-control-layers-toggle", t.layers]].forEach(function (pair) {
-      var node = root.querySelector(pair[0]);
-      if (node) { node.title = pair[1]; node.setAttribute("aria-label", pair[1]); }
-    });
-    map.on("popupopen", function (event) {
-      var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
-      if (close) { close.title = t.close; close.setAttribute("aria-label", t.close); }
-    });
-  }
-
-  // The locate control alerts the browser's own (English) message on an error; the map's locationerror
-  // handler in mount says it in the page's language instead. A control copies its options when it is made,
-  // so this runs now: the deferred scripts run in order, after the plugin and before the map's own script.
-  var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
-  if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
-
-  window.Geotour = {
-    mount: function (map, cfg, groups) {
-      var app = new Geotour(map, cfg, groups);
-      map.getContainer().geotour = app;  // for the browser tests' assertions (what is on screen), never for behaviour
-      translateControls(map, cfg.t);
-      var form = cfg.mode === "overview" && !cfg.embed ? document.querySelector(".gt-find") : null;
-      if (form && window.GeotourSearch) app.finder = new Finder(app, form);
-      document.addEventListener("geotour:online", function () { app.start(); });  // refresh saved data
-      map.on("locationerror", function (event) {
-        // Codes from the Geolocation API: 1 permission denied, 2 unavailable, 3 timeout.
-        app.showStatus(event.code === 1 ? app.t.locate_denied : event.code === 3 ? app.t.locate_timeout
-          : app.t.locate_failed);
+      self.showStatus(self.t.load_failed, function () {
+        self.status.hidden = true;
+        self.start();
       });
-      if (cfg.mode === "overview") map.on("locationfound", function (event) { app.showNearMe(event.latlng); });
-      if (cfg.embed && window.parent !== window) {
-        // Tell the embed builder (or any host page) where the map is, so its snippet can keep the view.
-        map.on("moveend", function () {
-          var c = map.getCenter();
-          window.parent.postMessage({ type: "geotour:view", lat: +c.lat.toFixed(5), lon: +c.lng.toFixed(5),
-            zoom: map.getZoom() }, "*");
-        });
-      }
-      app.start();
-      return app;
+    });
+};
+
+/* Leaflet's own controls speak English; give them the page's language. */
+function translateControls(map, t) {
+  var root = map.getContainer();
+  [
+    [".leaflet-control-zoom-in", t.zoom_in],
+    [".leaflet-control-zoom-out", t.zoom_out],
+    [".leaflet-control-layers-toggle", t.layers],
+  ].forEach(function (pair) {
+    var node = root.querySelector(pair[0]);
+    if (node) {
+      node.title = pair[1];
+      node.setAttribute("aria-label", pair[1]);
     }
-  };
-})();
+  });
+  map.on("popupopen", function (event) {
+    var close = event.popup.getElement().querySelector(".leaflet-popup-close-button");
+    if (close) {
+      close.title = t.close;
+      close.setAttribute("aria-label", t.close);
+    }
+  });
+}
+
+// The locate control alerts the browser's own (English) message on an error; the map's locationerror
+// handler in mount says it in the page's language instead. A control copies its options when it is made,
+// so this runs now: the deferred scripts run in order, after the plugin and before the map's own script.
+var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
+if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
+
+// The one global: Folium's map script calls Geotour.mount; the site's pages add Geotour.page (offline/page.js).
+const GEOTOUR = (window.Geotour ??= {});
+Object.assign(GEOTOUR, {
+  mount: function (map, cfg, groups) {
+    var app = new Geotour(map, cfg, groups);
+    map.getContainer().geotour = app; // for the browser tests' assertions (what is on screen), never for behaviour
+    translateControls(map, cfg.t);
+    var form = cfg.mode === "overview" && !cfg.embed ? document.querySelector(".gt-find") : null;
+    if (form) app.finder = new Finder(app, form);
+    document.addEventListener("geotour:online", function () {
+      app.start();
+    }); // refresh saved data
+    map.on("locationerror", function (event) {
+      // Codes from the Geolocation API: 1 permission denied, 2 unavailable, 3 timeout.
+      app.showStatus(
+        event.code === 1
+          ? app.t.locate_denied
+          : event.code === 3
+            ? app.t.locate_timeout
+            : app.t.locate_failed,
+      );
+    });
+    if (cfg.mode === "overview")
+      map.on("locationfound", function (event) {
+        app.showNearMe(event.latlng);
+      });
+    if (cfg.embed && window.parent !== window) {
+      // Tell the embed builder (or any host page) where the map is, so its snippet can keep the view.
+      map.on("moveend", function () {
+        var c = map.getCenter();
+        window.parent.postMessage(
+          { type: "geotour:view", lat: +c.lat.toFixed(5), lon: +c.lng.toFixed(5), zoom: map.getZoom() },
+          "*",
+        );
+      });
+    }
+    app.start();
+    return app;
+  },
+});

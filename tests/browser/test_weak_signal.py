@@ -187,7 +187,7 @@ def camera_jpeg(lon, lat):
 def form_ready(page):
     """Wait until the contribution form's map and outbox are running (its scripts are deferred)."""
     page.wait_for_function(
-        "() => !!document.querySelector('#gt-pick-map.leaflet-container') && !!window.GeotourOutboxPanel",
+        "() => !!document.querySelector('#gt-pick-map.leaflet-container') && !!(window.Geotour && window.Geotour.outboxPanel)",
         timeout=60000,
     )
 
@@ -403,7 +403,7 @@ def test_a_phone_two_members_share_sends_each_ones_contribution_only_as_theirs(
         page.fill("input[name=password]", PASSWORD)
         page.click("form.gt-form button[type=submit]")
         page.wait_for_url("**/contribute", timeout=60000)
-        form_ready_panel = "() => !!window.GeotourOutboxPanel"
+        form_ready_panel = "() => !!(window.Geotour && window.Geotour.outboxPanel)"
         page.wait_for_function(form_ready_panel, timeout=60000)
         page.goto(server.url + "/")  # a tourist page: it asks the service worker to send what waits
         page.wait_for_selector(READY, timeout=60000)

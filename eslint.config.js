@@ -1,0 +1,51 @@
+// ESLint for our own JavaScript (`make lint`): the recommended rules, on ES modules and on the classic
+// scripts that still share globals (the outbox, which the service worker also loads with importScripts).
+import js from "@eslint/js";
+import globals from "globals";
+
+const OURS = {
+  L: "readonly", // Leaflet and its plugins, deferred classic scripts from static/vendor
+  idbKeyval: "readonly",
+  exifr: "readonly",
+  GeotourOutbox: "readonly",
+  GeotourEmbed: "readonly",
+};
+
+export default [
+  {
+    // templates/sw.js is a Jinja template, not JavaScript until the app renders it.
+    ignores: [
+      "static/vendor/**",
+      "node_modules/**",
+      "tools/**",
+      "instance/**",
+      ".venv/**",
+      "bench/**",
+      "templates/**",
+    ],
+  },
+  js.configs.recommended,
+  {
+    files: ["static/js/**/*.js"],
+    languageOptions: {
+      ecmaVersion: 2022,
+      sourceType: "script",
+      globals: { ...globals.browser, ...globals.serviceworker, ...OURS },
+    },
+    rules: { "no-unused-vars": ["error", { args: "none", caughtErrors: "none" }] },
+  },
+  {
+    files: [
+      "static/js/lib/**/*.js",
+      "static/js/offline/**/*.js",
+      "static/js/geotour-map.js",
+      "static/js/place-search.js",
+    ],
+    ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
+    languageOptions: { sourceType: "module" },
+  },
+  {
+    files: ["tests/js/**/*.js", "eslint.config.js"],
+    languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
+  },
+];
