@@ -25,6 +25,7 @@ var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES];
 var NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
 var SAVED_HEADER = {{ saved_header|tojson }}, FALLBACK_HEADER = {{ fallback_header|tojson }};
 var SHELL_URLS = {{ urls|tojson }};
+var CATALOGUE = {{ catalogue_url|tojson }};
 var OFFLINE_PAGES = {{ offline_pages|tojson }};
 var PRIVATE = {{ private_prefixes|tojson }};
 var PUBLIC_API = new RegExp({{ public_api|tojson }});
@@ -34,8 +35,27 @@ var lastLang = "id";
 
 self.addEventListener("install", function (event) {
   event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(SHELL_URLS); })
+    .then(keepLayers)
     .then(function () { return self.skipWaiting(); }));
 });
+
+/* The data the map draws, kept by the worker itself as it installs: a visitor who taps a place as soon as
+ * the first page has loaded leaves that page before it can hand its data over (the "keep" message), and
+ * would find an empty map offline. The immutable snapshots mostly come from the browser's HTTP cache. */
+function keepLayers() {
+  return fetch(CATALOGUE, { headers: { Accept: "application/json" } }).then(function (response) {
+    if (!response.ok) return null;
+    var copy = response.clone();
+    return response.json().then(function (catalogue) {
+      return Promise.all([store(DATA, CATALOGUE, copy, MAX_DATA)].concat(catalogue.layers.map(function (entry) {
+        var url = entry.map_snapshot_url;
+        return caches.match(url, { cacheName: SNAPSHOTS }).then(function (saved) {
+          return saved || fetch(url).then(function (r) { return store(SNAPSHOTS, url, r, 0); });
+        });
+      })));
+    });
+  }).catch(function () { /* no signal now: what the pages hand over is kept as before */ });
+}
 
 self.addEventListener("activate", function (event) {
   event.waitUntil(caches.keys().then(function (keys) {

@@ -117,6 +117,7 @@ def service_worker() -> ResponseReturnValue:
     body = render_template(
         "sw.js",
         urls=urls,
+        catalogue_url=url_for("api.layers"),
         version=version,
         private_prefixes=PRIVATE_PAGE_PREFIXES,
         import_urls=[json.dumps(u) for u in imports],

@@ -8,6 +8,7 @@ of coverage, with no step a person would not take (no reload before going offlin
 import io
 import time
 
+import pytest
 from PIL import Image, ImageChops
 
 from geotour.context import current
@@ -147,6 +148,47 @@ def test_one_visit_then_no_signal_keeps_the_map_the_places_and_near_me(live_serv
     finally:
         context.close()
     (tmp_path / "first-marker-seconds.txt").write_text(f"{first_marker_s:.2f}")
+
+
+@pytest.mark.parametrize("tap", ["at_load", "at_first_marker"])
+def test_a_place_tapped_at_once_still_leaves_the_whole_map_offline(live_server, browser, make_app, tap):
+    """Issue 31: a visitor who taps a place before the service worker has installed leaves the first page
+    before it can hand its data to the worker, and found a map with no marker offline."""
+    app = make_app()
+
+    @app.before_request
+    def slow_install():  # only the worker asks for the offline page: its install takes a while, as on 3G
+        from flask import request
+
+        if request.path == "/offline":
+            time.sleep(4)
+
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    blank_tiles(context, server.url)
+    try:
+        page = context.new_page()
+        cdp = phone_network(context, page)
+        page.goto(server.url + "/", wait_until="load")
+        if tap == "at_first_marker":
+            page.wait_for_selector(READY, timeout=60000)
+        online_markers = marker_count(page) if tap == "at_first_marker" else None
+        page.goto(server.url + "/sites/curug-sodong")  # the tap, before the worker took over
+        page.wait_for_selector(READY, timeout=60000)
+        # Reading the page a while: the worker installs meanwhile (no step a person would not take). It
+        # may not control this page (its request left before the worker took over): it is active, though.
+        active = "() => navigator.serviceWorker.getRegistration().then(r => !!(r && r.active && r.active.state === 'activated'))"
+        wait_for(page, lambda: page.evaluate(active), 90)
+        signal(context, cdp, False)
+        page.goto(server.url + "/")
+        page.wait_for_selector(READY, timeout=30000)
+        offline_markers = marker_count(page)
+        assert offline_markers > 5
+        if online_markers is not None:
+            assert offline_markers == online_markers
+        assert page.locator(".leaflet-overlay-pane path").count() >= 1  # the geopark boundary
+    finally:
+        context.close()
 
 
 def test_the_data_cache_has_a_limit_as_near_me_moves(live_server, browser):
