@@ -180,7 +180,7 @@ def test_0008_folds_stored_search_text_as_the_phone_folds_a_query(make_app):
         assert migrate.revision_of(storage) == migrate.HEAD
         feature = storage.get_feature("curug-sodong")
         with storage._read() as conn:
-            [stored] = conn.execute("SELECT search_text FROM features WHERE id = 'curug-sodong'").fetchone()
+            stored = conn.execute("SELECT search_text FROM features WHERE id = 'curug-sodong'").fetchone()[0]
         assert stored == fold(feature["properties"]["name"]) or stored.startswith(
             fold("Curug Sodong") + " | "
         )

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from geotour.storage import migrate
 from tests import backends
 
 FLASK = str(Path(sys.executable).parent / "flask")
@@ -48,7 +49,10 @@ def test_make_services_writes_a_ready_application_database_for_a_role_that_is_no
     assert set(settings) == {"GEOTOUR_DATABASE_URL", "GEOTOUR_CACHE_URL"}
     done = flask("db", "current", env={**settings, "GEOTOUR_INSTANCE_DIR": str(tmp_path)})
     assert done.returncode == 0, done.stderr
-    assert "looked at: postgresql+psycopg://geotour_app@" in done.stdout and "newest: 0007" in done.stdout
+    assert (
+        "looked at: postgresql+psycopg://geotour_app@" in done.stdout
+        and f"newest: {migrate.HEAD}" in done.stdout
+    )
     import psycopg
 
     with psycopg.connect(backends.PG_ADMIN_URL) as conn:
