@@ -47,12 +47,9 @@ function keepLayers() {
     if (!response.ok) return null;
     var copy = response.clone();
     return response.json().then(function (catalogue) {
-      return Promise.all([store(DATA, CATALOGUE, copy, MAX_DATA)].concat(catalogue.layers.map(function (entry) {
-        var url = entry.map_snapshot_url;
-        return caches.match(url, { cacheName: SNAPSHOTS }).then(function (saved) {
-          return saved || fetch(url).then(function (r) { return store(SNAPSHOTS, url, r, 0); });
-        });
-      })));
+      return store(DATA, CATALOGUE, copy, MAX_DATA).then(function () {
+        return keep(catalogue.layers.map(function (entry) { return entry.map_snapshot_url; }), lastLang);
+      });
     });
   }).catch(function () { /* no signal now: what the pages hand over is kept as before */ });
 }

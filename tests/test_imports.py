@@ -178,38 +178,18 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     """The member previews, fixes the swapped row with one tap, skips the outsider, and sees 9 pending."""
     import re
 
-    from tests.contributions import csrf_from, login
+    from tests.contributions import login
 
     app, client, token = site
     web = app.test_client()
     csrf = login(web, "kim1")
-    preview = web.post(
-        "/contribute/import?lang=en",
-        data={
-            "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
-            "layer": "msmes",
-            "category": "",
-            "owner_consent": "",
-            "csrf_token": csrf,
-        },
-        content_type="multipart/form-data",
-    )
+    preview = _preview_homestays(web, csrf, "?lang=en")
     page = preview.get_data(as_text=True)
     assert preview.status_code == 200 and "swapped" in page and "km outside the geopark" in page
     assert "Fix and send 9 places for review" in page
     assert "Send 8 places for review (without the fixes)" in page
     stash = re.search(r'name="stash_id" value="([0-9a-f]+)"', page).group(1)
-    done = web.post(
-        "/contribute/import",
-        data={
-            "stash_id": stash,
-            "layer": "msmes",
-            "category": "",
-            "owner_consent": "",
-            "apply_fixes": "on",
-            "csrf_token": csrf_from(page),
-        },
-    )
+    done = web.post("/contribute/import", data=_confirmation(page))
     assert done.status_code == 302 and pending_count(client, token) == 9
     mine = web.get(done.headers["Location"] + "&lang=en").get_data(as_text=True)
     assert "Homestay Ciletuh 10" in mine and "Row 4 of the file was skipped" in mine
@@ -229,14 +209,10 @@ def test_import_pages_preview_then_confirm_without_sending_the_file_twice(site):
     assert 'name="stash_id"' not in nothing_ready.get_data(as_text=True)  # nothing to confirm
 
 
-def _confirmation_form(web, csrf):
-    """Preview the ten homestays as kim1; return the form that confirms them (with the fixes)."""
-    import re
-
-    from tests.contributions import csrf_from
-
-    preview = web.post(
-        "/contribute/import",
+def _preview_homestays(web, csrf, query=""):
+    """Send the ten homestays' KML as kim1 for a preview; return the answer."""
+    return web.post(
+        "/contribute/import" + query,
         data={
             "file": upload(my_maps_kml(ten_homestays()), "Homestay KIM.kml"),
             "layer": "msmes",
@@ -245,7 +221,15 @@ def _confirmation_form(web, csrf):
             "csrf_token": csrf,
         },
         content_type="multipart/form-data",
-    ).get_data(as_text=True)
+    )
+
+
+def _confirmation(preview):
+    """Return the form that confirms a preview page's rows, with the fixes."""
+    import re
+
+    from tests.contributions import csrf_from
+
     return {
         "stash_id": re.search(r'name="stash_id" value="([0-9a-f]+)"', preview).group(1),
         "layer": "msmes",
@@ -254,6 +238,11 @@ def _confirmation_form(web, csrf):
         "apply_fixes": "on",
         "csrf_token": csrf_from(preview),
     }
+
+
+def _confirmation_form(web, csrf):
+    """Preview the ten homestays as kim1; return the form that confirms them (with the fixes)."""
+    return _confirmation(_preview_homestays(web, csrf).get_data(as_text=True))
 
 
 def test_two_confirmations_at_once_store_the_file_once(site):

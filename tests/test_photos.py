@@ -223,7 +223,8 @@ def test_photos_are_counted_and_their_pixels_summed_before_any_is_decoded(make_a
     assert not any(Path(app.config["GEOTOUR_PHOTO_DIR"]).rglob("*.webp"))  # nor wrote one
 
 
-def _upload_as(client, token, data):
+def upload_as(client, token, data):
+    """Send a photo as the token's member; return the stored photo (id, URLs, GPS)."""
     sent = client.post(
         "/api/v1/photos",
         data={"photo": upload(data, "IMG_0003.jpg")},
@@ -243,7 +244,7 @@ def test_a_photo_is_public_only_once_a_published_feature_shows_it(make_app):
     client = app.test_client()
     kim1, kim2, mod = (token_for(app, name) for name in ("kim1", "kim2", "mod"))
     data = jpeg_with_gps(106.4711, -7.2111)
-    photo = _upload_as(client, kim1, data)
+    photo = upload_as(client, kim1, data)
     for headers in ({}, bearer(kim2)):  # nobody else sees it, as if it did not exist
         assert client.get(photo["url"], headers=headers).status_code == 404
         assert client.get(photo["url"] + "x", headers=headers).status_code == 404
@@ -292,7 +293,7 @@ def test_the_same_picture_sent_by_two_people_is_theirs_to_attach_each(make_app):
     client = app.test_client()
     kim1, kim2 = token_for(app, "kim1"), token_for(app, "kim2")
     data = jpeg_with_gps()
-    first, second = _upload_as(client, kim1, data), _upload_as(client, kim2, data)
+    first, second = upload_as(client, kim1, data), upload_as(client, kim2, data)
     assert first["id"] == second["id"]  # one stored photo, named by its content
     created = client.post("/api/v1/submissions", json=waterfall(photos=[second["id"]]), headers=bearer(kim2))
     assert created.status_code == 201

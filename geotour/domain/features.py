@@ -3,6 +3,7 @@
 import math
 import re
 import unicodedata
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
@@ -48,9 +49,7 @@ class FeatureRecord:
     @property
     def search_text(self) -> str:
         """Return the folded name and alternative names that `q=` searches."""
-        alt = self.properties.get("name_alt") or []
-        names = [self.name] + [a for a in alt if isinstance(a, str)]
-        return " | ".join(fold(n) for n in names)
+        return search_text_of(self.name, self.properties)
 
 
 def stored_photo_ids(properties: object) -> set[str]:
@@ -82,6 +81,13 @@ def fold(text: str) -> str:
     """
     decomposed = unicodedata.normalize("NFKD", text)
     return "".join(ch for ch in decomposed if unicodedata.category(ch) != "Mn").lower().strip()
+
+
+def search_text_of(name: str, properties: Mapping[str, Any]) -> str:
+    """Return what `q=` searches for a place: its folded name and alternative names."""
+    alt = properties.get("name_alt") or []
+    names = [name] + [a for a in alt if isinstance(a, str)]
+    return " | ".join(fold(n) for n in names)
 
 
 def finite_number(value: object) -> bool:

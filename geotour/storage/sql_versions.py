@@ -86,13 +86,22 @@ def append_version(
     return version
 
 
+def data_version_bump() -> list[str]:
+    """Return the statements that change the data version and draw a new data tag with it.
+
+    The tag is a literal (hex digits we drew), not a placeholder: bench/bulk.py runs these on a raw psycopg
+    connection, and a migration with Alembic's op.execute.
+    """
+    return [
+        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'",
+        f"UPDATE meta SET value = '{secrets.token_hex(4)}' WHERE key = 'data_tag'",
+    ]
+
+
 def bump_data_version(conn: Connection) -> None:
     """Change the data version, so every cache keyed on it misses, and draw a new data tag with it."""
-    conn.execute(
-        "UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'"
-    )
-    # A literal (hex digits we drew), not a placeholder: bench/bulk.py calls this on a raw psycopg connection.
-    conn.execute(f"UPDATE meta SET value = '{secrets.token_hex(4)}' WHERE key = 'data_tag'")
+    for statement in data_version_bump():
+        conn.execute(statement)
 
 
 class SQLParts:

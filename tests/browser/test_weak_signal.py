@@ -14,9 +14,9 @@ from PIL import Image, ImageChops
 from geotour.context import current
 from geotour.contributions import accounts
 from tests.browser.conftest import BLANK_PNG
-from tests.contributions import PASSWORD, bearer, make_users, token_for, upload, waterfall
+from tests.contributions import PASSWORD, bearer, make_users, token_for, waterfall
 from tests.tcp_proxy import TcpProxy
-from tests.test_photos import gps_exif, jpeg_with_gps
+from tests.test_photos import gps_exif, jpeg_with_gps, upload_as
 
 READY = ".gt-map[data-geotour-ready]"
 PHONE_360 = {"width": 360, "height": 740}
@@ -472,12 +472,7 @@ def test_a_pending_photo_a_moderator_saw_is_not_kept_by_the_phone(live_server, b
     app = make_app()
     make_users(app)
     client, token = app.test_client(), token_for(app, "kim1")
-    photo = client.post(
-        "/api/v1/photos",
-        data={"photo": upload(jpeg_with_gps(), "IMG_0001.jpg")},
-        headers=bearer(token),
-        content_type="multipart/form-data",
-    ).get_json()
+    photo = upload_as(client, token, jpeg_with_gps())
     client.post("/api/v1/submissions", json=waterfall(photos=[photo["id"]]), headers=bearer(token))
     server = live_server(app)
     context = browser.new_context(viewport=PHONE_360, locale="id-ID")  # the office's shared phone

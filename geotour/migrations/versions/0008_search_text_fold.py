@@ -6,12 +6,12 @@ Create Date: 2026-12-03
 """
 
 import json
-import secrets
 
 from alembic import op
 from sqlalchemy import text
 
-from geotour.domain.features import fold
+from geotour.domain.features import search_text_of
+from geotour.storage.sql_versions import data_version_bump
 
 revision = "0008"
 down_revision = "0007"
@@ -20,11 +20,9 @@ depends_on = None
 
 
 def _search_text(name: str, properties: object) -> str:
-    if isinstance(properties, str):
+    if isinstance(properties, str):  # SQLite keeps JSON as text; PostgreSQL hands a dict
         properties = json.loads(properties)
-    alt = properties.get("name_alt") if isinstance(properties, dict) else None
-    names = [name] + [a for a in alt or [] if isinstance(a, str)]
-    return " | ".join(fold(n) for n in names)
+    return search_text_of(name, properties if isinstance(properties, dict) else {})
 
 
 def upgrade() -> None:
@@ -39,8 +37,8 @@ def upgrade() -> None:
     if not changed:
         return
     bind.execute(text("UPDATE features SET search_text = :text WHERE id = :id"), changed)
-    op.execute("UPDATE meta SET value = CAST(CAST(value AS INTEGER) + 1 AS TEXT) WHERE key = 'data_version'")
-    op.execute(f"UPDATE meta SET value = '{secrets.token_hex(4)}' WHERE key = 'data_tag'")
+    for statement in data_version_bump():
+        op.execute(statement)
 
 
 def downgrade() -> None:

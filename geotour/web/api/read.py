@@ -127,19 +127,22 @@ def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
     ---
     Under `make serve` nginx sends the files from disk, after asking this view whether the name is
     current (SNAPSHOT_CHECK; nginx keeps the answer a second), so no machine sends a snapshot made before
-    a place was removed for more than two seconds after. A name of an older data version redirects to the current one (not cached), so a
-    page rendered just before an approval still gets the data.
+    a place was removed for more than two seconds after. A name of an older data version redirects to the
+    current one (not cached), so a page rendered just before an approval still gets the data.
     """
     token, _, view = name.removesuffix(".geojson").partition(".")
     view = view or "full"
     store = _ctx().snapshots
     path = store.path(layer_id, token, view)
     checking = SNAPSHOT_CHECK in request.headers and current_app.config["GEOTOUR_NGINX_SNAPSHOTS"]
-    if checking and (path is None or _ctx().catalogue.get(layer_id) is None):
-        return _snapshot_check(False)  # the app then says what is wrong with the name
-    if path is None:
-        raise NotFound("no snapshot called %(name)s; see /api/v1/layers", "name", name=repr(name[:60]))
-    places.require_layer(_ctx().catalogue, layer_id)
+    try:
+        if path is None:
+            raise NotFound("no snapshot called %(name)s; see /api/v1/layers", "name", name=repr(name[:60]))
+        places.require_layer(_ctx().catalogue, layer_id)
+    except NotFound:
+        if checking:
+            return _snapshot_check(False)  # nginx then asks the app itself, which says what is wrong
+        raise
     current = _ctx().storage.snapshot_token()
     if token == current and not path.is_file():
         store.write(

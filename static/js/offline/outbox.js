@@ -43,12 +43,17 @@
     return owner !== null && owner !== undefined && String(item.owner) === String(owner);
   }
 
+  /* Whether an account may see, retry or delete an item: its own, or one whose owner nobody recorded. */
+  function claimable(item, owner) {
+    return owner !== null && owner !== undefined && (belongs(item, owner) || item.owner === undefined);
+  }
+
   /* The items of one account, oldest first, and the ones whose owner nobody recorded. */
   function mine(owner) {
     if (owner === null || owner === undefined) return Promise.resolve([]);
     return all().then(function (list) {
       return list.filter(function (item) {
-        return belongs(item, owner) || item.owner === undefined;
+        return claimable(item, owner);
       });
     });
   }
@@ -410,7 +415,7 @@
    * again); an item with no recorded owner becomes theirs, as they asked. */
   function retry(id, owner) {
     return kv.get(id, items).then(function (item) {
-      if (!item || !(belongs(item, owner) || item.owner === undefined)) return null;
+      if (!item || !claimable(item, owner)) return null;
       item.owner = String(owner);
       item.state = "waiting";
       item.error = null;
@@ -421,7 +426,7 @@
   /* Delete an item of `owner` (or one with no recorded owner). */
   function removeOwn(id, owner) {
     return kv.get(id, items).then(function (item) {
-      if (item && (belongs(item, owner) || item.owner === undefined)) return remove(id);
+      if (item && claimable(item, owner)) return remove(id);
       return null;
     });
   }
