@@ -12,6 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from geotour import cli
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
+from geotour.domain.practical import load_wording
 from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
@@ -45,6 +46,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     data_dir = app.config["GEOTOUR_DATA_DIR"]
     catalogue = load_catalogue(data_dir)
+    wording = load_wording(data_dir)
     storage = open_storage(app.config["GEOTOUR_DATABASE_URL"], app.config["GEOTOUR_DB_POOL_SIZE"])
     try:
         storage.ensure_schema()
@@ -67,6 +69,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         photos=_photo_store(app.config, storage),
         snapshots=SnapshotStore(app.config["GEOTOUR_SNAPSHOT_DIR"]),
         admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"],
+        wording=wording,
     )
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])  # type: ignore[method-assign]

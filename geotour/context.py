@@ -1,6 +1,7 @@
 """The per-app context every request needs: the storage and the layer catalogue."""
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from functools import cached_property
 
 from flask import current_app
@@ -8,6 +9,7 @@ from flask import current_app
 from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import Catalogue, LayerKind
 from geotour.domain.places import whole_layer
+from geotour.domain.practical import Part
 from geotour.storage import Storage
 from geotour.storage.photos import PhotoStore
 from geotour.storage.snapshots import SnapshotStore
@@ -15,7 +17,8 @@ from geotour.storage.snapshots import SnapshotStore
 
 @dataclass
 class GeotourContext:
-    """What every request needs: the storage and the layer catalogue (and which layers start-up seeded)."""
+    """What every request needs: the storage, the layer catalogue (and which layers start-up seeded), and the
+    wording of the seed's practical facts."""
 
     storage: Storage
     catalogue: Catalogue
@@ -23,6 +26,7 @@ class GeotourContext:
     snapshots: SnapshotStore
     seeded_at_start: tuple[str, ...] = ()
     admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own one
+    wording: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)  # how the page words seed facts
 
     def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""

@@ -69,6 +69,8 @@ PAGES = ["/", "/sites/curug-sodong", "/msmes/msme-0001", "/places", "/embed/buil
 def visible_text(html, client):
     """Return the page's visible text without data: place names are names in every language."""
     html = re.sub(r"<script.*?</script>", " ", html, flags=re.S)
+    # What sources say is data too; each part's language is tested in tests/test_practical_facts.py.
+    html = re.sub(r'<ul class="gt-sourced">.*?</ul>', " ", html, flags=re.S)
     text = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
     names = {"Bahasa Indonesia"}  # a language is offered in its own name
     for layer in ("geosites", "biosites", "cultural_sites", "msmes"):

@@ -27,14 +27,14 @@ def sites():
 
 
 def research_notes(props):
-    """Every research or provenance text of a site that a tourist must never read."""
+    """Every research or provenance text of a site that a tourist must never read (its sourced `facts` are
+    shown, worded and dated: tests/test_practical_facts.py)."""
     notes = [
         props.get("coord_note"),
         props.get("coord_method"),
         props.get("coord_source"),
         props.get("geoarea_basis"),
     ]
-    notes += [f.get("fact") for f in props.get("facts") or []]
     notes += props.get("doubts") if isinstance(props.get("doubts"), list) else [props.get("doubts")]
     previous = props.get("coord_previous") or {}
     notes.append(previous.get("coord_method"))
@@ -43,7 +43,9 @@ def research_notes(props):
             note = (match.group(1) or match.group(2) or "").strip()
             if len(note.split()) >= 2:  # "(Ciemas)" is a district name, shown as such; a sentence is a note
                 notes.append(note)
-    return [n for n in notes if isinstance(n, str) and len(n) > 8]
+    # What a source says, and the source itself, a tourist may read: tests/test_practical_facts.py.
+    told = " ".join(f"{f.get('fact')} {f.get('source')}" for f in props.get("facts") or [])
+    return [n for n in notes if isinstance(n, str) and len(n) > 8 and n not in told]
 
 
 def page_text(client, url):
@@ -140,8 +142,8 @@ def test_an_approved_ticket_price_shows_on_the_site_page_in_the_api_and_in_ogc(
 
 
 def test_unknown_visit_facts_say_so_and_ask_for_help(client):
-    page = page_text(client, "/sites/curug-sodong?lang=id")
-    assert page.count("Belum diketahui.") == 4 and page.count("/contribute/edit/curug-sodong") >= 5
+    page = page_text(client, "/sites/curug-sodong?lang=id")  # its sources say how to get there, nothing else
+    assert page.count("Belum diketahui.") == 3 and page.count("/contribute/edit/curug-sodong") >= 5
 
 
 def test_a_moderator_marks_a_position_checked_on_site_and_the_badge_goes(make_app):

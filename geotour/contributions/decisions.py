@@ -3,6 +3,7 @@ whole import in one action, and publish an earlier version again. Each decision 
 writes a new version; nothing is overwritten."""
 
 from collections.abc import Collection, Iterable, Mapping
+from datetime import datetime
 from typing import Any
 
 from geotour.contributions import accounts
@@ -21,6 +22,7 @@ from geotour.contributions.workflow import (
 )
 from geotour.domain.features import Feature, FeatureRecord, validate_feature
 from geotour.domain.places import require_layer
+from geotour.domain.visit import WIB, with_reported_dates
 from geotour.errors import BadParameter, Conflict, Forbidden, GeotourError, NotFound
 from geotour.storage import StaleSubmission
 from geotour.storage.records import Submission, User, Version
@@ -91,6 +93,9 @@ def _record_to_publish(ctx: Context, submission: Submission) -> FeatureRecord | 
             before["coordinates"] if moved else None,
         )
         feature = {**feature, "properties": properties}
+    today = datetime.now(WIB).date().isoformat()
+    was = published["properties"] if published is not None else None
+    feature = {**feature, "properties": with_reported_dates(was, feature["properties"], today)}
     return validate_feature(feature, require_layer(ctx.catalogue, submission["layer"]))
 
 

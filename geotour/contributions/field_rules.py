@@ -90,6 +90,8 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
     ATTRACTION: {
         **COMMON,
         "ticket_price": RupiahField(),
+        "parking_fee": TextField(200),
+        "boat_fare": TextField(300),
         "access_road": ChoiceField(ACCESS_ROADS),
         "walk_minutes": MinutesField(MAX_WALK_MINUTES),
         "access": TextField(1000),
@@ -117,6 +119,7 @@ SYSTEM_PROPERTIES = (
     "osm_id",
     "coord_osm_id",
     "attribution",
+    "reported_on",
 )
 
 

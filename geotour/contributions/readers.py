@@ -62,6 +62,8 @@ ALIASES = {
     "hours": "opening_hours",
     "harga": "price_range",
     "tiket": "ticket_price",
+    "parkir": "parking_fee",
+    "perahu": "boat_fare",
     "akses": "access",
     "fasilitas": "facilities",
     "persetujuan_pemilik": "owner_consent",

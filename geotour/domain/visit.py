@@ -4,9 +4,10 @@ Titles are {"id": ..., "en": ...} dicts, as in the layer catalogue: the page pic
 """
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 from zoneinfo import ZoneInfo
 
 WIB = ZoneInfo("Asia/Jakarta")
@@ -151,3 +152,38 @@ def sort_facilities(items: Iterable[object] | None) -> tuple[list[str], list[str
         elif str(item).strip():
             other.append(str(item).strip())
     return [key for key in FACILITIES if key in known], other
+
+
+# The practical fields a contributor reports; the page shows when each value was approved.
+REPORTED_FIELDS = (
+    "ticket_price",
+    "parking_fee",
+    "boat_fare",
+    "opening_hours",
+    "access_road",
+    "walk_minutes",
+    "access",
+    "facilities",
+)
+
+
+def with_reported_dates(
+    before: Mapping[str, Any] | None, after: Mapping[str, Any], on: str
+) -> dict[str, Any]:
+    """Return `after`'s properties with `reported_on`: {field: date} for each practical field that holds a value,
+    dated `on` (YYYY-MM-DD) when the value is new or changed since `before`, else keeping its earlier date."""
+    earlier = (before or {}).get("reported_on")
+    earlier = earlier if isinstance(earlier, dict) else {}
+    dates: dict[str, str] = {}
+    for field in REPORTED_FIELDS:
+        value = after.get(field)
+        if value is None or value == "" or value == []:
+            continue
+        if before is None or before.get(field) != value:
+            dates[field] = on
+        elif isinstance(earlier.get(field), str):
+            dates[field] = earlier[field]
+    properties = {k: v for k, v in after.items() if k != "reported_on"}
+    if dates:
+        properties["reported_on"] = dates
+    return properties

@@ -10,6 +10,8 @@ PUBLIC = [
     "/",
     "/?lang=en",
     "/sites/curug-sodong",
+    "/sites/pantai-palangpang",  # sourced facts: parking, a boat charter, good to know
+    "/sites/vihara-nam-hai-kwan-se-im-pu-sa?lang=en",
     "/msmes/msme-0001",
     "/places",
     "/embed/builder",

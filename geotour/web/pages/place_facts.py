@@ -1,20 +1,22 @@
 """What a tourist page shows of one place: only tourist-facing fields, in the page's language.
 
-Provenance and research fields (coord_note, coord_method, facts, doubts, notes inside name_alt or desa)
-stay in the data and the API; nothing here passes them to a template.
+Provenance and research fields (coord_note, coord_method, doubts, notes inside name_alt or desa) stay in the
+data and the API; nothing here passes them to a template. The recorded `facts` reach the page only through
+domain.practical: each with its year and its source.
 """
 
 import re
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
 
 from babel.numbers import format_decimal
 from flask import url_for
-from flask_babel import get_locale
+from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
-from geotour.domain import places, visit
+from geotour.domain import places, practical, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import Feature, fold
 from geotour.domain.layers import MSME
@@ -70,16 +72,50 @@ def format_rupiah(amount: int) -> str:
     return "Rp " + format_decimal(amount, format="#,##0", locale=lang())
 
 
+def _sourced(fact: practical.SourcedFact) -> dict[str, Any]:
+    text, shown = practical.wording_text(fact.part, lang(), format_rupiah)
+    return {"text": text, "lang": shown, "year": fact.year, "source": fact.source}
+
+
+def _reported_on(props: Mapping[str, Any]) -> dict[str, str]:
+    """Return {page field: the date its contributor's value was approved, as the page's language writes it}."""
+    recorded = props.get("reported_on")
+    dates: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
+    fields = {
+        "ticket": ("ticket_price",),
+        "parking": ("parking_fee",),
+        "boat": ("boat_fare",),
+        "hours": ("opening_hours",),
+        "access": ("access_road", "walk_minutes", "access"),
+        "facilities": ("facilities",),
+    }
+    shown: dict[str, str] = {}
+    for page_field, names in fields.items():
+        found = sorted((d for n in names if isinstance(d := dates.get(n), str)), reverse=True)
+        try:
+            when = date.fromisoformat(found[0]) if found else None
+        except ValueError:
+            when = None
+        if when is not None:
+            shown[page_field] = format_date(when, "medium")
+    return shown
+
+
 def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
-    """Return the practical facts of a visit, each None when unknown."""
+    """Return the practical facts of a visit: what contributors reported (each None when unknown, with the date it
+    was approved), what the sources say per field (`sourced`), and the rest of the sources (`good_to_know`)."""
     price = visit.parse_rupiah(props.get("ticket_price"))
     hours_text = props.get("opening_hours")
     hours = visit.parse_hours(hours_text)
     known, other = visit.sort_facilities(props.get("facilities")) if props.get("facilities") else ([], [])
     road = visit.ACCESS_ROADS.get(props.get("access_road") or "")
     walk = props.get("walk_minutes")
+    found = practical.by_field(practical.sourced_facts(props.get("facts"), _ctx().wording))
+    sourced = {about: [_sourced(f) for f in facts] for about, facts in found.items()}
     return {
         "ticket": format_rupiah(price) if price is not None else (props.get("ticket_price") or None),
+        "parking": props.get("parking_fee") or None,
+        "boat": props.get("boat_fare") or None,
         "hours": (hours.label() if hours else hours_text) or None,
         "open_now": visit.open_now(hours_text) if hours else None,
         "road": title(road) if road else None,
@@ -88,6 +124,9 @@ def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
         "facilities": [title(visit.FACILITIES[key][0]) for key in known] + other
         if props.get("facilities")
         else None,
+        "reported_on": _reported_on(props),
+        "sourced": {about: views for about, views in sourced.items() if about != "note"},
+        "good_to_know": sourced["note"],
     }
 
 
