@@ -252,6 +252,10 @@ def _session_config(values: Mapping[str, Any]) -> dict[str, Any]:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "REMEMBER_COOKIE_SAMESITE": "Lax",
         "PERMANENT_SESSION_LIFETIME": 14 * 24 * 3600,
+        # The session cookie is written only when the session changes. Refreshed on every request, an answer
+        # to a request sent before a form page put its CSRF token in the session (the service worker filling
+        # its caches, say) wrote the older session back, and the member's first form failed as "CSRF missing".
+        "SESSION_REFRESH_EACH_REQUEST": False,
         "WTF_CSRF_TIME_LIMIT": None,
         # Limits live with the cache: in Redis they are shared by every worker. If Redis fails, requests
         # are let through (and logged) rather than refused.

@@ -34,7 +34,9 @@ var NEARBY_API = new RegExp({{ nearby_api|tojson }});
 var lastLang = "id";
 
 self.addEventListener("install", function (event) {
-  event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(SHELL_URLS); })
+  // The shell is public: fetched without cookies, it holds nobody's page and never touches a session.
+  var shell = SHELL_URLS.map(function (url) { return new Request(url, { credentials: "omit" }); });
+  event.waitUntil(caches.open(SHELL).then(function (cache) { return cache.addAll(shell); })
     .then(keepLayers)
     .then(function () { return self.skipWaiting(); }));
 });

@@ -1,6 +1,7 @@
 """Who may do what: the authorization matrix, sign-in, CSRF, tokens and rate limits."""
 
 import json
+import re
 
 import pytest
 
@@ -136,6 +137,25 @@ def test_session_writes_need_the_csrf_token(world):
     assert accepted.status_code == 201
     form = client.post("/contribute/new/geosites", data={"name": "x"})
     assert form.status_code == 400
+
+
+def test_a_request_sent_before_a_form_page_cannot_undo_its_csrf_token(world):
+    """A signed-in phone's service worker fills its caches while the member opens a form: an answer to a
+    request sent with the older cookie wrote that session back, and the form then failed as "CSRF missing"."""
+    app, _, _ = world
+    client = app.test_client()
+    login(client, KIM1)
+    before = client.get_cookie("geotour_session").value
+    form = client.get("/contribute/new/geosites")
+    token = re.search(r'name="csrf_token" value="([^"]+)"', form.get_data(as_text=True)).group(1)
+    after = client.get_cookie("geotour_session").value
+    for path in ("/", "/glosarium?lang=en", "/offline?lang=id", "/api/v1/layers", "/sites/curug-sodong"):
+        client.set_cookie("geotour_session", before)  # sent before the form page's answer came
+        answer = client.get(path)
+        assert "geotour_session" not in answer.headers.get("Set-Cookie", ""), path  # writes nothing back
+    client.set_cookie("geotour_session", after)
+    sent = client.post("/contribute/new/geosites", data={"csrf_token": token, "name": ""})
+    assert "CSRF" not in sent.get_data(as_text=True)
 
 
 @pytest.mark.parametrize("authorization", ["Bearer nonsense", "Bearer ", "bearer gtk_not-a-real-token"])
