@@ -10,6 +10,7 @@ from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import Catalogue, LayerKind
 from geotour.domain.places import whole_layer
 from geotour.domain.practical import Part
+from geotour.domain.stories import Term
 from geotour.storage import Storage
 from geotour.storage.photos import PhotoStore
 from geotour.storage.snapshots import SnapshotStore
@@ -17,8 +18,8 @@ from geotour.storage.snapshots import SnapshotStore
 
 @dataclass
 class GeotourContext:
-    """What every request needs: the storage, the layer catalogue (and which layers start-up seeded), and the
-    wording of the seed's practical facts."""
+    """What every request needs: the storage, the layer catalogue (and which layers start-up seeded), the
+    wording of the seed's practical facts and the glossary."""
 
     storage: Storage
     catalogue: Catalogue
@@ -27,6 +28,7 @@ class GeotourContext:
     seeded_at_start: tuple[str, ...] = ()
     admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own one
     wording: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)  # how the page words seed facts
+    glossary: tuple[Term, ...] = ()  # the geology terms stories link to (/glosarium)
 
     def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""

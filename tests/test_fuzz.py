@@ -87,6 +87,7 @@ ROUTES = {
     "/ogc/conformance": "/ogc/conformance",
     "/photos/<photo_id>-<size>.webp": "/photos/" + "b" * 32 + "-thumb.webp",
     "/places": "/places",
+    "/glosarium": "/glosarium?lang=en",
     "/robots.txt": "/robots.txt",
     "/sitemap.xml": "/sitemap.xml",
     "/sites/<feature_id>": "/sites/curug-sodong",

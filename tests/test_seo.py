@@ -96,12 +96,14 @@ def test_qr_codes_encode_the_site_page(signs):
     svg = signs.get("/sites/curug-sodong/qr.svg")
     png = signs.get("/sites/curug-sodong/qr.png")
     assert svg.mimetype == "image/svg+xml" and png.mimetype == "image/png" and png.data[:4] == b"\x89PNG"
-    expected = segno.make(f"{PUBLIC}/sites/curug-sodong", error="m")
+    expected = segno.make(f"{PUBLIC}/sites/curug-sodong#cerita", error="m")  # issue 28: it opens the story
     import io
 
     out = io.BytesIO()
     expected.save(out, kind="png", scale=10, border=2)
-    assert png.data == out.getvalue()  # the code holds exactly the site page's URL
+    assert png.data == out.getvalue()  # the code holds exactly the site page's URL, at its story
+    page = signs.get("/sites/curug-sodong").get_data(as_text=True)
+    assert '<section class="gt-story" id="cerita"' in page
 
 
 def test_qr_uses_the_public_url_when_configured(signs):

@@ -1,11 +1,17 @@
 """What changed between two versions of a place, as a moderator reads it (the moderation queue and history)."""
 
+import difflib
+import re
 from collections.abc import Mapping
 from typing import Any, TypeGuard
 
 from geotour.domain.geodesy import distance_m
 
 DIFF_HIDDEN = frozenset({"id", "layer", "photo", "photo_thumb", "contributed", "attribution"})
+LONG_TEXT = (
+    120  # a text this long, or of several lines (a story), is shown as one text with its changes marked
+)
+_WORDS = re.compile(r"\s+|[^\s]+")
 
 
 def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> list[dict[str, Any]]:
@@ -26,8 +32,31 @@ def diff(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> l
         rows.append({"field": "photos", "old": _thumbs(old), "new": _thumbs(new), "kind": "photos"})
     for key in sorted(set(old) | set(new)):
         if key not in DIFF_HIDDEN and key != "photos" and old.get(key) != new.get(key):
-            rows.append({"field": key, "old": old.get(key), "new": new.get(key)})
+            was, now = old.get(key), new.get(key)
+            row = {"field": key, "old": was, "new": now}
+            if isinstance(was, str) and isinstance(now, str) and _long_text(was, now):
+                row["words"] = word_diff(was, now)
+            rows.append(row)
     return rows
+
+
+def _long_text(old: str, new: str) -> bool:
+    return any(len(t) > LONG_TEXT or "\n" in t for t in (old, new))
+
+
+def word_diff(old: str, new: str) -> list[tuple[str, str]]:
+    """Return [(op, text)] that reads `old` into `new` word by word: op is "same", "del" or "ins"."""
+    a, b = _WORDS.findall(old), _WORDS.findall(new)
+    out: list[tuple[str, str]] = []
+    for op, i1, i2, j1, j2 in difflib.SequenceMatcher(a=a, b=b, autojunk=False).get_opcodes():
+        if op == "equal":
+            out.append(("same", "".join(a[i1:i2])))
+            continue
+        if i2 > i1:
+            out.append(("del", "".join(a[i1:i2])))
+        if j2 > j1:
+            out.append(("ins", "".join(b[j1:j2])))
+    return out
 
 
 def _is_position(coords: object) -> TypeGuard[list[float]]:

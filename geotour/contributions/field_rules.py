@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from geotour.domain.layers import ATTRACTION, MSME, Layer
+from geotour.domain.stories import MAX_LENGTH as STORY_MAX_LENGTH
 from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
 from geotour.text import gettext as _
 from geotour.text import read_bool
@@ -58,6 +59,11 @@ class ChoiceField:
 
 
 @dataclass(frozen=True)
+class StoryField(TextField):
+    """A place's story: Markdown (geotour.domain.stories), shown as clean HTML."""
+
+
+@dataclass(frozen=True)
 class MinutesField:
     """A whole number of minutes, 0 to `most`."""
 
@@ -96,6 +102,8 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "walk_minutes": MinutesField(MAX_WALK_MINUTES),
         "access": TextField(1000),
         "facilities": FacilitiesField(),
+        "story_id": StoryField(STORY_MAX_LENGTH),
+        "story_en": StoryField(STORY_MAX_LENGTH),
     },
     MSME: {
         **COMMON,
@@ -128,7 +136,9 @@ def field_kinds(layer: Layer) -> dict[str, str]:
     number or list."""
     kinds: dict[str, str] = {}
     for name, spec in FIELDS[layer.kind].items():
-        if isinstance(spec, TextField):
+        if isinstance(spec, StoryField):
+            kinds[name] = "story"
+        elif isinstance(spec, TextField):
             kinds[name] = "textarea" if spec.max_length > 300 else "text"
         else:
             kinds[name] = {

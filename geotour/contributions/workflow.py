@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from geotour.contributions import accounts
-from geotour.contributions.field_rules import FIELDS, Notice, Problem, problem
+from geotour.contributions.field_rules import FIELDS, Notice, Problem, clean_text, problem
 from geotour.contributions.photo_cleaning import MAX_PHOTOS
 from geotour.contributions.rules import FindNear, Proposal, propose
 from geotour.domain.features import Feature
@@ -92,12 +92,38 @@ def contributable_layer(ctx: Context, layer_id: str) -> Layer:
     return layer
 
 
-def _with_photos(feature: Feature, photo_ids: Iterable[str], kept: Iterable[dict[str, Any]] = ()) -> Feature:
+PHOTO_CAPTION_MAX = 200
+
+
+def photo_caption(sent: dict[str, Any]) -> str | None:
+    """Take the caption of a submission's new photos out of what was sent: clean text, or None."""
+    caption = sent.pop("photo_caption", None)
+    if caption is None or (isinstance(caption, str) and not caption.strip()):
+        return None
+    text = clean_text(caption) if isinstance(caption, str) else ""
+    if not text or len(text) > PHOTO_CAPTION_MAX:
+        raise BadParameter(
+            _("A photo caption is text of at most %(n)d characters.", n=PHOTO_CAPTION_MAX), "photo_caption"
+        )
+    return text
+
+
+def _with_photos(
+    feature: Feature,
+    photo_ids: Iterable[str],
+    kept: Iterable[dict[str, Any]] = (),
+    caption: str | None = None,
+    credit: str | None = None,
+) -> Feature:
+    """Return the feature with the photos it keeps, then the new ones (each with the caption sent with them, and
+    the sender's group as its credit: public pages never name the person)."""
+    about = {k: v for k, v in (("caption", caption), ("credit", credit)) if v}
     photos = list(kept) + [
         {
             "id": pid,
             "url": PHOTO_PATH.format(id=pid, size="display"),
             "thumb": PHOTO_PATH.format(id=pid, size="thumb"),
+            **about,
         }
         for pid in photo_ids
     ]
@@ -161,8 +187,10 @@ def submit_create(
 ) -> Submission:
     """Propose a new feature; return the pending submission (or raise ValidationFailed)."""
     layer = contributable_layer(ctx, layer_id)
+    sent = dict(sent)
+    caption = photo_caption(sent)
     proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx))
-    feature = _with_photos(accepted_feature(proposal), photo_ids)
+    feature = _with_photos(accepted_feature(proposal), photo_ids, (), caption, user.get("group"))
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions(
         [
@@ -186,13 +214,15 @@ def submit_edit(
     base = require_feature(ctx.storage, feature_id)
     layer = contributable_layer(ctx, base["properties"]["layer"])
     sent = dict(sent)
+    caption = photo_caption(sent)
     checked = sent.pop("checked_on_site", None)
     if checked is not None and read_bool(checked) is None:
         raise BadParameter("checked_on_site must be true or false", "checked_on_site")
     proposal = propose(
         layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base
     )
-    feature = _with_photos(accepted_feature(proposal), photo_ids, base["properties"].get("photos") or ())
+    kept = base["properties"].get("photos") or ()
+    feature = _with_photos(accepted_feature(proposal), photo_ids, kept, caption, user.get("group"))
     if read_bool(checked):  # approving it marks the position checked on site, by this member, on this day
         feature["properties"]["coord_checked_on_site"] = {"by": user["username"], "at": now_utc()}
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]

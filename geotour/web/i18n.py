@@ -28,8 +28,9 @@ COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
-# The offline page is fetched in both languages when the service worker installs: that is no visitor choosing one.
-NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/", "/offline")
+# The offline page and the glossary are fetched in both languages when the service worker installs: that is no
+# visitor choosing one.
+NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/", "/offline", "/glosarium")
 
 
 def select_locale() -> str | None:

@@ -14,6 +14,8 @@ PUBLIC = [
     "/sites/vihara-nam-hai-kwan-se-im-pu-sa?lang=en",
     "/msmes/msme-0001",
     "/places",
+    "/glosarium",
+    "/glosarium?lang=en",
     "/embed/builder",
     "/ogc?f=html",
     "/ogc/collections/geosites/items?f=html",

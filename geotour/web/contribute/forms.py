@@ -42,6 +42,8 @@ def place_form_values(layer: Layer) -> tuple[dict[str, str | bool], str, str]:
         sent["owner_consent"] = request.form.get("owner_consent") == "on"
     if request.form.get("checked_on_site") == "on":  # a correction made standing at the place
         sent["checked_on_site"] = True
+    if request.form.get("photo_caption", "").strip():  # what the photos sent with it show
+        sent["photo_caption"] = request.form["photo_caption"]
     lat, lon = request.form.get("lat", "").strip(), request.form.get("lon", "").strip()
     return sent, lat, lon
 
@@ -80,6 +82,7 @@ def _render_form(
         choices=field_choices(layer),
         values=values or {},
         problems=list(problems),
+        photo_caption_max=workflow.PHOTO_CAPTION_MAX,
     ), status
 
 

@@ -11,6 +11,7 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
 from geotour.context import current as _ctx
+from geotour.domain import stories
 
 
 def _labels() -> dict[str, Any]:
@@ -29,6 +30,8 @@ def _labels() -> dict[str, Any]:
         "parking_fee": _l("Parking fee"),
         "boat_fare": _l("Boat trip and fare"),
         "reported_on": _l("Reported on"),
+        "story_id": _l("Story (Indonesian)"),
+        "story_en": _l("Story (English)"),
         "facilities": _l("Facilities"),
         "whatsapp": _l("WhatsApp"),
         "phone": _l("Phone"),
@@ -185,7 +188,13 @@ def outbox_strings() -> dict[str, str]:
     }
 
 
+def story_placeholder(field: str, layer_id: str) -> str:
+    """Return the empty sections a story field starts from, in its own language (story_id: Indonesian)."""
+    return stories.template(field.rsplit("_", 1)[-1], cultural=layer_id == "cultural_sites")
+
+
 HELPERS = (
+    story_placeholder,
     role_label,
     layer_label,
     category_label,

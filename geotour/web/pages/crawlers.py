@@ -12,9 +12,13 @@ bp = Blueprint("crawlers", __name__)
 
 
 def sitemap_pages() -> list[str]:
-    """Return the URLs of the map and every public place page; sample businesses are left out."""
+    """Return the URLs of the map, the place list, the glossary and every public place page; sample
+    businesses are left out."""
     storage, catalogue = _ctx().storage, _ctx().catalogue
-    pages = [url_for("pages.index", _external=True)]
+    pages = [
+        url_for(endpoint, _external=True)
+        for endpoint in ("pages.index", "pages.place_list", "pages.glossary")
+    ]
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):
             features = places.whole_layer(storage, layer_id, properties=("sample",))

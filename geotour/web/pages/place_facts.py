@@ -14,15 +14,17 @@ from babel.numbers import format_decimal
 from flask import url_for
 from flask_babel import format_date, get_locale
 from flask_babel import gettext as _
+from markupsafe import Markup
 
 from geotour.context import current as _ctx
-from geotour.domain import places, practical, visit
+from geotour.domain import places, practical, stories, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import Feature, fold
 from geotour.domain.layers import MSME
 from geotour.domain.openstreetmap import LICENCE_URL, object_url
 from geotour.domain.places import area_of
 
+SPEECH_LANG = {"id": "id-ID", "en": "en-US"}  # the voice a story is read aloud in
 _NOTE = re.compile(r"\s*[(\[].*$|\s*;.*$")
 _OR = re.compile(r"\s+(?:or|atau)\s+", re.IGNORECASE)
 
@@ -130,6 +132,54 @@ def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
     }
 
 
+def story(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return the place's story in the page's language (else the other one) as clean HTML with its first use
+    of each glossary term linked; a place with no story yet starts from its description. None: nothing to tell."""
+    other = "en" if lang() == "id" else "id"
+    shown = next((code for code in (lang(), other) if (props.get(f"story_{code}") or "").strip()), None)
+    written = shown is not None
+    if shown is None:
+        shown = next(
+            (code for code in (lang(), other) if (props.get(f"description_{code}") or "").strip()), None
+        )
+        if shown is None:
+            return None
+        text = stories.seeded(props[f"description_{shown}"], shown)
+    else:
+        text = props[f"story_{shown}"]
+    glossary_url = url_for("pages.glossary", lang=shown)
+    html = stories.link_terms(
+        stories.to_html(text), _ctx().glossary, shown, lambda term: f"{glossary_url}#{term}"
+    )
+    return {"html": Markup(html), "lang": shown, "written": written, "speech": SPEECH_LANG[shown]}
+
+
+def photos(props: Mapping[str, Any]) -> list[dict[str, str | None]]:
+    """Return the place's approved photos as the gallery shows them: the thumbnail, the full size, the caption
+    and the credit (a group, never a person); only photos Geotour itself serves."""
+    shown = []
+    for photo in props.get("photos") or ():
+        if not isinstance(photo, dict):
+            continue
+        url, thumb = photo.get("url"), photo.get("thumb")
+        if (
+            isinstance(url, str)
+            and isinstance(thumb, str)
+            and url.startswith("/photos/")
+            and thumb.startswith("/photos/")
+        ):
+            caption, credit = photo.get("caption"), photo.get("credit")
+            shown.append(
+                {
+                    "url": url,
+                    "thumb": thumb,
+                    "caption": caption if isinstance(caption, str) else None,
+                    "credit": credit if isinstance(credit, str) else None,
+                }
+            )
+    return shown
+
+
 def osm_source(props: Mapping[str, Any]) -> dict[str, str] | None:
     """Return {url, licence, what} when a place, or its position, comes from OpenStreetMap (ODbL asks us to
     say so on every page that shows it)."""
@@ -175,6 +225,7 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "credit": props.get("contributed_by"),
         "osm": osm_source(props),
         "photo": props.get("photo"),
+        "photos": photos(props),
         "price_range": props.get("price_range"),
         "position": where,
         "directions": directions(lat, lon, props["name"]),

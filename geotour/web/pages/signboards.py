@@ -24,9 +24,13 @@ def _attraction(feature_id: str) -> Feature:
     return feature
 
 
+STORY_ANCHOR = "cerita"  # templates/_story.html
+
+
 def site_link(feature_id: str) -> str:
-    """Return the public URL a signboard's QR code opens (GEOTOUR_PUBLIC_URL when set: see public_address)."""
-    return url_for("pages.site", feature_id=feature_id, lang=None, _external=True)
+    """Return the public URL a signboard's QR code opens: the site page at its story (GEOTOUR_PUBLIC_URL when
+    set: see public_address)."""
+    return url_for("pages.site", feature_id=feature_id, lang=None, _anchor=STORY_ANCHOR, _external=True)
 
 
 def _unprintable() -> str | None:

@@ -86,6 +86,7 @@ def _focus_page(
     storage, catalogue = _ctx().storage, _ctx().catalogue
     found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
     place = place_facts.place_facts(origin)
+    place["story"] = place_facts.story(origin["properties"]) if group_kind == MSME else None  # a site's story
     config = base_config("focus")
     config["focus"] = {
         "id": place["id"],
@@ -165,6 +166,14 @@ def msme(feature_id: str) -> ResponseReturnValue:
 def offline_page() -> ResponseReturnValue:
     """The page a phone shows, with no signal, for a page it has not saved: what it has saved instead."""
     return render_template("offline.html", pages_cache=offline.PAGES_CACHE)
+
+
+@bp.get("/glosarium", endpoint="glossary")
+def glossary() -> ResponseReturnValue:
+    """Explain, in plain words, the geology terms the places' stories use (saved offline with the map)."""
+    lang = _lang()
+    terms = sorted(_ctx().glossary, key=lambda term: fold(term.title[lang]))
+    return render_template("glossary.html", terms=terms, lang=lang)
 
 
 @bp.get("/places")
