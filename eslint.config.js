@@ -40,6 +40,9 @@ export default [
       "static/js/offline/**/*.js",
       "static/js/geotour-map.js",
       "static/js/place-search.js",
+      "static/js/embed.js",
+      "static/js/listen.js",
+      "static/js/safety.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

@@ -13,6 +13,7 @@ from geotour import cli
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
 from geotour.domain.practical import load_wording
+from geotour.domain.safety import load_safety
 from geotour.domain.stories import load_glossary
 from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
@@ -47,7 +48,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     data_dir = app.config["GEOTOUR_DATA_DIR"]
     catalogue = load_catalogue(data_dir)
-    wording, glossary = load_wording(data_dir), load_glossary(data_dir)
+    wording, glossary, safety = load_wording(data_dir), load_glossary(data_dir), load_safety(data_dir)
     storage = open_storage(app.config["GEOTOUR_DATABASE_URL"], app.config["GEOTOUR_DB_POOL_SIZE"])
     try:
         storage.ensure_schema()
@@ -72,6 +73,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         admin_self_approval=app.config["GEOTOUR_ADMIN_SELF_APPROVAL"],
         wording=wording,
         glossary=glossary,
+        safety=safety,
     )
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])  # type: ignore[method-assign]

@@ -3,6 +3,7 @@
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 from flask import current_app
 
@@ -19,7 +20,7 @@ from geotour.storage.snapshots import SnapshotStore
 @dataclass
 class GeotourContext:
     """What every request needs: the storage, the layer catalogue (and which layers start-up seeded), the
-    wording of the seed's practical facts and the glossary."""
+    wording of the seed's practical facts, the glossary and the safety card."""
 
     storage: Storage
     catalogue: Catalogue
@@ -29,6 +30,7 @@ class GeotourContext:
     admin_self_approval: bool = False  # GEOTOUR_ADMIN_SELF_APPROVAL: may an admin approve their own one
     wording: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)  # how the page words seed facts
     glossary: tuple[Term, ...] = ()  # the geology terms stories link to (/glosarium)
+    safety: Mapping[str, Any] | None = None  # the safety card (/keselamatan), sourced and dated
 
     def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""

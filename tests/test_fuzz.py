@@ -88,6 +88,7 @@ ROUTES = {
     "/photos/<photo_id>-<size>.webp": "/photos/" + "b" * 32 + "-thumb.webp",
     "/places": "/places",
     "/glosarium": "/glosarium?lang=en",
+    "/keselamatan": "/keselamatan?lang=en",
     "/robots.txt": "/robots.txt",
     "/sitemap.xml": "/sitemap.xml",
     "/sites/<feature_id>": "/sites/curug-sodong",

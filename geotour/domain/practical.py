@@ -6,14 +6,13 @@ hours, access, facilities, or a "good to know" note) in Indonesian and English. 
 shown, as recorded, under "good to know": nothing sourced is dropped. Pure functions.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from geotour.errors import SeedDataError
+from geotour.domain.data_files import HTTP_URL, read_optional
 
 WORDING_FILE = "fact_wording.json"
 # The fields of a place's page a fact can fill, in the page's order; "note" is "good to know".
@@ -26,7 +25,6 @@ CONTRIBUTED = {
     "hours": "opening_hours",
 }
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
-_URL = re.compile(r"^https?://[^\s\"<>\\^`{|}]+$")
 _YEAR = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?(?:-\d{2})?$")
 
 
@@ -97,18 +95,12 @@ def wording_from_dict(data: object) -> dict[str, tuple[Part, ...]]:
 
 def load_wording(data_dir: str | Path) -> dict[str, tuple[Part, ...]]:
     """Return the wording in data_dir/fact_wording.json ({} when there is none), or raise SeedDataError."""
-    path = Path(data_dir) / WORDING_FILE
-    if not path.exists():
-        return {}
-    try:
-        return wording_from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise SeedDataError(path, None, str(exc)) from None
+    return read_optional(data_dir, WORDING_FILE, wording_from_dict) or {}
 
 
 def _link(source: object) -> str | None:
     """Return a recorded source if it is a well-formed http(s) address, else None (the fact shows unlinked)."""
-    return source if isinstance(source, str) and _URL.match(source) else None
+    return source if isinstance(source, str) and HTTP_URL.match(source) else None
 
 
 def sourced_facts(facts: object, wording: Wording) -> list[SourcedFact]:

@@ -7,7 +7,6 @@ the tags below, links only to http(s) or this site, so no script or style can ge
 a glossary term links to its entry.
 """
 
-import json
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from markdown_it import MarkdownIt
 from markdown_it.common.utils import escapeHtml
 from markdown_it.token import Token
 
-from geotour.errors import SeedDataError
+from geotour.domain.data_files import read_optional
 
 GLOSSARY_FILE = "glossary.json"
 MAX_LENGTH = 8000
@@ -119,13 +118,7 @@ def glossary_from_dict(data: object) -> tuple[Term, ...]:
 
 def load_glossary(data_dir: str | Path) -> tuple[Term, ...]:
     """Return the glossary in data_dir/glossary.json (none when there is no file), or raise SeedDataError."""
-    path = Path(data_dir) / GLOSSARY_FILE
-    if not path.exists():
-        return ()
-    try:
-        return glossary_from_dict(json.loads(path.read_text(encoding="utf-8")))
-    except (OSError, UnicodeDecodeError, json.JSONDecodeError, ValueError) as exc:
-        raise SeedDataError(path, None, str(exc)) from None
+    return read_optional(data_dir, GLOSSARY_FILE, glossary_from_dict) or ()
 
 
 def link_terms(html: str, terms: Iterable[Term], lang: str, href: Any) -> str:

@@ -30,6 +30,7 @@ SHELL_ASSETS = [
     "js/offline/saved-places.js",
     "js/place-search.js",
     "js/listen.js",
+    "js/safety.js",
 ]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
 WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js"]
@@ -67,13 +68,14 @@ def send_file_max_age(filename: str | None) -> int | None:
 
 
 def shell_urls() -> list[str]:
-    """Return the URLs the service worker stores on install: the map page, the offline pages, the glossary
-    (in both languages: stories link to it) and their assets."""
+    """Return the URLs the service worker stores on install: the map page, the offline pages, the safety card
+    and the glossary (in both languages: every page links to the card, stories to the glossary) and their
+    assets."""
     files = dict.fromkeys(
         [path for _, path in MAP_JS + MAP_MODULES + MAP_CSS] + list(JS_MODULES.values()) + SHELL_ASSETS
     )  # cache.addAll refuses duplicates
-    glossary = [url_for("pages.glossary", lang=lang) for lang in LOCALES]
-    return [url_for("pages.index"), *offline_pages().values(), *glossary] + [
+    pages = [url_for(page, lang=lang) for page in ("pages.safety", "pages.glossary") for lang in LOCALES]
+    return [url_for("pages.index"), *offline_pages().values(), *pages] + [
         url_for("static", filename=f) for f in files
     ]
 

@@ -28,9 +28,18 @@ COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
-# The offline page and the glossary are fetched in both languages when the service worker installs: that is no
+# The offline page, the safety card and the glossary are fetched in both languages when the service worker installs: that is no
 # visitor choosing one.
-NO_COOKIE_PREFIXES = ("/embed", "/oembed", "/api/", "/ogc", "/static/", "/offline", "/glosarium")
+NO_COOKIE_PREFIXES = (
+    "/embed",
+    "/oembed",
+    "/api/",
+    "/ogc",
+    "/static/",
+    "/offline",
+    "/glosarium",
+    "/keselamatan",
+)
 
 
 def select_locale() -> str | None:

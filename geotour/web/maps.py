@@ -36,7 +36,9 @@ JS_MODULES = {
     "geotour/search": "js/lib/search.js",
     "geotour/distance": "js/lib/distance.js",
     "geotour/place-search": "js/place-search.js",
+    "geotour/copy": "js/lib/copy.js",  # the safety card's and the embeds' "copy"
 }
+MAP_MODULE_NAMES = ("geotour/search", "geotour/distance", "geotour/place-search")  # what the map imports
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
     ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
@@ -94,7 +96,7 @@ class GeotourMap(folium.Map):
         self.default_css: list[tuple[str, str]] = []
         self.asset_js = [(name, static_url(path)) for name, path in MAP_JS]
         self.asset_modules = [(name, static_url(path)) for name, path in MAP_MODULES]
-        self.module_preloads = [(name, static_url(path)) for name, path in JS_MODULES.items()]
+        self.module_preloads = [(name, static_url(JS_MODULES[name])) for name in MAP_MODULE_NAMES]
         self.asset_css = [(name, static_url(path)) for name, path in MAP_CSS]
 
     def render(self, **kwargs: Any) -> str:

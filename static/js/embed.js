@@ -6,8 +6,9 @@
    {message: "link", value: url, secret}. Without a secret (an iframe pasted by hand, not sandboxed), links
    open a new tab as written. A place's details open inside the frame (/embed/places/<id>), carrying the
    secret along. */
+import { copyText } from "geotour/copy";
+
 (function () {
-  "use strict";
   var found = /[#&?]secret=([A-Za-z0-9]{1,64})/.exec(window.location.hash);
   var secret = found ? found[1] : null;
   var framed = window.parent !== window;
@@ -45,31 +46,9 @@
   }
 
   function copyNumber(button) {
-    var text = button.getAttribute("data-copy");
-    var fallback = function () {
-      var area = document.createElement("textarea");
-      area.value = text;
-      area.setAttribute("readonly", "");
-      area.style.position = "fixed";
-      area.style.opacity = "0";
-      document.body.appendChild(area);
-      area.select();
-      var ok = false;
-      try {
-        ok = document.execCommand("copy");
-      } catch (e) {
-        ok = false;
-      }
-      area.remove();
-      say(button, button.getAttribute(ok ? "data-copied" : "data-copy-failed"));
-    };
-    if (navigator.clipboard && window.isSecureContext) {
-      navigator.clipboard.writeText(text).then(function () {
-        say(button, button.getAttribute("data-copied"));
-      }, fallback);
-    } else {
-      fallback();
-    }
+    copyText(button.getAttribute("data-copy")).then(function (copied) {
+      say(button, button.getAttribute(copied ? "data-copied" : "data-copy-failed"));
+    });
   }
 
   document.addEventListener("click", function (event) {

@@ -94,3 +94,36 @@ def test_back_to_the_map_keeps_the_frame_and_the_secret(host):
     inner = next(f for f in page.frames if f != page.main_frame)
     assert "/embed?site=curug-sodong" in inner.url and inner.url.endswith(f"#?secret={SECRET}")
     assert not sandbox_errors(logged), logged
+
+
+def test_copy_number_works_inside_the_sandboxed_frame(browser, live_server, make_app):
+    """The embed's script is an ES module now (it shares the copy helper with the safety card): inside a
+    frame with an opaque origin it must still load and copy, through the fallback the sandbox leaves."""
+    from tests.contributions import bearer, homestay, make_users, token_for
+
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    sent = client.post(
+        "/api/v1/submissions", json=homestay(), headers=bearer(token_for(app, "kim1"))
+    ).get_json()
+    approved = client.post(
+        f"/api/v1/submissions/{sent['submissions'][0]['id']}/approve", headers=bearer(token_for(app, "mod"))
+    )
+    assert approved.status_code == 200
+    feature_id = sent["submissions"][0]["feature_id"]
+    server = live_server(app)
+    html = HOST_PAGE.format(
+        secret=SECRET, page=f"{server.url}/msmes/{feature_id}", src=f"{server.url}/embed/places/{feature_id}"
+    )
+    office, office_url = serve_host_page(html)
+    context, page, logged = host_page_context(browser, (server.url, office_url))
+    try:
+        page.goto(f"{office_url}/post")
+        frame = page.frame_locator("iframe")
+        frame.locator("button[data-copy]").click(timeout=15000)
+        frame.locator(".gt-embed-contact__status", has_text="Tersalin.").wait_for(timeout=5000)
+        assert not sandbox_errors(logged), logged
+    finally:
+        context.close()
+        office.shutdown()

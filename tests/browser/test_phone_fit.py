@@ -15,6 +15,7 @@ PUBLIC = [
     "/msmes/msme-0001",
     "/places",
     "/glosarium",
+    "/keselamatan",
     "/glosarium?lang=en",
     "/embed/builder",
     "/ogc?f=html",

@@ -17,7 +17,7 @@ def sitemap_pages() -> list[str]:
     storage, catalogue = _ctx().storage, _ctx().catalogue
     pages = [
         url_for(endpoint, _external=True)
-        for endpoint in ("pages.index", "pages.place_list", "pages.glossary")
+        for endpoint in ("pages.index", "pages.place_list", "pages.safety", "pages.glossary")
     ]
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):

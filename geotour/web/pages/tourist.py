@@ -176,6 +176,16 @@ def glossary() -> ResponseReturnValue:
     return render_template("glossary.html", terms=terms, lang=lang)
 
 
+@bp.get("/keselamatan", endpoint="safety")
+def safety_card() -> ResponseReturnValue:
+    """The safety card: emergency numbers, the tsunami natural warning, the beach rule, the roads, and the
+    phone's own position to read out or send; each fact with its source and date (saved offline)."""
+    card = _ctx().safety
+    if card is None:
+        raise NotFound(_("The safety card is not set up on this site."), "keselamatan")
+    return render_template("safety.html", card=card, lang=_lang())
+
+
 @bp.get("/places")
 def place_list() -> ResponseReturnValue:
     """List every place by geoarea, with search and type filters: the map's text alternative, usable on a phone.
