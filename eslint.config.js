@@ -43,6 +43,7 @@ export default [
       "static/js/embed.js",
       "static/js/listen.js",
       "static/js/safety.js",
+      "static/js/alerts.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

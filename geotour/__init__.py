@@ -23,7 +23,7 @@ from geotour.web import assets, auth, content_policy, errors_http, i18n, respons
 from geotour.web.api import health, openapi
 from geotour.web.contribute import account_pages, labels, moderation
 from geotour.web.contribute import forms as contribute_forms
-from geotour.web.pages import crawlers, embed, signboards
+from geotour.web.pages import alert_feed, crawlers, embed, signboards
 from geotour.web.pages import photos as photo_files
 from geotour.web.pages import tourist as tourist_pages
 from geotour.web.public_address import HostCheck, PublicAddress
@@ -94,6 +94,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         embed,
         signboards,
         crawlers,
+        alert_feed,
         photo_files,
         health,
         account_pages,

@@ -232,7 +232,8 @@ def test_sigkill_in_the_middle_of_a_bulk_import_leaves_nothing_and_the_retry_suc
 
         server.wait_healthy()  # gunicorn started a new worker by itself
         assert server.worker_pids() != [worker]
-        assert _post_import(server, token, data) == 201
+        retried = _post_import(server, token, data)
+        assert retried == 201, f"{retried}\n{server.log()}"  # what the server said, should it ever fail
         assert pending() == rows
     finally:
         server.stop()

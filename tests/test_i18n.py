@@ -17,7 +17,7 @@ READS_ONLY = True  # one app for the module's tests (see conftest.app); a test t
 
 ROOT = Path(__file__).resolve().parent.parent
 PO = ROOT / "geotour" / "translations" / "id" / "LC_MESSAGES" / "messages.po"
-METHODS = [("geotour/**.py", "python"), ("templates/**.html", "jinja2")]
+METHODS = [("geotour/**.py", "python"), ("templates/**.html", "jinja2"), ("templates/**.xml", "jinja2")]
 
 
 def catalog():

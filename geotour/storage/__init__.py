@@ -13,7 +13,9 @@ from collections.abc import Iterable, Sequence
 from geotour.domain.features import FeatureRecord
 from geotour.domain.places import Places
 from geotour.storage.records import (
+    Alert,
     KeyRecord,
+    NewAlert,
     NewSubmission,
     PhotoSource,
     PositionReport,
@@ -254,6 +256,22 @@ class Storage(Places, ABC):
     @abstractmethod
     def photo_published(self, photo_id: str) -> bool:
         """Return whether a published feature shows this photo (then anyone may fetch it)."""
+
+    @abstractmethod
+    def add_alert(self, alert: NewAlert, user_id: int) -> int:
+        """Keep an alert the office posts; return its id."""
+
+    @abstractmethod
+    def alerts(self, ending_after: str | None = None, limit: int = 200) -> list[Alert]:
+        """Return alerts newest first: with ending_after (UTC), only those not withdrawn that end after it."""
+
+    @abstractmethod
+    def get_alert(self, alert_id: int) -> Alert | None:
+        """Return one alert (withdrawn or ended too), or None."""
+
+    @abstractmethod
+    def withdraw_alert(self, alert_id: int) -> bool:
+        """Take an alert back now; return False when there is no such alert or it was already withdrawn."""
 
     def close(self) -> None:  # noqa: B027 (a backend with nothing to release need not write one)
         """Release connections."""

@@ -74,6 +74,24 @@ class PositionReport(TypedDict):
     created_at: str
 
 
+class NewAlert(TypedDict):
+    level: str
+    title_id: str
+    title_en: str
+    text_id: str
+    text_en: str
+    place_ids: list[str]  # empty: the whole geopark
+    starts_at: str  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
+    ends_at: str
+
+
+class Alert(NewAlert):
+    id: int
+    created_by: int
+    created_at: str
+    withdrawn_at: str | None
+
+
 class PhotoSource(TypedDict):
     id: str
     gps: list[float] | None

@@ -16,6 +16,7 @@ from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_i
 from geotour.domain.geodesy import Hit
 from geotour.domain.layers import LayerQuery
 from geotour.storage import Storage, StorageUnavailable
+from geotour.storage.sql_alerts import SQLAlerts
 from geotour.storage.sql_contributions import SQLContributions
 from geotour.storage.sql_files import SQLFiles
 from geotour.storage.sql_idempotency import SQLIdempotency
@@ -54,7 +55,7 @@ FIRST_RING_M = 250
 RING_GROWTH = 4
 
 
-class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, Storage):
+class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, Storage):
     """The shared part of the SQLite and PostgreSQL storages."""
 
     #: appended to text columns in ORDER BY, so both backends sort names byte by byte

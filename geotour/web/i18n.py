@@ -28,8 +28,8 @@ COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", 
 LANG_COOKIE = "lang"
 LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
 # Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
-# The offline page, the safety card and the glossary are fetched in both languages when the service worker installs: that is no
-# visitor choosing one.
+# The offline page, the safety card and the glossary are fetched in both languages when the service worker
+# installs: that is no visitor choosing one.
 NO_COOKIE_PREFIXES = (
     "/embed",
     "/oembed",
@@ -39,6 +39,7 @@ NO_COOKIE_PREFIXES = (
     "/offline",
     "/glosarium",
     "/keselamatan",
+    "/alerts.atom",  # a feed reader is no visitor choosing a language
 )
 
 

@@ -37,6 +37,7 @@ JS_MODULES = {
     "geotour/distance": "js/lib/distance.js",
     "geotour/place-search": "js/place-search.js",
     "geotour/copy": "js/lib/copy.js",  # the safety card's and the embeds' "copy"
+    "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
 }
 MAP_MODULE_NAMES = ("geotour/search", "geotour/distance", "geotour/place-search")  # what the map imports
 MAP_CSS = [

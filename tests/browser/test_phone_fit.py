@@ -41,7 +41,13 @@ MEMBER = [
     "/account",
     "/contribute/new/msmes?lang=en",
 ]
-OFFICE = MEMBER + ["/moderation", "/moderation/1/edit", "/moderation/features/curug-sodong", "/admin/users"]
+OFFICE = MEMBER + [
+    "/moderation",
+    "/moderation/alerts",
+    "/moderation/1/edit",
+    "/moderation/features/curug-sodong",
+    "/admin/users",
+]
 # Controls smaller than 44 px. Exempt, as WCAG 2.5.5 exempts them: a link inside a sentence, and the map's
 # attribution line. A checkbox or radio counts by its label, which is what a thumb taps.
 SMALL_TARGETS = """() => {

@@ -1,18 +1,21 @@
 """/api/v1: JSON and GeoJSON only. Each view parses its parameters and calls one function in places."""
 
 import hashlib
+from datetime import UTC, datetime
 from typing import Any
 
-from flask import Response, current_app, redirect, request, url_for
+from flask import Response, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
+from geotour.contributions import alerts as office_alerts
 from geotour.domain import exports, places
 from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.domain.layers import LayerQuery
 from geotour.errors import NotFound
 from geotour.storage import snapshots
 from geotour.web import params, views
+from geotour.web.alert_views import alert_view
 from geotour.web.api import schemas
 from geotour.web.responses import (
     GEOJSON,
@@ -70,6 +73,20 @@ class PointNearbyQuery(NearbyQuery):
 
 class ExportQuery(params.Query):
     format = params.choice("File format", exports.FORMATS, load_default="geojson")
+
+
+@bp.get("/alerts")
+@bp.answers(schemas.Alerts)
+def alerts() -> ResponseReturnValue:
+    """List the tourism office's alerts a visitor may need: running now or starting later (times in UTC; each
+    ends by itself at ends_at). Empty places: the whole geopark."""
+    body = {
+        "alerts": [alert_view(a) for a in office_alerts.current(_ctx().storage)],
+        "as_of": office_alerts.utc_text(datetime.now(UTC)),
+    }
+    response = jsonify(body)
+    response.cache_control.no_cache = True  # an alert can start, end or be withdrawn at any moment
+    return response
 
 
 @bp.get("/layers")

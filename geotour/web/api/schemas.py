@@ -122,3 +122,32 @@ class Submissions(Open):
     submissions = fields.List(fields.Nested(Submission), required=True)
     numberMatched = fields.Integer()
     numberReturned = fields.Integer()
+
+
+class Texts(Open):
+    id = _text("Bahasa Indonesia", required=True)
+    en = _text("English", required=True)
+
+
+class AlertPlace(Open):
+    id = _text(required=True)
+    name = _text(required=True)
+    url = _text("The place's page", required=True)
+
+
+class Alert(Open):
+    id = fields.Integer(required=True)
+    level = _text("info, warning or danger", required=True, validate=OneOf(("info", "warning", "danger")))
+    title = fields.Nested(Texts, required=True)
+    text = fields.Nested(Texts, required=True)
+    places = fields.List(
+        fields.Nested(AlertPlace), required=True, metadata={"description": "Empty: the whole geopark"}
+    )
+    starts_at = _text("UTC, RFC 3339", required=True)
+    ends_at = _text("UTC, RFC 3339; the alert ends by itself then", required=True)
+    withdrawn_at = _text("When the office took it back early", allow_none=True)
+
+
+class Alerts(Open):
+    alerts = fields.List(fields.Nested(Alert), required=True)
+    as_of = _text("When the server answered (UTC)", required=True)

@@ -13,10 +13,12 @@ from flask.typing import ResponseReturnValue
 from flask_smorest.fields import Upload
 
 from geotour.context import current as _ctx
+from geotour.contributions import alerts as office_alerts
 from geotour.contributions import bulk_import, decisions, position_reports, workflow
 from geotour.domain import position_checks
 from geotour.errors import BadParameter
 from geotour.web import params, views
+from geotour.web.alert_views import alert_view, is_place
 from geotour.web.api import schemas
 from geotour.web.auth import report_limit, reporter_key, requires, upload_limit, user_record
 from geotour.web.idempotency import idempotent
@@ -246,6 +248,31 @@ def list_submissions(args: dict[str, Any]) -> ResponseReturnValue:
 def get_submission(submission_id: int) -> ResponseReturnValue:
     """Return one submission (yours, or any for a moderator)."""
     return jsonify(workflow.require_submission(_ctx(), user_record(), submission_id))
+
+
+ALERT_ID = views.path("alert_id", "Alert id")
+
+
+@bp.post("/alerts")
+@requires("can_moderate")
+@idempotent
+@bp.doc(requestBody={"required": True, "content": {JSON: {"schema": {"type": "object"}}}})
+@bp.answers(schemas.Alert, status=201)
+def post_alert() -> ResponseReturnValue:
+    """Post an alert to visitors (the tourism office): level (info, warning, danger), title_id, title_en, text_id,
+    text_en, place_ids (none: the whole geopark), starts_at (default now) and ends_at, in WIB unless a zone is
+    given"""
+    alert = office_alerts.post_alert(_ctx().storage, user_record(), views.json_body(form_too=True), is_place)
+    return _created(alert_view(alert))
+
+
+@bp.post("/alerts/<int:alert_id>/withdraw", parameters=[ALERT_ID])
+@requires("can_moderate")
+@idempotent
+@bp.answers(schemas.Alert)
+def withdraw_alert(alert_id: int) -> ResponseReturnValue:
+    """End an alert now, before its end time (it stays in the office's list)."""
+    return jsonify(alert_view(office_alerts.withdraw(_ctx().storage, user_record(), alert_id)))
 
 
 @bp.post("/submissions/<int:submission_id>/approve", parameters=[SUBMISSION_ID])

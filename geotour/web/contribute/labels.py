@@ -30,6 +30,14 @@ def _labels() -> dict[str, Any]:
         "parking_fee": _l("Parking fee"),
         "boat_fare": _l("Boat trip and fare"),
         "reported_on": _l("Reported on"),
+        "title_id": _l("Title (Indonesian)"),
+        "title_en": _l("Title (English)"),
+        "text_id": _l("Text (Indonesian)"),
+        "text_en": _l("Text (English)"),
+        "level": _l("Level"),
+        "place_ids": _l("Places"),
+        "starts_at": _l("Starts"),
+        "ends_at": _l("Ends"),
         "story_id": _l("Story (Indonesian)"),
         "story_en": _l("Story (English)"),
         "facilities": _l("Facilities"),
@@ -193,7 +201,13 @@ def story_placeholder(field: str, layer_id: str) -> str:
     return stories.template(field.rsplit("_", 1)[-1], cultural=layer_id == "cultural_sites")
 
 
+def level_label(level: str) -> str:
+    """Return an alert's level in the page's language."""
+    return {"info": _("Information"), "warning": _("Warning"), "danger": _("Danger")}.get(level, level)
+
+
 HELPERS = (
+    level_label,
     story_placeholder,
     role_label,
     layer_label,

@@ -1,6 +1,8 @@
-"""The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert."""
+"""The moderator's pages: the queue with map previews and diffs, one-click decisions, history and revert, and the
+office's alerts to visitors."""
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -8,11 +10,15 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
+from geotour.contributions import alerts as office_alerts
 from geotour.contributions import changes, decisions, position_reports, workflow
 from geotour.contributions.field_rules import Problem, field_choices, field_kinds
-from geotour.domain.layers import Layer
+from geotour.domain.features import fold
+from geotour.domain.layers import ATTRACTION, Layer
+from geotour.domain.places import whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
+from geotour.web.alert_views import alert_view, is_place
 from geotour.web.auth import requires, user_record
 from geotour.web.contribute.forms import form_point, place_form_values
 
@@ -224,3 +230,64 @@ def verify(feature_id: str) -> ResponseReturnValue:
     except GeotourError as exc:
         flash(exc.message, "error")
     return redirect(url_for("moderation.history", feature_id=feature_id))
+
+
+def _alerts_page(
+    sent: dict[str, Any] | None = None, problems: Iterable[Problem] = (), status: int = 200
+) -> ResponseReturnValue:
+    storage, catalogue = _ctx().storage, _ctx().catalogue
+    now = datetime.now(UTC)
+    listed = storage.alerts(limit=100)
+    sites = sorted(
+        (
+            (feature["id"], feature["properties"]["name"])
+            for layer_id in catalogue.ids(ATTRACTION)
+            for feature in whole_layer(storage, layer_id, properties=("name",))
+        ),
+        key=lambda site: fold(site[1]),
+    )
+    return render_template(
+        "moderation/alerts.html",
+        alerts=[
+            {
+                **alert_view(a),
+                "running": office_alerts.running(a, now),
+                "upcoming": a["starts_at"] > office_alerts.utc_text(now),
+            }
+            for a in listed
+        ],
+        sites=sites,
+        levels=office_alerts.LEVELS,
+        sent=sent or {},
+        problems=list(problems),
+    ), status
+
+
+@bp.route("/alerts", methods=["GET", "POST"])
+@requires("can_moderate")
+def alerts() -> ResponseReturnValue:
+    """Post an alert to visitors (a banner on the map and the pages it concerns), and see the recent ones."""
+    if request.method == "GET":
+        return _alerts_page()
+    sent = {
+        **{
+            name: request.form.get(name, "")
+            for name in ("level", "title_id", "title_en", "text_id", "text_en", "starts_at", "ends_at")
+        },
+        "place_ids": request.form.getlist("place_ids"),
+    }
+    try:
+        office_alerts.post_alert(_ctx().storage, user_record(), sent, is_place)
+    except ValidationFailed as exc:
+        return _alerts_page(sent, exc.problems, 400)
+    flash(_("The alert is posted: visitors see it from its start to its end."))
+    return redirect(url_for("moderation.alerts"))
+
+
+@bp.post("/alerts/<int:alert_id>/withdraw")
+@requires("can_moderate")
+def withdraw_alert(alert_id: int) -> ResponseReturnValue:
+    """End an alert now, before its end time."""
+    office_alerts.withdraw(_ctx().storage, user_record(), alert_id)
+    flash(_("The alert is withdrawn: visitors no longer see it."))
+    return redirect(url_for("moderation.alerts"))

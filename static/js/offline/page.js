@@ -2,6 +2,8 @@
  * it what this first visit loaded, the banner that says the data is the saved copy and from when, and asking
  * the worker to send contributions that wait on the phone. Other scripts reach it as window.Geotour.page. */
 
+import { whenWIB } from "geotour/time";
+
 const banner = document.querySelector(".gt-offline");
 const lang = document.documentElement.lang;
 const sw = "serviceWorker" in navigator ? navigator.serviceWorker : null;
@@ -11,13 +13,7 @@ let savedAt = null;
 let weak = false;
 
 function when(iso) {
-  return new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "id-ID", {
-    day: "numeric",
-    month: "short",
-    hour: "2-digit",
-    minute: "2-digit",
-    timeZone: "Asia/Jakarta",
-  }).format(new Date(iso));
+  return whenWIB(iso, lang);
 }
 
 function update() {

@@ -1,0 +1,150 @@
+"""The office's alerts to visitors (issue 29, part 1): posted by a moderator, shown as a banner on the map and
+on every page they concern, in the API and an Atom feed, and ended by themselves at their end time.
+
+Times are typed in WIB ("2026-12-05T17:00", as a phone's date-time field sends them) or given with a zone
+("...Z", "+07:00"); they are stored in UTC.
+"""
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from geotour.contributions import accounts
+from geotour.contributions.field_rules import Problem, clean_text, problem
+from geotour.domain.visit import WIB
+from geotour.errors import Forbidden, NotFound, ValidationFailed
+from geotour.storage import Storage
+from geotour.storage.records import Alert, NewAlert, User
+from geotour.text import gettext as _
+
+LEVELS = ("info", "warning", "danger")
+MAX_TITLE = 120
+MAX_TEXT = 1000
+MAX_PLACES = 50
+LONGEST = timedelta(days=366)  # an alert ends by itself: within a year at the latest
+
+
+def utc_text(moment: datetime) -> str:
+    """Return a moment as stored: "2026-12-05T10:00:00Z"."""
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+def parse_time(value: object) -> datetime | None:
+    """Return the moment a typed time means (WIB when it names no zone), or None when it is not a time."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    text = value.strip().replace(" ", "T", 1)
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=WIB)
+
+
+def _place_ids(value: object) -> list[str] | None:
+    if value is None or value == "":
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
+        return None
+    return list(dict.fromkeys(i.strip() for i in items if i.strip()))
+
+
+def check_alert(
+    sent: Mapping[str, Any], is_place: Callable[[str], bool], now: datetime
+) -> tuple[NewAlert | None, list[Problem]]:
+    """Return (the alert, []) or (None, the problems, each naming its field) for what the office sent."""
+    problems: list[Problem] = []
+    texts: dict[str, str] = {}
+    for name, longest in (
+        ("title_id", MAX_TITLE),
+        ("title_en", MAX_TITLE),
+        ("text_id", MAX_TEXT),
+        ("text_en", MAX_TEXT),
+    ):
+        value = sent.get(name)
+        text = clean_text(value) if isinstance(value, str) else ""
+        if not text:
+            problems.append(problem(name, _("This field is required.")))
+        elif len(text) > longest:
+            problems.append(
+                problem(name, _("At most %(n)d characters (this has %(got)d).", n=longest, got=len(text)))
+            )
+        texts[name] = text
+    level = sent.get("level")
+    if level not in LEVELS:
+        problems.append(problem("level", _("Choose a level: %(allowed)s.", allowed=", ".join(LEVELS))))
+    places = _place_ids(sent.get("place_ids"))
+    if places is None:
+        problems.append(problem("place_ids", _("Places are a list of place ids.")))
+    elif len(places) > MAX_PLACES:
+        problems.append(problem("place_ids", _("At most %(n)d places per alert.", n=MAX_PLACES)))
+    else:
+        unknown = [p for p in places if not is_place(p)]
+        if unknown:
+            problems.append(
+                problem("place_ids", _("No attraction or business has the id %(id)s.", id=unknown[0][:60]))
+            )
+    starts = parse_time(sent.get("starts_at")) if sent.get("starts_at") not in (None, "") else now
+    ends = parse_time(sent.get("ends_at"))
+    if starts is None:
+        problems.append(problem("starts_at", _("Write a date and time, such as 2026-12-05T07:00 (WIB).")))
+    if ends is None:
+        problems.append(problem("ends_at", _("Write when the alert ends, such as 2026-12-05T17:00 (WIB).")))
+    elif ends <= now:
+        problems.append(problem("ends_at", _("The end is already past: an alert must still be running.")))
+    elif starts is not None and ends <= starts:
+        problems.append(problem("ends_at", _("The end must come after the start.")))
+    elif starts is not None and ends - starts > LONGEST:
+        problems.append(problem("ends_at", _("An alert lasts at most a year; post a new one after that.")))
+    if problems or starts is None or ends is None or places is None:
+        return None, problems
+    return {
+        "level": str(level),
+        "title_id": texts["title_id"],
+        "title_en": texts["title_en"],
+        "text_id": texts["text_id"],
+        "text_en": texts["text_en"],
+        "place_ids": places,
+        "starts_at": utc_text(starts),
+        "ends_at": utc_text(ends),
+    }, []
+
+
+def post_alert(
+    storage: Storage, user: User, sent: Mapping[str, Any], is_place: Callable[[str], bool]
+) -> Alert:
+    """Keep an alert a moderator posts (or raise ValidationFailed naming each field at fault); return it."""
+    if not accounts.can_moderate(user):
+        raise Forbidden("only the tourism office posts alerts")
+    alert, problems = check_alert(sent, is_place, datetime.now(UTC))
+    if alert is None:
+        raise ValidationFailed(_("The alert has problems; each one says what to fix."), problems)
+    return require_alert(storage, storage.add_alert(alert, user["id"]))
+
+
+def withdraw(storage: Storage, user: User, alert_id: int) -> Alert:
+    """End an alert now (it stays in the office's list); return it."""
+    if not accounts.can_moderate(user):
+        raise Forbidden("only the tourism office withdraws alerts")
+    require_alert(storage, alert_id)
+    storage.withdraw_alert(alert_id)
+    return require_alert(storage, alert_id)
+
+
+def require_alert(storage: Storage, alert_id: int) -> Alert:
+    """Return one alert, or raise NotFound."""
+    found = storage.get_alert(alert_id)
+    if found is None:
+        raise NotFound(_("There is no alert %(id)s.", id=alert_id), "id")
+    return found
+
+
+def current(storage: Storage, now: datetime | None = None) -> list[Alert]:
+    """Return the alerts a visitor may still need: running now or starting later, not withdrawn."""
+    return storage.alerts(ending_after=utc_text(now or datetime.now(UTC)))
+
+
+def running(alert: Alert, at: datetime) -> bool:
+    """Return whether an alert is shown at a moment."""
+    return alert["withdrawn_at"] is None and alert["starts_at"] <= utc_text(at) < alert["ends_at"]

@@ -1,0 +1,102 @@
+/* The tourism office's alerts on every page (templates/base.html): those running now that concern the page (the
+ * whole geopark everywhere; a place's on its page and on the map), each with its end, "as of" when this phone got
+ * them, and a WhatsApp share. Asked for on every visit (the service worker keeps the answer for offline, and so
+ * does this page); each alert ends by itself at its end time, offline too. */
+
+import { whenWIB } from "geotour/time";
+
+const box = document.querySelector(".gt-alerts");
+const KEY = "geotour-alerts";
+const lang = document.documentElement.lang === "en" ? "en" : "id";
+let timer = null;
+
+function when(iso) {
+  return whenWIB(iso, lang);
+}
+
+async function load(url) {
+  try {
+    const response = await fetch(url, { headers: { Accept: "application/json" } });
+    if (!response.ok) throw new Error(String(response.status));
+    const data = await response.json();
+    const state = { asOf: response.headers.get(box.dataset.savedHeader) || data.as_of, alerts: data.alerts };
+    try {
+      localStorage.setItem(KEY, JSON.stringify(state));
+    } catch {
+      /* private mode: the service worker's copy is enough */
+    }
+    window.Geotour?.page?.keep([new URL(url, location.href).href]); // a first visit: hand it to the worker
+    return state;
+  } catch {
+    try {
+      return JSON.parse(localStorage.getItem(KEY) || "null");
+    } catch {
+      return null;
+    }
+  }
+}
+
+function card(alert, asOf, onMap) {
+  const levels = JSON.parse(box.dataset.levels);
+  const title = alert.title[lang] || alert.title.id;
+  const text = alert.text[lang] || alert.text.id;
+  const where = onMap && alert.places.length ? alert.places.map((p) => p.name).join(", ") + ": " : "";
+  const until = box.dataset.until.replace("__TIME__", when(alert.ends_at));
+  const item = document.createElement("details");
+  item.className = `gt-alert gt-alert--${alert.level}`;
+  item.open = alert.level === "danger";
+  const summary = document.createElement("summary");
+  summary.textContent = `${levels[alert.level] || ""}: ${where}${title}`;
+  const body = document.createElement("p");
+  body.textContent = text;
+  const meta = document.createElement("p");
+  const small = document.createElement("small");
+  small.textContent = `${until} · ${box.dataset.asOf.replace("__TIME__", when(asOf))} `;
+  const share = document.createElement("a");
+  const page =
+    alert.places.length === 1 ? new URL(alert.places[0].url, location.origin).href : location.origin + "/";
+  share.href = "https://wa.me/?text=" + encodeURIComponent(`${title}: ${text} (${until}) ${page}`);
+  share.rel = "noopener";
+  share.textContent = box.dataset.share;
+  meta.append(small, share);
+  item.append(summary, body, meta);
+  return item;
+}
+
+/* The map sits below the banner: it is told the banner's height. */
+function measure() {
+  const height = box.hidden ? "0px" : box.offsetHeight + "px";
+  if (document.documentElement.style.getPropertyValue("--gt-alerts-h") !== height) {
+    document.documentElement.style.setProperty("--gt-alerts-h", height);
+    window.dispatchEvent(new Event("resize")); // the map is shorter or taller now
+  }
+}
+
+function show(state) {
+  clearTimeout(timer);
+  const now = Date.now();
+  const place = document.querySelector("[data-place-id]")?.dataset.placeId || null;
+  const onMap = !!document.querySelector(".gt-main--map");
+  const alerts = (state && state.alerts) || [];
+  const running = alerts.filter(
+    (a) =>
+      !a.withdrawn_at &&
+      Date.parse(a.starts_at) <= now &&
+      now < Date.parse(a.ends_at) &&
+      (!a.places.length || onMap || a.places.some((p) => p.id === place)),
+  );
+  box.replaceChildren(...running.map((a) => card(a, state.asOf, onMap)));
+  box.hidden = running.length === 0;
+  measure();
+  // Shown and hidden at their own times, with no reload and no signal.
+  const next = alerts
+    .flatMap((a) => [Date.parse(a.starts_at), Date.parse(a.ends_at)])
+    .filter((t) => t > now)
+    .sort((a, b) => a - b)[0];
+  if (next) timer = setTimeout(() => show(state), Math.min(next - now + 500, 2 ** 31 - 1));
+}
+
+if (box) {
+  load(box.dataset.url).then(show);
+  box.addEventListener("toggle", measure, true);
+}
