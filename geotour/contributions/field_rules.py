@@ -6,11 +6,20 @@ import re
 import unicodedata
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from geotour.domain.layers import ATTRACTION, MSME, Layer
 from geotour.domain.stories import MAX_LENGTH as STORY_MAX_LENGTH
-from geotour.domain.visit import ACCESS_ROADS, MAX_WALK_MINUTES, parse_rupiah
+from geotour.domain.visit import (
+    ACCESS_ROADS,
+    MAX_WALK_MINUTES,
+    PLACE_STATUS,
+    STATUS_MOST_DAYS,
+    WIB,
+    parse_day,
+    parse_rupiah,
+)
 from geotour.text import gettext as _
 from geotour.text import read_bool
 
@@ -59,6 +68,13 @@ class ChoiceField:
 
 
 @dataclass(frozen=True)
+class DateField:
+    """A calendar day, YYYY-MM-DD (a phone's date field sends that), from today to `most_days` ahead."""
+
+    most_days: int
+
+
+@dataclass(frozen=True)
 class StoryField(TextField):
     """A place's story: Markdown (geotour.domain.stories), shown as clean HTML."""
 
@@ -79,6 +95,7 @@ FieldSpec = (
     | RupiahField
     | ChoiceField
     | MinutesField
+    | DateField
 )
 # {"row", "field", "message", "severity", …}: one problem as the API, the forms and the import preview show it
 Problem = dict[str, Any]
@@ -102,6 +119,9 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "walk_minutes": MinutesField(MAX_WALK_MINUTES),
         "access": TextField(1000),
         "facilities": FacilitiesField(),
+        "status": ChoiceField(PLACE_STATUS),
+        "status_until": DateField(STATUS_MOST_DAYS),
+        "status_reason": TextField(300),
         "story_id": StoryField(STORY_MAX_LENGTH),
         "story_en": StoryField(STORY_MAX_LENGTH),
     },
@@ -148,6 +168,7 @@ def field_kinds(layer: Layer) -> dict[str, str]:
                 RupiahField: "rupiah",
                 ChoiceField: "choice",
                 MinutesField: "number",
+                DateField: "date",
             }.get(type(spec), "list")
     return kinds
 
@@ -264,6 +285,24 @@ def _check_value(
                 problem(name, _("Choose one of: %(allowed)s.", allowed=", ".join(spec.choices)), row)
             ]
         return value, []
+    if isinstance(spec, DateField):
+        if value in (None, ""):
+            return None, []
+        day = parse_day(value)
+        today = datetime.now(WIB).date()
+        if day is None or not today <= day <= today + timedelta(days=spec.most_days):
+            return None, [
+                problem(
+                    name,
+                    _(
+                        "Write a day from today to %(n)d days ahead, such as %(example)s.",
+                        n=spec.most_days,
+                        example=today.isoformat(),
+                    ),
+                    row,
+                )
+            ]
+        return day.isoformat(), []
     if isinstance(spec, MinutesField):
         if value in (None, ""):
             return None, []

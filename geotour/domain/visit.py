@@ -6,7 +6,7 @@ Titles are {"id": ..., "en": ...} dicts, as in the layer catalogue: the page pic
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -55,6 +55,13 @@ ACCESS_ROADS = {
     "foot": {"id": "Bagian terakhir jalan kaki", "en": "Last stretch on foot"},
     "boat": {"id": "Dengan perahu", "en": "By boat"},
 }
+# Whether a place can be visited now: set by the office (or proposed by a member), with a reason and an end.
+PLACE_STATUS = {
+    "open": {"id": "Buka seperti biasa", "en": "Open as usual"},
+    "closed": {"id": "Tutup", "en": "Closed"},
+    "limited": {"id": "Terbatas", "en": "Limited"},
+}
+STATUS_MOST_DAYS = 366
 FREE_WORDS = ("gratis", "free", "tidak dipungut biaya", "tanpa biaya")
 _AMOUNT = re.compile(r"^(?:rp\.?|idr)?\s*(\d{1,3}(?:[.,\s]\d{3})+|\d+)(?:[.,]-|,00)?\s*(?:rupiah)?$")
 _HOURS = re.compile(r"^(\d{1,2})[.:](\d{2})\s*[-–—]\s*(\d{1,2})[.:](\d{2})$")
@@ -154,6 +161,30 @@ def sort_facilities(items: Iterable[object] | None) -> tuple[list[str], list[str
     return [key for key in FACILITIES if key in known], other
 
 
+def parse_day(value: object) -> date | None:
+    """Return a calendar day from "2026-12-05" (or a date), or None."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        return None
+    try:
+        return date.fromisoformat(value.strip()[:10]) if len(value.strip()) == 10 else None
+    except ValueError:
+        return None
+
+
+def place_status(props: Mapping[str, Any], today: date | None = None) -> tuple[str, date | None]:
+    """Return (status, until) as it stands today in WIB: "closed" or "limited" (until a day, or None: until
+    the office says otherwise), else "open". A closure whose last day has passed is over by itself."""
+    status = props.get("status")
+    if status not in ("closed", "limited"):
+        return "open", None
+    until = parse_day(props.get("status_until"))
+    if until is not None and until < (today or datetime.now(WIB).date()):
+        return "open", None
+    return str(status), until
+
+
 # The practical fields a contributor reports; the page shows when each value was approved.
 REPORTED_FIELDS = (
     "ticket_price",
@@ -164,6 +195,7 @@ REPORTED_FIELDS = (
     "walk_minutes",
     "access",
     "facilities",
+    "status",
 )
 
 

@@ -185,10 +185,19 @@ var PinIcon =
     },
   });
 
-Geotour.prototype.icon = function (style, focus) {
+/* Whether a place is closed or limited today (WIB): a closure whose last day has passed is over by itself. */
+function statusNow(props) {
+  if (props.status !== "closed" && props.status !== "limited") return null;
+  var today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" }).format(new Date());
+  return props.status_until && props.status_until < today ? null : props.status;
+}
+
+Geotour.prototype.icon = function (style, focus, status) {
   var self = this;
   function pin() {
-    var node = el("span", { class: "gt-pin" + (focus ? " gt-pin--focus" : "") });
+    var node = el("span", {
+      class: "gt-pin" + (focus ? " gt-pin--focus" : "") + (status === "closed" ? " gt-pin--closed" : ""),
+    });
     node.appendChild(self.iconNode(style));
     node.style.background = style.color;
     return node;
@@ -309,6 +318,13 @@ Geotour.prototype.popupContent = function (feature) {
   );
   var badge = this.badge(props);
   if (badge) root.appendChild(el("p", { class: "gt-popup__badge" })).appendChild(badge);
+  var status = statusNow(props);
+  if (status) {
+    var line =
+      this.t[status] + (props.status_until ? " " + this.t.until.replace("__DAY__", props.status_until) : "");
+    if (props.status_reason) line += ": " + props.status_reason;
+    root.appendChild(el("p", { class: "gt-popup__status gt-popup__status--" + status }, line));
+  }
   var description = this.shortText(this.localized(props, "description"), 180);
   if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
   if (props.sample) root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
@@ -421,8 +437,8 @@ Geotour.prototype.marker = function (feature, focus) {
   var c = feature.geometry.coordinates,
     props = feature.properties;
   var marker = L.marker([c[1], c[0]], {
-    icon: this.icon(this.styleFor(props), focus),
-    title: props.name,
+    icon: this.icon(this.styleFor(props), focus, statusNow(props)),
+    title: statusNow(props) === "closed" ? props.name + " (" + this.t.closed + ")" : props.name,
     zIndexOffset: focus ? 1000 : 0,
     alt: props.name,
     keyboard: true,
@@ -673,6 +689,9 @@ Geotour.prototype.loadFocus = function () {
       category: focus.category,
       coord_confidence: focus.coord_confidence,
       coord_uncertainty_m: focus.coord_uncertainty_m,
+      status: focus.status,
+      status_until: focus.status_until,
+      status_reason: focus.status_reason,
     },
   };
   this.focusMarker = this.marker(origin, true).addTo(this.map);

@@ -79,6 +79,9 @@ def _js_strings() -> dict[str, str]:
             "Your location was not found in time. Try again outdoors, or use the map without it."
         ),
         "hours": _("Hours"),
+        "closed": _("Closed"),
+        "limited": _("Limited"),
+        "until": _("until %(day)s", day="__DAY__"),
         "near_me": _("Near you"),
         "close": _("Close"),
         "zoom_in": _("Zoom in"),

@@ -74,6 +74,22 @@ def format_rupiah(amount: int) -> str:
     return "Rp " + format_decimal(amount, format="#,##0", locale=lang())
 
 
+def status_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return a place's closure or limit as it stands today (WIB), or None when it is open: its word, the last
+    day (as the page's language writes it), the reason, and when the office approved it."""
+    state, until = visit.place_status(props)
+    if state == "open":
+        return None
+    reason = props.get("status_reason")
+    return {
+        "state": state,
+        "title": title(visit.PLACE_STATUS[state]),
+        "until": format_date(until, "full") if until else None,
+        "reason": reason if isinstance(reason, str) and reason.strip() else None,
+        "reported": _reported_on(props).get("status"),
+    }
+
+
 def _sourced(fact: practical.SourcedFact) -> dict[str, Any]:
     text, shown = practical.wording_text(fact.part, lang(), format_rupiah)
     return {"text": text, "lang": shown, "year": fact.year, "source": fact.source}
@@ -90,6 +106,7 @@ def _reported_on(props: Mapping[str, Any]) -> dict[str, str]:
         "hours": ("opening_hours",),
         "access": ("access_road", "walk_minutes", "access"),
         "facilities": ("facilities",),
+        "status": ("status",),
     }
     shown: dict[str, str] = {}
     for page_field, names in fields.items():
@@ -236,6 +253,7 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "bearing_deg": props.get("bearing_deg"),
         "distance_about": where["approximate"] or origin_approximate,
         "visit": visit_info(props),
+        "status": status_view(props),
         "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",

@@ -97,6 +97,9 @@ def _focus_page(
         "category": origin["properties"].get("category"),
         "coord_confidence": origin["properties"].get("coord_confidence"),
         "coord_uncertainty_m": origin["properties"].get("coord_uncertainty_m"),
+        "status": origin["properties"].get("status"),
+        "status_until": origin["properties"].get("status_until"),
+        "status_reason": origin["properties"].get("status_reason"),
         "nearby_url": url_for("api.feature_nearby", feature_id=place["id"], radius_m=radius_m, limit=limit),
     }
     spec = map_spec(
