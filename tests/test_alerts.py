@@ -169,3 +169,32 @@ def test_the_office_page_posts_and_withdraws_and_says_what_is_wrong(office):
     assert (
         "dicabut" in done.get_data(as_text=True) and client.get("/api/v1/alerts").get_json()["alerts"] == []
     )
+
+
+def test_a_seasonal_note_shows_only_in_its_months_every_year_until_its_end(office):
+    """Issue 29, part 3: notes that recur by month (the high-wave season, hatchling releases)."""
+    app, client, mod = office
+    this_month = datetime.now(WIB).month
+    other = this_month % 12 + 1
+    ends = wib(timedelta(days=3 * 365))  # longer than an alert may last: a note recurs
+    now = client.post(
+        "/api/v1/alerts",
+        json=alert(level="warning", months=[this_month], ends_at=ends, place_ids=[]),
+        headers=bearer(mod),
+    )
+    later = client.post(
+        "/api/v1/alerts", json=alert(level="info", months=str(other), ends_at=ends), headers=bearer(mod)
+    )
+    assert now.status_code == 201 and later.status_code == 201, (now.get_json(), later.get_json())
+    assert now.get_json()["months"] == [this_month] and later.get_json()["months"] == [other]
+    with app.app_context():
+        stored = {a["id"]: a for a in current().storage.alerts()}
+    moment = datetime.now(UTC)
+    assert office_alerts.running(stored[now.get_json()["id"]], moment)
+    assert not office_alerts.running(stored[later.get_json()["id"]], moment)  # not its month: not shown
+    assert len(client.get("/api/v1/alerts").get_json()["alerts"]) == 2  # a phone gets both, for offline
+    assert client.post("/api/v1/alerts", json=alert(months=[13]), headers=bearer(mod)).status_code == 400
+    too_long = client.post("/api/v1/alerts", json=alert(ends_at=ends), headers=bearer(mod)).get_json()[
+        "error"
+    ]["problems"]
+    assert [p["field"] for p in too_long] == ["ends_at"]  # without months, three years is too long

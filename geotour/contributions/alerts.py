@@ -22,6 +22,7 @@ MAX_TITLE = 120
 MAX_TEXT = 1000
 MAX_PLACES = 50
 LONGEST = timedelta(days=366)  # an alert ends by itself: within a year at the latest
+LONGEST_SEASONAL = timedelta(days=5 * 366)  # a seasonal note recurs: a few years at the most
 
 
 def utc_text(moment: datetime) -> str:
@@ -48,6 +49,24 @@ def _place_ids(value: object) -> list[str] | None:
     if not isinstance(items, list) or not all(isinstance(i, str) for i in items):
         return None
     return list(dict.fromkeys(i.strip() for i in items if i.strip()))
+
+
+def _months(value: object) -> list[int] | None:
+    if value is None or value == "" or value == []:
+        return []
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list):
+        return None
+    months = []
+    for item in items:
+        try:
+            month = int(str(item).strip())
+        except ValueError:
+            return None
+        if not 1 <= month <= 12 or isinstance(item, bool):
+            return None
+        months.append(month)
+    return sorted(set(months))
 
 
 def check_alert(
@@ -85,6 +104,10 @@ def check_alert(
             problems.append(
                 problem("place_ids", _("No attraction or business has the id %(id)s.", id=unknown[0][:60]))
             )
+    months = _months(sent.get("months"))
+    if months is None:
+        problems.append(problem("months", _("Months are numbers from 1 (January) to 12 (December).")))
+    lasts_at_most = LONGEST_SEASONAL if months else LONGEST
     starts = parse_time(sent.get("starts_at")) if sent.get("starts_at") not in (None, "") else now
     ends = parse_time(sent.get("ends_at"))
     if starts is None:
@@ -95,9 +118,14 @@ def check_alert(
         problems.append(problem("ends_at", _("The end is already past: an alert must still be running.")))
     elif starts is not None and ends <= starts:
         problems.append(problem("ends_at", _("The end must come after the start.")))
-    elif starts is not None and ends - starts > LONGEST:
-        problems.append(problem("ends_at", _("An alert lasts at most a year; post a new one after that.")))
-    if problems or starts is None or ends is None or places is None:
+    elif starts is not None and ends - starts > lasts_at_most:
+        message = (
+            _("A seasonal note lasts at most five years; post a new one after that.")
+            if months
+            else _("An alert lasts at most a year; post a new one after that.")
+        )
+        problems.append(problem("ends_at", message))
+    if problems or starts is None or ends is None or places is None or months is None:
         return None, problems
     return {
         "level": str(level),
@@ -106,6 +134,7 @@ def check_alert(
         "text_id": texts["text_id"],
         "text_en": texts["text_en"],
         "place_ids": places,
+        "months": months,
         "starts_at": utc_text(starts),
         "ends_at": utc_text(ends),
     }, []
@@ -146,5 +175,8 @@ def current(storage: Storage, now: datetime | None = None) -> list[Alert]:
 
 
 def running(alert: Alert, at: datetime) -> bool:
-    """Return whether an alert is shown at a moment."""
-    return alert["withdrawn_at"] is None and alert["starts_at"] <= utc_text(at) < alert["ends_at"]
+    """Return whether an alert is shown at a moment (a seasonal note: only in its months, in WIB)."""
+    in_season = not alert["months"] or at.astimezone(WIB).month in alert["months"]
+    return (
+        alert["withdrawn_at"] is None and alert["starts_at"] <= utc_text(at) < alert["ends_at"] and in_season
+    )

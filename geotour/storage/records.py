@@ -81,6 +81,7 @@ class NewAlert(TypedDict):
     text_id: str
     text_en: str
     place_ids: list[str]  # empty: the whole geopark
+    months: list[int]  # empty: every month; else a seasonal note, shown only in these months (WIB)
     starts_at: str  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
     ends_at: str
 

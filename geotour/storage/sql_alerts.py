@@ -8,7 +8,7 @@ from geotour.storage.sql_versions import SQLParts, now_utc
 
 _COLUMNS = (
     "id, level, title_id, title_en, text_id, text_en, place_ids, starts_at, ends_at, created_by, created_at,"
-    " withdrawn_at"
+    " withdrawn_at, months"
 )
 
 
@@ -27,6 +27,7 @@ def _alert(row: Any) -> Alert:
         "created_by": row[9],
         "created_at": row[10],
         "withdrawn_at": row[11],
+        "months": json.loads(row[12]) if row[12] else [],
     }
 
 
@@ -38,7 +39,7 @@ class SQLAlerts(SQLParts):
         with self._transaction() as conn:
             row = conn.execute(
                 "INSERT INTO alerts (level, title_id, title_en, text_id, text_en, place_ids, starts_at, ends_at,"
-                " created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " created_by, created_at, months) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     alert["level"],
                     alert["title_id"],
@@ -50,6 +51,7 @@ class SQLAlerts(SQLParts):
                     alert["ends_at"],
                     user_id,
                     now_utc(),
+                    json.dumps(alert.get("months") or []) if alert.get("months") else "",
                 ),
             ).fetchone()
             return int(row[0])

@@ -33,6 +33,7 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         "title": {"id": alert["title_id"], "en": alert["title_en"]},
         "text": {"id": alert["text_id"], "en": alert["text_en"]},
         "places": places,
+        "months": alert["months"],
         "starts_at": alert["starts_at"],
         "ends_at": alert["ends_at"],
         "withdrawn_at": alert["withdrawn_at"],

@@ -78,9 +78,13 @@ function show(state) {
   const place = document.querySelector("[data-place-id]")?.dataset.placeId || null;
   const onMap = !!document.querySelector(".gt-main--map");
   const alerts = (state && state.alerts) || [];
+  const month = Number(
+    new Intl.DateTimeFormat("en", { month: "numeric", timeZone: "Asia/Jakarta" }).format(now),
+  );
   const running = alerts.filter(
     (a) =>
       !a.withdrawn_at &&
+      (!a.months || !a.months.length || a.months.includes(month)) &&
       Date.parse(a.starts_at) <= now &&
       now < Date.parse(a.ends_at) &&
       (!a.places.length || onMap || a.places.some((p) => p.id === place)),
@@ -88,9 +92,13 @@ function show(state) {
   box.replaceChildren(...running.map((a) => card(a, state.asOf, onMap)));
   box.hidden = running.length === 0;
   measure();
-  // Shown and hidden at their own times, with no reload and no signal.
+  // Shown and hidden at their own times, with no reload and no signal (a new month: within the hour).
   const next = alerts
-    .flatMap((a) => [Date.parse(a.starts_at), Date.parse(a.ends_at)])
+    .flatMap((a) => [
+      Date.parse(a.starts_at),
+      Date.parse(a.ends_at),
+      a.months && a.months.length ? now + 36e5 : 0,
+    ])
     .filter((t) => t > now)
     .sort((a, b) => a - b)[0];
   if (next) timer = setTimeout(() => show(state), Math.min(next - now + 500, 2 ** 31 - 1));

@@ -104,7 +104,45 @@ def test_an_alert_leaves_at_its_end_time_with_no_reload(live_server, browser, ma
         page.wait_for_selector(".gt-alerts .gt-alert", timeout=30000)
         assert banner(page) == ["Danger: Boats to Pulau Kunti stopped"]
         page.wait_for_selector(".gt-alerts", state="hidden", timeout=20000)  # it ended: gone by itself
-        assert datetime.now(UTC) >= ends
+        assert datetime.now(UTC) >= ends.replace(microsecond=0)  # stored to the second
         assert client.get("/api/v1/alerts").get_json()["alerts"] == []
+    finally:
+        context.close()
+
+
+def test_a_seasonal_note_shows_in_its_month_and_not_in_another(live_server, browser, make_app):
+    from geotour.domain.visit import WIB
+
+    app = make_app()
+    make_users(app)
+    client, mod = app.test_client(), token_for(app, "mod")
+    month = datetime.now(WIB).month
+    ends = (datetime.now(UTC) + timedelta(days=700)).isoformat()
+    post(
+        client,
+        mod,
+        level="warning",
+        title_id="Musim ombak tinggi",
+        months=[month],
+        ends_at=ends,
+        place_ids=[],
+    )
+    post(
+        client,
+        mod,
+        level="info",
+        title_id="Pelepasan tukik",
+        months=[month % 12 + 1],
+        ends_at=ends,
+        place_ids=[],
+    )
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/places")
+        page.wait_for_selector(".gt-alerts .gt-alert", timeout=30000)
+        assert banner(page) == ["Waspada: Musim ombak tinggi"]
     finally:
         context.close()

@@ -2,6 +2,7 @@
 
 Each alert has a title and text in Indonesian and English, a level (info, warning, danger), where it applies
 (the whole geopark when place_ids is empty, else a JSON list of place ids), and when (UTC); it ends by itself.
+A seasonal note has months (a JSON list of 1-12): within its start and end, it shows only in those months (WIB).
 Nothing is deleted: an alert taken back early gets withdrawn_at, so the office's list keeps what was said.
 
 Revision ID: 0009
@@ -26,6 +27,7 @@ STATEMENTS = [
     text_id TEXT NOT NULL,
     text_en TEXT NOT NULL,
     place_ids TEXT NOT NULL,
+    months TEXT NOT NULL DEFAULT '',
     starts_at TEXT NOT NULL,
     ends_at TEXT NOT NULL,
     created_by INTEGER NOT NULL,

@@ -143,6 +143,13 @@ class Alert(Open):
     places = fields.List(
         fields.Nested(AlertPlace), required=True, metadata={"description": "Empty: the whole geopark"}
     )
+    months = fields.List(
+        fields.Integer(),
+        required=True,
+        metadata={
+            "description": "A seasonal note: shown only in these months (1-12, WIB); empty: every month"
+        },
+    )
     starts_at = _text("UTC, RFC 3339", required=True)
     ends_at = _text("UTC, RFC 3339; the alert ends by itself then", required=True)
     withdrawn_at = _text("When the office took it back early", allow_none=True)

@@ -2,7 +2,7 @@
 (template helpers for the contribution and moderation pages)."""
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Flask
@@ -41,6 +41,7 @@ def _labels() -> dict[str, Any]:
         "place_ids": _l("Places"),
         "starts_at": _l("Starts"),
         "ends_at": _l("Ends"),
+        "months": _l("Only in these months"),
         "story_id": _l("Story (Indonesian)"),
         "story_en": _l("Story (English)"),
         "facilities": _l("Facilities"),
@@ -202,6 +203,11 @@ def outbox_strings() -> dict[str, str]:
 def story_placeholder(field: str, layer_id: str) -> str:
     """Return the empty sections a story field starts from, in its own language (story_id: Indonesian)."""
     return stories.template(field.rsplit("_", 1)[-1], cultural=layer_id == "cultural_sites")
+
+
+def month_names() -> list[tuple[int, str]]:
+    """Return [(1, "Januari"), …] in the page's language."""
+    return [(month, format_date(date(2026, month, 1), "MMMM")) for month in range(1, 13)]
 
 
 def level_label(level: str) -> str:

@@ -21,6 +21,7 @@ from geotour.storage.records import Submission, Version
 from geotour.web.alert_views import alert_view, is_place
 from geotour.web.auth import requires, user_record
 from geotour.web.contribute.forms import form_point, place_form_values
+from geotour.web.contribute.labels import month_names
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -258,6 +259,7 @@ def _alerts_page(
         ],
         sites=sites,
         levels=office_alerts.LEVELS,
+        month_names=month_names(),
         sent=sent or {},
         problems=list(problems),
     ), status
@@ -275,6 +277,7 @@ def alerts() -> ResponseReturnValue:
             for name in ("level", "title_id", "title_en", "text_id", "text_en", "starts_at", "ends_at")
         },
         "place_ids": request.form.getlist("place_ids"),
+        "months": request.form.getlist("months"),
     }
     try:
         office_alerts.post_alert(_ctx().storage, user_record(), sent, is_place)

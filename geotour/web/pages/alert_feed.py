@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
 from geotour.web.alert_views import alert_view
-from geotour.web.contribute.labels import level_label
+from geotour.web.contribute.labels import level_label, month_names
 from geotour.web.pages.place_facts import lang as page_lang
 
 bp = Blueprint("alert_feed", __name__)
@@ -39,6 +39,9 @@ def feed() -> ResponseReturnValue:
                 end=format_datetime(ends, "d MMM yyyy HH.mm"),
             ),
         )
+        if alert["months"]:
+            names = [name for month, name in month_names() if month in alert["months"]]
+            view["when"] += " · " + _("only in %(months)s", months=", ".join(names))
         entries.append(view)
     updated = max((e["updated"] for e in entries), default=office_alerts.utc_text(datetime.now(UTC)))
     xml = render_template(
