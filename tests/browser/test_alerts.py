@@ -4,7 +4,14 @@ was saved, and leaves by itself at its end time, with no reload."""
 
 from datetime import UTC, datetime, timedelta
 
-from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, signal, wait_for
+from tests.browser.test_weak_signal import (
+    PHONE_360,
+    blank_tiles,
+    phone_context,
+    phone_network,
+    signal,
+    wait_for,
+)
 from tests.contributions import bearer, make_users, token_for
 
 READY = ".gt-map[data-geotour-ready]"
@@ -96,8 +103,7 @@ def test_an_alert_leaves_at_its_end_time_with_no_reload(live_server, browser, ma
     ends = datetime.now(UTC) + timedelta(seconds=8)
     post(client, mod, ends_at=ends.isoformat())
     server = live_server(app)
-    context = browser.new_context(viewport=PHONE_360, locale="en-US", service_workers="block")
-    blank_tiles(context, server.url)
+    context = phone_context(browser, server.url)  # 360 px, the page's own requests only
     page = context.new_page()
     try:
         page.goto(server.url + "/sites/pulau-kunti?lang=en")
@@ -137,8 +143,7 @@ def test_a_seasonal_note_shows_in_its_month_and_not_in_another(live_server, brow
         place_ids=[],
     )
     server = live_server(app)
-    context = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
-    blank_tiles(context, server.url)
+    context = phone_context(browser, server.url)  # 360 px, the page's own requests only
     page = context.new_page()
     try:
         page.goto(server.url + "/places")

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 from geotour.context import current
 from geotour.contributions import decisions, workflow
 from geotour.domain.visit import WIB
-from tests.browser.test_weak_signal import PHONE_360, blank_tiles
+from tests.browser.test_weak_signal import phone_context
 from tests.contributions import make_users
 
 
@@ -18,8 +18,7 @@ def test_a_closed_place_is_greyed_on_the_map_and_its_popup_says_why(live_server,
         submission = workflow.submit_edit(current(), users["kim1"], "pulau-kunti", sent)
         decisions.approve(current(), users["mod"], submission["id"])
     server = live_server(app)
-    context = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
-    blank_tiles(context, server.url)
+    context = phone_context(browser, server.url)  # 360 px, the page's own requests only
     page = context.new_page()
     try:
         page.goto(server.url + "/sites/pulau-kunti")
