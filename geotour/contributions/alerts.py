@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from geotour.contributions import accounts
-from geotour.contributions.field_rules import Problem, clean_text, problem
+from geotour.contributions.field_rules import Problem, TextField, check_text, problem
 from geotour.domain.visit import WIB
 from geotour.errors import Forbidden, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -81,15 +81,9 @@ def check_alert(
         ("text_id", MAX_TEXT),
         ("text_en", MAX_TEXT),
     ):
-        value = sent.get(name)
-        text = clean_text(value) if isinstance(value, str) else ""
-        if not text:
-            problems.append(problem(name, _("This field is required.")))
-        elif len(text) > longest:
-            problems.append(
-                problem(name, _("At most %(n)d characters (this has %(got)d).", n=longest, got=len(text)))
-            )
-        texts[name] = text
+        text, found = check_text(name, sent.get(name), TextField(longest, required=True))
+        problems += found
+        texts[name] = text or ""
     level = sent.get("level")
     if level not in LEVELS:
         problems.append(problem("level", _("Choose a level: %(allowed)s.", allowed=", ".join(LEVELS))))

@@ -214,29 +214,36 @@ def clean_text(value: object) -> str:
     return text if any(_visible(char) for char in text) else ""
 
 
+def check_text(
+    name: str, value: Any, spec: TextField, row: int | None = None
+) -> tuple[str | None, list[Problem]]:
+    """Return (the text as stored, or None; [problems]) for one text field: required or not, and not too long."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        return None, [problem(name, _("This field is required."), row)] if spec.required else []
+    if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+        return None, [problem(name, _("This must be text."), row)]
+    text = clean_text(value)
+    if not text:
+        return None, [
+            problem(name, _("This field is required; it has no visible letters."), row)
+        ] if spec.required else []
+    if len(text) > spec.max_length:
+        return None, [
+            problem(
+                name,
+                _("At most %(n)d characters (this has %(got)d).", n=spec.max_length, got=len(text)),
+                row,
+            )
+        ]
+    return text, []
+
+
 def _check_value(
     name: str, spec: FieldSpec, value: Any, layer: Layer, row: int | None
 ) -> tuple[Any, list[Problem]]:
     """Return (clean value or None, [problems]) for one field."""
     if isinstance(spec, TextField):
-        if value is None or (isinstance(value, str) and not value.strip()):
-            return None, [problem(name, _("This field is required."), row)] if spec.required else []
-        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
-            return None, [problem(name, _("This must be text."), row)]
-        text = clean_text(value)
-        if not text:
-            return None, [
-                problem(name, _("This field is required; it has no visible letters."), row)
-            ] if spec.required else []
-        if len(text) > spec.max_length:
-            return None, [
-                problem(
-                    name,
-                    _("At most %(n)d characters (this has %(got)d).", n=spec.max_length, got=len(text)),
-                    row,
-                )
-            ]
-        return text, []
+        return check_text(name, value, spec, row)
     if isinstance(spec, CategoryField):
         found = layer.find_category(value)  # the id, or the title as the form shows it, in either language
         if found is not None:

@@ -17,12 +17,16 @@ from geotour.domain.data_files import HTTP_URL, read_optional
 WORDING_FILE = "fact_wording.json"
 # The fields of a place's page a fact can fill, in the page's order; "note" is "good to know".
 ABOUT = ("ticket", "parking", "boat", "hours", "access", "facilities", "note")
-# The contributor's field that replaces what the sources say, once a moderator approves it.
+# The contributor's fields behind each field of the page: an approved value replaces what the sources say (ticket,
+# parking, boat, hours) or stands beside it (access, facilities), shown with the day it was approved.
 CONTRIBUTED = {
-    "ticket": "ticket_price",
-    "parking": "parking_fee",
-    "boat": "boat_fare",
-    "hours": "opening_hours",
+    "ticket": ("ticket_price",),
+    "parking": ("parking_fee",),
+    "boat": ("boat_fare",),
+    "hours": ("opening_hours",),
+    "access": ("access_road", "walk_minutes", "access"),
+    "facilities": ("facilities",),
+    "status": ("status",),
 }
 _PLACEHOLDER = re.compile(r"\{(\d+)\}")
 _YEAR = re.compile(r"^(\d{4})(?:-(0[1-9]|1[0-2]))?(?:-\d{2})?$")

@@ -74,9 +74,10 @@ def format_rupiah(amount: int) -> str:
     return "Rp " + format_decimal(amount, format="#,##0", locale=lang())
 
 
-def status_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
+def status_view(props: Mapping[str, Any], reported: Mapping[str, str]) -> dict[str, Any] | None:
     """Return a place's closure or limit as it stands today (WIB), or None when it is open: its word, the last
-    day (as the page's language writes it), the reason, and when the office approved it."""
+    day (as the page's language writes it), the reason, and when the office approved it (`reported`, from
+    _reported_on)."""
     state, until = visit.place_status(props)
     if state == "open":
         return None
@@ -86,7 +87,7 @@ def status_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
         "title": title(visit.PLACE_STATUS[state]),
         "until": format_date(until, "full") if until else None,
         "reason": reason if isinstance(reason, str) and reason.strip() else None,
-        "reported": _reported_on(props).get("status"),
+        "reported": reported.get("status"),
     }
 
 
@@ -99,17 +100,8 @@ def _reported_on(props: Mapping[str, Any]) -> dict[str, str]:
     """Return {page field: the date its contributor's value was approved, as the page's language writes it}."""
     recorded = props.get("reported_on")
     dates: Mapping[str, Any] = recorded if isinstance(recorded, dict) else {}
-    fields = {
-        "ticket": ("ticket_price",),
-        "parking": ("parking_fee",),
-        "boat": ("boat_fare",),
-        "hours": ("opening_hours",),
-        "access": ("access_road", "walk_minutes", "access"),
-        "facilities": ("facilities",),
-        "status": ("status",),
-    }
     shown: dict[str, str] = {}
-    for page_field, names in fields.items():
+    for page_field, names in practical.CONTRIBUTED.items():
         found = sorted((d for n in names if isinstance(d := dates.get(n), str)), reverse=True)
         try:
             when = date.fromisoformat(found[0]) if found else None
@@ -120,9 +112,10 @@ def _reported_on(props: Mapping[str, Any]) -> dict[str, str]:
     return shown
 
 
-def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
+def visit_info(props: Mapping[str, Any], reported: Mapping[str, str]) -> dict[str, Any]:
     """Return the practical facts of a visit: what contributors reported (each None when unknown, with the date it
-    was approved), what the sources say per field (`sourced`), and the rest of the sources (`good_to_know`)."""
+    was approved: `reported`, from _reported_on), what the sources say per field (`sourced`), and the rest of the
+    sources (`good_to_know`)."""
     price = visit.parse_rupiah(props.get("ticket_price"))
     hours_text = props.get("opening_hours")
     hours = visit.parse_hours(hours_text)
@@ -143,7 +136,7 @@ def visit_info(props: Mapping[str, Any]) -> dict[str, Any]:
         "facilities": [title(visit.FACILITIES[key][0]) for key in known] + other
         if props.get("facilities")
         else None,
-        "reported_on": _reported_on(props),
+        "reported_on": reported,
         "sourced": {about: views for about, views in sourced.items() if about != "note"},
         "good_to_know": sourced["note"],
     }
@@ -219,6 +212,9 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
     kind = catalogue.type_of(layer.id, props.get("category"))
     style = kind or category or layer
     where = position(props)
+    reported = _reported_on(
+        props
+    )  # the days contributors' values were approved: the visit facts and the status
     sample = bool(props.get("sample"))
     aliases = [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n]
     message = _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name=props["name"])
@@ -252,8 +248,8 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "distance_m": props.get("distance_m"),
         "bearing_deg": props.get("bearing_deg"),
         "distance_about": where["approximate"] or origin_approximate,
-        "visit": visit_info(props),
-        "status": status_view(props),
+        "visit": visit_info(props, reported),
+        "status": status_view(props, reported),
         "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",
