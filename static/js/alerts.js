@@ -66,7 +66,9 @@ function card(alert, asOf, onMap) {
 /* The map sits below the banner: it is told the banner's height. */
 function measure() {
   const height = box.hidden ? "0px" : box.offsetHeight + "px";
-  if (document.documentElement.style.getPropertyValue("--gt-alerts-h") !== height) {
+  // Unset reads as 0px: a page with no alert must not make the map re-measure (a resize while a ?site= popup
+  // opens through its cluster left the popup's circle behind).
+  if ((document.documentElement.style.getPropertyValue("--gt-alerts-h") || "0px") !== height) {
     document.documentElement.style.setProperty("--gt-alerts-h", height);
     window.dispatchEvent(new Event("resize")); // the map is shorter or taller now
   }
