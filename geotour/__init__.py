@@ -13,6 +13,7 @@ from geotour import cli
 from geotour.config import PROJECT_ROOT, load_config
 from geotour.context import GeotourContext
 from geotour.domain.practical import load_wording
+from geotour.domain.routes import load_approaches
 from geotour.domain.safety import load_safety
 from geotour.domain.stories import load_glossary
 from geotour.storage import DatabaseNotReady, Storage, open_storage
@@ -23,7 +24,7 @@ from geotour.web import assets, auth, content_policy, errors_http, i18n, respons
 from geotour.web.api import health, openapi
 from geotour.web.contribute import account_pages, labels, moderation
 from geotour.web.contribute import forms as contribute_forms
-from geotour.web.pages import alert_feed, crawlers, embed, signboards
+from geotour.web.pages import alert_feed, crawlers, embed, route_pages, signboards
 from geotour.web.pages import photos as photo_files
 from geotour.web.pages import tourist as tourist_pages
 from geotour.web.public_address import HostCheck, PublicAddress
@@ -74,6 +75,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         wording=wording,
         glossary=glossary,
         safety=safety,
+        approaches=load_approaches(data_dir),
     )
     if app.config["GEOTOUR_PUBLIC_URL"]:
         app.wsgi_app = PublicAddress(app.wsgi_app, app.config["GEOTOUR_PUBLIC_URL"])  # type: ignore[method-assign]
@@ -91,6 +93,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     openapi.init_app(app)  # registers the documented blueprints: /api/v1 (read_api, write_api), /ogc, its own
     for module in (
         tourist_pages,
+        route_pages,
         embed,
         signboards,
         crawlers,

@@ -20,7 +20,7 @@ from geotour.storage.snapshots import SnapshotStore
 @dataclass
 class GeotourContext:
     """What every request needs: the storage, the layer catalogue (and which layers start-up seeded), the
-    wording of the seed's practical facts, the glossary and the safety card."""
+    wording of the seed's practical facts, the glossary, the safety card and the road approaches."""
 
     storage: Storage
     catalogue: Catalogue
@@ -31,6 +31,7 @@ class GeotourContext:
     wording: Mapping[str, tuple[Part, ...]] = field(default_factory=dict)  # how the page words seed facts
     glossary: tuple[Term, ...] = ()  # the geology terms stories link to (/glosarium)
     safety: Mapping[str, Any] | None = None  # the safety card (/keselamatan), sourced and dated
+    approaches: tuple[Mapping[str, Any], ...] = ()  # road approaches: "getting there" on the sites they reach
 
     def area(self) -> GeoparkArea | None:
         """Return the GeoparkArea from the boundary layer (built once), or None when there is no boundary."""

@@ -19,7 +19,16 @@ def get_json(client, url, status=200):
 def test_catalogue_lists_layers_with_count_bbox_and_update(client):
     body = get_json(client, "/api/v1/layers")
     layers = {layer["id"]: layer for layer in body["layers"]}
-    assert list(layers) == ["geosites", "biosites", "cultural_sites", "msmes", "boundary", "villages"]
+    assert list(layers) == [
+        "geosites",
+        "biosites",
+        "cultural_sites",
+        "msmes",
+        "routes",
+        "boundary",
+        "villages",
+    ]
+    assert layers["routes"]["geometry_type"] == "LineString" and layers["routes"]["count"] == 4
     geosites = layers["geosites"]
     assert geosites["title"] == {"id": "Situs geologi", "en": "Geosites"}
     assert geosites["geometry_type"] == "Point" and geosites["count"] == 27

@@ -14,7 +14,7 @@ import pytest
 
 QGIS_PYTHON = "/usr/bin/python3"
 CLIENT = Path(__file__).with_name("qgis_client.py")
-COLLECTIONS = ("geosites", "biosites", "cultural_sites", "msmes", "villages", "boundary")
+COLLECTIONS = ("geosites", "biosites", "cultural_sites", "msmes", "routes", "villages", "boundary")
 BBOX = (106.40, -7.30, 106.55, -7.10)  # around Ciletuh
 
 

@@ -138,15 +138,17 @@ def test_seed_command_reports_loaded_then_up_to_date(make_app, tmp_path):
         .test_cli_runner()
         .invoke(args=["seed"])
     )
-    assert "loaded" not in again.output and again.output.count("up to date") == 6
+    assert "loaded" not in again.output and again.output.count("up to date") == 7
 
 
 def test_check_data_command(app):
     result = app.test_cli_runner().invoke(args=["check-data"])
-    assert result.exit_code == 0 and "ok: 420 features in 6 layers" in result.output
+    assert result.exit_code == 0 and "ok: 424 features in 7 layers" in result.output
 
 
-@pytest.mark.parametrize("layer", ["geosites", "biosites", "cultural_sites", "msmes", "boundary", "villages"])
+@pytest.mark.parametrize(
+    "layer", ["geosites", "biosites", "cultural_sites", "msmes", "routes", "boundary", "villages"]
+)
 def test_gdal_reads_every_layer_file_as_wgs84(layer):
     """QGIS and GDAL users open these files directly: GDAL must read them as lon/lat WGS84."""
     import geopandas

@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 if TYPE_CHECKING:  # layers imports fold from here
     from geotour.domain.layers import Layer
 
-GEOMETRY_TYPES = {"Point": ("Point",), "Polygon": ("Polygon", "MultiPolygon")}
+GEOMETRY_TYPES = {"Point": ("Point",), "LineString": ("LineString",), "Polygon": ("Polygon", "MultiPolygon")}
+MAX_LINE_POSITIONS = 200_000
 MAX_NAME_LENGTH = 200
 
 
@@ -104,7 +105,7 @@ def _check_position(position: object) -> tuple[float, float]:
     if not isinstance(position, (list, tuple)) or len(position) < 2:
         raise FeatureInvalid("a position must be [longitude, latitude]")
     lon, lat = position[0], position[1]
-    for value in (lon, lat):
+    for value in position[:3]:  # a height, when there is one, must be a number too
         if not finite_number(value):
             raise FeatureInvalid(f"coordinate {value!r} is not a finite number")
     if not -180 <= lon <= 180:
@@ -128,13 +129,31 @@ def _polygon_positions(rings: object) -> list[tuple[float, float]]:
     return positions
 
 
+def _line_positions(coords: object) -> list[tuple[float, float]]:
+    if not isinstance(coords, list) or len(coords) < 2:
+        raise FeatureInvalid("a line needs at least 2 positions")
+    if len(coords) > MAX_LINE_POSITIONS:
+        raise FeatureInvalid(f"a line may have at most {MAX_LINE_POSITIONS} positions, not {len(coords)}")
+    positions = []
+    for index, position in enumerate(coords):
+        try:
+            positions.append(_check_position(position))
+        except FeatureInvalid as exc:
+            raise FeatureInvalid(f"position {index + 1} of the line: {exc}") from None
+    if len(set(positions)) < 2:
+        raise FeatureInvalid("a line needs at least 2 different positions")
+    return positions
+
+
 def geometry_positions(geometry: object) -> list[tuple[float, float]]:
-    """Return every (lon, lat) of a Point, Polygon or MultiPolygon, checking each one."""
+    """Return every (lon, lat) of a Point, LineString, Polygon or MultiPolygon, checking each one."""
     if not isinstance(geometry, dict):
         raise FeatureInvalid("geometry is missing")
     kind, coords = geometry.get("type"), geometry.get("coordinates")
     if kind == "Point":
         return [_check_position(coords)]
+    if kind == "LineString":
+        return _line_positions(coords)
     if kind == "Polygon":
         return _polygon_positions(coords)
     if kind == "MultiPolygon":
@@ -171,8 +190,11 @@ def validate_feature(feature: object, layer: "Layer") -> FeatureRecord:
     lons = [p[0] for p in positions]
     lats = [p[1] for p in positions]
     bbox = (min(lons), min(lats), max(lons), max(lats))
+    # A place's point; a route's start (where "directions" lead); an area's middle.
     lon, lat = (
-        positions[0] if geometry["type"] == "Point" else ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
+        positions[0]
+        if geometry["type"] in ("Point", "LineString")
+        else ((bbox[0] + bbox[2]) / 2, (bbox[1] + bbox[3]) / 2)
     )
     return FeatureRecord(
         id=fid.strip(),

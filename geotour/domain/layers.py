@@ -10,16 +10,19 @@ from geotour.domain.features import fold
 
 
 class LayerKind(enum.StrEnum):
-    """What a layer holds: places to visit, local businesses, an area (the boundary), or reference points."""
+    """What a layer holds: places to visit, local businesses, routes from site to site, an area (the boundary),
+    or reference points."""
 
     ATTRACTION = "attraction"
     MSME = "msme"
+    ROUTE = "route"
     AREA = "area"
     REFERENCE = "reference"
 
 
 KINDS = tuple(kind.value for kind in LayerKind)
-ATTRACTION, MSME = LayerKind.ATTRACTION, LayerKind.MSME
+ATTRACTION, MSME, ROUTE = LayerKind.ATTRACTION, LayerKind.MSME, LayerKind.ROUTE
+GEOMETRY_OF_KIND = {"attraction": "Point", "msme": "Point", "route": "LineString"}  # area, reference: any
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ICON = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -220,8 +223,10 @@ def _layer_from_dict(entry: dict) -> Layer:
         raise CatalogueInvalid("id must be lower-case letters, digits and _")
     if entry["kind"] not in KINDS:
         raise CatalogueInvalid(f"kind must be one of {', '.join(KINDS)}")
-    if entry["geometry"] not in ("Point", "Polygon"):
-        raise CatalogueInvalid("geometry must be Point or Polygon")
+    if entry["geometry"] not in ("Point", "LineString", "Polygon"):
+        raise CatalogueInvalid("geometry must be Point, LineString or Polygon")
+    if GEOMETRY_OF_KIND.get(entry["kind"], entry["geometry"]) != entry["geometry"]:
+        raise CatalogueInvalid(f"a layer of {entry['kind']} takes {GEOMETRY_OF_KIND[entry['kind']]} geometry")
     color, glyph, _icon = _style(entry["style"])
     categories = tuple(
         Category(c["id"], _titles(c["title"]), *_style(c.get("style"), entry["style"]))

@@ -76,6 +76,18 @@ class Places(Protocol):
     ) -> list[tuple[Feature, Hit]]:
         """Return [(feature, Hit)] within radius_m of lon/lat in `layers`, nearest first."""
 
+    @abstractmethod
+    def features_near_line(
+        self,
+        line: Sequence[Sequence[float]],
+        radius_m: float,
+        layers: Sequence[str],
+        limit: int = 50,
+        category: str | None = None,
+    ) -> list[tuple[Feature, float, float]]:
+        """Return [(feature, metres from the line, metres along it)] of the `limit` features in `layers` (of
+        `category`, when given) nearest to a lon/lat line within radius_m, in the order they come along it."""
+
 
 def area_of(properties: dict[str, Any]) -> str:
     """Return the geoarea of a place ("Ciletuh", "Jampang" or "Cisolok"), from geoarea or its district; or ""."""
@@ -133,9 +145,12 @@ def layer_page(
     return storage.query_layer(layer_id, query)
 
 
-def _with_distance(feature: Feature, hit: Hit) -> Feature:
+def _with_distance(feature: Feature, hit: Hit, along_m: float | None = None) -> Feature:
     feature["properties"]["distance_m"] = round(hit.distance_m, 1)
-    feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
+    if along_m is None:
+        feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
+    else:  # near a route: how far from its start, not a bearing from one point
+        feature["properties"]["along_m"] = round(along_m, 1)
     return feature
 
 
@@ -169,12 +184,18 @@ def near_place(
 ) -> list[Feature]:
     """Return what is near an already-loaded feature, nearest first (see near_feature)."""
     geometry = origin["geometry"]
-    if geometry["type"] != "Point":
-        raise BadParameter("nearby works for places (points), not areas", "id")
+    if geometry["type"] not in ("Point", "LineString"):
+        raise BadParameter("nearby works for places (points) and routes (lines), not areas", "id")
     targets = catalogue.nearby_targets(origin["properties"]["layer"])
     _check_category(catalogue, category)
     if category is not None and category not in _categories_of(catalogue, targets):
         return []
+    if geometry["type"] == "LineString":  # a route: what lies along its line, nearest to it first
+        along = storage.features_near_line(geometry["coordinates"], radius_m, targets, limit, category)
+        return [
+            _with_distance(feature, Hit(0, away, 0.0), along_m=along_m)
+            for feature, away, along_m in sorted(along, key=lambda found: (found[1], found[0]["id"]))
+        ]
     lon, lat = geometry["coordinates"][:2]
     hits = storage.features_near(lon, lat, radius_m, targets, category, limit, exclude_id=origin["id"])
     return [_with_distance(feature, hit) for feature, hit in hits]

@@ -7,6 +7,7 @@ give the same answers. Writes take one transaction-level advisory lock: one writ
 SQLite, so version numbers and the data version never race across workers or machines.
 """
 
+import json
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
@@ -244,6 +245,27 @@ class PostgresStorage(SQLStorage):
             f" WHERE {' AND '.join(where)} ORDER BY ST_Distance(f.position, o.g), f.id{self.TEXT_ORDER} LIMIT ?"
         )
         return conn.execute(sql, [lon, lat, *args, limit]).fetchall()
+
+    def _line_candidates(
+        self,
+        conn: Connection,
+        line: Sequence[Sequence[float]],
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None,
+    ) -> list[Row]:
+        """Every feature within radius_m (and a metre, for rounding) of the line: ST_DWithin on the geography
+        column, which uses its GiST index and measures on the spheroid."""
+        sql = (
+            "WITH o AS (SELECT ST_GeomFromGeoJSON(?)::geography AS g)"
+            " SELECT f.id, f.layer, f.geometry, f.properties, f.lon, f.lat FROM features f, o"
+            " WHERE f.layer = ANY(?) AND ST_DWithin(f.position, o.g, ?)"
+            + (" AND f.category = ?" if category else "")
+            + f" ORDER BY f.id{self.TEXT_ORDER}"
+        )
+        shape = json.dumps({"type": "LineString", "coordinates": [list(p[:2]) for p in line]})
+        args = [shape, list(layers), radius_m + 1.0, *([category] if category else [])]
+        return conn.execute(sql, args).fetchall()
 
     def _complete_rows(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
         return list(rows)  # the candidates are whole rows already

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from typing import Any
 
-from geotour.domain import geodesy
+from geotour.domain import geodesy, routes
 from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_ids
 from geotour.domain.geodesy import Hit
 from geotour.domain.layers import LayerQuery
@@ -116,6 +116,18 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, Storage)
     ) -> list[Row]:
         """Return rows (with id, lon, lat) that may lie within ring_m of lon/lat, ties in id order."""
 
+    @abstractmethod
+    def _line_candidates(
+        self,
+        conn: Connection,
+        line: Sequence[Sequence[float]],
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None,
+    ) -> list[Row]:
+        """Return rows (with id, lon, lat) of `category` (any, when None) that may lie within radius_m of the
+        line, each once."""
+
     def _complete_rows(self, conn: Connection, rows: Sequence[Row]) -> list[Row]:
         """Return full feature rows for candidate rows (a backend whose candidates are full returns them)."""
         full = self._rows_by_id(conn, [row["id"] for row in rows])
@@ -150,6 +162,29 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, Storage)
                 ring = min(radius_m, ring * RING_GROWTH)
             found = self._complete_rows(conn, [rows[hit.index] for hit in hits])
         return [(feature_from_row(row), hit) for row, hit in zip(found, hits, strict=True)]
+
+    def features_near_line(
+        self,
+        line: Sequence[Sequence[float]],
+        radius_m: float,
+        layers: Sequence[str],
+        limit: int = 50,
+        category: str | None = None,
+    ) -> list[tuple[Feature, float, float]]:
+        """Return [(feature, metres from the line, metres along it)] of the `limit` features nearest to the
+        line within radius_m, in the order they come along it. The backend finds candidates with its index;
+        the metres are measured here on the ellipsoid (routes.distances_to_line), the same on both."""
+        with self._read() as conn:
+            rows = self._line_candidates(conn, line, radius_m, layers, category)
+            away, along = routes.distances_to_line(line, [r["lon"] for r in rows], [r["lat"] for r in rows])
+            inside = [i for i in range(len(rows)) if away[i] <= radius_m]
+            nearest = sorted(inside, key=lambda i: (away[i], rows[i]["id"]))[:limit]
+            chosen = sorted(nearest, key=lambda i: (along[i], rows[i]["id"]))
+            found = self._complete_rows(conn, [rows[i] for i in chosen])
+        return [
+            (feature_from_row(row), float(away[i]), float(along[i]))
+            for row, i in zip(found, chosen, strict=True)
+        ]
 
     def schema_revision(self) -> str | None:
         """Return the Alembic revision the schema is at, or None when there is none yet."""

@@ -7,7 +7,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from geotour.domain import geodesy
+from geotour.domain import geodesy, routes
 from geotour.domain.features import FeatureRecord
 from geotour.storage import migrate
 from geotour.storage.sql import SQLStorage
@@ -128,6 +128,28 @@ class SQLiteStorage(SQLStorage):
             sql += " AND f.id != ?"
             args.append(exclude_id)
         return conn.execute(sql + " ORDER BY f.id", args).fetchall()
+
+    def _line_candidates(
+        self,
+        conn: Connection,
+        line: Sequence[Sequence[float]],
+        radius_m: float,
+        layers: Sequence[str],
+        category: str | None,
+    ) -> list[Row]:
+        """Every feature whose point lies in one of the boxes along the line (the R*Tree answers each)."""
+        found: dict[str, Row] = {}
+        sql = (
+            "SELECT f.id, f.lon, f.lat FROM features_rtree r CROSS JOIN features f ON f.rid = r.rid"
+            " WHERE r.max_lon >= ? AND r.min_lon <= ? AND r.max_lat >= ? AND r.min_lat <= ?"
+            f" AND f.layer IN ({','.join('?' * len(layers))})" + (" AND f.category = ?" if category else "")
+        )
+        for west, south, east, north in routes.line_boxes(line, radius_m):
+            for row in conn.execute(
+                sql, [west, east, south, north, *layers, *([category] if category else [])]
+            ):
+                found.setdefault(row["id"], row)
+        return [found[key] for key in sorted(found)]
 
     def close(self) -> None:
         """Close this thread's connection."""

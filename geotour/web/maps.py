@@ -271,6 +271,54 @@ def focus_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geotour
     return m
 
 
+ROUTE_COLOR = "#b45309"  # the routes layer's colour (layers.json)
+
+
+def route_map(
+    spec: dict[str, Any],
+    static_url: Callable[[str], str],
+    line: Sequence[Sequence[float]],
+    stops: Sequence[dict[str, Any]],
+    dashed: bool,
+) -> GeotourMap:
+    """Return the map of one route: its line (dashed when it only joins the stops) and numbered stops.
+
+    Everything is drawn here: a route page needs no layer data, so the map script is not loaded. The stops'
+    labels are their numbers only (no text from the data goes into Leaflet's HTML)."""
+    m = GeotourMap(static_url, spec["aria_label"], location=spec["center"], zoom_start=13, zoom_control=True)
+    m.asset_modules, m.module_preloads = [], []
+    m.asset_js = [(name, url) for name, url in m.asset_js if name in ("leaflet", "locatecontrol")]
+    m.asset_css = [(name, url) for name, url in m.asset_css if name in ("leaflet_css", "locatecontrol_css")]
+    _add_basemaps(m, spec["basemaps"])
+    locations = [(p[1], p[0]) for p in line]
+    folium.PolyLine(
+        locations,
+        color=ROUTE_COLOR,
+        weight=5,
+        opacity=0.9,
+        dash_array="10 10" if dashed else None,
+        interactive=False,
+    ).add_to(m)
+    for stop in stops:
+        number = int(stop["number"])
+        folium.Marker(
+            (stop["lat"], stop["lon"]),
+            icon=folium.DivIcon(
+                html=f'<span class="gt-stop-number">{number}</span>',
+                icon_size=(28, 28),
+                icon_anchor=(14, 14),
+                class_name="gt-stop-icon",
+            ),
+            interactive=False,
+            keyboard=False,
+        ).add_to(m)
+    lats = [p[0] for p in locations] + [s["lat"] for s in stops]
+    lons = [p[1] for p in locations] + [s["lon"] for s in stops]
+    m.fit_bounds([(min(lats), min(lons)), (max(lats), max(lons))], padding=(24, 24), max_zoom=16)
+    _add_controls(m, spec["locate_strings"])
+    return m
+
+
 def render(m: GeotourMap) -> RenderedMap:
     """Render a map into header (asset links), html (the map div) and script parts."""
     figure = m.get_root()

@@ -49,7 +49,10 @@ class Feature(Open):
     id = _text(required=True)
     geometry = fields.Nested(Geometry, required=True, allow_none=True)
     properties = fields.Dict(
-        required=True, metadata={"description": "layer, name, category, … (nearby answers add distance_m)"}
+        required=True,
+        metadata={
+            "description": "layer, name, category, … (nearby answers add distance_m, and bearing_deg from a place or along_m along a route)"
+        },
     )
 
 

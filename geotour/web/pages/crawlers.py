@@ -5,19 +5,25 @@ from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
 from geotour.domain import places
-from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE
 from geotour.web.assets import PRIVATE_PAGE_PREFIXES
 
 bp = Blueprint("crawlers", __name__)
 
 
 def sitemap_pages() -> list[str]:
-    """Return the URLs of the map, the place list, the glossary and every public place page; sample
-    businesses are left out."""
+    """Return the URLs of the map, the place and route lists, the safety card, the glossary, and every public
+    place and route page; sample businesses are left out."""
     storage, catalogue = _ctx().storage, _ctx().catalogue
     pages = [
         url_for(endpoint, _external=True)
-        for endpoint in ("pages.index", "pages.place_list", "pages.safety", "pages.glossary")
+        for endpoint in (
+            "pages.index",
+            "pages.place_list",
+            "route_pages.route_list",
+            "pages.safety",
+            "pages.glossary",
+        )
     ]
     for kind, endpoint in ((ATTRACTION, "pages.site"), (MSME, "pages.msme")):
         for layer_id in catalogue.ids(kind):
@@ -27,6 +33,11 @@ def sitemap_pages() -> list[str]:
                 for f in features
                 if not f["properties"].get("sample")
             ]
+    for layer_id in catalogue.ids(ROUTE):
+        pages += [
+            url_for("route_pages.route", route_id=f["id"], _external=True)
+            for f in places.whole_layer(storage, layer_id, properties=())
+        ]
     return pages
 
 

@@ -19,8 +19,9 @@ from markupsafe import Markup
 from geotour.context import current as _ctx
 from geotour.domain import places, practical, stories, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
+from geotour.domain.data_files import HTTP_URL
 from geotour.domain.features import Feature, fold
-from geotour.domain.layers import MSME
+from geotour.domain.layers import MSME, ROUTE
 from geotour.domain.openstreetmap import LICENCE_URL, object_url
 from geotour.domain.places import area_of
 
@@ -199,6 +200,12 @@ def osm_source(props: Mapping[str, Any]) -> dict[str, str] | None:
     return {"url": url, "licence": LICENCE_URL, "what": "place" if props.get("osm_id") else "position"}
 
 
+def _page_url(kind: str, feature_id: str) -> str:
+    if kind == ROUTE:
+        return url_for("route_pages.route", route_id=feature_id)
+    return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id)
+
+
 def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
     """Return what the tourist templates show of a feature (see the module docstring).
 
@@ -250,8 +257,53 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "distance_about": where["approximate"] or origin_approximate,
         "visit": visit_info(props, reported),
         "status": status_view(props, reported),
-        "url": url_for("pages.msme" if layer.kind == MSME else "pages.site", feature_id=feature["id"]),
+        "url": _page_url(layer.kind, feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",
         "search_text": fold(" | ".join([props["name"], *aliases])),
     }
+
+
+def route_name(props: Mapping[str, Any]) -> str:
+    """Return a route's name in the page's language."""
+    return str(props.get("name_en") or props["name"]) if lang() == "en" else str(props["name"])
+
+
+def routes_of_stop(site_id: str) -> list[dict[str, Any]]:
+    """Return [{"name", "url", "number", "of"}] for every route that stops at this site ("stop 2 of 3 on …")."""
+    catalogue = _ctx().catalogue
+    found = []
+    for layer_id in catalogue.ids(ROUTE):
+        for feature in places.whole_layer(_ctx().storage, layer_id):
+            listed = feature["properties"].get("stops")
+            stops = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
+            for number, stop in enumerate(stops, start=1):
+                if stop.get("site_id") == site_id:
+                    found.append(
+                        {
+                            "name": route_name(feature["properties"]),
+                            "url": url_for("route_pages.route", route_id=feature["id"]),
+                            "number": number,
+                            "of": len(stops),
+                        }
+                    )
+    return found
+
+
+def approaches_to(site_id: str) -> list[dict[str, Any]]:
+    """Return the road approaches that lead to this site ("getting there"), in the page's language, each line
+    with its source and year."""
+    found = []
+    for approach in _ctx().approaches:
+        if site_id in approach["leads_to"]:
+            lines = [
+                {
+                    "text": line[lang()],
+                    "lang": lang(),
+                    "year": int(line["date"][:4]) if line["date"][:4].isdigit() else None,
+                    "source": line["source"] if HTTP_URL.match(line["source"]) else None,
+                }
+                for line in approach["lines"]
+            ]
+            found.append({"name": route_name(approach), "lines": lines})
+    return found

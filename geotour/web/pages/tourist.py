@@ -35,7 +35,7 @@ MSME_ATTRACTION_LIMIT = 8
 
 
 @bp.url_defaults
-def _keep_language(endpoint: str, values: dict[str, Any]) -> None:
+def keep_language(endpoint: str, values: dict[str, Any]) -> None:
     """Carry ?lang= into links between pages, so a visitor who chose English stays in English."""
     lang = request.args.get("lang") if has_request_context() else None
     if lang in LOCALES:
@@ -87,6 +87,9 @@ def _focus_page(
     found = places.near_place(storage, catalogue, origin, radius_m=radius_m, limit=limit)
     place = place_facts.place_facts(origin)
     place["story"] = place_facts.story(origin["properties"]) if group_kind == MSME else None  # a site's story
+    if group_kind == MSME:  # a site: the routes it is a stop of, and the roads that lead to it
+        place["routes"] = place_facts.routes_of_stop(place["id"])
+        place["approaches"] = place_facts.approaches_to(place["id"])
     config = base_config("focus")
     config["focus"] = {
         "id": place["id"],
@@ -133,6 +136,8 @@ def _place_page(
         return render(feature)
     if found_kind in (ATTRACTION, MSME):
         return redirect(url_for(other_kind_endpoint, feature_id=feature_id))
+    if found_kind == LayerKind.ROUTE:
+        return redirect(url_for("route_pages.route", route_id=feature_id))
     raise NotFound(_("This page is only for attractions and businesses."), "id")
 
 
