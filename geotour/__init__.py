@@ -22,7 +22,7 @@ from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 from geotour.storage.snapshots import SnapshotStore
 from geotour.web import assets, auth, content_policy, errors_http, i18n, responses, views
 from geotour.web.api import health, openapi
-from geotour.web.contribute import account_pages, labels, moderation
+from geotour.web.contribute import account_pages, labels, moderation, route_uploads
 from geotour.web.contribute import forms as contribute_forms
 from geotour.web.pages import alert_feed, crawlers, embed, route_pages, signboards
 from geotour.web.pages import photos as photo_files
@@ -102,6 +102,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         health,
         account_pages,
         contribute_forms,
+        route_uploads,
         moderation,
     ):
         app.register_blueprint(module.bp)

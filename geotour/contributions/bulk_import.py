@@ -186,6 +186,10 @@ def import_file(
     if on_error not in ON_ERROR:
         raise BadParameter("on_error must be fail or skip", "on_error")
     layer = contributable_layer(ctx, layer_id)
+    if layer.geometry != "Point":
+        raise BadParameter(
+            "Routes are sent one at a time, as a recorded track (Contribute, Add a route).", "layer"
+        )
     checked = [
         _check_row(ctx, layer, row, defaults, apply_fixes)
         for row in read_rows(data, filename, max_bytes, max_features)

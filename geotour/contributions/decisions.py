@@ -18,6 +18,7 @@ from geotour.contributions.workflow import (
     contributable_layer,
     nearby_finder,
     require_submission,
+    site_checker,
     stored_submission,
 )
 from geotour.domain.features import Feature, FeatureRecord, validate_feature
@@ -122,6 +123,7 @@ def _edited(ctx: Context, submission: Submission, sent: Mapping[str, Any], geome
         nearby_finder(ctx),
         feature_id=submission["feature_id"],
         base=submission["feature"],
+        site_exists=site_checker(ctx),
     )
     return accepted_feature(proposal)
 

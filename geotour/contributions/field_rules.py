@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from geotour.domain.layers import ATTRACTION, MSME, Layer
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE, Layer
 from geotour.domain.stories import MAX_LENGTH as STORY_MAX_LENGTH
 from geotour.domain.visit import (
     ACCESS_ROADS,
@@ -79,6 +79,10 @@ class StoryField(TextField):
     """A place's story: Markdown (geotour.domain.stories), shown as clean HTML."""
 
 
+class StopsField:
+    """A route's stops in order: published site ids (a comma-separated string is accepted)."""
+
+
 @dataclass(frozen=True)
 class MinutesField:
     """A whole number of minutes, 0 to `most`."""
@@ -96,6 +100,7 @@ FieldSpec = (
     | ChoiceField
     | MinutesField
     | DateField
+    | StopsField
 )
 # {"row", "field", "message", "severity", …}: one problem as the API, the forms and the import preview show it
 Problem = dict[str, Any]
@@ -109,6 +114,14 @@ COMMON: dict[str, FieldSpec] = {
     "description_en": TextField(2000),
     "opening_hours": TextField(200),
 }
+ROUTE_DIFFICULTIES = {
+    "easy": {"id": "Mudah", "en": "Easy"},
+    "moderate": {"id": "Sedang", "en": "Moderate"},
+    "hard": {"id": "Berat", "en": "Hard"},
+}
+MAX_ROUTE_MINUTES = 24 * 60
+MAX_STOPS = 30
+_SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 FIELDS: dict[str, dict[str, FieldSpec]] = {
     ATTRACTION: {
         **COMMON,
@@ -132,6 +145,17 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "price_range": TextField(200),
         "owner_consent": ConsentField(),
     },
+    # A route's line comes from a recorded track (contributions.tracks), never typed in.
+    ROUTE: {
+        "name": TextField(120, required=True),
+        "name_en": TextField(120),
+        "category": CategoryField(),
+        "difficulty": ChoiceField(ROUTE_DIFFICULTIES),
+        "duration_min": MinutesField(MAX_ROUTE_MINUTES),
+        "description_id": TextField(2000),
+        "description_en": TextField(2000),
+        "stops": StopsField(),
+    },
 }
 # Set by Geotour itself, never taken from what is sent.
 SYSTEM_PROPERTIES = (
@@ -148,6 +172,7 @@ SYSTEM_PROPERTIES = (
     "coord_osm_id",
     "attribution",
     "reported_on",
+    "track",
 )
 
 
@@ -169,6 +194,7 @@ def field_kinds(layer: Layer) -> dict[str, str]:
                 ChoiceField: "choice",
                 MinutesField: "number",
                 DateField: "date",
+                StopsField: "stops",
             }.get(type(spec), "list")
     return kinds
 
@@ -332,11 +358,28 @@ def _check_value(
                 )
             ]
         return True, []
+    if isinstance(spec, StopsField):
+        return _check_stops(name, value, row)
     items = value if isinstance(value, list) else str(value or "").split(",")
     items = [text[:60] for text in (clean_text(item) for item in items) if text]
     if len(items) > MAX_FACILITIES:
         return None, [problem(name, _("At most %(n)d facilities.", n=MAX_FACILITIES), row)]
     return items or None, []
+
+
+def _check_stops(name: str, value: Any, row: int | None) -> tuple[Any, list[Problem]]:
+    """Return a route's stops as [{"site_id"}] in order, from ids or {"site_id"} objects (whether each is a
+    published site is the workflow's check: this module reads no data)."""
+    if value in (None, "", []):
+        return None, []
+    items = value if isinstance(value, list) else str(value).split(",")
+    ids = [item.get("site_id") if isinstance(item, dict) else item for item in items]
+    ids = [i.strip() if isinstance(i, str) else i for i in ids]
+    if len(ids) > MAX_STOPS or not all(isinstance(i, str) and _SITE_ID.match(i) for i in ids):
+        return None, [
+            problem(name, _("List at most %(n)d stops, each the id of a place on the map.", n=MAX_STOPS), row)
+        ]
+    return [{"site_id": site_id} for site_id in ids], []
 
 
 def check_properties(

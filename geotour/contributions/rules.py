@@ -20,7 +20,14 @@ from geotour.contributions.field_rules import (
     ignored_fields,
     problem,
 )
-from geotour.domain.features import Feature, FeatureInvalid, finite_number, fold, validate_feature
+from geotour.domain.features import (
+    Feature,
+    FeatureInvalid,
+    finite_number,
+    fold,
+    geometry_positions,
+    validate_feature,
+)
 from geotour.domain.geodesy import Hit
 from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import Catalogue, Layer
@@ -138,6 +145,52 @@ def check_position(
     ]
 
 
+LINE_CHECKS = 200  # a recorded track's positions checked against the geopark: up to this many, evenly spread
+
+
+def check_line(
+    geometry: object, area: GeoparkArea | None, row: int | None = None
+) -> tuple[list[Any] | None, list[Problem]]:
+    """Return (the line's coordinates or None, problems) for a proposed route: a LineString (a recorded
+    track), whose positions lie in the geopark."""
+    if geometry is None:
+        return None, [
+            problem("geometry", _("The route needs its track: send a GPX, KML or GeoJSON file."), row)
+        ]
+    if not isinstance(geometry, dict) or geometry.get("type") != "LineString":
+        kind = geometry.get("type") if isinstance(geometry, dict) else None
+        return None, [
+            problem(
+                "geometry",
+                _("This layer takes a line (a recorded track), not %(kind)s.", kind=str(kind)[:30]),
+                row,
+            )
+        ]
+    try:
+        positions = geometry_positions(geometry)
+    except FeatureInvalid as exc:
+        return None, [problem("geometry", _("The track is not a valid line."), row, detail=str(exc))]
+    step = max(1, len(positions) // LINE_CHECKS)
+    for index in sorted({*range(0, len(positions), step), len(positions) - 1}):
+        lon, lat = positions[index]
+        place = area.place(lon, lat) if area is not None else None
+        if place is not None and not place.inside:
+            return None, [
+                problem(
+                    "geometry",
+                    _(
+                        "Point %(n)d of the track is %(km)s km outside the geopark (more than %(margin)s km "
+                        "from its boundary).",
+                        n=index + 1,
+                        km=_km(place.outside_m),
+                        margin=_km(area.margin_m),  # type: ignore[union-attr]
+                    ),
+                    row,
+                )
+            ]
+    return [list(c) for c in geometry["coordinates"]], []
+
+
 def _km(metres: float) -> float:
     return round(metres / 1000, 1)  # a float: the message writes it the language's way ("2,5" in Indonesian)
 
@@ -193,12 +246,15 @@ def propose(
     base: Feature | None = None,
     row: int | None = None,
     leave_out: Collection[str] = (),
+    site_exists: Callable[[str], bool] = lambda _site_id: True,
 ) -> Proposal:
     """Return a Proposal for a new feature (base None) or an edit of `base` (a published feature).
 
     `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)]; `leave_out` names
-    fields neither taken nor asked for.
+    fields neither taken nor asked for; `site_exists(id)` says whether a route's stop is a published site.
     """
+    if layer.geometry == "LineString":
+        return _propose_line(layer, sent, geometry, area, feature_id, base, row, site_exists)
     base_properties = None
     if base is not None:
         base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
@@ -233,3 +289,53 @@ def propose(
     except FeatureInvalid as exc:
         return Proposal(layer.id, None, problems + [problem("geometry", str(exc), row)], flags)
     return Proposal(layer.id, feature, problems, flags)
+
+
+def _propose_line(
+    layer: Layer,
+    sent: Mapping[str, Any],
+    geometry: object,
+    area: GeoparkArea | None,
+    feature_id: str | None,
+    base: Feature | None,
+    row: int | None,
+    site_exists: Callable[[str], bool],
+) -> Proposal:
+    """A route: its fields, its recorded track (or the base's line, for an edit that sends none), its stops."""
+    base_properties = None
+    if base is not None:
+        base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
+    new_track = geometry is not None
+    geometry = geometry if new_track or base is None else base["geometry"]
+    properties, problems = check_properties(layer, sent, base_properties, row)
+    coordinates, found = check_line(geometry, area, row)
+    problems += found
+    for name in ignored_fields(layer, sent):
+        problems.append(
+            problem(
+                name, _("This field is not kept for this layer and was left out."), row, severity="warning"
+            )
+        )
+    unknown = [s["site_id"] for s in properties.get("stops") or [] if not site_exists(s["site_id"])]
+    if unknown:
+        problems.append(
+            problem(
+                "stops", _("These stops are not places on the map: %(ids)s.", ids=", ".join(unknown)), row
+            )
+        )
+    if coordinates is None or any(p["severity"] == "error" for p in problems):
+        return Proposal(layer.id, None, problems)
+    if new_track:
+        properties["track"] = "recorded"  # a line someone sent is a track they recorded, never stops joined
+    fid = feature_id or new_feature_id(properties["name"])
+    feature: Feature = {
+        "type": "Feature",
+        "id": fid,
+        "geometry": {"type": "LineString", "coordinates": coordinates},
+        "properties": {**properties, "id": fid},
+    }
+    try:
+        validate_feature(feature, layer)
+    except FeatureInvalid as exc:
+        return Proposal(layer.id, None, problems + [problem("geometry", str(exc), row)])
+    return Proposal(layer.id, feature, problems)

@@ -6,7 +6,7 @@ the CLI all call these, so the rules are the same on every path.
 
 import enum
 import uuid
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
@@ -18,7 +18,7 @@ from geotour.contributions.rules import FindNear, Proposal, propose
 from geotour.domain.features import Feature
 from geotour.domain.geodesy import Hit
 from geotour.domain.geopark_area import GeoparkArea
-from geotour.domain.layers import Catalogue, Layer
+from geotour.domain.layers import ATTRACTION, Catalogue, Layer
 from geotour.domain.places import require_feature, require_layer
 from geotour.errors import BadParameter, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -82,6 +82,35 @@ def nearby_finder(ctx: Context) -> FindNear:
         return ctx.storage.features_near(lon, lat, radius_m, [layer_id], limit=10, exclude_id=exclude_id)
 
     return find_near
+
+
+def site_checker(ctx: Context) -> Callable[[str], bool]:
+    """Return site_exists(id): whether a route's stop names a published attraction."""
+
+    def site_exists(site_id: str) -> bool:
+        feature = ctx.storage.get_feature(site_id)
+        layer = ctx.catalogue.get(feature["properties"]["layer"]) if feature else None
+        return layer is not None and layer.kind == ATTRACTION
+
+    return site_exists
+
+
+STOP_RADIUS_M = 100  # sites this close to a recorded track are offered as its stops
+
+
+def sites_along(ctx: Context, line: Sequence[Sequence[float]], limit: int = 50) -> list[dict[str, Any]]:
+    """Return the published sites within STOP_RADIUS_M of a track, in the order it passes them: the stops a
+    contributor is offered ({"id", "name", "distance_m", "along_m"})."""
+    found = ctx.storage.features_near_line(line, STOP_RADIUS_M, ctx.catalogue.ids(ATTRACTION), limit)
+    return [
+        {
+            "id": f["id"],
+            "name": f["properties"]["name"],
+            "distance_m": round(away, 1),
+            "along_m": round(at, 1),
+        }
+        for f, away, at in found
+    ]
 
 
 def contributable_layer(ctx: Context, layer_id: str) -> Layer:
@@ -189,7 +218,7 @@ def submit_create(
     layer = contributable_layer(ctx, layer_id)
     sent = dict(sent)
     caption = photo_caption(sent)
-    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx))
+    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), site_exists=site_checker(ctx))
     feature = _with_photos(accepted_feature(proposal), photo_ids, (), caption, user.get("group"))
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions(
@@ -219,7 +248,14 @@ def submit_edit(
     if checked is not None and read_bool(checked) is None:
         raise BadParameter("checked_on_site must be true or false", "checked_on_site")
     proposal = propose(
-        layer, sent, geometry, ctx.area(), nearby_finder(ctx), feature_id=feature_id, base=base
+        layer,
+        sent,
+        geometry,
+        ctx.area(),
+        nearby_finder(ctx),
+        feature_id=feature_id,
+        base=base,
+        site_exists=site_checker(ctx),
     )
     kept = base["properties"].get("photos") or ()
     feature = _with_photos(accepted_feature(proposal), photo_ids, kept, caption, user.get("group"))

@@ -21,6 +21,8 @@ from geotour.domain.geodesy import GEOD, search_bbox
 RECORDED, STOPS_ONLY = "recorded", "stops_only"
 TRACKS = (RECORDED, STOPS_ONLY)
 MODES = ("walking", "boat", "motorbike", "car")
+# The routes layer's categories (layers.json) are its modes, in Indonesian.
+MODE_OF_CATEGORY = {"jalan-kaki": "walking", "perahu": "boat", "motor": "motorbike", "mobil": "car"}
 DIFFICULTIES = ("easy", "moderate", "hard")
 # Height changes smaller than this are a GPS's noise, not a climb: a hysteresis, as most track tools use.
 CLIMB_THRESHOLD_M = 3.0
@@ -96,6 +98,14 @@ def naismith_minutes(length_m: float, ascent_m: float) -> int:
     return max(1, round(hours * 60))
 
 
+def mode_of(properties: Mapping[str, Any]) -> str | None:
+    """Return how a route is travelled: its `mode`, else the one its category names, else None."""
+    mode = properties.get("mode")
+    if mode in MODES:
+        return str(mode)
+    return MODE_OF_CATEGORY.get(str(properties.get("category")))
+
+
 def figures(properties: Mapping[str, Any], geometry: Mapping[str, Any]) -> RouteFigures:
     """Return a route's figures: a stated duration wins; a recorded walk gets Naismith's; else none."""
     coords = _positions(geometry)
@@ -106,7 +116,7 @@ def figures(properties: Mapping[str, Any], geometry: Mapping[str, Any]) -> Route
     stated = properties.get("duration_min")
     if isinstance(stated, int) and not isinstance(stated, bool) and stated > 0:
         duration, basis = stated, "stated"
-    elif not straight and properties.get("mode") == "walking":
+    elif not straight and mode_of(properties) == "walking":
         duration, basis = naismith_minutes(length, ascent or 0.0), "naismith"
     else:
         duration, basis = None, None

@@ -14,7 +14,7 @@ from flask_smorest.fields import Upload
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
-from geotour.contributions import bulk_import, decisions, position_reports, workflow
+from geotour.contributions import bulk_import, decisions, position_reports, tracks, workflow
 from geotour.domain import position_checks
 from geotour.errors import BadParameter
 from geotour.web import params, views
@@ -99,6 +99,10 @@ class SubmissionsQuery(params.Query):
 
 FEATURE_ID = views.path("feature_id", "Feature id")
 SUBMISSION_ID = views.path("submission_id", "Submission id")
+
+
+class TrackUpload(params.Body):
+    track = Upload(required=True, metadata={"description": "A recorded track: GPX 1.1, KML or GeoJSON"})
 
 
 class PhotoUpload(params.Body):
@@ -362,6 +366,23 @@ def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue
     version = body["version"]
     new_version = decisions.revert(_ctx(), user_record(), feature_id, version)
     return jsonify({"feature_id": feature_id, "version": new_version, "reverted_to": version})
+
+
+@bp.post("/tracks")
+@requires("can_contribute")
+@upload_limit()
+@bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": TrackUpload}}})
+@bp.answers()
+def read_recorded_track() -> ResponseReturnValue:
+    """Read a recorded track (multipart "track": GPX, KML or GeoJSON) and answer the line to propose (segments
+    joined, points without a fix left out, thinned), its length, where it jumps and the sites along it as
+    stops; nothing is stored. Propose the route with POST /api/v1/submissions (layer routes)."""
+    if "track" not in request.files:
+        raise BadParameter('send the track as multipart field "track"', "track")
+    upload = request.files["track"]
+    prepared = tracks.prepare(tracks.read_track(upload.read(), upload.filename))
+    line = prepared.coordinates
+    return jsonify({**prepared.to_dict(), "stops_offered": workflow.sites_along(_ctx(), line)})
 
 
 @bp.post("/photos")

@@ -111,6 +111,8 @@ def _send_form(
 def new_feature(layer_id: str) -> ResponseReturnValue:
     """Add a place: the form, and sending it."""
     layer = workflow.contributable_layer(_ctx(), layer_id)
+    if layer.geometry == "LineString":  # a route comes from a recorded track, not a point on a map
+        return redirect(url_for("route_uploads.new_route"))
     if request.method == "GET":
         return _render_form(layer)
     return _send_form(
@@ -129,6 +131,8 @@ def edit_feature(feature_id: str) -> ResponseReturnValue:
     """Correct a published place: the form filled in, and sending the changes."""
     feature = workflow.require_feature(_ctx().storage, feature_id)
     layer = workflow.contributable_layer(_ctx(), feature["properties"]["layer"])
+    if layer.geometry == "LineString":
+        return redirect(url_for("route_uploads.edit_route", route_id=feature_id))
     lon, lat = feature["geometry"]["coordinates"][:2]
     if request.method == "GET":
         return _render_form(layer, feature, {**feature["properties"], "lat": lat, "lon": lon})
@@ -157,7 +161,7 @@ def _import_page(
     form: dict[str, str] | None = None,
     status: int = 200,
 ) -> ResponseReturnValue:
-    layers = contributable_layers(_ctx().catalogue)
+    layers = [layer for layer in contributable_layers(_ctx().catalogue) if layer.geometry == "Point"]
     return render_template(
         "contrib/import.html",
         layers=layers,

@@ -17,6 +17,11 @@ from geotour.domain import stories
 def _labels() -> dict[str, Any]:
     return {
         "name": _l("Name"),
+        "name_en": _l("Name (English)"),
+        "difficulty": _l("Difficulty"),
+        "duration_min": _l("Time, in minutes"),
+        "stops": _l("Stops"),
+        "track": _l("Track"),
         "category": _l("Category"),
         "description_id": _l("Description (Indonesian)"),
         "description_en": _l("Description (English)"),

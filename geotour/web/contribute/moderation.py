@@ -89,6 +89,9 @@ def edit(submission_id: int) -> ResponseReturnValue:
         flash(_("Only a pending new place or correction can be edited before approval."), "error")
         return redirect(url_for("moderation.queue"))
     layer = workflow.contributable_layer(_ctx(), submission["layer"])
+    if layer.geometry != "Point":
+        flash(_("A route is approved or rejected as it was sent; correct it after approval."), "error")
+        return redirect(url_for("moderation.queue"))
     feature = submission["feature"]
     if request.method == "GET":
         lon, lat = feature["geometry"]["coordinates"][:2]

@@ -126,7 +126,7 @@ def route_view(feature: Feature) -> dict[str, Any]:
     duration = (
         format_minutes(figures.duration_min) if figures.duration_min and figures.duration_basis else None
     )
-    mode = props.get("mode") if props.get("mode") in MODES else None
+    mode = routes.mode_of(props)
     difficulty = props.get("difficulty") if props.get("difficulty") in DIFFICULTIES else None
     name = place_facts.route_name(props)
     return {
@@ -134,7 +134,7 @@ def route_view(feature: Feature) -> dict[str, Any]:
         "name": name,
         "url": url_for("route_pages.route", route_id=feature["id"]),
         "description": place_facts.localized(props, "description"),
-        "mode": str(MODES[mode]) if mode else None,
+        "mode": str(MODES[mode]) if mode in MODES else None,
         "difficulty": str(DIFFICULTIES[difficulty]) if difficulty else None,
         "difficulty_basis": _text(props.get("difficulty_basis")),
         "figures": figures,
