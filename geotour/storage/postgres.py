@@ -196,7 +196,7 @@ class PostgresStorage(SQLStorage):
         values = projection_values(record, origin, now)
         conn.execute(
             f"INSERT INTO features ({PROJECTION_COLUMNS}, geom, position)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_SetSRID(ST_GeomFromGeoJSON(?), 4326),"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ST_SetSRID(ST_Force2D(ST_GeomFromGeoJSON(?)), 4326),"
             " ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography)",
             (*values, values[7], record.lon, record.lat),
         )  # values[7]: the GeoJSON geometry text
