@@ -32,6 +32,7 @@ SHELL_ASSETS = [
     "js/listen.js",
     "js/safety.js",
     "js/alerts.js",
+    "js/save-route.js",
 ]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
 WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js"]

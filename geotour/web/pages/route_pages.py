@@ -244,7 +244,19 @@ def route(route_id: str) -> ResponseReturnValue:
         qr=Markup(_qr_svg(canonical)),
         numbers=(_ctx().safety or {}).get("numbers", []),
         json_ld=_json_ld(view, props=feature["properties"], canonical=canonical),
+        offline_urls=_offline_urls(view),
     )
+
+
+def _offline_urls(view: dict[str, Any]) -> list[str]:
+    """Return what "Save route" keeps on the phone: this page, its stops' pages (as its links name them, so a
+    tap on one opens the saved copy) and its two files."""
+    return [
+        view["url"],
+        *(stop["place"]["url"] for stop in view["mapped_stops"]),
+        url_for("route_pages.route_gpx", route_id=view["id"]),
+        url_for("route_pages.route_kml", route_id=view["id"]),
+    ]
 
 
 def _qr_svg(link: str) -> str:

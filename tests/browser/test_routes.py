@@ -1,0 +1,66 @@
+"""Issue 27 in the browser: a route's page on a phone (360 px, on the emulated phone link), saved for the trip
+with one tap and opened offline with its stops, and printed on at most two A4 pages."""
+
+import re
+
+from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, signal, wait_for
+
+ROUTE = "/routes/ciletuh-river-three-waterfalls"
+STATUS = ".gt-save-route__status"
+
+
+def test_a_route_is_read_on_a_phone_saved_and_walked_offline(live_server, browser):
+    server = live_server()
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        cdp = phone_network(context, page)
+        page.goto(server.url + ROUTE)  # from a signboard at the start, on a weak link
+        page.wait_for_selector(".gt-stop-number", timeout=60000)
+        assert page.locator(".gt-stop-number").all_inner_texts() == ["1", "2", "3"]
+        assert page.locator("h1").inner_text().startswith("Tiga curug Sungai Ciletuh")
+        assert "setidaknya" in page.locator(".gt-facts").inner_text()  # a straight-line minimum, said so
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE_360["width"]
+
+        page.click(".gt-save-route")  # "Simpan rute"
+        wait_for(page, lambda: "Tersimpan di ponsel" in page.locator(STATUS).inner_text(), timeout_s=120)
+
+        signal(context, cdp, False)  # in the valley, no signal: the stops open from the phone
+        page.click(".gt-stops a:has-text('Curug Tengah')")
+        page.wait_for_url("**/sites/curug-tengah", timeout=30000)
+        assert page.locator("h1").inner_text() == "Curug Tengah"
+        assert "Perhentian 2 dari 3 di" in page.locator(".gt-on-routes").inner_text()
+        page.go_back()
+        page.wait_for_selector(".gt-stops", timeout=30000)
+        gpx = page.evaluate(
+            "async (url) => { const r = await caches.match(url, {ignoreVary: true}); return r ? r.text() : null; }",
+            server.url + ROUTE + ".gpx",
+        )
+        assert gpx and "<rtept" in gpx  # the file for OsmAnd is on the phone too
+        assert not errors
+    finally:
+        context.close()
+
+
+def test_the_printed_route_fits_two_a4_pages(live_server, browser):
+    server = live_server()
+    context = browser.new_context(locale="en-GB", service_workers="block")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        for route in ("ciletuh-river-three-waterfalls", "boat-ciletuh-batu-batik-pulau-kunti"):
+            page.goto(f"{server.url}/routes/{route}?lang=en")
+            page.wait_for_selector(".gt-stop-number")
+            page.emulate_media(media="print")
+            assert page.locator(".gt-print-only svg").is_visible()  # the QR code back to the page
+            assert page.locator(".gt-print-only").inner_text().count("112") == 1  # and the emergency numbers
+            assert page.locator(".gt-nearby").is_hidden() and page.locator(".gt-bar").is_hidden()
+            pdf = page.pdf(format="A4", print_background=True)
+            pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+            assert 1 <= pages <= 2, (route, pages)
+            page.emulate_media(media="screen")
+    finally:
+        context.close()
