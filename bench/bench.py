@@ -50,6 +50,9 @@ from bench.servers import (  # noqa: E402
 from bench.settings import (  # noqa: E402
     CHROMIUM_ARGS,
     LAYER_PATH,
+    LINE_LIMIT,
+    LINE_QUERIES,
+    LINE_RADIUS_M,
     LOAD_SECONDS,
     NEARBY_QUERIES,
     OSM_NODES,
@@ -169,6 +172,36 @@ def nearby_latency(storage):
     return {"p50_ms": q[49], "p99_ms": q[98], "mean_returned": statistics.mean(returned)}
 
 
+def random_lines(count, seed=4):
+    """Return `count` walks of 20 legs from random starts in the geopark, each leg up to about 500 m, so lines
+    of 3 to 10 km like the geopark's routes (the seeded routes are stops-only and shorter)."""
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    lons, lats = random_points(count, seed=seed)
+    lines = []
+    for lon, lat in zip(lons, lats, strict=True):
+        steps = rng.uniform(-0.0045, 0.0045, size=(20, 2))
+        line = np.cumsum(np.vstack([[lon, lat], steps]), axis=0)
+        lines.append([[float(x), float(y)] for x, y in line])
+    return lines
+
+
+def line_latency(storage):
+    """p50/p99 of storage.features_near_line (what /routes/<id> calls) over random lines."""
+    lines = random_lines(LINE_QUERIES)
+    for line in lines[:20]:  # warm caches
+        storage.features_near_line(line, LINE_RADIUS_M, ("msmes",), LINE_LIMIT)
+    timings, returned = [], []
+    for line in lines:
+        started = time.perf_counter()
+        found = storage.features_near_line(line, LINE_RADIUS_M, ("msmes",), LINE_LIMIT)
+        timings.append((time.perf_counter() - started) * 1000)
+        returned.append(len(found))
+    q = statistics.quantiles(timings, n=100)
+    return {"line_p50_ms": q[49], "line_p99_ms": q[98], "line_mean_returned": statistics.mean(returned)}
+
+
 def bench_nearby(services, workdir):
     results = {}
     for size in SIZES:
@@ -182,7 +215,11 @@ def bench_nearby(services, workdir):
             app = prepared_app(url, workdir / "instance", msmes=size)
             load_s = time.perf_counter() - started
             storage = app.extensions["geotour"].storage
-            results[f"{backend}_{size}"] = {**nearby_latency(storage), "load_s": load_s}
+            results[f"{backend}_{size}"] = {
+                **nearby_latency(storage),
+                **line_latency(storage),
+                "load_s": load_s,
+            }
             print(f"  nearby {backend} {size:>9,}: {results[f'{backend}_{size}']}", flush=True)
             storage.close()
             if backend == "sqlite":

@@ -18,6 +18,7 @@ NEARBY_MAX_LIMIT = 200
 # What the map needs of each place for its markers and popups (the "map" snapshot of a layer).
 MAP_PROPERTIES = (
     "name",
+    "name_en",
     "name_alt",
     "category",
     "layer",
@@ -36,7 +37,8 @@ MAP_PROPERTIES = (
     "coord_uncertainty_m",
     "osm_id",
     "coord_osm_id",
-)  # the last two: the map credits OpenStreetMap (ODbL)
+    "track",
+)  # coord_osm_id, osm_id: the map credits OpenStreetMap (ODbL); name_en, track: a route's line
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (

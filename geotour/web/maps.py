@@ -224,6 +224,8 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
     groups = {"boundary": folium.FeatureGroup(name=spec["boundary_label"], show=True).add_to(m)}
     if spec.get("villages_label"):  # village names: with no tiles they and the boundary still orient
         groups["villages"] = folium.FeatureGroup(name=spec["villages_label"], show=True).add_to(m)
+    if spec.get("routes_label"):  # routes: lines from site to site, under the markers
+        groups["routes"] = folium.FeatureGroup(name=spec["routes_label"], show=True).add_to(m)
     # One cluster for every place, so markers of different layers cluster together; each layer and
     # MSME category is a sub-group of it with its own toggle.
     # Short chunks keep each main-thread task under 50 ms on a slow phone.

@@ -605,6 +605,50 @@ Geotour.prototype.loadBoundary = function () {
   });
 };
 
+/* Routes: lines from site to site. A route known only by its stops is dashed, and its popup says the path is
+ * not mapped; every text goes in as text. Drawn after the markers, so they never wait for it. */
+Geotour.prototype.loadRoutes = function () {
+  var self = this,
+    group = this.groups.routes,
+    ids = this.cfg.route_layers || [];
+  if (!group || !ids.length) return Promise.resolve();
+  return Promise.all(
+    ids
+      .filter(function (id) {
+        return self.snapshots[id];
+      })
+      .map(function (id) {
+        var layer = self.layers[id];
+        return self.loadSnapshot(id).then(function (features) {
+          L.geoJSON(
+            { type: "FeatureCollection", features: features },
+            {
+              style: function (feature) {
+                var recorded = feature.properties.track === "recorded";
+                return { color: layer.color, weight: 4, opacity: 0.85, dashArray: recorded ? null : "8 8" };
+              },
+              onEachFeature: function (feature, line) {
+                line.bindPopup(function () {
+                  return self.routePopup(feature);
+                });
+              },
+            },
+          ).addTo(group);
+        });
+      }),
+  );
+};
+
+Geotour.prototype.routePopup = function (feature) {
+  var props = feature.properties,
+    root = el("div", { class: "gt-popup" });
+  root.appendChild(el("strong", {}, (this.cfg.lang === "en" && props.name_en) || props.name));
+  if (props.track !== "recorded") root.appendChild(el("p", {}, this.t.route_stops_only));
+  var link = el("a", { href: this.cfg.pages.route + encodeURIComponent(feature.id) }, this.t.route_see);
+  root.appendChild(el("p", {}, "")).appendChild(link);
+  return root;
+};
+
 /* Village names: with no map tiles (no signal), they and the boundary still tell a visitor where they are.
  * Their labels are made the first time the map is zoomed in far enough to show them (zoom 11): 74 labels
  * that Leaflet places again at every zoom cost a slow phone seconds while the map first draws. */
@@ -671,7 +715,17 @@ Geotour.prototype.loadOverview = function () {
         throw error;
       },
     );
-    return Promise.all([shown, self.loadBoundary(), self.loadVillages()]);
+    return Promise.all([shown, self.loadBoundary(), self.loadVillages()]).then(function (done) {
+      // The routes are lines over the places: a phone that cannot fetch them still has every place.
+      return self.loadRoutes().then(
+        function () {
+          return done;
+        },
+        function () {
+          return done;
+        },
+      );
+    });
   });
 };
 
@@ -903,7 +957,7 @@ Finder.prototype.update = function (state, submitted, quiet) {
   var app = this.app,
     wanted = state.types;
   Object.keys(app.groups).forEach(function (key) {
-    if (key === "boundary" || key === "villages") return;
+    if (key === "boundary" || key === "villages" || key === "routes") return;
     var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
     var show = !wanted.length || wanted.indexOf(id) >= 0,
       group = app.groups[key];

@@ -64,3 +64,27 @@ def test_the_printed_route_fits_two_a4_pages(live_server, browser):
             page.emulate_media(media="screen")
     finally:
         context.close()
+
+
+def test_the_map_draws_the_routes_under_the_places_dashed_while_only_their_stops_are_known(
+    live_server, browser
+):
+    server = live_server()
+    context = browser.new_context(viewport=PHONE_360, locale="en-GB", service_workers="block")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/?lang=en")
+        page.wait_for_selector(".gt-map[data-geotour-ready]", timeout=60000)
+        lines = page.locator("path[stroke='#b45309']")
+        wait_for(page, lambda: lines.count() == 4)
+        assert all(
+            dash == "8 8"
+            for dash in lines.evaluate_all("ps => ps.map(p => p.getAttribute('stroke-dasharray'))")
+        )
+        lines.first.dispatch_event("click")  # a tap on a line: its name, that the path is not mapped, a link
+        page.wait_for_selector(".leaflet-popup-content a[href^='/routes/']", timeout=10000)
+        text = page.locator(".leaflet-popup-content").inner_text()
+        assert "Stops only: the path itself is not mapped yet." in text and "See the route" in text
+    finally:
+        context.close()

@@ -97,6 +97,8 @@ def _js_strings() -> dict[str, str]:
         "sample_no_number": _("Sample data — no number available yet"),
         "from_saved": _("From the data saved on this phone."),
         "no_match": _("No place with that name."),
+        "route_stops_only": _("Stops only: the path itself is not mapped yet."),
+        "route_see": _("See the route"),
     }
 
 
@@ -143,6 +145,7 @@ def base_config(mode: str) -> dict[str, Any]:
         "pages": {
             "site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
             "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/",
+            "route": url_for("route_pages.route_list", lang=None).rstrip("/") + "/",
         },
         "layers": _layer_config(_ctx().catalogue),
         "types": _type_config(_ctx().catalogue),
@@ -278,7 +281,7 @@ def overview_snapshots(layer_ids: Sequence[str] | None = None) -> dict[str, str]
         layer.id
         for layer in catalogue.layers
         if layer.id == "boundary"
-        or (layer.kind in (ATTRACTION, MSME) or layer.id == "villages")
+        or (layer.kind in (ATTRACTION, MSME, LayerKind.ROUTE) or layer.id == "villages")
         and (not layer_ids or layer.id in layer_ids)
     ]
     try:
@@ -312,6 +315,10 @@ def _render_overview(
     spec["basemaps"] = sorted(_basemaps(), key=lambda b: b.id != basemap)  # the chosen one first, shown
     if layer_ids is None or "villages" in layer_ids:  # an embed shows only the layers it was asked for
         spec["villages_label"] = maps.legend_label(_("Village names"), "#57534e", "")
+    routes = [layer for layer in catalogue.layers if layer.kind == LayerKind.ROUTE]
+    if routes and (layer_ids is None or routes[0].id in layer_ids):
+        spec["routes_label"] = maps.legend_label(_title(routes[0].title), routes[0].color, routes[0].glyph)
+        config["route_layers"] = [layer.id for layer in routes]
     return maps.render(maps.overview_map(spec, static_url))
 
 
