@@ -606,12 +606,27 @@ Geotour.prototype.loadBoundary = function () {
 };
 
 /* Routes: lines from site to site. A route known only by its stops is dashed, and its popup says the path is
- * not mapped; every text goes in as text. Drawn after the markers, so they never wait for it. */
+ * not mapped; every text goes in as text. Fetched and drawn once the markers are up and the phone is idle,
+ * so the first screen never waits for them. */
+function idle() {
+  return new Promise(function (resolve) {
+    if (window.requestIdleCallback) window.requestIdleCallback(resolve, { timeout: 2000 });
+    else setTimeout(resolve, 200);
+  });
+}
+
 Geotour.prototype.loadRoutes = function () {
   var self = this,
     group = this.groups.routes,
     ids = this.cfg.route_layers || [];
   if (!group || !ids.length) return Promise.resolve();
+  return idle().then(function () {
+    return self.drawRoutes(group, ids);
+  });
+};
+
+Geotour.prototype.drawRoutes = function (group, ids) {
+  var self = this;
   return Promise.all(
     ids
       .filter(function (id) {
