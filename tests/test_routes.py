@@ -347,3 +347,46 @@ def test_a_route_through_a_closed_stop_warns(make_app):
     ).group(1)
     assert "/sites/curug-tengah" in warning and "Longsor" in warning
     assert "a stop is closed" in client.get("/routes?lang=en").get_data(as_text=True)
+
+
+def test_a_route_embeds_in_another_site_and_answers_oembed(client):
+    page = client.get("/embed/routes/curug-sodong-cikanteh-walk?lang=en")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    html = page.get_data(as_text=True)
+    assert (
+        "Curug Sodong – Curug Cikanteh walk" in html and "in a straight line" in html and "data-top" in html
+    )
+    answer = client.get(
+        "/oembed?url=http://localhost/routes/curug-sodong-cikanteh-walk%3Flang%3Den"
+    ).get_json()
+    assert answer["type"] == "rich" and answer["title"] == "Curug Sodong – Curug Cikanteh walk"
+    assert 'src="http://localhost/embed/routes/curug-sodong-cikanteh-walk?lang=en"' in answer["html"]
+    assert client.get("/oembed?url=http://localhost/routes/nope").status_code == 404
+    builder = client.get("/embed/builder?lang=en").get_data(as_text=True)
+    assert (
+        builder.count('class="gt-builder__route"') == 4
+        and "/embed/routes/boat-tpi-palabuhanratu-pulau-kunti" in builder
+    )
+
+
+def test_an_embedded_route_escapes_its_texts(make_app, data_copy, recorded):
+    client = make_app(data_dir=data_copy.path).test_client()
+    for lang in ("id", "en"):
+        html = client.get(f"/embed/routes/recorded-walk?lang={lang}").get_data(as_text=True)
+        assert "<img src=x" not in html and "<script>alert(1)" not in html
+
+
+def test_a_signboard_qr_code_at_the_start_opens_the_route(make_app):
+    import io
+
+    import segno
+
+    public = "https://geotour.example.id"
+    client = make_app(GEOTOUR_PUBLIC_URL=public).test_client()
+    svg = client.get("/routes/curug-sodong-cikanteh-walk/qr.svg")
+    expected = io.BytesIO()
+    segno.make(f"{public}/routes/curug-sodong-cikanteh-walk", error="m").save(
+        expected, kind="svg", scale=10, border=2, xmldecl=False, title="QR"
+    )
+    assert svg.mimetype == "image/svg+xml" and svg.data == expected.getvalue()
+    assert make_app().test_client().get("/routes/curug-sodong-cikanteh-walk/qr.svg").status_code == 409

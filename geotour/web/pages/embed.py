@@ -13,11 +13,12 @@ from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.domain import places
 from geotour.domain.contact import local_number
-from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE
 from geotour.errors import BadParameter, GeotourError, NotFound
 from geotour.web import params, views
 from geotour.web.pages.map_setup import BASEMAP_IDS, overview_snapshots, render_overview
-from geotour.web.pages.place_facts import place_facts
+from geotour.web.pages.place_facts import place_facts, route_name
+from geotour.web.pages.route_pages import require_route, route_map_for, route_view
 
 bp = Blueprint("embed", __name__)
 DEFAULT_WIDTH, DEFAULT_HEIGHT = 640, 480
@@ -129,6 +130,25 @@ def place(feature_id: str) -> ResponseReturnValue:
     )
 
 
+@bp.get("/embed/routes/<route_id>")
+def route(route_id: str) -> ResponseReturnValue:
+    """Show one route inside an embed: its map and numbered stops, its length said honestly, and a link to the
+    whole route on Geotour (in the host page's window); no cookie."""
+    lang = views.read(EmbedLang, request.args).get("lang")
+    feature = require_route(route_id)
+    view = route_view(feature)
+    return render_template(
+        "embed_route.html",
+        route=view,
+        map=route_map_for(view, feature),
+        full_url=url_for("route_pages.route", route_id=route_id, lang=lang, _external=True),
+    )
+
+
+class EmbedLang(params.Unchecked):
+    lang = params.choice("Language", LOCALES)
+
+
 @bp.get("/embed/builder")
 def builder() -> ResponseReturnValue:
     """Show the embed builder: pick layers, categories, view, size and language; copy the snippet."""
@@ -141,8 +161,34 @@ def builder() -> ResponseReturnValue:
         ),
         key=lambda s: s[1].casefold(),
     )
+    routes = sorted(
+        (
+            (
+                f["id"],
+                route_name(f["properties"]),
+                url_for("route_pages.route", route_id=f["id"], _external=True),
+            )
+            for layer_id in catalogue.ids(ROUTE)
+            for f in places.whole_layer(_ctx().storage, layer_id, ("name", "name_en"))
+        ),
+        key=lambda r: r[1].casefold(),
+    )
     return render_template(
         "embed_builder.html",
+        routes=[
+            {
+                "name": name,
+                "html": render_template(
+                    "embed_iframe.html",
+                    src=url_for("embed.route", route_id=route_id, _external=True),
+                    width=DEFAULT_WIDTH,
+                    height=DEFAULT_HEIGHT,
+                    title=name,
+                    page_url=page,
+                ).strip(),
+            }
+            for route_id, name, page in routes
+        ],
         attractions=[catalogue.get(i) for i in catalogue.ids(ATTRACTION)],
         sites=sites,
         msme_layers=[catalogue.get(i) for i in catalogue.ids(MSME)],
@@ -160,6 +206,11 @@ def _embed_target(url: str) -> tuple[dict[str, str], str]:
     path = parts.path.rstrip("/") or "/"
     if path in ("/", "/embed"):
         return query, _("Map of the Ciletuh-Palabuhanratu UNESCO Global Geopark")
+    if path.startswith("/routes/") and path.count("/") == 2:
+        props = require_route(path[len("/routes/") :])["properties"]
+        english = query.get("lang") == "en" and props.get("name_en")
+        title = str(props["name_en"] if english else props["name"])
+        return {"route": props["id"], **({"lang": query["lang"]} if "lang" in query else {})}, title
     for prefix in ("/sites/", "/msmes/"):
         if path.startswith(prefix) and path.count("/") == 2:
             feature = places.require_feature(_ctx().storage, path[len(prefix) :])
@@ -191,9 +242,13 @@ def oembed() -> ResponseReturnValue:
     if not url:
         raise BadParameter("url is required", "url")
     query, title = _embed_target(url)
-    parse_embed_args(query)  # a shared /embed URL with bad options is not ours to embed
     width, height = _size("maxwidth", DEFAULT_WIDTH), _size("maxheight", DEFAULT_HEIGHT)
-    src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
+    if "route" in query:  # a route's page: its own embed (map, stops, a link to the whole route)
+        lang = {"lang": query["lang"]} if "lang" in query else {}
+        src = url_for("embed.route", route_id=query["route"], _external=True, **lang)
+    else:
+        parse_embed_args(query)  # a shared /embed URL with bad options is not ours to embed
+        src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
     # The quote first: WordPress loads its embed script (which shows the frame and opens our links in the top
     # window) only for an oEmbed that has one; elsewhere it is a plain link to the same page above the map.
     html = render_template(

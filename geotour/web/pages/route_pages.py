@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import segno
-from flask import Blueprint, Response, render_template, url_for
+from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -18,12 +18,13 @@ from geotour.domain import contact, places, route_files, routes
 from geotour.domain.data_files import HTTP_URL
 from geotour.domain.features import Feature
 from geotour.domain.layers import MSME, ROUTE
-from geotour.errors import NotFound
+from geotour.errors import Conflict, NotFound
 from geotour.web import maps
 from geotour.web.i18n import format_distance
 from geotour.web.pages import place_facts
 from geotour.web.pages.map_setup import map_spec, static_url
 from geotour.web.pages.tourist import keep_language
+from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("route_pages", __name__)
 bp.url_defaults(keep_language)
@@ -195,7 +196,8 @@ def _profile_svg(coords: Sequence[Sequence[float]]) -> dict[str, Any] | None:
     }
 
 
-def _route_map(view: dict[str, Any], feature: Feature) -> maps.RenderedMap:
+def route_map_for(view: dict[str, Any], feature: Feature) -> maps.RenderedMap:
+    """Return the rendered map of a route: its line and its numbered stops (the page's and the embed's)."""
     coords = feature["geometry"]["coordinates"]
     spec = map_spec([], {}, center=(view["start"]["lat"], view["start"]["lon"]), radius_m=None)
     spec["aria_label"] = _("Map of the route %(name)s", name=view["name"])
@@ -236,7 +238,7 @@ def route(route_id: str) -> ResponseReturnValue:
     return render_template(
         "route.html",
         route=view,
-        map=_route_map(view, feature),
+        map=route_map_for(view, feature),
         profile=_profile_svg(line) if view["recorded"] else None,
         businesses=businesses,
         radius=format_distance(BUSINESS_RADIUS_M, _lang()),
@@ -339,6 +341,23 @@ def _download(body: bytes, mimetype: str, filename: str) -> Response:
     response.cache_control.public = True
     response.cache_control.max_age = FILE_CACHE_SECONDS
     response.vary.add("Accept-Language")
+    return response
+
+
+@bp.get("/routes/<route_id>/qr.svg")
+def route_qr(route_id: str) -> Response:
+    """Return the QR code of a route's page as SVG, for a signboard at its start (409 while the public address
+    is not one phones can reach: a printed code would lead nowhere)."""
+    feature = require_route(route_id)
+    reason = unreachable_reason(current_app.config["GEOTOUR_PUBLIC_URL"])
+    if reason:
+        raise Conflict(reason, "GEOTOUR_PUBLIC_URL")
+    link = url_for("route_pages.route", route_id=feature["id"], lang=None, _external=True)
+    out = io.BytesIO()
+    segno.make(link, error="m").save(out, kind="svg", scale=10, border=2, xmldecl=False, title="QR")
+    response = Response(out.getvalue(), mimetype="image/svg+xml")
+    response.cache_control.public = True
+    response.cache_control.max_age = FILE_CACHE_SECONDS
     return response
 
 
