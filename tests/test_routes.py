@@ -390,3 +390,16 @@ def test_a_signboard_qr_code_at_the_start_opens_the_route(make_app):
     )
     assert svg.mimetype == "image/svg+xml" and svg.data == expected.getvalue()
     assert make_app().test_client().get("/routes/curug-sodong-cikanteh-walk/qr.svg").status_code == 409
+
+
+def test_the_place_list_lists_the_routes_and_its_search_finds_them(client):
+    page = client.get("/places?lang=en").get_data(as_text=True)
+    section = re.search(
+        r'<section class="gt-area" aria-labelledby="area-routes">(.*?)</section>', page, re.S
+    ).group(1)
+    assert section.count("<li>") == 4 and "path not mapped yet" in section
+    found = client.get("/places?lang=en&q=cikanteh").get_data(as_text=True)
+    assert (
+        "/routes/curug-sodong-cikanteh-walk" in found
+        and "/routes/boat-tpi-palabuhanratu-pulau-kunti" not in found
+    )
