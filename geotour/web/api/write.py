@@ -371,6 +371,7 @@ def revert_feature(feature_id: str, body: dict[str, Any]) -> ResponseReturnValue
 @bp.post("/tracks")
 @requires("can_contribute")
 @upload_limit()
+@idempotent  # it stores nothing, but a retry on a weak link gets the first answer, as every write does
 @bp.doc(requestBody={"required": True, "content": {"multipart/form-data": {"schema": TrackUpload}}})
 @bp.answers()
 def read_recorded_track() -> ResponseReturnValue:
