@@ -58,6 +58,21 @@ def _ms(value):
     return f"{value:.2f}"
 
 
+def _latency_table(nearby, prefix):
+    """Return the rows of a p50/p99 table per number of MSMEs, SQLite against PostGIS (`prefix`: which query)."""
+    rows = [
+        "| MSMEs | SQLite p50 ms | SQLite p99 ms | PostGIS p50 ms | PostGIS p99 ms | mean returned |",
+        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for size in SIZES:
+        s, p = nearby[f"sqlite_{size}"], nearby[f"postgres_{size}"]
+        rows.append(
+            f"| {size:,} | {_ms(s[prefix + 'p50_ms'])} | {_ms(s[prefix + 'p99_ms'])} | "
+            f"{_ms(p[prefix + 'p50_ms'])} | {_ms(p[prefix + 'p99_ms'])} | {s[prefix + 'mean_returned']:.1f} |"
+        )
+    return rows
+
+
 def report(info, layers, nearby, memory, loads, weight, front, osm, sql_core):
     g, py = layers["geotour_sqlite"], layers["pygeoapi"]
     lines = [
@@ -113,31 +128,15 @@ def report(info, layers, nearby, memory, loads, weight, front, osm, sql_core):
         f"{NEARBY_QUERIES:,} random origins inside the geopark, after 100 warm-up queries; synthetic "
         "MSMEs spread uniformly over the geopark (bulk-loaded by `bench/bulk.py`).",
         "",
-        "| MSMEs | SQLite p50 ms | SQLite p99 ms | PostGIS p50 ms | PostGIS p99 ms | mean returned |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
-    ]
-    for size in SIZES:
-        s, p = nearby[f"sqlite_{size}"], nearby[f"postgres_{size}"]
-        lines.append(
-            f"| {size:,} | {_ms(s['p50_ms'])} | {_ms(s['p99_ms'])} | {_ms(p['p50_ms'])} | "
-            f"{_ms(p['p99_ms'])} | {s['mean_returned']:.1f} |"
-        )
-    lines += [
+        *_latency_table(nearby, ""),
         "",
         "Businesses along a route: `storage.features_near_line` in-process (what `/routes/<id>` calls), "
         f"within {LINE_RADIUS_M} m of the line, the {LINE_LIMIT} nearest, over {LINE_QUERIES:,} random lines of "
         "20 legs (3 to 10 km) inside the geopark. SQLite reads its R*Tree in up to 16 boxes along the line; "
         "PostGIS uses ST_DWithin on the geography column; both measure the metres on the ellipsoid in Python.",
         "",
-        "| MSMEs | SQLite p50 ms | SQLite p99 ms | PostGIS p50 ms | PostGIS p99 ms | mean returned |",
-        "| ---: | ---: | ---: | ---: | ---: | ---: |",
+        *_latency_table(nearby, "line_"),
     ]
-    for size in SIZES:
-        s, p = nearby[f"sqlite_{size}"], nearby[f"postgres_{size}"]
-        lines.append(
-            f"| {size:,} | {_ms(s['line_p50_ms'])} | {_ms(s['line_p99_ms'])} | {_ms(p['line_p50_ms'])} | "
-            f"{_ms(p['line_p99_ms'])} | {s['line_mean_returned']:.1f} |"
-        )
     lines += [
         "",
         "## 3. Memory per worker at 100,000 MSMEs",

@@ -254,8 +254,8 @@ def _lists(coords: Any) -> list[Any]:
     )
 
 
-def read_rows(data: bytes, filename: str | None, max_bytes: int, max_features: int) -> list[Row]:
-    """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
+def check_size(data: bytes, max_bytes: int) -> None:
+    """Raise TooLarge, saying both sizes in MB, when a sent file is over max_bytes."""
     if len(data) > max_bytes:
         raise TooLarge(
             "The file is %(got)s MB; the limit is %(max)s MB.",
@@ -263,6 +263,11 @@ def read_rows(data: bytes, filename: str | None, max_bytes: int, max_features: i
             got=round(len(data) / 1e6, 1),
             max=max_bytes / 1e6,
         )
+
+
+def read_rows(data: bytes, filename: str | None, max_bytes: int, max_features: int) -> list[Row]:
+    """Return the file's Rows, or raise BadParameter/TooLarge explaining why it cannot be read."""
+    check_size(data, max_bytes)
     suffix = Path(filename or "").suffix.lower()
     fmt = EXTENSIONS.get(suffix)
     if fmt is None:

@@ -236,6 +236,28 @@ def duplicate_flags(
     return flags, warnings
 
 
+def _checked_fields(
+    layer: Layer,
+    sent: Mapping[str, Any],
+    base: Feature | None,
+    row: int | None,
+    leave_out: Collection[str] = (),
+) -> tuple[dict[str, Any], list[Problem]]:
+    """Return (properties, problems): what was sent, checked over the base's properties for an edit, and a
+    warning for each field sent that the layer does not keep."""
+    base_properties = None
+    if base is not None:
+        base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
+    properties, problems = check_properties(layer, sent, base_properties, row, leave_out)
+    for name in ignored_fields(layer, sent):
+        problems.append(
+            problem(
+                name, _("This field is not kept for this layer and was left out."), row, severity="warning"
+            )
+        )
+    return properties, problems
+
+
 def propose(
     layer: Layer,
     sent: Mapping[str, Any],
@@ -255,19 +277,10 @@ def propose(
     """
     if layer.geometry == "LineString":
         return _propose_line(layer, sent, geometry, area, feature_id, base, row, site_exists)
-    base_properties = None
-    if base is not None:
-        base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
-        geometry = geometry if geometry is not None else base["geometry"]
-    properties, problems = check_properties(layer, sent, base_properties, row, leave_out)
+    geometry = geometry if geometry is not None or base is None else base["geometry"]
+    properties, problems = _checked_fields(layer, sent, base, row, leave_out)
     position, found = check_position(geometry, area, row)
     problems += found
-    for name in ignored_fields(layer, sent):
-        problems.append(
-            problem(
-                name, _("This field is not kept for this layer and was left out."), row, severity="warning"
-            )
-        )
     flags: list[Notice] = []
     if position and properties.get("name"):
         lon, lat = position
@@ -302,20 +315,11 @@ def _propose_line(
     site_exists: Callable[[str], bool],
 ) -> Proposal:
     """A route: its fields, its recorded track (or the base's line, for an edit that sends none), its stops."""
-    base_properties = None
-    if base is not None:
-        base_properties = {k: v for k, v in base["properties"].items() if k != "layer"}
     new_track = geometry is not None
     geometry = geometry if new_track or base is None else base["geometry"]
-    properties, problems = check_properties(layer, sent, base_properties, row)
+    properties, problems = _checked_fields(layer, sent, base, row)
     coordinates, found = check_line(geometry, area, row)
     problems += found
-    for name in ignored_fields(layer, sent):
-        problems.append(
-            problem(
-                name, _("This field is not kept for this layer and was left out."), row, severity="warning"
-            )
-        )
     unknown = [s["site_id"] for s in properties.get("stops") or [] if not site_exists(s["site_id"])]
     if unknown:
         problems.append(

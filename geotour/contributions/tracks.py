@@ -21,6 +21,7 @@ import numpy as np
 import shapely
 from pyproj import Transformer
 
+from geotour.contributions.readers import check_size
 from geotour.domain.geodesy import GEOD
 from geotour.domain.routes import line_length_m
 from geotour.errors import BadParameter, TooLarge
@@ -299,13 +300,7 @@ def _geojson_track(data: bytes) -> Track:
 
 def read_track(data: bytes, filename: str | None) -> Track:
     """Return the track in a GPX, KML or GeoJSON file, or raise BadParameter/TooLarge saying what is wrong."""
-    if len(data) > MAX_TRACK_BYTES:
-        raise TooLarge(
-            "The file is %(got)s MB; the limit is %(max)s MB.",
-            "file",
-            got=round(len(data) / 1e6, 1),
-            max=MAX_TRACK_BYTES / 1e6,
-        )
+    check_size(data, MAX_TRACK_BYTES)
     fmt = FORMATS.get(Path(filename or "").suffix.lower())
     if fmt is None:
         raise BadParameter("Send the track as a .gpx, .kml or .geojson file.", "file")
