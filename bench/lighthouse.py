@@ -24,7 +24,7 @@ from bench.servers import Gunicorn, wait_for  # noqa: E402
 
 CHROMIUM = os.environ.get("GEOTOUR_CHROMIUM", "/usr/bin/chromium")
 LIGHTHOUSE = ROOT / "tools" / "lighthouse" / "node_modules" / ".bin" / "lighthouse"
-PAGES = ["/", "/sites/curug-sodong"]
+PAGES = ("/", "/sites/curug-sodong", "/routes/ciletuh-river-three-waterfalls")
 BUDGET_BYTES = 100 * 1000  # issue 34: the map page at most 100 KB, tiles aside
 MIN_SCORE = 95
 MAX_BLOCKING_MS = 200
