@@ -96,7 +96,9 @@ def check_alert(
         unknown = [p for p in places if not is_place(p)]
         if unknown:
             problems.append(
-                problem("place_ids", _("No attraction or business has the id %(id)s.", id=unknown[0][:60]))
+                problem(
+                    "place_ids", _("No attraction, business or route has the id %(id)s.", id=unknown[0][:60])
+                )
             )
     months = _months(sent.get("months"))
     if months is None:

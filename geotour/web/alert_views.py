@@ -5,7 +5,7 @@ from typing import Any
 from flask import url_for
 
 from geotour.context import current as _ctx
-from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE
 from geotour.domain.places import require_layer
 from geotour.storage.records import Alert
 
@@ -19,14 +19,11 @@ def alert_view(alert: Alert) -> dict[str, Any]:
         if feature is None:
             continue
         kind = require_layer(ctx.catalogue, feature["properties"]["layer"]).kind
-        endpoint = "pages.msme" if kind == MSME else "pages.site"
-        places.append(
-            {
-                "id": place_id,
-                "name": feature["properties"]["name"],
-                "url": url_for(endpoint, feature_id=place_id, lang=None),
-            }
-        )
+        if kind == ROUTE:
+            url = url_for("route_pages.route", route_id=place_id, lang=None)
+        else:
+            url = url_for("pages.msme" if kind == MSME else "pages.site", feature_id=place_id, lang=None)
+        places.append({"id": place_id, "name": feature["properties"]["name"], "url": url})
     return {
         "id": alert["id"],
         "level": alert["level"],
@@ -41,10 +38,11 @@ def alert_view(alert: Alert) -> dict[str, Any]:
 
 
 def is_place(place_id: str) -> bool:
-    """Return whether an alert may name this id: a published attraction or business."""
+    """Return whether an alert may name this id: a published attraction, business or route."""
     ctx = _ctx()
     feature = ctx.storage.get_feature(place_id)
     return feature is not None and require_layer(ctx.catalogue, feature["properties"]["layer"]).kind in (
         ATTRACTION,
         MSME,
+        ROUTE,
     )

@@ -77,7 +77,10 @@ function measure() {
 function show(state) {
   clearTimeout(timer);
   const now = Date.now();
+  // The page's place, or a route and its stops (data-alert-ids): an alert on any of them is shown here.
+  const listed = document.querySelector("[data-alert-ids]")?.dataset.alertIds;
   const place = document.querySelector("[data-place-id]")?.dataset.placeId || null;
+  const here = listed ? JSON.parse(listed) : [place];
   const onMap = !!document.querySelector(".gt-main--map");
   const alerts = (state && state.alerts) || [];
   const month = Number(
@@ -89,7 +92,7 @@ function show(state) {
       (!a.months || !a.months.length || a.months.includes(month)) &&
       Date.parse(a.starts_at) <= now &&
       now < Date.parse(a.ends_at) &&
-      (!a.places.length || onMap || a.places.some((p) => p.id === place)),
+      (!a.places.length || onMap || a.places.some((p) => here.includes(p.id))),
   );
   box.replaceChildren(...running.map((a) => card(a, state.asOf, onMap)));
   box.hidden = running.length === 0;

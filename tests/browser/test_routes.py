@@ -88,3 +88,31 @@ def test_the_map_draws_the_routes_under_the_places_dashed_while_only_their_stops
         assert "Stops only: the path itself is not mapped yet." in text and "See the route" in text
     finally:
         context.close()
+
+
+def test_a_route_shows_the_alerts_on_it_and_on_its_stops_not_others(live_server, browser, make_app):
+    from tests.browser.test_alerts import banner, post
+    from tests.contributions import make_users, token_for
+
+    app = make_app()
+    make_users(app)
+    client, mod = app.test_client(), token_for(app, "mod")
+    on_route = post(
+        client, mod, place_ids=["ciletuh-river-three-waterfalls"], title_id="Tali di Curug Tengah putus"
+    )
+    assert on_route["places"][0]["url"] == "/routes/ciletuh-river-three-waterfalls"
+    post(client, mod, place_ids=["curug-puncak-manik"], title_id="Curug Puncak Manik banjir")
+    post(client, mod, place_ids=["pulau-kunti"], title_id="Perahu ke Pulau Kunti dihentikan")
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        page.goto(server.url + ROUTE)
+        wait_for(page, lambda: len(banner(page)) == 2)
+        assert sorted(banner(page)) == ["Bahaya: Curug Puncak Manik banjir", "Bahaya: Tali di Curug Tengah putus"]
+        page.goto(server.url + "/sites/curug-awang")  # a stop the alerts do not name
+        page.wait_for_timeout(1500)
+        assert banner(page) == []
+    finally:
+        context.close()

@@ -14,7 +14,7 @@ from geotour.contributions import alerts as office_alerts
 from geotour.contributions import changes, decisions, position_reports, workflow
 from geotour.contributions.field_rules import Problem, field_choices, field_kinds
 from geotour.domain.features import fold
-from geotour.domain.layers import ATTRACTION, Layer
+from geotour.domain.layers import ATTRACTION, ROUTE, Layer
 from geotour.domain.places import whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
@@ -250,6 +250,14 @@ def _alerts_page(
         ),
         key=lambda site: fold(site[1]),
     )
+    routes = sorted(
+        (
+            (feature["id"], feature["properties"]["name"])
+            for layer_id in catalogue.ids(ROUTE)
+            for feature in whole_layer(storage, layer_id, properties=("name",))
+        ),
+        key=lambda route: fold(route[1]),
+    )
     return render_template(
         "moderation/alerts.html",
         alerts=[
@@ -261,6 +269,7 @@ def _alerts_page(
             for a in listed
         ],
         sites=sites,
+        routes=routes,
         levels=office_alerts.LEVELS,
         month_names=month_names(),
         sent=sent or {},
