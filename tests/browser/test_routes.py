@@ -110,7 +110,10 @@ def test_a_route_shows_the_alerts_on_it_and_on_its_stops_not_others(live_server,
     try:
         page.goto(server.url + ROUTE)
         wait_for(page, lambda: len(banner(page)) == 2)
-        assert sorted(banner(page)) == ["Bahaya: Curug Puncak Manik banjir", "Bahaya: Tali di Curug Tengah putus"]
+        assert sorted(banner(page)) == [
+            "Bahaya: Curug Puncak Manik banjir",
+            "Bahaya: Tali di Curug Tengah putus",
+        ]
         page.goto(server.url + "/sites/curug-awang")  # a stop the alerts do not name
         page.wait_for_timeout(1500)
         assert banner(page) == []
