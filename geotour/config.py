@@ -99,6 +99,10 @@ SETTINGS = {
         "https://server.arcgisonline.com/ArcGIS/rest/services/World_Imagery/MapServer/tile/{z}/{y}/{x}",
         "Satellite imagery tile URL.",
     ),
+    "GEOTOUR_TILES_BULK": (
+        "0",
+        "1 when GEOTOUR_TILES_OSM is a tile source that allows saving many tiles (your own, for example one PMTiles file sent by nginx): 'Save route' then also keeps the tiles of the route's corridor. The OpenStreetMap servers forbid it: leave 0 for them.",
+    ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
     "GEOTOUR_PUBLIC_URL": (
         "",
@@ -167,6 +171,7 @@ def load_config(
     values["GEOTOUR_AUTO_SEED"] = _bool_setting(values, "GEOTOUR_AUTO_SEED")
     values["GEOTOUR_NGINX_SNAPSHOTS"] = _bool_setting(values, "GEOTOUR_NGINX_SNAPSHOTS")
     values["GEOTOUR_ADMIN_SELF_APPROVAL"] = _bool_setting(values, "GEOTOUR_ADMIN_SELF_APPROVAL")
+    values["GEOTOUR_TILES_BULK"] = _bool_setting(values, "GEOTOUR_TILES_BULK")
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
     values.update(_session_config(values))

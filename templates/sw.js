@@ -21,7 +21,8 @@ var SNAPSHOTS = "geotour-snapshots-v1";
 var NEARBY = "geotour-nearby-v1", MAX_NEARBY = 12;
 var PHOTOS = "geotour-photos-v1", MAX_PHOTOS = 150;
 var TILES = "geotour-tiles-v1", MAX_TILES = 600;
-var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES];
+var SAVED_TILES = "geotour-tiles-saved-v1", MAX_SAVED_TILES = 5000;  // a saved route's corridor: never trimmed by browsing
+var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES, SAVED_TILES];
 var NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
 var SAVED_HEADER = {{ saved_header|tojson }}, FALLBACK_HEADER = {{ fallback_header|tojson }};
 var SHELL_URLS = {{ urls|tojson }};
@@ -228,7 +229,11 @@ self.addEventListener("fetch", function (event) {
   if (request.method !== "GET") return;
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) {
-    if (request.destination === "image") event.respondWith(cacheFirst(event, TILES, MAX_TILES));
+    if (request.destination === "image") {
+      event.respondWith(caches.match(request, { cacheName: SAVED_TILES }).then(function (saved) {
+        return saved || cacheFirst(event, TILES, MAX_TILES);
+      }));
+    }
     return;
   }
   var path = url.pathname;
@@ -282,10 +287,31 @@ function keep(urls, lang) {
   }, Promise.resolve());
 }
 
+/* Keep a route's corridor tiles (the page sends them only where the tile source allows saving many), four at
+ * a time; a tile already kept is not fetched again. Tile servers answer without CORS headers as often as with
+ * them, so the tiles are fetched as the map's <img> would and kept opaque. */
+function keepTiles(urls) {
+  var queue = urls.filter(function (u) { return /^https?:/.test(u); });
+  function next() {
+    var url = queue.shift();
+    if (!url) return Promise.resolve();
+    return caches.open(SAVED_TILES).then(function (cache) {
+      return cache.match(url).then(function (saved) {
+        if (saved) return null;
+        return fetch(url, { mode: "no-cors", credentials: "omit" }).then(function (response) {
+          return response.ok || response.type === "opaque" ? cache.put(url, response) : null;
+        });
+      });
+    }).catch(function () {}).then(next);
+  }
+  return Promise.all([next(), next(), next(), next()]);
+}
+
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.lang && OFFLINE_PAGES[data.lang]) lastLang = data.lang;
   if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang));
+  if (data.type === "keep" && Array.isArray(data.tiles)) event.waitUntil(keepTiles(data.tiles.slice(0, MAX_SAVED_TILES)));
   if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
   if (data.type === "signed-out") event.waitUntil(dropPersonal());
 });

@@ -228,3 +228,47 @@ def approaches_from_dict(data: object) -> tuple[dict[str, Any], ...]:
 def load_approaches(data_dir: Any) -> tuple[dict[str, Any], ...]:
     """Return the road approaches in data_dir/approaches.json (none when there is no file)."""
     return read_optional(data_dir, APPROACHES_FILE, approaches_from_dict) or ()
+
+
+CORRIDOR_ZOOMS = range(12, 17)  # from the valley to the path: zoom 16 shows a footpath
+MAX_CORRIDOR_TILES = 3_000
+
+
+def _tile_x(lon: float, zoom: int) -> int:
+    return int((lon + 180.0) / 360.0 * 2**zoom)
+
+
+def _tile_y(lat: float, zoom: int) -> int:
+    rad = math.radians(lat)
+    return int((1.0 - math.asinh(math.tan(rad)) / math.pi) / 2.0 * 2**zoom)
+
+
+def _tile_box(x: int, y: int, zoom: int) -> shapely.Polygon:
+    n = 2**zoom
+    west, east = x / n * 360.0 - 180.0, (x + 1) / n * 360.0 - 180.0
+    north = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * y / n))))
+    south = math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * (y + 1) / n))))
+    return shapely.box(west, south, east, north)
+
+
+def corridor_tiles(
+    coords: Sequence[Sequence[float]], radius_m: float, zooms: range = CORRIDOR_ZOOMS
+) -> list[tuple[int, int, int]]:
+    """Return the web-map tiles (z, x, y) that touch the corridor within radius_m of a line, zoom by zoom, at
+    most MAX_CORRIDOR_TILES: what a phone needs to show the route's surroundings with no signal."""
+    forward = _local_projection(coords)
+    x, y = forward.transform([c[0] for c in coords], [c[1] for c in coords])
+    buffered = shapely.LineString(np.column_stack([x, y])).buffer(radius_m, quad_segs=4)
+    bx, by = shapely.get_coordinates(buffered.exterior).T
+    lon, lat = forward.transform(bx, by, direction="INVERSE")
+    corridor = shapely.Polygon(np.column_stack([lon, lat]))
+    west, south, east, north = corridor.bounds
+    tiles = []
+    for zoom in zooms:
+        for tx in range(_tile_x(west, zoom), _tile_x(east, zoom) + 1):
+            for ty in range(_tile_y(north, zoom), _tile_y(south, zoom) + 1):
+                if corridor.intersects(_tile_box(tx, ty, zoom)):
+                    tiles.append((zoom, tx, ty))
+                    if len(tiles) >= MAX_CORRIDOR_TILES:
+                        return tiles
+    return tiles

@@ -1,6 +1,7 @@
 /* "Simpan rute": keep a route on the phone for the trip. The service worker fetches the route's page, its
- * stops' pages and its GPX and KML into its caches (its "keep" message, the same one that saves a first visit);
- * this script counts them in the caches as they arrive and says how far it has got, then that all is saved. */
+ * stops' pages and its GPX and KML into its caches (its "keep" message, the same one that saves a first visit),
+ * and the map tiles of its corridor where the tile source allows it (data-tiles); this script counts them in
+ * the caches as they arrive and says how far it has got, then that all is saved. */
 
 const button = document.querySelector(".gt-save-route");
 const said = document.querySelector(".gt-save-route__status");
@@ -22,13 +23,15 @@ function progress(saved, total) {
 }
 
 async function save() {
-  const urls = JSON.parse(button.dataset.urls).map((url) => new URL(url, location.href).href);
+  const pages = JSON.parse(button.dataset.urls).map((url) => new URL(url, location.href).href);
+  const tiles = JSON.parse(button.dataset.tiles || "[]");
+  const urls = pages.concat(tiles);
   button.disabled = true;
   said.textContent = button.dataset.saving;
   try {
     const registration = await navigator.serviceWorker.ready;
     const worker = navigator.serviceWorker.controller || registration.active;
-    worker.postMessage({ type: "keep", urls, lang: document.documentElement.lang });
+    worker.postMessage({ type: "keep", urls: pages, tiles, lang: document.documentElement.lang });
     const deadline = Date.now() + WAIT_MS;
     let saved = await countSaved(urls);
     while (saved < urls.length && Date.now() < deadline) {

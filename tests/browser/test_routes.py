@@ -119,3 +119,78 @@ def test_a_route_shows_the_alerts_on_it_and_on_its_stops_not_others(live_server,
         assert banner(page) == []
     finally:
         context.close()
+
+
+class _TileServer:
+    """A tile source of our own that allows saving many tiles (as GEOTOUR_TILES_BULK says): it counts what it
+    is asked for."""
+
+    def __init__(self):
+        import http.server
+        import threading
+
+        from tests.browser.conftest import BLANK_PNG
+
+        asked = self.asked = []
+
+        class Tiles(http.server.BaseHTTPRequestHandler):
+            def do_GET(self):  # noqa: N802 (http.server's name)
+                asked.append(self.path)
+                self.send_response(200)
+                self.send_header("Content-Type", "image/png")
+                self.send_header("Content-Length", str(len(BLANK_PNG)))
+                self.end_headers()
+                self.wfile.write(BLANK_PNG)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.template = f"http://127.0.0.1:{self.server.server_port}/{{z}}/{{x}}/{{y}}.png"
+
+
+def test_where_the_tile_source_allows_it_a_saved_route_keeps_its_corridor_tiles(
+    live_server, browser, make_app
+):
+    from geotour.domain import routes
+
+    tiles = _TileServer()
+    app = make_app(GEOTOUR_TILES_OSM=tiles.template, GEOTOUR_TILES_BULK="1")
+    server = live_server(app)
+    with app.app_context():
+        from geotour.context import current
+
+        line = current().storage.get_feature("curug-sodong-cikanteh-walk")["geometry"]["coordinates"]
+    expected = {f"/{z}/{x}/{y}.png" for z, x, y in routes.corridor_tiles(line, 500)}
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    page = context.new_page()
+    try:
+        cdp = phone_network(context, page)
+        page.goto(server.url + "/routes/curug-sodong-cikanteh-walk")
+        hint = page.locator(".gt-hint:has-text('petak peta')").inner_text()
+        assert f"{len(expected)} petak peta" in hint and "MB" in hint  # the size is said before saving
+        page.click(".gt-save-route")
+        wait_for(page, lambda: "Tersimpan di ponsel" in page.locator(STATUS).inner_text(), timeout_s=120)
+        assert expected <= set(tiles.asked)  # every corridor tile was fetched from the source that allows it
+        kept = page.evaluate(
+            "async () => (await (await caches.open('geotour-tiles-saved-v1')).keys()).map(r => new URL(r.url).pathname)"
+        )
+        assert set(kept) == expected
+        signal(context, cdp, False)
+        before = len(tiles.asked)
+        page.reload()
+        page.wait_for_selector(".gt-stop-number", timeout=30000)
+        wait_for(
+            page,
+            lambda: page.evaluate("[...document.querySelectorAll('img.leaflet-tile-loaded')].length") > 0,
+        )
+        assert len(tiles.asked) == before  # offline, the map's tiles came from the phone
+    finally:
+        context.close()
+        tiles.server.shutdown()
+
+
+def test_by_default_no_tile_is_saved_in_bulk(client):
+    page = client.get("/routes/curug-sodong-cikanteh-walk?lang=en").get_data(as_text=True)
+    assert 'data-tiles="[]"' in page and "map tiles around the route" not in page

@@ -6,6 +6,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import segno
+from babel.numbers import format_decimal
 from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -235,6 +236,7 @@ def route(route_id: str) -> ResponseReturnValue:
         facts["along"] = format_distance(along, _lang())
         businesses.append(facts)
     canonical = url_for("route_pages.route", route_id=route_id, lang=None, _external=True)
+    tile_urls = _corridor_tile_urls(line)
     return render_template(
         "route.html",
         route=view,
@@ -247,7 +249,29 @@ def route(route_id: str) -> ResponseReturnValue:
         numbers=(_ctx().safety or {}).get("numbers", []),
         json_ld=_json_ld(view, props=feature["properties"], canonical=canonical),
         offline_urls=_offline_urls(view),
+        tile_urls=tile_urls,
+        tile_megabytes=format_decimal(len(tile_urls) * TILE_ESTIMATE_KB / 1000, "#,##0.#", locale=_lang()),
     )
+
+
+TILE_ESTIMATE_KB = 20  # a street-map tile of this countryside is 10 to 30 KB
+
+
+def _corridor_tile_urls(line: Sequence[Sequence[float]]) -> list[str]:
+    """Return the street map's tiles of the route's corridor for "Save route", only where the operator says
+    the tile source allows saving many (GEOTOUR_TILES_BULK); the OpenStreetMap servers forbid it. {s} is
+    filled as Leaflet fills it, so the saved tile is the one the map asks for."""
+    if not current_app.config["GEOTOUR_TILES_BULK"]:
+        return []
+    template = current_app.config["GEOTOUR_TILES_OSM"]
+    return [
+        template.replace("{s}", "abc"[(x + y) % 3])
+        .replace("{z}", str(z))
+        .replace("{x}", str(x))
+        .replace("{y}", str(y))
+        .replace("{r}", "")
+        for z, x, y in routes.corridor_tiles(line, BUSINESS_RADIUS_M)
+    ]
 
 
 def _offline_urls(view: dict[str, Any]) -> list[str]:
