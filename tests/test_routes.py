@@ -447,3 +447,15 @@ def test_a_recorded_track_validates_against_the_gpx_11_schema(make_app, data_cop
     )
     kml = _schema(tmp_path, "kml_2_2/ogckml22.xsd")
     assert kml.validate(etree.fromstring(client.get("/routes/recorded-walk.kml").data)), str(kml.error_log)
+
+
+def test_the_corridor_tiles_cover_the_line_and_nothing_far_from_it():
+    line = [[106.49785, -7.18527], [106.50056, -7.18994]]
+    tiles = routes.corridor_tiles(line, 500)
+    by_zoom = {z: [(x, y) for zz, x, y in tiles if zz == z] for z in routes.CORRIDOR_ZOOMS}
+    assert all(by_zoom[z] for z in routes.CORRIDOR_ZOOMS) and len(by_zoom[16]) > len(by_zoom[12])
+    for lon, lat in line:  # the tiles under each end of the line, at every zoom
+        for z in routes.CORRIDOR_ZOOMS:
+            assert (routes._tile_x(lon, z), routes._tile_y(lat, z)) in by_zoom[z]
+    far = (routes._tile_x(106.60, 16), routes._tile_y(-7.30, 16))  # 15 km away
+    assert far not in by_zoom[16] and len(tiles) <= routes.MAX_CORRIDOR_TILES
