@@ -271,6 +271,8 @@ def test_a_member_uploads_a_walk_picks_its_stops_and_a_moderator_publishes_it(si
     assert (
         offered[:1] == ["curug-sodong"] and "curug-cikanteh" in offered
     )  # in the order the walk passes them
+    ticked = re.findall(r'name="stops" value="([^"]+)" checked', page)
+    assert ticked == offered  # a track just read: every site along it is offered ticked
     stash_id = re.search(r'name="stash_id" value="([^"]+)"', page).group(1)
     assert _pending(site) == 0  # a preview stores nothing
     sent = client.post(

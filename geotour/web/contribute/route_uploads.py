@@ -46,16 +46,16 @@ def _fields_sent(layer: Layer) -> dict[str, Any]:
     return sent
 
 
-def _offered_stops(line: list[list[float]], chosen: list[str]) -> list[dict[str, Any]]:
-    """Return the sites along the line (workflow.sites_along), ticked when chosen, then the chosen stops that
-    are not along it (an edit's stops stay offered)."""
+def _offered_stops(line: list[list[float]], chosen: list[str], tick_all: bool) -> list[dict[str, Any]]:
+    """Return the sites along the line (workflow.sites_along), ticked when chosen (all of them, for a track
+    just read), then the chosen stops that are not along it (an edit's stops stay offered)."""
     lang = place_facts.lang()
     offered = [
         {
             **site,
             "away": format_distance(site["distance_m"], lang),
             "along": format_distance(site["along_m"], lang),
-            "checked": site["id"] in chosen,
+            "checked": tick_all or site["id"] in chosen,
         }
         for site in workflow.sites_along(_ctx(), line)
     ]
@@ -81,6 +81,7 @@ def _page(
     prepared: dict[str, Any] | None = None,
     stash_id: str | None = None,
     status: int = 200,
+    tick_all: bool = False,
 ) -> ResponseReturnValue:
     line = (
         prepared["geometry"]["coordinates"]
@@ -97,7 +98,7 @@ def _page(
         prepared=prepared,
         stash_id=stash_id,
         difficulties=ROUTE_DIFFICULTIES,
-        offered=_offered_stops(line, chosen) if line else [],
+        offered=_offered_stops(line, chosen, tick_all) if line else [],
         map=_preview_map(line) if line else None,
         length=format_distance(routes.line_length_m(line), place_facts.lang()) if line else None,
         format_distance=lambda m: format_distance(m, place_facts.lang()),
@@ -128,7 +129,7 @@ def _route_form(base: Feature | None) -> ResponseReturnValue:
         if upload is not None and upload.filename:  # step 1: read the file, show it, keep it for step 2
             prepared = tracks.prepare(tracks.read_track(upload.read(), upload.filename)).to_dict()
             kept = _stash().put(user["id"], STASH_NAME, json.dumps(prepared).encode())
-            return _page(layer, base, sent, prepared=prepared, stash_id=kept)
+            return _page(layer, base, sent, prepared=prepared, stash_id=kept, tick_all=True)
         geometry = None
         if stash_id:  # step 2: the track shown in step 1, taken once
             claimed = _claim_track(user["id"], stash_id)
