@@ -395,3 +395,30 @@ def test_routes_are_not_taken_by_the_bulk_import_or_the_point_form(site):
         "/contribute/routes/" in client.get("/contribute/edit/curug-sodong-cikanteh-walk").headers["Location"]
     )
     assert csrf_from(client.get("/contribute/routes/curug-sodong-cikanteh-walk/edit").get_data(as_text=True))
+
+
+def test_correcting_a_routes_words_keeps_its_stops_those_with_no_position_too(site):
+    client = site.test_client()
+    csrf = login(client, "kim1")
+    form = client.get("/contribute/routes/curug-sodong-cikanteh-walk/edit?lang=en").get_data(as_text=True)
+    ticked = re.findall(r'name="stops" value="([^"]+)" checked', form)
+    assert ticked == ["curug-sodong", "curug-cikanteh"]
+    sent = client.post(
+        "/contribute/routes/curug-sodong-cikanteh-walk/edit",
+        data={
+            "csrf_token": csrf,
+            "name": "Curug Sodong – Curug Cikanteh",
+            "name_en": "Sodong to Cikanteh on foot",
+            "category": "jalan-kaki",
+            "difficulty": "moderate",
+            "duration_min": "20",
+            "stops": ticked,
+        },
+    )
+    assert sent.status_code == 302
+    with site.app_context():
+        [pending] = current().storage.list_submissions(status="pending")[0]
+    props = pending["feature"]["properties"]
+    assert props["name_en"] == "Sodong to Cikanteh on foot" and props["track"] == "stops_only"
+    assert [s["site_id"] for s in props["stops"]] == ["curug-sodong", None, "curug-cikanteh"]  # Ngelay kept
+    assert props["notes"] and props["facts"]  # the sourced notes stay with it

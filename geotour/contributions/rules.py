@@ -320,7 +320,9 @@ def _propose_line(
     properties, problems = _checked_fields(layer, sent, base, row)
     coordinates, found = check_line(geometry, area, row)
     problems += found
-    unknown = [s["site_id"] for s in properties.get("stops") or [] if not site_exists(s["site_id"])]
+    stops = [s.get("site_id") for s in properties.get("stops") or [] if isinstance(s, dict)]
+    # A stop whose position no one knows has no site (site_id null: kept from the seed); every other names one.
+    unknown = [site_id for site_id in stops if isinstance(site_id, str) and not site_exists(site_id)]
     if unknown:
         problems.append(
             problem(

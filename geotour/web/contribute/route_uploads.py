@@ -109,6 +109,12 @@ def _stash() -> ImportStash:
     return ImportStash(_ctx().storage)
 
 
+def _mapped_stops(route: Feature) -> list[str]:
+    listed = route["properties"].get("stops")
+    stops = listed if isinstance(listed, list) else []
+    return [s["site_id"] for s in stops if isinstance(s, dict) and isinstance(s.get("site_id"), str)]
+
+
 def _claim_track(user_id: int, stash_id: str) -> tuple[str, bytes]:
     claimed = _stash().claim(user_id, stash_id)
     if claimed is None:
@@ -121,6 +127,8 @@ def _route_form(base: Feature | None) -> ResponseReturnValue:
     if request.method == "GET":
         return _page(layer, base, dict(base["properties"]) if base else {})
     sent = _fields_sent(layer)
+    if base is not None and sent["stops"] == _mapped_stops(base):
+        del sent["stops"]  # unchanged: the route keeps its stops as they are, those with no position too
     user = user_record()
     upload = request.files.get("track")
     stash_id = request.form.get("stash_id") or None
