@@ -101,7 +101,9 @@ def _stops(props: Mapping[str, Any]) -> list[dict[str, Any]]:
     for number, stop in enumerate(stops, start=1):
         site = found.get(stop["site_id"]) if isinstance(stop.get("site_id"), str) else None
         if site is None:
-            shown.append({"number": number, "name": str(stop.get("name") or ""), "place": None})
+            # No known position, or a site since taken off the map: named as written, else by its id.
+            name = str(stop.get("name") or stop.get("site_id") or "")
+            shown.append({"number": number, "name": name, "place": None})
             continue
         facts = place_facts.place_facts(site)
         shown.append({"number": number, "name": facts["name"], "place": facts})
