@@ -14,6 +14,9 @@ PUBLIC = [
     "/sites/vihara-nam-hai-kwan-se-im-pu-sa?lang=en",
     "/msmes/msme-0001",
     "/places",
+    "/routes",
+    "/routes/ciletuh-river-three-waterfalls",
+    "/routes/boat-ciletuh-batu-batik-pulau-kunti?lang=en",
     "/glosarium",
     "/keselamatan",
     "/glosarium?lang=en",
@@ -29,6 +32,7 @@ PUBLIC = [
 NO_BAR = [
     "/embed",
     "/embed/places/curug-sodong",
+    "/embed/routes/curug-sodong-cikanteh-walk",
     "/sites/curug-sodong/signboard",
 ]  # framed by other sites, or printed: no menu to sign in from
 MEMBER = [
@@ -36,6 +40,8 @@ MEMBER = [
     "/contribute/new/geosites",
     "/contribute/new/msmes",
     "/contribute/import",
+    "/contribute/routes/new",
+    "/contribute/routes/curug-sodong-cikanteh-walk/edit",
     "/contribute/mine",
     "/contribute/edit/curug-sodong",
     "/account",
