@@ -10,7 +10,7 @@ from typing import Any, Protocol
 from geotour.domain import exports
 from geotour.domain.features import Feature
 from geotour.domain.geodesy import DEFAULT_RADIUS_M, Hit
-from geotour.domain.layers import Catalogue, Layer, LayerQuery
+from geotour.domain.layers import Catalogue, Layer, LayerKind, LayerQuery
 from geotour.errors import BadParameter, NotFound
 
 NEARBY_DEFAULT_LIMIT = 20
@@ -147,12 +147,16 @@ def layer_page(
     return storage.query_layer(layer_id, query)
 
 
-def _with_distance(feature: Feature, hit: Hit, along_m: float | None = None) -> Feature:
+def _with_distance(feature: Feature, hit: Hit) -> Feature:
     feature["properties"]["distance_m"] = round(hit.distance_m, 1)
-    if along_m is None:
-        feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
-    else:  # near a route: how far from its start, not a bearing from one point
-        feature["properties"]["along_m"] = round(along_m, 1)
+    feature["properties"]["bearing_deg"] = round(hit.bearing_deg, 1)
+    return feature
+
+
+def _along_line(feature: Feature, distance_m: float, along_m: float) -> Feature:
+    """Near a route: metres from its line and from its start along it (a bearing from one point means nothing)."""
+    feature["properties"]["distance_m"] = round(distance_m, 1)
+    feature["properties"]["along_m"] = round(along_m, 1)
     return feature
 
 
@@ -195,7 +199,7 @@ def near_place(
     if geometry["type"] == "LineString":  # a route: what lies along its line, nearest to it first
         along = storage.features_near_line(geometry["coordinates"], radius_m, targets, limit, category)
         return [
-            _with_distance(feature, Hit(0, away, 0.0), along_m=along_m)
+            _along_line(feature, away, along_m)
             for feature, away, along_m in sorted(along, key=lambda found: (found[1], found[0]["id"]))
         ]
     lon, lat = geometry["coordinates"][:2]
@@ -222,6 +226,13 @@ def whole_layer(storage: Places, layer_id: str, properties: tuple[str, ...] | No
     """Return every feature of a layer, unpaged (for files, lists and sitemaps, not for the API)."""
     features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=properties))
     return features
+
+
+def features_of_kind(
+    storage: Places, catalogue: Catalogue, kind: LayerKind, properties: tuple[str, ...] | None = None
+) -> list[Feature]:
+    """Return every feature of every layer of one kind (every route, say), layer by layer, unpaged."""
+    return [f for layer_id in catalogue.ids(kind) for f in whole_layer(storage, layer_id, properties)]
 
 
 def layer_file(storage: Places, catalogue: Catalogue, layer_id: str, fmt: str) -> bytes:

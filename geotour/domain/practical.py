@@ -102,7 +102,7 @@ def load_wording(data_dir: str | Path) -> dict[str, tuple[Part, ...]]:
     return read_optional(data_dir, WORDING_FILE, wording_from_dict) or {}
 
 
-def _link(source: object) -> str | None:
+def source_link(source: object) -> str | None:
     """Return a recorded source if it is a well-formed http(s) address, else None (the fact shows unlinked)."""
     return source if isinstance(source, str) and HTTP_URL.match(source) else None
 
@@ -121,7 +121,7 @@ def sourced_facts(facts: object, wording: Wording) -> list[SourcedFact]:
         parts = wording.get(_key(record["fact"]))
         recorded = (Part("note", {"en": record["fact"].strip()}),)
         for part in parts or recorded:
-            found.append(SourcedFact(part, _link(record.get("source")), date, parts is not None))
+            found.append(SourcedFact(part, source_link(record.get("source")), date, parts is not None))
     return found
 
 

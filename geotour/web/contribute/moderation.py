@@ -15,7 +15,7 @@ from geotour.contributions import changes, decisions, position_reports, workflow
 from geotour.contributions.field_rules import Problem, field_choices, field_kinds
 from geotour.domain.features import fold
 from geotour.domain.layers import ATTRACTION, ROUTE, Layer
-from geotour.domain.places import whole_layer
+from geotour.domain.places import features_of_kind, whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
 from geotour.web.alert_views import alert_view, is_place
@@ -253,8 +253,7 @@ def _alerts_page(
     routes = sorted(
         (
             (feature["id"], feature["properties"]["name"])
-            for layer_id in catalogue.ids(ROUTE)
-            for feature in whole_layer(storage, layer_id, properties=("name",))
+            for feature in features_of_kind(storage, catalogue, ROUTE, properties=("name",))
         ),
         key=lambda route: fold(route[1]),
     )

@@ -33,11 +33,10 @@ def sitemap_pages() -> list[str]:
                 for f in features
                 if not f["properties"].get("sample")
             ]
-    for layer_id in catalogue.ids(ROUTE):
-        pages += [
-            url_for("route_pages.route", route_id=f["id"], _external=True)
-            for f in places.whole_layer(storage, layer_id, properties=())
-        ]
+    pages += [
+        url_for("route_pages.route", route_id=f["id"], _external=True)
+        for f in places.features_of_kind(storage, catalogue, ROUTE, properties=())
+    ]
     return pages
 
 

@@ -168,8 +168,7 @@ def builder() -> ResponseReturnValue:
                 route_name(f["properties"]),
                 url_for("route_pages.route", route_id=f["id"], _external=True),
             )
-            for layer_id in catalogue.ids(ROUTE)
-            for f in places.whole_layer(_ctx().storage, layer_id, ("name", "name_en"))
+            for f in places.features_of_kind(_ctx().storage, catalogue, ROUTE, ("name", "name_en"))
         ),
         key=lambda r: r[1].casefold(),
     )

@@ -19,7 +19,6 @@ from markupsafe import Markup
 from geotour.context import current as _ctx
 from geotour.domain import places, practical, stories, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
-from geotour.domain.data_files import HTTP_URL
 from geotour.domain.features import Feature, fold
 from geotour.domain.layers import MSME, ROUTE
 from geotour.domain.openstreetmap import LICENCE_URL, object_url
@@ -271,23 +270,30 @@ def route_name(props: Mapping[str, Any]) -> str:
 
 def routes_of_stop(site_id: str) -> list[dict[str, Any]]:
     """Return [{"name", "url", "number", "of"}] for every route that stops at this site ("stop 2 of 3 on …")."""
-    catalogue = _ctx().catalogue
     found = []
-    for layer_id in catalogue.ids(ROUTE):
-        for feature in places.whole_layer(_ctx().storage, layer_id):
-            listed = feature["properties"].get("stops")
-            stops = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
-            for number, stop in enumerate(stops, start=1):
-                if stop.get("site_id") == site_id:
-                    found.append(
-                        {
-                            "name": route_name(feature["properties"]),
-                            "url": url_for("route_pages.route", route_id=feature["id"]),
-                            "number": number,
-                            "of": len(stops),
-                        }
-                    )
+    for feature in places.features_of_kind(_ctx().storage, _ctx().catalogue, ROUTE):
+        listed = feature["properties"].get("stops")
+        stops = [s for s in listed if isinstance(s, dict)] if isinstance(listed, list) else []
+        for number, stop in enumerate(stops, start=1):
+            if stop.get("site_id") == site_id:
+                found.append(
+                    {
+                        "name": route_name(feature["properties"]),
+                        "url": url_for("route_pages.route", route_id=feature["id"]),
+                        "number": number,
+                        "of": len(stops),
+                    }
+                )
     return found
+
+
+def dated_source(text: str, date: object, source: object) -> dict[str, Any]:
+    """Return one sourced line as templates/_sourced.html shows it: its text (in the page's language), the year
+    its recorded date starts with (None when it starts with none: "undated"), and its source when that is a
+    well-formed http(s) address (practical.source_link)."""
+    written = str(date or "")
+    year = int(written[:4]) if written[:4].isdigit() else None
+    return {"text": text, "lang": lang(), "year": year, "source": practical.source_link(source)}
 
 
 def approaches_to(site_id: str) -> list[dict[str, Any]]:
@@ -296,14 +302,6 @@ def approaches_to(site_id: str) -> list[dict[str, Any]]:
     found = []
     for approach in _ctx().approaches:
         if site_id in approach["leads_to"]:
-            lines = [
-                {
-                    "text": line[lang()],
-                    "lang": lang(),
-                    "year": int(line["date"][:4]) if line["date"][:4].isdigit() else None,
-                    "source": line["source"] if HTTP_URL.match(line["source"]) else None,
-                }
-                for line in approach["lines"]
-            ]
+            lines = [dated_source(line[lang()], line["date"], line["source"]) for line in approach["lines"]]
             found.append({"name": route_name(approach), "lines": lines})
     return found

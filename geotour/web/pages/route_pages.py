@@ -16,7 +16,6 @@ from markupsafe import Markup
 
 from geotour.context import current as _ctx
 from geotour.domain import contact, places, route_files, routes
-from geotour.domain.data_files import HTTP_URL
 from geotour.domain.features import Feature
 from geotour.domain.layers import MSME, ROUTE
 from geotour.errors import Conflict, NotFound
@@ -120,12 +119,7 @@ def route_view(feature: Feature) -> dict[str, Any]:
     for note in props.get("notes") or []:
         if isinstance(note, dict) and note.get("about") in NOTE_TITLES:
             notes.setdefault(note["about"], []).append(
-                {
-                    "text": _text(note),
-                    "lang": _lang(),
-                    "year": _year(note.get("date")),
-                    "source": note.get("source") if _is_link(note.get("source")) else None,
-                }
+                place_facts.dated_source(_text(note), note.get("date"), note.get("source"))
             )
     duration = (
         format_minutes(figures.duration_min) if figures.duration_min and figures.duration_basis else None
@@ -158,15 +152,6 @@ def route_view(feature: Feature) -> dict[str, Any]:
         "start": {"lat": start_lat, "lon": start_lon},
         "directions": contact.directions(start_lat, start_lon, name),
     }
-
-
-def _year(date: object) -> int | None:
-    text = str(date or "")
-    return int(text[:4]) if text[:4].isdigit() else None
-
-
-def _is_link(source: object) -> bool:
-    return isinstance(source, str) and bool(HTTP_URL.match(source))
 
 
 def _profile_svg(coords: Sequence[Sequence[float]]) -> dict[str, Any] | None:
@@ -214,11 +199,7 @@ def route_map_for(view: dict[str, Any], feature: Feature) -> maps.RenderedMap:
 @bp.get("/routes")
 def route_list() -> ResponseReturnValue:
     """List the geopark's routes: how they are travelled, how long, and how much of each is really mapped."""
-    views = [
-        route_view(feature)
-        for layer_id in _ctx().catalogue.ids(ROUTE)
-        for feature in places.whole_layer(_ctx().storage, layer_id)
-    ]
+    views = [route_view(f) for f in places.features_of_kind(_ctx().storage, _ctx().catalogue, ROUTE)]
     return render_template("routes.html", routes=sorted(views, key=lambda v: v["name"]))
 
 

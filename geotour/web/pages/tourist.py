@@ -244,18 +244,18 @@ def _route_links(catalogue: Catalogue, query: str) -> list[dict[str, Any]]:
     """Return the routes for the place list (name, page, whether only their stops are known), those whose
     name in either language holds the search."""
     found = []
-    for layer_id in catalogue.ids(LayerKind.ROUTE):
-        for feature in places.whole_layer(_ctx().storage, layer_id, ("name", "name_en", "track")):
-            props = feature["properties"]
-            names = fold(" | ".join(str(props.get(k) or "") for k in ("name", "name_en")))
-            if not query or query in names:
-                found.append(
-                    {
-                        "name": place_facts.route_name(props),
-                        "url": url_for("route_pages.route", route_id=feature["id"]),
-                        "stops_only": props.get("track") != "recorded",
-                    }
-                )
+    kept = ("name", "name_en", "track")
+    for feature in places.features_of_kind(_ctx().storage, catalogue, LayerKind.ROUTE, kept):
+        props = feature["properties"]
+        names = fold(" | ".join(str(props.get(k) or "") for k in ("name", "name_en")))
+        if not query or query in names:
+            found.append(
+                {
+                    "name": place_facts.route_name(props),
+                    "url": url_for("route_pages.route", route_id=feature["id"]),
+                    "stops_only": props.get("track") != "recorded",
+                }
+            )
     return sorted(found, key=lambda r: fold(r["name"]))
 
 
