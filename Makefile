@@ -143,7 +143,7 @@ translations: $(MO)
 # first argument is a message id
 # (tests/test_i18n.py checks that each GeotourError subclass is listed here).
 MESSAGE_KEYWORDS = _l lazy_gettext Says GeotourError BadParameter NotFound Unauthorized Forbidden Conflict TooLarge \
-  ValidationFailed KeyReused InProgress AlreadyStored NotImplementedFormat
+  ValidationFailed KeyReused InProgress AlreadyStored NotImplementedFormat TooManyReports
 messages: $(VENV)/.installed
 	$(VENV)/bin/pybabel extract -F babel.cfg $(addprefix -k ,$(MESSAGE_KEYWORDS)) --add-comments=TRANSLATORS: \
 	  -o geotour/translations/messages.pot .

@@ -62,6 +62,10 @@ SETTINGS = {
         "10 per hour",
         '"I am here" position reports allowed per address (Flask-Limiter syntax).',
     ),
+    "GEOTOUR_RATELIMIT_VISITOR_REPORTS": (
+        "10 per hour",
+        'Visitors\' "report a problem" sendings allowed per address (Flask-Limiter syntax); each address also keeps at most 5 open reports.',
+    ),
     "GEOTOUR_INSTANCE_DIR": (
         "instance",
         "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up.",

@@ -114,6 +114,14 @@ class ValidationFailed(GeotourError):
         return body
 
 
+class TooManyReports(GeotourError):
+    """A sender or a place already has as many open visitor reports as are kept."""
+
+    status = 429
+    code = "too_many_reports"
+    retry_after_s = 3600
+
+
 class KeyReused(GeotourError):
     """An Idempotency-Key came back with a different request."""
 

@@ -17,12 +17,14 @@ from geotour.storage.records import (
     KeyRecord,
     NewAlert,
     NewSubmission,
+    NewVisitorReport,
     PhotoSource,
     PositionReport,
     Submission,
     Token,
     User,
     Version,
+    VisitorReport,
 )
 
 
@@ -272,6 +274,58 @@ class Storage(Places, ABC):
     @abstractmethod
     def withdraw_alert(self, alert_id: int) -> bool:
         """Take an alert back now; return False when there is no such alert or it was already withdrawn."""
+
+    @abstractmethod
+    def add_visitor_report(
+        self,
+        report: NewVisitorReport,
+        token_hash: str,
+        client_key: str | None,
+        fingerprint: str,
+        limits: tuple[int, int],
+        expire_before: tuple[str, str],
+    ) -> tuple[VisitorReport, str | None]:
+        """Keep a visitor's report in one transaction; return (it, None), or (the report first stored with
+        this client_key, its fingerprint). Raise ReportRefused at limits = (per sender, per place) open
+        reports; first delete reports closed before expire_before[0] or untouched since expire_before[1]."""
+
+    @abstractmethod
+    def visitor_report_by_key(self, client_key: str) -> tuple[VisitorReport, str] | None:
+        """Return (the report stored with this Idempotency-Key, the fingerprint of its request), or None."""
+
+    @abstractmethod
+    def report_bound_reached(self, reporter: str, feature_id: str, limits: tuple[int, int]) -> str | None:
+        """Return "sender" or "place" when that one already has limits[0] or limits[1] open reports, else None."""
+
+    @abstractmethod
+    def visitor_report(
+        self, report_id: int | None = None, token_hash: str | None = None
+    ) -> VisitorReport | None:
+        """Return one report by its id or by its sender's token hash, or None."""
+
+    @abstractmethod
+    def visitor_reports(
+        self, statuses: tuple[str, ...], limit: int = 50, offset: int = 0
+    ) -> tuple[list[VisitorReport], int]:
+        """Return (the reports with these statuses, a page of them; how many there are)."""
+
+    @abstractmethod
+    def visitor_reports_of(
+        self, feature_id: str, statuses: tuple[str, ...], limit: int = 20
+    ) -> list[VisitorReport]:
+        """Return one place's reports with these statuses, newest first."""
+
+    @abstractmethod
+    def answer_visitor_report(self, report_id: int, status: str, reply: str, user_id: int) -> bool:
+        """Set a report's status and reply; return False when there is no such report."""
+
+    @abstractmethod
+    def public_report_categories(self) -> list[str] | None:
+        """Return the report categories the office shows on places' pages, or None when it never chose."""
+
+    @abstractmethod
+    def set_public_report_categories(self, categories: list[str]) -> None:
+        """Keep the office's choice of report categories shown on places' pages."""
 
     def close(self) -> None:  # noqa: B027 (a backend with nothing to release need not write one)
         """Release connections."""

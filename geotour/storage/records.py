@@ -93,6 +93,29 @@ class Alert(NewAlert):
     withdrawn_at: str | None
 
 
+class NewVisitorReport(TypedDict):
+    """A visitor's report of a problem, as checked (geotour.contributions.visitor_reports)."""
+
+    feature_id: str
+    category: str
+    text: str
+    lon: float | None
+    lat: float | None
+    accuracy_m: float | None
+    photo_id: str | None
+    lang: str
+    reporter: str  # a keyed hash of the sender's address, never the address
+
+
+class VisitorReport(NewVisitorReport):
+    id: int
+    status: str  # new, seen, fixed, not_a_problem
+    reply: str
+    created_at: str
+    updated_at: str
+    handled_by: int | None
+
+
 class PhotoSource(TypedDict):
     id: str
     gps: list[float] | None

@@ -33,6 +33,10 @@ SHELL_ASSETS = [
     "js/safety.js",
     "js/alerts.js",
     "js/save-route.js",
+    "js/report.js",
+    # the outbox a visitor's report waits in (static/js/report.js loads them when needed); the worker imports them too
+    "vendor/idb-keyval/idb-keyval.js",
+    "js/offline/outbox.js",
 ]  # besides the map assets
 # The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
 WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js"]

@@ -152,11 +152,18 @@ def requires(rule: str, session_only: bool = False) -> Callable[[View], View]:
 # Views anyone may call, signed in or not, that take only a JSON body: another site cannot make a browser send
 # one (a cross-site JSON POST needs a CORS preflight, which we never grant), so they need no CSRF token.
 NO_SESSION_NEEDED = {"api_writes.report_here"}
+# Visitors' problem reports are sent by anyone, with no account, as a form (a photo rides along), and the
+# view ignores who is signed in: a forged one is only a report anyone could send, bounded per sender.
+ANYONE_MAY_SEND = {"api_reports.file_report", "report_pages.send"}
 
 
 def _csrf_unless_token() -> None:
     # A request signed in by its token uses no cookie, so there is nothing to forge; sessions need the CSRF token.
-    if _sign_in_by_token() or request.method not in WRITE_METHODS or request.endpoint in NO_SESSION_NEEDED:
+    if (
+        _sign_in_by_token()
+        or request.method not in WRITE_METHODS
+        or request.endpoint in NO_SESSION_NEEDED | ANYONE_MAY_SEND
+    ):
         return
     if request.routing_exception is not None:
         return  # no such address or method: its 404 or 405 (with Allow) says so, and nothing is written
@@ -219,6 +226,13 @@ def upload_limit(methods: list[str] | None = None) -> RouteLimit:
 def report_limit() -> RouteLimit:
     """Decorate the "I am here" view with GEOTOUR_RATELIMIT_REPORTS per address (anyone may send one)."""
     return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_REPORTS"], key_func=address_limit_key)
+
+
+def visitor_report_limit() -> RouteLimit:
+    """Decorate the "report a problem" views with GEOTOUR_RATELIMIT_VISITOR_REPORTS per address."""
+    return limiter.limit(
+        lambda: current_app.config["GEOTOUR_RATELIMIT_VISITOR_REPORTS"], key_func=address_limit_key
+    )
 
 
 def reporter_key() -> str:

@@ -13,11 +13,11 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
 from geotour.web import views
-from geotour.web.api import ogc, read, schemas, write
+from geotour.web.api import ogc, read, reports, schemas, write
 from geotour.web.responses import cached
 
 bp = views.Blueprint("openapi", __name__, url_prefix="/api")
-DOCUMENTED = (read.bp, write.bp, ogc.bp, bp)
+DOCUMENTED = (read.bp, write.bp, reports.bp, ogc.bp, bp)
 
 
 class Document(Api):

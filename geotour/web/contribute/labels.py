@@ -139,6 +139,12 @@ def local_time(stamp: datetime | str | None) -> str:
     return _("%(date)s, %(time)s WIB", date=format_date(moment, "medium"), time=format_time(moment, "short"))
 
 
+def local_date(stamp: str) -> str:
+    """Return the day (in WIB) of a stored UTC instant: "3 Des 2026"."""
+    moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    return format_date(moment, "medium")
+
+
 UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)")
 
 
@@ -220,14 +226,40 @@ def level_label(level: str) -> str:
     return {"info": _("Information"), "warning": _("Warning"), "danger": _("Danger")}.get(level, level)
 
 
+def report_category_label(category: str) -> str:
+    """Return a visitor report's category in the page's language."""
+    return {
+        "path_damaged": _("Path damaged"),
+        "dangerous_spot": _("Dangerous spot"),
+        "litter": _("Litter"),
+        "signboard_broken": _("Signboard broken"),
+        "closed": _("Closed"),
+        "wrong_information": _("Wrong information"),
+        "other": _("Other"),
+    }.get(category, category)
+
+
+def report_status_label(status: str) -> str:
+    """Return a visitor report's status in the page's language."""
+    return {
+        "new": _("Received"),
+        "seen": _("Seen, being handled"),
+        "fixed": _("Fixed"),
+        "not_a_problem": _("Not a problem"),
+    }.get(status, status)
+
+
 HELPERS = (
     level_label,
+    report_category_label,
+    report_status_label,
     story_placeholder,
     role_label,
     layer_label,
     category_label,
     version_note,
     local_time,
+    local_date,
     field_label,
     status_label,
     action_label,

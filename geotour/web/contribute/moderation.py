@@ -11,9 +11,10 @@ from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
-from geotour.contributions import changes, decisions, position_reports, workflow
+from geotour.contributions import changes, decisions, position_reports, visitor_reports, workflow
 from geotour.contributions.field_rules import Problem, field_choices, field_kinds
 from geotour.domain.features import fold
+from geotour.domain.geodesy import distance_m
 from geotour.domain.layers import ATTRACTION, ROUTE, Layer
 from geotour.domain.places import features_of_kind, whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
@@ -305,3 +306,63 @@ def withdraw_alert(alert_id: int) -> ResponseReturnValue:
     office_alerts.withdraw(_ctx().storage, user_record(), alert_id)
     flash(_("The alert is withdrawn: visitors no longer see it."))
     return redirect(url_for("moderation.alerts"))
+
+
+REPORTS_PER_PAGE = 50
+
+
+def _report_item(report: Any) -> dict[str, Any]:
+    feature = _ctx().storage.get_feature(report["feature_id"])
+    away = None
+    if feature is not None and report["lon"] is not None and feature["geometry"]["type"] == "Point":
+        here = feature["geometry"]["coordinates"]
+        away = round(distance_m(here[0], here[1], report["lon"], report["lat"]))
+    return {**report, "place": feature["properties"].get("name") if feature else None, "away_m": away}
+
+
+@bp.get("/reports")
+@requires("can_moderate")
+def reports() -> ResponseReturnValue:
+    """The queue of visitors' problem reports (open ones oldest first), and which categories places show."""
+    status = request.args.get("status") or "open"
+    page = max(1, request.args.get("page", 1, type=int) or 1)
+    found, total = visitor_reports.queue(
+        _ctx(), user_record(), status, REPORTS_PER_PAGE, (page - 1) * REPORTS_PER_PAGE
+    )
+    return render_template(
+        "moderation/reports.html",
+        reports=[_report_item(r) for r in found],
+        total=total,
+        status=status,
+        page=page,
+        pages=max(1, -(-total // REPORTS_PER_PAGE)),
+        statuses=["open", *visitor_reports.STATUSES],
+        categories=visitor_reports.CATEGORIES,
+        public=visitor_reports.public_categories(_ctx()),
+        max_reply=visitor_reports.MAX_REPLY,
+    )
+
+
+@bp.post("/reports/<int:report_id>")
+@requires("can_moderate")
+def answer_report(report_id: int) -> ResponseReturnValue:
+    """Set a report's status and the reply its sender reads at their link."""
+    try:
+        visitor_reports.answer(
+            _ctx(), user_record(), report_id, request.form.get("status"), request.form.get("reply")
+        )
+        flash(_("Saved: the sender sees it at their link."), "ok")
+    except ValidationFailed as exc:
+        flash("; ".join(p["message"] for p in exc.problems), "error")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.reports", status=request.args.get("status") or "open"))
+
+
+@bp.post("/reports/public")
+@requires("can_moderate")
+def public_report_categories() -> ResponseReturnValue:
+    """Choose the categories whose reports, once seen, show "being handled" on the place's page."""
+    visitor_reports.choose_public(_ctx(), user_record(), request.form.getlist("categories"))
+    flash(_("Saved: places' pages show these categories while you handle them."), "ok")
+    return redirect(url_for("moderation.reports"))

@@ -23,6 +23,7 @@ from geotour.web import maps
 from geotour.web.i18n import format_distance
 from geotour.web.pages import place_facts
 from geotour.web.pages.map_setup import map_spec, static_url
+from geotour.web.pages.report_pages import report_form
 from geotour.web.pages.tourist import keep_language
 from geotour.web.public_address import unreachable_reason
 
@@ -224,6 +225,7 @@ def route(route_id: str) -> ResponseReturnValue:
         "route.html",
         route=view,
         map=route_map_for(view, feature),
+        report=report_form(view["id"]),
         profile=_profile_svg(line) if view["recorded"] else None,
         businesses=businesses,
         radius=format_distance(BUSINESS_RADIUS_M, _lang()),

@@ -26,6 +26,7 @@ from geotour.web.pages.map_setup import (
     render_overview,
     static_url,
 )
+from geotour.web.pages.report_pages import report_form
 from geotour.web.responses import LocalStore
 
 bp = Blueprint("pages", __name__)
@@ -121,6 +122,7 @@ def _focus_page(
         radius_m=radius_m,
         canonical=canonical,
         json_ld=seo.json_ld(place, origin["properties"], canonical, place["description"]),
+        report=report_form(place["id"]),
     )
 
 

@@ -9,11 +9,16 @@
  * Every item carries its owner, the account that wrote it: only that account sees it and sends it. On a
  * phone that members share, what A left waits, locked, while B is signed in, and goes when A is back.
  *
+ * A visitor's problem report (kind "report", static/js/report.js) needs no account: it belongs to the phone,
+ * is sent whoever is signed in, and never shows in a member's panel. Once sent, its link is kept in the
+ * "geotour-reports" store, so the page shows it even when the service worker sent it.
+ *
  * Loaded by the contribution pages and by the service worker (importScripts), after idb-keyval. */
 (function (root) {
   "use strict";
   var kv = root.idbKeyval;
   var items = kv.createStore("geotour-outbox", "items");
+  var sentReports = kv.createStore("geotour-reports", "sent");
   var TAG = "geotour-outbox";
   var API = "/api/v1";
   var PENDING_FLAG = "geotour-outbox-pending"; // lets any page know, without IndexedDB, that work waits
@@ -40,6 +45,7 @@
   /* Whether an account may see and send an item. An item kept before items had owners belongs to whoever
    * says so (the panel asks: "send it as yours, or delete it"), never silently to the next account. */
   function belongs(item, owner) {
+    if (item.kind === "report") return true;
     return owner !== null && owner !== undefined && String(item.owner) === String(owner);
   }
 
@@ -53,7 +59,7 @@
     if (owner === null || owner === undefined) return Promise.resolve([]);
     return all().then(function (list) {
       return list.filter(function (item) {
-        return claimable(item, owner);
+        return item.kind !== "report" && claimable(item, owner);
       });
     });
   }
@@ -320,16 +326,44 @@
     });
   }
 
-  /* Send one item: its photos, then the feature. Resolves "sent", "waiting" (try later) or "failed". */
+  /* A visitor's report: one form (its photo in it), keyed, so a retry never stores it twice. Its answer,
+   * with the sender's link, is kept in the sent store. */
+  function sendReport(item) {
+    var form = new FormData();
+    Object.keys(item.fields).forEach(function (name) {
+      if (item.fields[name] !== null && item.fields[name] !== undefined) form.append(name, item.fields[name]);
+    });
+    if (item.photos.length) form.append("photo", item.photos[0].blob, item.photos[0].name || "photo.jpg");
+    return send("POST", item.url, { body: form, key: item.id }).then(function (answer) {
+      if (answer.status !== 200 && answer.status !== 201) throw new Problem(answer);
+      var kept = Object.assign({}, answer.body, { place_name: item.name, sent: Date.now() });
+      return kv.set(item.id, kept, sentReports).then(function () {
+        return answer.body.id;
+      });
+    });
+  }
+
+  /* The reports this phone sent (newest first): {id, link, place, place_name, category, status, sent}. */
+  function reportsSent() {
+    return kv.values(sentReports).then(function (found) {
+      return found.sort(function (a, b) {
+        return b.sent - a.sent;
+      });
+    });
+  }
+
+  /* Send one item: its photos, then the feature (a report: in one form). Resolves "sent", "waiting" (try
+   * later) or "failed". */
   function sendItem(item, progress) {
     item.state = "sending";
     item.attempts += 1;
     return save(item)
       .then(function () {
-        return sendPhotos(item, progress);
-      })
-      .then(function () {
-        return sendFeature(item);
+        return item.kind === "report"
+          ? sendReport(item)
+          : sendPhotos(item, progress).then(function () {
+              return sendFeature(item);
+            });
       })
       .then(
         function (submissionId) {
@@ -359,11 +393,13 @@
     options = options || {};
     if (flushing) return flushing;
     var result = { sent: [], waiting: 0, failed: 0 };
-    flushing = Promise.all([all(), signedIn(options.owner)])
+    var owner = options.reportsOnly ? Promise.resolve(null) : signedIn(options.owner);
+    flushing = Promise.all([all(), owner])
       .then(function (found) {
         var owner = found[1];
         return found[0].reduce(function (chain, item) {
           return chain.then(function (stop) {
+            if (item.kind !== "report" && options.reportsOnly) return stop;
             if (!belongs(item, owner)) {
               if (owner === null && item.owner !== undefined) result.waiting += 1; // signed out or no signal: later
               return stop;
@@ -435,6 +471,7 @@
     add: add,
     all: all,
     mine: mine,
+    reportsSent: reportsSent,
     remove: removeOwn,
     flush: flush,
     retry: retry,
