@@ -1,6 +1,7 @@
 """Issue 29, part 1: the tourism office's alerts: posted with its times in WIB, in the API and an Atom feed,
 ended by themselves, withdrawn early, refused with each field named, and never posted by anyone else."""
 
+import json
 import re
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
@@ -198,3 +199,100 @@ def test_a_seasonal_note_shows_only_in_its_months_every_year_until_its_end(offic
         "error"
     ]["problems"]
     assert [p["field"] for p in too_long] == ["ends_at"]  # without months, three years is too long
+
+
+def square(lon, lat, half=0.01):
+    ring = [
+        [lon - half, lat - half],
+        [lon + half, lat - half],
+        [lon + half, lat + half],
+        [lon - half, lat + half],
+    ]
+    return {"type": "Polygon", "coordinates": [ring + [ring[0]]]}
+
+
+def test_an_alert_over_an_area_concerns_the_places_inside_it_even_later_ones(office):
+    app, client, mod = office
+    area = square(106.4992, -7.1876, 0.006)  # around Curug Sodong and Curug Cikanteh
+    sent = client.post("/api/v1/alerts", json=alert(place_ids=[], area=area), headers=bearer(mod))
+    assert sent.status_code == 201, sent.get_json()
+    posted = sent.get_json()
+    assert posted["area"]["type"] == "Polygon" and posted["area"]["coordinates"][0][0] == [106.4932, -7.1936]
+    places = {p["id"] for p in posted["places"]}
+    assert {"curug-sodong", "curug-cikanteh", "curug-sodong-cikanteh-walk"} <= places  # the walk crosses it
+    assert "pulau-kunti" not in places and "bukit-panenjoan" not in places
+    # A business added inside the area later is concerned too.
+    with app.app_context():
+        from geotour.domain.features import validate_feature
+
+        layer = current().catalogue.get("msmes")
+        record = validate_feature(
+            {
+                "type": "Feature",
+                "id": "warung-dekat-curug",
+                "geometry": {"type": "Point", "coordinates": [106.4985, -7.1860]},
+                "properties": {"name": "Warung Dekat Curug", "category": "kuliner", "layer": "msmes"},
+            },
+            layer,
+        )
+        current().storage.publish_version("warung-dekat-curug", "msmes", record, 1, "create")
+    listed = client.get("/api/v1/alerts").get_json()["alerts"]
+    assert "warung-dekat-curug" in {p["id"] for p in listed[0]["places"]}
+
+
+@pytest.mark.parametrize(
+    "area",
+    [
+        "not json",
+        {"type": "Point", "coordinates": [106.5, -7.19]},
+        {
+            "type": "Polygon",
+            "coordinates": [[[106.49, -7.19], [106.50, -7.19], [106.49, -7.19]]],
+        },  # 2 corners
+        {
+            "type": "Polygon",
+            "coordinates": [[[106.49, -7.19], [106.51, -7.17], [106.51, -7.19], [106.49, -7.17]]],
+        },
+        square(110.37, -7.80),  # Yogyakarta
+        square(106.45, -7.1, 0.6),  # the whole geopark and more
+        {
+            "type": "Polygon",
+            "coordinates": [[[106.5 + i * 1e-4, -7.19 + (i % 2) * 1e-4] for i in range(300)]],
+        },
+        {"type": "Polygon", "coordinates": [[[106.49, -7.19], ["x", -7.18], [106.50, -7.18]]]},
+    ],
+)
+def test_a_bad_area_is_refused_naming_it_and_nothing_is_stored(office, area):
+    app, client, mod = office
+    sent = client.post("/api/v1/alerts", json=alert(place_ids=[], area=area), headers=bearer(mod))
+    assert sent.status_code == 400
+    assert "area" in [p["field"] for p in sent.get_json()["error"]["problems"]]
+    with app.app_context():
+        assert current().storage.alerts() == []
+
+
+def test_the_office_draws_the_area_in_the_form(office):
+    app, client, _ = office
+    login(client, "mod")
+    page = client.get("/moderation/alerts").get_data(as_text=True)
+    assert 'name="area"' in page and "gt-area__map" in page
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {
+        **{k: v for k, v in alert().items() if k != "place_ids"},
+        "csrf_token": csrf,
+        "area": json.dumps(square(106.4992, -7.1876, 0.006)),
+    }
+    assert client.post("/moderation/alerts", data=form).status_code == 302
+    [kept] = current_alerts(app)
+    assert kept["area"]["type"] == "Polygon" and kept["place_ids"] == []
+    refused = client.post(
+        "/moderation/alerts", data={**form, "area": '{"type": "Polygon", "coordinates": [[[106.5, -7.2]]]}'}
+    )
+    assert refused.status_code == 400 and 'value="{&#34;type&#34;: &#34;Polygon&#34;' in refused.get_data(
+        as_text=True
+    )
+
+
+def current_alerts(app):
+    with app.app_context():
+        return current().storage.alerts()

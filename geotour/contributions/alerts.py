@@ -5,12 +5,18 @@ Times are typed in WIB ("2026-12-05T17:00", as a phone's date-time field sends t
 ("...Z", "+07:00"); they are stored in UTC.
 """
 
+import json
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import shapely
+from shapely.geometry import shape
+
 from geotour.contributions import accounts
 from geotour.contributions.field_rules import Problem, TextField, check_text, problem
+from geotour.domain.features import Geometry, finite_number
+from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.visit import WIB
 from geotour.errors import Forbidden, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -21,6 +27,7 @@ LEVELS = ("info", "warning", "danger")
 MAX_TITLE = 120
 MAX_TEXT = 1000
 MAX_PLACES = 50
+MAX_AREA_POINTS = 200  # a few hundred taps at most: a coast, a valley, a road's slopes
 LONGEST = timedelta(days=366)  # an alert ends by itself: within a year at the latest
 LONGEST_SEASONAL = timedelta(days=5 * 366)  # a seasonal note recurs: a few years at the most
 
@@ -69,8 +76,73 @@ def _months(value: object) -> list[int] | None:
     return sorted(set(months))
 
 
+def _polygon(value: object) -> Geometry | None:
+    """Return the GeoJSON Polygon (one ring, closed) a value holds, as JSON text or an object, or None."""
+    if isinstance(value, str):
+        try:
+            value = json.loads(value)
+        except (ValueError, RecursionError):
+            return None
+    if isinstance(value, dict) and value.get("type") == "Feature":
+        value = value.get("geometry")
+    if not isinstance(value, dict) or value.get("type") != "Polygon":
+        return None
+    rings = value.get("coordinates")
+    if not isinstance(rings, list) or len(rings) != 1 or not isinstance(rings[0], list):
+        return None
+    ring = []
+    for position in rings[0]:
+        if not (
+            isinstance(position, list)
+            and len(position) == 2
+            and all(finite_number(v) for v in position)
+            and -180 <= position[0] <= 180
+            and -90 <= position[1] <= 90
+        ):
+            return None
+        ring.append([round(float(position[0]), 6), round(float(position[1]), 6)])
+    if ring and ring[0] != ring[-1]:
+        ring.append(ring[0])
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def check_area(value: object, geopark: GeoparkArea | None) -> tuple[Geometry | None, list[Problem]]:
+    """Return (the area as stored, or None when none was drawn; [problems]) for an alert's drawn area."""
+    if value in (None, "", {}):
+        return None, []
+    polygon = _polygon(value)
+    if polygon is None:
+        return None, [problem("area", _("The area must be a polygon drawn on the map (GeoJSON, lon/lat)."))]
+    ring = polygon["coordinates"][0]
+    if len({tuple(p) for p in ring}) < 3:
+        return None, [problem("area", _("Draw the area with at least three points."))]
+    if len(ring) - 1 > MAX_AREA_POINTS:
+        return None, [problem("area", _("Draw the area with at most %(n)d points.", n=MAX_AREA_POINTS))]
+    if not shapely.is_valid(shape(polygon)):
+        return None, [
+            problem("area", _("The area's edges cross each other; draw it again, going round once."))
+        ]
+    if geopark is not None:
+        inside, of_geopark = geopark.share(polygon)
+        if inside <= 0:
+            return None, [problem("area", _("The area is outside the geopark."))]
+        if of_geopark > 0.9:
+            return None, [
+                problem(
+                    "area",
+                    _(
+                        "The area covers the geopark: choose no place and draw nothing, for the whole geopark."
+                    ),
+                )
+            ]
+    return polygon, []
+
+
 def check_alert(
-    sent: Mapping[str, Any], is_place: Callable[[str], bool], now: datetime
+    sent: Mapping[str, Any],
+    is_place: Callable[[str], bool],
+    now: datetime,
+    geopark: GeoparkArea | None = None,
 ) -> tuple[NewAlert | None, list[Problem]]:
     """Return (the alert, []) or (None, the problems, each naming its field) for what the office sent."""
     problems: list[Problem] = []
@@ -100,6 +172,8 @@ def check_alert(
                     "place_ids", _("No attraction, business or route has the id %(id)s.", id=unknown[0][:60])
                 )
             )
+    area, found = check_area(sent.get("area"), geopark)
+    problems += found
     months = _months(sent.get("months"))
     if months is None:
         problems.append(problem("months", _("Months are numbers from 1 (January) to 12 (December).")))
@@ -130,6 +204,7 @@ def check_alert(
         "text_id": texts["text_id"],
         "text_en": texts["text_en"],
         "place_ids": places,
+        "area": area,
         "months": months,
         "starts_at": utc_text(starts),
         "ends_at": utc_text(ends),
@@ -137,12 +212,16 @@ def check_alert(
 
 
 def post_alert(
-    storage: Storage, user: User, sent: Mapping[str, Any], is_place: Callable[[str], bool]
+    storage: Storage,
+    user: User,
+    sent: Mapping[str, Any],
+    is_place: Callable[[str], bool],
+    geopark: GeoparkArea | None = None,
 ) -> Alert:
     """Keep an alert a moderator posts (or raise ValidationFailed naming each field at fault); return it."""
     if not accounts.can_moderate(user):
         raise Forbidden("only the tourism office posts alerts")
-    alert, problems = check_alert(sent, is_place, datetime.now(UTC))
+    alert, problems = check_alert(sent, is_place, datetime.now(UTC), geopark)
     if alert is None:
         raise ValidationFailed(_("The alert has problems; each one says what to fix."), problems)
     return require_alert(storage, storage.add_alert(alert, user["id"]))

@@ -65,3 +65,12 @@ class GeoparkArea:
             outside_m > 0 and not swapped_inside and valid and lat > 0 and self._outside_m(lon, -lat) == 0
         )
         return Placement(outside_m == 0, outside_m, swapped_inside, sign_missing)
+
+    def share(self, geometry: Geometry) -> tuple[float, float]:
+        """Return (the part of a lon/lat geometry inside the area with its margin, as a share of the
+        geometry's own area (0 to 1); the geometry's area over the geopark's), both measured in metres."""
+        projected = shapely.transform(shape(geometry), self._project)
+        if projected.area <= 0:
+            return 0.0, 0.0
+        inside = projected.intersection(self.area.buffer(self.margin_m)).area
+        return inside / projected.area, projected.area / self.area.area

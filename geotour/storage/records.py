@@ -10,7 +10,7 @@ Role names, submission states and actions are the values of the enums in geotour
 from dataclasses import dataclass
 from typing import Any, TypedDict
 
-from geotour.domain.features import Feature
+from geotour.domain.features import Feature, Geometry
 
 
 class User(TypedDict):
@@ -82,6 +82,7 @@ class NewAlert(TypedDict):
     text_en: str
     place_ids: list[str]  # empty: the whole geopark
     months: list[int]  # empty: every month; else a seasonal note, shown only in these months (WIB)
+    area: Geometry | None  # a GeoJSON Polygon the office drew: the places inside it are concerned
     starts_at: str  # UTC, "YYYY-MM-DDTHH:MM:SSZ"
     ends_at: str
 

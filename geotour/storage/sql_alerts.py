@@ -8,7 +8,7 @@ from geotour.storage.sql_versions import SQLParts, now_utc
 
 _COLUMNS = (
     "id, level, title_id, title_en, text_id, text_en, place_ids, starts_at, ends_at, created_by, created_at,"
-    " withdrawn_at, months"
+    " withdrawn_at, months, area"
 )
 
 
@@ -28,6 +28,7 @@ def _alert(row: Any) -> Alert:
         "created_at": row[10],
         "withdrawn_at": row[11],
         "months": json.loads(row[12]) if row[12] else [],
+        "area": json.loads(row[13]) if row[13] else None,
     }
 
 
@@ -39,7 +40,7 @@ class SQLAlerts(SQLParts):
         with self._transaction() as conn:
             row = conn.execute(
                 "INSERT INTO alerts (level, title_id, title_en, text_id, text_en, place_ids, starts_at, ends_at,"
-                " created_by, created_at, months) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+                " created_by, created_at, months, area) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
                 (
                     alert["level"],
                     alert["title_id"],
@@ -52,6 +53,7 @@ class SQLAlerts(SQLParts):
                     user_id,
                     now_utc(),
                     json.dumps(alert.get("months") or []) if alert.get("months") else "",
+                    json.dumps(alert["area"]) if alert.get("area") else "",
                 ),
             ).fetchone()
             return int(row[0])

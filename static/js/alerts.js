@@ -40,7 +40,11 @@ function card(alert, asOf, onMap) {
   const levels = JSON.parse(box.dataset.levels);
   const title = alert.title[lang] || alert.title.id;
   const text = alert.text[lang] || alert.text.id;
-  const where = onMap && alert.places.length ? alert.places.map((p) => p.name).join(", ") + ": " : "";
+  const where = alert.area
+    ? box.dataset.area + ": "
+    : onMap && alert.places.length
+      ? alert.places.map((p) => p.name).join(", ") + ": "
+      : "";
   const until = box.dataset.until.replace("__TIME__", when(alert.ends_at));
   const item = document.createElement("details");
   item.className = `gt-alert gt-alert--${alert.level}`;
@@ -61,6 +65,30 @@ function card(alert, asOf, onMap) {
   meta.append(small, share);
   item.append(summary, body, meta);
   return item;
+}
+
+const COLOURS = { info: "#1d4ed8", warning: "#b45309", danger: "#b91c1c" };
+let areas = null;
+
+/* The areas of the alerts shown, outlined on the page's map (once the map is there). */
+function outline(running) {
+  const map = window.Geotour?.map;
+  const drawn = running.filter((a) => a.area);
+  if (!map || !window.L) {
+    if (drawn.length) document.addEventListener("geotour:map", () => outline(running), { once: true });
+    return;
+  }
+  if (areas) areas.remove();
+  areas = drawn.length
+    ? L.layerGroup(
+        drawn.map((a) =>
+          L.geoJSON(a.area, {
+            interactive: false,
+            style: { color: COLOURS[a.level], weight: 2, dashArray: "6 4", fillOpacity: 0.08 },
+          }),
+        ),
+      ).addTo(map)
+    : null;
 }
 
 /* The map sits below the banner: it is told the banner's height. */
@@ -95,6 +123,7 @@ function show(state) {
       (!a.places.length || onMap || a.places.some((p) => here.includes(p.id))),
   );
   box.replaceChildren(...running.map((a) => card(a, state.asOf, onMap)));
+  outline(running);
   box.hidden = running.length === 0;
   measure();
   // Shown and hidden at their own times, with no reload and no signal (a new month: within the hour).

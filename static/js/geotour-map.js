@@ -1109,6 +1109,8 @@ Object.assign(GEOTOUR, {
   mount: function (map, cfg, groups) {
     var app = new Geotour(map, cfg, groups);
     map.getContainer().geotour = app; // for the browser tests' assertions (what is on screen), never for behaviour
+    GEOTOUR.map = map; // the page's map, for the alerts' areas (alerts.js), told by an event when it comes
+    document.dispatchEvent(new CustomEvent("geotour:map"));
     translateControls(map, cfg.t);
     var form = cfg.mode === "overview" && !cfg.embed ? document.querySelector(".gt-find") : null;
     if (form) app.finder = new Finder(app, form);

@@ -12,7 +12,7 @@ from tests.browser.test_weak_signal import (
     signal,
     wait_for,
 )
-from tests.contributions import bearer, make_users, token_for
+from tests.contributions import PASSWORD, bearer, make_users, token_for
 
 READY = ".gt-map[data-geotour-ready]"
 
@@ -149,5 +149,62 @@ def test_a_seasonal_note_shows_in_its_month_and_not_in_another(live_server, brow
         page.goto(server.url + "/places")
         page.wait_for_selector(".gt-alerts .gt-alert", timeout=30000)
         assert banner(page) == ["Waspada: Musim ombak tinggi"]
+    finally:
+        context.close()
+
+
+def test_the_office_draws_an_area_and_visitors_see_it_on_the_pages_and_the_map_inside_it(
+    live_server, browser, make_app
+):
+    app = make_app()
+    make_users(app)
+    server = live_server(app)
+    context = phone_context(browser, server.url)  # 360 px, the page's own requests only
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/login?lang=id")
+        page.fill("input[name=username]", "mod")
+        page.fill("input[name=password]", PASSWORD)
+        page.click("form.gt-form button[type=submit]")
+        page.wait_for_url("**/contribute")
+        page.goto(server.url + "/moderation/alerts?lang=id")
+        page.wait_for_selector(".gt-area__map.leaflet-container", timeout=30000)
+        page.locator(".gt-area__map").scroll_into_view_if_needed()
+        box = page.locator(".gt-area__map").bounding_box()
+        cx, cy = box["x"] + box["width"] / 2, box["y"] + box["height"] / 2
+        for dx, dy in ((-60, -60), (60, -60), (60, 60), (-60, 60)):  # about 18 km across at zoom 10
+            page.mouse.click(cx + dx, cy + dy)
+        assert page.locator(".gt-area__count").inner_text() == "4 sudut"
+        page.locator(".gt-area__undo").click()
+        page.mouse.click(cx - 60, cy + 60)
+        page.select_option("select[name=level]", "warning")
+        page.fill("input[name=title_id]", "Longsor di jalan sekitar Ciletuh")
+        page.fill("input[name=title_en]", "Landslides on the roads around Ciletuh")
+        page.fill("textarea[name=text_id]", "Hati-hati.")
+        page.fill("textarea[name=text_en]", "Take care.")
+        ends = datetime.now(UTC) + timedelta(days=2)
+        page.fill("input[name=ends_at]", (ends + timedelta(hours=7)).strftime("%Y-%m-%dT%H:%M"))
+        page.click("form.gt-form button[type=submit]")
+        page.wait_for_selector(".gt-alert-item", timeout=30000)
+        [posted] = app.test_client().get("/api/v1/alerts").get_json()["alerts"]
+        assert len(posted["area"]["coordinates"][0]) == 5 and posted["places"]
+        inside = next(p for p in posted["places"] if p["url"].startswith("/sites/"))
+        outside = next(
+            f["id"]
+            for f in app.test_client().get("/api/v1/layers/geosites?limit=200").get_json()["features"]
+            if f["id"] not in {p["id"] for p in posted["places"]}
+        )
+
+        page.goto(server.url + inside["url"] + "?lang=id")
+        page.wait_for_selector(".gt-alerts .gt-alert", timeout=30000)
+        assert banner(page) == ["Waspada: Di area yang ditandai di peta: Longsor di jalan sekitar Ciletuh"]
+        page.wait_for_function(
+            "() => [...document.querySelectorAll('.leaflet-overlay-pane path')].some((p) => p.getAttribute('stroke') === '#b45309' && p.getAttribute('fill-opacity') === '0.08')",
+            timeout=30000,
+        )
+        page.goto(server.url + f"/sites/{outside}?lang=id")  # a place outside the area: nothing
+        page.wait_for_load_state("load")
+        page.wait_for_timeout(1500)
+        assert banner(page) == []
     finally:
         context.close()

@@ -144,7 +144,15 @@ class Alert(Open):
     title = fields.Nested(Texts, required=True)
     text = fields.Nested(Texts, required=True)
     places = fields.List(
-        fields.Nested(AlertPlace), required=True, metadata={"description": "Empty: the whole geopark"}
+        fields.Nested(AlertPlace),
+        required=True,
+        metadata={"description": "The places named and those inside its area; empty: the whole geopark"},
+    )
+    area = fields.Dict(
+        allow_none=True,
+        metadata={
+            "description": "A GeoJSON Polygon (lon/lat) the office drew; null when it names places or none"
+        },
     )
     months = fields.List(
         fields.Integer(),

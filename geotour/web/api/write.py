@@ -264,9 +264,11 @@ ALERT_ID = views.path("alert_id", "Alert id")
 @bp.answers(schemas.Alert, status=201)
 def post_alert() -> ResponseReturnValue:
     """Post an alert to visitors (the tourism office): level (info, warning, danger), title_id, title_en, text_id,
-    text_en, place_ids (none: the whole geopark), starts_at (default now) and ends_at, in WIB unless a zone is
-    given"""
-    alert = office_alerts.post_alert(_ctx().storage, user_record(), views.json_body(form_too=True), is_place)
+    text_en, place_ids and/or area (a GeoJSON Polygon; none of either: the whole geopark), starts_at (default now)
+    and ends_at, in WIB unless a zone is given"""
+    alert = office_alerts.post_alert(
+        _ctx().storage, user_record(), views.json_body(form_too=True), is_place, _ctx().area()
+    )
     return _created(alert_view(alert))
 
 

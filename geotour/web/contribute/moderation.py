@@ -290,9 +290,10 @@ def alerts() -> ResponseReturnValue:
         },
         "place_ids": request.form.getlist("place_ids"),
         "months": request.form.getlist("months"),
+        "area": request.form.get("area", ""),
     }
     try:
-        office_alerts.post_alert(_ctx().storage, user_record(), sent, is_place)
+        office_alerts.post_alert(_ctx().storage, user_record(), sent, is_place, _ctx().area())
     except ValidationFailed as exc:
         return _alerts_page(sent, exc.problems, 400)
     flash(_("The alert is posted: visitors see it from its start to its end."))
