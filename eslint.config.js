@@ -44,6 +44,11 @@ export default [
       "static/js/listen.js",
       "static/js/safety.js",
       "static/js/alerts.js",
+      "static/js/save-route.js",
+      "static/js/report.js",
+      "static/js/area-draw.js",
+      "static/js/trip.js",
+      "static/js/trip-page.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

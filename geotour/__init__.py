@@ -24,7 +24,7 @@ from geotour.web import assets, auth, content_policy, errors_http, i18n, respons
 from geotour.web.api import health, openapi
 from geotour.web.contribute import account_pages, labels, moderation, route_uploads
 from geotour.web.contribute import forms as contribute_forms
-from geotour.web.pages import alert_feed, crawlers, embed, report_pages, route_pages, signboards
+from geotour.web.pages import alert_feed, crawlers, embed, report_pages, route_pages, signboards, trip_pages
 from geotour.web.pages import photos as photo_files
 from geotour.web.pages import tourist as tourist_pages
 from geotour.web.public_address import HostCheck, PublicAddress
@@ -99,6 +99,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         crawlers,
         alert_feed,
         report_pages,
+        trip_pages,
         photo_files,
         health,
         account_pages,

@@ -55,6 +55,9 @@ ROUTES = {
     "/api/v1/reports/<int:report_id>": "/api/v1/reports/1",
     "/api/v1/reports/sent/<token>": "/api/v1/reports/sent/abcdefghijklmnopqrstuvwx",
     "/laporan": "/laporan",
+    "/perjalanan": "/perjalanan?p=curug-sodong,msme-0001",
+    "/perjalanan.gpx": "/perjalanan.gpx?p=curug-sodong",
+    "/perjalanan.kml": "/perjalanan.kml?p=curug-sodong",
     "/laporan/<token>": "/laporan/abcdefghijklmnopqrstuvwx",
     "/moderation/reports": "/moderation/reports",
     "/moderation/reports/<int:report_id>": "/moderation/reports/1",
@@ -162,6 +165,7 @@ PARAMS = [
     "reply",
     "accuracy_m",
     "categories",
+    "p",
 ]
 WORDS = st.sampled_from(
     [

@@ -34,6 +34,8 @@ SHELL_ASSETS = [
     "js/alerts.js",
     "js/save-route.js",
     "js/report.js",
+    "js/trip.js",
+    "js/trip-page.js",
     # the outbox a visitor's report waits in (static/js/report.js loads them when needed); the worker imports them too
     "vendor/idb-keyval/idb-keyval.js",
     "js/offline/outbox.js",
@@ -74,13 +76,17 @@ def send_file_max_age(filename: str | None) -> int | None:
 
 
 def shell_urls() -> list[str]:
-    """Return the URLs the service worker stores on install: the map page, the offline pages, the safety card
-    and the glossary (in both languages: every page links to the card, stories to the glossary) and their
-    assets."""
+    """Return the URLs the service worker stores on install: the map page, the offline pages, the safety card,
+    the glossary and the trip list's page (in both languages: every page links to the card, stories to the
+    glossary, "+ My trip" to the list) and their assets."""
     files = dict.fromkeys(
         [path for _, path in MAP_JS + MAP_MODULES + MAP_CSS] + list(JS_MODULES.values()) + SHELL_ASSETS
     )  # cache.addAll refuses duplicates
-    pages = [url_for(page, lang=lang) for page in ("pages.safety", "pages.glossary") for lang in LOCALES]
+    pages = [
+        url_for(page, lang=lang)
+        for page in ("pages.safety", "pages.glossary", "trip_pages.trip")
+        for lang in LOCALES
+    ]
     return [url_for("pages.index"), *offline_pages().values(), *pages] + [
         url_for("static", filename=f) for f in files
     ]

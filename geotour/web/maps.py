@@ -38,6 +38,7 @@ JS_MODULES = {
     "geotour/place-search": "js/place-search.js",
     "geotour/copy": "js/lib/copy.js",  # the safety card's and the embeds' "copy"
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
+    "geotour/trip-list": "js/lib/trip-list.js",  # every page: "+ My trip" (js/trip.js) and the trip's page
 }
 MAP_MODULE_NAMES = ("geotour/search", "geotour/distance", "geotour/place-search")  # what the map imports
 MAP_CSS = [

@@ -348,6 +348,10 @@ Geotour.prototype.popupContent = function (feature) {
       this.t.details,
     ),
   );
+  if (!this.cfg.embed)
+    root.appendChild(
+      this.tripButton(props.id, style.kind === "msme" ? "msme" : "site", props.name, this.pageUrl(props)),
+    );
   var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
   root._fillNearby = function (done) {
     self.fillNearby(list, props, near, done);
@@ -654,6 +658,23 @@ Geotour.prototype.drawRoutes = function (group, ids) {
   );
 };
 
+/* "+ My trip" (static/js/trip.js keeps the list and handles the tap). */
+Geotour.prototype.tripButton = function (id, kind, name, url) {
+  var b = el(
+    "button",
+    {
+      type: "button",
+      class: "gt-btn gt-trip-add",
+      "data-trip": JSON.stringify({ id: id, kind: kind, name: name, url: url }),
+      "data-add": this.t.trip_add,
+      "data-added": this.t.trip_added,
+    },
+    this.t.trip_add,
+  );
+  if (window.Geotour.trip) window.Geotour.trip.mark(b);
+  return b;
+};
+
 Geotour.prototype.routePopup = function (feature) {
   var props = feature.properties,
     root = el("div", { class: "gt-popup" });
@@ -661,6 +682,9 @@ Geotour.prototype.routePopup = function (feature) {
   if (props.track !== "recorded") root.appendChild(el("p", {}, this.t.route_stops_only));
   var link = el("a", { href: this.cfg.pages.route + encodeURIComponent(feature.id) }, this.t.route_see);
   root.appendChild(el("p", {}, "")).appendChild(link);
+  var name = (this.cfg.lang === "en" && props.name_en) || props.name;
+  if (!this.cfg.embed)
+    root.appendChild(this.tripButton(feature.id, "route", name, link.getAttribute("href")));
   return root;
 };
 

@@ -20,6 +20,8 @@ PUBLIC = [
     "/glosarium",
     "/keselamatan",
     "/glosarium?lang=en",
+    "/perjalanan",
+    "/perjalanan?p=curug-sodong,msme-0001,ciletuh-river-three-waterfalls",
     "/embed/builder",
     "/ogc?f=html",
     "/ogc/collections/geosites/items?f=html",

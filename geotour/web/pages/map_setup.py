@@ -55,6 +55,8 @@ def _js_strings() -> dict[str, str]:
         "loading": _("Loading…"),
         "none_nearby": _("Nothing found nearby."),
         "details": _("See details"),
+        "trip_add": _("+ My trip"),
+        "trip_added": _("✓ In my trip"),
         "whatsapp": _("WhatsApp"),
         "call": _("Call"),
         "load_failed": _("Could not load the map data. Check your connection."),

@@ -318,7 +318,8 @@ def _json_ld(view: dict[str, Any], props: Mapping[str, Any], canonical: str) -> 
     return data
 
 
-def _route_file(feature: Feature) -> route_files.RouteFile:
+def route_file_of(feature: Feature) -> route_files.RouteFile:
+    """Return what a route's files hold, in the page's language (its GPX, its KML, a trip's files)."""
     view = route_view(feature)
     note = (
         _("Recorded track.")
@@ -344,7 +345,8 @@ def _route_file(feature: Feature) -> route_files.RouteFile:
     )
 
 
-def _download(body: bytes, mimetype: str, filename: str) -> Response:
+def download(body: bytes, mimetype: str, filename: str) -> Response:
+    """Return a file to download (a route's or a trip's), cached for a while, in the asked language."""
     response = Response(body, mimetype=mimetype)
     response.headers["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.cache_control.public = True
@@ -375,13 +377,15 @@ def route_gpx(route_id: str) -> Response:
     """Download a route as GPX 1.1 for OsmAnd, Organic Maps or a GPS: a track when one was recorded, else its
     stops as a GPX route."""
     feature = require_route(route_id)
-    return _download(route_files.gpx(_route_file(feature)), "application/gpx+xml", f"{feature['id']}.gpx")
+    return download(route_files.gpx(route_file_of(feature)), "application/gpx+xml", f"{feature['id']}.gpx")
 
 
 @bp.get("/routes/<route_id>.kml")
 def route_kml(route_id: str) -> Response:
     """Download a route as KML for Google My Maps or Google Earth: its line and its stops."""
     feature = require_route(route_id)
-    return _download(
-        route_files.kml(_route_file(feature)), "application/vnd.google-earth.kml+xml", f"{feature['id']}.kml"
+    return download(
+        route_files.kml(route_file_of(feature)),
+        "application/vnd.google-earth.kml+xml",
+        f"{feature['id']}.kml",
     )

@@ -57,6 +57,10 @@ const page = {
   keep(urls) {
     if (firstVisit) tell({ type: "keep", urls });
   },
+  /* Keep these pages on the phone now, whether or not this is a first visit (a place added to the trip). */
+  save(urls) {
+    tell({ type: "keep", urls });
+  },
   flushOutbox,
   /* The last "near me" answer stays on the phone, for when the signal is gone. */
   rememberNearMe(data) {

@@ -1,0 +1,92 @@
+"""Issue 31, part 1, in Chromium on the emulated phone network at 360 px: a visitor adds places and a route to
+their trip from the pages and from a map popup, loses the signal, opens the list and reorders it, opens a
+place saved on the phone; back online, the list's link opens the same list on another phone."""
+
+from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, signal, wait_for
+
+READY = ".gt-map[data-geotour-ready]"
+
+
+def saved(page, path):
+    return page.evaluate(
+        """async (path) => {
+        for (const name of await caches.keys()) {
+            const cache = await caches.open(name);
+            for (const request of await cache.keys()) if (new URL(request.url).pathname === path) return true;
+        }
+        return false;
+    }""",
+        path,
+    )
+
+
+def bar(page):
+    return " ".join(page.locator(".gt-bar-trip").inner_text().split())
+
+
+def order(page):
+    return page.locator(".gt-trip__mine .gt-trip__item").evaluate_all(
+        "(items) => items.map((i) => i.dataset.id)"
+    )
+
+
+def test_a_trip_made_on_the_phone_works_offline_and_its_link_opens_it_on_another_phone(live_server, browser):
+    server = live_server()
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        cdp = phone_network(context, page)
+        page.goto(server.url + "/sites/curug-sodong")
+        page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60000)
+        add = page.locator("main .gt-trip-add")
+        assert add.inner_text() == "+ Perjalanan saya"
+        add.click()
+        assert add.inner_text() == "✓ Ada di perjalanan saya"
+        assert bar(page) == "Perjalanan 1"
+
+        page.goto(server.url + "/routes/ciletuh-river-three-waterfalls")
+        page.locator("main .gt-trip-add").click()
+        page.goto(server.url + "/?site=pantai-palangpang")  # from the map: the place's popup
+        page.wait_for_selector(READY, timeout=60000)
+        page.locator(".leaflet-popup .gt-trip-add").click()
+        assert bar(page) == "Perjalanan 3"
+        for path in (
+            "/sites/curug-sodong",
+            "/routes/ciletuh-river-three-waterfalls",
+            "/sites/pantai-palangpang",
+        ):
+            wait_for(page, lambda path=path: saved(page, path))  # each page kept as it was added
+
+        signal(context, cdp, False)  # no signal, and no reload
+        page.locator(".gt-bar-trip").click()
+        page.wait_for_selector(".gt-trip__mine .gt-trip__item", timeout=30000)
+        assert order(page) == ["curug-sodong", "ciletuh-river-three-waterfalls", "pantai-palangpang"]
+        page.locator(".gt-trip__item[data-id='pantai-palangpang'] button[aria-label='Naikkan']").click()
+        page.locator(".gt-trip__item[data-id='pantai-palangpang'] button[aria-label='Naikkan']").click()
+        assert order(page) == ["pantai-palangpang", "curug-sodong", "ciletuh-river-three-waterfalls"]
+        page.locator(".gt-trip__item[data-id='curug-sodong'] button[aria-label='Hapus']").click()
+        assert order(page) == ["pantai-palangpang", "ciletuh-river-three-waterfalls"]
+        link = page.locator(".gt-trip__link").get_attribute("href")
+        assert link.endswith("/perjalanan?p=pantai-palangpang,ciletuh-river-three-waterfalls")
+        width = page.evaluate("document.documentElement.scrollWidth")
+        assert width <= PHONE_360["width"]
+        page.locator(".gt-trip__item[data-id='pantai-palangpang'] a").click()  # a saved page, offline
+        page.wait_for_selector("h1:has-text('Pantai Palangpang')", timeout=30000)
+
+        signal(context, cdp, True)
+        other = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
+        blank_tiles(other, server.url)
+        friend = other.new_page()
+        friend.goto(server.url + link)
+        names = friend.locator(".gt-trip__list .gt-trip__item strong").all_inner_texts()
+        assert names[0] == "Pantai Palangpang" and names[1].startswith("Tiga curug Sungai Ciletuh")
+        friend.locator(".gt-trip__keep").click()  # the friend keeps it as theirs
+        friend.goto(server.url + "/perjalanan")
+        friend.wait_for_selector(".gt-trip__mine .gt-trip__item")
+        assert order(friend) == ["pantai-palangpang", "ciletuh-river-three-waterfalls"]
+        gpx = other.request.get(server.url + friend.locator(".gt-trip__gpx").get_attribute("href"))
+        assert gpx.ok and b"<wpt" in gpx.body()
+        other.close()
+    finally:
+        context.close()
