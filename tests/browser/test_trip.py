@@ -21,7 +21,7 @@ def saved(page, path):
 
 
 def bar(page):
-    return " ".join(page.locator(".gt-bar-trip").inner_text().split())
+    return " ".join(page.locator(".gt-bar-trip").text_content().split())
 
 
 def order(page):
@@ -44,6 +44,10 @@ def test_a_trip_made_on_the_phone_works_offline_and_its_link_opens_it_on_another
         add.click()
         assert add.inner_text() == "✓ Ada di perjalanan saya"
         assert bar(page) == "Perjalanan 1"
+        for lang in ("en", "id"):  # the bar, with the trip's flag in it, still fits a 360 px phone
+            page.goto(server.url + f"/sites/curug-sodong?lang={lang}")
+            assert page.evaluate("document.querySelector('.gt-bar').scrollWidth") <= PHONE_360["width"]
+            assert page.locator(".gt-bar-trip").is_visible()
 
         page.goto(server.url + "/routes/ciletuh-river-three-waterfalls")
         page.locator("main .gt-trip-add").click()
