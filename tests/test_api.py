@@ -330,3 +330,21 @@ def test_encoding_follows_the_clients_preferences(client):
         client.get("/api/v1/layers/msmes", headers={"Accept-Encoding": "br"}).headers["ETag"],
     }
     assert len(etags) == 3  # each representation has its own strong validator
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/v1/layers/msmes?offset=2773931844272123744358498304",
+        "/ogc/collections/msmes/items?offset=2773931844272123744358498304",
+        "/api/v1/submissions?offset=2773931844272123744358498304",
+    ],
+)
+def test_an_offset_past_any_database_integer_is_refused_naming_it(make_app, path):
+    """Schemathesis found a 500: SQLite cannot take an offset of 28 digits."""
+    from tests.contributions import bearer, make_users, token_for
+
+    app = make_app()
+    make_users(app)
+    answer = app.test_client().get(path, headers=bearer(token_for(app, "mod")))
+    assert answer.status_code == 400 and answer.get_json()["error"]["field"] == "offset"

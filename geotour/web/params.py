@@ -20,6 +20,7 @@ from geotour.config import LOCALES
 from geotour.text import FALSE_WORDS, TRUE_WORDS
 
 MAX_Q_LENGTH = 100
+MAX_OFFSET = 10**9  # a page further than any list goes: beyond it, a database integer would overflow (a 500)
 View = TypeVar("View", bound=Callable[..., Any])
 
 

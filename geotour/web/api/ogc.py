@@ -63,7 +63,7 @@ class ItemsQuery(FormatQuery):
         1,
         load_default=ITEMS_DEFAULT_LIMIT,
     )
-    offset = params.whole("Features to skip", 0, load_default=0)
+    offset = params.whole("Features to skip", 0, params.MAX_OFFSET, load_default=0)
     bbox = params.bbox("minLon,minLat,maxLon,maxLat (or six numbers with heights) in WGS84", allow_3d=True)
     datetime = params.interval("RFC 3339 instant or interval (features carry no time: all match)")
 

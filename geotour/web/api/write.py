@@ -94,7 +94,7 @@ class BatchDecisionBody(params.Body):
 class SubmissionsQuery(params.Query):
     status = params.choice("Only submissions in this state", workflow.STATUS_NAMES)
     limit = params.whole("Submissions per page", 1, LIST_MAX_LIMIT, load_default=100)
-    offset = params.whole("Submissions to skip", 0, load_default=0)
+    offset = params.whole("Submissions to skip", 0, params.MAX_OFFSET, load_default=0)
 
 
 FEATURE_ID = views.path("feature_id", "Feature id")
