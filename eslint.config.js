@@ -49,6 +49,7 @@ export default [
       "static/js/area-draw.js",
       "static/js/trip.js",
       "static/js/trip-page.js",
+      "static/js/save-geopark.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

@@ -22,7 +22,9 @@ var NEARBY = "geotour-nearby-v1", MAX_NEARBY = 12;
 var PHOTOS = "geotour-photos-v1", MAX_PHOTOS = 150;
 var TILES = "geotour-tiles-v1", MAX_TILES = 600;
 var SAVED_TILES = "geotour-tiles-saved-v1", MAX_SAVED_TILES = 5000;  // a saved route's corridor: never trimmed by browsing
-var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES, SAVED_TILES];
+var SAVED = "geotour-saved-v1";  // "save the whole geopark": pages and first photos, never trimmed by browsing
+var TAG_HEADER = "X-Geotour-Tag";
+var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES, SAVED_TILES, SAVED];
 var NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
 var SAVED_HEADER = {{ saved_header|tojson }}, FALLBACK_HEADER = {{ fallback_header|tojson }};
 var SHELL_URLS = {{ urls|tojson }};
@@ -158,6 +160,9 @@ function networkFirst(event, cacheName, maxEntries, otherwise) {
   // Extended now, while the event is live: the answer may come after the saved copy was already given.
   event.waitUntil(network.then(function () { return saving; }).catch(function () {}));
   return caches.match(request, { cacheName: cacheName, ignoreVary: true }).then(function (saved) {
+    // A page the visitor never opened, kept by "save the whole geopark".
+    return saved || (cacheName === PAGES ? caches.match(request, { cacheName: SAVED, ignoreVary: true }) : saved);
+  }).then(function (saved) {
     if (!saved) {
       return network.catch(function () { return otherwise ? otherwise() : Response.error(); });
     }
@@ -245,7 +250,9 @@ self.addEventListener("fetch", function (event) {
       return hit || fetch(request);
     }));
   } else if (path.indexOf("/photos/") === 0) {
-    event.respondWith(cacheFirst(event, PHOTOS, MAX_PHOTOS));
+    event.respondWith(caches.match(request, { cacheName: SAVED }).then(function (saved) {
+      return saved || cacheFirst(event, PHOTOS, MAX_PHOTOS);
+    }));
   } else if (SNAPSHOT.test(path)) {
     event.respondWith(cacheFirst(event, SNAPSHOTS, 0, function () { return newestSnapshot(request.url); }));
   } else if (NEARBY_API.test(path)) {
@@ -307,12 +314,66 @@ function keepTiles(urls) {
   return Promise.all([next(), next(), next(), next()]);
 }
 
+/* "Save the whole geopark" (static/js/save-geopark.js): keep every file of the list [[url, tag], ...] in SAVED,
+ * three at a time, fetching only those whose tag changed since they were kept; drop the ones no longer
+ * listed. Every client hears how far it has got. A page's own language: the cookie and Accept-Language. */
+function tell(message) {
+  return self.clients.matchAll({ includeUncontrolled: true }).then(function (pages) {
+    pages.forEach(function (page) { page.postMessage(message); });
+  });
+}
+
+var saving = null;
+function saveAll(files, lang) {
+  if (saving) return saving;
+  var queue = files.slice(), total = files.length, done = 0, fetched = 0, failed = 0, wanted = {};
+  files.forEach(function (f) { wanted[new URL(f[0], self.location.origin).href] = true; });
+  saving = caches.open(SAVED).then(function (cache) {
+    function next() {
+      var file = queue.shift();
+      if (!file) return Promise.resolve();
+      var url = new URL(file[0], self.location.origin).href, tag = String(file[1]);
+      return cache.match(url, { ignoreVary: true }).then(function (kept) {
+        if (kept && kept.headers.get(TAG_HEADER) === tag) return null;
+        return fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } }).then(function (response) {
+          if (!response.ok || personal(response)) { failed += 1; return null; }
+          return stamped(response).then(function (copy) {
+            var headers = new Headers(copy.headers);
+            headers.set(TAG_HEADER, tag);
+            return copy.blob().then(function (body) {
+              fetched += 1;
+              return cache.put(url, new Response(body, { status: copy.status, statusText: copy.statusText, headers: headers }));
+            });
+          });
+        });
+      }).catch(function () { failed += 1; }).then(function () {
+        done += 1;
+        return tell({ type: "save-geopark", state: "progress", done: done, total: total, fetched: fetched, failed: failed });
+      }).then(next);
+    }
+    return Promise.all([next(), next(), next()]).then(function () {
+      return cache.keys().then(function (keys) {
+        return Promise.all(keys.filter(function (k) { return !wanted[k.url]; }).map(function (k) { return cache.delete(k); }));
+      });
+    });
+  }).then(function () {
+    return tell({ type: "save-geopark", state: "done", done: done, total: total, fetched: fetched, failed: failed });
+  }, function () {
+    return tell({ type: "save-geopark", state: "failed", done: done, total: total, fetched: fetched, failed: failed + (total - done) });
+  }).then(function () { saving = null; });
+  return saving;
+}
+
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.lang && OFFLINE_PAGES[data.lang]) lastLang = data.lang;
   if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang));
   if (data.type === "keep" && Array.isArray(data.tiles)) event.waitUntil(keepTiles(data.tiles.slice(0, MAX_SAVED_TILES)));
   if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
+  if (data.type === "save-geopark" && Array.isArray(data.files)) event.waitUntil(saveAll(data.files, lastLang));
+  if (data.type === "drop-geopark") event.waitUntil(caches.delete(SAVED).then(function () {
+    return tell({ type: "save-geopark", state: "dropped" });
+  }));
   if (data.type === "signed-out") event.waitUntil(dropPersonal());
 });
 

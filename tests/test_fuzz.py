@@ -52,6 +52,7 @@ ROUTES = {
     "/api/v1/photos/sources/<source_hash>": "/api/v1/photos/sources/" + "a" * 64,
     "/api/v1/submissions": "/api/v1/submissions",
     "/api/v1/reports": "/api/v1/reports",
+    "/api/v1/offline/geopark": "/api/v1/offline/geopark",
     "/api/v1/reports/<int:report_id>": "/api/v1/reports/1",
     "/api/v1/reports/sent/<token>": "/api/v1/reports/sent/abcdefghijklmnopqrstuvwx",
     "/laporan": "/laporan",

@@ -36,6 +36,7 @@ SHELL_ASSETS = [
     "js/report.js",
     "js/trip.js",
     "js/trip-page.js",
+    "js/save-geopark.js",
     # the outbox a visitor's report waits in (static/js/report.js loads them when needed); the worker imports them too
     "vendor/idb-keyval/idb-keyval.js",
     "js/offline/outbox.js",
@@ -92,6 +93,13 @@ def shell_urls() -> list[str]:
     ]
 
 
+def shell_version(urls: list[str] | None = None, imports: list[str] | None = None) -> str:
+    """Return the version of the app's shell: it changes whenever a script, a stylesheet or the worker does."""
+    urls = shell_urls() if urls is None else urls
+    imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS] if imports is None else imports
+    return hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
+
+
 def offline_pages() -> dict[str, str]:
     """Return the offline page's URL in each language."""
     return {lang: url_for("pages.offline", lang=lang) for lang in LOCALES}
@@ -130,7 +138,7 @@ def service_worker() -> ResponseReturnValue:
     """Serve the service worker from the root, so it may control every page."""
     urls = shell_urls()
     imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS]
-    version = hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
+    version = shell_version(urls, imports)
     body = render_template(
         "sw.js",
         urls=urls,

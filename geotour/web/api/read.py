@@ -6,6 +6,7 @@ from typing import Any
 
 from flask import Response, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
@@ -50,7 +51,7 @@ class LayerFeaturesQuery(params.Query):
     category = params.choice(CATEGORY, _categories)
     q = params.text("Name search, ignoring case and accents")
     limit = params.whole("Features per page", 1, LAYER_MAX_LIMIT, load_default=LAYER_DEFAULT_LIMIT)
-    offset = params.whole("Features to skip", 0, load_default=0)
+    offset = params.whole("Features to skip", 0, params.MAX_OFFSET, load_default=0)
     properties = params.names("Comma-separated property names to keep", 500)
 
 
@@ -73,6 +74,39 @@ class PointNearbyQuery(NearbyQuery):
 
 class ExportQuery(params.Query):
     format = params.choice("File format", exports.FORMATS, load_default="geojson")
+
+
+@bp.get("/offline/geopark")
+@bp.query()
+@bp.answers(schemas.OfflineSet)
+@bp.alt_response(
+    202,
+    schema={
+        "type": "object",
+        "required": ["lang", "measuring"],
+        "properties": {"lang": {"type": "string"}, "measuring": {"type": "boolean"}},
+    },
+    description="Still measuring: ask again after Retry-After seconds",
+    success=True,
+)
+def offline_geopark(args: dict[str, Any]) -> ResponseReturnValue:
+    """What "save the whole geopark" keeps on a phone, in the asked language: every place's and route's page and
+    each place's first photo (small), each with its size in bytes as served and a tag that changes when what it
+    shows does (a phone that saved them fetches again only those). The sizes are measured by rendering every
+    page, once per data version on each machine: meanwhile the answer is 202 with Retry-After."""
+    from geotour.web import offline_set
+    from geotour.web.assets import shell_version
+
+    lang = str(get_locale())
+    found = offline_set.geopark_files(lang, shell_version())
+    if found is None:  # being measured: ask again shortly (202 with Retry-After)
+        response = jsonify({"lang": lang, "measuring": True})
+        response.status_code = 202
+        response.headers["Retry-After"] = "2"
+    else:
+        response = jsonify({"lang": lang, **found})
+    response.cache_control.no_cache = True
+    return response
 
 
 @bp.get("/alerts")

@@ -166,6 +166,23 @@ class Alert(Open):
     withdrawn_at = _text("When the office took it back early", allow_none=True)
 
 
+class OfflineFile(Open):
+    url = _text("A page or a photo of this site", required=True)
+    tag = _text("Changes when what the file shows changes", required=True)
+    bytes = fields.Integer(required=True, metadata={"description": "Its size as this server sends it"})
+
+
+class OfflineSet(Open):
+    lang = _text("The pages' language", required=True)
+    files = fields.List(fields.Nested(OfflineFile), required=True)
+    bytes = fields.Integer(required=True, metadata={"description": "All the files together, in bytes"})
+    pages = fields.Integer(required=True)
+    photos = fields.Integer(required=True)
+    left_out = fields.Integer(
+        required=True, metadata={"description": "Business pages over the limit, not saved"}
+    )
+
+
 class Alerts(Open):
     alerts = fields.List(fields.Nested(Alert), required=True)
     as_of = _text("When the server answered (UTC)", required=True)

@@ -1,0 +1,116 @@
+"""What "save the whole geopark" keeps on a phone (issue 31 part 2): every attraction's, business's and route's
+page in the visitor's language, each place's first photo at the small size, and their sizes in bytes as this
+server sends them (measured by rendering each page, never guessed). The map's layers, the safety card and
+the glossary are already in the service worker's shell.
+
+Each file carries a tag that changes when what the file shows changes, so a phone that saved the geopark
+fetches again only those (the service worker compares tags): a place's page shows the place itself and the
+other kind of place near it (an attraction's page lists businesses, a business's page attractions) and the
+routes through it, so its tag is the place's own content and the last change of those layers."""
+
+import hashlib
+import json
+import threading
+from typing import Any
+
+from flask import current_app, request, url_for
+
+from geotour.context import current as _ctx
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE, LayerKind
+from geotour.domain.places import whole_layer
+from geotour.web.pages import place_facts
+
+# This process's cache of the list (rendering every page takes seconds): per data version, language and build.
+_MEMO: dict[tuple[str, str, str], dict[str, Any]] = {}
+_WORKING: set[tuple[str, str, str]] = set()
+_LOCK = threading.Lock()
+MAX_PAGES = 400  # attractions and routes first, then businesses: a phone saves a few MB, not a directory
+DEPENDS = {ATTRACTION: (MSME, ROUTE), MSME: (ATTRACTION, ROUTE), ROUTE: (ATTRACTION, MSME)}
+
+
+def _digest(*parts: object) -> str:
+    return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _page(kind: LayerKind, feature_id: str) -> str:
+    if kind == ROUTE:
+        return url_for("route_pages.route", route_id=feature_id, lang=None)
+    return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id, lang=None)
+
+
+def _measured(url: str, lang: str) -> int:
+    """Return the bytes of a page as this server sends it in a language (rendered here, as a phone asks)."""
+    with current_app.test_client() as client:
+        answer = client.get(url, headers={"Accept-Language": lang}, base_url=request.host_url)
+        return len(answer.get_data()) if answer.status_code == 200 else 0  # a page gone meanwhile: nothing
+
+
+def _photo_bytes(thumb: str) -> int:
+    photo_id = thumb.removeprefix("/photos/").removesuffix("-thumb.webp")
+    path = _ctx().photos.path(photo_id, "thumb")
+    return path.stat().st_size if path is not None and path.is_file() else 0
+
+
+def geopark_files(lang: str, build: str) -> dict[str, Any] | None:
+    """Return {"files": [{url, tag, bytes}], "bytes", "pages", "photos", "left_out"} for one language, or None
+    while it is being worked out (in a thread of this process: rendering every page takes seconds, and no
+    visitor's request may wait for it). `build` (the app's assets' version) is part of every page's tag, so a
+    new release refreshes the saved pages. Kept per data version in this process: each machine works it out
+    once."""
+    key = (_ctx().storage.snapshot_token(), lang, build)
+    with _LOCK:
+        if key in _MEMO:
+            return _MEMO[key]
+        if key in _WORKING:
+            return None
+        _WORKING.add(key)
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    base_url = request.host_url
+
+    def work() -> None:
+        try:
+            with app.test_request_context("/", base_url=base_url, headers={"Accept-Language": lang}):
+                found = _files(lang, build)
+            with _LOCK:
+                while len(_MEMO) >= 4:
+                    _MEMO.pop(next(iter(_MEMO)))
+                _MEMO[key] = found
+        finally:
+            with _LOCK:
+                _WORKING.discard(key)
+
+    threading.Thread(target=work, name="geotour-offline-set", daemon=True).start()
+    return None
+
+
+def _files(lang: str, build: str) -> dict[str, Any]:
+    ctx = _ctx()
+    stats = ctx.storage.layer_stats()
+    changed = {
+        kind: [stats.get(layer_id, {}).get("updated_at") for layer_id in ctx.catalogue.ids(kind)]
+        for kind in (ATTRACTION, MSME, ROUTE)
+    }
+    files: list[dict[str, Any]] = []
+    left_out = 0
+    pages = 0
+    for kind in (ATTRACTION, ROUTE, MSME):
+        for layer_id in ctx.catalogue.ids(kind):
+            for feature in whole_layer(ctx.storage, layer_id):
+                if pages >= MAX_PAGES:
+                    left_out += 1
+                    continue
+                url = _page(kind, feature["id"])
+                tag = _digest(feature, [changed[k] for k in DEPENDS[kind]], build, lang)
+                files.append({"url": url, "tag": tag, "bytes": _measured(url, lang)})
+                pages += 1
+                shown = place_facts.photos(feature["properties"])
+                if shown and shown[0]["thumb"]:
+                    thumb = str(shown[0]["thumb"])
+                    files.append({"url": thumb, "tag": thumb, "bytes": _photo_bytes(thumb)})
+    return {
+        "files": files,
+        "bytes": sum(f["bytes"] for f in files),
+        "pages": pages,
+        "photos": len(files) - pages,
+        "left_out": left_out,
+    }
