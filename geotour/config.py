@@ -105,7 +105,7 @@ SETTINGS = {
     ),
     "GEOTOUR_TILES_BULK": (
         "0",
-        "1 when GEOTOUR_TILES_OSM is a tile source that allows saving many tiles (your own, for example one PMTiles file sent by nginx): 'Save route' then also keeps the tiles of the route's corridor. The OpenStreetMap servers forbid it: leave 0 for them.",
+        "1 when GEOTOUR_TILES_OSM is a tile source that allows saving many tiles (your own, for example one PMTiles file sent by nginx): 'Save route' then also keeps the tiles of the route's corridor, and 'Save the whole geopark' every tile to zoom 14 within the boundary. The OpenStreetMap servers forbid it: leave 0 for them.",
     ),
     "GEOTOUR_DEFAULT_LOCALE": ("id", "UI language when none is asked for: id or en."),
     "GEOTOUR_PUBLIC_URL": (

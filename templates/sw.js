@@ -333,23 +333,38 @@ function saveAll(files, lang) {
       var file = queue.shift();
       if (!file) return Promise.resolve();
       var url = new URL(file[0], self.location.origin).href, tag = String(file[1]);
+      var step = new URL(url).origin === self.location.origin ? keepFile(cache, url, tag) : keepTile(url);
+      return step.then(function (got) { if (got) fetched += 1; }, function () { failed += 1; }).then(function () {
+        done += 1;
+        return tell({ type: "save-geopark", state: "progress", done: done, total: total, fetched: fetched, failed: failed });
+      }).then(next);
+    }
+    function keepFile(cache, url, tag) {
       return cache.match(url, { ignoreVary: true }).then(function (kept) {
         if (kept && kept.headers.get(TAG_HEADER) === tag) return null;
         return fetch(url, { credentials: "same-origin", headers: { "Accept-Language": lang } }).then(function (response) {
-          if (!response.ok || personal(response)) { failed += 1; return null; }
+          if (!response.ok || personal(response)) throw new Error(String(response.status));
           return stamped(response).then(function (copy) {
             var headers = new Headers(copy.headers);
             headers.set(TAG_HEADER, tag);
             return copy.blob().then(function (body) {
-              fetched += 1;
               return cache.put(url, new Response(body, { status: copy.status, statusText: copy.statusText, headers: headers }));
             });
+          }).then(function () { return true; });
+        });
+      });
+    }
+    /* A map tile (only listed where the tile source allows saving many): kept as the map's <img> asks for it. */
+    function keepTile(url) {
+      return caches.open(SAVED_TILES).then(function (tiles) {
+        return tiles.match(url).then(function (kept) {
+          if (kept) return null;
+          return fetch(url, { mode: "no-cors", credentials: "omit" }).then(function (response) {
+            if (!(response.ok || response.type === "opaque")) throw new Error(String(response.status));
+            return tiles.put(url, response).then(function () { return true; });
           });
         });
-      }).catch(function () { failed += 1; }).then(function () {
-        done += 1;
-        return tell({ type: "save-geopark", state: "progress", done: done, total: total, fetched: fetched, failed: failed });
-      }).then(next);
+      });
     }
     return Promise.all([next(), next(), next()]).then(function () {
       return cache.keys().then(function (keys) {
@@ -371,7 +386,7 @@ self.addEventListener("message", function (event) {
   if (data.type === "keep" && Array.isArray(data.tiles)) event.waitUntil(keepTiles(data.tiles.slice(0, MAX_SAVED_TILES)));
   if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
   if (data.type === "save-geopark" && Array.isArray(data.files)) event.waitUntil(saveAll(data.files, lastLang));
-  if (data.type === "drop-geopark") event.waitUntil(caches.delete(SAVED).then(function () {
+  if (data.type === "drop-geopark") event.waitUntil(Promise.all([caches.delete(SAVED), caches.delete(SAVED_TILES)]).then(function () {
     return tell({ type: "save-geopark", state: "dropped" });
   }));
   if (data.type === "signed-out") event.waitUntil(dropPersonal());

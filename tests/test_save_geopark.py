@@ -3,6 +3,8 @@
 
 import time
 
+import pytest
+
 from geotour.context import current
 from geotour.domain.features import validate_feature
 from geotour.web import offline_set
@@ -19,7 +21,15 @@ def listed(client, lang="id"):
     return answer.get_json()
 
 
-def test_every_place_and_route_page_is_listed_with_its_size_as_served(app, client):
+@pytest.fixture
+def small(make_app, data_copy):
+    """A geopark with a few businesses: the list is measured in a second, not twenty."""
+    data_copy.edit("msmes.geojson", lambda data: data.update(features=data["features"][:6]))
+    return make_app(data_dir=data_copy.path)
+
+
+def test_every_place_and_route_page_is_listed_with_its_size_as_served(small):
+    client = small.test_client()
     found = listed(client)
     urls = [f["url"] for f in found["files"]]
     assert "/sites/curug-sodong" in urls and "/msmes/msme-0001" in urls
@@ -29,13 +39,14 @@ def test_every_place_and_route_page_is_listed_with_its_size_as_served(app, clien
         page = client.get(file["url"], headers={"Accept-Language": "id"})
         assert file["bytes"] == len(page.get_data())  # measured, not guessed
     assert found["bytes"] == sum(f["bytes"] for f in found["files"])
+    assert found["tiles"] == 0  # the OpenStreetMap servers forbid bulk downloads: none by default
     english = listed(client, "en")
     assert {f["url"] for f in english["files"]} == set(urls)
     assert {f["tag"] for f in english["files"]}.isdisjoint(f["tag"] for f in found["files"])  # per language
 
 
-def test_a_change_retags_only_the_pages_that_show_it(make_app):
-    app = make_app()
+def test_a_change_retags_only_the_pages_that_show_it(small):
+    app = small
     client = app.test_client()
     before = {f["url"]: f["tag"] for f in listed(client)["files"]}
     with app.app_context():
@@ -51,7 +62,8 @@ def test_a_change_retags_only_the_pages_that_show_it(make_app):
     assert all(u in changed for u in before if u.startswith(("/msmes/", "/routes/")))  # they list it
 
 
-def test_the_list_is_capped_and_says_what_it_left_out(app, client, monkeypatch):
+def test_the_list_is_capped_and_says_what_it_left_out(small, monkeypatch):
+    client = small.test_client()
     offline_set._MEMO.clear()
     monkeypatch.setattr(offline_set, "MAX_PAGES", 10)
     found = listed(client)

@@ -32,7 +32,8 @@ class GeoparkArea:
 
     def __init__(self, geometries: Sequence[Geometry], margin_m: float = MARGIN_M) -> None:
         self._to_metric = Transformer.from_crs("EPSG:4326", METRIC_CRS, always_xy=True)
-        self.bounds_lonlat = unary_union([shape(g) for g in geometries]).bounds  # (west, south, east, north)
+        self.lonlat = unary_union([shape(g) for g in geometries])  # the boundary itself, in lon/lat
+        self.bounds_lonlat = self.lonlat.bounds  # (west, south, east, north)
         area = unary_union([shapely.transform(shape(g), self._project) for g in geometries])
         self.area = area
         self.margin_m = margin_m

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import shapely
+import shapely.prepared
 from pyproj import Transformer
 
 from geotour.domain.data_files import read_optional
@@ -262,13 +263,19 @@ def corridor_tiles(
     bx, by = shapely.get_coordinates(buffered.exterior).T
     lon, lat = forward.transform(bx, by, direction="INVERSE")
     corridor = shapely.Polygon(np.column_stack([lon, lat]))
-    west, south, east, north = corridor.bounds
+    return area_tiles(corridor, zooms, MAX_CORRIDOR_TILES)
+
+
+def area_tiles(area: shapely.Geometry, zooms: range, most: int) -> list[tuple[int, int, int]]:
+    """Return the web-map tiles (z, x, y) that touch a lon/lat area, zoom by zoom, at most `most`."""
+    west, south, east, north = area.bounds
+    prepared = shapely.prepared.prep(area)
     tiles = []
     for zoom in zooms:
         for tx in range(_tile_x(west, zoom), _tile_x(east, zoom) + 1):
             for ty in range(_tile_y(north, zoom), _tile_y(south, zoom) + 1):
-                if corridor.intersects(_tile_box(tx, ty, zoom)):
+                if prepared.intersects(_tile_box(tx, ty, zoom)):
                     tiles.append((zoom, tx, ty))
-                    if len(tiles) >= MAX_CORRIDOR_TILES:
+                    if len(tiles) >= most:
                         return tiles
     return tiles

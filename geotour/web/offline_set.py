@@ -11,19 +11,27 @@ routes through it, so its tag is the place's own content and the last change of 
 import hashlib
 import json
 import threading
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from flask import current_app, request, url_for
 
 from geotour.context import current as _ctx
+from geotour.domain import routes
 from geotour.domain.layers import ATTRACTION, MSME, ROUTE, LayerKind
 from geotour.domain.places import whole_layer
 from geotour.web.pages import place_facts
+from geotour.web.pages.route_pages import tile_urls
 
 # This process's cache of the list (rendering every page takes seconds): per data version, language and build.
 _MEMO: dict[tuple[str, str, str], dict[str, Any]] = {}
 _WORKING: set[tuple[str, str, str]] = set()
 _LOCK = threading.Lock()
+GEOPARK_ZOOMS = range(8, 15)  # from the whole coast to the villages' lanes (zoom 14), as the issue asks
+MAX_TILES = 4_000
+TILE_TIMEOUT_S = 10
+
 MAX_PAGES = 400  # attractions and routes first, then businesses: a phone saves a few MB, not a directory
 DEPENDS = {ATTRACTION: (MSME, ROUTE), MSME: (ATTRACTION, ROUTE), ROUTE: (ATTRACTION, MSME)}
 
@@ -107,10 +115,42 @@ def _files(lang: str, build: str) -> dict[str, Any]:
                 if shown and shown[0]["thumb"]:
                     thumb = str(shown[0]["thumb"])
                     files.append({"url": thumb, "tag": thumb, "bytes": _photo_bytes(thumb)})
+    photos = len(files) - pages
+    files += _tiles()
     return {
         "files": files,
         "bytes": sum(f["bytes"] for f in files),
         "pages": pages,
-        "photos": len(files) - pages,
+        "photos": photos,
+        "tiles": len(files) - pages - photos,
         "left_out": left_out,
     }
+
+
+def _tile_bytes(url: str) -> int:
+    """Return a tile's size as its server sends it (HEAD, else GET), or 0 when it does not answer."""
+    for method in ("HEAD", "GET"):
+        try:
+            request_ = urllib.request.Request(url, method=method, headers={"User-Agent": "Geotour"})
+            with urllib.request.urlopen(request_, timeout=TILE_TIMEOUT_S) as answer:  # noqa: S310 (the operator's URL)
+                length = answer.headers.get("Content-Length")
+                if length is not None and length.isdigit():
+                    return int(length)
+                if method == "GET":
+                    return len(answer.read())
+        except (OSError, ValueError):
+            if method == "GET":
+                return 0  # no answer: counted as nothing, and the phone's save says what failed
+    return 0
+
+
+def _tiles() -> list[dict[str, Any]]:
+    """Return the street map's tiles to zoom 14 within the geopark's boundary, each measured, when the operator
+    says the tile source allows saving many (GEOTOUR_TILES_BULK); the OpenStreetMap servers forbid it."""
+    area = _ctx().area()
+    if not current_app.config["GEOTOUR_TILES_BULK"] or area is None:
+        return []
+    urls = tile_urls(routes.area_tiles(area.lonlat, GEOPARK_ZOOMS, MAX_TILES))
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        sizes = list(pool.map(_tile_bytes, urls))
+    return [{"url": url, "tag": "tile", "bytes": size} for url, size in zip(urls, sizes, strict=True)]

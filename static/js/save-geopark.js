@@ -41,6 +41,7 @@ async function measure() {
     PHOTOS: number.format(list.photos),
     MB: number.format(list.bytes / 1e6),
   });
+  if (list.tiles) text += " " + fill(box.dataset.tiles, { N: number.format(list.tiles) });
   if (list.left_out) text += " " + fill(box.dataset.leftOut, { N: list.left_out, MAX: list.pages });
   part("size").textContent = text;
   part("start").disabled = false;

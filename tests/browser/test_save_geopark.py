@@ -5,7 +5,7 @@ of reach, opens pages the visitor never visited."""
 
 from geotour.context import current
 from geotour.domain.features import validate_feature
-from tests.browser.conftest import CHROMIUM, CHROMIUM_ARGS
+from tests.browser.conftest import BLANK_PNG, CHROMIUM, CHROMIUM_ARGS
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, wait_for
 from tests.test_save_geopark import listed as geopark_list
 
@@ -105,3 +105,57 @@ def test_the_geopark_saved_before_the_trip_opens_after_a_restart_with_no_signal(
         wait_for(page, lambda: saved_count(page) == 0, 30)  # removed
     finally:
         context.close()
+
+
+def test_where_the_tile_source_allows_it_the_geopark_is_saved_with_its_tiles_to_zoom_14(
+    live_server, browser, make_app, data_copy, tmp_path
+):
+    from geotour.domain import routes
+    from geotour.web import offline_set
+    from tests.browser.test_routes import _TileServer
+
+    tiles = _TileServer()
+    data_copy.edit("msmes.geojson", few_businesses)
+    app = make_app(data_dir=data_copy.path, GEOTOUR_TILES_OSM=tiles.template, GEOTOUR_TILES_BULK="1")
+    server = live_server(app)
+    with app.app_context():
+        boundary = current().area().lonlat
+    expected = {
+        f"/{z}/{x}/{y}.png" for z, x, y in routes.area_tiles(boundary, offline_set.GEOPARK_ZOOMS, 10**6)
+    }
+    assert max(int(t.split("/")[1]) for t in expected) == 14
+    listed = geopark_list(app.test_client())
+    assert listed["tiles"] == len(expected)
+    assert {f["bytes"] for f in listed["files"] if f["tag"] == "tile"} == {len(BLANK_PNG)}  # measured
+    profile = tmp_path / "profile"
+    context, page = launch(browser, profile)
+    try:
+        page.goto(server.url + "/places")
+        page.wait_for_function("() => !!navigator.serviceWorker.controller", timeout=60000)
+        page.click(".gt-save-geopark-box summary")
+        size = page.locator(".gt-save-geopark__size")
+        wait_for(page, lambda: "petak peta" in size.inner_text(), 120)
+        assert f"{len(expected)} petak peta" in size.inner_text().replace(".", "")
+        page.click(".gt-save-geopark__start")
+        wait_for(
+            page, lambda: "tersimpan di ponsel" in page.locator(".gt-save-geopark__status").inner_text(), 240
+        )
+        kept = page.evaluate(
+            "async () => (await (await caches.open('geotour-tiles-saved-v1')).keys()).map(r => new URL(r.url).pathname)"
+        )
+        assert set(kept) == expected
+    finally:
+        context.close()
+    server.stop()
+    before = len(tiles.asked)
+    context, page = launch(browser, profile, offline=True)
+    try:
+        page.goto(server.url + "/sites/pulau-kunti")
+        wait_for(
+            page,
+            lambda: page.evaluate("[...document.querySelectorAll('img.leaflet-tile-loaded')].length") > 0,
+        )
+        assert len(tiles.asked) == before  # the map's tiles came from the phone
+    finally:
+        context.close()
+        tiles.server.shutdown()

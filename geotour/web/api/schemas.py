@@ -178,6 +178,9 @@ class OfflineSet(Open):
     bytes = fields.Integer(required=True, metadata={"description": "All the files together, in bytes"})
     pages = fields.Integer(required=True)
     photos = fields.Integer(required=True)
+    tiles = fields.Integer(
+        required=True, metadata={"description": "Map tiles to zoom 14 (only where the tile source allows it)"}
+    )
     left_out = fields.Integer(
         required=True, metadata={"description": "Business pages over the limit, not saved"}
     )

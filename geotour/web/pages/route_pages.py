@@ -248,6 +248,12 @@ def _corridor_tile_urls(line: Sequence[Sequence[float]]) -> list[str]:
     filled as Leaflet fills it, so the saved tile is the one the map asks for."""
     if not current_app.config["GEOTOUR_TILES_BULK"]:
         return []
+    return tile_urls(routes.corridor_tiles(line, BUSINESS_RADIUS_M))
+
+
+def tile_urls(tiles: Sequence[tuple[int, int, int]]) -> list[str]:
+    """Return the street map's URLs of tiles (z, x, y), {s} filled as Leaflet fills it, so the saved tile is the
+    one the map asks for."""
     template = current_app.config["GEOTOUR_TILES_OSM"]
     return [
         template.replace("{s}", "abc"[(x + y) % 3])
@@ -255,7 +261,7 @@ def _corridor_tile_urls(line: Sequence[Sequence[float]]) -> list[str]:
         .replace("{x}", str(x))
         .replace("{y}", str(y))
         .replace("{r}", "")
-        for z, x, y in routes.corridor_tiles(line, BUSINESS_RADIUS_M)
+        for z, x, y in tiles
     ]
 
 
