@@ -2,6 +2,8 @@
 their trip from the pages and from a map popup, loses the signal, opens the list and reorders it, opens a
 place saved on the phone; back online, the list's link opens the same list on another phone."""
 
+import re
+
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, signal, wait_for
 
 READY = ".gt-map[data-geotour-ready]"
@@ -92,5 +94,25 @@ def test_a_trip_made_on_the_phone_works_offline_and_its_link_opens_it_on_another
         gpx = other.request.get(server.url + friend.locator(".gt-trip__gpx").get_attribute("href"))
         assert gpx.ok and b"<wpt" in gpx.body()
         other.close()
+    finally:
+        context.close()
+
+
+def test_a_trip_prints_on_one_page(live_server, browser, make_app):
+    server = live_server(make_app(GEOTOUR_PUBLIC_URL="https://geotour.example"))  # with its QR code
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
+    blank_tiles(context, server.url)
+    page = context.new_page()
+    try:
+        ids = (
+            "curug-sodong,curug-cikanteh,msme-0001,msme-0002,pantai-palangpang,ciletuh-river-three-waterfalls"
+        )
+        page.goto(server.url + f"/perjalanan?p={ids}")
+        assert page.locator(".gt-trip__qr svg").count() == 1
+        pdf = page.pdf(format="A4")
+        pages = len(re.findall(rb"/Type\s*/Page[^s]", pdf))
+        assert pages == 1, pages
+        page.goto(server.url + "/glosarium")  # the count can tell: a long page prints on several
+        assert len(re.findall(rb"/Type\s*/Page[^s]", page.pdf(format="A4"))) > 1
     finally:
         context.close()
