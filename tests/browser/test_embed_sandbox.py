@@ -80,7 +80,10 @@ def test_a_sandboxed_embed_opens_details_in_the_frame_and_the_full_page_on_top(h
     assert inner.url.endswith(f"#?secret={SECRET}"), "the secret travels with the details"
     assert page.url == f"{office}/post", "the host page stays"
     frame.locator("a[data-top]", has_text="Buka di Geotour").click()
-    page.wait_for_url(f"{server.url}/sites/curug-sodong", timeout=10000)
+    # The top window goes to the place's page: waited for until it is there (its whole "load", with the map's
+    # scripts, took over 10 s once on a loaded CI run), then its heading.
+    page.wait_for_url(f"{server.url}/sites/curug-sodong", wait_until="commit", timeout=30000)
+    page.locator("h1", has_text="Curug Sodong").wait_for(timeout=30000)
     assert not sandbox_errors(logged), logged
 
 
