@@ -174,7 +174,10 @@ def test_sendings_are_rate_limited_per_address(make_app):
 
 def test_reports_expire(office):
     app, client, mod = office
-    old, handled, fresh = (token_of(send(client, address=f"10.9.0.{n}")) for n in range(3))
+    old, handled, fresh = (
+        token_of(send(client, address=f"10.9.0.{n}", photos=[jpeg((100 + n, 80))])) for n in range(3)
+    )
+    photos = {r["id"]: r["photo_id"] for r in stored(app)}
     with app.app_context():
         storage = current().storage
         ids = [r["id"] for r in sorted(stored(app), key=lambda r: r["id"])]
@@ -188,6 +191,9 @@ def test_reports_expire(office):
     assert client.get(f"/laporan/{old}").status_code == 404
     assert client.get(f"/laporan/{handled}").status_code == 404
     assert client.get(f"/laporan/{fresh}").status_code == 200
+    with app.app_context():  # a visitor's photo goes with its report
+        kept = [current().photos.exists(photos[i]) for i in sorted(photos)]
+    assert kept == [False, False, True]
 
 
 def test_the_office_queue_and_the_public_notice(office):

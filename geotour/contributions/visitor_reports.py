@@ -194,14 +194,15 @@ def file_report(
         "reporter": str(who["reporter"]),
     }
     now = datetime.now(UTC)
-    expire = (_utc(now - KEEP_CLOSED), _utc(now - KEEP_ANY))
+    for photo_id in ctx.storage.expire_visitor_reports(_utc(now - KEEP_CLOSED), _utc(now - KEEP_ANY)):
+        ctx.photos.discard(photo_id)  # a visitor's photo goes with its report
     token = _token(str(who["secret"]), client_key)
     if photo is not None:
         _precheck(ctx, report)
         keep_photo(photo)
     try:
         stored, earlier_print = ctx.storage.add_visitor_report(
-            report, token_hash(token), client_key, fingerprint, (PER_SENDER, PER_PLACE), expire
+            report, token_hash(token), client_key, fingerprint, (PER_SENDER, PER_PLACE)
         )
     except ReportRefused as exc:
         raise _refused(exc.which) from None

@@ -283,11 +283,15 @@ class Storage(Places, ABC):
         client_key: str | None,
         fingerprint: str,
         limits: tuple[int, int],
-        expire_before: tuple[str, str],
     ) -> tuple[VisitorReport, str | None]:
         """Keep a visitor's report in one transaction; return (it, None), or (the report first stored with
         this client_key, its fingerprint). Raise ReportRefused at limits = (per sender, per place) open
-        reports; first delete reports closed before expire_before[0] or untouched since expire_before[1]."""
+        reports."""
+
+    @abstractmethod
+    def expire_visitor_reports(self, closed_before: str, untouched_since: str) -> list[str]:
+        """Delete reports closed before `closed_before` or untouched since `untouched_since` (UTC); return the
+        ids of their photos nothing else shows now (their database files deleted too)."""
 
     @abstractmethod
     def visitor_report_by_key(self, client_key: str) -> tuple[VisitorReport, str] | None:

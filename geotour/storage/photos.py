@@ -67,6 +67,16 @@ class PhotoStore:
                 continue
             _write_once(target, getattr(photo, size))
 
+    def discard(self, photo_id: str) -> None:
+        """Delete both sizes of a photo nothing shows any more (a visitor's report that expired); the note
+        of its source then leads nowhere, as by_source checks that the photo exists."""
+        for size in SIZES:
+            target = PhotoStore.path(
+                self, photo_id, size
+            )  # this machine's file (or cached copy), never fetched
+            if target is not None:
+                target.unlink(missing_ok=True)
+
     def remember_source(self, source_hash: str, photo: CleanedPhoto) -> None:
         """Note that the uploaded bytes with this SHA-256 became `photo`, so a client may ask before sending."""
         if not SOURCE_HASH.match(source_hash):

@@ -66,12 +66,10 @@ class SQLReports(SQLParts):
         client_key: str | None,
         fingerprint: str,
         limits: tuple[int, int],
-        expire_before: tuple[str, str],
     ) -> tuple[VisitorReport, str | None]:
         """Keep a report in one transaction; return (it, None), or (the report first stored with this
         client_key, its fingerprint) for a retry. Raise ReportRefused when the sender or the place already has
-        limits = (per sender, per place) open reports. Reports closed before expire_before[0] and open ones
-        not touched since expire_before[1] (UTC) are deleted first."""
+        limits = (per sender, per place) open reports."""
         with self._transaction() as conn:
             if client_key is not None:
                 row = conn.execute(
@@ -79,11 +77,6 @@ class SQLReports(SQLParts):
                 ).fetchone()
                 if row is not None:
                     return _report(row), row[15]
-            conn.execute(
-                "DELETE FROM visitor_reports WHERE (status NOT IN ('new', 'seen') AND updated_at < ?)"
-                " OR updated_at < ?",
-                expire_before,
-            )
             which = _bound(conn, report["reporter"], report["feature_id"], limits)
             if which is not None:
                 raise ReportRefused(which)
@@ -110,6 +103,29 @@ class SQLReports(SQLParts):
                 ),
             ).fetchone()
             return _report(row), None
+
+    def expire_visitor_reports(self, closed_before: str, untouched_since: str) -> list[str]:
+        """Delete reports closed before `closed_before` and any not changed since `untouched_since` (UTC); return
+        the ids of their photos that nothing else shows now (no other report, not published, sent by no member),
+        whose stored files go too, in the same transaction when they are in the database."""
+        with self._transaction() as conn:
+            gone = conn.execute(
+                "DELETE FROM visitor_reports WHERE (status NOT IN ('new', 'seen') AND updated_at < ?)"
+                " OR updated_at < ? RETURNING photo_id",
+                (closed_before, untouched_since),
+            ).fetchall()
+            orphans = []
+            for photo_id in sorted({row[0] for row in gone if row[0]}):
+                used = conn.execute(
+                    "SELECT 1 FROM visitor_reports WHERE photo_id = ? UNION ALL"
+                    " SELECT 1 FROM published_photos WHERE photo_id = ? UNION ALL"
+                    " SELECT 1 FROM photo_uploaders WHERE photo_id = ? LIMIT 1",
+                    (photo_id, photo_id, photo_id),
+                ).fetchone()
+                if used is None:
+                    conn.execute("DELETE FROM photo_files WHERE photo_id = ?", (photo_id,))
+                    orphans.append(photo_id)
+            return orphans
 
     def visitor_report_by_key(self, client_key: str) -> tuple[VisitorReport, str] | None:
         """Return (the report stored with this Idempotency-Key, the fingerprint of its request), or None."""
