@@ -24,7 +24,8 @@ var TILES = "geotour-tiles-v1", MAX_TILES = 600;
 var SAVED_TILES = "geotour-tiles-saved-v1", MAX_SAVED_TILES = 5000;  // a saved route's corridor: never trimmed by browsing
 var SAVED = "geotour-saved-v1";  // "save the whole geopark": pages and first photos, never trimmed by browsing
 var TAG_HEADER = "X-Geotour-Tag";
-var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES, SAVED_TILES, SAVED];
+var TRIP = "geotour-trip-v1", MAX_TRIP = 120;  // the pages of places added to the trip list: apart from browsing
+var CACHES = [PAGES, DATA, SNAPSHOTS, NEARBY, PHOTOS, TILES, SAVED_TILES, SAVED, TRIP];
 var NETWORK_TIMEOUT_MS = {{ network_timeout_ms }};
 var SAVED_HEADER = {{ saved_header|tojson }}, FALLBACK_HEADER = {{ fallback_header|tojson }};
 var SHELL_URLS = {{ urls|tojson }};
@@ -161,7 +162,10 @@ function networkFirst(event, cacheName, maxEntries, otherwise) {
   event.waitUntil(network.then(function () { return saving; }).catch(function () {}));
   return caches.match(request, { cacheName: cacheName, ignoreVary: true }).then(function (saved) {
     // A page the visitor never opened, kept by "save the whole geopark".
-    return saved || (cacheName === PAGES ? caches.match(request, { cacheName: SAVED, ignoreVary: true }) : saved);
+    if (saved || cacheName !== PAGES) return saved;
+    return caches.match(request, { cacheName: SAVED, ignoreVary: true }).then(function (kept) {
+      return kept || caches.match(request, { cacheName: TRIP, ignoreVary: true });  // added to the trip
+    });
   }).then(function (saved) {
     if (!saved) {
       return network.catch(function () { return otherwise ? otherwise() : Response.error(); });
@@ -278,11 +282,12 @@ function cacheFor(url) {
 
 /* Keep what a page fetched before this worker controlled it (its first visit). The browser's HTTP cache
  * answers most of these fetches, so little crosses the network again. */
-function keep(urls, lang) {
+function keep(urls, lang, lasting) {
   return urls.reduce(function (chain, raw) {
     return chain.then(function () {
       var url = new URL(raw, self.location.origin), where = cacheFor(url);
       if (!where) return null;
+      if (lasting && where[0] === PAGES) where = [TRIP, MAX_TRIP];  // a page the visitor chose to keep
       return caches.match(url.href, { cacheName: where[0], ignoreVary: true }).then(function (saved) {
         if (saved && where[0] === SNAPSHOTS) return null;  // immutable: already right
         // In the page's language: a worker's own requests may not carry the browser's Accept-Language.
@@ -382,7 +387,7 @@ function saveAll(files, lang) {
 self.addEventListener("message", function (event) {
   var data = event.data || {};
   if (data.lang && OFFLINE_PAGES[data.lang]) lastLang = data.lang;
-  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang));
+  if (data.type === "keep" && Array.isArray(data.urls)) event.waitUntil(keep(data.urls.slice(0, 50), lastLang, !!data.lasting));
   if (data.type === "keep" && Array.isArray(data.tiles)) event.waitUntil(keepTiles(data.tiles.slice(0, MAX_SAVED_TILES)));
   if (data.type === "flush-outbox") event.waitUntil(GeotourOutbox.flush());
   if (data.type === "save-geopark" && Array.isArray(data.files)) event.waitUntil(saveAll(data.files, lastLang));

@@ -10,13 +10,11 @@ READY = ".gt-map[data-geotour-ready]"
 
 
 def saved(page, path):
+    """Whether the trip's own cache (never trimmed by browsing) holds a page."""
     return page.evaluate(
         """async (path) => {
-        for (const name of await caches.keys()) {
-            const cache = await caches.open(name);
-            for (const request of await cache.keys()) if (new URL(request.url).pathname === path) return true;
-        }
-        return false;
+        const cache = await caches.open('geotour-trip-v1');
+        return (await cache.keys()).some((request) => new URL(request.url).pathname === path);
     }""",
         path,
     )

@@ -57,9 +57,10 @@ const page = {
   keep(urls) {
     if (firstVisit) tell({ type: "keep", urls });
   },
-  /* Keep these pages on the phone now, whether or not this is a first visit (a place added to the trip). */
+  /* Keep these pages on the phone now, whether or not this is a first visit, apart from the pages browsing
+   * keeps (a place added to the trip must not be pushed out by the next sixty pages seen). */
   save(urls) {
-    tell({ type: "keep", urls });
+    tell({ type: "keep", urls, lasting: true });
   },
   flushOutbox,
   /* The last "near me" answer stays on the phone, for when the signal is gone. */
