@@ -210,6 +210,7 @@ def test_the_office_queue_and_the_public_notice(office):
     place = client.get(f"/sites/{PLACE}?lang=id").get_data(as_text=True)
     assert "sedang ditangani" not in place
     login(client, "mod")
+    assert client.get("/moderation/reports?page=99999999999999999999999").status_code == 200  # was a 500
     page = client.get("/moderation/reports?lang=id")
     html = page.get_data(as_text=True)
     assert page.status_code == 200 and "Jembatan bambu patah" in html

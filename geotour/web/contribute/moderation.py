@@ -23,6 +23,7 @@ from geotour.web.alert_views import alert_view, is_place
 from geotour.web.auth import requires, user_record
 from geotour.web.contribute.forms import form_point, place_form_values
 from geotour.web.contribute.labels import month_names
+from geotour.web.params import MAX_OFFSET
 
 bp = Blueprint("moderation", __name__, url_prefix="/moderation")
 
@@ -326,7 +327,8 @@ def _report_item(report: Any) -> dict[str, Any]:
 def reports() -> ResponseReturnValue:
     """The queue of visitors' problem reports (open ones oldest first), and which categories places show."""
     status = request.args.get("status") or "open"
-    page = max(1, request.args.get("page", 1, type=int) or 1)
+    # A page past any database integer would overflow it (a 500): no list goes further than MAX_OFFSET.
+    page = min(max(1, request.args.get("page", 1, type=int) or 1), MAX_OFFSET // REPORTS_PER_PAGE)
     found, total = visitor_reports.queue(
         _ctx(), user_record(), status, REPORTS_PER_PAGE, (page - 1) * REPORTS_PER_PAGE
     )
