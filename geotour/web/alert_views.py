@@ -3,7 +3,6 @@
 from typing import Any
 
 import shapely.prepared
-from flask import url_for
 from shapely.geometry import shape
 
 from geotour.context import current as _ctx
@@ -11,15 +10,13 @@ from geotour.domain.features import Feature, Geometry
 from geotour.domain.layers import ATTRACTION, MSME, ROUTE, LayerKind, LayerQuery
 from geotour.domain.places import require_layer
 from geotour.storage.records import Alert
+from geotour.web.pages.place_facts import page_url
 
 MAX_AREA_PLACES = 500  # an area alert names at most this many places (a page shows it when it is among them)
 
 
 def _place(feature: Feature, kind: LayerKind) -> dict[str, Any]:
-    if kind == ROUTE:
-        url = url_for("route_pages.route", route_id=feature["id"], lang=None)
-    else:
-        url = url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature["id"], lang=None)
+    url = page_url(kind, feature["id"], lang=None)
     return {"id": feature["id"], "name": feature["properties"]["name"], "url": url}
 
 

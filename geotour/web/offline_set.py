@@ -15,11 +15,11 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, request
 
 from geotour.context import current as _ctx
 from geotour.domain import routes
-from geotour.domain.layers import ATTRACTION, MSME, ROUTE, LayerKind
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE
 from geotour.domain.places import whole_layer
 from geotour.web.pages import place_facts
 from geotour.web.pages.route_pages import tile_urls
@@ -38,12 +38,6 @@ DEPENDS = {ATTRACTION: (MSME, ROUTE), MSME: (ATTRACTION, ROUTE), ROUTE: (ATTRACT
 
 def _digest(*parts: object) -> str:
     return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:16]
-
-
-def _page(kind: LayerKind, feature_id: str) -> str:
-    if kind == ROUTE:
-        return url_for("route_pages.route", route_id=feature_id, lang=None)
-    return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id, lang=None)
 
 
 def _measured(url: str, lang: str) -> int:
@@ -107,7 +101,7 @@ def _files(lang: str, build: str) -> dict[str, Any]:
                 if pages >= MAX_PAGES:
                     left_out += 1
                     continue
-                url = _page(kind, feature["id"])
+                url = place_facts.page_url(kind, feature["id"], lang=None)
                 tag = _digest(feature, [changed[k] for k in DEPENDS[kind]], build, lang)
                 files.append({"url": url, "tag": tag, "bytes": _measured(url, lang)})
                 pages += 1

@@ -199,10 +199,11 @@ def osm_source(props: Mapping[str, Any]) -> dict[str, str] | None:
     return {"url": url, "licence": LICENCE_URL, "what": "place" if props.get("osm_id") else "position"}
 
 
-def _page_url(kind: str, feature_id: str) -> str:
+def page_url(kind: str, feature_id: str, **values: Any) -> str:
+    """Return the page of an attraction, a business or a route (`values` go to url_for: lang, _external)."""
     if kind == ROUTE:
-        return url_for("route_pages.route", route_id=feature_id)
-    return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id)
+        return url_for("route_pages.route", route_id=feature_id, **values)
+    return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id, **values)
 
 
 def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
@@ -256,7 +257,7 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "distance_about": where["approximate"] or origin_approximate,
         "visit": visit_info(props, reported),
         "status": status_view(props, reported),
-        "url": _page_url(layer.kind, feature["id"]),
+        "url": page_url(layer.kind, feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",
         "search_text": fold(" | ".join([props["name"], *aliases])),

@@ -16,6 +16,7 @@ from geotour.errors import ValidationFailed
 from geotour.web.api.reports import file
 from geotour.web.auth import visitor_report_limit
 from geotour.web.contribute.labels import report_category_label
+from geotour.web.pages.place_facts import page_url
 
 bp = Blueprint("report_pages", __name__)
 
@@ -42,14 +43,9 @@ def _place_link(feature_id: str) -> tuple[str, str] | None:
     layer = _ctx().catalogue.get(feature["properties"]["layer"]) if feature is not None else None
     if feature is None or layer is None:
         return None
-    name = feature["properties"].get("name") or feature_id
-    if layer.kind == ROUTE:
-        return name, url_for("route_pages.route", route_id=feature_id)
-    if layer.kind in (ATTRACTION, MSME):
-        return name, url_for(
-            "pages.site" if layer.kind == ATTRACTION else "pages.msme", feature_id=feature_id
-        )
-    return None
+    if layer.kind not in (ATTRACTION, MSME, ROUTE):
+        return None
+    return feature["properties"].get("name") or feature_id, page_url(layer.kind, feature_id)
 
 
 @bp.post("/laporan")

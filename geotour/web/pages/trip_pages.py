@@ -61,17 +61,16 @@ def _entry(feature_id: str) -> dict[str, Any] | None:
     props = feature["properties"]
     if kind == ROUTE:
         lon, lat = feature["geometry"]["coordinates"][0][:2]
-        name, endpoint, key = place_facts.route_name(props), "route_pages.route", "route_id"
+        name = place_facts.route_name(props)
     else:
         lon, lat = feature["geometry"]["coordinates"][:2]
-        name, endpoint, key = str(props["name"]), "pages.msme" if kind == MSME else "pages.site", "feature_id"
-    values: dict[str, Any] = {key: feature_id}
+        name = str(props["name"])
     return {
         "id": feature_id,
         "kind": KINDS[kind],
         "name": name,
-        "url": url_for(endpoint, **values),
-        "page": url_for(endpoint, **values, lang=None, _external=True),
+        "url": place_facts.page_url(kind, feature_id),
+        "page": place_facts.page_url(kind, feature_id, lang=None, _external=True),
         "lon": lon,
         "lat": lat,
         "feature": feature,
