@@ -50,6 +50,7 @@ export default [
       "static/js/trip.js",
       "static/js/trip-page.js",
       "static/js/save-geopark.js",
+      "static/js/count.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

@@ -20,11 +20,20 @@ from geotour.storage import DatabaseNotReady, Storage, open_storage
 from geotour.storage.photos import DatabasePhotoStore, PhotoStore
 from geotour.storage.seed import load_catalogue, read_seed_layers, seed
 from geotour.storage.snapshots import SnapshotStore
-from geotour.web import assets, auth, content_policy, errors_http, i18n, responses, views
+from geotour.web import assets, auth, content_policy, counting, errors_http, i18n, responses, views
 from geotour.web.api import health, openapi
-from geotour.web.contribute import account_pages, labels, moderation, route_uploads
+from geotour.web.contribute import account_pages, figures_pages, labels, moderation, route_uploads
 from geotour.web.contribute import forms as contribute_forms
-from geotour.web.pages import alert_feed, crawlers, embed, report_pages, route_pages, signboards, trip_pages
+from geotour.web.pages import (
+    alert_feed,
+    crawlers,
+    embed,
+    go,
+    report_pages,
+    route_pages,
+    signboards,
+    trip_pages,
+)
 from geotour.web.pages import photos as photo_files
 from geotour.web.pages import tourist as tourist_pages
 from geotour.web.public_address import HostCheck, PublicAddress
@@ -83,6 +92,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         # Host is passed through as sent
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
 
+    counting.init_app(app, storage)
     responses.init_app(app)
     assets.init_app(app)
     i18n.init_app(app)
@@ -99,6 +109,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         crawlers,
         alert_feed,
         report_pages,
+        go,
         trip_pages,
         photo_files,
         health,
@@ -106,6 +117,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         contribute_forms,
         route_uploads,
         moderation,
+        figures_pages,
     ):
         app.register_blueprint(module.bp)
     labels.init_app(app)

@@ -66,6 +66,18 @@ SETTINGS = {
         "10 per hour",
         'Visitors\' "report a problem" sendings allowed per address (Flask-Limiter syntax); each address also keeps at most 5 open reports.',
     ),
+    "GEOTOUR_RATELIMIT_COUNTS": (
+        "600 per hour",
+        "Counts (page views, popups, taps) a visitor's pages may send per address (Flask-Limiter syntax); beyond it they are not counted.",
+    ),
+    "GEOTOUR_COUNTING": (
+        "1",
+        "Count page views, popups, contact taps, route downloads and searches that found nothing, per place and day (no cookie, no address, no fingerprint): 1 or 0.",
+    ),
+    "GEOTOUR_COUNT_FLUSH_SECONDS": (
+        "10",
+        "Each process adds up its counts in memory and writes them to the database this often (and when it stops); 0 writes each count at once.",
+    ),
     "GEOTOUR_INSTANCE_DIR": (
         "instance",
         "This machine's own folder (the SQLite file, photos, snapshots and the secret by default); read at start-up.",
@@ -176,6 +188,8 @@ def load_config(
     values["GEOTOUR_NGINX_SNAPSHOTS"] = _bool_setting(values, "GEOTOUR_NGINX_SNAPSHOTS")
     values["GEOTOUR_ADMIN_SELF_APPROVAL"] = _bool_setting(values, "GEOTOUR_ADMIN_SELF_APPROVAL")
     values["GEOTOUR_TILES_BULK"] = _bool_setting(values, "GEOTOUR_TILES_BULK")
+    values["GEOTOUR_COUNTING"] = _bool_setting(values, "GEOTOUR_COUNTING")
+    values["GEOTOUR_COUNT_FLUSH_SECONDS"] = _int_setting(values, "GEOTOUR_COUNT_FLUSH_SECONDS", 0)
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))
     values.update(_session_config(values))

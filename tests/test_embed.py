@@ -201,7 +201,12 @@ def test_a_real_number_is_shown_with_a_copy_button_in_the_embed(make_app, data_c
         and "https://wa.me/6281234567890" in html
         and "data-popup" in html
     )
-    assert '<li data-outside-sandbox hidden><a class="gt-btn" href="tel:+62266431234">' in html
+    assert (
+        '<li data-outside-sandbox hidden><a class="gt-btn" href="/go/call/msme-0001?src=embed"'
+        ' data-direct="tel:+62266431234"' in html
+    )
+    # WordPress opens /go/whatsapp in its top window (static/js/embed.js); elsewhere count.js puts wa.me back
+    assert 'href="/go/whatsapp/msme-0001?src=embed" data-direct="https://wa.me/6281234567890' in html
 
 
 def test_builder_offers_a_single_site_embed(client):

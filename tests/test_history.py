@@ -205,9 +205,11 @@ def test_the_office_decides_an_import_in_one_action_with_exceptions(make_app):
     assert "Import of 10 places" in page and "Approve the ticked places" in page
     assert len(re.findall(rf'name="approve" value="\d+" form="batch-{batch}" checked', page)) == 10
     shown = re.findall(r'name="shown" value="(\d+)"', page)
+    action = re.search(rf'action="(/moderation/batches/{batch}[^"]*)"', page).group(1)
+    assert action.endswith("?lang=en")  # the form keeps the language the moderator chose
     # Untick two, with a reason: eight are published, two rejected with it, in one tap.
     done = client.post(
-        f"/moderation/batches/{batch}",
+        action,
         data={
             "csrf_token": csrf,
             "decision": "approve",

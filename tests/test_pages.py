@@ -92,8 +92,13 @@ def test_site_page_lists_nearby_msmes_without_javascript(client):
     assert "wa.me" not in first and 'href="tel:' not in first  # a sample's invented number gets no link
     assert "Data contoh — nomor belum tersedia" in first
     assert (
-        'href="geo:' in first and "google.com/maps/dir/" in first and "openstreetmap.org/directions" in first
+        'data-direct="geo:' in first
+        and "google.com/maps/dir/" in first
+        and "openstreetmap.org/directions" in first
     )
+    assert (
+        'href="/go/directions/' in first
+    )  # counted, then sent on (static/js/count.js gives back data-direct)
     assert "Data contoh" in first
 
 
@@ -191,18 +196,17 @@ def test_village_and_boundary_have_no_place_page(client):
     assert client.get("/msmes/cpugg-boundary-approx").status_code == 404
 
 
-def test_language_comes_from_param_then_cookie_then_accept_language(client):
+def test_language_comes_from_param_then_accept_language_and_is_kept_in_links_not_a_cookie(client):
     def lang_of(response):
         return re.search(r'<html lang="(\w+)">', response.get_data(as_text=True)).group(1)
 
     assert lang_of(client.get("/", headers={"Accept-Language": "en-GB,en;q=0.9"})) == "en"
     assert lang_of(client.get("/", headers={"Accept-Language": "fr-FR"})) == "id"
-    chosen = client.get("/?lang=id", headers={"Accept-Language": "en"})
-    assert lang_of(chosen) == "id" and "lang=id" in chosen.headers["Set-Cookie"]
+    chosen = client.get("/places?lang=id", headers={"Accept-Language": "en"})
+    assert lang_of(chosen) == "id" and "Set-Cookie" not in chosen.headers
     assert "Accept-Language" in chosen.headers["Vary"]
-    assert (
-        lang_of(client.get("/sites/curug-sodong", headers={"Accept-Language": "en"})) == "id"
-    )  # the cookie wins
+    assert 'href="/sites/curug-sodong?lang=id"' in chosen.get_data(as_text=True)  # the choice rides in links
+    assert lang_of(client.get("/sites/curug-sodong?lang=id", headers={"Accept-Language": "en"})) == "id"
     assert lang_of(client.get("/sites/curug-sodong?lang=en")) == "en"
 
 

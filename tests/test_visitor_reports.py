@@ -240,7 +240,7 @@ def test_the_office_queue_and_the_public_notice(office):
 def test_the_form_works_without_javascript(office):
     app, client, _ = office
     page = client.get(f"/sites/{PLACE}?lang=id").get_data(as_text=True)
-    assert 'action="/laporan"' in page and 'enctype="multipart/form-data"' in page
+    assert 'action="/laporan?lang=id"' in page and 'enctype="multipart/form-data"' in page
     sent = client.post(
         "/laporan?lang=id",
         data={"place": PLACE, "category": "signboard_broken", "photo": (io.BytesIO(jpeg()), "papan.jpg")},

@@ -8,7 +8,7 @@ May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or 
 """
 
 from abc import ABC, abstractmethod
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from geotour.domain.features import FeatureRecord
 from geotour.domain.places import Places
@@ -330,6 +330,27 @@ class Storage(Places, ABC):
     @abstractmethod
     def set_public_report_categories(self, categories: list[str]) -> None:
         """Keep the office's choice of report categories shown on places' pages."""
+
+    # What visitors did, counted per day and place (geotour.domain.counting): never who.
+    @abstractmethod
+    def add_counts(self, tallies: Mapping[tuple[str, str, str, str, str], int]) -> None:
+        """Add tallies keyed (day, place, event, source, detail) to the site's counts, in one transaction."""
+
+    @abstractmethod
+    def count_totals(
+        self,
+        first_day: str,
+        last_day: str,
+        by: Sequence[str],
+        where: Mapping[str, Sequence[str]] | None = None,
+        limit: int | None = None,
+    ) -> list[tuple[str | int, ...]]:
+        """Return totals over days first_day..last_day grouped by columns `by` (day, place, event, source,
+        detail), biggest first: rows of (*values, total); `where` keeps rows whose column is one of its values."""
+
+    @abstractmethod
+    def places_added_by(self, user_id: int) -> list[str]:
+        """Return the ids of the places whose creation this user submitted and a moderator approved."""
 
     def close(self) -> None:  # noqa: B027 (a backend with nothing to release need not write one)
         """Release connections."""

@@ -18,6 +18,7 @@ from geotour.domain.layers import LayerQuery
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_alerts import SQLAlerts
 from geotour.storage.sql_contributions import SQLContributions
+from geotour.storage.sql_counts import SQLCounts
 from geotour.storage.sql_files import SQLFiles
 from geotour.storage.sql_idempotency import SQLIdempotency
 from geotour.storage.sql_reports import SQLReports
@@ -56,7 +57,7 @@ FIRST_RING_M = 250
 RING_GROWTH = 4
 
 
-class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLReports, Storage):
+class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLReports, SQLCounts, Storage):
     """The shared part of the SQLite and PostgreSQL storages."""
 
     #: appended to text columns in ORDER BY, so both backends sort names byte by byte

@@ -109,6 +109,7 @@ class SQLParts:
     and its backends provide each one. Declared here so that the mixins type-check on their own."""
 
     UNIQUE_VIOLATION: type[Exception] = Exception
+    TEXT_ORDER = ""
 
     def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError

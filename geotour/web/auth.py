@@ -155,6 +155,9 @@ NO_SESSION_NEEDED = {"api_writes.report_here"}
 # Visitors' problem reports are sent by anyone, with no account, as a form (a photo rides along), and the
 # view ignores who is signed in: a forged one is only a report anyone could send, bounded per sender.
 ANYONE_MAY_SEND = {"api_reports.file_report", "report_pages.send"}
+# A page's count (navigator.sendBeacon sends a form, with the cookies): a forged one only adds one to a count,
+# bounded per sender like any visitor's.
+ANYONE_MAY_COUNT = {"api_counts.add_count"}
 
 
 def _csrf_unless_token() -> None:
@@ -162,7 +165,7 @@ def _csrf_unless_token() -> None:
     if (
         _sign_in_by_token()
         or request.method not in WRITE_METHODS
-        or request.endpoint in NO_SESSION_NEEDED | ANYONE_MAY_SEND
+        or request.endpoint in NO_SESSION_NEEDED | ANYONE_MAY_SEND | ANYONE_MAY_COUNT
     ):
         return
     if request.routing_exception is not None:
@@ -233,6 +236,17 @@ def visitor_report_limit() -> RouteLimit:
     return limiter.limit(
         lambda: current_app.config["GEOTOUR_RATELIMIT_VISITOR_REPORTS"], key_func=address_limit_key
     )
+
+
+def count_limit_key() -> str:
+    """Rate-limit a visitor's counts by a keyed hash of their address: the limiter's store (Redis, for the
+    window) never holds the address itself."""
+    return _scoped(f"count:{reporter_key()}")
+
+
+def count_limit() -> RouteLimit:
+    """Decorate the counting view with GEOTOUR_RATELIMIT_COUNTS per sender."""
+    return limiter.limit(lambda: current_app.config["GEOTOUR_RATELIMIT_COUNTS"], key_func=count_limit_key)
 
 
 def reporter_key() -> str:

@@ -4,7 +4,7 @@ from typing import Any
 
 from babel import Locale
 from babel.numbers import format_decimal
-from flask import Flask, request
+from flask import Flask, current_app, has_request_context, request
 from flask_babel import Babel, get_locale
 from flask_babel import lazy_gettext as _l
 from werkzeug.wrappers import Response
@@ -25,57 +25,44 @@ COMPASS_WORDS = {
 COMPASS_ARROWS = {"N": "↑", "NE": "↗", "E": "→", "SE": "↘", "S": "↓", "SW": "↙", "W": "←", "NW": "↖"}
 
 
-LANG_COOKIE = "lang"
-LANG_COOKIE_MAX_AGE = 365 * 24 * 3600
-# Embeds live inside other sites' pages and must set no cookie; the API speaks no language.
-# The offline page, the safety card and the glossary are fetched in both languages when the service worker
-# installs: that is no visitor choosing one.
-NO_COOKIE_PREFIXES = (
-    "/embed",
-    "/oembed",
-    "/api/",
-    "/ogc",
-    "/static/",
-    "/offline",
-    "/glosarium",
-    "/keselamatan",
-    "/alerts.atom",  # a feed reader is no visitor choosing a language
-)
-
-
 def select_locale() -> str | None:
-    """Return the UI language: ?lang=, then the lang cookie, then Accept-Language, else the default."""
-    for asked in (request.args.get("lang"), request.cookies.get(LANG_COOKIE)):
-        if asked in LOCALES:
-            return asked
+    """Return the UI language: ?lang=, then Accept-Language, else the default. A choice is kept in the links
+    (the pages' url_defaults carry ?lang= on), never in a cookie: no public answer sets one (/privasi)."""
+    asked = request.args.get("lang")
+    if asked in LOCALES:
+        return asked
     if request.path.startswith("/api/"):
         return request.accept_languages.best_match(LOCALES) or "en"  # scripts get English unless they ask
     return request.accept_languages.best_match(LOCALES)
 
 
-def remember_language(response: Response) -> Response:
-    """Keep a visitor's explicit ?lang= choice in a cookie, and mark pages as varying by language."""
-    if request.path.startswith(NO_COOKIE_PREFIXES):
-        return response
-    asked = request.args.get("lang")
-    if asked in LOCALES and request.cookies.get(LANG_COOKIE) != asked:
-        response.set_cookie(
-            LANG_COOKIE,
-            asked,
-            max_age=LANG_COOKIE_MAX_AGE,
-            samesite="Lax",
-            secure=request.is_secure,
-            httponly=True,
-        )
+# Addresses that speak no visitor's language, or whose answers are shared by every language: no ?lang= added.
+NO_LANG_PREFIXES = ("/api/", "/ogc", "/static/", "/photos/", "/healthz", "/robots.txt", "/sitemap.xml", "/_")
+
+
+def keep_language(endpoint: str, values: dict[str, Any]) -> None:
+    """Carry a visitor's ?lang= choice into every link and form the pages make (url_for), so whoever chose
+    English stays in English, page after page and form after form, with no cookie."""
+    asked = request.args.get("lang") if has_request_context() else None
+    if asked not in LOCALES or "lang" in values:
+        return
+    rules = current_app.url_map._rules_by_endpoint.get(endpoint)  # werkzeug keeps them by endpoint
+    if rules and not rules[0].rule.startswith(NO_LANG_PREFIXES):
+        values["lang"] = asked
+
+
+def vary_by_language(response: Response) -> Response:
+    """Mark pages as varying by Accept-Language (a shared cache keeps one copy per language)."""
     if response.mimetype == "text/html":
-        response.vary.update(("Accept-Language", "Cookie"))
+        response.vary.add("Accept-Language")
     return response
 
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Babel with our locale selector and template helpers."""
     Babel(app, locale_selector=select_locale)
-    app.after_request(remember_language)
+    app.after_request(vary_by_language)
+    app.url_defaults(keep_language)
     app.jinja_env.globals.update(
         current_locale=lambda: str(get_locale()),
         format_distance=lambda m: format_distance(m, str(get_locale())),

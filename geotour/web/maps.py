@@ -39,8 +39,14 @@ JS_MODULES = {
     "geotour/copy": "js/lib/copy.js",  # the safety card's and the embeds' "copy"
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
     "geotour/trip-list": "js/lib/trip-list.js",  # every page: "+ My trip" (js/trip.js) and the trip's page
+    "geotour/count": "js/count.js",  # every page: what visitors do, counted per place and day (no tracking)
 }
-MAP_MODULE_NAMES = ("geotour/search", "geotour/distance", "geotour/place-search")  # what the map imports
+MAP_MODULE_NAMES = (
+    "geotour/search",
+    "geotour/distance",
+    "geotour/place-search",
+    "geotour/count",
+)  # what the map imports
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
     ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),

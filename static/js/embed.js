@@ -66,6 +66,12 @@ import { copyText } from "geotour/copy";
       return;
     }
     var popup = target.closest("a[data-popup]");
+    if (popup && framed && secret && popup.pathname.indexOf("/go/") === 0) {
+      // WordPress opens a link of our host in the top window; /go/ counts the tap and sends it on to WhatsApp
+      event.preventDefault();
+      post("link", popup.href);
+      return;
+    }
     if (popup) {
       // Whether this frame may open WhatsApp is known only by trying: the host page's sandbox decides.
       event.preventDefault();
@@ -81,7 +87,7 @@ import { copyText } from "geotour/copy";
 
   document.addEventListener("DOMContentLoaded", function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-outside-sandbox]"), function (item) {
-      item.hidden = sandboxed;
+      item.hidden = sandboxed && !(framed && secret); // in WordPress the host page opens it
     });
     Array.prototype.forEach.call(document.querySelectorAll("a[data-in-frame]"), function (link) {
       link.href = withSecret(link.href);

@@ -4,6 +4,7 @@
 import { formatDistance, geodesic, bearing } from "geotour/distance";
 import { fold, score, plainName } from "geotour/search";
 import { bindForm, writeState } from "geotour/place-search";
+import { count, searchResult } from "geotour/count";
 
 var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
 // Markers are made in slices of this many milliseconds of work, so that no task blocks a phone for long
@@ -248,20 +249,36 @@ Geotour.prototype.contactLinks = function (props) {
   var wa = phoneDigits(props.whatsapp),
     tel = phoneDigits(props.phone);
   if (this.cfg.embed && (wa || tel)) return this.embedContact(props, wa, tel);
-  if (wa) box.appendChild(this.whatsappLink(wa, props.name));
-  if (tel) box.appendChild(el("a", { class: "gt-btn", href: "tel:+" + tel }, this.t.call));
+  if (wa) box.appendChild(this.whatsappLink(wa, props));
+  if (tel)
+    box.appendChild(
+      el("a", this.counted(props, "call", { class: "gt-btn", href: "tel:+" + tel }), this.t.call),
+    );
   return box;
 };
 
+/* A contact link's attributes, with what static/js/count.js counts when it is tapped. */
+Geotour.prototype.counted = function (props, what, attrs) {
+  return Object.assign(attrs, { "data-count": what, "data-place": props.id });
+};
+
+/* In a WordPress embed the frame may open no app: the tap goes to /go/<what>/<id> through the host page, which
+   opens it in the top window (static/js/embed.js); the server counts it and sends it on to WhatsApp or the
+   dialler. */
+Geotour.prototype.viaHost = function (props, what, label, extra) {
+  var href = this.cfg.go + what + "/" + encodeURIComponent(props.id) + "?src=embed";
+  return el("a", Object.assign({ class: "gt-btn", href: href, "data-top": "" }, extra || {}), label);
+};
+
 /* A WhatsApp button that opens a chat with the business, its first message naming the place. */
-Geotour.prototype.whatsappLink = function (wa, name, extra) {
-  var text = this.t.whatsapp_message.replace("__NAME__", name);
-  var attrs = {
+Geotour.prototype.whatsappLink = function (wa, props, extra) {
+  var text = this.t.whatsapp_message.replace("__NAME__", props.name);
+  var attrs = this.counted(props, "whatsapp", {
     class: "gt-btn gt-btn--wa",
     href: "https://wa.me/" + wa + "?text=" + encodeURIComponent(text),
     target: "_blank",
     rel: "noopener",
-  };
+  });
   return el("a", Object.assign(attrs, extra || {}), this.t.whatsapp);
 };
 
@@ -290,12 +307,18 @@ Geotour.prototype.embedContact = function (props, wa, tel) {
   );
   box.appendChild(el("p", { class: "gt-embed-contact__status", role: "status" }));
   var actions = box.appendChild(el("p", { class: "gt-popup__actions" }));
+  var embed = window.GeotourEmbed || {};
+  if (embed.viaHost) {
+    if (wa) actions.appendChild(this.viaHost(props, "whatsapp", t.whatsapp, { class: "gt-btn gt-btn--wa" }));
+    if (tel) actions.appendChild(this.viaHost(props, "call", t.call));
+    return box;
+  }
   if (wa)
+    actions.appendChild(this.whatsappLink(wa, props, { "data-popup": "", "data-blocked": t.wa_blocked }));
+  if (tel && !embed.sandboxed) {
     actions.appendChild(
-      this.whatsappLink(wa, props.name, { "data-popup": "", "data-blocked": t.wa_blocked }),
+      el("a", this.counted(props, "call", { class: "gt-btn", href: "tel:+" + tel }), t.call),
     );
-  if (tel && !(window.GeotourEmbed && window.GeotourEmbed.sandboxed)) {
-    actions.appendChild(el("a", { class: "gt-btn", href: "tel:+" + tel }, t.call));
   }
   return box;
 };
@@ -464,6 +487,7 @@ Geotour.prototype.marker = function (feature, focus) {
   );
   var where = position(props);
   marker.on("popupopen", function (event) {
+    count("popup", props.id);
     // An estimated point: show how far off it may be.
     if (where.approximate && !marker._gtCircle) {
       marker._gtCircle = uncertaintyCircle(marker.getLatLng(), where.uncertainty).addTo(self.map);
@@ -1051,6 +1075,7 @@ Finder.prototype.showSuggestions = function (found, q) {
   });
   if (!found.length && fold(q))
     this.list.appendChild(el("li", { class: "gt-suggest__none" }, app.t.no_match));
+  searchResult(q, found.length > 0);
   this.list.hidden = !this.list.children.length;
   this.controls.input.setAttribute("aria-expanded", this.list.hidden ? "false" : "true");
 };

@@ -3,6 +3,7 @@
  * (?q= and ?type=a,b) so a shared link reproduces the view. Text goes into the page only as textContent.
  * An ES module: the map (geotour-map.js) imports it; on /places it wires the list. */
 import { fold, score, plainName } from "geotour/search";
+import { searchResult } from "geotour/count";
 
 export function readState() {
   var params = new URLSearchParams(window.location.search);
@@ -96,6 +97,7 @@ function placesPage(main) {
       if (details && (q || s.types.length)) details.open = true;
     });
     if (none) none.hidden = any;
+    if (!s.types.length) searchResult(s.q, any); // a search that settles on nothing is counted (/privasi)
   });
 }
 

@@ -108,11 +108,12 @@ SANDBOX_OR_FRAMING_ERRORS = (
 )
 
 
-def host_page_context(browser, own_origins):
+def host_page_context(browser, own_origins, user_agent=None):
     """Return (context, page, logged) for a desktop page on a host website: requests to other origins than
-    `own_origins` (map tiles) are answered with an empty image; everything the page logs is kept."""
+    `own_origins` (map tiles) are answered with an empty image; everything the page logs is kept. A
+    user_agent other than headless Chromium's is counted as a visitor's (geotour.domain.counting)."""
     context = browser.new_context(
-        viewport={"width": 900, "height": 800}, locale="id-ID", service_workers="block"
+        viewport={"width": 900, "height": 800}, locale="id-ID", service_workers="block", user_agent=user_agent
     )
     context.route(
         lambda url: not url.startswith(tuple(own_origins)),

@@ -4,10 +4,15 @@ embeds our three kinds of URL as an editor pasting them would; a visitor in Chro
 a business, reads its details inside the frame, and opens the full page in the top window through WordPress's
 own embed script. Nothing logs a sandbox or framing error."""
 
+import json
+import shutil
+
 import pytest
 
 from tests.browser.conftest import host_page_context, sandbox_errors
 from tests.wordpress_site import WordPressSite, available, embed_block
+
+DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
 
 
 @pytest.fixture(scope="module")
@@ -18,12 +23,18 @@ def office_site(tmp_path_factory, request):
     from tests.conftest import DATA_DIR, LiveServer
 
     folder = tmp_path_factory.mktemp("wordpress")
+    data = folder / "geojson"  # msme-0001 with a real number: a business a visitor can message
+    shutil.copytree(DATA_DIR, data)
+    msmes = json.loads((data / "msmes.geojson").read_text(encoding="utf-8"))
+    msmes["features"][0]["properties"].update(sample=False, whatsapp="+6281234567890", phone="+62266431234")
+    (data / "msmes.geojson").write_text(json.dumps(msmes, ensure_ascii=False), encoding="utf-8")
     app = create_app(
         {
             "INSTANCE_PATH": folder / "instance",
-            "GEOTOUR_DATA_DIR": str(DATA_DIR),
+            "GEOTOUR_DATA_DIR": str(data),
             "TESTING": True,
             "GEOTOUR_DATABASE_URL": f"sqlite:///{folder}/geotour.sqlite3",
+            "GEOTOUR_COUNT_FLUSH_SECONDS": "0",
         }
     )
     geotour = LiveServer(app)
@@ -36,6 +47,7 @@ def office_site(tmp_path_factory, request):
                 for i, path in enumerate(paths)
             ]
         )
+        geotour.storage = app.extensions["geotour"].storage
         yield geotour, dict(zip(paths, posts, strict=True))
     finally:
         wordpress.stop()
@@ -84,3 +96,27 @@ def test_a_visitor_reads_a_business_inside_the_frame_then_opens_the_full_page(vi
     frame.locator("a[data-top]", has_text="Buka di Geotour").click()
     page.wait_for_url(f"{geotour.url}/msmes/msme-0001*", timeout=15000)  # through wp-embed.js's "link"
     assert not sandbox_errors(logged), logged
+
+
+def test_a_visitor_messages_a_business_on_whatsapp_in_one_tap_from_the_embed(office_site, browser):
+    """Issue 30: the frame may open no app, so WhatsApp went through "copy the number". Now the tap goes to
+    Geotour's /go/whatsapp/<id> through wp-embed.js's "link" message; WordPress opens it in the top window,
+    Geotour counts it (as an embed, under WordPress's host) and sends the visitor on to wa.me."""
+    geotour, posts = office_site
+    context, page, logged = host_page_context(browser, ("http://127.0.0.1:",), user_agent=DESKTOP)
+    context.route(
+        "https://wa.me/**", lambda route: route.fulfill(status=200, content_type="text/html", body="WhatsApp")
+    )
+    page.goto(posts["/msmes/msme-0001"])
+    frame = _shown_frame(page)
+    whatsapp = frame.locator(".leaflet-popup-content a.gt-btn--wa")  # ?site= opened the business's popup
+    assert "/go/whatsapp/msme-0001?src=embed" in whatsapp.get_attribute("href")
+    whatsapp.click(timeout=15000)
+    page.wait_for_url("https://wa.me/6281234567890?text=*", timeout=15000)  # the top window, one tap
+    wordpress_host = posts["/msmes/msme-0001"].split("/")[2].split(":")[0]
+    counted = geotour.storage.count_totals("2000-01-01", "2100-12-31", ("place", "event", "source", "detail"))
+    assert [r for r in counted if r[1] == "whatsapp"] == [
+        ("msme-0001", "whatsapp", "embed", wordpress_host, 1)
+    ]
+    assert not sandbox_errors(logged), logged
+    context.close()

@@ -13,11 +13,11 @@ from flask.typing import ResponseReturnValue
 from flask_smorest import Api
 
 from geotour.web import views
-from geotour.web.api import ogc, read, reports, schemas, write
+from geotour.web.api import counts, ogc, read, reports, schemas, write
 from geotour.web.responses import cached
 
 bp = views.Blueprint("openapi", __name__, url_prefix="/api")
-DOCUMENTED = (read.bp, write.bp, reports.bp, ogc.bp, bp)
+DOCUMENTED = (read.bp, write.bp, reports.bp, counts.bp, ogc.bp, bp)
 
 
 class Document(Api):
@@ -75,7 +75,7 @@ def init_app(app: Flask) -> None:
 def build_document(app: Flask) -> dict[str, Any]:
     """Return the OpenAPI 3.0 document for every route under /api and /ogc, served from this host."""
     spec: dict[str, Any] = app.extensions["geotour_openapi"].spec.to_dict()
-    return {**spec, "servers": [{"url": url_for("pages.index", _external=True).rstrip("/")}]}
+    return {**spec, "servers": [{"url": url_for("pages.index", lang=None, _external=True).rstrip("/")}]}
 
 
 @bp.get("/openapi.json")

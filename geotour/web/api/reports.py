@@ -41,7 +41,7 @@ REPORT_FORM = {
 
 def sender_link(token: str) -> str:
     """Return the sender's page of a report (absolute)."""
-    return url_for("report_pages.sent", token=token, _external=True)
+    return url_for("report_pages.sent", token=token, lang=None, _external=True)
 
 
 def public_view(report: VisitorReport, token: str | None = None) -> dict[str, Any]:

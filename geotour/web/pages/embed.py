@@ -126,7 +126,7 @@ def place(feature_id: str) -> ResponseReturnValue:
         place=view,
         number=number,
         full_url=full_url,
-        back_url=url_for("embed.embed") + ("?" + query if query else ""),
+        back_url=url_for("embed.embed", lang=None) + ("?" + query if query else ""),
     )
 
 
@@ -247,7 +247,7 @@ def oembed() -> ResponseReturnValue:
         src = url_for("embed.route", route_id=query["route"], _external=True, **lang)
     else:
         parse_embed_args(query)  # a shared /embed URL with bad options is not ours to embed
-        src = url_for("embed.embed", _external=True) + ("?" + urlencode(query) if query else "")
+        src = url_for("embed.embed", lang=None, _external=True) + ("?" + urlencode(query) if query else "")
     # The quote first: WordPress loads its embed script (which shows the frame and opens our links in the top
     # window) only for an oEmbed that has one; elsewhere it is a plain link to the same page above the map.
     html = render_template(

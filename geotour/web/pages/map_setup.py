@@ -149,6 +149,8 @@ def base_config(mode: str) -> dict[str, Any]:
             "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/",
             "route": url_for("route_pages.route_list", lang=None).rstrip("/") + "/",
         },
+        # a counted tap: /go/<what>/<id> (pages/go.py), used where the frame cannot open the app itself
+        "go": url_for("go.go", what="call", feature_id="x", lang=None).removesuffix("call/x"),
         "layers": _layer_config(_ctx().catalogue),
         "types": _type_config(_ctx().catalogue),
         "t": _js_strings(),

@@ -20,15 +20,14 @@ from geotour.domain.features import Feature
 from geotour.domain.layers import MSME, ROUTE
 from geotour.errors import Conflict, NotFound
 from geotour.web import maps
+from geotour.web.counting import QR_SOURCE, count_download
 from geotour.web.i18n import format_distance
 from geotour.web.pages import place_facts
 from geotour.web.pages.map_setup import map_spec, static_url
 from geotour.web.pages.report_pages import report_form
-from geotour.web.pages.tourist import keep_language
 from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("route_pages", __name__)
-bp.url_defaults(keep_language)
 BUSINESS_RADIUS_M = 500  # the businesses "along the route": within this distance of its line
 BUSINESS_LIMIT = 30
 FILE_CACHE_SECONDS = 3600
@@ -369,7 +368,7 @@ def route_qr(route_id: str) -> Response:
     reason = unreachable_reason(current_app.config["GEOTOUR_PUBLIC_URL"])
     if reason:
         raise Conflict(reason, "GEOTOUR_PUBLIC_URL")
-    link = url_for("route_pages.route", route_id=feature["id"], lang=None, _external=True)
+    link = url_for("route_pages.route", route_id=feature["id"], lang=None, src=QR_SOURCE, _external=True)
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=10, border=2, xmldecl=False, title="QR")
     response = Response(out.getvalue(), mimetype="image/svg+xml")
@@ -383,6 +382,7 @@ def route_gpx(route_id: str) -> Response:
     """Download a route as GPX 1.1 for OsmAnd, Organic Maps or a GPS: a track when one was recorded, else its
     stops as a GPX route."""
     feature = require_route(route_id)
+    count_download(feature["id"])
     return download(route_files.gpx(route_file_of(feature)), "application/gpx+xml", f"{feature['id']}.gpx")
 
 
@@ -390,6 +390,7 @@ def route_gpx(route_id: str) -> Response:
 def route_kml(route_id: str) -> Response:
     """Download a route as KML for Google My Maps or Google Earth: its line and its stops."""
     feature = require_route(route_id)
+    count_download(feature["id"])
     return download(
         route_files.kml(route_file_of(feature)),
         "application/vnd.google-earth.kml+xml",

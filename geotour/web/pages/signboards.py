@@ -11,6 +11,7 @@ from geotour.domain import places
 from geotour.domain.features import Feature
 from geotour.domain.layers import ATTRACTION
 from geotour.errors import Conflict, NotFound
+from geotour.web.counting import QR_SOURCE
 from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
@@ -30,7 +31,9 @@ STORY_ANCHOR = "cerita"  # templates/_story.html
 def site_link(feature_id: str) -> str:
     """Return the public URL a signboard's QR code opens: the site page at its story (GEOTOUR_PUBLIC_URL when
     set: see public_address)."""
-    return url_for("pages.site", feature_id=feature_id, lang=None, _anchor=STORY_ANCHOR, _external=True)
+    return url_for(
+        "pages.site", feature_id=feature_id, lang=None, src=QR_SOURCE, _anchor=STORY_ANCHOR, _external=True
+    )
 
 
 def _unprintable() -> str | None:

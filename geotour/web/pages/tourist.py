@@ -3,12 +3,11 @@
 from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, has_request_context, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 from flask.blueprints import BlueprintSetupState
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.domain import exports, places, seo
 from geotour.domain.features import Feature, fold
@@ -33,14 +32,6 @@ bp = Blueprint("pages", __name__)
 SITE_LIST_LIMIT = 50
 MSME_ATTRACTION_RADIUS_M = 25_000
 MSME_ATTRACTION_LIMIT = 8
-
-
-@bp.url_defaults
-def keep_language(endpoint: str, values: dict[str, Any]) -> None:
-    """Carry ?lang= into links between pages, so a visitor who chose English stays in English."""
-    lang = request.args.get("lang") if has_request_context() else None
-    if lang in LOCALES:
-        values.setdefault("lang", lang)
 
 
 _lang, _title = place_facts.lang, place_facts.title
@@ -184,6 +175,12 @@ def glossary() -> ResponseReturnValue:
     lang = _lang()
     terms = sorted(_ctx().glossary, key=lambda term: fold(term.title[lang]))
     return render_template("glossary.html", terms=terms, lang=lang)
+
+
+@bp.get("/privasi", endpoint="privacy")
+def privacy() -> ResponseReturnValue:
+    """What Geotour counts (per place and day) and what it never keeps (who, an address, a cookie)."""
+    return render_template("privacy.html")
 
 
 @bp.get("/keselamatan", endpoint="safety")

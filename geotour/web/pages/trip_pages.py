@@ -25,11 +25,9 @@ from geotour.errors import BadParameter
 from geotour.web.i18n import format_distance
 from geotour.web.pages import place_facts
 from geotour.web.pages.route_pages import download, route_file_of
-from geotour.web.pages.tourist import keep_language
 from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("trip_pages", __name__)
-bp.url_defaults(keep_language)
 MAX_PLACES = 50  # as static/js/lib/trip-list.js keeps
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
 KINDS = {ATTRACTION: "site", MSME: "msme", ROUTE: "route"}

@@ -144,6 +144,8 @@
       state: "waiting",
       attempts: 0,
       error: null,
+      // the server's errors come back in the page's language, even sent later by the service worker
+      lang: entry.lang || (root.document && root.document.documentElement.lang) || null,
     });
     item.photos = (entry.photos || []).map(function (p) {
       return { blob: p.blob, name: p.name, id: null };
@@ -186,6 +188,7 @@
     var headers = { Accept: "application/json" };
     if (options.csrf) headers["X-CSRFToken"] = options.csrf;
     if (options.key) headers["Idempotency-Key"] = options.key;
+    if (options.lang) headers["Accept-Language"] = options.lang;
     var body = options.body;
     if (options.json !== undefined) {
       body = JSON.stringify(options.json);
@@ -276,6 +279,7 @@
             body: form,
             csrf: item.csrf,
             key: item.id + ":photo:" + index,
+            lang: item.lang,
             progress:
               progress &&
               function (loaded, total) {
@@ -315,6 +319,7 @@
       json: { type: "Feature", properties: properties, geometry: item.geometry },
       csrf: item.csrf,
       key: item.id,
+      lang: item.lang,
     }).then(function (answer) {
       var stored =
         answer.status === 200 ||
@@ -334,7 +339,7 @@
       if (item.fields[name] !== null && item.fields[name] !== undefined) form.append(name, item.fields[name]);
     });
     if (item.photos.length) form.append("photo", item.photos[0].blob, item.photos[0].name || "photo.jpg");
-    return send("POST", item.url, { body: form, key: item.id }).then(function (answer) {
+    return send("POST", item.url, { body: form, key: item.id, lang: item.lang }).then(function (answer) {
       if (answer.status !== 200 && answer.status !== 201) throw new Problem(answer);
       var kept = Object.assign({}, answer.body, { place_name: item.name, sent: Date.now() });
       return kv.set(item.id, kept, sentReports).then(function () {

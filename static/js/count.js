@@ -1,0 +1,143 @@
+/* Counting what visitors do, for the places' figures, without tracking anyone (what is counted: /privasi).
+ *
+ * The page says what to count in <meta name="geotour-count" content="/api/v1/counts" data-view="place id">
+ * (templates/document.html): a page view ("" for the map), sent once the page is shown, when the phone is
+ * idle. A tap on a link with data-count="whatsapp|call|directions" and data-place is counted as it goes; a
+ * contact link is written /go/<what>/<id> (counted by the server, for a phone without JavaScript) with its
+ * real address in data-direct, which it takes here: the tap then goes straight to WhatsApp, the dialler or the
+ * maps app, with no round trip, offline too. Inside a WordPress embed the /go/ link stays: the host page opens
+ * it in the top window (static/js/embed.js), and the server counts it there.
+ *
+ * A count rides on navigator.sendBeacon: it never delays a page or a tap, and a lost one is only lost. Nothing
+ * is stored on the phone, and no cookie, address or fingerprint is kept on the server. */
+
+const SEARCH_SETTLE_MS = 2000; // a search that still finds nothing this long after the last key is counted
+const MIN_SEARCH = 3;
+
+/** Return how the visitor came: "qr" (a signboard's code adds ?src=qr), "embed" (a frame in another site's
+ * page) or "direct". */
+export function sourceOf(search, framed) {
+  if (new URLSearchParams(search).get("src") === "qr") return "qr";
+  return framed ? "embed" : "direct";
+}
+
+/** Return the host name of the site an embed is shown on ("" when the browser does not say). */
+export function hostOf(referrer, ancestors) {
+  const origin = (ancestors && ancestors.length && ancestors[0]) || referrer || "";
+  try {
+    return new URL(origin).hostname;
+  } catch {
+    return "";
+  }
+}
+
+/** Return the form a count is sent as. */
+export function countBody(event, place, source, host, words) {
+  const body = new URLSearchParams({ event: event, source: source });
+  if (place) body.set("place", place);
+  if (source === "embed" && host) body.set("host", host);
+  if (words) body.set("q", words);
+  return body;
+}
+
+let settings = null; // {url, source, host}, read once from the page
+
+function read() {
+  if (settings || typeof document === "undefined") return settings;
+  const meta = document.querySelector('meta[name="geotour-count"]');
+  if (!meta) return null;
+  const framed = window.parent !== window;
+  settings = {
+    url: meta.content,
+    view: meta.hasAttribute("data-view") ? meta.getAttribute("data-view") : null,
+    source: sourceOf(location.search, framed),
+    host: framed ? hostOf(document.referrer, location.ancestorOrigins) : "",
+  };
+  return settings;
+}
+
+/** Count one thing (a popup opened, a tap) at a place; never throws, never waits. */
+export function count(event, place, words) {
+  const s = read();
+  if (!s || !navigator.onLine) return;
+  const body = countBody(event, place, s.source, s.host, words);
+  try {
+    if (!(navigator.sendBeacon && navigator.sendBeacon(s.url, body))) {
+      fetch(s.url, { method: "POST", body: body, keepalive: true, credentials: "omit" }).catch(() => {});
+    }
+  } catch {
+    // a count is never worth an error
+  }
+}
+
+let searchTimer = 0;
+const searched = new Set();
+
+/** Say what a search box now holds and whether it found anything: a search that settles on nothing is
+ * counted once (its words show the office what visitors look for and the map lacks). */
+export function searchResult(words, found) {
+  clearTimeout(searchTimer);
+  const q = (words || "").trim();
+  if (found || q.length < MIN_SEARCH || searched.has(q.toLowerCase())) return;
+  searchTimer = setTimeout(function () {
+    searched.add(q.toLowerCase());
+    count("search_empty", "", q);
+  }, SEARCH_SETTLE_MS);
+}
+
+function whenShown(run) {
+  // A prerendered or background page counts only once someone looks at it.
+  if (document.prerendering) {
+    document.addEventListener("prerenderingchange", () => whenShown(run), { once: true });
+  } else if (document.visibilityState === "hidden") {
+    document.addEventListener("visibilitychange", () => whenShown(run), { once: true });
+  } else {
+    run();
+  }
+}
+
+function viaHost() {
+  return Boolean(window.GeotourEmbed && window.GeotourEmbed.viaHost);
+}
+
+function start() {
+  const s = read();
+  if (!s) return;
+  if (s.source === "qr") {
+    // counted once: a reload, a bookmark or a shared link is no second scan
+    const url = new URL(location.href);
+    url.searchParams.delete("src");
+    history.replaceState(history.state, "", url.pathname + url.search + url.hash);
+  }
+  if (s.view !== null) {
+    let shown = false;
+    let sent = false;
+    const view = () => {
+      if (!sent) count("view", s.view);
+      sent = true;
+    };
+    whenShown(() => {
+      shown = true;
+      (window.requestIdleCallback || setTimeout)(view, { timeout: 3000 }); // once the page is drawn
+    });
+    // left before the phone was idle: the beacon still goes as the page is put away
+    addEventListener("pagehide", () => shown && view(), { once: true });
+  }
+  document.addEventListener("DOMContentLoaded", function () {
+    if (viaHost()) return; // the /go/ links go through the host page, and the server counts them
+    document.querySelectorAll("a[data-direct]").forEach(function (link) {
+      link.href = link.dataset.direct;
+    });
+  });
+  document.addEventListener(
+    "click",
+    function (event) {
+      const link = event.target.closest && event.target.closest("a[data-count]");
+      if (!link || link.pathname.indexOf("/go/") === 0) return; // the server counts a /go/ link
+      count(link.dataset.count, link.dataset.place);
+    },
+    true,
+  );
+}
+
+if (typeof document !== "undefined") start();
