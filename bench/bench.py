@@ -31,7 +31,12 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench import load  # noqa: E402
-from bench.front import bench_first_marker, bench_front_server, bench_slow_clients  # noqa: E402
+from bench.front import (  # noqa: E402
+    bench_counting,
+    bench_first_marker,
+    bench_front_server,
+    bench_slow_clients,
+)
 from bench.report import machine, report  # noqa: E402
 from bench.servers import (  # noqa: E402
     OUT,
@@ -78,10 +83,12 @@ def serve(env, workers=2):
     )
 
 
-def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2):
+def wrk(url, connections=32, seconds=WRK_SECONDS, headers=(), timeout_s=2, script=None):
     command = ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", f"--timeout={timeout_s}s", "--latency"]
     for header in headers:
         command += ["-H", header]
+    if script:
+        command += ["-s", script]
     out = run(command + [url])
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     p99 = re.search(r"^\s+99%\s+(\S+)", out, re.M)  # the latency distribution's line, not a "…99%" stdev
@@ -360,6 +367,7 @@ def main():
             **bench_front_server(wrk, sqlite_url, workdir),
             "slow": bench_slow_clients(wrk, serve, sqlite_url),
             "first_marker": bench_first_marker(CHROMIUM, sqlite_url),
+            "counting": bench_counting(wrk, sqlite_url),
         }
         print("front:", json.dumps(front), flush=True)
         osm = bench_osm(workdir)
@@ -389,5 +397,16 @@ def main():
     print(text)
 
 
+def counting_only():
+    """`python bench/bench.py counting`: only the counting figures (section 6), printed."""
+    workdir = Path(tempfile.mkdtemp(prefix="geotour-bench-"))
+    try:
+        sqlite_url = f"sqlite:///{workdir}/front.sqlite3"
+        prepared_app(sqlite_url, workdir / "instance")
+        print(json.dumps(bench_counting(wrk, sqlite_url), indent=1))
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
 if __name__ == "__main__":
-    main()
+    counting_only() if sys.argv[1:] == ["counting"] else main()

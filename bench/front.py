@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 import urllib.request
+from pathlib import Path
 
 from bench.servers import OUT, FrontServer, nginx_server, wait_for
 from bench.settings import CHROMIUM_ARGS, LAYER_PATH, SLOW_CLIENTS
@@ -142,4 +143,62 @@ def bench_first_marker(chromium, sqlite_url):
             browser.close()
     finally:
         server.stop()
+    return results
+
+
+def _page_ms(url, rounds=300):
+    """Return the median and p90 time (ms) to fetch a page, one request after another."""
+    times = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        with urllib.request.urlopen(url) as response:
+            response.read()
+        times.append((time.perf_counter() - start) * 1000)
+    times.sort()
+    return {"p50_ms": times[len(times) // 2], "p90_ms": times[int(len(times) * 0.9)]}
+
+
+def _total_counts(sqlite_url):
+    import sqlite3
+
+    path = sqlite_url.removeprefix("sqlite:///")
+    with sqlite3.connect(path) as conn:
+        return conn.execute("SELECT COALESCE(SUM(n), 0) FROM counts").fetchone()[0]
+
+
+def bench_counting(wrk, sqlite_url):
+    """The counting endpoint through make serve (req/s, p99, and whether every answered count was kept), and
+    what counting adds to a page view: a place's page with counting on against off, and one tally's cost."""
+    from geotour.domain.counting import Hit
+    from geotour.web.counting import Tally
+
+    env = {**_env(sqlite_url), "GEOTOUR_RATELIMIT_COUNTS": "1000000000 per hour"}
+    results = {}
+    before = _total_counts(sqlite_url)
+    server = FrontServer(OUT, env)
+    try:
+        wait_for(server.url + "/sites/curug-sodong")
+        results["endpoint"] = wrk(
+            server.url + "/api/v1/counts", script=str(Path(__file__).with_name("count.lua"))
+        )
+        results["page_on"] = _page_ms(server.url + "/sites/curug-sodong")
+    finally:
+        server.stop()  # each worker writes what it still holds as it stops
+    results["kept"] = _total_counts(sqlite_url) - before
+    server = FrontServer(OUT, {**env, "GEOTOUR_COUNTING": "0"})
+    try:
+        wait_for(server.url + "/sites/curug-sodong")
+        results["page_off"] = _page_ms(server.url + "/sites/curug-sodong")
+    finally:
+        server.stop()
+
+    class Nowhere:
+        def add_counts(self, tallies):
+            pass
+
+    tally, rounds = Tally(Nowhere(), 3600), 100_000
+    start = time.perf_counter()
+    for _ in range(rounds):
+        tally.add(Hit("view", "curug-sodong"))
+    results["tally_add_us"] = (time.perf_counter() - start) / rounds * 1e6
     return results

@@ -166,7 +166,7 @@ def test_the_office_draws_an_area_and_visitors_see_it_on_the_pages_and_the_map_i
         page.fill("input[name=username]", "mod")
         page.fill("input[name=password]", PASSWORD)
         page.click("form.gt-form button[type=submit]")
-        page.wait_for_url("**/contribute")
+        page.wait_for_url("**/contribute?lang=id")  # signed in, still in the language chosen
         page.goto(server.url + "/moderation/alerts?lang=id")
         page.wait_for_selector(".gt-area__map.leaflet-container", timeout=30000)
         page.locator(".gt-area__map").scroll_into_view_if_needed()
