@@ -1,15 +1,7 @@
-/* Counting what visitors do, for the places' figures, without tracking anyone (what is counted: /privasi).
- *
- * The page says what to count in <meta name="geotour-count" content="/api/v1/counts" data-view="place id">
- * (templates/document.html): a page view ("" for the map), sent once the page is shown, when the phone is
- * idle. A tap on a link with data-count="whatsapp|call|directions" and data-place is counted as it goes; a
- * contact link is written /go/<what>/<id> (counted by the server, for a phone without JavaScript) with its
- * real address in data-direct, which it takes here: the tap then goes straight to WhatsApp, the dialler or the
- * maps app, with no round trip, offline too. Inside a WordPress embed the /go/ link stays: the host page opens
- * it in the top window (static/js/embed.js), and the server counts it there.
- *
- * A count rides on navigator.sendBeacon: it never delays a page or a tap, and a lost one is only lost. Nothing
- * is stored on the phone, and no cookie, address or fingerprint is kept on the server. */
+/* Counting views and taps per place and day, never who (/privasi; docs/operations.md "Figures"). The page's
+ * <meta name="geotour-count" data-view> says what to count; a tap on a[data-count] is counted as it goes, and
+ * a /go/ contact link gets its own address back from data-direct (except in a WordPress embed, where the host
+ * page opens /go/ in the top window and the server counts it). Sent by sendBeacon: never waits, never throws. */
 
 const SEARCH_SETTLE_MS = 2000; // a search that still finds nothing this long after the last key is counted
 const MIN_SEARCH = 3;
