@@ -68,7 +68,7 @@ class SQLCounts(SQLParts):
         with self._read() as conn:
             rows = conn.execute(
                 "SELECT DISTINCT feature_id FROM submissions WHERE user_id = ? AND action = 'create'"
-                f" AND status = 'approved' ORDER BY feature_id{self.TEXT_ORDER}",
+                " AND status = 'approved'",
                 (user_id,),
             ).fetchall()
-        return [str(row[0]) for row in rows]
+        return sorted(str(row[0]) for row in rows)  # byte order on both databases
