@@ -76,6 +76,19 @@ def homestay(name="Homestay Ciletuh Asri", lon=106.46, lat=-7.23, **properties):
     }
 
 
+def approved_business(app, name="Homestay Ciletuh Asri"):
+    """Have kim1 propose a homestay with a WhatsApp number and the moderator approve it (users made first with
+    make_users); return its feature id."""
+    client = app.test_client()
+    sent = client.post("/api/v1/submissions", json=homestay(name), headers=bearer(token_for(app, "kim1")))
+    submission = sent.get_json()["submissions"][0]
+    approved = client.post(
+        f"/api/v1/submissions/{submission['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
+    )
+    assert approved.status_code == 200, approved.get_json()
+    return submission["feature_id"]
+
+
 def kml(placemarks):
     """Return a KML document (bytes) with one Placemark per (name, lon, lat)."""
     marks = "".join(

@@ -11,7 +11,7 @@ import pytest
 
 from geotour.domain import counting
 from geotour.web.counting import Tally
-from tests.contributions import bearer, homestay, login, make_users, token_for
+from tests.contributions import approved_business, login, make_users
 
 PHONE = {
     "User-Agent": "Mozilla/5.0 (Linux; Android 11; SM-A115F) AppleWebKit/537.36 Chrome/119.0 Mobile Safari"
@@ -34,16 +34,8 @@ def counted(make_app):
 
 
 def _business_with_number(app, name="Homestay Ciletuh Asri"):
-    """Have kim1 add a homestay with a WhatsApp number, approved by the moderator; return its id."""
     make_users(app)
-    client = app.test_client()
-    sent = client.post("/api/v1/submissions", json=homestay(name), headers=bearer(token_for(app, "kim1")))
-    submission = sent.get_json()["submissions"][0]
-    approved = client.post(
-        f"/api/v1/submissions/{submission['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
-    )
-    assert approved.status_code == 200, approved.get_json()
-    return submission["feature_id"]
+    return approved_business(app, name)
 
 
 # -- the rules -----------------------------------------------------------------------------------------------

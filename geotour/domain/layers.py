@@ -130,7 +130,7 @@ class Layer:
 
 @dataclass(frozen=True)
 class LayerQuery:
-    """What to read from a layer: an optional bbox, category and name search, and a page."""
+    """What to read from a layer: an optional bbox, category, name search and partners only, and a page."""
 
     bbox: tuple | None = None
     category: str | None = None
@@ -138,6 +138,7 @@ class LayerQuery:
     limit: int = 100
     offset: int = 0
     properties: tuple | None = None
+    partner_on: str | None = None  # a day (YYYY-MM-DD): only geopark partners whose label holds on it
 
 
 class Catalogue:

@@ -38,7 +38,9 @@ MAP_PROPERTIES = (
     "osm_id",
     "coord_osm_id",
     "track",
-)  # coord_osm_id, osm_id: the map credits OpenStreetMap (ODbL); name_en, track: a route's line
+    "partner",
+)  # coord_osm_id, osm_id: the map credits OpenStreetMap (ODbL); name_en, track: a route's line; partner: the
+# geopark partner label, whose badge the popup shows while it holds
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (

@@ -9,6 +9,7 @@ May import: geotour.domain (pure helpers), geotour.errors. Never geotour.web or 
 
 from abc import ABC, abstractmethod
 from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
 
 from geotour.domain.features import FeatureRecord
 from geotour.domain.places import Places
@@ -330,6 +331,14 @@ class Storage(Places, ABC):
     @abstractmethod
     def set_public_report_categories(self, categories: list[str]) -> None:
         """Keep the office's choice of report categories shown on places' pages."""
+
+    @abstractmethod
+    def setting(self, key: str) -> Any:
+        """Return an office setting kept in the database (JSON: the partner checklist, say), or None."""
+
+    @abstractmethod
+    def put_setting(self, key: str, value: Any) -> None:
+        """Keep an office setting (JSON) in the database, shared by every machine."""
 
     # What visitors did, counted per day and place (geotour.domain.counting): never who.
     @abstractmethod

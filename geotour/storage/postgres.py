@@ -204,6 +204,9 @@ class PostgresStorage(SQLStorage):
     def _drop_projection(self, conn: Connection, feature_id: str) -> None:
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
 
+    def _json_text(self, column: str, path: Sequence[str]) -> str:
+        return f"({column}::jsonb #>> '{{{','.join(path)}}}')"
+
     def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         return "features f", "f.geom && ST_MakeEnvelope(?, ?, ?, ?, 4326)", list(bbox)
 

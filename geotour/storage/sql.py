@@ -97,6 +97,10 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLRepor
         conn.execute("DELETE FROM published_photos WHERE feature_id = ?", (feature_id,))
 
     @abstractmethod
+    def _json_text(self, column: str, path: Sequence[str]) -> str:
+        """Return SQL reading the text at a path of a JSON text column (NULL when it is missing)."""
+
+    @abstractmethod
     def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         """Return (from clause, where clause, args) selecting features whose extent meets a bbox."""
 
@@ -278,6 +282,12 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLRepor
         if query.q:
             where.append("f.search_text LIKE ? ESCAPE '\\'")
             args.append(like_pattern(fold(query.q)))
+        if query.partner_on:  # geotour.domain.partners: granted on or before the day, expiring on or after it
+            granted, expires = (
+                self._json_text("f.properties", ("partner", key)) for key in ("granted", "expires")
+            )
+            where.append(f"{granted} <= ? AND {expires} >= ?")
+            args += [query.partner_on, query.partner_on]
         sql_where = " AND ".join(where)
         order = f"f.name{self.TEXT_ORDER}, f.id{self.TEXT_ORDER}"
         with self._read() as conn:

@@ -1,6 +1,5 @@
 """Visitors' reports of problems ("Laporkan masalah"), shared by the SQLite and PostgreSQL storages."""
 
-import json
 from typing import Any
 
 from geotour.storage.records import NewVisitorReport, VisitorReport
@@ -192,18 +191,9 @@ class SQLReports(SQLParts):
 
     def public_report_categories(self) -> list[str] | None:
         """Return the categories the office shows on places' pages, or None when it never chose."""
-        with self._read() as conn:
-            row = conn.execute("SELECT value FROM meta WHERE key = ?", (SETTING_PUBLIC,)).fetchone()
-        return json.loads(row[0]) if row is not None else None
+        found = self.setting(SETTING_PUBLIC)
+        return [str(c) for c in found] if isinstance(found, list) else None
 
     def set_public_report_categories(self, categories: list[str]) -> None:
         """Keep the office's choice of categories shown on places' pages."""
-        value = json.dumps(categories)
-        with self._transaction() as conn:
-            if (
-                conn.execute(
-                    "UPDATE meta SET value = ? WHERE key = ? RETURNING key", (value, SETTING_PUBLIC)
-                ).fetchone()
-                is None
-            ):
-                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (SETTING_PUBLIC, value))
+        self.put_setting(SETTING_PUBLIC, categories)

@@ -114,6 +114,22 @@ class SQLParts:
     def _read(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 
+    def setting(self, key: str) -> Any:
+        """Return an office setting kept in the database (JSON), or None when never set."""
+        with self._read() as conn:
+            row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+        return json.loads(row[0]) if row is not None else None
+
+    def put_setting(self, key: str, value: Any) -> None:
+        """Keep an office setting (JSON) in the database, shared by every machine."""
+        text = json.dumps(value, ensure_ascii=False)
+        with self._transaction() as conn:
+            if (
+                conn.execute("UPDATE meta SET value = ? WHERE key = ? RETURNING key", (text, key)).fetchone()
+                is None
+            ):
+                conn.execute("INSERT INTO meta (key, value) VALUES (?, ?)", (key, text))
+
     def _transaction(self) -> AbstractContextManager[Connection]:
         raise NotImplementedError
 

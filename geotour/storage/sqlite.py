@@ -82,6 +82,9 @@ class SQLiteStorage(SQLStorage):
         )
         conn.execute("DELETE FROM features WHERE id = ?", (feature_id,))
 
+    def _json_text(self, column: str, path: Sequence[str]) -> str:
+        return f"json_extract({column}, '$.{'.'.join(path)}')"
+
     def _bbox_filter(self, bbox: tuple[float, float, float, float]) -> tuple[str, str, list[Any]]:
         return (
             "features_rtree r CROSS JOIN features f ON f.rid = r.rid",

@@ -187,10 +187,20 @@ var PinIcon =
   });
 
 /* Whether a place is closed or limited today (WIB): a closure whose last day has passed is over by itself. */
+function todayWIB() {
+  return new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" }).format(new Date());
+}
+
 function statusNow(props) {
   if (props.status !== "closed" && props.status !== "limited") return null;
-  var today = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" }).format(new Date());
-  return props.status_until && props.status_until < today ? null : props.status;
+  return props.status_until && props.status_until < todayWIB() ? null : props.status;
+}
+
+/* A geopark partner's label holds from the day granted to the day it expires (geotour.domain.partners). */
+function partnerNow(props) {
+  var label = props.partner,
+    today = todayWIB();
+  return Boolean(label && label.granted <= today && today <= label.expires);
 }
 
 Geotour.prototype.icon = function (style, focus, status) {
@@ -341,6 +351,10 @@ Geotour.prototype.popupContent = function (feature) {
   );
   var badge = this.badge(props);
   if (badge) root.appendChild(el("p", { class: "gt-popup__badge" })).appendChild(badge);
+  if (partnerNow(props))
+    root
+      .appendChild(el("p", { class: "gt-popup__badge" }))
+      .appendChild(el("span", { class: "gt-badge gt-badge--partner" }, this.t.partner));
   var status = statusNow(props);
   if (status) {
     var line =

@@ -32,7 +32,7 @@ export function writeState(state, extra) {
 /* Wire the search form: onChange({q, types}) runs on every keystroke and chip tap. */
 export function bindForm(form, onChange) {
   var input = form.querySelector(".gt-find__q");
-  var boxes = Array.prototype.slice.call(form.querySelectorAll(".gt-chips input[type=checkbox]"));
+  var boxes = Array.prototype.slice.call(form.querySelectorAll(".gt-chips input[type=checkbox][name=type]"));
   function state() {
     return {
       q: input.value.trim(),
@@ -81,24 +81,32 @@ function placesPage(main) {
   var form = main.querySelector(".gt-find");
   var items = Array.prototype.slice.call(main.querySelectorAll(".gt-places__item"));
   var none = main.querySelector(".gt-places__none");
-  bindForm(form, function (s) {
+  var partner = form.querySelector(".gt-find__partner"); // geopark partners only
+  var controls = bindForm(form, function (s) {
     var q = fold(s.q),
-      any = false;
+      any = false,
+      partnersOnly = Boolean(partner && partner.checked);
     items.forEach(function (li) {
       var shown =
         (!s.types.length || s.types.indexOf(li.getAttribute("data-filter")) >= 0) &&
-        (!q || li.getAttribute("data-search").indexOf(q) >= 0);
+        (!q || li.getAttribute("data-search").indexOf(q) >= 0) &&
+        (!partnersOnly || li.hasAttribute("data-partner"));
       li.hidden = !shown;
       any = any || shown;
     });
     main.querySelectorAll(".gt-area").forEach(function (section) {
       section.hidden = !section.querySelector(".gt-places__item:not([hidden])");
       var details = section.querySelector(".gt-places__businesses");
-      if (details && (q || s.types.length)) details.open = true;
+      if (details && (q || s.types.length || partnersOnly)) details.open = true;
     });
     if (none) none.hidden = any;
-    if (!s.types.length) searchResult(s.q, any); // a search that settles on nothing is counted (/privasi)
+    if (!s.types.length && !partnersOnly) searchResult(s.q, any); // a search that found nothing (/privasi)
   });
+  if (partner)
+    partner.addEventListener("change", function () {
+      writeState(controls.state(), { partner: partner.checked ? "1" : null });
+      controls.input.dispatchEvent(new Event("input"));
+    });
 }
 
 export { fold, score, plainName };

@@ -11,7 +11,7 @@ import pytest
 
 from tests.browser.conftest import BLANK_PNG
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles, wait_for
-from tests.contributions import bearer, homestay, make_users, token_for
+from tests.contributions import approved_business, make_users
 
 # A phone's browser: Chromium headless says "HeadlessChrome", which is counted as a robot (scrapers use it).
 ANDROID = (
@@ -44,13 +44,7 @@ def _phone(browser, *origins):
 def counting_site(make_app, live_server):
     app = make_app(GEOTOUR_COUNT_FLUSH_SECONDS="0")
     make_users(app)
-    client = app.test_client()
-    sent = client.post("/api/v1/submissions", json=homestay(), headers=bearer(token_for(app, "kim1")))
-    submission = sent.get_json()["submissions"][0]
-    client.post(
-        f"/api/v1/submissions/{submission['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
-    )
-    return app, live_server(app), submission["feature_id"]
+    return app, live_server(app), approved_business(app)
 
 
 def test_a_visitor_is_counted_place_by_place_and_nothing_is_kept_on_the_phone(browser, counting_site):

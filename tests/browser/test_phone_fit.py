@@ -58,6 +58,7 @@ OFFICE = MEMBER + [
     "/moderation/reports",
     "/admin/figures",
     "/admin/figures/report",
+    "/moderation/partners",
     "/moderation/1/edit",
     "/moderation/features/curug-sodong",
     "/admin/users",

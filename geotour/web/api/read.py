@@ -10,7 +10,7 @@ from flask_babel import get_locale
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
-from geotour.domain import exports, places
+from geotour.domain import counting, exports, places
 from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.domain.layers import LayerQuery
 from geotour.errors import NotFound
@@ -53,6 +53,7 @@ class LayerFeaturesQuery(params.Query):
     limit = params.whole("Features per page", 1, LAYER_MAX_LIMIT, load_default=LAYER_DEFAULT_LIMIT)
     offset = params.whole("Features to skip", 0, params.MAX_OFFSET, load_default=0)
     properties = params.names("Comma-separated property names to keep", 500)
+    partner = params.flag("true: only geopark partners (Mitra Geopark) whose label holds today (WIB)")
 
 
 class NearbyQuery(params.Query):
@@ -233,6 +234,7 @@ def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
         limit=args["limit"],
         offset=args["offset"],
         properties=tuple(args["properties"]) if "properties" in args else None,
+        partner_on=counting.day_of() if args.get("partner") else None,
     )
     features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
     links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)

@@ -30,6 +30,7 @@ def _labels() -> dict[str, Any]:
         "walk_minutes": _l("Minutes of walking from the parking"),
         "coord_verified": _l("Position checked on site"),
         "verify": _l("Position checked on site"),
+        "partner": _l("Geopark partner"),
         "opening_hours": _l("Opening hours"),
         "ticket_price": _l("Entrance ticket price (HTM)"),
         "parking_fee": _l("Parking fee"),
@@ -65,6 +66,9 @@ def _labels() -> dict[str, Any]:
         "layer": _l("Layer"),
         "reason": _l("Reason"),
         "coord_confidence": _l("How sure the position is"),
+        "granted": _l("Granted on"),
+        "expires": _l("Expires on"),
+        "criteria": _l("Criteria"),
         "coord_uncertainty_m": _l("Position uncertainty (m)"),
         "coord_checked_at": _l("Position checked on"),
         "coord_previous": _l("Previous position"),
@@ -122,10 +126,14 @@ def version_note(note: str | None) -> str:
     reverted = re.fullmatch(r"revert to version (\d+)", note)
     if reverted:
         return _("Earlier version %(n)s published again", n=reverted.group(1))
+    until = re.fullmatch(r"partner label until (\d{4}-\d{2}-\d{2})", note)
+    if until:
+        return _("Geopark partner label until %(day)s", day=local_day(until.group(1)))
     known = {
         "position checked on site": _l("Position checked on site"),
         "no longer in the seed file": _l("No longer in the seed file"),
         "edited by the moderator before approval": _l("Edited by the moderator before approval"),
+        "partner label withdrawn": _l("Geopark partner label withdrawn"),
     }
     return str(known.get(note, note))
 
@@ -147,6 +155,11 @@ def local_date(stamp: str) -> str:
     """Return the day (in WIB) of a stored UTC instant: "3 Des 2026"."""
     moment = datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
     return format_date(moment, "medium")
+
+
+def local_day(day: str | date) -> str:
+    """Return a calendar day ("2027-12-02", already in WIB) as people read it: "2 Des 2027"."""
+    return format_date(day if isinstance(day, date) else date.fromisoformat(str(day)), "medium")
 
 
 UTC_INSTANT = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d+)?)?(Z|\+00:00)")
@@ -264,6 +277,7 @@ HELPERS = (
     version_note,
     local_time,
     local_date,
+    local_day,
     field_label,
     status_label,
     action_label,

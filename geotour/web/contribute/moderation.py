@@ -2,20 +2,23 @@
 office's alerts to visitors."""
 
 from collections.abc import Iterable
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import get_locale
 from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
-from geotour.contributions import changes, decisions, position_reports, visitor_reports, workflow
+from geotour.contributions import changes, decisions, partners, position_reports, visitor_reports, workflow
 from geotour.contributions.field_rules import Problem, field_choices, field_kinds
+from geotour.domain import counting
+from geotour.domain import partners as partner_rules
 from geotour.domain.features import fold
 from geotour.domain.geodesy import distance_m
-from geotour.domain.layers import ATTRACTION, ROUTE, Layer
+from geotour.domain.layers import ATTRACTION, MSME, ROUTE, Layer
 from geotour.domain.places import features_of_kind, whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
@@ -66,6 +69,8 @@ def queue() -> ResponseReturnValue:
         statuses=workflow.STATUS_NAMES,
         suggestions=suggestions,
         batches={key: rows for key, rows in batches.items() if len(rows) > 1},
+        # the reminder a month before a partner label ends (and after, until it is renewed or withdrawn)
+        expiring=[p for p in partners.labelled(_ctx(), _today()) if p["soon"] or not p["holds"]],
     )
 
 
@@ -187,7 +192,21 @@ def history(feature_id: str) -> ResponseReturnValue:
     earlier: list[Version | None] = [None, *found[:-1]]
     for before, version in zip(earlier, found, strict=True):
         rows.append({**version, "changes": changes.diff(before and before["feature"], version["feature"])})
-    return render_template("moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)))
+    current = _ctx().storage.get_feature(feature_id)  # published now (with its layer), or None
+    layer = _ctx().catalogue.get(current["properties"]["layer"]) if current else None
+    partner = None
+    if current and layer is not None and layer.kind == MSME and not current["properties"].get("sample"):
+        today = _today()
+        partner = {
+            "criteria": partners.criteria(_ctx()),
+            "label": partner_rules.label(current["properties"]),
+            "holds": partner_rules.holds(current["properties"], today),
+            "granted": today.isoformat(),
+            "expires": partner_rules.default_expiry(today).isoformat(),
+        }
+    return render_template(
+        "moderation/history.html", feature_id=feature_id, versions=list(reversed(rows)), partner=partner
+    )
 
 
 @bp.post("/features/<feature_id>/revert")
@@ -369,3 +388,80 @@ def public_report_categories() -> ResponseReturnValue:
     visitor_reports.choose_public(_ctx(), user_record(), request.form.getlist("categories"))
     flash(_("Saved: places' pages show these categories while you handle them."), "ok")
     return redirect(url_for("moderation.reports"))
+
+
+def _today() -> date:
+    return date.fromisoformat(counting.day_of())
+
+
+@bp.route("/partners", methods=["GET", "POST"])
+@requires("can_moderate")
+def partner_list() -> ResponseReturnValue:
+    """The geopark partner label: the checklist it is granted against (editable), and every business that
+    holds it, soonest expiry first (those expiring within a month marked)."""
+    if request.method == "POST":
+        rows = [
+            {"id": i, "text_id": t_id, "text_en": t_en}
+            for i, t_id, t_en in zip(
+                request.form.getlist("id"),
+                request.form.getlist("text_id"),
+                request.form.getlist("text_en"),
+                strict=False,
+            )
+        ]
+        try:
+            partners.set_criteria(_ctx(), user_record(), rows)
+            flash(
+                _("The checklist is saved. Labels granted before keep the checklist they were granted on."),
+                "ok",
+            )
+        except GeotourError as exc:
+            flash(exc.message, "error")
+        return redirect(url_for("moderation.partner_list"))
+    return render_template(
+        "moderation/partners.html",
+        criteria=partners.criteria(_ctx()),
+        labelled=partners.labelled(_ctx(), _today()),
+        businesses=sorted(
+            (
+                (f["id"], f["properties"]["name"])
+                for f in features_of_kind(
+                    _ctx().storage, _ctx().catalogue, MSME, properties=("name", "sample")
+                )
+                if not f["properties"].get("sample")
+            ),
+            key=lambda b: fold(b[1]),
+        ),
+    )
+
+
+@bp.post("/features/<feature_id>/partner")
+@requires("can_moderate")
+def grant_partner(feature_id: str) -> ResponseReturnValue:
+    """Grant or renew a business's geopark partner label: every criterion ticked, a day granted and an expiry."""
+    try:
+        new = partners.grant(
+            _ctx(),
+            user_record(),
+            feature_id,
+            request.form.getlist("met"),
+            request.form.get("granted") or _today().isoformat(),
+            request.form.get("expires"),
+            str(get_locale()),
+        )
+        flash(_("The business is a geopark partner (version %(new)d).", new=new), "ok")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.history", feature_id=feature_id))
+
+
+@bp.post("/features/<feature_id>/partner/withdraw")
+@requires("can_moderate")
+def withdraw_partner(feature_id: str) -> ResponseReturnValue:
+    """Take a business's geopark partner label away now."""
+    try:
+        new = partners.withdraw(_ctx(), user_record(), feature_id)
+        flash(_("The partner label is withdrawn (version %(new)d).", new=new), "ok")
+    except GeotourError as exc:
+        flash(exc.message, "error")
+    return redirect(url_for("moderation.history", feature_id=feature_id))

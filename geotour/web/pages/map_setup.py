@@ -101,6 +101,7 @@ def _js_strings() -> dict[str, str]:
         "no_match": _("No place with that name."),
         "route_stops_only": _("Stops only: the path itself is not mapped yet."),
         "route_see": _("See the route"),
+        "partner": _("Geopark partner"),
     }
 
 

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from geotour.context import current as _ctx
-from geotour.domain import places, practical, stories, visit
+from geotour.domain import counting, partners, places, practical, stories, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import Feature, fold
 from geotour.domain.layers import MSME, ROUTE
@@ -206,6 +206,24 @@ def page_url(kind: str, feature_id: str, **values: Any) -> str:
     return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id, **values)
 
 
+def partner_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
+    """Return a business's geopark partner label as pages show it while it holds today (WIB): its days and
+    criteria in the page's language; None when it has none, or it has expired (it goes by itself)."""
+    today = date.fromisoformat(counting.day_of())
+    label = partners.label(props) if partners.holds(props, today) else None
+    if label is None:
+        return None
+    return {
+        "granted": date.fromisoformat(str(label["granted"])),
+        "expires": date.fromisoformat(str(label["expires"])),
+        "criteria": [
+            str(c.get("text_en" if lang() == "en" else "text_id") or c.get("text_id") or "")
+            for c in label.get("criteria") or []
+            if isinstance(c, Mapping)
+        ],
+    }
+
+
 def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
     """Return what the tourist templates show of a feature (see the module docstring).
 
@@ -257,6 +275,7 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "distance_about": where["approximate"] or origin_approximate,
         "visit": visit_info(props, reported),
         "status": status_view(props, reported),
+        "partner": partner_view(props),
         "url": page_url(layer.kind, feature["id"]),
         # What the filters and the search match: the attraction type (or business category), and every name.
         "filter_key": kind.id if kind else props.get("category") or "",

@@ -208,6 +208,7 @@ def place_list() -> ResponseReturnValue:
     )  # type=a,b (a shared link) or type=a&type=b (the form)
     wanted = {v for v in asked if v in {f["id"] for f in filters}}
     query = fold(request.args.get("q", "").strip())[:100]
+    partners_only = request.args.get("partner") == "1"  # businesses holding the geopark partner label
     areas: dict[str, dict[str, Any]] = {
         area: {"id": area, "title": title, "attractions": [], "businesses": []}
         for area, title in places.AREA_TITLES.items()
@@ -217,8 +218,10 @@ def place_list() -> ResponseReturnValue:
         for layer_id in catalogue.ids(kind):
             for feature in places.whole_layer(storage, layer_id):
                 view = place_facts.place_facts(feature)
-                view["shown"] = (not wanted or view["filter_key"] in wanted) and (
-                    not query or query in view["search_text"]
+                view["shown"] = (
+                    (not wanted or view["filter_key"] in wanted)
+                    and (not query or query in view["search_text"])
+                    and (not partners_only or view["partner"] is not None)
                 )
                 areas[view["area"]]["attractions" if kind == ATTRACTION else "businesses"].append(view)
     order = {f["id"]: index for index, f in enumerate(filters)}
@@ -233,6 +236,7 @@ def place_list() -> ResponseReturnValue:
         areas=[a for a in areas.values() if a["attractions"] or a["businesses"]],
         filters=filters,
         wanted=wanted,
+        partners_only=partners_only,
         q=request.args.get("q", "")[:100],
         any_shown=shown,
         routes=_route_links(catalogue, query),
