@@ -1010,6 +1010,7 @@ function Finder(app, form) {
   this.app = app;
   this.form = form;
   this.list = form.querySelector(".gt-suggest");
+  this.partner = form.querySelector(".gt-find__partner"); // "Geopark partners only"
   var self = this;
   this.controls = bindForm(form, function (state, submitted) {
     self.update(state, submitted);
@@ -1020,14 +1021,35 @@ function Finder(app, form) {
 }
 
 Finder.prototype.loaded = function () {
-  var present = {};
+  var present = {},
+    self = this;
   this.app.places.forEach(function (p) {
     present[p.filter] = true;
+    present.partner = present.partner || partnerNow(p.feature.properties);
   });
   this.form.querySelectorAll(".gt-chip").forEach(function (chip) {
     chip.hidden = !present[chip.getAttribute("data-filter")]; // no rivers yet: no empty chip
   });
+  if (this.partner && !this.partner.dataset.bound) {
+    this.partner.dataset.bound = "1";
+    this.partner.addEventListener("change", function () {
+      writeState(self.controls.state(), { partner: self.partner.checked ? "1" : null });
+      self.update(self.controls.state(), false, true);
+    });
+  }
   this.update(this.controls.state(), false, true);
+};
+
+/* "Geopark partners only": every other place leaves its group (a cluster), and comes back when unticked. */
+Finder.prototype.onlyPartners = function (only) {
+  var app = this.app;
+  app.places.forEach(function (p) {
+    var marker = app.markers[p.id];
+    if (!marker || !marker._gtGroup) return;
+    var keep = !only || partnerNow(p.feature.properties);
+    if (keep && !marker._gtGroup.hasLayer(marker)) marker._gtGroup.addLayer(marker);
+    if (!keep && marker._gtGroup.hasLayer(marker)) marker._gtGroup.removeLayer(marker);
+  });
 };
 
 Finder.prototype.update = function (state, submitted, quiet) {
@@ -1041,6 +1063,9 @@ Finder.prototype.update = function (state, submitted, quiet) {
     if (show && !app.map.hasLayer(group)) app.map.addLayer(group);
     if (!show && app.map.hasLayer(group)) app.map.removeLayer(group);
   });
+  var only = Boolean(this.partner && this.partner.checked);
+  if (only || this.partnersOnly) this.onlyPartners(only);
+  this.partnersOnly = only;
   var found = this.suggest(state.q);
   if (submitted && found.length) this.choose(found[0]);
   else if (!quiet) this.showSuggestions(found, state.q);

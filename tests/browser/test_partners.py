@@ -32,11 +32,20 @@ def test_a_partner_shows_its_badge_in_the_popup_and_the_list_filters_partners(br
     popup = page.locator(".leaflet-popup-content")
     popup.wait_for(timeout=30000)
     assert popup.locator(".gt-badge--partner").inner_text() == "Mitra Geopark"
+    on_map = """() => { let n = 0; Geotour.map.eachLayer((l) => { if (l instanceof L.MarkerClusterGroup)
+        n += l.getLayers().length; }); return n; }"""
+    everywhere = page.evaluate(on_map)
+    page.keyboard.press("Escape")  # the popup closes
+    page.locator(".gt-chip--partner").click()  # the map's "Mitra Geopark saja"
+    page.wait_for_function(on_map.replace("return n;", "return n === 1;"))
+    assert "partner=1" in page.url and everywhere > 1
+    page.locator(".gt-chip--partner").click()
+    page.wait_for_function(on_map.replace("return n;", f"return n === {everywhere};"))
 
     page.goto(server.url + "/places")
     items = page.locator(".gt-places__item")
     everyone = items.count()
-    page.locator(".gt-find__partner").check()
+    page.locator(".gt-chip--partner").click()
     page.wait_for_function("() => document.querySelectorAll('.gt-places__item:not([hidden])').length === 1")
     shown = page.locator(".gt-places__item:not([hidden])")
     assert "Homestay Ciletuh Asri" in shown.inner_text() and shown.get_attribute("data-partner") is not None
