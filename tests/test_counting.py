@@ -469,3 +469,13 @@ def test_weeks_run_monday_to_sunday_up_to_the_last_day(counted):
         {"week": date(2026, 11, 23), "views": 4, "contacts": 0},
         {"week": date(2026, 11, 30), "views": 1, "contacts": 2},
     ]
+
+
+def test_the_production_access_log_keeps_no_address_user_agent_or_referrer():
+    import runpy
+    from pathlib import Path
+
+    settings = runpy.run_path(str(Path(__file__).resolve().parent.parent / "gunicorn.conf.py"))
+    assert settings["accesslog"] == "-"
+    for atom in ("%(h)s", "%({x-forwarded-for}i)s", "%(a)s", "%(f)s"):
+        assert atom not in settings["access_log_format"]
