@@ -85,12 +85,13 @@ import { copyText } from "geotour/copy";
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () {
+  // A module runs once the page is parsed: its links are there now, no need to wait for DOMContentLoaded.
+  (function () {
     Array.prototype.forEach.call(document.querySelectorAll("[data-outside-sandbox]"), function (item) {
       item.hidden = sandboxed && !(framed && secret); // in WordPress the host page opens it
     });
     Array.prototype.forEach.call(document.querySelectorAll("a[data-in-frame]"), function (link) {
       link.href = withSecret(link.href);
     });
-  });
+  })();
 })();
