@@ -77,7 +77,7 @@ def _day(text: object, name: str) -> date:
 
 def period(first: object, last: object, today: date | None = None) -> Period:
     """Return the period asked (from, to: YYYY-MM-DD); by default the last 28 days up to today (WIB)."""
-    today = today or date.fromisoformat(counting.day_of())
+    today = today or counting.today()
     end = _day(last, "to") if last else today
     start = _day(first, "from") if first else end - timedelta(days=DEFAULT_DAYS - 1)
     if start > end:
@@ -89,7 +89,7 @@ def period(first: object, last: object, today: date | None = None) -> Period:
 
 def month_period(month: object, today: date | None = None) -> Period:
     """Return a calendar month (YYYY-MM; by default the last whole month)."""
-    today = today or date.fromisoformat(counting.day_of())
+    today = today or counting.today()
     if not month:
         last = today.replace(day=1) - timedelta(days=1)
         return Period(last.replace(day=1), last)
@@ -211,8 +211,3 @@ def csv_rows(ctx: GeotourContext, span: Period) -> Iterable[Mapping[str, Any]]:
             "detail": detail,
             "count": n,
         }
-
-
-def member_places(ctx: GeotourContext, user_id: int) -> list[str]:
-    """Return the ids of the places a member added whose first version was approved (still on the map or not)."""
-    return ctx.storage.places_added_by(user_id)

@@ -11,7 +11,7 @@ Requests from robots (a user agent that says so), prefetches and prerenders are 
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Protocol
 
 from geotour.domain.features import fold
@@ -75,6 +75,11 @@ def is_prefetch(headers: Headers) -> bool:
 def day_of(moment: datetime | None = None) -> str:
     """Return the day (YYYY-MM-DD, in WIB) a count belongs to."""
     return (moment or datetime.now(UTC)).astimezone(WIB).date().isoformat()
+
+
+def today() -> date:
+    """Return today's date in WIB: the day counts, partner labels and the figures' periods are read against."""
+    return date.fromisoformat(day_of())
 
 
 def host_detail(host: str | None) -> str:

@@ -21,7 +21,6 @@ from geotour.storage import Storage
 from geotour.storage.sql_counts import CountKey
 
 log = logging.getLogger(__name__)
-QR_SOURCE = counting.QR  # a signboard's QR code opens its page with ?src=qr (static/js/count.js counts it)
 
 
 class Tally:

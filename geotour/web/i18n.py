@@ -46,8 +46,11 @@ def keep_language(endpoint: str, values: dict[str, Any]) -> None:
     asked = request.args.get("lang") if has_request_context() else None
     if asked not in LOCALES or "lang" in values:
         return
-    rules = current_app.url_map._rules_by_endpoint.get(endpoint)  # werkzeug keeps them by endpoint
-    if rules and not rules[0].rule.startswith(NO_LANG_PREFIXES):
+    try:
+        rule = next(current_app.url_map.iter_rules(endpoint), None)
+    except KeyError:  # no such endpoint: url_for says so itself (BuildError)
+        return
+    if rule is not None and not rule.rule.startswith(NO_LANG_PREFIXES):
         values["lang"] = asked
 
 

@@ -100,7 +100,7 @@ def mine() -> ResponseReturnValue:
     """A member's figures: the places they added (approved), for a period (by default the last 28 days)."""
     _fresh()
     span = figures.period(request.args.get("from"), request.args.get("to"))
-    ids = figures.member_places(_ctx(), user_record()["id"])
+    ids = _ctx().storage.places_added_by(user_record()["id"])
     return render_template(
         "figures/mine.html",
         period=span,

@@ -2,7 +2,7 @@
 office's alerts to visitors."""
 
 from collections.abc import Iterable
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
@@ -70,7 +70,7 @@ def queue() -> ResponseReturnValue:
         suggestions=suggestions,
         batches={key: rows for key, rows in batches.items() if len(rows) > 1},
         # the reminder a month before a partner label ends (and after, until it is renewed or withdrawn)
-        expiring=[p for p in partners.labelled(_ctx(), _today()) if p["soon"] or not p["holds"]],
+        expiring=[p for p in partners.labelled(_ctx(), counting.today()) if p["soon"] or not p["holds"]],
     )
 
 
@@ -196,7 +196,7 @@ def history(feature_id: str) -> ResponseReturnValue:
     layer = _ctx().catalogue.get(current["properties"]["layer"]) if current else None
     partner = None
     if current and layer is not None and layer.kind == MSME and not current["properties"].get("sample"):
-        today = _today()
+        today = counting.today()
         partner = {
             "criteria": partners.criteria(_ctx()),
             "label": partner_rules.label(current["properties"]),
@@ -390,10 +390,6 @@ def public_report_categories() -> ResponseReturnValue:
     return redirect(url_for("moderation.reports"))
 
 
-def _today() -> date:
-    return date.fromisoformat(counting.day_of())
-
-
 @bp.route("/partners", methods=["GET", "POST"])
 @requires("can_moderate")
 def partner_list() -> ResponseReturnValue:
@@ -421,7 +417,7 @@ def partner_list() -> ResponseReturnValue:
     return render_template(
         "moderation/partners.html",
         criteria=partners.criteria(_ctx()),
-        labelled=partners.labelled(_ctx(), _today()),
+        labelled=partners.labelled(_ctx(), counting.today()),
         businesses=sorted(
             (
                 (f["id"], f["properties"]["name"])
@@ -445,7 +441,7 @@ def grant_partner(feature_id: str) -> ResponseReturnValue:
             user_record(),
             feature_id,
             request.form.getlist("met"),
-            request.form.get("granted") or _today().isoformat(),
+            request.form.get("granted") or counting.today().isoformat(),
             request.form.get("expires"),
             str(get_locale()),
         )

@@ -209,8 +209,7 @@ def page_url(kind: str, feature_id: str, **values: Any) -> str:
 def partner_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
     """Return a business's geopark partner label as pages show it while it holds today (WIB): its days and
     criteria in the page's language; None when it has none, or it has expired (it goes by itself)."""
-    today = date.fromisoformat(counting.day_of())
-    label = partners.label(props) if partners.holds(props, today) else None
+    label = partners.label(props) if partners.holds(props, counting.today()) else None
     if label is None:
         return None
     return {

@@ -15,12 +15,12 @@ from flask_babel import ngettext
 from markupsafe import Markup
 
 from geotour.context import current as _ctx
-from geotour.domain import contact, places, route_files, routes
+from geotour.domain import contact, counting, places, route_files, routes
 from geotour.domain.features import Feature
 from geotour.domain.layers import MSME, ROUTE
 from geotour.errors import Conflict, NotFound
 from geotour.web import maps
-from geotour.web.counting import QR_SOURCE, count_download
+from geotour.web.counting import count_download
 from geotour.web.i18n import format_distance
 from geotour.web.pages import place_facts
 from geotour.web.pages.map_setup import map_spec, static_url
@@ -368,7 +368,7 @@ def route_qr(route_id: str) -> Response:
     reason = unreachable_reason(current_app.config["GEOTOUR_PUBLIC_URL"])
     if reason:
         raise Conflict(reason, "GEOTOUR_PUBLIC_URL")
-    link = url_for("route_pages.route", route_id=feature["id"], lang=None, src=QR_SOURCE, _external=True)
+    link = url_for("route_pages.route", route_id=feature["id"], lang=None, src=counting.QR, _external=True)
     out = io.BytesIO()
     segno.make(link, error="m").save(out, kind="svg", scale=10, border=2, xmldecl=False, title="QR")
     response = Response(out.getvalue(), mimetype="image/svg+xml")

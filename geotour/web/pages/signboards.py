@@ -7,11 +7,10 @@ from flask import Blueprint, Response, current_app, render_template, url_for
 from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
-from geotour.domain import places
+from geotour.domain import counting, places
 from geotour.domain.features import Feature
 from geotour.domain.layers import ATTRACTION
 from geotour.errors import Conflict, NotFound
-from geotour.web.counting import QR_SOURCE
 from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("signboards", __name__, url_prefix="/sites/<feature_id>")
@@ -32,7 +31,7 @@ def site_link(feature_id: str) -> str:
     """Return the public URL a signboard's QR code opens: the site page at its story (GEOTOUR_PUBLIC_URL when
     set: see public_address)."""
     return url_for(
-        "pages.site", feature_id=feature_id, lang=None, src=QR_SOURCE, _anchor=STORY_ANCHOR, _external=True
+        "pages.site", feature_id=feature_id, lang=None, src=counting.QR, _anchor=STORY_ANCHOR, _external=True
     )
 
 
