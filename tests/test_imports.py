@@ -152,6 +152,39 @@ def test_duplicates_within_one_file_are_flagged(site):
     assert report["valid"] == 2 and report["warnings"] == 1
 
 
+def _duplicate_warnings(report):
+    return [(p["row"], p["message"]) for p in report["problems"] if "similar name" in p["message"]]
+
+
+def test_a_row_names_the_nearest_earlier_rows_like_it_and_not_the_ones_too_far(site):
+    app, client, token = site
+    rows = [
+        ("Warung Bu Ani", 106.46, -7.23),  # row 1
+        ("Warung Bu Ani", 106.4604, -7.23),  # row 2, 44 m east of row 1
+        ("Homestay Pak Ujang", 106.4607, -7.23),  # row 3, near but another name
+        ("Warung Bu Ani", 106.46073, -7.23),  # row 4, 36 m from row 2 and 81 m from row 1
+        ("Warung Bu Ani", 106.4620, -7.23),  # row 5, 140 m east of row 4
+    ]
+    report = send(client, token, kml(rows), "a.kml").get_json()["report"]
+    assert _duplicate_warnings(report) == [
+        (2, "Row 1 has a similar name 44 m away."),
+        (4, "Row 2 has a similar name 36 m away."),
+        (4, "Row 1 has a similar name 81 m away."),
+    ]
+    assert report["valid"] == 5 and report["warnings"] == 3
+
+
+def test_a_file_with_every_row_on_one_spot_names_three_duplicates_a_row(make_app):
+    # A file whose rows all took a town's position (the author left the real ones for later) is checked
+    # in one request; each row names the three rows before it, not all of them.
+    app = make_app(GEOTOUR_IMPORT_MAX_FEATURES="3000")
+    make_users(app)
+    rows = [(f"Warung Palabuhanratu {n}", 106.5575, -6.99872) for n in range(1, 3001)]
+    report = send(app.test_client(), token_for(app, "kim1"), kml(rows), "a.kml").get_json()["report"]
+    assert report["valid"] == 3000
+    assert report["warnings"] == 3 * 3000 - 3 - 2 - 1
+
+
 def test_an_import_that_fails_halfway_stores_nothing_and_a_retry_succeeds(site):
     app, client, token = site
     fail_fifth_submission(app)

@@ -53,6 +53,55 @@ def test_search_box_contains_the_whole_circle(lat):
         assert min_lon <= lon2 <= max_lon and min_lat <= lat2 <= max_lat, azimuth
 
 
+def _brute_force_nearest_earlier(lons, lats, radius, limit):
+    found = {}
+    for j in range(len(lons)):
+        metres = [(GEOD.inv(lons[j], lats[j], lons[i], lats[i])[2], i) for i in range(j)]
+        inside = sorted(m for m in metres if m[0] <= radius)[:limit]
+        if inside:
+            found[j] = inside
+    return found
+
+
+@pytest.mark.parametrize(
+    "lon, lat, spread",
+    [
+        (106.45, -7.2, 0.01),
+        (179.9995, 0.0, 0.002),
+        (-180.0, 10.0, 0.002),
+        (12.0, 89.999, 0.002),
+        (0.0, 0.0, 0.003),
+    ],
+)
+@pytest.mark.parametrize("limit", [3, 1000])
+def test_nearest_earlier_finds_what_measuring_every_pair_finds(lon, lat, spread, limit):
+    # Clustered points (many pairs near 100 m, cubes cut through the cluster), across the antimeridian and
+    # next to a pole, where degrees are no guide to metres.
+    rng = random.Random(f"{lon}{lat}")
+    lons = [((lon + rng.uniform(-spread, spread) + 180) % 360) - 180 for _ in range(300)]
+    lats = [max(-90.0, min(90.0, lat + rng.uniform(-spread, spread))) for _ in range(300)]
+    found = geodesy.nearest_earlier(lons, lats, 100, limit)
+    expected = _brute_force_nearest_earlier(lons, lats, 100, limit)
+    assert sum(map(len, expected.values())) > 50
+    assert {j: [i for _, i in near] for j, near in found.items()} == {
+        j: [i for _, i in near] for j, near in expected.items()
+    }
+    for j, near in found.items():
+        assert [m for m, _ in near] == pytest.approx([m for m, _ in expected[j]], abs=1e-6)
+
+
+def test_nearest_earlier_counts_the_radius_itself_and_nothing_beyond():
+    lon2, lat2, _ = GEOD.fwd(106.45, -7.2, 37, 99.999)
+    lon3, lat3, _ = GEOD.fwd(106.45, -7.2, 217, 100.01)
+    found = geodesy.nearest_earlier([106.45, lon2, lon3, 106.45], [-7.2, lat2, lat3, -7.2], 100, 5)
+    assert {j: [i for _, i in near] for j, near in found.items()} == {1: [0], 3: [0, 1]}
+    assert found[3][0] == (0.0, 0)
+    assert (
+        geodesy.nearest_earlier([106.45], [-7.2], 100, 5) == {}
+        and geodesy.nearest_earlier([], [], 100, 5) == {}
+    )
+
+
 def test_api_distances_agree_with_pyproj(client):
     random.seed(7)
     checked = 0

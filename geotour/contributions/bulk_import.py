@@ -1,56 +1,65 @@
 """Bulk imports: read a file, check every row, and either report (dry run) or store the rows the member chose:
 all or none, or the ready ones with the rest skipped, with suggested position fixes applied or not."""
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
-
-from pyproj import Geod
 
 from geotour.contributions.field_rules import Problem, problem
 from geotour.contributions.readers import Row, read_rows
 from geotour.contributions.rules import DUPLICATE_RADIUS_M, Proposal, propose, similar_names
 from geotour.contributions.workflow import Context, contributable_layer, nearby_finder, submit_batch
+from geotour.domain.geodesy import nearest_earlier
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, ValidationFailed
 from geotour.storage.records import User
 from geotour.text import gettext as _
 
-GEOD = Geod(ellps="WGS84")
 MAX_REPORTED_PROBLEMS = 200  # errors first; the counts in the report stay whole
 
 
-def _same_file_duplicates(checked: Iterable["CheckedRow"]) -> None:
-    seen: list[tuple[str, float, float, int]] = []
-    for checked_row in checked:
-        proposal, row = checked_row.proposal, checked_row.number
-        if proposal.feature is None:
-            continue
-        props, (lon, lat) = proposal.feature["properties"], proposal.feature["geometry"]["coordinates"]
-        for name, other_lon, other_lat, other_row in seen:
-            distance = GEOD.inv(lon, lat, other_lon, other_lat)[2]
-            if distance <= DUPLICATE_RADIUS_M and similar_names(props["name"], name):
-                proposal.flags.append(
-                    {
-                        "kind": "possible_duplicate",
-                        "row": other_row,
-                        "name": name,
-                        "distance_m": round(distance),
-                    }
+MAX_SAME_FILE_DUPLICATES = 3  # flagged on a row: the nearest rows before it with a similar name
+MAX_SAME_FILE_NEIGHBOURS = 50  # whose names are compared, nearest first; a file of one spot stays quick
+
+
+def _same_file_duplicates(checked: Sequence["CheckedRow"]) -> None:
+    """Flag each row whose name is like an earlier row's within DUPLICATE_RADIUS_M (the nearest few)."""
+    placed = [row for row in checked if row.proposal.feature is not None]
+    points = [row.proposal.feature["geometry"]["coordinates"] for row in placed]  # type: ignore[index]
+    lons, lats = [p[0] for p in points], [p[1] for p in points]
+    near = nearest_earlier(lons, lats, DUPLICATE_RADIUS_M, MAX_SAME_FILE_NEIGHBOURS)
+    for j, others in near.items():
+        row = placed[j]
+        name = row.proposal.feature["properties"]["name"]  # type: ignore[index]
+        flagged = 0
+        for metres, i in others:
+            other = placed[i]
+            other_name = other.proposal.feature["properties"]["name"]  # type: ignore[index]
+            if not similar_names(name, other_name):
+                continue
+            row.proposal.flags.append(
+                {
+                    "kind": "possible_duplicate",
+                    "row": other.number,
+                    "name": other_name,
+                    "distance_m": round(metres),
+                }
+            )
+            row.proposal.problems.append(
+                problem(
+                    "name",
+                    _(
+                        "Row %(other)d has a similar name %(m)d m away.",
+                        other=other.number,
+                        m=round(metres),
+                    ),
+                    row.number,
+                    "warning",
                 )
-                proposal.problems.append(
-                    problem(
-                        "name",
-                        _(
-                            "Row %(other)d has a similar name %(m)d m away.",
-                            other=other_row,
-                            m=round(distance),
-                        ),
-                        row,
-                        "warning",
-                    )
-                )
-        seen.append((props["name"], lon, lat, row))
+            )
+            flagged += 1
+            if flagged == MAX_SAME_FILE_DUPLICATES:
+                break
 
 
 MAX_LISTED_ROWS = 20  # of a problem that repeats: its first rows, and the count of all

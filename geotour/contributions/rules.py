@@ -200,7 +200,12 @@ def similar_names(a: str, b: str) -> bool:
     a, b = fold(a), fold(b)
     if min(len(a), len(b)) >= 4 and (a in b or b in a):
         return True
-    return difflib.SequenceMatcher(None, a, b).ratio() >= DUPLICATE_SIMILARITY
+    matcher = difflib.SequenceMatcher(None, a, b)  # the quick ratios are upper bounds of ratio()
+    return (
+        matcher.real_quick_ratio() >= DUPLICATE_SIMILARITY
+        and matcher.quick_ratio() >= DUPLICATE_SIMILARITY
+        and matcher.ratio() >= DUPLICATE_SIMILARITY
+    )
 
 
 def duplicate_flags(
