@@ -28,6 +28,7 @@ from geotour.web.pages import (
     alert_feed,
     crawlers,
     embed,
+    events_pages,
     go,
     report_pages,
     route_pages,
@@ -104,6 +105,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     for module in (
         tourist_pages,
         route_pages,
+        events_pages,
         embed,
         signboards,
         crawlers,

@@ -25,10 +25,12 @@ def test_catalogue_lists_layers_with_count_bbox_and_update(client):
         "cultural_sites",
         "msmes",
         "routes",
+        "events",
         "boundary",
         "villages",
     ]
     assert layers["routes"]["geometry_type"] == "LineString" and layers["routes"]["count"] == 4
+    assert layers["events"]["kind"] == "event" and layers["events"]["count"] == 0
     geosites = layers["geosites"]
     assert geosites["title"] == {"id": "Situs geologi", "en": "Geosites"}
     assert geosites["geometry_type"] == "Point" and geosites["count"] == 27

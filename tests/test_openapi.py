@@ -86,7 +86,18 @@ def test_submissions_match_the_documented_schema(make_app, document):
 def test_every_documented_query_parameter_is_taken_and_no_other(client, document):
     """The route accepts exactly what the document lists: one declaration serves both."""
     listed = {p["name"] for p in _parameters(document, "/api/v1/layers/{layer_id}")}
-    assert listed == {"layer_id", "lang", "bbox", "category", "q", "limit", "offset", "properties", "partner"}
+    assert listed == {
+        "layer_id",
+        "lang",
+        "bbox",
+        "category",
+        "q",
+        "limit",
+        "offset",
+        "properties",
+        "partner",
+        "datetime",
+    }
     for name in listed - {"layer_id"}:
         answer = client.get(f"/api/v1/layers/msmes?{name}=").get_json(force=True)
         assert "error" not in answer, name

@@ -138,12 +138,12 @@ def test_seed_command_reports_loaded_then_up_to_date(make_app, tmp_path):
         .test_cli_runner()
         .invoke(args=["seed"])
     )
-    assert "loaded" not in again.output and again.output.count("up to date") == 7
+    assert "loaded" not in again.output and again.output.count("up to date") == 8
 
 
 def test_check_data_command(app):
     result = app.test_cli_runner().invoke(args=["check-data"])
-    assert result.exit_code == 0 and "ok: 424 features in 7 layers" in result.output
+    assert result.exit_code == 0 and "ok: 424 features in 8 layers" in result.output
 
 
 @pytest.mark.parametrize(

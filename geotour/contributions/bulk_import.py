@@ -8,7 +8,13 @@ from typing import Any
 from geotour.contributions.field_rules import Problem, problem
 from geotour.contributions.readers import Row, read_rows
 from geotour.contributions.rules import DUPLICATE_RADIUS_M, Proposal, propose, similar_names
-from geotour.contributions.workflow import Context, contributable_layer, nearby_finder, submit_batch
+from geotour.contributions.workflow import (
+    Context,
+    contributable_layer,
+    nearby_finder,
+    place_finder,
+    submit_batch,
+)
 from geotour.domain.geodesy import nearest_earlier
 from geotour.domain.layers import Layer
 from geotour.errors import BadParameter, ValidationFailed
@@ -121,7 +127,10 @@ def _check_row(
     """Return the CheckedRow. A row whose position has a suggested fix is proposed again at the fixed
     position: it is `fixable` when that makes it ready, and taken so when apply_fixes."""
     sent = {**{k: v for k, v in defaults.items() if v not in (None, "")}, **row.properties}
-    proposal = propose(layer, sent, row.geometry, ctx.area(), nearby_finder(ctx), row=row.number)
+    place_of = place_finder(ctx)
+    proposal = propose(
+        layer, sent, row.geometry, ctx.area(), nearby_finder(ctx), row=row.number, place_of=place_of
+    )
     checked = CheckedRow(row.number, proposal, row)
     suggestion = _suggested_position(proposal)
     if suggestion is not None:
@@ -132,6 +141,7 @@ def _check_row(
             ctx.area(),
             nearby_finder(ctx),
             row=row.number,
+            place_of=place_of,
         )
         checked.fixable = fixed.ok
         if fixed.ok and apply_fixes:

@@ -8,17 +8,15 @@ from typing import Any
 
 from geotour.contributions import accounts
 from geotour.contributions.position_reports import verified_properties
-from geotour.contributions.rules import propose
 from geotour.contributions.workflow import (
     Action,
     Context,
     Status,
     accepted_feature,
     check_reason,
+    checked_proposal,
     contributable_layer,
-    nearby_finder,
     require_submission,
-    site_checker,
     stored_submission,
 )
 from geotour.domain.features import Feature, FeatureRecord, validate_feature
@@ -115,16 +113,7 @@ def _edited(ctx: Context, submission: Submission, sent: Mapping[str, Any], geome
         raise BadParameter(_("A removal has nothing to edit: approve or reject it."), "id")
     layer = contributable_layer(ctx, submission["layer"])
     sent = {k: v for k, v in dict(sent).items() if k != "checked_on_site"}
-    proposal = propose(
-        layer,
-        sent,
-        geometry,
-        ctx.area(),
-        nearby_finder(ctx),
-        feature_id=submission["feature_id"],
-        base=submission["feature"],
-        site_exists=site_checker(ctx),
-    )
+    proposal = checked_proposal(ctx, layer, sent, geometry, submission["feature"])  # its id: the feature_id
     return accepted_feature(proposal)
 
 

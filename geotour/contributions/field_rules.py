@@ -9,7 +9,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from geotour.domain.layers import ATTRACTION, MSME, ROUTE, Layer
+from geotour.domain import events
+from geotour.domain.layers import ATTRACTION, EVENT, MSME, ROUTE, Layer
 from geotour.domain.stories import MAX_LENGTH as STORY_MAX_LENGTH
 from geotour.domain.visit import (
     ACCESS_ROADS,
@@ -44,8 +45,12 @@ class PhoneField:
     """An Indonesian or international phone number, stored as +<country><number>."""
 
 
+@dataclass(frozen=True)
 class ConsentField:
-    """A tick that must be given: the owner agreed to publish their contact details."""
+    """A tick that must be given: the owner agreed to publish their contact details (with `contacts`, only
+    when one of those fields is given)."""
+
+    contacts: tuple[str, ...] = ()
 
 
 class FacilitiesField:
@@ -90,6 +95,25 @@ class MinutesField:
     most: int
 
 
+@dataclass(frozen=True)
+class CountField:
+    """A whole number of people, 1 to `most`."""
+
+    most: int
+
+
+@dataclass(frozen=True)
+class MomentField:
+    """A day and time in WIB ("2027-01-15T19:00", as a phone's date-and-time field sends it), stored as
+    "2027-01-15T19:00+07:00" (geotour.domain.events)."""
+
+    required: bool = False
+
+
+class PlaceField:
+    """The id of a published attraction or business (whether it is one is the workflow's check)."""
+
+
 FieldSpec = (
     TextField
     | PhoneField
@@ -101,6 +125,9 @@ FieldSpec = (
     | MinutesField
     | DateField
     | StopsField
+    | CountField
+    | MomentField
+    | PlaceField
 )
 # {"row", "field", "message", "severity", …}: one problem as the API, the forms and the import preview show it
 Problem = dict[str, Any]
@@ -121,6 +148,7 @@ ROUTE_DIFFICULTIES = {
 }
 MAX_ROUTE_MINUTES = 24 * 60
 MAX_STOPS = 30
+MAX_CAPACITY = 100_000
 _SITE_ID = re.compile(r"^[a-z0-9][a-z0-9_-]{0,99}$")
 FIELDS: dict[str, dict[str, FieldSpec]] = {
     ATTRACTION: {
@@ -155,6 +183,23 @@ FIELDS: dict[str, dict[str, FieldSpec]] = {
         "description_id": TextField(2000),
         "description_en": TextField(2000),
         "stops": StopsField(),
+    },
+    # Where an event is: a published place (place_id, its position taken from it) or a point on the map.
+    EVENT: {
+        "name": TextField(120, required=True),
+        "name_en": TextField(120),
+        "category": CategoryField(),
+        "starts": MomentField(required=True),
+        "ends": MomentField(required=True),
+        "place_id": PlaceField(),
+        "organiser": TextField(120, required=True),
+        "description_id": TextField(2000),
+        "description_en": TextField(2000),
+        "ticket_price": RupiahField(),
+        "price_note": TextField(200),
+        "capacity": CountField(MAX_CAPACITY),
+        "whatsapp": PhoneField(),
+        "owner_consent": ConsentField(contacts=("whatsapp",)),
     },
 }
 # Set by Geotour itself, never taken from what is sent.
@@ -193,8 +238,11 @@ def field_kinds(layer: Layer) -> dict[str, str]:
                 RupiahField: "rupiah",
                 ChoiceField: "choice",
                 MinutesField: "number",
+                CountField: "number",
                 DateField: "date",
                 StopsField: "stops",
+                MomentField: "datetime",
+                PlaceField: "place",
             }.get(type(spec), "list")
     return kinds
 
@@ -262,6 +310,14 @@ def check_text(
             )
         ]
     return text, []
+
+
+def _whole_number(value: Any) -> int | None:
+    """Return a whole number as typed ("12", 12), or None (a word, a fraction, true/false)."""
+    try:
+        return int(str(value).strip()) if not isinstance(value, bool) else None
+    except ValueError:
+        return None
 
 
 def _check_value(
@@ -339,15 +395,40 @@ def _check_value(
     if isinstance(spec, MinutesField):
         if value in (None, ""):
             return None, []
-        try:
-            minutes = int(str(value).strip()) if not isinstance(value, bool) else None
-        except ValueError:
-            minutes = None
+        minutes = _whole_number(value)
         if minutes is None or not 0 <= minutes <= spec.most:
             return None, [
                 problem(name, _("Write a whole number of minutes from 0 to %(most)d.", most=spec.most), row)
             ]
         return minutes, []
+    if isinstance(spec, CountField):
+        if value in (None, ""):
+            return None, []
+        count = _whole_number(value)
+        if count is None or not 1 <= count <= spec.most:
+            return None, [problem(name, _("Write a whole number from 1 to %(most)d.", most=spec.most), row)]
+        return count, []
+    if isinstance(spec, MomentField):
+        if value in (None, ""):
+            return None, [problem(name, _("This field is required."), row)] if spec.required else []
+        moment = events.parse_moment(value) if isinstance(value, str) else None
+        if moment is None:
+            return None, [
+                problem(
+                    name,
+                    _("Write a day and a time in WIB, such as %(example)s.", example="2027-01-15 19:00"),
+                    row,
+                )
+            ]
+        return events.stored(moment), []
+    if isinstance(spec, PlaceField):
+        if value in (None, ""):
+            return None, []
+        if not isinstance(value, str) or not _SITE_ID.match(value.strip()):
+            return None, [
+                problem(name, _("Choose a place on the map, or leave this empty and mark a point."), row)
+            ]
+        return value.strip(), []
     if isinstance(spec, ConsentField):
         if not _is_true(value):
             return None, [
@@ -407,6 +488,13 @@ def check_properties(
             and not {"whatsapp", "phone"} & set(sent)
         ):
             continue  # an edit that leaves the contact details alone needs no new consent
+        if (
+            isinstance(spec, ConsentField)
+            and spec.contacts
+            and not any(properties.get(c) for c in spec.contacts)
+        ):
+            properties.pop(name, None)
+            continue  # no contact details to publish: nothing to consent to
         clean, found = _check_value(name, spec, value, layer, row)
         problems += found
         if clean is None:

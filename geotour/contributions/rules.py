@@ -10,6 +10,7 @@ import re
 import secrets
 from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any
 
 from geotour.contributions.field_rules import (
@@ -20,6 +21,7 @@ from geotour.contributions.field_rules import (
     ignored_fields,
     problem,
 )
+from geotour.domain import events
 from geotour.domain.features import (
     Feature,
     FeatureInvalid,
@@ -30,7 +32,7 @@ from geotour.domain.features import (
 )
 from geotour.domain.geodesy import Hit
 from geotour.domain.geopark_area import GeoparkArea
-from geotour.domain.layers import Catalogue, Layer
+from geotour.domain.layers import EVENT, Catalogue, Layer
 from geotour.text import gettext as _
 
 DUPLICATE_RADIUS_M = 100
@@ -274,20 +276,25 @@ def propose(
     row: int | None = None,
     leave_out: Collection[str] = (),
     site_exists: Callable[[str], bool] = lambda _site_id: True,
+    place_of: Callable[[str], Feature | None] = lambda _place_id: None,
 ) -> Proposal:
     """Return a Proposal for a new feature (base None) or an edit of `base` (a published feature).
 
     `find_near(lon, lat, radius_m, layer_id, exclude_id)` returns published [(feature, Hit)]; `leave_out` names
-    fields neither taken nor asked for; `site_exists(id)` says whether a route's stop is a published site.
+    fields neither taken nor asked for; `site_exists(id)` says whether a route's stop is a published site;
+    `place_of(id)` returns the published attraction or business an event is held at (None when it is none).
     """
     if layer.geometry == "LineString":
         return _propose_line(layer, sent, geometry, area, feature_id, base, row, site_exists)
-    geometry = geometry if geometry is not None or base is None else base["geometry"]
     properties, problems = _checked_fields(layer, sent, base, row, leave_out)
+    if layer.kind == EVENT:
+        geometry, found = _event_checks(properties, sent, geometry, base, row, place_of)
+        problems += found
+    geometry = geometry if geometry is not None or base is None else base["geometry"]
     position, found = check_position(geometry, area, row)
     problems += found
     flags: list[Notice] = []
-    if position and properties.get("name"):
+    if position and properties.get("name") and layer.kind != EVENT:  # a festival comes back to its place
         lon, lat = position
         flags, warnings = duplicate_flags(
             properties["name"], lon, lat, find_near(lon, lat, DUPLICATE_RADIUS_M, layer.id, feature_id), row
@@ -307,6 +314,53 @@ def propose(
     except FeatureInvalid as exc:
         return Proposal(layer.id, None, problems + [problem("geometry", str(exc), row)], flags)
     return Proposal(layer.id, feature, problems, flags)
+
+
+def _event_checks(
+    properties: dict[str, Any],
+    sent: Mapping[str, Any],
+    geometry: object,
+    base: Feature | None,
+    row: int | None,
+    place_of: Callable[[str], Feature | None],
+) -> tuple[object, list[Problem]]:
+    """Return (the event's geometry, problems): at its place's position when it names one; it ends after it
+    starts, lasts at most MOST_DAYS_LONG, and a new one is not over and starts within MOST_DAYS_AHEAD."""
+    problems: list[Problem] = []
+    place_id = properties.get("place_id")
+    if place_id:
+        place = place_of(place_id)
+        if place is None:
+            problems.append(
+                problem(
+                    "place_id",
+                    _("“%(id)s” is not a place on the map; choose one, or mark a point.", id=place_id[:40]),
+                    row,
+                )
+            )
+        elif geometry is None or "place_id" in sent:
+            geometry = place["geometry"]  # the place's own position: the event is drawn where the place is
+    starts, ends = events.read_moment(properties.get("starts")), events.read_moment(properties.get("ends"))
+    if starts is None or ends is None:
+        return geometry, problems
+    if ends <= starts:
+        problems.append(problem("ends", _("The end must come after the start."), row))
+    elif ends - starts > timedelta(days=events.MOST_DAYS_LONG):
+        problems.append(
+            problem("ends", _("An event lasts at most %(n)d days.", n=events.MOST_DAYS_LONG), row)
+        )
+    now = events.now_wib()
+    if base is None and ends < now:
+        problems.append(problem("ends", _("This event is already over."), row))
+    if base is None and starts > now + timedelta(days=events.MOST_DAYS_AHEAD):
+        problems.append(
+            problem(
+                "starts",
+                _("Write a start at most %(n)d days ahead.", n=events.MOST_DAYS_AHEAD),
+                row,
+            )
+        )
+    return geometry, problems
 
 
 def _propose_line(

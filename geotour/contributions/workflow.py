@@ -18,7 +18,7 @@ from geotour.contributions.rules import FindNear, Proposal, propose
 from geotour.domain.features import Feature
 from geotour.domain.geodesy import Hit
 from geotour.domain.geopark_area import GeoparkArea
-from geotour.domain.layers import ATTRACTION, Catalogue, Layer
+from geotour.domain.layers import ATTRACTION, MSME, Catalogue, Layer
 from geotour.domain.places import require_feature, require_layer
 from geotour.errors import BadParameter, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -93,6 +93,35 @@ def site_checker(ctx: Context) -> Callable[[str], bool]:
         return layer is not None and layer.kind == ATTRACTION
 
     return site_exists
+
+
+def place_finder(ctx: Context) -> Callable[[str], Feature | None]:
+    """Return place_of(id): the published attraction or business with this id, or None."""
+
+    def place_of(place_id: str) -> Feature | None:
+        feature = ctx.storage.get_feature(place_id)
+        layer = ctx.catalogue.get(feature["properties"]["layer"]) if feature else None
+        return feature if layer is not None and layer.kind in (ATTRACTION, MSME) else None
+
+    return place_of
+
+
+def checked_proposal(
+    ctx: Context, layer: Layer, sent: Mapping[str, Any], geometry: object, base: Feature | None = None
+) -> Proposal:
+    """Return the Proposal of a new feature, or of an edit of `base`, checked against the published data:
+    similar names nearby, a route's stops, an event's place."""
+    return propose(
+        layer,
+        sent,
+        geometry,
+        ctx.area(),
+        nearby_finder(ctx),
+        feature_id=base["id"] if base else None,
+        base=base,
+        site_exists=site_checker(ctx),
+        place_of=place_finder(ctx),
+    )
 
 
 STOP_RADIUS_M = 100  # sites this close to a recorded track are offered as its stops
@@ -218,7 +247,7 @@ def submit_create(
     layer = contributable_layer(ctx, layer_id)
     sent = dict(sent)
     caption = photo_caption(sent)
-    proposal = propose(layer, sent, geometry, ctx.area(), nearby_finder(ctx), site_exists=site_checker(ctx))
+    proposal = checked_proposal(ctx, layer, sent, geometry)
     feature = _with_photos(accepted_feature(proposal), photo_ids, (), caption, user.get("group"))
     warnings = [p for p in proposal.problems if p["severity"] == "warning"]
     [sid] = ctx.storage.add_submissions(
@@ -247,16 +276,7 @@ def submit_edit(
     checked = sent.pop("checked_on_site", None)
     if checked is not None and read_bool(checked) is None:
         raise BadParameter("checked_on_site must be true or false", "checked_on_site")
-    proposal = propose(
-        layer,
-        sent,
-        geometry,
-        ctx.area(),
-        nearby_finder(ctx),
-        feature_id=feature_id,
-        base=base,
-        site_exists=site_checker(ctx),
-    )
+    proposal = checked_proposal(ctx, layer, sent, geometry, base)
     kept = base["properties"].get("photos") or ()
     feature = _with_photos(accepted_feature(proposal), photo_ids, kept, caption, user.get("group"))
     if read_bool(checked):  # approving it marks the position checked on site, by this member, on this day

@@ -10,19 +10,25 @@ from geotour.domain.features import fold
 
 
 class LayerKind(enum.StrEnum):
-    """What a layer holds: places to visit, local businesses, routes from site to site, an area (the boundary),
-    or reference points."""
+    """What a layer holds: places to visit, local businesses, routes from site to site, events, an area (the
+    boundary), or reference points."""
 
     ATTRACTION = "attraction"
     MSME = "msme"
     ROUTE = "route"
+    EVENT = "event"
     AREA = "area"
     REFERENCE = "reference"
 
 
 KINDS = tuple(kind.value for kind in LayerKind)
-ATTRACTION, MSME, ROUTE = LayerKind.ATTRACTION, LayerKind.MSME, LayerKind.ROUTE
-GEOMETRY_OF_KIND = {"attraction": "Point", "msme": "Point", "route": "LineString"}  # area, reference: any
+ATTRACTION, MSME, ROUTE, EVENT = LayerKind.ATTRACTION, LayerKind.MSME, LayerKind.ROUTE, LayerKind.EVENT
+GEOMETRY_OF_KIND = {
+    "attraction": "Point",
+    "msme": "Point",
+    "route": "LineString",
+    "event": "Point",
+}  # area, reference: any
 _COLOR = re.compile(r"^#[0-9a-fA-F]{6}$")
 _LAYER_ID = re.compile(r"^[a-z][a-z0-9_]{0,39}$")
 _ICON = re.compile(r"^[a-z0-9-]{1,40}$")
@@ -139,6 +145,8 @@ class LayerQuery:
     offset: int = 0
     properties: tuple | None = None
     partner_on: str | None = None  # a day (YYYY-MM-DD): only geopark partners whose label holds on it
+    # events whose time overlaps (low, high): stored moments (geotour.domain.events), None for an open end
+    during: tuple[str | None, str | None] | None = None
 
 
 class Catalogue:

@@ -288,6 +288,16 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLRepor
             )
             where.append(f"{granted} <= ? AND {expires} >= ?")
             args += [query.partner_on, query.partner_on]
+        if (
+            query.during
+        ):  # geotour.domain.events: every moment is stored in WIB the same way, so texts compare
+            low, high = query.during
+            if high is not None:
+                where.append(f"{self._json_text('f.properties', ('starts',))}{self.TEXT_ORDER} <= ?")
+                args.append(high)
+            if low is not None:
+                where.append(f"{self._json_text('f.properties', ('ends',))}{self.TEXT_ORDER} >= ?")
+                args.append(low)
         sql_where = " AND ".join(where)
         order = f"f.name{self.TEXT_ORDER}, f.id{self.TEXT_ORDER}"
         with self._read() as conn:

@@ -9,7 +9,6 @@ an HTML form sends it).
 """
 
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from datetime import datetime
 from typing import Any, TypeVar
 
 from marshmallow import EXCLUDE, RAISE, Schema, ValidationError, fields, pre_load
@@ -17,6 +16,7 @@ from marshmallow.validate import Length, OneOf, Range
 from webargs.fields import DelimitedList
 
 from geotour.config import LOCALES
+from geotour.domain import events
 from geotour.text import FALSE_WORDS, TRUE_WORDS
 
 MAX_Q_LENGTH = 100
@@ -238,29 +238,17 @@ def plain_bbox(numbers: Sequence[float] | None) -> tuple[float, float, float, fl
     return None if numbers is None else _corners(numbers)
 
 
-def _instant(text: str) -> datetime:
-    return datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
-
-
 def _check_interval(raw: str) -> None:
-    parts = raw.split("/")
     try:
-        if len(parts) == 1:
-            _instant(parts[0])
-        elif len(parts) == 2 and parts != ["..", ".."]:
-            ends = [None if p in ("..", "") else _instant(p) for p in parts]
-            if ends[0] and ends[1] and ends[0] > ends[1]:
-                raise ValueError("interval ends before it starts")
-        else:
-            raise ValueError("too many parts")
-    except (ValueError, TypeError):
+        events.parse_interval(raw)
+    except events.IntervalInvalid:
         raise ValidationError(
             Says("datetime must be an RFC 3339 date-time or an interval like 2024-01-01T00:00:00Z/..")
         ) from None
 
 
 def interval(description: str) -> Any:
-    """An RFC 3339 instant or interval (a/b, ../b, a/..)."""
+    """An RFC 3339 instant, a day, or an interval of them (a/b, ../b, a/..): geotour.domain.events."""
     return text(description, None, validate=[_check_interval])
 
 

@@ -74,23 +74,27 @@ def dumps(payload: Any) -> bytes:
     return json.dumps(payload, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
 
 
-def _cache_key(data_version: str) -> str:
+def _cache_key(data_version: str, vary: str = "") -> str:
     # Encoded again after parsing, so "?limit%3D100%26offset=100" (one odd parameter) can never share a key
     # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query. In the
     # order sent: an answer's links repeat the query as it came (and of a repeated name, the first counts).
     query = urlencode(list(request.args.items(multi=True)))
-    return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}"
+    return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}" + (
+        f";{vary}" if vary else ""
+    )
 
 
-def cached(build: Callable[[], Built]) -> Response:
+def cached(build: Callable[[], Built], vary: str = "") -> Response:
     """Response with build()'s (payload, mimetype), cached by URL and data version; 304 on a match.
 
     A new data version makes every old key unreachable, so a change to the data invalidates the cache
     in every process that shares it. An entry is (body, mimetype, ETag), kept in the shared cache and in
     this process's store in front of it; it is compressed on the way out (see the module's docstring).
+    `vary` names what else the answer depends on: the day a partner label is read against, the time
+    from which events are still to come.
     """
     # While the database cannot be reached, the last known version still finds what is cached for it.
-    key = _cache_key(current().storage.data_version(allow_stale=True))
+    key = _cache_key(current().storage.data_version(allow_stale=True), vary)
     local = current_app.extensions["geotour_local_responses"]
     kept = local.get(key)
     if kept is None:

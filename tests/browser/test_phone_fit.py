@@ -1,8 +1,11 @@
 """Every page on a 360 px phone (issue 13, part 5): no sideways scrolling, every control a thumb taps at least
 44 px, and a way in for KIM members from every public page. Signed out, as a member and as the office."""
 
+from datetime import datetime, timedelta
+
 import pytest
 
+from geotour.domain.visit import WIB
 from tests.contributions import PASSWORD, bearer, homestay, make_users, token_for
 
 PHONE_360 = {"width": 360, "height": 740}
@@ -17,6 +20,7 @@ PUBLIC = [
     "/routes",
     "/routes/ciletuh-river-three-waterfalls",
     "/routes/boat-ciletuh-batu-batik-pulau-kunti?lang=en",
+    "/events",
     "/glosarium",
     "/keselamatan",
     "/glosarium?lang=en",
@@ -43,6 +47,7 @@ MEMBER = [
     "/contribute",
     "/contribute/new/geosites",
     "/contribute/new/msmes",
+    "/contribute/new/events",
     "/contribute/import",
     "/contribute/routes/new",
     "/contribute/routes/curug-sodong-cikanteh-walk/edit",
@@ -120,8 +125,41 @@ def server(live_server, make_app):
         "/api/v1/reports", data={"place": "curug-sodong", "category": "litter", "text": "Sampah plastik"}
     )
     assert report.status_code == 201  # the office's queue shows it; its sender's page is checked too
+    starts = datetime.now(WIB).replace(second=0, microsecond=0) + timedelta(days=3)
+    announced = (
+        app.test_client()
+        .post(
+            "/api/v1/submissions",
+            json={
+                "type": "Feature",
+                "geometry": None,
+                "properties": {
+                    "layer": "events",
+                    "name": "Festival Budaya dan Pameran UMKM Geopark Ciletuh-Palabuhanratu Tahunan",
+                    "category": "budaya",
+                    "starts": starts.strftime("%Y-%m-%dT%H:%M"),
+                    "ends": (starts + timedelta(days=2, hours=3)).strftime("%Y-%m-%dT%H:%M"),
+                    "place_id": "curug-sodong",
+                    "organiser": "Kelompok Sadar Wisata Desa Ciwaru",
+                    "ticket_price": "15000",
+                    "price_note": "anak-anak di bawah lima tahun tidak dipungut biaya",
+                    "capacity": "2500",
+                    "whatsapp": "0812 3456 7890",
+                    "owner_consent": True,
+                },
+            },
+            headers=bearer(token_for(app, "kim1")),
+        )
+        .get_json()["submissions"][0]
+    )
+    approved = app.test_client().post(
+        f"/api/v1/submissions/{announced['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
+    )
+    assert approved.status_code == 200, approved.get_json()
     running = live_server(app)
     PUBLIC_LATER.append("/laporan/" + report.get_json()["link"].rsplit("/", 1)[1])
+    PUBLIC_LATER.append(f"/events/{announced['feature_id']}")
+    PUBLIC_LATER.append(f"/events/{announced['feature_id']}?lang=en")
     return running
 
 

@@ -10,8 +10,8 @@ from flask.typing import ResponseReturnValue
 from marshmallow import RAISE
 
 from geotour.context import current as _ctx
-from geotour.domain import flat_fields, places
-from geotour.domain.layers import Layer, LayerQuery
+from geotour.domain import events, flat_fields, places
+from geotour.domain.layers import Layer, LayerKind, LayerQuery
 from geotour.errors import NotFound
 from geotour.web import params, views
 from geotour.web.api import schemas
@@ -65,7 +65,10 @@ class ItemsQuery(FormatQuery):
     )
     offset = params.whole("Features to skip", 0, params.MAX_OFFSET, load_default=0)
     bbox = params.bbox("minLon,minLat,maxLon,maxLat (or six numbers with heights) in WGS84", allow_3d=True)
-    datetime = params.interval("RFC 3339 instant or interval (features carry no time: all match)")
+    datetime = params.interval(
+        "RFC 3339 instant, day or interval: the events whose time overlaps it (the other collections' "
+        "features carry no time: all match)"
+    )
 
 
 COLLECTION_ID = views.path("collectionId", "Collection id (a layer)")
@@ -239,13 +242,14 @@ def queryables(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
 @bp.answers(schemas.FeatureCollection, GEOJSON, html=True, cacheable=True)
 def items(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
     """Return the features of a collection, filtered by bbox and paged; larger limits are capped."""
-    _require_collection(collectionId)
+    layer = _require_collection(collectionId)
+    timed = layer.kind == LayerKind.EVENT and args.get("datetime")
     query = LayerQuery(
         bbox=params.plain_bbox(args.get("bbox")),
         limit=min(args["limit"], ITEMS_MAX_LIMIT),
         offset=args["offset"],
+        during=events.parse_interval(args["datetime"]).bounds() if timed else None,
     )
-    # args["datetime"], when sent, is checked; our features carry no time, so all match
 
     def build() -> dict[str, Any]:
         features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, collectionId, query)

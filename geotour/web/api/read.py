@@ -10,9 +10,9 @@ from flask_babel import get_locale
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
-from geotour.domain import counting, exports, places
+from geotour.domain import counting, events, exports, places
 from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
-from geotour.domain.layers import LayerQuery
+from geotour.domain.layers import LayerKind, LayerQuery
 from geotour.errors import NotFound
 from geotour.storage import snapshots
 from geotour.web import params, views
@@ -23,6 +23,7 @@ from geotour.web.responses import (
     JSON,
     Built,
     cache,
+    cached,
     cached_json,
     conditional_response,
     dumps,
@@ -54,6 +55,10 @@ class LayerFeaturesQuery(params.Query):
     offset = params.whole("Features to skip", 0, params.MAX_OFFSET, load_default=0)
     properties = params.names("Comma-separated property names to keep", 500)
     partner = params.flag("true: only geopark partners (Mitra Geopark) whose label holds today (WIB)")
+    datetime = params.interval(
+        "Events only: those whose time overlaps this RFC 3339 instant, day or interval (a/b, ../b, a/..); "
+        "without it, the events not yet over"
+    )
 
 
 class NearbyQuery(params.Query):
@@ -224,9 +229,20 @@ def _snapshot_check(current: bool) -> Response:
 @bp.get("/layers/<layer_id>", parameters=[LAYER_ID])
 @bp.query(LayerFeaturesQuery)
 @bp.answers(schemas.FeatureCollection, GEOJSON, cacheable=True)
-@cached_json
-def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
-    """Return one layer as a FeatureCollection, filtered and paged."""
+def layer_features(layer_id: str, args: dict[str, Any]) -> ResponseReturnValue:
+    """Return one layer as a FeatureCollection, filtered and paged; events only while not over, unless
+    `datetime` asks for another time."""
+    layer = places.require_layer(_ctx().catalogue, layer_id)
+    during, vary = None, []
+    if layer.kind == LayerKind.EVENT:
+        if args.get("datetime"):
+            during = events.parse_interval(args["datetime"]).bounds()
+        else:  # from the start of this five minutes: one cached answer for all of them
+            now = events.now_wib()
+            during = events.Interval(now.replace(minute=now.minute - now.minute % 5), None).bounds()
+            vary.append(str(during[0]))
+    if args.get("partner"):
+        vary.append(counting.day_of())
     query = LayerQuery(
         bbox=params.plain_bbox(args.get("bbox")),
         category=args.get("category"),
@@ -235,17 +251,22 @@ def layer_features(layer_id: str, args: dict[str, Any]) -> Built:
         offset=args["offset"],
         properties=tuple(args["properties"]) if "properties" in args else None,
         partner_on=counting.day_of() if args.get("partner") else None,
+        during=during,
     )
-    features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
-    links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
-    return {
-        "type": "FeatureCollection",
-        "layer": layer_id,
-        "numberMatched": matched,
-        "numberReturned": len(features),
-        "features": features,
-        "links": links,
-    }, GEOJSON
+
+    def build() -> Built:
+        features, matched = places.layer_page(_ctx().storage, _ctx().catalogue, layer_id, query)
+        links = page_links(query.offset, query.limit, len(features), matched, GEOJSON)
+        return {
+            "type": "FeatureCollection",
+            "layer": layer_id,
+            "numberMatched": matched,
+            "numberReturned": len(features),
+            "features": features,
+            "links": links,
+        }, GEOJSON
+
+    return cached(build, ",".join(vary))
 
 
 @bp.get("/features/<feature_id>", parameters=[FEATURE_ID])

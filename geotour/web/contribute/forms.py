@@ -11,8 +11,9 @@ from geotour.contributions import bulk_import, workflow
 from geotour.contributions.field_rules import FIELDS, Problem, field_choices, field_kinds, problem
 from geotour.contributions.photo_cleaning import Photo
 from geotour.contributions.rules import contributable_layers
+from geotour.domain import places
 from geotour.domain.features import Feature, typed_decimal
-from geotour.domain.layers import Layer
+from geotour.domain.layers import ATTRACTION, EVENT, MSME, Layer
 from geotour.errors import BadParameter, Conflict, GeotourError, ValidationFailed
 from geotour.storage.records import Submission
 from geotour.storage.stash import ImportStash
@@ -83,7 +84,20 @@ def _render_form(
         values=values or {},
         problems=list(problems),
         photo_caption_max=workflow.PHOTO_CAPTION_MAX,
+        place_options=_place_options() if layer.kind == EVENT else [],
     ), status
+
+
+def _place_options() -> list[dict[str, str]]:
+    """Return the places an event can be held at: every published attraction and business (not samples),
+    by name."""
+    found = [
+        {"id": f["id"], "name": f["properties"]["name"]}
+        for kind in (ATTRACTION, MSME)
+        for f in places.features_of_kind(_ctx().storage, _ctx().catalogue, kind, ("name", "sample"))
+        if not f["properties"].get("sample")
+    ]
+    return sorted(found, key=lambda p: p["name"])
 
 
 def _send_form(

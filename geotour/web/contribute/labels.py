@@ -18,6 +18,12 @@ def _labels() -> dict[str, Any]:
     return {
         "name": _l("Name"),
         "name_en": _l("Name (English)"),
+        "starts": _l("Starts"),
+        "ends": _l("Ends"),
+        "place_id": _l("Held at (a place on the map)"),
+        "organiser": _l("Organiser"),
+        "price_note": _l("About the price"),
+        "capacity": _l("Places (how many people)"),
         "difficulty": _l("Difficulty"),
         "duration_min": _l("Time, in minutes"),
         "stops": _l("Stops"),

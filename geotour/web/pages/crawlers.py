@@ -5,15 +5,15 @@ from flask.typing import ResponseReturnValue
 
 from geotour.context import current as _ctx
 from geotour.domain import places
-from geotour.domain.layers import ATTRACTION, MSME, ROUTE
+from geotour.domain.layers import ATTRACTION, EVENT, MSME, ROUTE
 from geotour.web.assets import PRIVATE_PAGE_PREFIXES
 
 bp = Blueprint("crawlers", __name__)
 
 
 def sitemap_pages() -> list[str]:
-    """Return the URLs of the map, the place and route lists, the safety card, the glossary, and every public
-    place and route page; sample businesses are left out."""
+    """Return the URLs of the map, the place, route and event lists, the safety card, the glossary, and every
+    public place, route and event page; sample businesses are left out."""
     storage, catalogue = _ctx().storage, _ctx().catalogue
     pages = [
         url_for(endpoint, _external=True)
@@ -21,6 +21,7 @@ def sitemap_pages() -> list[str]:
             "pages.index",
             "pages.place_list",
             "route_pages.route_list",
+            "events_pages.event_list",
             "pages.safety",
             "pages.glossary",
         )
@@ -36,6 +37,10 @@ def sitemap_pages() -> list[str]:
     pages += [
         url_for("route_pages.route", route_id=f["id"], _external=True)
         for f in places.features_of_kind(storage, catalogue, ROUTE, properties=())
+    ]
+    pages += [
+        url_for("events_pages.event", event_id=f["id"], _external=True)
+        for f in places.features_of_kind(storage, catalogue, EVENT, properties=())
     ]
     return pages
 

@@ -20,7 +20,7 @@ from geotour.context import current as _ctx
 from geotour.domain import counting, partners, places, practical, stories, visit
 from geotour.domain.contact import directions, tel_url, whatsapp_url
 from geotour.domain.features import Feature, fold
-from geotour.domain.layers import MSME, ROUTE
+from geotour.domain.layers import EVENT, MSME, ROUTE
 from geotour.domain.openstreetmap import LICENCE_URL, object_url
 from geotour.domain.places import area_of
 
@@ -203,6 +203,8 @@ def page_url(kind: str, feature_id: str, **values: Any) -> str:
     """Return the page of an attraction, a business or a route (`values` go to url_for: lang, _external)."""
     if kind == ROUTE:
         return url_for("route_pages.route", route_id=feature_id, **values)
+    if kind == EVENT:
+        return url_for("events_pages.event", event_id=feature_id, **values)
     return url_for("pages.msme" if kind == MSME else "pages.site", feature_id=feature_id, **values)
 
 
@@ -241,7 +243,10 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
     )  # the days contributors' values were approved: the visit facts and the status
     sample = bool(props.get("sample"))
     aliases = [n for n in (plain_place_name(a) for a in props.get("name_alt") or []) if n]
-    message = _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name=props["name"])
+    if layer.kind == EVENT:
+        message = _("Hello, I saw %(name)s on Geotour and would like to book a place.", name=props["name"])
+    else:
+        message = _("Hello, I saw %(name)s on the Geotour map and would like to ask.", name=props["name"])
     return {
         "id": feature["id"],
         "name": props["name"],
