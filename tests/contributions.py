@@ -76,6 +76,39 @@ def homestay(name="Homestay Ciletuh Asri", lon=106.46, lat=-7.23, **properties):
     }
 
 
+def event(name="Festival Geopark Ciletuh", starts="2026-12-05T19:00", ends="2026-12-05T22:00", **properties):
+    """Return a GeoJSON Feature proposing an event at Pantai Karang Hawu (a published geosite, whose position
+    the event takes); starts and ends as a phone's date-and-time field sends them (WIB)."""
+    return {
+        "type": "Feature",
+        "geometry": None,
+        "properties": {
+            "layer": "events",
+            "name": name,
+            "category": "festival",
+            "starts": starts,
+            "ends": ends,
+            "place_id": "karang-hawu",
+            "organiser": "Pokdarwis Ciletuh",
+            **properties,
+        },
+    }
+
+
+def approved(app, feature):
+    """Have kim1 propose a feature and the moderator approve it (users made first with make_users); return its
+    feature id."""
+    client = app.test_client()
+    sent = client.post("/api/v1/submissions", json=feature, headers=bearer(token_for(app, "kim1")))
+    assert sent.status_code == 201, sent.get_json()
+    submission = sent.get_json()["submissions"][0]
+    done = client.post(
+        f"/api/v1/submissions/{submission['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
+    )
+    assert done.status_code == 200, done.get_json()
+    return submission["feature_id"]
+
+
 def approved_business(app, name="Homestay Ciletuh Asri"):
     """Have kim1 propose a homestay with a WhatsApp number and the moderator approve it (users made first with
     make_users); return its feature id."""

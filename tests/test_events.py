@@ -11,7 +11,7 @@ import pytest
 
 from geotour.domain import events
 from geotour.domain.visit import WIB
-from tests.contributions import bearer, csrf_from, login, make_users, token_for
+from tests.contributions import approved, bearer, csrf_from, event, login, make_users, token_for
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=WIB)  # a Thursday
 
@@ -24,32 +24,8 @@ def site(make_app, monkeypatch):
     return app, app.test_client(), token_for(app, "kim1"), token_for(app, "mod")
 
 
-def event(name="Festival Geopark Ciletuh", starts="2026-12-05T19:00", ends="2026-12-05T22:00", **properties):
-    """Return a GeoJSON Feature proposing an event at Karang Hawu (a published geosite)."""
-    return {
-        "type": "Feature",
-        "geometry": None,
-        "properties": {
-            "layer": "events",
-            "name": name,
-            "category": "festival",
-            "starts": starts,
-            "ends": ends,
-            "place_id": "karang-hawu",
-            "organiser": "Pokdarwis Ciletuh",
-            **properties,
-        },
-    }
-
-
 def publish(site, feature):
-    app, client, kim, mod = site
-    sent = client.post("/api/v1/submissions", json=feature, headers=bearer(kim))
-    assert sent.status_code == 201, sent.get_json()
-    submission = sent.get_json()["submissions"][0]
-    approved = client.post(f"/api/v1/submissions/{submission['id']}/approve", json={}, headers=bearer(mod))
-    assert approved.status_code == 200, approved.get_json()
-    return submission["feature_id"]
+    return approved(site[0], feature)
 
 
 def test_an_event_at_a_site_is_moderated_then_published_at_the_sites_position_in_wib(site):
@@ -264,3 +240,36 @@ def test_a_member_announces_an_event_from_the_phone_form(site):
     props = submission["feature"]["properties"]
     assert submission["layer"] == "events" and props["place_id"] == "karang-hawu"
     assert props["starts"] == "2027-03-20T08:00+07:00" and props["ticket_price"] == 0
+
+
+def test_the_office_sees_and_corrects_an_event_in_the_queue(site):
+    app, client, kim, mod = site
+    sent = client.post("/api/v1/submissions", json=event(ticket_price="10000"), headers=bearer(kim))
+    submission = sent.get_json()["submissions"][0]
+    office = app.test_client()
+    csrf = login(office, "mod")
+    queue = office.get("/moderation").get_data(as_text=True)
+    assert "Festival Geopark Ciletuh" in queue and "2026-12-05T19:00+07:00" in queue
+    edit = office.get(f"/moderation/{submission['id']}/edit")
+    html = edit.get_data(as_text=True)
+    assert edit.status_code == 200 and 'value="2026-12-05T19:00"' in html
+    form = dict(re.findall(r'<input name="([a-z_]+)"[^>]*?value="([^"]*)"', html))  # as the page fills it
+    form.update(
+        re.findall(
+            r'<select name="([a-z_]+)"[^>]*>(?:(?!</select>).)*?<option value="([^"]*)" selected', html, re.S
+        )
+    )
+    assert (
+        form["place_id"] == "karang-hawu"
+        and form["category"] == "festival"
+        and form["ticket_price"] == "10000"
+    )
+    corrected = office.post(
+        f"/moderation/{submission['id']}/edit", data={**form, "csrf_token": csrf, "ends": "2026-12-05T23:30"}
+    )
+    assert corrected.status_code == 302, re.findall(
+        r"gt-problem[^>]*>([^<]*)", corrected.get_data(as_text=True)
+    )
+    feature = client.get(f"/api/v1/features/{submission['feature_id']}").get_json()
+    assert feature["properties"]["ends"] == "2026-12-05T23:30+07:00"
+    assert feature["properties"]["starts"] == "2026-12-05T19:00+07:00"

@@ -39,8 +39,11 @@ MAP_PROPERTIES = (
     "coord_osm_id",
     "track",
     "partner",
+    "starts",
+    "ends",
 )  # coord_osm_id, osm_id: the map credits OpenStreetMap (ODbL); name_en, track: a route's line; partner: the
-# geopark partner label, whose badge the popup shows while it holds
+# geopark partner label, whose badge the popup shows while it holds; starts, ends: an event's time (the map
+# drops it once it is over)
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (

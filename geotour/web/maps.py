@@ -233,6 +233,8 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
         groups["villages"] = folium.FeatureGroup(name=spec["villages_label"], show=True).add_to(m)
     if spec.get("routes_label"):  # routes: lines from site to site, under the markers
         groups["routes"] = folium.FeatureGroup(name=spec["routes_label"], show=True).add_to(m)
+    if spec.get("events_label"):  # events not over: a few dots, outside the places' clusters
+        groups["events"] = folium.FeatureGroup(name=spec["events_label"], show=True).add_to(m)
     # One cluster for every place, so markers of different layers cluster together; each layer and
     # MSME category is a sub-group of it with its own toggle.
     # Short chunks keep each main-thread task under 50 ms on a slow phone.

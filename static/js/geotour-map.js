@@ -701,6 +701,71 @@ Geotour.prototype.drawRoutes = function (group, ids) {
   );
 };
 
+/* Events: a dot for each one not yet over, by the phone's clock (a saved map drops them as they end, offline
+ * too); its popup says when, in WIB, and links to its page. Drawn after the routes, once the phone is idle. */
+var WIB_TIME = {
+  timeZone: "Asia/Jakarta",
+  weekday: "short",
+  day: "numeric",
+  month: "short",
+  hour: "2-digit",
+  minute: "2-digit",
+};
+
+Geotour.prototype.loadEvents = function () {
+  var self = this,
+    group = this.groups.events,
+    ids = (this.cfg.event_layers || []).filter(function (id) {
+      return self.snapshots[id];
+    });
+  if (!group || !ids.length) return Promise.resolve();
+  return idle().then(function () {
+    return Promise.all(
+      ids.map(function (id) {
+        return self.loadSnapshot(id).then(function (features) {
+          self.drawEvents(group, self.layers[id], features);
+        });
+      }),
+    );
+  });
+};
+
+Geotour.prototype.drawEvents = function (group, layer, features) {
+  var self = this,
+    now = Date.now();
+  features.forEach(function (feature) {
+    var props = feature.properties,
+      c = feature.geometry && feature.geometry.coordinates;
+    if (!c || !(Date.parse(props.ends) >= now)) return; // over, or no time to read: off the map
+    var style = (layer.categories && layer.categories[props.category]) || layer;
+    L.circleMarker([c[1], c[0]], {
+      radius: 9,
+      weight: 3,
+      color: "#fff",
+      fillColor: style.color,
+      fillOpacity: 1,
+    })
+      .bindPopup(function () {
+        return self.eventPopup(feature);
+      })
+      .addTo(group);
+  });
+};
+
+Geotour.prototype.eventPopup = function (feature) {
+  var props = feature.properties,
+    root = el("div", { class: "gt-popup" }),
+    lang = this.cfg.lang === "en" ? "en-GB" : "id-ID";
+  root.appendChild(el("strong", {}, (this.cfg.lang === "en" && props.name_en) || props.name));
+  var when = [props.starts, props.ends].map(function (t) {
+    return new Intl.DateTimeFormat(lang, WIB_TIME).format(new Date(Date.parse(t)));
+  });
+  root.appendChild(el("p", {}, when.join(" – ") + " WIB"));
+  var link = el("a", { href: this.cfg.pages.event + encodeURIComponent(feature.id) }, this.t.event_see);
+  root.appendChild(el("p", {}, "")).appendChild(link);
+  return root;
+};
+
 /* "+ My trip" (static/js/trip.js keeps the list and handles the tap). */
 Geotour.prototype.tripButton = function (id, kind, name, url) {
   var b = el(
@@ -799,14 +864,15 @@ Geotour.prototype.loadOverview = function () {
     );
     return Promise.all([shown, self.loadBoundary(), self.loadVillages()]).then(function (done) {
       // The routes are lines over the places: a phone that cannot fetch them still has every place.
-      return self.loadRoutes().then(
-        function () {
-          return done;
-        },
-        function () {
-          return done;
-        },
-      );
+      var after = function () {
+        return done;
+      };
+      return self
+        .loadRoutes()
+        .then(after, after)
+        .then(function () {
+          return self.loadEvents().then(after, after);
+        });
     });
   });
 };
@@ -1061,7 +1127,7 @@ Finder.prototype.update = function (state, submitted, quiet) {
   var app = this.app,
     wanted = state.types;
   Object.keys(app.groups).forEach(function (key) {
-    if (key === "boundary" || key === "villages" || key === "routes") return;
+    if (key === "boundary" || key === "villages" || key === "routes" || key === "events") return;
     var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
     var show = !wanted.length || wanted.indexOf(id) >= 0,
       group = app.groups[key];

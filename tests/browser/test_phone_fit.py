@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from geotour.domain.visit import WIB
-from tests.contributions import PASSWORD, bearer, homestay, make_users, token_for
+from tests.contributions import PASSWORD, approved, bearer, event, homestay, make_users, token_for
 
 PHONE_360 = {"width": 360, "height": 740}
 PUBLIC = [
@@ -126,40 +126,27 @@ def server(live_server, make_app):
     )
     assert report.status_code == 201  # the office's queue shows it; its sender's page is checked too
     starts = datetime.now(WIB).replace(second=0, microsecond=0) + timedelta(days=3)
-    announced = (
-        app.test_client()
-        .post(
-            "/api/v1/submissions",
-            json={
-                "type": "Feature",
-                "geometry": None,
-                "properties": {
-                    "layer": "events",
-                    "name": "Festival Budaya dan Pameran UMKM Geopark Ciletuh-Palabuhanratu Tahunan",
-                    "category": "budaya",
-                    "starts": starts.strftime("%Y-%m-%dT%H:%M"),
-                    "ends": (starts + timedelta(days=2, hours=3)).strftime("%Y-%m-%dT%H:%M"),
-                    "place_id": "curug-sodong",
-                    "organiser": "Kelompok Sadar Wisata Desa Ciwaru",
-                    "ticket_price": "15000",
-                    "price_note": "anak-anak di bawah lima tahun tidak dipungut biaya",
-                    "capacity": "2500",
-                    "whatsapp": "0812 3456 7890",
-                    "owner_consent": True,
-                },
-            },
-            headers=bearer(token_for(app, "kim1")),
-        )
-        .get_json()["submissions"][0]
+    ends = starts + timedelta(days=2, hours=3)
+    announced = approved(
+        app,
+        event(
+            "Festival Budaya dan Pameran UMKM Geopark Ciletuh-Palabuhanratu Tahunan",
+            starts.strftime("%Y-%m-%dT%H:%M"),
+            ends.strftime("%Y-%m-%dT%H:%M"),
+            category="budaya",
+            place_id="curug-sodong",
+            organiser="Kelompok Sadar Wisata Desa Ciwaru",
+            ticket_price="15000",
+            price_note="anak-anak di bawah lima tahun tidak dipungut biaya",
+            capacity="2500",
+            whatsapp="0812 3456 7890",
+            owner_consent=True,
+        ),
     )
-    approved = app.test_client().post(
-        f"/api/v1/submissions/{announced['id']}/approve", json={}, headers=bearer(token_for(app, "mod"))
-    )
-    assert approved.status_code == 200, approved.get_json()
     running = live_server(app)
     PUBLIC_LATER.append("/laporan/" + report.get_json()["link"].rsplit("/", 1)[1])
-    PUBLIC_LATER.append(f"/events/{announced['feature_id']}")
-    PUBLIC_LATER.append(f"/events/{announced['feature_id']}?lang=en")
+    PUBLIC_LATER.append(f"/events/{announced}")
+    PUBLIC_LATER.append(f"/events/{announced}?lang=en")
     return running
 
 

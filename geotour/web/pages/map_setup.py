@@ -101,6 +101,7 @@ def _js_strings() -> dict[str, str]:
         "no_match": _("No place with that name."),
         "route_stops_only": _("Stops only: the path itself is not mapped yet."),
         "route_see": _("See the route"),
+        "event_see": _("See the event"),
         "partner": _("Geopark partner"),
     }
 
@@ -149,6 +150,7 @@ def base_config(mode: str) -> dict[str, Any]:
             "site": url_for("pages.site", feature_id="", lang=None).rstrip("/") + "/",
             "msme": url_for("pages.msme", feature_id="", lang=None).rstrip("/") + "/",
             "route": url_for("route_pages.route_list", lang=None).rstrip("/") + "/",
+            "event": url_for("events_pages.event_list", lang=None).rstrip("/") + "/",
         },
         # a counted tap: /go/<what>/<id> (pages/go.py), used where the frame cannot open the app itself
         "go": url_for("go.go", what="call", feature_id="x", lang=None).removesuffix("call/x"),
@@ -286,7 +288,7 @@ def overview_snapshots(layer_ids: Sequence[str] | None = None) -> dict[str, str]
         layer.id
         for layer in catalogue.layers
         if layer.id == "boundary"
-        or (layer.kind in (ATTRACTION, MSME, LayerKind.ROUTE) or layer.id == "villages")
+        or (layer.kind in (ATTRACTION, MSME, LayerKind.ROUTE, LayerKind.EVENT) or layer.id == "villages")
         and (not layer_ids or layer.id in layer_ids)
     ]
     try:
@@ -324,6 +326,10 @@ def _render_overview(
     if routes and (layer_ids is None or routes[0].id in layer_ids):
         spec["routes_label"] = maps.legend_label(_title(routes[0].title), routes[0].color, routes[0].glyph)
         config["route_layers"] = [layer.id for layer in routes]
+    timed = [layer for layer in catalogue.layers if layer.kind == LayerKind.EVENT]
+    if timed and (layer_ids is None or timed[0].id in layer_ids):
+        spec["events_label"] = maps.legend_label(_title(timed[0].title), timed[0].color, timed[0].glyph)
+        config["event_layers"] = [layer.id for layer in timed]
     return maps.render(maps.overview_map(spec, static_url))
 
 
