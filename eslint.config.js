@@ -51,6 +51,8 @@ export default [
       "static/js/trip-page.js",
       "static/js/save-geopark.js",
       "static/js/count.js",
+      "static/js/here.js",
+      "static/js/embed-builder.js",
     ],
     ignores: ["static/js/offline/outbox.js"], // a classic script: the service worker imports it too
     languageOptions: { sourceType: "module" },

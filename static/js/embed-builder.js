@@ -1,8 +1,10 @@
-/* Embed builder: the form drives a live preview iframe; moving the preview map sets the view. */
-(function () {
-  "use strict";
-  var script = document.currentScript;
-  var root = document.querySelector(".gt-builder");
+/* Embed builder: the form drives a live preview iframe; moving the preview map sets the view. An ES module. */
+import { copyText } from "geotour/copy";
+
+const root = document.querySelector(".gt-builder");
+if (root) start(root);
+
+function start(root) {
   var form = document.getElementById("builder");
   var preview = document.getElementById("preview");
   var snippet = document.getElementById("snippet");
@@ -75,19 +77,11 @@
   });
   form.addEventListener("change", reloadPreview);
   document.getElementById("copy").addEventListener("click", function () {
-    var done = function () {
-      document.getElementById("copied").textContent = script.getAttribute("data-copied");
-    };
     snippet.select();
-    if (navigator.clipboard)
-      navigator.clipboard.writeText(snippet.value).then(done, function () {
-        document.execCommand("copy");
-        done();
-      });
-    else {
-      document.execCommand("copy");
-      done();
-    }
+    copyText(snippet.value).then(function (copied) {
+      // Not copied (a browser that refuses): the code stays selected, and the hint says to copy it by hand.
+      document.getElementById("copied").textContent = copied ? root.dataset.copied : root.dataset.byHand;
+    });
   });
   reloadPreview();
-})();
+}

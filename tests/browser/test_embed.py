@@ -58,6 +58,10 @@ def test_builder_preview_and_snippet(live_server, watch):
     snippet = page.locator("#snippet")
     assert "category=" in snippet.input_value() and "penginapan" not in snippet.input_value()
     assert "lang=en" in snippet.input_value()
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=server.url)
+    page.locator("#copy").click()  # the office's web team copies the code in one tap
+    page.wait_for_selector("#copied:has-text('Tersalin.')")
+    assert page.evaluate("() => navigator.clipboard.readText()") == snippet.input_value()
     preview.locator(".gt-map[data-geotour-ready]").wait_for(timeout=15000)
     preview.locator(".leaflet-control-zoom-in").click()  # moving the preview sets the view in the snippet
     page.wait_for_function(
