@@ -11,7 +11,7 @@ import pytest
 
 from geotour.domain import events
 from geotour.domain.visit import WIB
-from tests.contributions import approved, bearer, csrf_from, event, login, make_users, token_for
+from tests.contributions import approved, bearer, csrf_from, event, login, make_users, token_for, upload
 
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=WIB)  # a Thursday
 
@@ -273,3 +273,28 @@ def test_the_office_sees_and_corrects_an_event_in_the_queue(site):
     feature = client.get(f"/api/v1/features/{submission['feature_id']}").get_json()
     assert feature["properties"]["ends"] == "2026-12-05T23:30+07:00"
     assert feature["properties"]["starts"] == "2026-12-05T19:00+07:00"
+
+
+def test_a_season_of_events_comes_in_one_csv(site):
+    # KIM's spreadsheet: one event at a place on the map (no coordinates needed), one at a point
+    app, client, kim, mod = site
+    csv = (
+        "name,category,starts,ends,place_id,organiser,lat,lon\n"
+        "Pasar UMKM Cisolok,pasar,2026-12-12 08:00,2026-12-12 14:00,karang-hawu,Pokdarwis Cisolok,,\n"
+        "Lomba Perahu Hias,olahraga,2026-12-20 07:00,2026-12-20 12:00,,Nelayan Palabuhanratu,-6.99,106.54\n"
+        "Festival Terlambat,festival,2026-12-01 07:00,2026-12-01 12:00,karang-hawu,Pokdarwis Cisolok,,\n"
+    ).encode()
+    fields = {"file": upload(csv, "acara.csv"), "layer": "events", "dry_run": "false", "on_error": "skip"}
+    answer = client.post(
+        "/api/v1/submissions", data=fields, headers=bearer(kim), content_type="multipart/form-data"
+    )
+    assert answer.status_code == 201, answer.get_json()
+    report = answer.get_json()["report"]
+    assert report["valid"] == 2 and report["rejected_rows"] == [3]
+    assert any(p["field"] == "ends" and 3 in p["rows"] for p in report["problems"])
+    stored = {f["properties"]["name"]: f for f in report["features"]}
+    assert (
+        stored["Pasar UMKM Cisolok"]["geometry"]
+        == client.get("/api/v1/features/karang-hawu").get_json()["geometry"]
+    )
+    assert stored["Lomba Perahu Hias"]["properties"]["starts"] == "2026-12-20T07:00+07:00"
