@@ -279,11 +279,11 @@ def test_a_season_of_events_comes_in_one_csv(site):
     # KIM's spreadsheet: one event at a place on the map (no coordinates needed), one at a point
     app, client, kim, mod = site
     csv = (
-        "name,category,starts,ends,place_id,organiser,lat,lon\n"
-        "Pasar UMKM Cisolok,pasar,2026-12-12 08:00,2026-12-12 14:00,karang-hawu,Pokdarwis Cisolok,,\n"
-        "Lomba Perahu Hias,olahraga,2026-12-20 07:00,2026-12-20 12:00,,Nelayan Palabuhanratu,-6.99,106.54\n"
-        "Festival Terlambat,festival,2026-12-01 07:00,2026-12-01 12:00,karang-hawu,Pokdarwis Cisolok,,\n"
-    ).encode()
+        b"name,category,starts,ends,place_id,organiser,lat,lon\n"
+        b"Pasar UMKM Cisolok,pasar,2026-12-12 08:00,2026-12-12 14:00,karang-hawu,Pokdarwis Cisolok,,\n"
+        b"Lomba Perahu Hias,olahraga,2026-12-20 07:00,2026-12-20 12:00,,Nelayan Palabuhanratu,-6.99,106.54\n"
+        b"Festival Terlambat,festival,2026-12-01 07:00,2026-12-01 12:00,karang-hawu,Pokdarwis Cisolok,,\n"
+    )
     fields = {"file": upload(csv, "acara.csv"), "layer": "events", "dry_run": "false", "on_error": "skip"}
     answer = client.post(
         "/api/v1/submissions", data=fields, headers=bearer(kim), content_type="multipart/form-data"
