@@ -5,14 +5,18 @@ schema.org Event JSON-LD, and the `datetime` filter of /ogc and the layer API.""
 import json
 import re
 from datetime import datetime
+from pathlib import Path
 
 import icalendar
 import pytest
 
 from geotour.domain import events
+from geotour.domain.features import FeatureInvalid, validate_feature
+from geotour.domain.layers import Catalogue
 from geotour.domain.visit import WIB
 from tests.contributions import approved, bearer, csrf_from, event, login, make_users, token_for, upload
 
+ROOT = Path(__file__).resolve().parents[1]
 NOW = datetime(2026, 12, 3, 10, 0, tzinfo=WIB)  # a Thursday
 
 
@@ -298,3 +302,25 @@ def test_a_season_of_events_comes_in_one_csv(site):
         == client.get("/api/v1/features/karang-hawu").get_json()["geometry"]
     )
     assert stored["Lomba Perahu Hias"]["properties"]["starts"] == "2026-12-20T07:00+07:00"
+
+
+@pytest.mark.parametrize(
+    "starts, ends",
+    [
+        ("2026-12-05T19:00", "2026-12-05T22:00+07:00"),  # no offset: not as stored
+        ("2026-12-05T12:00Z", "2026-12-05T22:00+07:00"),  # another zone
+        ("2026-12-05T22:00+07:00", "2026-12-05T19:00+07:00"),  # ends first
+        (None, "2026-12-05T22:00+07:00"),
+    ],
+)
+def test_an_event_whose_times_are_not_kept_the_one_way_is_refused_by_the_storage(starts, ends):
+    # A seed file edited by hand, say: the lists, the map and the SQL filter compare these texts
+    catalogue = Catalogue.from_dict(
+        json.loads((ROOT / "data/geojson/layers.json").read_text(encoding="utf-8"))
+    )
+    feature = {**event(), "id": "acara", "geometry": {"type": "Point", "coordinates": [106.45, -7.2]}}
+    feature["properties"] = {**feature["properties"], "starts": starts, "ends": ends}
+    with pytest.raises(FeatureInvalid, match="starts"):
+        validate_feature(feature, catalogue.get("events"))
+    feature["properties"].update(starts="2026-12-05T19:00+07:00", ends="2026-12-05T22:00+07:00")
+    assert validate_feature(feature, catalogue.get("events")).name == "Festival Geopark Ciletuh"

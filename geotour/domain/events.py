@@ -22,6 +22,7 @@ _MOMENT = re.compile(
     r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$", re.IGNORECASE
 )
 BUCKETS = ("week", "month", "later")
+STORED = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}\+07:00$")  # how every event's time is kept
 
 
 def stored(moment: datetime) -> str:

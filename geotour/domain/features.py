@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypedDict
 
+from geotour.domain import events
+
 if TYPE_CHECKING:  # layers imports fold from here
     from geotour.domain.layers import Layer
 
@@ -184,6 +186,18 @@ def validate_feature(feature: object, layer: "Layer") -> FeatureRecord:
         raise FeatureInvalid('"name" must be a non-empty string')
     if len(name) > MAX_NAME_LENGTH:
         raise FeatureInvalid(f'"name" is longer than {MAX_NAME_LENGTH} characters')
+    if layer.kind == "event":  # the lists, the map and the SQL filter compare these texts (domain.events)
+        starts, ends = properties.get("starts"), properties.get("ends")
+        if not (
+            isinstance(starts, str)
+            and isinstance(ends, str)
+            and events.STORED.match(starts)
+            and events.STORED.match(ends)
+            and starts < ends
+        ):
+            raise FeatureInvalid(
+                'an event needs "starts" before "ends", each written YYYY-MM-DDTHH:MM+07:00 (WIB)'
+            )
     category = properties.get("category")
     if layer.categories and category not in layer.category_ids:
         raise FeatureInvalid(f"category {category!r} is not one of: {', '.join(layer.category_ids)}")

@@ -89,7 +89,6 @@ def event_view(feature: Feature, now: datetime | None = None) -> dict[str, Any]:
         "starts": starts,
         "ends": ends,
         "when": _when(starts, ends),
-        "day": format_date(starts, "EEE d MMM"),
         "past": events.is_past(props, now),
         "bucket": events.bucket_of(props, now),
         "place": _place(props),
