@@ -779,7 +779,9 @@ Geotour.prototype.tripButton = function (id, kind, name, url) {
     },
     this.t.trip_add,
   );
+  // Like the pages' buttons, it shows once static/js/trip.js can take the tap (its start marks every one).
   if (window.Geotour.trip) window.Geotour.trip.mark(b);
+  else b.hidden = true;
   return b;
 };
 
