@@ -34,8 +34,12 @@ def test_the_map_shows_coming_events_and_drops_one_once_it_is_over(browser, make
     assert popup.locator("strong").inner_text() == "Festival Layang-layang <b>Palabuhanratu</b>"  # as text
     assert popup.inner_text().count("WIB") == 1
 
-    two_days_on = context.new_page()  # the same map, opened on a phone whose clock reads two days later
-    two_days_on.clock.install(time=(now + timedelta(days=2)).timestamp())
+    context.close()
+    # The same map on a phone whose clock reads two days later: its own context, the clock set before any page
+    later_phone = browser.new_context(viewport=PHONE_360, locale="id-ID", service_workers="block")
+    later_phone.clock.install(time=(now + timedelta(days=2)).timestamp())
+    blank_tiles(later_phone, server.url)
+    two_days_on = later_phone.new_page()
     two_days_on.goto(server.url + "/")
     two_days_on.wait_for_function(EVENTS_DRAWN + " === 1", timeout=30000)
     two_days_on.evaluate(
@@ -43,4 +47,4 @@ def test_the_map_shows_coming_events_and_drops_one_once_it_is_over(browser, make
     )
     link = two_days_on.locator(".leaflet-popup-content a")
     assert link.get_attribute("href") == f"/events/{later}" and link.inner_text() == "Lihat acaranya"
-    context.close()
+    later_phone.close()
