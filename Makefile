@@ -111,6 +111,7 @@ node_modules/.installed: package.json package-lock.json
 	touch $@
 
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
+WORKBOX_MODULES := core routing strategies expiration background-sync
 $(VENDOR)/.installed: node_modules/.installed data/geojson/layers.json scripts/build_icon_sprite.py
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
@@ -128,6 +129,12 @@ $(VENDOR)/.installed: node_modules/.installed data/geojson/layers.json scripts/b
 	cp node_modules/leaflet.featuregroup.subgroup/dist/leaflet.featuregroup.subgroup.js $(VENDOR)/subgroup/
 	cp node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.js \
 	   node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.css $(VENDOR)/locatecontrol/
+	# Workbox for the service worker: its loader and the modules it loads, in a folder named after its version
+	# (as workbox-cli's copyLibraries does), which the worker gives as modulePathPrefix.
+	wb=$(VENDOR)/workbox-v$$(node -p "require('./node_modules/workbox-sw/package.json').version") && mkdir -p $$wb && \
+	  cp node_modules/workbox-sw/build/workbox-sw.js* $$wb/ && \
+	  for m in $(WORKBOX_MODULES); do cp node_modules/workbox-$$m/build/workbox-$$m.prod.js* $$wb/; done && \
+	  cp node_modules/workbox-sw/LICENSE $$wb/LICENSE
 	touch $@
 
 assets: $(VENDOR)/.installed

@@ -22,10 +22,18 @@ def test_manifest_and_icon(client):
     assert client.get(manifest["icons"][0]["src"]).status_code == 200
 
 
+def worker_settings(client):
+    """The settings /sw.js gives static/js/offline/worker.js, and the scripts it imports."""
+    body = client.get("/sw.js").get_data(as_text=True)
+    settings = json.loads(re.search(r"^self\.GEOTOUR_WORKER = (.*);$", body, re.M).group(1))
+    imports = json.loads("[" + re.search(r"^importScripts\((.*)\);$", body, re.M).group(1) + "]")
+    return settings, imports
+
+
 def test_service_worker_precaches_a_working_shell(client):
     response = client.get("/sw.js")
     assert response.mimetype == "text/javascript" and response.cache_control.no_cache
-    urls = json.loads(re.search(r"var SHELL_URLS = (.*);", response.get_data(as_text=True)).group(1))
+    urls = worker_settings(client)[0]["shell"]["urls"]
     assert len(urls) == len(set(urls)), "cache.addAll fails on duplicates"
     assert "/" in urls
     for url in urls:
@@ -59,13 +67,39 @@ def test_the_javascript_restates_no_value_the_server_owns():
     )  # distances: the server's rules (cfg.distance)
 
 
+def test_the_service_worker_imports_workbox_and_its_modules_from_our_own_host(client):
+    """Issue 34, part 4: Workbox's loader, then the outbox and the worker; the modules the worker uses come from
+    modulePathPrefix (prod builds), never Workbox's CDN."""
+    settings, imports = worker_settings(client)
+    assert [url.split("?")[0].rsplit("/", 1)[1] for url in imports] == [
+        "workbox-sw.js",
+        "idb-keyval.js",
+        "outbox.js",
+        "worker.js",
+    ]
+    for url in imports:
+        assert url.startswith("/static/") and client.get(url).status_code == 200, url
+    prefix = settings["workbox"]["modulePathPrefix"]
+    assert prefix == imports[0].split("?")[0].rsplit("/", 1)[0] and settings["workbox"]["debug"] is False
+    for module in ("core", "routing", "strategies", "expiration", "background-sync"):
+        assert client.get(f"{prefix}/workbox-{module}.prod.js").status_code == 200, module
+    assert "googleapis" not in client.get("/sw.js").get_data(as_text=True)
+
+
+def test_the_service_worker_names_its_caches_as_the_server_does(client):
+    from geotour.web import offline
+
+    settings, _ = worker_settings(client)
+    assert settings["caches"] == {key: cache._asdict() for key, cache in offline.CACHES.items()}
+    assert settings["caches"]["pages"]["name"] == offline.PAGES_CACHE
+    assert settings["shell"]["name"] == offline.SHELL_CACHE_PREFIX + settings["version"]
+    names = [cache.name for cache in offline.CACHES.values()]
+    assert len(set(names)) == len(names) and all(name.startswith("geotour-") for name in names)
+
+
 def test_the_service_worker_patterns_come_from_the_route_table(client):
-    worker = client.get("/sw.js").get_data(as_text=True)
-
-    def pattern(name):
-        return re.compile(json.loads(re.search(rf"var {name} = new RegExp\((.*)\);", worker).group(1)))
-
-    nearby, public = pattern("NEARBY_API"), pattern("PUBLIC_API")
+    patterns = worker_settings(client)[0]["patterns"]
+    nearby, public = re.compile(patterns["nearby_api"]), re.compile(patterns["public_api"])
     for path in ("/api/v1/nearby", "/api/v1/features/curug-sodong/nearby"):
         assert nearby.match(path) and public.match(path), path
     for path in ("/api/v1/layers", "/api/v1/features/curug-sodong", "/api/v1/submissions"):

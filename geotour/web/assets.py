@@ -1,7 +1,6 @@
 """Fingerprinted static URLs (?v=<content hash>) with far-future caching, and the offline service worker."""
 
 import hashlib
-import json
 import mimetypes
 import re
 from collections.abc import Callable
@@ -41,8 +40,13 @@ SHELL_ASSETS = [
     "vendor/idb-keyval/idb-keyval.js",
     "js/offline/outbox.js",
 ]  # besides the map assets
-# The service worker imports these: the outbox it sends on Background Sync, and its IndexedDB helper.
-WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js"]
+# The service worker imports these, after Workbox: the outbox it sends on Background Sync, its IndexedDB
+# helper, and the worker itself.
+WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js", "js/offline/worker.js"]
+# Workbox's loader; it imports the modules the worker uses (workbox-routing, -strategies, -expiration,
+# -background-sync) from the same folder, which `make assets` names after Workbox's version, as workbox-cli's
+# copyLibraries does: a new Workbox gets new URLs, never a mix of old and new files from the HTTP cache.
+WORKBOX_GLOB = "vendor/workbox-v*/workbox-sw.js"
 # A weak link that answers nothing for this long gets the saved copy instead (when there is one).
 NETWORK_TIMEOUT_MS = 6000
 
@@ -93,10 +97,23 @@ def shell_urls() -> list[str]:
     ]
 
 
+def workbox_loader() -> str:
+    """Return the path of Workbox's loader under static/ (make assets vendors it from npm)."""
+    found = sorted(Path(str(current_app.static_folder)).glob(WORKBOX_GLOB))
+    if not found:
+        raise RuntimeError("static/vendor has no Workbox: run `make assets`")
+    return found[-1].relative_to(str(current_app.static_folder)).as_posix()
+
+
+def worker_imports() -> list[str]:
+    """Return the URLs the service worker imports, Workbox's loader first."""
+    return [url_for("static", filename=f) for f in [workbox_loader(), *WORKER_SCRIPTS]]
+
+
 def shell_version(urls: list[str] | None = None, imports: list[str] | None = None) -> str:
     """Return the version of the app's shell: it changes whenever a script, a stylesheet or the worker does."""
     urls = shell_urls() if urls is None else urls
-    imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS] if imports is None else imports
+    imports = worker_imports() if imports is None else imports
     return hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
 
 
@@ -135,26 +152,34 @@ SNAPSHOT_PATTERN = rf"^/api/v1/layers/({snapshots.LAYER_PATTERN})/v/{snapshots.F
 
 @bp.get("/sw.js")
 def service_worker() -> ResponseReturnValue:
-    """Serve the service worker from the root, so it may control every page."""
+    """Serve the service worker from the root, so it may control every page: the server's settings, then
+    Workbox, the outbox and static/js/offline/worker.js, which reads them."""
     urls = shell_urls()
-    imports = [url_for("static", filename=f) for f in WORKER_SCRIPTS]
+    imports = worker_imports()
     version = shell_version(urls, imports)
-    body = render_template(
-        "sw.js",
-        urls=urls,
-        catalogue_url=url_for("api.layers"),
-        version=version,
-        private_prefixes=PRIVATE_PAGE_PREFIXES,
-        import_urls=[json.dumps(u) for u in imports],
-        offline_pages=offline_pages(),
-        public_api=public_api_pattern(current_app),
-        nearby_api=routes_pattern(current_app, NEARBY_ENDPOINTS.__contains__),
-        snapshot_pattern=SNAPSHOT_PATTERN,
-        network_timeout_ms=NETWORK_TIMEOUT_MS,
-        pages_cache=offline.PAGES_CACHE,
-        saved_header=offline.SAVED_HEADER,
-        fallback_header=offline.FALLBACK_HEADER,
-    )
+    caches = {key: cache._asdict() for key, cache in offline.CACHES.items()}
+    settings = {
+        "version": version,
+        "shell": {"name": offline.SHELL_CACHE_PREFIX + version, "urls": urls},
+        "caches": caches,
+        "catalogue": url_for("api.layers"),
+        "offline_pages": offline_pages(),
+        "private_prefixes": PRIVATE_PAGE_PREFIXES,
+        "patterns": {
+            "public_api": public_api_pattern(current_app),
+            "nearby_api": routes_pattern(current_app, NEARBY_ENDPOINTS.__contains__),
+            "snapshot": SNAPSHOT_PATTERN,
+        },
+        "network_timeout_ms": NETWORK_TIMEOUT_MS,
+        "headers": {
+            "saved": offline.SAVED_HEADER,
+            "fallback": offline.FALLBACK_HEADER,
+            "tag": offline.TAG_HEADER,
+        },
+        # Workbox's modules from our own host, never its CDN; prod builds, whatever the host is called.
+        "workbox": {"modulePathPrefix": imports[0].rsplit("/", 1)[0], "debug": False},
+    }
+    body = render_template("sw.js", settings=settings, imports=imports)
     response = current_app.make_response(body)
     response.mimetype = "text/javascript"
     response.cache_control.no_cache = True

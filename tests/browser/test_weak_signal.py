@@ -287,6 +287,17 @@ def open_form(browser, origin):
     return context, page, cdp
 
 
+def add_by_hand(page, name):
+    """Add a waterfall on the open form, its position typed as Indonesian phones write it, and wait until
+    the phone has kept it."""
+    page.fill("input[name=name]", name)
+    page.select_option("select[name=category]", "air-terjun")
+    page.fill("#gt-lat", "-7,2105")
+    page.fill("#gt-lon", "106,4712")
+    page.click("#gt-feature-form button[type=submit]")
+    page.wait_for_selector("#gt-send-status:has-text('Tersimpan di ponsel')", timeout=60000)
+
+
 def sent_bodies(page, path):
     """Collect the body sizes of the POSTs the page makes to `path`."""
     sizes = []
@@ -342,6 +353,55 @@ def test_a_waterfall_added_with_no_signal_waits_on_the_phone_and_is_sent_once(
         context.close()
 
 
+def test_a_contribution_left_with_no_signal_is_sent_by_background_sync_after_the_page_is_gone(
+    live_server, browser, make_app
+):
+    """Issue 34, part 4: the phone is put away with a contribution waiting; when the signal returns, the
+    browser fires the outbox's Background Sync (the tag of the worker's Workbox Queue), and the service
+    worker sends it, with no page of ours open."""
+    app = member_app(make_app)
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")  # the service worker runs
+    blank_tiles(context, server.url)
+    try:
+        page = context.new_page()
+        sign_in(page, server.url)
+        page.goto(server.url + "/contribute/new/geosites")
+        form_ready(page)
+        # The worker installs in full for a signed-in member too (it once waited for ever on their private
+        # answers' unread bodies), and takes the page.
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=60000)
+        context.set_offline(True)
+        add_by_hand(page, "Curug Cimarinjung Hilir")
+        tag = page.evaluate("() => window.GeotourOutbox.TAG")
+        wait_for(
+            page,
+            lambda: tag in page.evaluate("async () => (await navigator.serviceWorker.ready).sync.getTags()"),
+        )
+        page.close()  # the member puts the phone away
+        assert pending(app) == []
+
+        context.set_offline(False)
+        elsewhere = context.new_page()  # no page of ours: the worker alone can send it
+        cdp = context.new_cdp_session(elsewhere)
+        registrations = []
+        cdp.on("ServiceWorker.workerRegistrationUpdated", lambda e: registrations.extend(e["registrations"]))
+        cdp.send("ServiceWorker.enable")
+        wait_for(elsewhere, lambda: any(r["scopeURL"] == server.url + "/" for r in registrations))
+        [registration] = {r["registrationId"] for r in registrations if r["scopeURL"] == server.url + "/"}
+        cdp.send(
+            "ServiceWorker.dispatchSyncEvent",
+            {"origin": server.url, "registrationId": registration, "tag": tag, "lastChance": False},
+        )
+        wait_for(elsewhere, lambda: len(pending(app)) == 1, 60)
+        elsewhere.wait_for_timeout(1500)
+        [submission] = pending(app)
+        assert submission["feature"]["properties"]["name"] == "Curug Cimarinjung Hilir"
+        assert submission["feature"]["geometry"]["coordinates"] == [106.4712, -7.2105]
+    finally:
+        context.close()
+
+
 def test_a_send_whose_answer_is_lost_is_stored_exactly_once(live_server, browser, make_app):
     app = member_app(make_app)
     server = live_server(app)
@@ -358,12 +418,7 @@ def test_a_send_whose_answer_is_lost_is_stored_exactly_once(live_server, browser
                 route.continue_()
 
         page.route("**/api/v1/submissions", lose_the_first_answer)
-        page.fill("input[name=name]", "Curug Cikanteh")
-        page.select_option("select[name=category]", "air-terjun")
-        page.fill("#gt-lat", "-7,2105")  # as Indonesian phones write it
-        page.fill("#gt-lon", "106,4712")
-        page.click("#gt-feature-form button[type=submit]")
-        page.wait_for_selector("#gt-send-status:has-text('Tersimpan di ponsel')", timeout=60000)
+        add_by_hand(page, "Curug Cikanteh")
         assert len(pending(app)) == 1
 
         signal(context, cdp, False)  # the signal flickers, and returns
@@ -437,12 +492,7 @@ def test_a_phone_two_members_share_sends_each_ones_contribution_only_as_theirs(
         sign_in(page, server.url)
         page.goto(server.url + "/contribute/new/geosites")
         form_ready(page)
-        page.fill("input[name=name]", "Curug Milik Anggota")
-        page.select_option("select[name=category]", "air-terjun")
-        page.fill("#gt-lat", "-7,2105")
-        page.fill("#gt-lon", "106,4712")
-        page.click("#gt-feature-form button[type=submit]")
-        page.wait_for_selector("#gt-send-status:has-text('Tersimpan di ponsel')", timeout=60000)
+        add_by_hand(page, "Curug Milik Anggota")
         page.click(".gt-contrib-nav form button[type=submit]")  # A signs out; the item waits on the phone
         page.wait_for_url(server.url + "/", timeout=60000)
         busy["on"] = False

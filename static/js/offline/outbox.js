@@ -13,13 +13,16 @@
  * is sent whoever is signed in, and never shows in a member's panel. Once sent, its link is kept in the
  * "geotour-reports" store, so the page shows it even when the service worker sent it.
  *
- * Loaded by the contribution pages and by the service worker (importScripts), after idb-keyval. */
+ * Loaded by the contribution pages and by the service worker (importScripts, static/js/offline/worker.js),
+ * after idb-keyval. */
 (function (root) {
   "use strict";
   var kv = root.idbKeyval;
   var items = kv.createStore("geotour-outbox", "items");
   var sentReports = kv.createStore("geotour-reports", "sent");
-  var TAG = "geotour-outbox";
+  // The service worker's Workbox Queue of this name takes the Background Sync whose tag is Workbox's for it.
+  var QUEUE = "geotour-outbox";
+  var TAG = "workbox-background-sync:" + QUEUE;
   var API = "/api/v1";
   var PENDING_FLAG = "geotour-outbox-pending"; // lets any page know, without IndexedDB, that work waits
   var flushing = null;
@@ -482,6 +485,7 @@
     retry: retry,
     requestSync: requestSync,
     changed: changed,
+    QUEUE: QUEUE,
     TAG: TAG,
     PENDING_FLAG: PENDING_FLAG,
   };
