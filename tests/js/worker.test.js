@@ -135,7 +135,17 @@ function start(fetchAnswer = () => new Response("fresh")) {
       },
     },
   };
-  const outbox = { QUEUE: "geotour-outbox", waiting: 0, flush: async () => ({ waiting: outbox.waiting }) };
+  const outbox = {
+    QUEUE: "geotour-outbox",
+    items: [],
+    waiting: 0,
+    flushed: 0,
+    all: async () => outbox.items,
+    flush: async () => {
+      outbox.flushed += 1;
+      return { waiting: outbox.waiting };
+    },
+  };
   const caches = memoryCaches();
   const self = {
     GEOTOUR_WORKER: SETTINGS,
@@ -375,7 +385,11 @@ test("the outbox is sent on the Background Sync of a Workbox Queue, and retried 
   assert.equal(world.queues.length, 1);
   const [queue] = world.queues;
   assert.equal(queue.name, world.outbox.QUEUE);
+  await queue.onSync(); // nothing waits: nothing is asked (a browser without Background Sync calls it often)
+  assert.equal(world.outbox.flushed, 0);
+  world.outbox.items = [{ id: "a" }, { id: "b" }];
   await queue.onSync();
+  assert.equal(world.outbox.flushed, 1);
   world.outbox.waiting = 2;
   await assert.rejects(queue.onSync(), /no signal/);
 });

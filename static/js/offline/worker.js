@@ -458,9 +458,11 @@
   });
 
   // The outbox's Background Sync: the pages register the Queue's tag (outbox.TAG); the browser fires it
-  // when the signal returns, and again later while onSync throws.
+  // when the signal returns, and again later while onSync throws. A browser without Background Sync has the
+  // Queue call onSync each time the worker starts: with nothing waiting, that asks the server nothing.
   new Queue(outbox.QUEUE, {
     onSync: async () => {
+      if (!(await outbox.all()).length) return;
       const result = await outbox.flush();
       if (result.waiting) throw new Error("still no signal: the browser tries again later");
     },
