@@ -62,7 +62,9 @@ def test_builder_preview_and_snippet(live_server, watch):
     page.locator("#copy").click()  # the office's web team copies the code in one tap
     page.wait_for_selector("#copied:has-text('Tersalin.')")
     assert page.evaluate("() => navigator.clipboard.readText()") == snippet.input_value()
-    preview.locator(".gt-map[data-geotour-ready]").wait_for(timeout=15000)
+    # The preview the last change loaded (in English): until it commits, the frame still shows the earlier
+    # one, whose map is ready too, and a zoom there is lost with it (a loaded CI machine saw that).
+    preview.locator("html[lang='en'] .gt-map[data-geotour-ready]").wait_for(timeout=15000)
     preview.locator(".leaflet-control-zoom-in").click()  # moving the preview sets the view in the snippet
     page.wait_for_function(
         "() => document.getElementById('snippet').value.includes('zoom=11')", timeout=10000
