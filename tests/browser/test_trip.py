@@ -51,8 +51,15 @@ def test_a_trip_made_on_the_phone_works_offline_and_its_link_opens_it_on_another
 
         page.goto(server.url + "/routes/ciletuh-river-three-waterfalls")
         page.locator("main .gt-trip-add").click()
+        assert page.locator("main .gt-trip-add").inner_text() == "✓ Ada di perjalanan saya"
+        assert bar(page) == "Perjalanan 2"
         page.goto(server.url + "/?site=pantai-palangpang")  # from the map: the place's popup
         page.wait_for_selector(READY, timeout=60000)
+        # The map page counts the route too: at once, or when the route page's write reaches this page's
+        # copy of the storage (its "storage" event), if the map opened before it did.
+        page.wait_for_function(
+            "() => document.querySelector('.gt-bar-trip__n').textContent === '2'", timeout=10000
+        )
         page.locator(".leaflet-popup .gt-trip-add").click()
         assert bar(page) == "Perjalanan 3"
         for path in (
