@@ -60,8 +60,9 @@
   /* A saved copy handed out because the network did not answer: the page shows "saved on ...". */
   const fallback = (response) => withHeader(response, cfg.headers.fallback, "1");
 
-  async function find(request, names) {
-    for (const name of names) {
+  /* The first saved copy of `request` in `list` (caches of the settings), or null. */
+  async function find(request, list) {
+    for (const { name } of list) {
       const saved = await caches.match(request, { cacheName: name, ignoreVary: true });
       if (saved) return saved;
     }
@@ -109,29 +110,17 @@
       ? [new ExpirationPlugin({ maxEntries: cache.max_entries, purgeOnQuotaError: !!purgeOnQuotaError })]
       : [];
   /* A request this cache has not got may be answered from the caches the visitor filled on purpose. */
-  const alsoFrom = (caches) => ({
-    cachedResponseWillBeUsed: async ({ request, cachedResponse }) =>
-      cachedResponse ||
-      find(
-        request,
-        caches.map((cache) => cache.name),
-      ),
+  const alsoFrom = (others) => ({
+    cachedResponseWillBeUsed: async ({ request, cachedResponse }) => cachedResponse || find(request, others),
   });
   /* Network first: a saved copy is only used when the network did not answer, and says so. */
   const markedAsFallback = {
     cachedResponseWillBeUsed: async ({ cachedResponse }) => cachedResponse && fallback(cachedResponse),
   };
   /* A server error is no better than no answer when a saved copy exists; without one, the page hears it. */
-  const savedBeatsServerError = (caches) => ({
+  const savedBeatsServerError = (list) => ({
     fetchDidSucceed: async ({ request, response }) => {
-      if (
-        response.status < 500 ||
-        !(await find(
-          request,
-          caches.map((cache) => cache.name),
-        ))
-      )
-        return response;
+      if (response.status < 500 || !(await find(request, list))) return response;
       throw new Error(`the server answered ${response.status}: the saved copy instead`);
     },
   });
@@ -276,10 +265,11 @@
       await caches.delete(C.tiles.name); // over quota: tiles are the easiest to do without
       await put();
     });
-    if (cache === C.snapshots) await dropOlderSnapshots(new URL(key, HOME).href);
+    const url = new URL(key, HOME).href;
+    if (cache === C.snapshots) await dropOlderSnapshots(url);
     if (cache.max_entries) {
       const limit = new CacheExpiration(cache.name, { maxEntries: cache.max_entries });
-      await limit.updateTimestamp(new URL(key, HOME).href);
+      await limit.updateTimestamp(url);
       await limit.expireEntries();
     }
   }
