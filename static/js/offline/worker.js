@@ -60,9 +60,8 @@
   /* A saved copy handed out because the network did not answer: the page shows "saved on ...". */
   const fallback = (response) => withHeader(response, cfg.headers.fallback, "1");
 
-  /* The first saved copy of `request` in `list` (caches of the settings), or null. */
-  async function find(request, list) {
-    for (const { name } of list) {
+  async function find(request, names) {
+    for (const name of names) {
       const saved = await caches.match(request, { cacheName: name, ignoreVary: true });
       if (saved) return saved;
     }
@@ -110,17 +109,29 @@
       ? [new ExpirationPlugin({ maxEntries: cache.max_entries, purgeOnQuotaError: !!purgeOnQuotaError })]
       : [];
   /* A request this cache has not got may be answered from the caches the visitor filled on purpose. */
-  const alsoFrom = (others) => ({
-    cachedResponseWillBeUsed: async ({ request, cachedResponse }) => cachedResponse || find(request, others),
+  const alsoFrom = (caches) => ({
+    cachedResponseWillBeUsed: async ({ request, cachedResponse }) =>
+      cachedResponse ||
+      find(
+        request,
+        caches.map((cache) => cache.name),
+      ),
   });
   /* Network first: a saved copy is only used when the network did not answer, and says so. */
   const markedAsFallback = {
     cachedResponseWillBeUsed: async ({ cachedResponse }) => cachedResponse && fallback(cachedResponse),
   };
   /* A server error is no better than no answer when a saved copy exists; without one, the page hears it. */
-  const savedBeatsServerError = (list) => ({
+  const savedBeatsServerError = (caches) => ({
     fetchDidSucceed: async ({ request, response }) => {
-      if (response.status < 500 || !(await find(request, list))) return response;
+      if (
+        response.status < 500 ||
+        !(await find(
+          request,
+          caches.map((cache) => cache.name),
+        ))
+      )
+        return response;
       throw new Error(`the server answered ${response.status}: the saved copy instead`);
     },
   });
@@ -265,11 +276,10 @@
       await caches.delete(C.tiles.name); // over quota: tiles are the easiest to do without
       await put();
     });
-    const url = new URL(key, HOME).href;
-    if (cache === C.snapshots) await dropOlderSnapshots(url);
+    if (cache === C.snapshots) await dropOlderSnapshots(new URL(key, HOME).href);
     if (cache.max_entries) {
       const limit = new CacheExpiration(cache.name, { maxEntries: cache.max_entries });
-      await limit.updateTimestamp(url);
+      await limit.updateTimestamp(new URL(key, HOME).href);
       await limit.expireEntries();
     }
   }
