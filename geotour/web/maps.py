@@ -28,6 +28,10 @@ MAP_JS = [
     ("subgroup", "vendor/subgroup/leaflet.featuregroup.subgroup.js"),
     ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
 ]
+# What the first marker waits for, asked for first (fetchpriority="high"). A deferred script is otherwise a
+# low-priority request, which Chromium holds back behind the page's modules on an HTTP/1.1 link: Leaflet,
+# the largest file, then arrived last (bench/front.py, bench_first_marker).
+MAP_JS_FIRST = ("leaflet", "markercluster", "subgroup")
 # Our own scripts are ES modules, run after the scripts above (both deferred, in document order). They
 # import each other by the names of the page's import map (templates/document.html), which point at the
 # fingerprinted URLs, so a module and what it imports always come from one release, offline too.
@@ -115,7 +119,7 @@ class GeotourMap(folium.Map):
         for name, url in self.asset_css:
             header.add_child(CssLink(url), name=name)
         for name, url in self.asset_js:
-            header.add_child(DeferredScript(url), name=name)
+            header.add_child(DeferredScript(url, first=name in MAP_JS_FIRST), name=name)
         for name, url in self.module_preloads:  # fetched with the entry, not one round trip after it
             header.add_child(ModulePreload(url), name=name)
         for name, url in self.asset_modules:
@@ -124,9 +128,16 @@ class GeotourMap(folium.Map):
 
 
 class DeferredScript(JavascriptLink):
-    """A <script defer> link: it never blocks rendering; the map script waits for DOMContentLoaded."""
+    """A <script defer> link: it never blocks rendering; the map script waits for DOMContentLoaded.
+    `first`: the first marker waits for it, so it is asked for at high priority."""
 
-    _template = Template("<script defer src={{ this.url|tojson }}></script>")
+    _template = Template(
+        '<script defer{% if this.first %} fetchpriority="high"{% endif %} src={{ this.url|tojson }}></script>'
+    )
+
+    def __init__(self, url: str, first: bool = False) -> None:
+        super().__init__(url)
+        self.first = first
 
 
 class ModuleScript(JavascriptLink):

@@ -138,7 +138,13 @@ function show(state) {
   if (next) timer = setTimeout(() => show(state), Math.min(next - now + 500, 2 ** 31 - 1));
 }
 
+// Loaded async (templates/base.html): what show() reads further down the page may not be parsed yet.
+const parsed = new Promise((resolve) => {
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", resolve);
+  else resolve();
+});
+
 if (box) {
-  load(box.dataset.url).then(show);
+  Promise.all([load(box.dataset.url), parsed]).then(([state]) => show(state));
   box.addEventListener("toggle", measure, true);
 }

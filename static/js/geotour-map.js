@@ -612,6 +612,22 @@ Geotour.prototype.showCluster = function (cluster) {
   });
 };
 
+/* The page's other modules that waited for the first markers (script type "geotour/after-map", see
+ * templates/base.html), asked for now, once: on a weak link they would have shared it with Leaflet. Also asked
+ * for when the map's data fails, and after AFTER_MAP_MS whatever the map does: the alerts must come. */
+var AFTER_MAP_MS = 10000;
+var askedAfterMap = false;
+
+function askAfterMap() {
+  if (askedAfterMap) return;
+  askedAfterMap = true;
+  document.querySelectorAll('script[type="geotour/after-map"]').forEach(function (script) {
+    import(script.src).catch(function (error) {
+      if (window.console) console.error("Geotour: " + script.src + " did not load:", error);
+    });
+  });
+}
+
 /* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
  * preloads them: templates/_snapshots.html); without that list the layer catalogue does. */
 Geotour.prototype.loadCatalogue = function () {
@@ -855,15 +871,17 @@ Geotour.prototype.loadOverview = function () {
           });
         }),
     );
-    var shown = places.then(
-      function () {
-        return cluster && self.showCluster(cluster);
-      },
-      function (error) {
-        if (cluster) self.showCluster(cluster); // what did arrive is shown
-        throw error;
-      },
-    );
+    var shown = places
+      .then(
+        function () {
+          return cluster && self.showCluster(cluster);
+        },
+        function (error) {
+          if (cluster) self.showCluster(cluster); // what did arrive is shown
+          throw error;
+        },
+      )
+      .finally(askAfterMap);
     return Promise.all([shown, self.loadBoundary(), self.loadVillages()]).then(function (done) {
       // The routes are lines over the places: a phone that cannot fetch them still has every place.
       var after = function () {
@@ -1219,6 +1237,7 @@ Geotour.prototype.start = function () {
   var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
   job
     .then(function () {
+      askAfterMap(); // asked already on the overview, once its markers were drawn
       if (GEOTOUR.page) GEOTOUR.page.keep(self.fetched);
       if (self.status) self.status.hidden = true;
       var wanted = new URLSearchParams(window.location.search).get("site");
@@ -1227,6 +1246,7 @@ Geotour.prototype.start = function () {
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
     })
     .catch(function (error) {
+      askAfterMap();
       if (window.console) console.error("Geotour: map data failed to load:", error);
       self.showStatus(self.t.load_failed, function () {
         self.status.hidden = true;
@@ -1303,6 +1323,7 @@ Object.assign(GEOTOUR, {
       });
     }
     app.start();
+    setTimeout(askAfterMap, AFTER_MAP_MS);
     return app;
   },
 });

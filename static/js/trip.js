@@ -51,6 +51,9 @@ window.addEventListener("storage", (event) => {
     document.querySelectorAll("[data-trip]").forEach(mark);
   }
 });
-document.querySelectorAll("[data-trip]").forEach(mark);
-bar();
+bar(); // the bar comes before this script in the page
 (window.Geotour ??= {}).trip = { has, mark };
+// Loaded async (templates/base.html): the buttons further down may not be parsed yet.
+if (document.readyState === "loading")
+  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-trip]").forEach(mark));
+else document.querySelectorAll("[data-trip]").forEach(mark);

@@ -208,3 +208,75 @@ def test_the_office_draws_an_area_and_visitors_see_it_on_the_pages_and_the_map_i
         assert banner(page) == []
     finally:
         context.close()
+
+
+FIRST_MARKER = """window.firstMarkerAt = null;
+new MutationObserver((_, observer) => {
+  if (!document.querySelector('.gt-pin, .marker-cluster')) return;
+  window.firstMarkerAt = performance.now();
+  observer.disconnect();
+}).observe(document, { subtree: true, childList: true });"""
+AFTER_MAP = ("/static/js/alerts.js", "/static/js/trip.js", "/static/js/save-geopark.js")
+
+
+def asked_for(page, path):
+    """When the page asked for the files under `path` (ms since it opened), from its resource timings."""
+    return page.evaluate(
+        "(path) => performance.getEntriesByType('resource').filter((e) => new URL(e.name).pathname === path)"
+        ".map((e) => e.startTime)",
+        path,
+    )
+
+
+def phone_with_an_alert(live_server, browser, make_app):
+    """A server with one geopark-wide alert, and a 360 px phone's browser context for it."""
+    app = make_app()
+    make_users(app)
+    post(app.test_client(), token_for(app, "mod"))
+    server = live_server(app)
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    blank_tiles(context, server.url)
+    return server, context
+
+
+def test_on_the_phone_link_the_map_page_asks_for_its_other_scripts_after_the_first_markers(
+    live_server, browser, make_app
+):
+    """Issue 34: the alerts, "+ My trip" and "save the geopark" wait for the first markers (on a weak link they
+    shared it with Leaflet, the first marker's largest file), then come once each and work: the alert shows,
+    a popup offers its place for the trip."""
+    server, context = phone_with_an_alert(live_server, browser, make_app)
+    context.add_init_script(FIRST_MARKER)
+    page = context.new_page()
+    try:
+        phone_network(context, page)
+        page.goto(server.url + "/")
+        page.wait_for_selector(".gt-alerts .gt-alert", timeout=60000)
+        assert banner(page) == ["Bahaya: Perahu ke Pulau Kunti dihentikan"]
+        page.wait_for_selector(READY, timeout=60000)
+        first_marker = page.evaluate("window.firstMarkerAt")
+        assert first_marker, "a marker was drawn"
+        for path in AFTER_MAP:
+            wait_for(page, lambda path=path: asked_for(page, path))
+            starts = asked_for(page, path)
+            assert len(starts) == 1 and starts[0] > first_marker, (path, starts, first_marker)
+        assert page.locator("script[type='geotour/after-map']").count() == 3
+        # A popup opened from the link: its "+ My trip" button shows once trip.js is in.
+        page.goto(server.url + "/?site=curug-sodong")
+        page.locator(".leaflet-popup-content [data-trip]:not([hidden])").wait_for(timeout=60000)
+    finally:
+        context.close()
+
+
+def test_the_alerts_come_to_the_map_page_when_its_data_does_not(live_server, browser, make_app):
+    """The alerts wait for the first markers, but not for a map whose data never comes."""
+    server, context = phone_with_an_alert(live_server, browser, make_app)
+    context.route("**/api/v1/layers/**", lambda route: route.fulfill(status=503, body="down"))
+    page = context.new_page()
+    try:
+        page.goto(server.url + "/")
+        page.wait_for_selector(".gt-status:not([hidden])", timeout=30000)  # "could not load", with a retry
+        page.wait_for_selector(".gt-alerts .gt-alert", timeout=5000)  # not the 10 s at the latest
+        assert banner(page) == ["Bahaya: Perahu ke Pulau Kunti dihentikan"]
+    finally:
+        context.close()
