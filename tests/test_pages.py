@@ -54,6 +54,37 @@ def test_map_page_does_not_inline_layer_data(client):
     assert "<script defer src=" in html
 
 
+def link_tags(html, rel):
+    """The attributes of every <link rel=`rel`> of a page, in order."""
+    return [m.group(1) for m in re.finditer(rf'<link rel="{rel}"([^>]*)>', html)]
+
+
+@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/routes/ciletuh-river-three-waterfalls"])
+def test_a_map_page_opens_the_tile_servers_connection_first_and_asks_for_leaflet_first(client, path):
+    """Issue 34: the first tiles and markers wait for no connection and no queue that could start sooner."""
+    html = client.get(path).get_data(as_text=True)
+    assert link_tags(html, "preconnect") == [' href="https://tile.openstreetmap.org"']
+    assert html.index('rel="preconnect"') < html.index("leaflet.js")
+    first = re.findall(r'<script defer fetchpriority="high" src="/static/vendor/([^/]+)/', html)
+    # a route's map draws its line and stops itself: Leaflet alone
+    assert first == (["leaflet"] if path.startswith("/routes/") else ["leaflet", "markercluster", "subgroup"])
+    assert '<script defer src="/static/vendor/locatecontrol/' in html  # the first marker does not wait for it
+
+
+def test_the_tile_servers_to_connect_to_follow_the_configured_background(make_app):
+    from geotour.web.maps import tile_origins
+
+    assert tile_origins("https://{s}.tile.opentopomap.org/{z}/{x}/{y}.png") == [
+        "https://a.tile.opentopomap.org",
+        "https://b.tile.opentopomap.org",
+        "https://c.tile.opentopomap.org",
+    ]
+    assert tile_origins("/tiles/{z}/{x}/{y}.png") == []  # our own origin: already connected
+    app = make_app(GEOTOUR_TILES_OSM="http://tiles.example.test:8080/{z}/{x}/{y}.png")
+    html = app.test_client().get("/").get_data(as_text=True)
+    assert link_tags(html, "preconnect") == [' href="http://tiles.example.test:8080"']
+
+
 def test_map_script_does_not_use_synchronous_requests(client):
     script = client.get("/static/js/geotour-map.js").get_data(as_text=True)
     assert "fetch(" in script and "XMLHttpRequest" not in script
