@@ -397,16 +397,29 @@ def main():
     print(text)
 
 
-def counting_only():
-    """`python bench/bench.py counting`: only the counting figures (section 6), printed."""
+# One figure alone, printed (BENCHMARKS.md is only written by a whole run): `python bench/bench.py counting`
+# (section 6) or `python bench/bench.py first-marker RUNS` (the time to the first marker, RUNS times).
+ONLY = {
+    "counting": lambda url, runs: [bench_counting(wrk, url)],
+    "first-marker": lambda url, runs: [bench_first_marker(CHROMIUM, url) for _ in range(runs)],
+}
+
+
+def only(name, runs=1):
+    """Measure the one figure `name` (see ONLY) on the seeded app, and print it."""
+    OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="geotour-bench-"))
     try:
         sqlite_url = f"sqlite:///{workdir}/front.sqlite3"
         prepared_app(sqlite_url, workdir / "instance")
-        print(json.dumps(bench_counting(wrk, sqlite_url), indent=1))
+        for result in ONLY[name](sqlite_url, runs):
+            print(json.dumps(result, indent=1), flush=True)
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
 if __name__ == "__main__":
-    counting_only() if sys.argv[1:] == ["counting"] else main()
+    if sys.argv[1:2] and sys.argv[1] in ONLY:
+        only(sys.argv[1], int(sys.argv[2]) if sys.argv[2:] else 1)
+    else:
+        main()
