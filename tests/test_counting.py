@@ -10,6 +10,7 @@ from datetime import UTC, date, datetime
 import pytest
 
 from geotour.domain import counting
+from geotour.storage import StorageUnavailable
 from geotour.web.counting import Tally
 from tests.contributions import approved_business, login, make_users
 
@@ -343,16 +344,21 @@ def test_tallies_wait_in_memory_and_two_processes_add_up(make_app):
     assert storage.count_totals(*EVER, ("place", "event")) == [("curug-sodong", "view", 4)]
 
 
-def test_a_tally_that_cannot_reach_the_database_keeps_its_counts_for_the_next_flush(make_app):
+@pytest.mark.parametrize("error", [StorageUnavailable("the database was unreachable"), OSError("disk gone")])
+def test_a_tally_that_cannot_reach_the_database_keeps_its_counts_for_the_next_flush(make_app, caplog, error):
     storage = make_app().extensions["geotour"].storage
 
     class Away:
         def add_counts(self, tallies):
-            raise OSError("database away")
+            raise error
 
     tally = Tally(Away(), 3600)
     tally.add(counting.Hit("popup", "curug-sodong"))
     tally.flush()  # fails, logs, keeps
+    [logged] = [r for r in caplog.records if r.name == "geotour.web.counting"]
+    assert logged.getMessage() == f"counts not written yet (1 kept for the next try): {error}"
+    # the database away is said in one line; anything else comes with its traceback
+    assert bool(logged.exc_info) != isinstance(error, StorageUnavailable)
     tally._storage = storage
     tally.flush()
     assert storage.count_totals(*EVER, ("event",)) == [("popup", 1)]

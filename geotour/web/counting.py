@@ -17,7 +17,7 @@ from collections import Counter
 from flask import Flask, current_app, request
 
 from geotour.domain import counting
-from geotour.storage import Storage
+from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_counts import CountKey
 
 log = logging.getLogger(__name__)
@@ -58,9 +58,15 @@ class Tally:
             return
         try:
             self._storage.add_counts(taken)
-        except Exception:  # the database is away: keep the counts for the next flush, never lose or raise
+        except Exception as exc:  # keep the counts for the next flush, never lose or raise
+            # The database away is an expected moment, said in one line. A traceback is for the unexpected:
+            # formatting one in this thread also parses source (Python 3.11's carets), and CPython 3.11 can
+            # fail an ast.parse that runs in another thread at that moment (gh-106905, seen in CI).
             log.warning(
-                "counts not written yet (%d kept for the next try)", sum(taken.values()), exc_info=True
+                "counts not written yet (%d kept for the next try): %s",
+                sum(taken.values()),
+                exc,
+                exc_info=not isinstance(exc, StorageUnavailable),
             )
             with self._lock:
                 self._counts.update(taken)
