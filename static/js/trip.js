@@ -44,16 +44,17 @@ document.addEventListener("click", (event) => {
   const target = event.target.closest?.("[data-trip]");
   if (target) addFrom(target);
 });
+const markAll = () => document.querySelectorAll("[data-trip]").forEach(mark);
+
 document.addEventListener("geotour:trip", bar);
 window.addEventListener("storage", (event) => {
   if (event.key === KEY) {
     bar();
-    document.querySelectorAll("[data-trip]").forEach(mark);
+    markAll();
   }
 });
 bar(); // the bar comes before this script in the page
 (window.Geotour ??= {}).trip = { has, mark };
 // Loaded async (templates/base.html): the buttons further down may not be parsed yet.
-if (document.readyState === "loading")
-  document.addEventListener("DOMContentLoaded", () => document.querySelectorAll("[data-trip]").forEach(mark));
-else document.querySelectorAll("[data-trip]").forEach(mark);
+if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", markAll);
+else markAll();
