@@ -51,7 +51,7 @@ def test_map_page_does_not_inline_layer_data(client):
     assert "Curug Sodong" not in html and "msme-0001" not in html
     assert '"url": "/api/v1/layers/geosites"' in html
     assert "XMLHttpRequest" not in html
-    assert "<script defer src=" in html
+    assert "<script defer " in html
 
 
 def link_tags(html, rel):
@@ -68,7 +68,26 @@ def test_a_map_page_opens_the_tile_servers_connection_first_and_asks_for_leaflet
     first = re.findall(r'<script defer fetchpriority="high" src="/static/vendor/([^/]+)/', html)
     # a route's map draws its line and stops itself: Leaflet alone
     assert first == (["leaflet"] if path.startswith("/routes/") else ["leaflet", "markercluster", "subgroup"])
-    assert '<script defer src="/static/vendor/locatecontrol/' in html  # the first marker does not wait for it
+    if path == "/":  # the map script puts the locate control on once the first markers are drawn
+        assert "locatecontrol" not in html[: html.index("</head>")]
+        locate = re.search(r'"locate": \{"options": \{.*?\}, "script": "([^"]+)", "style": "([^"]+)"\}', html)
+        assert locate, "the map script's locate setting"
+        for url in locate.groups():
+            assert url.startswith("/static/vendor/locatecontrol/") and client.get(url).status_code == 200
+    else:  # a site's or a route's map has no markers to wait for
+        assert '<script defer src="/static/vendor/locatecontrol/' in html
+
+
+def test_the_map_page_preloads_only_the_first_layer_of_places(client):
+    """Issue 34: on a weak link the first markers share the line with Leaflet alone; the map script asks for
+    the other layers' snapshots when it runs, and draws each as it comes."""
+    html = client.get("/").get_data(as_text=True)
+    preloaded = re.findall(r'<link rel="preload" href="[^"]*/api/v1/layers/([a-z_]+)/v/', html)
+    assert preloaded == ["geosites"]
+    listed = json.loads(
+        re.search(r'<script type="application/json" id="gt-snapshots">(.*?)</script>', html)[1]
+    )
+    assert {"geosites", "biosites", "cultural_sites", "msmes"} <= set(listed)
 
 
 def test_the_tile_servers_to_connect_to_follow_the_configured_background(make_app):
@@ -105,7 +124,7 @@ def test_map_page_has_toggles_locate_and_basemaps(client):
         "Batas geopark",
     ):
         assert label in html, label
-    assert "L.control.locate" in html and "L.markerClusterGroup" in html
+    assert '"locate": {' in html and "L.markerClusterGroup" in html
     assert "L.featureGroup.subGroup" in html
     for tiles in ("tile.openstreetmap.org", "opentopomap.org", "World_Imagery"):
         assert tiles in html

@@ -231,21 +231,39 @@ def _add_basemaps(m: GeotourMap, basemaps: Sequence[Basemap]) -> None:
         ).add_to(m)
 
 
-def _add_controls(m: folium.Map, locate_strings: dict[str, str], near_me: bool = False) -> None:
+def _locate_options(locate_strings: dict[str, str], near_me: bool = False) -> dict[str, Any]:
     # On the overview, geotour-map.js sets the view once it knows what is near: the visitor and the nearest
     # places (never a close-up of nothing). Elsewhere the control shows the visitor itself.
-    _local_plugin(
-        LocateControl(
-            position="topleft",
-            setView=False if near_me else "untilPanOrZoom",
-            flyTo=not near_me,
-            keepCurrentZoomLevel=False,
-            showPopup=False,
-            strings=locate_strings,
-            locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
-        )
-    ).add_to(m)
+    return dict(
+        position="topleft",
+        setView=False if near_me else "untilPanOrZoom",
+        flyTo=not near_me,
+        keepCurrentZoomLevel=False,
+        showPopup=False,
+        strings=locate_strings,
+        locateOptions={"enableHighAccuracy": True, "maxZoom": 16},
+    )
+
+
+def _add_controls(m: folium.Map, locate_strings: dict[str, str]) -> None:
+    _local_plugin(LocateControl(**_locate_options(locate_strings))).add_to(m)
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
+
+
+def _locate_later(
+    m: GeotourMap, locate_strings: dict[str, str], static_url: Callable[[str], str]
+) -> dict[str, Any]:
+    """Leave the locate control out of the overview page's head, and return the map script's `locate`
+    setting: geotour-map.js loads the control and puts it on the map once the first markers are drawn. On a weak link its 5 kB would otherwise
+    share the line with Leaflet, and the first marker waits for Leaflet."""
+    m.asset_js = [(name, url) for name, url in m.asset_js if name != "locatecontrol"]
+    m.asset_css = [(name, url) for name, url in m.asset_css if name != "locatecontrol_css"]
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    return {
+        "script": static_url(dict(MAP_JS)["locatecontrol"]),
+        "style": static_url(dict(MAP_CSS)["locatecontrol_css"]),
+        "options": _locate_options(locate_strings, near_me=True),
+    }
 
 
 def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> GeotourMap:
@@ -288,8 +306,8 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
         groups[group["key"]] = _local_plugin(
             FeatureGroupSubGroup(cluster, name=group["label"], show=True)
         ).add_to(m)
-    _add_controls(m, spec["locate_strings"], near_me=True)
-    AsyncLayers(spec["config"], groups).add_to(m)
+    locate = _locate_later(m, spec["locate_strings"], static_url)
+    AsyncLayers({**spec["config"], "locate": locate}, groups).add_to(m)
     return m
 
 

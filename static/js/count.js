@@ -88,6 +88,11 @@ function whenShown(run) {
   }
 }
 
+function whenLoaded(run) {
+  if (document.readyState === "complete") run();
+  else addEventListener("load", run, { once: true });
+}
+
 function viaHost() {
   return Boolean(window.GeotourEmbed && window.GeotourEmbed.viaHost);
 }
@@ -110,7 +115,8 @@ function start() {
     };
     whenShown(() => {
       shown = true;
-      (window.requestIdleCallback || setTimeout)(view, { timeout: 3000 }); // once the page is drawn
+      // once the page is loaded and drawn: on a weak link the beacon does not take a connection from the map
+      whenLoaded(() => (window.requestIdleCallback || setTimeout)(view, { timeout: 3000 }));
     });
     // left before the phone was idle: the beacon still goes as the page is put away
     addEventListener("pagehide", () => shown && view(), { once: true });

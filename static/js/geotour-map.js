@@ -546,10 +546,13 @@ Geotour.prototype.creditOpenStreetMap = function () {
   }
 };
 
-/* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. */
+/* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. A
+ * marker whose group is shown in a cluster already on the map is kept back and given to the cluster with
+ * the others at the end, in one addLayers (see showCluster). */
 Geotour.prototype.addFeatures = function (features) {
   var self = this,
-    at = 0;
+    at = 0,
+    later = [];
   return new Promise(function (resolve) {
     (function slice() {
       for (
@@ -562,8 +565,9 @@ Geotour.prototype.addFeatures = function (features) {
           key = self.groupKey(props);
         if (!self.groups[key]) continue;
         var marker = self.marker(f, false),
-          style = self.styleFor(props);
-        marker._gtGroup = self.groups[key];
+          style = self.styleFor(props),
+          group = self.groups[key];
+        marker._gtGroup = group;
         marker._gtKey = key;
         if ((props.osm_id || props.coord_osm_id) && !self.osmCredited) self.creditOpenStreetMap();
         self.places.push({
@@ -573,14 +577,26 @@ Geotour.prototype.addFeatures = function (features) {
           filter: style.type,
           names: [props.name].concat((props.name_alt || []).map(plainName)),
         });
-        marker._gtGroup.addLayer(marker);
+        if (inShownCluster(self.map, group)) {
+          // The sub-group's own addLayer would hand the marker to the cluster alone (leaflet.featuregroup.subgroup's
+          // _addLayerToGroup); this is the same, but for that hand-over.
+          marker.addEventParent(group);
+          group._layers[L.stamp(marker)] = marker;
+          later.push(marker);
+        } else group.addLayer(marker);
       }
       if (at < features.length)
         setTimeout(slice, 0); // let the phone draw and answer taps in between
+      else if (later.length) resolve(clusterTake(self.groups[later[0]._gtKey].getParentGroup(), later));
       else resolve();
     })();
   });
 };
+
+function inShownCluster(map, group) {
+  var parent = group.getParentGroup && group.getParentGroup();
+  return !!parent && map.hasLayer(group) && map.hasLayer(parent);
+}
 
 /* The cluster that every place group of the overview belongs to (geotour/web/maps.py), or null. */
 Geotour.prototype.cluster = function () {
@@ -595,22 +611,37 @@ Geotour.prototype.cluster = function () {
   );
 };
 
+/* Give a cluster on the map many markers at once: it adds them in chunks (chunkedLoading) and redraws its
+ * icons once. */
+function clusterTake(cluster, markers) {
+  return clustered(cluster, function () {
+    cluster.addLayers(markers);
+  });
+}
+
 /* Put the cluster on the map with every marker it was given while it was off it: markercluster clusters
- * them all in one addLayers, in chunks (chunkedLoading), and draws once. Given to it on the map, one
- * marker at a time, it redraws its icons after each: that froze a cheap phone for seconds. Resolves when
- * its last chunk is done (its chunkProgress reports processed === total). */
+ * them all in one addLayers, in chunks, and draws once. Given to it on the map, one marker at a time, it
+ * redraws its icons after each: that froze a cheap phone for seconds. */
 Geotour.prototype.showCluster = function (cluster) {
   var map = this.map;
   if (map.hasLayer(cluster)) return Promise.resolve();
+  return clustered(cluster, function () {
+    map.addLayer(cluster);
+  });
+};
+
+/* Run `give`, which hands `cluster` markers; resolve when its last chunk is done (its chunkProgress reports
+ * processed === total). */
+function clustered(cluster, give) {
   return new Promise(function (resolve) {
     cluster.options.chunkProgress = function (processed, total) {
       if (processed !== total) return;
       cluster.options.chunkProgress = null;
       resolve();
     };
-    map.addLayer(cluster);
+    give();
   });
-};
+}
 
 /* The page's other modules that waited for the first markers (script type "geotour/after-map", see
  * templates/base.html), asked for now, once: on a weak link they would have shared it with Leaflet. Also asked
@@ -627,6 +658,40 @@ function askAfterMap() {
     });
   });
 }
+
+/* What waited for the first markers: the page's other modules, and the overview's locate control. */
+Geotour.prototype.afterMap = function () {
+  askAfterMap();
+  this.addLocate();
+};
+
+/* The overview's locate control (its `locate` setting, geotour/web/maps.py): its script and style are asked
+ * for once the first markers are drawn, and the control takes its corner when they come. Offline they come
+ * from the saved shell; if they cannot come, the next start (back online) asks again. */
+Geotour.prototype.addLocate = function () {
+  var self = this,
+    locate = this.cfg.locate;
+  if (!locate || this.locate) return;
+  this.locate = "asked";
+  if (!document.querySelector('link[href="' + locate.style + '"]')) {
+    var style = document.createElement("link");
+    style.rel = "stylesheet";
+    style.href = locate.style;
+    document.head.appendChild(style);
+  }
+  var script = document.createElement("script");
+  script.src = locate.script;
+  script.onload = function () {
+    // It would alert the browser's own (English) message on an error: mount's locationerror handler says it.
+    var options = Object.assign({}, locate.options, { onLocationError: function () {} });
+    self.locate = L.control.locate(options).addTo(self.map);
+  };
+  script.onerror = function () {
+    script.remove();
+    self.locate = null;
+  };
+  document.head.appendChild(script);
+};
 
 /* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
  * preloads them: templates/_snapshots.html); without that list the layer catalogue does. */
@@ -858,7 +923,18 @@ Geotour.prototype.loadOverview = function () {
   var self = this,
     cluster = this.cluster();
   return this.loadCatalogue().then(function () {
-    if (cluster) self.map.removeLayer(cluster); // it takes the markers of every layer first (showCluster)
+    if (cluster) self.map.removeLayer(cluster); // it takes the first markers off the map (showCluster)
+    // Each place layer is drawn as soon as its snapshot comes, one after the other, and the first one drawn
+    // puts the cluster on the map. The page preloads only the first layer's (templates/_snapshots.html): on a
+    // weak link the first markers then share the line with Leaflet and nothing else, and the other layers
+    // follow a moment later. The page's other modules are asked for once the first markers are drawn.
+    var queue = Promise.resolve(),
+      first = null;
+    var draw = function () {
+      if (!first)
+        first = Promise.resolve(cluster && self.showCluster(cluster)).finally(self.afterMap.bind(self));
+      return first;
+    };
     var places = Promise.all(
       self.cfg.layers
         .filter(function (l) {
@@ -867,21 +943,18 @@ Geotour.prototype.loadOverview = function () {
         })
         .map(function (layer) {
           return self.loadSnapshot(layer.id).then(function (features) {
-            return self.addFeatures(features);
+            return (queue = queue
+              .then(function () {
+                return self.addFeatures(features);
+              })
+              .then(draw));
           });
         }),
     );
-    var shown = places
-      .then(
-        function () {
-          return cluster && self.showCluster(cluster);
-        },
-        function (error) {
-          if (cluster) self.showCluster(cluster); // what did arrive is shown
-          throw error;
-        },
-      )
-      .finally(askAfterMap);
+    var shown = places.then(draw, function (error) {
+      draw(); // what did arrive is shown
+      throw error;
+    });
     return Promise.all([shown, self.loadBoundary(), self.loadVillages()]).then(function (done) {
       // The routes are lines over the places: a phone that cannot fetch them still has every place.
       var after = function () {
@@ -1109,6 +1182,17 @@ function Finder(app, form) {
   this.controls.input.addEventListener("keydown", function (event) {
     if (event.key === "Escape") self.hideSuggestions();
   });
+  // The groups the visitor switched off in the map's layer list: no chip and no layer coming in turns them
+  // back on (a phone on a weak link has seconds to do it before the last layer comes). Leaflet's control
+  // adds or removes the layer on the click; the change comes after it, and its input names the layer.
+  this.off = {};
+  var layers = app.map.getContainer().querySelector(".leaflet-control-layers");
+  if (layers)
+    layers.addEventListener("change", function (event) {
+      Object.keys(app.groups).forEach(function (key) {
+        if (L.stamp(app.groups[key]) === event.target.layerId) self.off[key] = !event.target.checked;
+      });
+    });
 }
 
 Finder.prototype.loaded = function () {
@@ -1146,10 +1230,11 @@ Finder.prototype.onlyPartners = function (only) {
 Finder.prototype.update = function (state, submitted, quiet) {
   var app = this.app,
     wanted = state.types;
+  var off = this.off;
   Object.keys(app.groups).forEach(function (key) {
     if (key === "boundary" || key === "villages" || key === "routes" || key === "events") return;
     var id = key.indexOf("type:") === 0 ? key.slice(5) : key.split(":")[1];
-    var show = !wanted.length || wanted.indexOf(id) >= 0,
+    var show = wanted.length ? wanted.indexOf(id) >= 0 : !off[key],
       group = app.groups[key];
     if (show && !app.map.hasLayer(group)) app.map.addLayer(group);
     if (!show && app.map.hasLayer(group)) app.map.removeLayer(group);
@@ -1237,7 +1322,7 @@ Geotour.prototype.start = function () {
   var job = this.cfg.mode === "focus" ? this.loadFocus() : this.loadOverview();
   job
     .then(function () {
-      askAfterMap(); // asked already on the overview, once its markers were drawn
+      self.afterMap(); // done already on the overview, once its first markers were drawn
       if (GEOTOUR.page) GEOTOUR.page.keep(self.fetched);
       if (self.status) self.status.hidden = true;
       var wanted = new URLSearchParams(window.location.search).get("site");
@@ -1246,7 +1331,7 @@ Geotour.prototype.start = function () {
       self.map.getContainer().setAttribute("data-geotour-ready", "1");
     })
     .catch(function (error) {
-      askAfterMap();
+      self.afterMap();
       if (window.console) console.error("Geotour: map data failed to load:", error);
       self.showStatus(self.t.load_failed, function () {
         self.status.hidden = true;
@@ -1323,7 +1408,7 @@ Object.assign(GEOTOUR, {
       });
     }
     app.start();
-    setTimeout(askAfterMap, AFTER_MAP_MS);
+    setTimeout(app.afterMap.bind(app), AFTER_MAP_MS);
     return app;
   },
 });

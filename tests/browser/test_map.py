@@ -200,3 +200,71 @@ def test_the_map_says_distances_as_the_server_does(live_server, watch):
             metres,
         )
         assert said == [format_distance(m, lang) for m in metres], lang
+
+
+IN_CLUSTER = """() => {
+    const app = document.querySelector('.gt-map').geotour, cluster = app.cluster(), groups = {};
+    for (const [key, group] of Object.entries(app.groups)) {
+        if (!group.getParentGroup) continue;
+        const markers = group.getLayers();
+        groups[key] = [markers.length, markers.filter((m) => cluster.hasLayer(m)).length];
+    }
+    return groups;
+}"""
+
+
+def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_server, browser):
+    """Issue 34: the page preloads the first layer only, and the map draws each layer as it comes; a category
+    switched off before its places came stays off."""
+    server = live_server()
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+    held = []
+    try:
+        page = context.new_page()
+        errors = []
+        page.on("pageerror", lambda exc: errors.append(str(exc)))
+
+        def route(route):
+            url = route.request.url
+            if not url.startswith(server.url):
+                route.fulfill(status=204)
+            elif "/layers/msmes/v/" in url:
+                held.append(route)  # the businesses are slow to come
+            else:
+                route.continue_()
+
+        page.route("**/*", route)
+        page.goto(server.url + "/")
+        page.wait_for_selector(".gt-pin, .marker-cluster", timeout=15000)
+        page.wait_for_function("document.querySelector('.gt-map').geotour.places.length > 10", timeout=15000)
+        assert held, "the map asked for the businesses' snapshot"
+        assert page.locator(READY).count() == 0  # not every layer is in yet
+        drawn = page.evaluate(IN_CLUSTER)  # {group: [its markers, of them in the cluster]}
+        sites = {key: n for key, n in drawn.items() if not key.startswith("msmes:")}
+        assert sum(total for total, _ in sites.values()) > 10
+        assert all(total == shown for total, shown in sites.values()), sites
+        assert all(total == 0 for key, (total, _) in drawn.items() if key.startswith("msmes:"))
+
+        page.locator(".leaflet-control-layers").hover()  # the list of layers opens
+        page.wait_for_selector(".leaflet-control-layers-expanded")
+        toggle = page.locator(".leaflet-control-layers").get_by_label("Kuliner")
+        toggle.uncheck()  # before any warung has come
+        for held_route in held:
+            held_route.continue_()
+        page.wait_for_selector(READY, timeout=15000)
+        drawn = page.evaluate(IN_CLUSTER)
+        assert drawn["msmes:kuliner"][0] > 0 and drawn["msmes:kuliner"][1] == 0  # kept, not shown
+        businesses = {
+            key: n for key, n in drawn.items() if key.startswith("msmes:") and key != "msmes:kuliner"
+        }
+        assert len(businesses) >= 4 and all(total == shown > 0 for total, shown in businesses.values()), drawn
+        toggle.check()
+        page.wait_for_function(
+            "(n) => document.querySelector('.gt-map').geotour.groups['msmes:kuliner'].getLayers()"
+            ".every((m) => document.querySelector('.gt-map').geotour.cluster().hasLayer(m))",
+            arg=0,
+            timeout=5000,
+        )
+        assert errors == []
+    finally:
+        context.close()
