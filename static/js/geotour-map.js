@@ -553,8 +553,10 @@ Geotour.prototype.addFeatures = function (features) {
   var self = this,
     at = 0,
     later = [];
+  // Each slice is a task of its own, and so is what follows them (the cluster's work, or the caller's): the
+  // phone draws and answers taps in between, and never works on this for more than a few milliseconds.
   return new Promise(function (resolve) {
-    (function slice() {
+    function slice() {
       for (
         var until = performance.now() + SLICE_MS;
         at < features.length && performance.now() < until;
@@ -585,11 +587,13 @@ Geotour.prototype.addFeatures = function (features) {
           later.push(marker);
         } else group.addLayer(marker);
       }
-      if (at < features.length)
-        setTimeout(slice, 0); // let the phone draw and answer taps in between
-      else if (later.length) resolve(clusterTake(self.groups[later[0]._gtKey].getParentGroup(), later));
-      else resolve();
-    })();
+      if (at < features.length) setTimeout(slice, 0);
+      else
+        setTimeout(function () {
+          resolve(later.length ? clusterTake(later[0]._gtGroup.getParentGroup(), later) : null);
+        }, 0);
+    }
+    setTimeout(slice, 0);
   });
 };
 
