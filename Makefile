@@ -112,7 +112,8 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
 WORKBOX_MODULES := core routing strategies expiration background-sync
-$(VENDOR)/.installed: node_modules/.installed data/geojson/layers.json scripts/build_icon_sprite.py
+$(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/layers.json \
+  scripts/build_icon_sprite.py scripts/precompress.py
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
 	  $(VENDOR)/idb-keyval $(VENDOR)/exifr $(VENDOR)/icons
@@ -135,6 +136,8 @@ $(VENDOR)/.installed: node_modules/.installed data/geojson/layers.json scripts/b
 	  cp node_modules/workbox-sw/build/workbox-sw.js* $$wb/ && \
 	  for m in $(WORKBOX_MODULES); do cp node_modules/workbox-$$m/build/workbox-$$m.prod.js* $$wb/; done && \
 	  cp node_modules/workbox-sw/LICENSE $$wb/LICENSE
+	# Their brotli and gzip copies at the highest levels, for nginx under make serve (brotli_static, gzip_static).
+	$(PY) scripts/precompress.py $(VENDOR)
 	touch $@
 
 assets: $(VENDOR)/.installed

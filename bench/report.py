@@ -287,6 +287,11 @@ def _front_lines(front, py):
         f"marker on the map. First visit: **{first['first_visit_s']:.1f} s**; second visit (the service "
         f"worker's copy of the shell, the snapshots from its cache): **{first['second_visit_s']:.1f} s**.",
         "",
+        "The same over HTTPS and HTTP/2, as `make serve` answers with `GEOTOUR_TLS_CERT` (a phone asks for "
+        "brotli only over HTTPS; the libraries are sent at brotli's highest level, precompressed by `make "
+        f"assets`): first visit **{first['https']['first_visit_s']:.1f} s**, second visit "
+        f"**{first['https']['second_visit_s']:.1f} s**.",
+        "",
     ]
     return lines + _counting_lines(front["counting"])
 

@@ -1,8 +1,11 @@
 """Servers for benchmarks and tests: Geotour under gunicorn (as `make serve`), pygeoapi in its own venv, nginx;
 and the benchmark databases."""
 
+import base64
+import hashlib
 import os
 import socket
+import ssl
 import subprocess
 import sys
 import time
@@ -79,6 +82,8 @@ def prepared_app(url, instance, msmes=None):
 class Gunicorn:
     """gunicorn with gunicorn.conf.py; its output goes to a log file, shown when it fails to start."""
 
+    ssl_context = cert = spki = None  # plain HTTP
+
     def __init__(self, log_dir, env, workers=2):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
@@ -100,7 +105,9 @@ class Gunicorn:
         deadline = time.time() + timeout
         while True:
             try:
-                with urllib.request.urlopen(self.url + "/healthz", timeout=2) as response:
+                with urllib.request.urlopen(
+                    self.url + "/healthz", timeout=2, context=self.ssl_context
+                ) as response:
                     if response.status == 200:
                         return
             except OSError:
@@ -156,15 +163,39 @@ def rss_kib(pid):
     return 0
 
 
+def self_signed(folder):
+    """Make a certificate for 127.0.0.1 in `folder`; return (cert, key, spki): spki is its public key's
+    SHA-256 in base64, which Chromium's --ignore-certificate-errors-spki-list then trusts as a CA's would be
+    (so it caches, and runs service workers, as on a real site)."""
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    cert, key = folder / "cert.pem", folder / "key.pem"
+    run(
+        ["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"]
+        + ["-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1"]
+        + ["-keyout", str(key), "-out", str(cert)]
+    )
+    public = subprocess.run(
+        ["openssl", "pkey", "-in", str(key), "-pubout", "-outform", "der"], capture_output=True, check=True
+    ).stdout
+    return cert, key, base64.b64encode(hashlib.sha256(public).digest()).decode()
+
+
 class FrontServer(Gunicorn):
-    """`make serve` as it runs in production: scripts/serve.sh, nginx on a free port in front of gunicorn.
+    """`make serve` as it runs in production: scripts/serve.sh, nginx on a free port in front of gunicorn;
+    with tls=True over HTTPS and HTTP/2, with a certificate made here (self.spki: see self_signed).
 
     It shares Gunicorn's health wait and log, not its start: serve.sh starts gunicorn itself.
     """
 
-    def __init__(self, log_dir, env, workers=2):
+    def __init__(self, log_dir, env, workers=2, tls=False):
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
+        if tls:
+            self.cert, key, self.spki = self_signed(Path(log_dir) / f"tls-{self.port}")
+            env = {**env, "GEOTOUR_TLS_CERT": str(self.cert), "GEOTOUR_TLS_KEY": str(key)}
+            self.ssl_context = ssl.create_default_context(cafile=str(self.cert))
+            self.url = f"https://127.0.0.1:{self.port}"
         self.run_dir = Path(log_dir) / f"serve-{self.port}"
         self.log_path = Path(log_dir) / f"serve-{self.port}.log"
         full_env = {

@@ -106,6 +106,11 @@ SETTINGS = {
         "0",
         "Proxies in front of the app whose X-Forwarded-For and X-Forwarded-Proto to trust (make serve sets 1 for its nginx; 2 with a TLS proxy in front of that). Rate limits then see the phone's address, not the proxy's.",
     ),
+    "GEOTOUR_TLS_CERT": (
+        "",
+        "make serve: the certificate file (PEM, with its chain) nginx answers HTTPS with, over HTTP/2; set with GEOTOUR_TLS_KEY. Empty: plain HTTP, for a TLS proxy in front.",
+    ),
+    "GEOTOUR_TLS_KEY": ("", "make serve: the private key file (PEM) of GEOTOUR_TLS_CERT."),
     "GEOTOUR_PHOTO_MAX_BYTES": ("10000000", "Largest photo file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_BYTES": ("10000000", "Largest bulk-import file accepted, in bytes."),
     "GEOTOUR_IMPORT_MAX_FEATURES": ("1000", "Most features one bulk import may hold."),
@@ -131,6 +136,15 @@ LOCALES = ("id", "en")
 
 class ConfigError(Exception):
     """A setting has a value the app cannot start with."""
+
+
+def _check_tls(cert: str, key: str) -> None:
+    """Refuse half a TLS setting, or a file that is not there, before nginx is asked to start with it."""
+    if bool(cert) != bool(key):
+        raise ConfigError("GEOTOUR_TLS_CERT and GEOTOUR_TLS_KEY go together: set both, or neither")
+    for name, path in (("GEOTOUR_TLS_CERT", cert), ("GEOTOUR_TLS_KEY", key)):
+        if path and not Path(path).is_file():
+            raise ConfigError(f"{name} is not a file: {path}")
 
 
 def _bool_setting(values: Mapping[str, Any], key: str, also: str | None = None) -> bool:
@@ -182,6 +196,7 @@ def load_config(
     cache_timeout = _int_setting(values, "GEOTOUR_CACHE_TIMEOUT", 0)
     values["GEOTOUR_HTTP_MAX_AGE"] = _int_setting(values, "GEOTOUR_HTTP_MAX_AGE", 0)
     values["GEOTOUR_PROXY_HOPS"] = _int_setting(values, "GEOTOUR_PROXY_HOPS", 0)
+    _check_tls(values["GEOTOUR_TLS_CERT"], values["GEOTOUR_TLS_KEY"])
     if values["GEOTOUR_PHOTO_STORE"] not in PHOTO_STORES:
         raise ConfigError(f"GEOTOUR_PHOTO_STORE must be one of: {', '.join(PHOTO_STORES)}")
     values["GEOTOUR_AUTO_SEED"] = _bool_setting(values, "GEOTOUR_AUTO_SEED")

@@ -48,7 +48,8 @@ gunicorn_pid=$!
 for _ in $(seq 1 300); do [ -S "$SOCKET" ] && break; sleep 0.1; done
 nginx -c "$RUN/nginx.conf" -g "daemon off;" &
 nginx_pid=$!
-echo "Geotour: nginx on http://$HOST:$PORT -> gunicorn on $SOCKET (run folder $RUN)"
+SCHEME=http; [ -n "${GEOTOUR_TLS_CERT:-}" ] && SCHEME=https
+echo "Geotour: nginx on $SCHEME://$HOST:$PORT -> gunicorn on $SOCKET (run folder $RUN)"
 
 stop() {
   kill -TERM "$nginx_pid" "$gunicorn_pid" 2>/dev/null || true

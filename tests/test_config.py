@@ -13,6 +13,11 @@ from geotour.config import ConfigError, load_config
         ({"GEOTOUR_DEFAULT_LOCALE": "fr"}, "GEOTOUR_DEFAULT_LOCALE"),
         ({"GEOTOUR_DATABASE_URL": "mysql://db"}, "GEOTOUR_DATABASE_URL"),
         ({"GEOTOUR_DATA_DIR": "/nonexistent/geojson"}, "GEOTOUR_DATA_DIR"),
+        ({"GEOTOUR_TLS_CERT": "/etc/hostname"}, "GEOTOUR_TLS_CERT and GEOTOUR_TLS_KEY go together"),
+        (
+            {"GEOTOUR_TLS_CERT": "/etc/hostname", "GEOTOUR_TLS_KEY": "/nonexistent/key.pem"},
+            "GEOTOUR_TLS_KEY is not a file: /nonexistent/key.pem",
+        ),
     ],
 )
 def test_bad_settings_stop_start_up(make_app, overrides, message):

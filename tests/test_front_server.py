@@ -9,6 +9,7 @@ import io
 import json
 import os
 import socket
+import subprocess
 import threading
 import time
 import urllib.error
@@ -39,7 +40,13 @@ def served_one_worker(make_app, tmp_path):
     yield from _serve(make_app, tmp_path, workers=1)
 
 
-def _serve(make_app, tmp_path, workers):
+@pytest.fixture
+def served_over_tls(make_app, tmp_path):
+    """make serve with a certificate (GEOTOUR_TLS_CERT, GEOTOUR_TLS_KEY): HTTPS over HTTP/2."""
+    yield from _serve(make_app, tmp_path, workers=1, tls=True)
+
+
+def _serve(make_app, tmp_path, workers, tls=False):
     app = make_app()
     make_users(app)
     token = token_for(app, "kim1")
@@ -61,7 +68,7 @@ def _serve(make_app, tmp_path, workers):
         GEOTOUR_RATELIMIT_UPLOADS="1000 per hour",
         GEOTOUR_RATELIMIT_LOGIN="3 per minute",
     )
-    server = FrontServer(tmp_path, env, workers=workers)
+    server = FrontServer(tmp_path, env, workers=workers, tls=tls)
     yield server, app, token
     server.stop()
 
@@ -246,6 +253,45 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
         urllib.request.urlopen(photo_url)
     assert withdrawn.value.code == 404
     assert urllib.request.urlopen(urllib.request.Request(photo_url, headers=bearer(token))).status == 200
+
+
+def _curl(server, path, *options):
+    """Return (status line and headers, body) of a GET by Debian's curl, which speaks HTTP/2, trusting the
+    server's own certificate."""
+    out = subprocess.run(
+        ["curl", "-sS", "--http2", "--cacert", str(server.cert), "-D", "-", "-o", "-", *options]
+        + [server.url + path],
+        capture_output=True,
+        check=True,
+        timeout=30,
+    ).stdout
+    head, _, body = out.partition(b"\r\n\r\n")
+    return head.decode("latin-1").lower(), body
+
+
+def test_with_a_certificate_make_serve_answers_https_over_http2_with_the_libraries_precompressed(
+    served_over_tls,
+):
+    """A phone on a weak link gets every file of a page over one connection, and Leaflet at brotli's highest
+    level (made once by make assets), 17% smaller than nginx's level 4 made per request."""
+    server, app, token = served_over_tls
+    assert server.url.startswith("https://")
+    head, page = _curl(server, "/", "-H", "Accept-Encoding: br")
+    assert head.startswith("http/2 200") and "content-encoding: br" in head
+    # The app sees the phone's scheme: its links to itself are https://.
+    assert f'<link rel="canonical" href="{server.url}/">' in brotli.decompress(page).decode()
+    static = Path(app.static_folder) / "vendor" / "leaflet"
+    for encoding, suffix in (("br", ".br"), ("gzip", ".gz")):
+        head, body = _curl(
+            server, "/static/vendor/leaflet/leaflet.js?v=1", "-H", f"Accept-Encoding: {encoding}"
+        )
+        assert head.startswith("http/2 200") and f"content-encoding: {encoding}" in head
+        assert body == (static / f"leaflet.js{suffix}").read_bytes()
+    assert len((static / "leaflet.js.br").read_bytes()) < 0.9 * len(
+        brotli.compress((static / "leaflet.js").read_bytes(), quality=4)
+    )
+    head, body = _curl(server, "/static/vendor/leaflet/leaflet.js?v=1")  # a client that takes neither
+    assert "content-encoding" not in head and body == (static / "leaflet.js").read_bytes()
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
