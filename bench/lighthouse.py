@@ -29,6 +29,12 @@ BUDGET_BYTES = 100 * 1000  # issue 34: the map page at most 100 KB, tiles aside
 MIN_SCORE = 95
 MAX_BLOCKING_MS = 200
 RUNS = int(os.environ.get("LIGHTHOUSE_RUNS", "3"))
+RUN_METRICS = (
+    ("FCP", "firstContentfulPaint"),
+    ("LCP", "largestContentfulPaint"),
+    ("TBT", "totalBlockingTime"),
+    ("SI", "speedIndex"),
+)
 
 
 def blank_tile(size=256):
@@ -139,6 +145,12 @@ def main():
                 + f" (at most {MAX_BLOCKING_MS}); transfer {weight / 1000:.1f} kB (budget {BUDGET_BYTES / 1000:.0f} kB)"
                 + f" -> {'OK' if passed else 'BELOW TARGET'}"
             )
+            for run in reports:  # what moved the score from run to run
+                metric = run["audits"]["metrics"]["details"]["items"][0]
+                print(
+                    f"    run: performance {round(run['categories']['performance']['score'] * 100)}, "
+                    + ", ".join(f"{name} {metric[key]:.0f} ms" for name, key in RUN_METRICS)
+                )
             for title in failed:
                 print(f"    needs work: {title}")
     finally:
