@@ -25,7 +25,10 @@ from tests.contributions import bearer, make_users, token_for, waterfall
 from tests.test_photos import gps_exif, jpeg_with_gps
 
 SLOW_CLIENTS = 64
-ANSWER_WITHIN_S = 1.0
+# Not a speed target (make bench measures the latency under slow phones: "slow clients"), but the line
+# between answered and held: a request stuck behind a slow phone waits for a worker, that is until the
+# phone finishes or gunicorn's 30 s timeout. Under a loaded CI machine an answer once took 1.1 s.
+ANSWER_WITHIN_S = 5.0
 
 
 @pytest.fixture
