@@ -217,9 +217,7 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
     """Issue 34: the page preloads the first layer only, and the map draws each layer as it comes; a category
     switched off before its places came stays off."""
     server = live_server()
-    context = browser.new_context(
-        viewport={"width": 360, "height": 740}, locale="id-ID", has_touch=True, is_mobile=True
-    )
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
     held = []
     try:
         page = context.new_page()
@@ -247,17 +245,10 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
         assert all(total == shown for total, shown in sites.values()), sites
         assert all(total == 0 for key, (total, _) in drawn.items() if key.startswith("msmes:"))
 
-        layers = page.locator(".leaflet-control-layers")
-        toggle = layers.get_by_label("Kuliner")
-
-        def tap_kuliner():  # on a phone: tap the layers button, then the box
-            if not layers.evaluate("(control) => control.matches('.leaflet-control-layers-expanded')"):
-                layers.locator(".leaflet-control-layers-toggle").tap()
-                page.wait_for_selector(".leaflet-control-layers-expanded")
-            toggle.tap()
-
-        tap_kuliner()  # before any warung has come
-        assert not toggle.is_checked()
+        page.locator(".leaflet-control-layers").hover()  # the list of layers opens
+        page.wait_for_selector(".leaflet-control-layers-expanded")
+        toggle = page.locator(".leaflet-control-layers").get_by_label("Kuliner")
+        toggle.uncheck()  # before any warung has come
         for held_route in held:
             held_route.continue_()
         page.wait_for_selector(READY, timeout=15000)
@@ -267,11 +258,11 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
             key: n for key, n in drawn.items() if key.startswith("msmes:") and key != "msmes:kuliner"
         }
         assert len(businesses) >= 4 and all(total == shown > 0 for total, shown in businesses.values()), drawn
-        tap_kuliner()
-        assert toggle.is_checked()
+        toggle.check()
         page.wait_for_function(
-            "() => document.querySelector('.gt-map').geotour.groups['msmes:kuliner'].getLayers()"
+            "(n) => document.querySelector('.gt-map').geotour.groups['msmes:kuliner'].getLayers()"
             ".every((m) => document.querySelector('.gt-map').geotour.cluster().hasLayer(m))",
+            arg=0,
             timeout=5000,
         )
         assert errors == []
