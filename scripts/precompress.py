@@ -45,12 +45,15 @@ def precompress(folder: Path) -> int:
     copies were written."""
     written = 0
     for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix not in TEXT or path.stat().st_size < SMALLEST:
+        if not path.is_file() or path.suffix not in TEXT:
+            continue
+        made = path.stat()
+        if made.st_size < SMALLEST:
             continue
         data = None
         for suffix, compress in FORMS.items():
             copy = path.with_name(path.name + suffix)
-            if copy.is_file() and copy.stat().st_mtime >= path.stat().st_mtime:
+            if copy.is_file() and copy.stat().st_mtime >= made.st_mtime:
                 continue
             data = path.read_bytes() if data is None else data
             _write_whole(copy, compress(data))

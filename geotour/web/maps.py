@@ -247,6 +247,10 @@ def _locate_options(locate_strings: dict[str, str], near_me: bool = False) -> di
 
 def _add_controls(m: folium.Map, locate_strings: dict[str, str]) -> None:
     _local_plugin(LocateControl(**_locate_options(locate_strings))).add_to(m)
+    _add_layer_control(m)
+
+
+def _add_layer_control(m: folium.Map) -> None:
     folium.LayerControl(position="topright", collapsed=True).add_to(m)
 
 
@@ -254,11 +258,11 @@ def _locate_later(
     m: GeotourMap, locate_strings: dict[str, str], static_url: Callable[[str], str]
 ) -> dict[str, Any]:
     """Leave the locate control out of the overview page's head, and return the map script's `locate`
-    setting: geotour-map.js loads the control and puts it on the map once the first markers are drawn. On a weak link its 5 kB would otherwise
-    share the line with Leaflet, and the first marker waits for Leaflet."""
+    setting: geotour-map.js loads the control and puts it on the map once the first markers are drawn.
+    On a weak link its 5 kB would otherwise share the line with Leaflet, and the first marker waits for
+    Leaflet."""
     m.asset_js = [(name, url) for name, url in m.asset_js if name != "locatecontrol"]
     m.asset_css = [(name, url) for name, url in m.asset_css if name != "locatecontrol_css"]
-    folium.LayerControl(position="topright", collapsed=True).add_to(m)
     return {
         "script": static_url(dict(MAP_JS)["locatecontrol"]),
         "style": static_url(dict(MAP_CSS)["locatecontrol_css"]),
@@ -307,6 +311,7 @@ def overview_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geot
             FeatureGroupSubGroup(cluster, name=group["label"], show=True)
         ).add_to(m)
     locate = _locate_later(m, spec["locate_strings"], static_url)
+    _add_layer_control(m)
     AsyncLayers({**spec["config"], "locate": locate}, groups).add_to(m)
     return m
 

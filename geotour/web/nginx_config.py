@@ -28,17 +28,18 @@ def render_nginx_conf(
     types = " ".join(
         t for t in config["COMPRESS_MIMETYPES"] if t != "text/html"
     )  # nginx's gzip always has it
-    cert, key = config.get("GEOTOUR_TLS_CERT"), config.get("GEOTOUR_TLS_KEY")
+    cert, key = config.get("GEOTOUR_TLS_CERT") or "", config.get("GEOTOUR_TLS_KEY") or ""
+    tls = bool(cert and key)  # both or neither: load_config refuses half
     values = {
         "@LISTEN@": listen,
         # HTTPS, over HTTP/2 (one connection for every file of a page; a phone on a weak link then waits on no
         # queue of six), when the certificate is ours to serve; else a TLS proxy in front does it.
-        "@LISTEN_TLS@": " ssl http2" if cert else "",
+        "@LISTEN_TLS@": " ssl http2" if tls else "",
         "@TLS@": (
             f'ssl_certificate "{Path(cert).resolve()}"; ssl_certificate_key "{Path(key).resolve()}";\n'
             "        ssl_protocols TLSv1.2 TLSv1.3; ssl_prefer_server_ciphers off;\n"
             "        ssl_session_cache shared:geotour_tls:2m; ssl_session_timeout 1d;"
-            if cert and key
+            if tls
             else ""
         ),
         "@RUN@": str(run_dir),

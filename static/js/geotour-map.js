@@ -686,9 +686,8 @@ Geotour.prototype.addLocate = function () {
   var script = document.createElement("script");
   script.src = locate.script;
   script.onload = function () {
-    // It would alert the browser's own (English) message on an error: mount's locationerror handler says it.
-    var options = Object.assign({}, locate.options, { onLocationError: function () {} });
-    self.locate = L.control.locate(options).addTo(self.map);
+    quietLocate();
+    self.locate = L.control.locate(locate.options).addTo(self.map);
   };
   script.onerror = function () {
     script.remove();
@@ -1369,9 +1368,13 @@ function translateControls(map, t) {
 
 // The locate control alerts the browser's own (English) message on an error; the map's locationerror
 // handler in mount says it in the page's language instead. A control copies its options when it is made,
-// so this runs now: the deferred scripts run in order, after the plugin and before the map's own script.
-var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
-if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
+// so this runs once the plugin is there: now on a site's page (the deferred scripts run in order, after the
+// plugin and before the map's own script), and when addLocate has loaded it on the overview.
+function quietLocate() {
+  var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
+  if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
+}
+quietLocate();
 
 // The one global: Folium's map script calls Geotour.mount; the site's pages add Geotour.page (offline/page.js).
 const GEOTOUR = (window.Geotour ??= {});

@@ -217,7 +217,9 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
     """Issue 34: the page preloads the first layer only, and the map draws each layer as it comes; a category
     switched off before its places came stays off."""
     server = live_server()
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="id-ID")
+    context = browser.new_context(
+        viewport={"width": 360, "height": 740}, locale="id-ID", has_touch=True, is_mobile=True
+    )
     held = []
     try:
         page = context.new_page()
@@ -245,10 +247,17 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
         assert all(total == shown for total, shown in sites.values()), sites
         assert all(total == 0 for key, (total, _) in drawn.items() if key.startswith("msmes:"))
 
-        page.locator(".leaflet-control-layers").hover()  # the list of layers opens
-        page.wait_for_selector(".leaflet-control-layers-expanded")
-        toggle = page.locator(".leaflet-control-layers").get_by_label("Kuliner")
-        toggle.uncheck()  # before any warung has come
+        layers = page.locator(".leaflet-control-layers")
+        toggle = layers.get_by_label("Kuliner")
+
+        def tap_kuliner():  # on a phone: tap the layers button, then the box
+            if not layers.evaluate("(control) => control.matches('.leaflet-control-layers-expanded')"):
+                layers.locator(".leaflet-control-layers-toggle").tap()
+                page.wait_for_selector(".leaflet-control-layers-expanded")
+            toggle.tap()
+
+        tap_kuliner()  # before any warung has come
+        assert not toggle.is_checked()
         for held_route in held:
             held_route.continue_()
         page.wait_for_selector(READY, timeout=15000)
@@ -258,11 +267,11 @@ def test_the_first_places_are_drawn_while_the_businesses_are_still_coming(live_s
             key: n for key, n in drawn.items() if key.startswith("msmes:") and key != "msmes:kuliner"
         }
         assert len(businesses) >= 4 and all(total == shown > 0 for total, shown in businesses.values()), drawn
-        toggle.check()
+        tap_kuliner()
+        assert toggle.is_checked()
         page.wait_for_function(
-            "(n) => document.querySelector('.gt-map').geotour.groups['msmes:kuliner'].getLayers()"
+            "() => document.querySelector('.gt-map').geotour.groups['msmes:kuliner'].getLayers()"
             ".every((m) => document.querySelector('.gt-map').geotour.cluster().hasLayer(m))",
-            arg=0,
             timeout=5000,
         )
         assert errors == []
