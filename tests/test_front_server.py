@@ -161,11 +161,36 @@ def _slow_upload(port, token, photo, bytes_per_s, result):
     result["body"] = answer.split(b"\r\n\r\n", 1)[1]
 
 
+def _warmed_up(server, token, photo):
+    """Return each worker's memory once it has booted and done the work once (imports, the photo codecs,
+    the allocator's high-water mark), so that what the slow upload adds is measured alone. On a loaded
+    machine a worker may still be importing the app when the first answers come from the other one."""
+    workers = server.worker_pids()
+    for _ in range(3):  # the workers take turns on the socket: fast uploads side by side reach both
+        uploads = [
+            threading.Thread(target=_slow_upload, args=(server.port, token, photo, 20_000_000, {}))
+            for _ in workers
+        ]
+        for upload in uploads:
+            upload.start()
+        for _ in workers:
+            assert _timed_get(server.url + "/api/v1/layers")[0] == 200
+        for upload in uploads:
+            upload.join()
+    memory = {pid: rss_kib(pid) for pid in workers}
+    while True:  # until no worker grows any more
+        time.sleep(1)
+        now = {pid: rss_kib(pid) for pid in workers}
+        if all(now[pid] - memory[pid] < 1_000 for pid in workers):
+            return now
+        memory = now
+
+
 def test_a_two_megabyte_photo_at_thirty_kilobytes_a_second_is_accepted(served):
     server, app, token = served
     workers = server.worker_pids()
-    memory = {pid: rss_kib(pid) for pid in workers}
     photo = _camera_jpeg()
+    memory = _warmed_up(server, token, photo)
     result = {}
     upload = threading.Thread(target=_slow_upload, args=(server.port, token, photo, 30_000, result))
     upload.start()
@@ -181,8 +206,8 @@ def test_a_two_megabyte_photo_at_thirty_kilobytes_a_second_is_accepted(served):
     assert b'"gps"' in result["body"] and b"106.4712" in result["body"]
     assert len(latencies) > 30 and max(latencies) < ANSWER_WITHIN_S, latencies
     assert server.worker_pids() == workers
-    for pid in workers:  # memory is what it was: the upload was buffered by nginx, not by a worker
-        assert rss_kib(pid) - memory[pid] < 40_000, (pid, memory[pid], rss_kib(pid))
+    for pid in workers:  # memory is what it was (a few KiB): the upload was buffered by nginx, not a worker
+        assert rss_kib(pid) - memory[pid] < 2 * len(photo) // 1024, (pid, memory[pid], rss_kib(pid))
 
 
 def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
