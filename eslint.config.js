@@ -39,6 +39,7 @@ export default [
       "static/js/lib/**/*.js",
       "static/js/offline/**/*.js",
       "static/js/geotour-map.js",
+      "static/js/map/**/*.js",
       "static/js/place-search.js",
       "static/js/embed.js",
       "static/js/listen.js",

@@ -53,18 +53,18 @@ def test_the_javascript_restates_no_value_the_server_owns():
 
     from geotour.web.pages.map_setup import NEAR_ME, POPUP_NEARBY
 
-    scripts = {
-        p.name: p.read_text(encoding="utf-8")
-        for p in (Path(__file__).parent.parent / "static" / "js").glob("*.js")
-    }
+    folder = Path(__file__).parent.parent / "static" / "js"
+    scripts = {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in folder.rglob("*.js")}
+    the_map = [name for name in scripts if name == "geotour-map.js" or name.startswith("map/")]
+    assert len(the_map) == 5, the_map  # the first module, and what it asks for after the first markers
     for name, text in scripts.items():
         assert "-7.1" not in text and "106.5" not in text, name  # the geopark's coordinates
         assert "20000 : 3000" not in text and "nearby?limit=3" not in text, name  # the popups' nearby lists
-    for radius_m, _ in (*POPUP_NEARBY.values(), *NEAR_ME.values()):  # the map's radii come from cfg
-        assert not re.search(rf"\b{radius_m}\b", scripts["geotour-map.js"]), radius_m
-    assert (
-        "Intl.NumberFormat" not in scripts["geotour-map.js"]
-    )  # distances: the server's rules (cfg.distance)
+    for name in the_map:
+        for radius_m, _ in (*POPUP_NEARBY.values(), *NEAR_ME.values()):  # the map's radii come from cfg
+            assert not re.search(rf"\b{radius_m}\b", scripts[name]), (name, radius_m)
+        # distances: the server's rules (cfg.distance)
+        assert "Intl.NumberFormat" not in scripts[name], name
 
 
 def test_the_service_worker_imports_workbox_and_its_modules_from_our_own_host(client):

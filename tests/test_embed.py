@@ -19,7 +19,8 @@ def test_embed_has_no_site_chrome_and_may_be_framed_anywhere(client):
     assert directives(response)["frame-ancestors"] == "*"
     assert "X-Frame-Options" not in response.headers
     assert "Set-Cookie" not in response.headers
-    assert "localStorage" not in client.get("/static/js/geotour-map.js").get_data(as_text=True)
+    for script in ("geotour-map.js", "map/popups.js", "map/overlays.js", "map/near-me.js", "map/finder.js"):
+        assert "localStorage" not in client.get("/static/js/" + script).get_data(as_text=True), script
     assert "serviceWorker" not in html
 
 

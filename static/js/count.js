@@ -121,12 +121,15 @@ function start() {
     // left before the phone was idle: the beacon still goes as the page is put away
     addEventListener("pagehide", () => shown && view(), { once: true });
   }
-  document.addEventListener("DOMContentLoaded", function () {
+  const direct = function () {
     if (viaHost()) return; // the /go/ links go through the host page, and the server counts them
     document.querySelectorAll("a[data-direct]").forEach(function (link) {
       link.href = link.dataset.direct;
     });
-  });
+  };
+  // The page loads this script async: it may run before the page is parsed, or after.
+  if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", direct);
+  else direct();
   document.addEventListener(
     "click",
     function (event) {
