@@ -45,9 +45,7 @@ JS_MODULES = {
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
     "geotour/trip-list": "js/lib/trip-list.js",  # every page: "+ My trip" (js/trip.js) and the trip's page
     "geotour/count": "js/count.js",  # every page: what visitors do, counted per place and day (no tracking)
-    # The map: its first module (MAP_MODULES, by this name too, so that both are one module), and what it asks
-    # for once the first markers are drawn (Geotour.prototype.more).
-    "geotour/map": "js/geotour-map.js",
+    # What the map's first module (MAP_MODULES) asks for once the first markers are drawn (Geotour.more).
     "geotour/map/popups": "js/map/popups.js",
     "geotour/map/overlays": "js/map/overlays.js",
     "geotour/map/near-me": "js/map/near-me.js",

@@ -13,7 +13,7 @@ var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
 // (a long task is 50 ms; Lighthouse counts a slow phone as 4× this machine).
 var SLICE_MS = 8;
 
-export function el(tag, attrs, text) {
+function el(tag, attrs, text) {
   var node = document.createElement(tag);
   Object.keys(attrs || {}).forEach(function (name) {
     if (attrs[name] !== null && attrs[name] !== undefined) node.setAttribute(name, attrs[name]);
@@ -22,11 +22,11 @@ export function el(tag, attrs, text) {
   return node;
 }
 
-export function safeHref(url) {
+function safeHref(url) {
   return typeof url === "string" && ALLOWED_LINK.test(url) ? url : null;
 }
 
-export function Geotour(map, cfg, groups) {
+function Geotour(map, cfg, groups) {
   this.map = map;
   this.cfg = cfg;
   this.groups = groups;
@@ -120,7 +120,7 @@ Geotour.prototype.styleFor = function (props) {
 };
 
 /* How far a point can be trusted: approximate (with its uncertainty in metres), verified on site, or exact. */
-export function position(props) {
+function position(props) {
   var approximate = props.coord_confidence === "estimated";
   return {
     approximate: approximate,
@@ -168,21 +168,24 @@ var PinIcon =
 
 /* Whether a place is closed or limited today (WIB): a closure whose last day has passed is over by itself. */
 // Today in WIB, worked out at most once a minute: an Intl formatter per marker costs a slow phone ~100 ms.
-var WIB_DAY = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" }),
+// The formatter itself is made the first time it is needed: making it (the time zone's data) is a slow
+// phone's longest step in this module's start, and most maps need it only when a popup or the search opens.
+var WIB_DAY = null,
   today = { at: 0, day: "" };
 function todayWIB() {
   var now = Date.now();
+  WIB_DAY = WIB_DAY || new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" });
   if (now - today.at > 60000) today = { at: now, day: WIB_DAY.format(now) };
   return today.day;
 }
 
-export function statusNow(props) {
+function statusNow(props) {
   if (props.status !== "closed" && props.status !== "limited") return null;
   return props.status_until && props.status_until < todayWIB() ? null : props.status;
 }
 
 /* A geopark partner's label holds from the day granted to the day it expires (geotour.domain.partners). */
-export function partnerNow(props) {
+function partnerNow(props) {
   var label = props.partner,
     today = todayWIB();
   return Boolean(label && label.granted <= today && today <= label.expires);
@@ -395,15 +398,16 @@ Geotour.prototype.showCluster = function (cluster) {
 };
 
 /* Run `give`, which hands `cluster` markers; resolve when its last chunk is done (its chunkProgress reports
- * processed === total). */
+ * processed === total). Both in tasks of their own: the cluster's first chunk and its last (which draws the
+ * icons) are each a task's worth of work on a slow phone, and what follows them is another. */
 function clustered(cluster, give) {
   return new Promise(function (resolve) {
     cluster.options.chunkProgress = function (processed, total) {
       if (processed !== total) return;
       cluster.options.chunkProgress = null;
-      resolve();
+      setTimeout(resolve, 0);
     };
-    give();
+    setTimeout(give, 0);
   });
 }
 
@@ -720,8 +724,19 @@ function quietLocate() {
 quietLocate();
 
 // The one global: Folium's map script calls Geotour.mount; the site's pages add Geotour.page (offline/page.js).
+// The map's later modules (static/js/map/) extend this module's Geotour through Geotour.lib: an import of
+// this file could be a second copy of it, if the page named it by another URL (a map rendered before an
+// edit, under `make run`), and a second copy's Geotour is not the one on the map.
 const GEOTOUR = (window.Geotour ??= {});
 Object.assign(GEOTOUR, {
+  lib: {
+    Geotour: Geotour,
+    el: el,
+    safeHref: safeHref,
+    position: position,
+    statusNow: statusNow,
+    partnerNow: partnerNow,
+  },
   mount: function (map, cfg, groups) {
     var app = new Geotour(map, cfg, groups);
     map.getContainer().geotour = app; // for the browser tests' assertions (what is on screen), never for behaviour

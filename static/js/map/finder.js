@@ -1,10 +1,10 @@
 /* The overview's search box and type chips: suggestions as the visitor types, filters kept in the URL. Loaded
  * with the map's other modules once the first markers are drawn (Geotour.prototype.more in
  * static/js/geotour-map.js); a search sent before then waits for it. */
-import { Geotour, el, partnerNow } from "geotour/map";
 import { fold, score } from "geotour/search";
 import { bindForm, writeState } from "geotour/place-search";
 import { searchResult } from "geotour/count";
+const { Geotour, el, partnerNow } = window.Geotour.lib; // geotour-map.js
 
 /* The search box and type chips above the map (templates/_filters.html). */
 function Finder(app, form) {

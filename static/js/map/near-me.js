@@ -1,7 +1,7 @@
 /* "Near me" on the overview: what the locate control finds is sent to /api/v1/nearby, or worked out from the
  * places saved on the phone when there is no signal. Loaded with the map's other modules once the first
  * markers are drawn (Geotour.prototype.more in static/js/geotour-map.js). */
-import { Geotour, el, position } from "geotour/map";
+const { Geotour, el, position } = window.Geotour.lib; // geotour-map.js
 
 /* "Near me": when the locate control finds the visitor, list the nearest attractions and businesses in a
  * bottom sheet, grouped, each with distance and direction; and zoom so the nearest few are on screen. */

@@ -1,7 +1,7 @@
 /* What the overview draws over its places once they are up: routes, events and village names. Loaded with
  * the map's other modules once the first markers are drawn (Geotour.prototype.more in
  * static/js/geotour-map.js). Every text goes in as text. */
-import { Geotour, el } from "geotour/map";
+const { Geotour, el } = window.Geotour.lib; // geotour-map.js
 
 /* Routes: lines from site to site. A route known only by its stops is dashed, and its popup says the path is
  * not mapped; every text goes in as text. Fetched and drawn once the markers are up and the phone is idle,

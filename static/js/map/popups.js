@@ -2,9 +2,9 @@
  * other kind; and "+ My trip" in the popups of places and routes. Loaded once the first markers are drawn
  * (Geotour.prototype.more in static/js/geotour-map.js); until then a popup opened early says "loading".
  * Every string from data goes into the page through textContent or setAttribute, never as HTML. */
-import { Geotour, el, safeHref, position, statusNow, partnerNow } from "geotour/map";
 import { formatDistance, geodesic, bearing } from "geotour/distance";
 import { count } from "geotour/count";
+const { Geotour, el, safeHref, position, statusNow, partnerNow } = window.Geotour.lib; // geotour-map.js
 
 /* A distance said as the server's i18n.format_distance says it (lib/distance.js, cfg.distance). */
 Geotour.prototype.formatDistance = function (metres) {
