@@ -427,10 +427,11 @@ function askAfterMap() {
   });
 }
 
-/* What waited for the first markers: the page's other modules, and the overview's locate control. */
+/* What waited for the first markers: the page's other modules, and the overview's locate control; each
+ * asked for in a task of its own (a slow phone spends tens of milliseconds starting each). */
 Geotour.prototype.afterMap = function () {
-  askAfterMap();
-  this.addLocate();
+  setTimeout(askAfterMap, 0);
+  setTimeout(this.addLocate.bind(this), 0);
 };
 
 /* The map's own modules for what comes after the first markers (static/js/map/, named in the page's import
@@ -441,20 +442,26 @@ var MORE = ["geotour/map/popups", "geotour/map/overlays", "geotour/map/near-me",
 Geotour.prototype.more = function () {
   var self = this;
   if (!this.moreModules)
-    this.moreModules = Promise.all(
-      MORE.map(function (name) {
-        return import(name);
-      }),
-    ).then(
-      function () {
-        // The search box above the overview (static/js/map/finder.js); until now its form waited.
-        if (self.form && !self.finder) self.finder = self.makeFinder(self.form);
-      },
-      function (error) {
-        self.moreModules = null;
-        throw error;
-      },
-    );
+    this.moreModules = new Promise(function (resolve) {
+      setTimeout(resolve, 0); // in a task of its own, like afterMap's
+    })
+      .then(function () {
+        return Promise.all(
+          MORE.map(function (name) {
+            return import(name);
+          }),
+        );
+      })
+      .then(
+        function () {
+          // The search box above the overview (static/js/map/finder.js); until now its form waited.
+          if (self.form && !self.finder) self.finder = self.makeFinder(self.form);
+        },
+        function (error) {
+          self.moreModules = null;
+          throw error;
+        },
+      );
   return this.moreModules;
 };
 

@@ -10,7 +10,14 @@ const box = document.querySelector(".gt-save-geopark");
 const sw = "serviceWorker" in navigator && window.caches ? navigator.serviceWorker : null;
 const KEY = "geotour-saved-geopark"; // {at, count}: this phone saved the geopark, and when
 const lang = document.documentElement.lang === "en" ? "en" : "id";
-const number = new Intl.NumberFormat(lang === "en" ? "en" : "id", { maximumFractionDigits: 1 });
+// Made when first needed: making a number format (the locale's data) takes a slow phone ~100 ms.
+let numberFormat = null;
+const number = {
+  format: (n) =>
+    (numberFormat ||= new Intl.NumberFormat(lang === "en" ? "en" : "id", {
+      maximumFractionDigits: 1,
+    })).format(n),
+};
 let list = null;
 
 const part = (name) => box.querySelector(`.gt-save-geopark__${name}`);
@@ -121,9 +128,11 @@ if (box && sw) {
     (await sw.ready).active.postMessage({ type: "drop-geopark" }),
   );
   showSaved();
-  space().catch(() => {});
   const details = box.closest("details");
+  // Asked when the visitor opens the box (at once when it is open): on the map it is closed, and its number
+  // format costs a slow phone a long task while the map draws.
   const go = () => {
+    space().catch(() => {});
     if (savedState()) refresh();
     else measure().catch(() => (part("size").textContent = box.dataset.noSignal));
   };
