@@ -78,6 +78,22 @@ def test_a_map_page_opens_the_tile_servers_connection_first_and_asks_for_leaflet
         assert '<script defer src="/static/vendor/locatecontrol/' in html
 
 
+@pytest.mark.parametrize("path", ["/", "/sites/curug-sodong", "/embed"])
+def test_the_map_script_names_its_later_modules_by_the_import_maps_names(client, path):
+    """Issue 34: what the map asks for after its first markers (cfg.later) is in the page's import map."""
+    html = client.get(path).get_data(as_text=True)
+    later = json.loads(re.search(r'"later": (\[[^\]]*\])', html).group(1))
+    imports = json.loads(re.search(r'<script type="importmap"[^>]*>(.*?)</script>', html, re.S).group(1))
+    assert later == [
+        "geotour/map/popups",
+        "geotour/map/overlays",
+        "geotour/map/near-me",
+        "geotour/map/finder",
+    ]
+    for name in later:
+        assert client.get(imports["imports"][name]).status_code == 200, name
+
+
 def test_the_map_page_preloads_only_the_first_layer_of_places(client):
     """Issue 34: on a weak link the first markers share the line with Leaflet alone; the map script asks for
     the other layers' snapshots when it runs, and draws each as it comes."""

@@ -37,6 +37,14 @@ MAP_JS_FIRST = ("leaflet", "markercluster", "subgroup")
 # import each other by the names of the page's import map (templates/document.html), which point at the
 # fingerprinted URLs, so a module and what it imports always come from one release, offline too.
 MAP_MODULES = [("geotour", "js/geotour-map.js")]
+# What the map's first module (MAP_MODULES) asks for once the first markers are drawn (Geotour.more), by the
+# names the map script's `later` setting gives it (pages/map_setup.base_config).
+MAP_LATER = {
+    "geotour/map/popups": "js/map/popups.js",
+    "geotour/map/overlays": "js/map/overlays.js",
+    "geotour/map/near-me": "js/map/near-me.js",
+    "geotour/map/finder": "js/map/finder.js",
+}
 JS_MODULES = {
     "geotour/search": "js/lib/search.js",
     "geotour/distance": "js/lib/distance.js",
@@ -45,11 +53,7 @@ JS_MODULES = {
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
     "geotour/trip-list": "js/lib/trip-list.js",  # every page: "+ My trip" (js/trip.js) and the trip's page
     "geotour/count": "js/count.js",  # every page: what visitors do, counted per place and day (no tracking)
-    # What the map's first module (MAP_MODULES) asks for once the first markers are drawn (Geotour.more).
-    "geotour/map/popups": "js/map/popups.js",
-    "geotour/map/overlays": "js/map/overlays.js",
-    "geotour/map/near-me": "js/map/near-me.js",
-    "geotour/map/finder": "js/map/finder.js",
+    **MAP_LATER,
 }
 MAP_MODULE_NAMES = ("geotour/search",)  # what the map's first module imports, asked for with it
 MAP_CSS = [

@@ -434,11 +434,9 @@ Geotour.prototype.afterMap = function () {
   setTimeout(this.addLocate.bind(this), 0);
 };
 
-/* The map's own modules for what comes after the first markers (static/js/map/, named in the page's import
- * map): each adds its methods to Geotour. Asked for once; if one cannot come (offline, never saved), the
- * next call asks again. */
-var MORE = ["geotour/map/popups", "geotour/map/overlays", "geotour/map/near-me", "geotour/map/finder"];
-
+/* The map's own modules for what comes after the first markers (static/js/map/; their names in the page's
+ * import map are cfg.later, from maps.MAP_LATER): each adds its methods to Geotour. Asked for once; if one
+ * cannot come (offline, never saved), the next call asks again. */
 Geotour.prototype.more = function () {
   var self = this;
   if (!this.moreModules)
@@ -447,7 +445,7 @@ Geotour.prototype.more = function () {
     })
       .then(function () {
         return Promise.all(
-          MORE.map(function (name) {
+          self.cfg.later.map(function (name) {
             return import(name);
           }),
         );
