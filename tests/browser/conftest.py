@@ -126,6 +126,17 @@ def host_page_context(browser, own_origins, user_agent=None):
     return context, page, logged
 
 
+def settled_popup(frame):
+    """The place's card once it stands still, as a visitor taps it: its nearby list has come (the card grows
+    then, and the map pans to keep it on screen; a tap in that moment can land on the map and close it)."""
+    popup = frame.locator(".leaflet-popup-content")
+    popup.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=15000)
+    frame.locator(".leaflet-map-pane:not(.leaflet-pan-anim):not(.leaflet-zoom-anim)").wait_for(
+        state="attached", timeout=5000
+    )
+    return popup
+
+
 def sandbox_errors(logged):
     """Return the logged lines that say a sandbox or framing rule stopped something."""
     return [line for line in logged if any(word in line for word in SANDBOX_OR_FRAMING_ERRORS)]

@@ -8,7 +8,7 @@ import threading
 
 import pytest
 
-from tests.browser.conftest import host_page_context, sandbox_errors
+from tests.browser.conftest import host_page_context, sandbox_errors, settled_popup
 
 SECRET = "Ab12Cd34Ef"
 # What WordPress 6.1 makes of our oEmbed (wp_filter_oembed_result) and what its wp-embed.js does with messages.
@@ -91,7 +91,8 @@ def test_back_to_the_map_keeps_the_frame_and_the_secret(host):
     server, page, logged, office = host
     page.goto(f"{office}/post")
     frame = page.frame_locator("iframe")
-    frame.locator(".leaflet-popup-content a.gt-btn--primary").click(timeout=15000)
+    settled_popup(frame).locator("a.gt-btn--primary").click()
+    frame.locator("h1", has_text="Curug Sodong").wait_for(timeout=30000)
     # the frame's script gives the link the secret as it runs (a tap before that reloads the map without it)
     frame.locator("a[data-in-frame][href*='secret=']").click(timeout=10000)
     frame.locator(".gt-map[data-geotour-ready]").wait_for(timeout=15000)

@@ -9,7 +9,7 @@ import shutil
 
 import pytest
 
-from tests.browser.conftest import host_page_context, sandbox_errors
+from tests.browser.conftest import host_page_context, sandbox_errors, settled_popup
 from tests.wordpress_site import WordPressSite, available, embed_block
 
 DESKTOP = "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/120.0 Safari/537.36"
@@ -88,8 +88,7 @@ def test_a_visitor_reads_a_business_inside_the_frame_then_opens_the_full_page(vi
     page.goto(posts["/msmes/msme-0001"])
     post_url = page.url  # WordPress's own address for the post
     frame = _shown_frame(page)
-    details = frame.locator(".leaflet-popup-content a.gt-btn--primary")  # ?site= opens the business's card
-    details.click(timeout=15000)
+    settled_popup(frame).locator("a.gt-btn--primary").click()  # ?site= opens the business's card
     frame.locator("h1").wait_for(timeout=15000)
     assert frame.locator("a[data-in-frame]").inner_text().endswith("Kembali ke peta")
     assert page.url == post_url, "the post stays in the top window"
