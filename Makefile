@@ -77,7 +77,7 @@ tools/lighthouse/node_modules/.installed: tools/lighthouse/package.json
 	touch $@
 
 # Lighthouse (mobile defaults) on / and a site page: prints the four scores and the transfer size.
-lighthouse: setup-tests chromium tools/lighthouse/node_modules/.installed
+lighthouse: setup-tests chromium nginx tools/lighthouse/node_modules/.installed
 	GEOTOUR_CHROMIUM=$(CHROMIUM) $(PY) bench/lighthouse.py
 
 # `make run` and `make serve` install what running needs (requirements.txt); the tests, lint and benchmarks

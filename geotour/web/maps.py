@@ -55,7 +55,8 @@ JS_MODULES = {
     "geotour/count": "js/count.js",  # every page: what visitors do, counted per place and day (no tracking)
     **MAP_LATER,
 }
-MAP_MODULE_NAMES = ("geotour/search",)  # what the map's first module imports, asked for with it
+# What the map's first module imports, asked for with it.
+MAP_MODULE_NAMES = ("geotour/search", "geotour/time")
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
     ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),

@@ -3,7 +3,7 @@
  * them, and a WhatsApp share. Asked for on every visit (the service worker keeps the answer for offline, and so
  * does this page); each alert ends by itself at its end time, offline too. */
 
-import { whenWIB } from "geotour/time";
+import { whenWIB, wibMonth } from "geotour/time";
 
 const box = document.querySelector(".gt-alerts");
 const KEY = "geotour-alerts";
@@ -111,9 +111,7 @@ function show(state) {
   const here = listed ? JSON.parse(listed) : [place];
   const onMap = !!document.querySelector(".gt-main--map");
   const alerts = (state && state.alerts) || [];
-  const month = Number(
-    new Intl.DateTimeFormat("en", { month: "numeric", timeZone: "Asia/Jakarta" }).format(now),
-  );
+  const month = wibMonth(now);
   const running = alerts.filter(
     (a) =>
       !a.withdrawn_at &&

@@ -7,6 +7,7 @@
  * routes, events and village names); each adds its methods to Geotour, and the map asks for them once its
  * first markers are drawn (Geotour.prototype.more). */
 import { plainName } from "geotour/search";
+import { wibDay } from "geotour/time";
 
 var ALLOWED_LINK = /^(https:\/\/|http:\/\/|tel:|geo:|\/)/;
 // Markers are made in slices of this many milliseconds of work, so that no task blocks a phone for long
@@ -167,16 +168,9 @@ var PinIcon =
   });
 
 /* Whether a place is closed or limited today (WIB): a closure whose last day has passed is over by itself. */
-// Today in WIB, worked out at most once a minute: an Intl formatter per marker costs a slow phone ~100 ms.
-// The formatter itself is made the first time it is needed: making it (the time zone's data) is a slow
-// phone's longest step in this module's start, and most maps need it only when a popup or the search opens.
-var WIB_DAY = null,
-  today = { at: 0, day: "" };
+// Today in WIB (geotour/time: arithmetic, no Intl formatter, whose first making is a slow phone's long task).
 function todayWIB() {
-  var now = Date.now();
-  WIB_DAY = WIB_DAY || new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Jakarta" });
-  if (now - today.at > 60000) today = { at: now, day: WIB_DAY.format(now) };
-  return today.day;
+  return wibDay(Date.now());
 }
 
 function statusNow(props) {
