@@ -107,6 +107,25 @@ def test_january_asked_of_ogc_gives_januarys_events_only(site):
     )  # untimed: all match
 
 
+def test_the_events_collection_tells_its_time_span_and_places_tell_none(site):
+    """OGC API - Features' temporal extent: from the first start to the last end, in UTC; a layer of places
+    has no time, so it has none (it said [[null, null]], an open span, before)."""
+    app, client, kim, mod = site
+    assert "temporal" not in client.get("/ogc/collections/events").get_json()["extent"]  # no event yet
+    publish(site, event("Malam Tahun Baru", "2026-12-31T20:00", "2027-01-01T01:00"))
+    publish(site, event("Pasar Desember", "2026-12-20T08:00", "2026-12-20T12:00"))
+    publish(site, event("Lomba Lari Januari", "2027-01-17T06:00", "2027-01-17T10:00"))
+    temporal = client.get("/ogc/collections/events").get_json()["extent"]["temporal"]
+    assert temporal["interval"] == [["2026-12-20T01:00:00Z", "2027-01-17T03:00:00Z"]]
+    assert temporal["trs"] == "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"
+    listed = {c["id"]: c for c in client.get("/ogc/collections").get_json()["collections"]}
+    assert listed["events"]["extent"]["temporal"] == temporal
+    assert "temporal" not in listed["geosites"]["extent"]
+    page = client.get("/ogc/collections/events?f=html&lang=id").get_data(as_text=True)
+    assert "Dari awal acara pertama sampai akhir acara terakhir" in page
+    assert "2026-12-20T01:00:00Z – 2027-01-17T03:00:00Z" in page
+
+
 @pytest.mark.parametrize("url", ["/ogc/collections/events/items", "/api/v1/layers/events"])
 @pytest.mark.parametrize("value", ["januari", "2027-02-01/2027-01-01", "../..", "2027-13-01"])
 def test_a_datetime_that_is_no_time_is_refused_by_name(site, url, value):

@@ -96,6 +96,36 @@ def test_json_without_accept_html_for_browsers_and_f(client):
     )
 
 
+@pytest.mark.parametrize(
+    "path, indonesian, english",
+    [
+        ("/ogc", "Di QGIS:", "In QGIS:"),
+        ("/ogc/collections", "Koleksi", "Collections"),
+        ("/ogc/collections/geosites", "Cakupan", "Extent"),
+        ("/ogc/collections/msmes/items?limit=5", "Fitur (5 dari 300)", "Items (5 of 300)"),
+        ("/ogc/conformance", "Kesesuaian", "Conformance"),
+    ],
+)
+def test_the_ogc_pages_speak_the_visitors_language(client, path, indonesian, english):
+    """The HTML pages for people are in Indonesian first, like every other page; the JSON for QGIS keeps its
+    English titles."""
+    sep = "&" if "?" in path else "?"
+    in_id = client.get(f"{path}{sep}f=html&lang=id").get_data(as_text=True)
+    in_en = client.get(f"{path}{sep}f=html&lang=en").get_data(as_text=True)
+    assert indonesian in in_id and english not in in_id
+    assert english in in_en
+    assert "<h2>Tautan</h2>" in in_id
+
+
+def test_the_ogc_links_are_named_in_the_visitors_language_and_in_english_for_qgis(client):
+    page = client.get("/ogc?f=html&lang=id").get_data(as_text=True)
+    assert "Dokumen ini sebagai HTML" in page and "Definisi OpenAPI" in page and "Koleksi" in page
+    titles = {
+        link["rel"]: link.get("title") for link in client.get("/ogc?f=json&lang=id").get_json()["links"]
+    }
+    assert titles["service-desc"] == "OpenAPI definition" and titles["data"] == "Collections"
+
+
 def test_etags_on_ogc(client):
     first = client.get("/ogc/collections/geosites/items")
     assert (

@@ -63,6 +63,10 @@ class Places(Protocol):
         """Return {layer_id: {"count", "bbox", "updated_at"}} for every layer that has features."""
 
     @abstractmethod
+    def time_extent(self, layer_id: str) -> tuple[str | None, str | None]:
+        """Return the earliest `starts` and the latest `ends` of a layer's events, as stored, or (None, None)."""
+
+    @abstractmethod
     def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
         """Return (features, number_matched) for a LayerQuery, features as GeoJSON dicts."""
 

@@ -269,6 +269,16 @@ class SQLStorage(SQLContributions, SQLIdempotency, SQLFiles, SQLAlerts, SQLRepor
         values = {row[0]: row[1] for row in rows}
         return f"{values['data_version']}-{values['data_tag']}"
 
+    def time_extent(self, layer_id: str) -> tuple[str | None, str | None]:
+        """The earliest start and latest end of a layer's events (geotour.domain.events: every moment is stored
+        in WIB the same way, so texts compare as times)."""
+        starts, ends = (self._json_text("properties", (key,)) + self.TEXT_ORDER for key in ("starts", "ends"))
+        with self._read() as conn:
+            row = conn.execute(
+                f"SELECT min({starts}), max({ends}) FROM features WHERE layer = ?", [layer_id]
+            ).fetchone()
+        return row[0], row[1]
+
     def query_layer(self, layer_id: str, query: LayerQuery) -> tuple[list[Feature], int]:
         """Return (features, number_matched) for a LayerQuery."""
         source, where, args = "features f", ["f.layer = ?"], [layer_id]

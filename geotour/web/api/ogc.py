@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 from marshmallow import RAISE
 
 from geotour.context import current as _ctx
@@ -21,6 +22,7 @@ bp = views.Blueprint("ogc", __name__, url_prefix="/ogc")
 ITEMS_DEFAULT_LIMIT = 100
 ITEMS_MAX_LIMIT = 1000
 CRS84 = "http://www.opengis.net/def/crs/OGC/1.3/CRS84"
+GREGORIAN = "http://www.opengis.net/def/uom/ISO-8601/0/Gregorian"  # the temporal extent's reference system
 OPENAPI_JSON = "application/vnd.oai.openapi+json;version=3.0"
 CONFORMANCE = [
     "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
@@ -89,12 +91,26 @@ def _answer(
     """Render build()'s payload as HTML, or send it as cached JSON with an ETag (as args["f"] or Accept asks)."""
     if _format(args.get("f")) == "html":
         response: Response = current_app.make_response(
-            render_template(template, data=build(), f_json=_self("json"))
+            render_template(template, data=build(), f_json=_self("json"), link_titles=LINK_TITLES)
         )
     else:
         response = cached(lambda: (build(), mimetype))
     response.vary.add("Accept")
     return response
+
+
+# The HTML pages name a link in the page's language; the JSON, read by QGIS and scripts, keeps its English title.
+LINK_TITLES = {
+    "This document": _l("This document"),
+    "This document as HTML": _l("This document as HTML"),
+    "OpenAPI definition": _l("OpenAPI definition"),
+    "API documentation": _l("API documentation"),
+    "Conformance classes": _l("Conformance classes"),
+    "Collections": _l("Collections"),
+    "Items as GeoJSON": _l("Items as GeoJSON"),
+    "Items as HTML": _l("Items as HTML"),
+    "The properties, each with its one type": _l("The properties, each with its one type"),
+}
 
 
 def _self(fmt: str) -> str:
@@ -171,16 +187,34 @@ def conformance(args: dict[str, Any]) -> ResponseReturnValue:
     return _answer(args, "ogc/conformance.html", lambda: {"conformsTo": CONFORMANCE, "links": _links()})
 
 
+def _temporal_extent(layer: Layer) -> dict[str, Any] | None:
+    """An events layer's time span, from its first start to its last end, in UTC (RFC 3339), or None: places
+    have no time, and a layer with no event yet has no known span."""
+    if layer.kind != LayerKind.EVENT:
+        return None
+    moments = [events.read_moment(text) for text in _ctx().storage.time_extent(layer.id)]
+    if not all(moments):
+        return None
+    return {
+        "interval": [[m.astimezone(UTC).isoformat().replace("+00:00", "Z") for m in moments if m]],
+        "trs": GREGORIAN,
+    }
+
+
 def _collection(layer: Layer, stats: dict[str, dict[str, Any]]) -> dict[str, Any]:
     items = url_for("ogc.items", collectionId=layer.id, _external=True)
     bbox = stats.get(layer.id, {}).get("bbox") or [-180, -90, 180, 90]
+    extent: dict[str, Any] = {"spatial": {"bbox": [bbox], "crs": CRS84}}
+    temporal = _temporal_extent(layer)
+    if temporal:
+        extent["temporal"] = temporal
     return {
         "id": layer.id,
         "title": layer.title["en"],
         "description": f"{layer.title['en']} / {layer.title['id']}",
         "itemType": "feature",
         "crs": [CRS84],
-        "extent": {"spatial": {"bbox": [bbox], "crs": CRS84}, "temporal": {"interval": [[None, None]]}},
+        "extent": extent,
         "links": [
             {
                 "rel": "self",
