@@ -110,3 +110,41 @@ def test_every_place_and_route_page_offers_it_and_embeds_do_not(client):
     assert "gt-trip-add" not in client.get("/embed/places/curug-sodong").get_data(as_text=True)
     own = client.get("/perjalanan").get_data(as_text=True)
     assert "gt-trip__mine" in own and 'data-shared="false"' in own
+
+
+def test_an_event_goes_in_the_trip_with_its_time_in_wib_and_says_when_it_is_over(make_app, monkeypatch):
+    """Issue 31 with issue 30: a visitor adds a coming event to the trip from its page or its popup; the list
+    names when it is (WIB), keeps it in the files at the event's place, and says so once it is over."""
+    from datetime import datetime
+
+    from geotour.domain import events
+    from geotour.domain.visit import WIB
+    from tests.contributions import approved, event, make_users
+
+    monkeypatch.setattr(events, "now_wib", lambda: datetime(2026, 12, 3, 10, 0, tzinfo=WIB))
+    app = make_app()
+    make_users(app)
+    client = app.test_client()
+    festival = approved(app, event("Festival Geopark Ciletuh", "2026-12-05T19:00", "2026-12-05T22:00"))
+    page = client.get(f"/events/{festival}", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "gt-trip-add" in page and "&#34;kind&#34;: &#34;event&#34;" in page
+    html = client.get(f"/perjalanan?p=curug-sodong,{festival}", headers={"Accept-Language": "id"}).get_data(
+        as_text=True
+    )
+    assert f'href="/events/{festival}' in html
+    when = re.search(r'class="gt-trip__when">([^<]+)<', html).group(1)
+    assert "19.00" in when and "WIB" in when and "Acara ini sudah selesai" not in when
+    gpx = client.get(f"/perjalanan.gpx?p=curug-sodong,{festival}").get_data(as_text=True)
+    karang_hawu = coordinates(app, "karang-hawu")
+    ns = {"g": "http://www.topografix.com/GPX/1/1"}
+    stop = next(
+        w
+        for w in ET.fromstring(gpx).iterfind("g:wpt", ns)
+        if w.find("g:name", ns).text.endswith("Festival Geopark Ciletuh")
+    )
+    assert (float(stop.get("lon")), float(stop.get("lat"))) == pytest.approx(tuple(karang_hawu[:2]), abs=1e-6)
+    monkeypatch.setattr(events, "now_wib", lambda: datetime(2026, 12, 6, 10, 0, tzinfo=WIB))
+    later = client.get(f"/perjalanan?p={festival}", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "Acara ini sudah selesai" in re.search(r'class="gt-trip__when">([^<]+)<', later).group(1)
+    over = client.get(f"/events/{festival}", headers={"Accept-Language": "id"}).get_data(as_text=True)
+    assert "gt-trip-add" not in over  # a past event is not offered

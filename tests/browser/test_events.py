@@ -33,6 +33,14 @@ def test_the_map_shows_coming_events_and_drops_one_once_it_is_over(browser, make
     popup = page.locator(".leaflet-popup-content")
     assert popup.locator("strong").inner_text() == "Festival Layang-layang <b>Palabuhanratu</b>"  # as text
     assert popup.inner_text().count("WIB") == 1
+    # "+ My trip" in the popup, as on the event's page: the trip keeps it as an event, its name as text
+    popup.locator("button.gt-trip-add").click()
+    popup.locator("button.gt-trip-add", has_text="✓").wait_for(timeout=5000)
+    kept = page.evaluate("() => JSON.parse(localStorage.getItem('geotour-trip'))")
+    assert [(e["kind"], e["name"]) for e in kept] == [
+        ("event", "Festival Layang-layang <b>Palabuhanratu</b>")
+    ]
+    assert kept[0]["url"].startswith("/events/")
 
     context.close()
     # The same map on a phone whose clock reads two days later: its own context, the clock set before any page

@@ -31,6 +31,12 @@ test("moving stays within the list", () => {
   );
 });
 
+test("an event is kept as an event", () => {
+  const festival = { id: "evt-12", kind: "event", name: "Festival", url: "/events/evt-12" };
+  assert.deepEqual(parse(JSON.stringify([festival])), [festival]);
+  assert.equal(add([sodong], festival)[1].kind, "event");
+});
+
 test("what is kept is read back whatever was stored", () => {
   assert.deepEqual(parse("not json"), []);
   assert.deepEqual(parse('{"a": 1}'), []);

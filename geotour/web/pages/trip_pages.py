@@ -1,5 +1,5 @@
-"""The trip list ("Perjalanan saya", issue 31 part 1): the places and routes a visitor adds from any page or
-popup, kept on their phone (static/js/trip.js) and shared as an address: /perjalanan?p=id,id,… names the
+"""The trip list ("Perjalanan saya", issue 31 part 1): the places, routes and events a visitor adds from any
+page or popup, kept on their phone (static/js/trip.js) and shared as an address: /perjalanan?p=id,id,… names the
 list, so nothing is stored on the server. The page shows a shared list in its order, with the straight-line
 distance from each stop to the next, a QR code and a WhatsApp share, and the list as GPX and KML for
 OsmAnd, Organic Maps and Google My Maps; printed, it fits one page. Without ?p= the page shows the phone's
@@ -19,18 +19,18 @@ from markupsafe import Markup
 from geotour.context import current as _ctx
 from geotour.domain import contact, route_files
 from geotour.domain.geodesy import distance_m
-from geotour.domain.layers import ATTRACTION, MSME, ROUTE
+from geotour.domain.layers import ATTRACTION, EVENT, MSME, ROUTE
 from geotour.domain.places import require_layer
 from geotour.errors import BadParameter
 from geotour.web.i18n import format_distance
-from geotour.web.pages import place_facts
+from geotour.web.pages import events_pages, place_facts
 from geotour.web.pages.route_pages import download, route_file_of
 from geotour.web.public_address import unreachable_reason
 
 bp = Blueprint("trip_pages", __name__)
 MAX_PLACES = 50  # as static/js/lib/trip-list.js keeps
 ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,99}")
-KINDS = {ATTRACTION: "site", MSME: "msme", ROUTE: "route"}
+KINDS = {ATTRACTION: "site", MSME: "msme", ROUTE: "route", EVENT: "event"}
 
 
 def _ids(required: bool = False) -> list[str]:
@@ -57,13 +57,20 @@ def _entry(feature_id: str) -> dict[str, Any] | None:
     if kind not in KINDS:
         return None
     props = feature["properties"]
+    when: dict[str, Any] = {}
     if kind == ROUTE:
         lon, lat = feature["geometry"]["coordinates"][0][:2]
         name = place_facts.route_name(props)
+    elif kind == EVENT:  # when it is (WIB), and whether it is over: a list kept for weeks outlives its events
+        lon, lat = feature["geometry"]["coordinates"][:2]
+        view = events_pages.event_view(feature)
+        name = str(view["name"])
+        when = {"when": view["when"], "past": view["past"]}
     else:
         lon, lat = feature["geometry"]["coordinates"][:2]
         name = str(props["name"])
     return {
+        **when,
         "id": feature_id,
         "kind": KINDS[kind],
         "name": name,

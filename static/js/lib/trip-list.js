@@ -1,4 +1,4 @@
-/* "Perjalanan saya", the trip list, as plain data: the places and routes a visitor adds, in the order they
+/* "Perjalanan saya", the trip list, as plain data: the places, routes and events a visitor adds, in the order they
  * choose, kept on the phone (localStorage) and shared as an address (?p=id,id,…): nothing is stored on the
  * server. Used by static/js/trip.js (the add buttons) and static/js/trip-page.js (the list's page). */
 
@@ -12,7 +12,7 @@ function clean(entry) {
   const url = String(entry.url || "");
   return {
     id: String(entry.id),
-    kind: ["site", "msme", "route"].includes(entry.kind) ? entry.kind : "site",
+    kind: ["site", "msme", "route", "event"].includes(entry.kind) ? entry.kind : "site",
     name: String(entry.name || entry.id).slice(0, 200),
     url: url.startsWith("/") && !url.startsWith("//") ? url : "/",
   };

@@ -112,8 +112,14 @@ Geotour.prototype.eventPopup = function (feature) {
     return new Intl.DateTimeFormat(lang, WIB_TIME).format(new Date(Date.parse(t)));
   });
   root.appendChild(el("p", {}, when.join(" – ") + " WIB"));
-  var link = el("a", { href: this.cfg.pages.event + encodeURIComponent(feature.id) }, this.t.event_see);
+  var url = this.cfg.pages.event + encodeURIComponent(feature.id);
+  var link = el("a", { href: url }, this.t.event_see);
   root.appendChild(el("p", {}, "")).appendChild(link);
+  if (!this.cfg.embed && this.tripButton) {
+    // "+ My trip", as on the event's page (a past event is off the map: geotour/domain/events.py)
+    var name = (this.cfg.lang === "en" && props.name_en) || props.name;
+    root.appendChild(el("p", {}, "")).appendChild(this.tripButton(feature.id, "event", name, url));
+  }
   return root;
 };
 
