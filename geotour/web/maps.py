@@ -392,13 +392,32 @@ def route_map(
     return m
 
 
+# Folium writes the map's script as one block: the map, its tile layers, ~30 groups with their addTo, the
+# layer list and our AsyncLayers. Run whole, it was one task of 120-180 ms on this machine (four times that
+# on Lighthouse's phone: most of the overview's Total Blocking Time). Each element's script is a step of
+# one generator, so the variables Folium declares stay in one scope, and the steps run a few milliseconds'
+# worth at a time, a task each: a slow phone draws and answers taps in between.
+STEP_MS = 8
+STEPWISE = """(function () {
+var steps = (function* () {
+%s
+})();
+(function run() {
+var until = performance.now() + %d;
+while (!steps.next().done) if (performance.now() > until) return void setTimeout(run, 0);
+})();
+})();"""
+
+
 def render(m: GeotourMap) -> RenderedMap:
-    """Render a map into header (asset links), html (the map div) and script parts."""
+    """Render a map into header (asset links), html (the map div) and script parts; the script runs its
+    elements' scripts in steps (STEPWISE)."""
     figure = m.get_root()
     assert isinstance(figure, Figure)  # as in GeotourMap.render
     figure.render()
+    parts = [child.render() for child in figure.script._children.values()]
     return RenderedMap(
         header=Markup(figure.header.render()),
         html=Markup(figure.html.render()),
-        script=Markup(figure.script.render()),
+        script=Markup(STEPWISE % ("\nyield;\n".join(parts), STEP_MS)),
     )
