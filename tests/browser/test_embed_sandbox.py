@@ -71,8 +71,7 @@ def test_a_sandboxed_embed_opens_details_in_the_frame_and_the_full_page_on_top(h
     page.wait_for_function("() => window.got.some((m) => m.message === 'height')", timeout=15000)
     assert page.locator("iframe").get_attribute("style") is None, "the frame shows once it spoke"
     frame = page.frame_locator("iframe")
-    details = frame.locator(".leaflet-popup-content a.gt-btn--primary")
-    details.wait_for(timeout=15000)  # ?site= opens the site's card
+    details = settled_popup(frame).locator("a.gt-btn--primary")  # ?site= opens the site's card
     assert "/embed/places/curug-sodong" in details.get_attribute("href")
     details.click()
     frame.locator("h1", has_text="Curug Sodong").wait_for(timeout=10000)

@@ -4,6 +4,7 @@ place saved on the phone; back online, the list's link opens the same list on an
 
 import re
 
+from tests.browser.conftest import settled_popup
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles, phone_network, signal, wait_for
 
 READY = ".gt-map[data-geotour-ready]"
@@ -60,7 +61,7 @@ def test_a_trip_made_on_the_phone_works_offline_and_its_link_opens_it_on_another
         page.wait_for_function(
             "() => document.querySelector('.gt-bar-trip__n').textContent === '2'", timeout=10000
         )
-        page.locator(".leaflet-popup .gt-trip-add").click()
+        settled_popup(page).locator(".gt-trip-add").click()  # the card stands still: its nearby list is in
         assert bar(page) == "Perjalanan 3"
         for path in (
             "/sites/curug-sodong",
