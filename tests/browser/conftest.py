@@ -126,11 +126,15 @@ def host_page_context(browser, own_origins, user_agent=None):
     return context, page, logged
 
 
-def settled_popup(frame):
-    """The place's card once it stands still, as a visitor taps it: its nearby list has come (the card grows
-    then, and the map pans to keep it on screen; a tap in that moment can land on the map and close it)."""
+def settled_popup(frame, nearby=True):
+    """The card once it stands still, as a visitor taps it: a place's nearby list has come (the card grows
+    then, and the map pans to keep it on screen; a tap in that moment can land on the map and close it), and
+    no pan or zoom is under way. nearby=False: a card with no such list (an event's)."""
     popup = frame.locator(".leaflet-popup-content")
-    popup.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=15000)
+    if nearby:
+        popup.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=15000)
+    else:
+        popup.locator(".gt-popup").wait_for(timeout=15000)
     frame.locator(".leaflet-map-pane:not(.leaflet-pan-anim):not(.leaflet-zoom-anim)").wait_for(
         state="attached", timeout=5000
     )

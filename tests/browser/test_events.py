@@ -4,6 +4,7 @@ for offline drops an event once it ends), and an event's popup says when, in WIB
 from datetime import datetime, timedelta
 
 from geotour.domain.visit import WIB
+from tests.browser.conftest import settled_popup
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles
 from tests.contributions import approved, event, make_users
 
@@ -27,10 +28,13 @@ def test_the_map_shows_coming_events_and_drops_one_once_it_is_over(browser, make
     page = context.new_page()
     page.goto(server.url + "/")
     page.wait_for_function(EVENTS_DRAWN + " === 2", timeout=30000)
+    page.wait_for_selector(
+        ".gt-map[data-geotour-ready]", timeout=30000
+    )  # the page done: nothing shifts it now
     page.evaluate(
         "() => document.querySelector('.leaflet-container').geotour.groups.events.getLayers()[0].openPopup() && true"
     )
-    popup = page.locator(".leaflet-popup-content")
+    popup = settled_popup(page, nearby=False)
     assert popup.locator("strong").inner_text() == "Festival Layang-layang <b>Palabuhanratu</b>"  # as text
     assert popup.inner_text().count("WIB") == 1
     # "+ My trip" in the popup, as on the event's page: the trip keeps it as an event, its name as text
