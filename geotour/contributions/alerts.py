@@ -17,6 +17,7 @@ from geotour.contributions import accounts
 from geotour.contributions.field_rules import Problem, TextField, check_text, problem
 from geotour.domain.features import Geometry, finite_number
 from geotour.domain.geopark_area import GeoparkArea
+from geotour.domain.moments import utc_text
 from geotour.domain.visit import WIB
 from geotour.errors import Forbidden, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -30,11 +31,6 @@ MAX_PLACES = 50
 MAX_AREA_POINTS = 200  # a few hundred taps at most: a coast, a valley, a road's slopes
 LONGEST = timedelta(days=366)  # an alert ends by itself: within a year at the latest
 LONGEST_SEASONAL = timedelta(days=5 * 366)  # a seasonal note recurs: a few years at the most
-
-
-def utc_text(moment: datetime) -> str:
-    """Return a moment as stored: "2026-12-05T10:00:00Z"."""
-    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def parse_time(value: object) -> datetime | None:

@@ -27,12 +27,12 @@ from geotour.contributions.workflow import (
     Context,
     latest_version,
     nearby_finder,
-    now_utc,
     submit_changes,
 )
 from geotour.domain.features import Feature
 from geotour.domain.geodesy import distance_m
 from geotour.domain.layers import ATTRACTION, MSME
+from geotour.domain.moments import now_utc
 from geotour.domain.openstreetmap import ATTRIBUTION, object_url
 from geotour.domain.places import require_layer, whole_layer
 from geotour.errors import NotFound

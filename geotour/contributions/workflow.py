@@ -8,7 +8,6 @@ import enum
 import uuid
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from geotour.contributions import accounts
@@ -19,6 +18,7 @@ from geotour.domain.features import Feature
 from geotour.domain.geodesy import Hit
 from geotour.domain.geopark_area import GeoparkArea
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, Layer
+from geotour.domain.moments import now_utc
 from geotour.domain.places import require_feature, require_layer
 from geotour.errors import BadParameter, NotFound, ValidationFailed
 from geotour.storage import Storage
@@ -403,8 +403,3 @@ def list_submissions(
         raise BadParameter("status must be one of %(allowed)s", "status", allowed=", ".join(STATUS_NAMES))
     mine = None if accounts.can_moderate(user) and not own_only else user["id"]
     return ctx.storage.list_submissions(status, mine, limit, offset)
-
-
-def now_utc() -> str:
-    """Return the present instant as stored: "2026-12-01T02:30:00Z"."""
-    return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")

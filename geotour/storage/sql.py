@@ -15,6 +15,7 @@ from geotour.domain import geodesy, routes
 from geotour.domain.features import Feature, FeatureRecord, fold, stored_photo_ids
 from geotour.domain.geodesy import Hit
 from geotour.domain.layers import LayerQuery
+from geotour.domain.moments import now_utc
 from geotour.storage import Storage, StorageUnavailable
 from geotour.storage.sql_alerts import SQLAlerts
 from geotour.storage.sql_contributions import SQLContributions
@@ -22,14 +23,7 @@ from geotour.storage.sql_counts import SQLCounts
 from geotour.storage.sql_files import SQLFiles
 from geotour.storage.sql_idempotency import SQLIdempotency
 from geotour.storage.sql_reports import SQLReports
-from geotour.storage.sql_versions import (
-    Connection,
-    Row,
-    append_version,
-    bump_data_version,
-    feature_json,
-    now_utc,
-)
+from geotour.storage.sql_versions import Connection, Row, append_version, bump_data_version, feature_json
 
 
 def like_pattern(text: str) -> str:

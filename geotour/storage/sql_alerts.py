@@ -3,8 +3,9 @@
 import json
 from typing import Any
 
+from geotour.domain.moments import now_utc
 from geotour.storage.records import Alert, NewAlert
-from geotour.storage.sql_versions import SQLParts, now_utc
+from geotour.storage.sql_versions import SQLParts
 
 _COLUMNS = (
     "id, level, title_id, title_en, text_id, text_en, place_ids, starts_at, ends_at, created_by, created_at,"

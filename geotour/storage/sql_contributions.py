@@ -4,6 +4,7 @@ import json
 from collections.abc import Sequence
 
 from geotour.domain.features import FeatureRecord
+from geotour.domain.moments import now_utc
 from geotour.storage import AlreadyExists, StaleSubmission
 from geotour.storage.records import NewSubmission, Submission, Token, User, Version
 from geotour.storage.sql_versions import (
@@ -13,7 +14,6 @@ from geotour.storage.sql_versions import (
     append_version,
     bump_data_version,
     feature_json,
-    now_utc,
 )
 
 USER_COLUMNS = "id, username, role, active, created_at, session_version, group_name"

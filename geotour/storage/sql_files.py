@@ -6,8 +6,9 @@ import secrets
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from geotour.domain.moments import now_utc
 from geotour.storage.records import PhotoSource, PositionReport
-from geotour.storage.sql_versions import SQLParts, now_utc
+from geotour.storage.sql_versions import SQLParts
 
 KEEP_STASH = timedelta(hours=24)
 KEEP_REPORTS = timedelta(days=90)  # an "I am here" nobody used in a season is stale evidence

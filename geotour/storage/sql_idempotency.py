@@ -9,8 +9,9 @@ answer is stored, and every retry gets it back.
 import contextvars
 from datetime import UTC, datetime, timedelta
 
+from geotour.domain.moments import now_utc
 from geotour.storage.records import KeyRecord
-from geotour.storage.sql_versions import Connection, Row, SQLParts, now_utc
+from geotour.storage.sql_versions import Connection, Row, SQLParts
 
 #: (user_id, key) of the write this request is making, set by the web layer around the view
 PENDING_KEY: contextvars.ContextVar[tuple[int, str] | None] = contextvars.ContextVar(

@@ -2,8 +2,9 @@
 
 from typing import Any
 
+from geotour.domain.moments import now_utc
 from geotour.storage.records import NewVisitorReport, VisitorReport
-from geotour.storage.sql_versions import Connection, SQLParts, now_utc
+from geotour.storage.sql_versions import Connection, SQLParts
 
 _COLUMNS = (
     "id, feature_id, category, text, lon, lat, accuracy_m, photo_id, lang, reporter, status, reply, created_at,"

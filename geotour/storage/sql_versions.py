@@ -9,7 +9,6 @@ import json
 import secrets
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
-from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from geotour.domain.features import FeatureRecord
@@ -25,11 +24,6 @@ class Connection(Protocol):
     """A connection as the SQL here uses it: sqlite3's, or postgres._Connection (psycopg's, taking `?`)."""
 
     def execute(self, sql: str, args: Sequence[Any] = (), /) -> Any: ...
-
-
-def now_utc() -> str:
-    """Return the current UTC time as an ISO 8601 string to the second."""
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 def feature_json(record: FeatureRecord) -> str:

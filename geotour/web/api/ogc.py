@@ -2,7 +2,6 @@
 
 import weakref
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
 from flask import Response, current_app, render_template, request, url_for
@@ -13,6 +12,7 @@ from marshmallow import RAISE
 from geotour.context import current as _ctx
 from geotour.domain import events, flat_fields, places
 from geotour.domain.layers import Layer, LayerKind, LayerQuery
+from geotour.domain.moments import now_utc, utc_text
 from geotour.errors import NotFound
 from geotour.web import params, views
 from geotour.web.api import schemas
@@ -196,7 +196,7 @@ def _temporal_extent(layer: Layer) -> dict[str, Any] | None:
     if not all(moments):
         return None
     return {
-        "interval": [[m.astimezone(UTC).isoformat().replace("+00:00", "Z") for m in moments if m]],
+        "interval": [[utc_text(m) for m in moments if m]],
         "trs": GREGORIAN,
     }
 
@@ -303,15 +303,11 @@ def items(collectionId: str, args: dict[str, Any]) -> ResponseReturnValue:
             "features": features,
             "numberMatched": matched,
             "numberReturned": len(features),
-            "timeStamp": _now(),
+            "timeStamp": now_utc(),
             "links": links,
         }
 
     return _answer(args, "ogc/items.html", build, GEOJSON)
-
-
-def _now() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @bp.get("/collections/<collectionId>/items/<featureId>", parameters=[COLLECTION_ID, FEATURE_ID])

@@ -13,6 +13,7 @@ from geotour.contributions import alerts as office_alerts
 from geotour.domain import counting, events, exports, places
 from geotour.domain.geodesy import DEFAULT_RADIUS_M, MAX_RADIUS_M
 from geotour.domain.layers import LayerKind, LayerQuery
+from geotour.domain.moments import utc_text
 from geotour.errors import NotFound
 from geotour.storage import snapshots
 from geotour.web import params, views
@@ -122,7 +123,7 @@ def alerts() -> ResponseReturnValue:
     ends by itself at ends_at). Empty places: the whole geopark."""
     body = {
         "alerts": [alert_view(a) for a in office_alerts.current(_ctx().storage)],
-        "as_of": office_alerts.utc_text(datetime.now(UTC)),
+        "as_of": utc_text(datetime.now(UTC)),
     }
     response = jsonify(body)
     response.cache_control.no_cache = True  # an alert can start, end or be withdrawn at any moment

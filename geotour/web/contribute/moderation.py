@@ -19,6 +19,7 @@ from geotour.domain import partners as partner_rules
 from geotour.domain.features import fold
 from geotour.domain.geodesy import distance_m
 from geotour.domain.layers import ATTRACTION, MSME, ROUTE, Layer
+from geotour.domain.moments import now_utc, utc_text
 from geotour.domain.places import features_of_kind, whole_layer
 from geotour.errors import BadParameter, GeotourError, ValidationFailed
 from geotour.storage.records import Submission, Version
@@ -232,7 +233,7 @@ def revert(feature_id: str) -> ResponseReturnValue:
 def accept_reported_position(feature_id: str) -> ResponseReturnValue:
     """Move a place's point to where visitors' "I am here" reports agree, and mark it checked on site."""
     try:
-        new = position_reports.accept_reported_position(_ctx(), user_record(), feature_id, workflow.now_utc())
+        new = position_reports.accept_reported_position(_ctx(), user_record(), feature_id, now_utc())
         flash(
             _(
                 "The point is moved to where visitors stood, and marked as checked on site (version %(new)d).",
@@ -250,7 +251,7 @@ def accept_reported_position(feature_id: str) -> ResponseReturnValue:
 def verify(feature_id: str) -> ResponseReturnValue:
     """Mark a place's position as checked on site: the "approximate" badge goes from every page."""
     try:
-        new = position_reports.verify_position(_ctx(), user_record(), feature_id, workflow.now_utc())
+        new = position_reports.verify_position(_ctx(), user_record(), feature_id, now_utc())
         flash(_("The position is marked as checked on site (version %(new)d).", new=new), "ok")
     except GeotourError as exc:
         flash(exc.message, "error")
@@ -284,7 +285,7 @@ def _alerts_page(
             {
                 **alert_view(a),
                 "running": office_alerts.running(a, now),
-                "upcoming": a["starts_at"] > office_alerts.utc_text(now),
+                "upcoming": a["starts_at"] > utc_text(now),
             }
             for a in listed
         ],

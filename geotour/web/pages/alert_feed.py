@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
+from geotour.domain.moments import utc_text
 from geotour.web.alert_views import alert_view
 from geotour.web.contribute.labels import level_label, month_names
 from geotour.web.pages.place_facts import lang as page_lang
@@ -43,7 +44,7 @@ def feed() -> ResponseReturnValue:
             names = [name for month, name in month_names() if month in alert["months"]]
             view["when"] += " · " + _("only in %(months)s", months=", ".join(names))
         entries.append(view)
-    updated = max((e["updated"] for e in entries), default=office_alerts.utc_text(datetime.now(UTC)))
+    updated = max((e["updated"] for e in entries), default=utc_text(datetime.now(UTC)))
     xml = render_template(
         "alerts.atom.xml",  # .xml: Jinja escapes it (a title "A & <b>" stays text)
         alerts=entries,

@@ -72,24 +72,33 @@ def _place(props: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def event_when(feature: Feature, now: datetime | None = None) -> dict[str, Any]:
+    """Return an event's name in the page's language, when it is (WIB) and whether it is over: what a list
+    of events from several places (a trip) shows of each."""
+    props = feature["properties"]
+    starts, ends = events.read_moment(props.get("starts")), events.read_moment(props.get("ends"))
+    assert starts is not None and ends is not None  # a stored event has both (field_rules.MomentField)
+    return {
+        "name": (props.get("name_en") if place_facts.lang() == "en" else None) or props["name"],
+        "starts": starts,
+        "ends": ends,
+        "when": _when(starts, ends),
+        "past": events.is_past(props, now),
+    }
+
+
 def event_view(feature: Feature, now: datetime | None = None) -> dict[str, Any]:
     """Return what the event templates show: place_facts (name, links, category) with its time, place,
     organiser, price and capacity, in the page's language; times in WIB."""
     props = feature["properties"]
     facts = place_facts.place_facts(feature)
     lang = place_facts.lang()
-    starts, ends = events.read_moment(props.get("starts")), events.read_moment(props.get("ends"))
-    assert starts is not None and ends is not None  # a stored event has both (field_rules.MomentField)
     price = props.get("ticket_price")
     capacity = props.get("capacity")
     return {
         **facts,
-        "name": (props.get("name_en") if lang == "en" else None) or props["name"],
+        **event_when(feature, now),
         "title_id": props["name"],
-        "starts": starts,
-        "ends": ends,
-        "when": _when(starts, ends),
-        "past": events.is_past(props, now),
         "bucket": events.bucket_of(props, now),
         "place": _place(props),
         "organiser": props.get("organiser") or "",

@@ -63,7 +63,7 @@ def _entry(feature_id: str) -> dict[str, Any] | None:
         name = place_facts.route_name(props)
     elif kind == EVENT:  # when it is (WIB), and whether it is over: a list kept for weeks outlives its events
         lon, lat = feature["geometry"]["coordinates"][:2]
-        view = events_pages.event_view(feature)
+        view = events_pages.event_when(feature)
         name = str(view["name"])
         when = {"when": view["when"], "past": view["past"]}
     else:
