@@ -167,6 +167,60 @@ var PinIcon =
     },
   });
 
+/* A cluster's icon, made with the DOM rather than parsed from HTML as markercluster's own is: a cluster's icon
+ * is made again each time its count changes (each batch of clusterTake), and starting the HTML parser for
+ * each was most of the clustering's time on this machine. The same look (MarkerCluster.Default.css) and text,
+ * and a name in the page's language for a screen reader (the icon is a button). */
+var ClusterIcon =
+  window.L &&
+  L.DivIcon.extend({
+    createIcon: function (old) {
+      var inner = el("div");
+      inner.appendChild(el("span", null, this.options.count));
+      this.options.html = inner;
+      var node = L.DivIcon.prototype.createIcon.call(this, old);
+      node.setAttribute("aria-label", this.options.label);
+      return node;
+    },
+  });
+
+function clusterIcon(label) {
+  return function (cluster) {
+    var count = cluster.getChildCount();
+    return new ClusterIcon({
+      count: count,
+      label: label.replace("__COUNT__", count),
+      className: "marker-cluster marker-cluster-" + (count < 10 ? "small" : count < 100 ? "medium" : "large"),
+      iconSize: L.point(40, 40),
+    });
+  };
+}
+
+/* The map's layer list (Leaflet's Control.Layers), folded behind its button, makes its rows when it is first
+ * opened, not in the task that makes the map: there its ~20 rows (each a swatch and an icon, parsed from HTML,
+ * and each checking every row's zoom range: Leaflet's _addItem calls _checkDisabledLayers) took 20 ms on
+ * this machine, a long task on a phone. Leaflet makes the rows again whenever one of its layers comes or goes
+ * (_onLayerChange calls _update); while folded and never opened that work is skipped too. Opened, each row
+ * is made from the map's state of that moment, as Leaflet would. _update is Leaflet 1.9's own method. */
+if (window.L)
+  L.Control.Layers.include({
+    _update: (function (update) {
+      return function () {
+        if (this.options.collapsed && !this._gtOpened) return this;
+        return update.call(this);
+      };
+    })(L.Control.Layers.prototype._update),
+    expand: (function (expand) {
+      return function () {
+        if (!this._gtOpened) {
+          this._gtOpened = true;
+          this._update();
+        }
+        return expand.call(this);
+      };
+    })(L.Control.Layers.prototype.expand),
+  });
+
 /* Whether a place is closed or limited today (WIB): a closure whose last day has passed is over by itself. */
 // Today in WIB (geotour/time: arithmetic, no Intl formatter, whose first making is a slow phone's long task).
 function todayWIB() {
@@ -304,8 +358,8 @@ Geotour.prototype.creditOpenStreetMap = function () {
 };
 
 /* Make the markers of `features` and put them in their groups, a few milliseconds of work at a time. A
- * marker whose group is shown in a cluster already on the map is kept back and given to the cluster with
- * the others at the end, in one addLayers (see showCluster). */
+ * marker whose group is shown and clustered is kept back and given to the cluster with the others at the
+ * end, a few at a time (see clusterTake). */
 Geotour.prototype.addFeatures = function (features) {
   var self = this,
     at = 0,
@@ -336,7 +390,7 @@ Geotour.prototype.addFeatures = function (features) {
           filter: style.type,
           names: [props.name].concat((props.name_alt || []).map(plainName)),
         });
-        if (inShownCluster(self.map, group)) {
+        if (inCluster(self.map, group)) {
           // The sub-group's own addLayer would hand the marker to the cluster alone (leaflet.featuregroup.subgroup's
           // _addLayerToGroup); this is the same, but for that hand-over.
           marker.addEventParent(group);
@@ -347,16 +401,16 @@ Geotour.prototype.addFeatures = function (features) {
       if (at < features.length) setTimeout(slice, 0);
       else
         setTimeout(function () {
-          resolve(later.length ? clusterTake(later[0]._gtGroup.getParentGroup(), later) : null);
+          resolve(later.length ? clusterTake(self.map, later[0]._gtGroup.getParentGroup(), later) : null);
         }, 0);
     }
     setTimeout(slice, 0);
   });
 };
 
-function inShownCluster(map, group) {
-  var parent = group.getParentGroup && group.getParentGroup();
-  return !!parent && map.hasLayer(group) && map.hasLayer(parent);
+/* Whether `group` is shown, and shown through a cluster (on the map or still to come on it). */
+function inCluster(map, group) {
+  return !!(group.getParentGroup && group.getParentGroup()) && map.hasLayer(group);
 }
 
 /* The cluster that every place group of the overview belongs to (geotour/web/maps.py), or null. */
@@ -372,23 +426,37 @@ Geotour.prototype.cluster = function () {
   );
 };
 
-/* Give a cluster on the map many markers at once: it adds them in chunks (chunkedLoading) and redraws its
- * icons once. */
-function clusterTake(cluster, markers) {
-  return clustered(cluster, function () {
-    cluster.addLayers(markers);
-  });
+/* Give `cluster` many markers: it goes on the map first (if it is not there yet), and then takes them
+ * CLUSTER_BATCH at a time, each batch in a task of its own. markercluster's addLayers redraws its icons once
+ * per call, not once per marker, but splits its own work only every 200 markers (chunkedLoading checks the
+ * clock there): given a layer's 300 markers at once, its first chunk was one long task on a phone. */
+var CLUSTER_BATCH = 20;
+
+function clusterTake(map, cluster, markers) {
+  var done = showCluster(map, cluster);
+  for (var at = 0; at < markers.length; at += CLUSTER_BATCH)
+    done = done.then(
+      function (batch) {
+        return clustered(cluster, function () {
+          cluster.addLayers(batch);
+        });
+      }.bind(null, markers.slice(at, at + CLUSTER_BATCH)),
+    );
+  return done;
 }
 
-/* Put the cluster on the map with every marker it was given while it was off it: markercluster clusters
- * them all in one addLayers, in chunks, and draws once. Given to it on the map, one marker at a time, it
- * redraws its icons after each: that froze a cheap phone for seconds. */
-Geotour.prototype.showCluster = function (cluster) {
-  var map = this.map;
+/* Put the cluster on the map, with every marker it was given while it was off it (markercluster clusters
+ * those in one addLayers, in chunks, and draws once). Given to it on the map one marker at a time, it would
+ * redraw its icons after each: that froze a cheap phone for seconds. */
+function showCluster(map, cluster) {
   if (map.hasLayer(cluster)) return Promise.resolve();
   return clustered(cluster, function () {
     map.addLayer(cluster);
   });
+}
+
+Geotour.prototype.showCluster = function (cluster) {
+  return showCluster(this.map, cluster);
 };
 
 /* Run `give`, which hands `cluster` markers; resolve when its last chunk is done (its chunkProgress reports
@@ -738,6 +806,8 @@ Object.assign(GEOTOUR, {
   },
   mount: function (map, cfg, groups) {
     var app = new Geotour(map, cfg, groups);
+    var cluster = app.cluster();
+    if (cluster) cluster.options.iconCreateFunction = clusterIcon(cfg.t.cluster);
     map.getContainer().geotour = app; // for the browser tests' assertions (what is on screen), never for behaviour
     GEOTOUR.map = map; // the page's map, for the alerts' areas (alerts.js), told by an event when it comes
     document.dispatchEvent(new CustomEvent("geotour:map"));
@@ -777,7 +847,9 @@ Object.assign(GEOTOUR, {
         );
       });
     }
-    app.start();
+    // In a task of its own: asking for the layers (fetch, the boundary, the cluster taken off the map) took as
+    // long again as all the above, which ends the task that made the map.
+    setTimeout(app.start.bind(app), 0);
     setTimeout(app.afterMap.bind(app), AFTER_MAP_MS);
     return app;
   },

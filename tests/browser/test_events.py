@@ -8,7 +8,8 @@ from tests.browser.conftest import settled_popup
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles
 from tests.contributions import approved, event, make_users
 
-EVENTS_DRAWN = "() => document.querySelector('.leaflet-container').geotour.groups.events.getLayers().length"
+# Undefined until the map script has mounted (the container is made a step before the app).
+EVENTS_DRAWN = "() => document.querySelector('.leaflet-container')?.geotour?.groups.events.getLayers().length"
 
 
 def _publish(app, name, starts, hours):

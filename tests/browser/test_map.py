@@ -55,6 +55,33 @@ def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
     assert view.errors == [] and view.dialogs == []
 
 
+def test_the_layer_list_is_made_when_first_opened_and_says_what_the_map_shows(live_server, watch):
+    view, page = open_page(live_server, watch, "/")
+    layers = page.locator(".leaflet-control-layers")
+    assert layers.locator("input").count() == 0  # not made with the map: nobody has opened it yet
+    page.evaluate(
+        "() => { const app = document.querySelector('.gt-map').geotour; "
+        "app.map.removeLayer(app.groups['msmes:kuliner']); }"
+    )
+    box = layers.locator(".leaflet-control-layers-toggle").bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)  # a mouse over it opens it
+    page.wait_for_selector(".leaflet-control-layers-expanded")
+    assert layers.locator("input[type=radio]").count() == 3  # the base maps
+    assert layers.get_by_label("Kuliner").is_checked() is False  # as the map is when it is opened
+    assert layers.get_by_label("Penginapan").is_checked()
+    layers.get_by_label("Kuliner").click()  # and it works as Leaflet's own
+    page.wait_for_function(
+        "() => document.querySelector('.gt-map').geotour.map.hasLayer("
+        "document.querySelector('.gt-map').geotour.groups['msmes:kuliner'])",
+        timeout=5000,
+    )
+    # A cluster says what it holds in the page's language (a button for a screen reader), its count as text.
+    cluster = page.locator(".marker-cluster").first
+    count = int(cluster.inner_text())
+    assert cluster.get_attribute("aria-label") == f"{count} tempat di sini: perbesar peta untuk melihatnya"
+    assert view.errors == [] and view.dialogs == []
+
+
 def test_site_page_shows_map_and_list(live_server, watch):
     view, page = open_page(live_server, watch, "/sites/curug-sodong")
     assert page.locator(".gt-pin").count() >= 2  # the site and businesses near it

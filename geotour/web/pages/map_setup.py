@@ -87,6 +87,7 @@ def _js_strings() -> dict[str, str]:
         "near_me": _("Near you"),
         "close": _("Close"),
         "zoom_in": _("Zoom in"),
+        "cluster": _("%(count)s places here: zoom in to see them", count="__COUNT__"),
         "zoom_out": _("Zoom out"),
         "layers": _("Map layers"),
         "near_me_none": _("Nothing within 5 km of you. You may be outside the geopark."),
