@@ -55,6 +55,36 @@ def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
     assert view.errors == [] and view.dialogs == []
 
 
+def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(live_server, watch):
+    # The list is held until the card is open and still, as on a slow link: the card keeps room for it, so
+    # "See details" does not move under a finger when the list comes (the map used to pan the grown card).
+    server = live_server()
+    view = watch(server.url)
+    page = view.page
+    held = []
+    page.route("**/nearby?*", lambda route: held.append(route))
+    page.goto(server.url + "/?site=curug-sodong")
+    popup = page.locator(".leaflet-popup-content")
+    popup.locator(".gt-popup__nearby").wait_for(timeout=15000)
+    page.locator(".leaflet-map-pane:not(.leaflet-pan-anim):not(.leaflet-zoom-anim)").wait_for(
+        state="attached"
+    )
+    page.wait_for_timeout(400)  # Leaflet's pan to show the card, if any, is over
+    details = popup.locator("a.gt-btn--primary")
+    before = details.bounding_box()
+    loading = popup.locator(".gt-popup__nearby").bounding_box()["height"]
+    assert held and popup.locator(".gt-popup__nearby[data-loaded]").count() == 0
+    for route in held:
+        route.continue_()
+    popup.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=10000)
+    page.wait_for_timeout(400)
+    assert 1 <= popup.locator(".gt-popup__nearby li").count() <= 3
+    assert popup.locator(".gt-popup__nearby").bounding_box()["height"] <= loading  # it had the room
+    after = details.bounding_box()
+    assert abs(after["y"] - before["y"]) < 1 and abs(after["x"] - before["x"]) < 1, (before, after)
+    assert view.errors == [] and view.dialogs == []
+
+
 def test_the_layer_list_is_made_when_first_opened_and_says_what_the_map_shows(live_server, watch):
     view, page = open_page(live_server, watch, "/")
     layers = page.locator(".leaflet-control-layers")

@@ -6,6 +6,10 @@ import { formatDistance, geodesic, bearing } from "geotour/distance";
 import { count } from "geotour/count";
 const { Geotour, el, safeHref, position, statusNow, partnerNow } = window.Geotour.lib; // geotour-map.js
 
+// What the nearby list keeps free for each of its lines while it loads, in em: a line's name, type and
+// distance take two lines of text (1.3 em each) and its margin on a 360 px phone, most often.
+const NEARBY_ROW_EM = 3;
+
 /* A distance said as the server's i18n.format_distance says it (lib/distance.js, cfg.distance). */
 Geotour.prototype.formatDistance = function (metres) {
   return formatDistance(metres, this.cfg.distance);
@@ -153,8 +157,13 @@ Geotour.prototype.popupContent = function (feature) {
   if (style.kind === "msme") root.appendChild(this.contactLinks(props));
   var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
   root.appendChild(el("h3", { class: "gt-popup__sub" }, nearbyTitle));
+  var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
   var list = el("ul", { class: "gt-popup__nearby", "aria-live": "polite" });
   list.appendChild(el("li", {}, this.t.loading));
+  // Room for the list while it loads: a card that grew when it came was moved by the map (Leaflet pans to
+  // keep a card in view), under a finger on its way to "See details". Shorter, the card keeps its buttons
+  // where they were (a card stands on its marker).
+  list.style.minHeight = near.limit * NEARBY_ROW_EM + "em";
   root.appendChild(list);
   root.appendChild(
     el(
@@ -172,7 +181,6 @@ Geotour.prototype.popupContent = function (feature) {
     root.appendChild(
       this.tripButton(props.id, style.kind === "msme" ? "msme" : "site", props.name, this.pageUrl(props)),
     );
-  var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
   root._fillNearby = function (done) {
     self.fillNearby(list, props, near, done);
   };
@@ -196,6 +204,7 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
     near.radius_m;
   function show(features, saved) {
     list.textContent = "";
+    list.style.minHeight = "";
     list.setAttribute("data-loaded", "1");
     if (saved) list.appendChild(el("li", { class: "gt-popup__saved" }, self.t.from_saved));
     if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
@@ -230,6 +239,7 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
         return;
       }
       list.textContent = "";
+      list.style.minHeight = "";
       list.appendChild(el("li", {}, self.t.load_failed));
       if (done) done();
     });
