@@ -806,8 +806,9 @@ Object.assign(GEOTOUR, {
   },
   mount: function (map, cfg, groups) {
     var app = new Geotour(map, cfg, groups);
+    // A page saved before the cluster's name was translated has no cfg.t.cluster: markercluster's own icon.
     var cluster = app.cluster();
-    if (cluster) cluster.options.iconCreateFunction = clusterIcon(cfg.t.cluster);
+    if (cluster && cfg.t.cluster) cluster.options.iconCreateFunction = clusterIcon(cfg.t.cluster);
     map.getContainer().geotour = app; // for the browser tests' assertions (what is on screen), never for behaviour
     GEOTOUR.map = map; // the page's map, for the alerts' areas (alerts.js), told by an event when it comes
     document.dispatchEvent(new CustomEvent("geotour:map"));
