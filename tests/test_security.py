@@ -158,6 +158,27 @@ def test_a_request_sent_before_a_form_page_cannot_undo_its_csrf_token(world):
     assert "CSRF" not in sent.get_data(as_text=True)
 
 
+def test_a_request_sent_before_signing_in_does_not_sign_the_member_out(world):
+    """A phone's pages and service worker still fetch layers while a member signs in: an answer to a request
+    sent with the sign-in page's cookie wrote that anonymous session back (Flask-Login marked it "not
+    fresh"), and the member, just signed in, was signed out again."""
+    app, _, _ = world
+    client = app.test_client()
+    token = csrf_from(client.get("/login").get_data(as_text=True))
+    before = client.get_cookie("geotour_session").value  # the sign-in page's session: a CSRF token only
+    signed_in = client.post("/login", data={"username": KIM1, "password": PASSWORD, "csrf_token": token})
+    assert signed_in.status_code == 302
+    after = client.get_cookie("geotour_session").value
+    snapshot = client.get("/api/v1/layers").get_json()["layers"][0]["map_snapshot_url"]
+    paths = ("/", "/api/v1/layers", "/api/v1/alerts", "/api/v1/account", snapshot, "/sites/curug-sodong")
+    for path in paths:
+        client.set_cookie("geotour_session", before)  # sent before the sign-in's answer came
+        answer = client.get(path)
+        assert "geotour_session" not in answer.headers.get("Set-Cookie", ""), path  # writes nothing back
+    client.set_cookie("geotour_session", after)
+    assert client.get("/contribute/mine").status_code == 200
+
+
 @pytest.mark.parametrize("authorization", ["Bearer nonsense", "Bearer ", "bearer gtk_not-a-real-token"])
 def test_a_bad_bearer_header_does_not_let_a_session_skip_csrf(world, authorization):
     """Issue 15, break 8: a request that sends a token is the token's alone; the cookie does not sign it in."""

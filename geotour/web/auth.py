@@ -8,7 +8,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any, cast
 
-from flask import Flask, current_app, g, redirect, request, url_for
+from flask import Flask, current_app, g, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 from flask_limiter import Limiter, RouteLimit
 from flask_limiter.util import get_remote_address
@@ -23,7 +23,23 @@ from geotour.storage.records import User as UserRecord
 from geotour.web.params import View
 from geotour.web.views import Blueprint
 
-login_manager = LoginManager()
+
+class _LoginManager(LoginManager):
+    """Flask-Login, with its session protection for sessions someone signed in with only.
+
+    Flask-Login marks any session whose address and browser differ from the sign-in's as "not fresh", a
+    sign-in page's too (it holds a CSRF token and no one's id). That mark changes the session, so the
+    answer carries it back as a cookie: an answer to a request sent before a sign-in (a layer the page or
+    the service worker still fetched on a weak link) came after it and signed the member out again.
+    """
+
+    def _session_protection_failed(self) -> bool:
+        if "_user_id" not in session:
+            return False  # nobody's session: nothing to protect, and nothing to write back
+        return super()._session_protection_failed()
+
+
+login_manager = _LoginManager()
 csrf = CSRFProtect()
 limiter = Limiter(key_func=lambda: address_limit_key(), default_limits=[])
 WRITE_METHODS = ("POST", "PUT", "PATCH", "DELETE")
