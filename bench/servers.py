@@ -4,6 +4,7 @@ and the benchmark databases."""
 import base64
 import hashlib
 import os
+import random
 import socket
 import ssl
 import subprocess
@@ -22,11 +23,38 @@ SERVICES = Path(os.environ.get("GEOTOUR_BENCH_SERVICES", "/tmp/geotour-bench-ser
 SERVICE_PORTS = {"GEOTOUR_PG_PORT": "25442", "GEOTOUR_REDIS_PORT": "26389"}  # apart from the tests' services
 
 
+# Ports for servers started on a port named in advance (gunicorn, nginx, redis, flask run, WordPress). Not
+# the kernel's ephemeral ports (32768+ on Linux): a port found free there can be handed to another
+# process's bind(("127.0.0.1", 0)) or outgoing connection before the server started here binds it (the
+# nginx of `make serve` binds seconds later, after gunicorn), and a test then talks to another test's app.
+# Each pytest-xdist worker takes its own slice, so two workers never name the same port; below the test
+# services' fixed ports (25432, 26379) and the benchmark's (25442, 26389).
+NAMED_PORTS = range(20000, 25000)
+_SLICE = 500
+_handed_out = set()
+
+
 def free_port():
-    """Return a TCP port nobody listens on now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+    """Return a TCP port nobody listens on now, outside the kernel's ephemeral range and not handed out
+    before by this process (its server may not have bound it yet)."""
+    low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    assert NAMED_PORTS.stop <= low, f"named ports {NAMED_PORTS} overlap the ephemeral ports ({low}+)"
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1").removeprefix("gw")
+    index = int(worker) + 1 if worker.lstrip("-").isdigit() else 0
+    start = NAMED_PORTS.start + (index * _SLICE) % len(NAMED_PORTS)
+    ports = list(range(start, start + _SLICE))
+    random.shuffle(ports)
+    for port in ports:
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    raise AssertionError(f"no free port in {start}..{start + _SLICE - 1}")
 
 
 def wait_for(url, timeout=60):
@@ -217,6 +245,20 @@ class FrontServer(Gunicorn):
                 start_new_session=True,
             )
         self.wait_healthy()
+        self._check_nginx_answers()
+
+    def _check_nginx_answers(self):
+        """Fail unless this server's nginx answers on the port: /nginx-health is nginx's alone."""
+        try:
+            with urllib.request.urlopen(
+                self.url + "/nginx-health", timeout=5, context=self.ssl_context
+            ) as response:
+                if response.read() == b"ok\n" and self.process.poll() is None:
+                    return
+        except OSError:
+            pass
+        self.stop()
+        raise AssertionError(f"another server answers on port {self.port}, not this nginx:\n{self.log()}")
 
     def gunicorn_pid(self):
         """Return the pid of the gunicorn master (a child of serve.sh)."""

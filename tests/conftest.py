@@ -181,15 +181,14 @@ def live_server(make_app):
 def server_process(tmp_path):
     """Start the app in its own process (for clients such as GDAL that hold the GIL while they read)."""
     import os
-    import socket
     import subprocess
     import sys
     import time
     import urllib.request
 
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    from bench.servers import free_port
+
+    port = free_port()
     env = {**os.environ, "GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/server.sqlite3"}
     process = subprocess.Popen(
         [sys.executable, "-m", "flask", "--app", "geotour", "run", "--port", str(port)],

@@ -3,15 +3,15 @@
 import socket
 import threading
 
+from bench.servers import free_port
+
 
 class TcpProxy:
     """Forward 127.0.0.1:<port> to a target; cut() drops every connection and refuses new ones."""
 
     def __init__(self, target_host, target_port):
         self.target = (target_host, target_port)
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = free_port()  # bound again after each cut(): outside the ephemeral ports
         self._listener = None
         self._sockets = set()
         self._lock = threading.Lock()

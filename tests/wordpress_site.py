@@ -13,11 +13,12 @@ import json
 import os
 import secrets
 import shutil
-import socket
 import subprocess
 import time
 import urllib.request
 from pathlib import Path
+
+from bench.servers import free_port
 
 WORDPRESS = Path("/usr/share/wordpress")
 CONFIG_DIR = Path("/etc/wordpress")
@@ -66,12 +67,6 @@ echo json_encode($ids);
 """
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def embed_block(url):
     """Return what the block editor stores when a URL is pasted on its own: an embed block."""
     return (
@@ -88,7 +83,7 @@ class WordPressSite:
         self.name = "geotour-test-" + secrets.token_hex(4)
         self.config = CONFIG_DIR / f"config-{self.name}.php"
         self.socket = self.folder / "mysql.sock"
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.processes = []
 
