@@ -455,10 +455,6 @@ function showCluster(map, cluster) {
   });
 }
 
-Geotour.prototype.showCluster = function (cluster) {
-  return showCluster(this.map, cluster);
-};
-
 /* Run `give`, which hands `cluster` markers; resolve when its last chunk is done (its chunkProgress reports
  * processed === total). Both in tasks of their own: the cluster's first chunk and its last (which draws the
  * icons) are each a task's worth of work on a slow phone, and what follows them is another. */
@@ -625,7 +621,7 @@ Geotour.prototype.loadOverview = function () {
     });
     var draw = function () {
       if (!first) {
-        first = Promise.resolve(cluster && self.showCluster(cluster)).finally(self.afterMap.bind(self));
+        first = Promise.resolve(cluster && showCluster(self.map, cluster)).finally(self.afterMap.bind(self));
         drawnFirst(first);
       }
       return first;

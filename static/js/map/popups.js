@@ -202,9 +202,12 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
     near.limit +
     "&radius_m=" +
     near.radius_m;
-  function show(features, saved) {
+  function clear() {
     list.textContent = "";
-    list.style.minHeight = "";
+    list.style.minHeight = ""; // the room kept while it loaded (above)
+  }
+  function show(features, saved) {
+    clear();
     list.setAttribute("data-loaded", "1");
     if (saved) list.appendChild(el("li", { class: "gt-popup__saved" }, self.t.from_saved));
     if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
@@ -238,8 +241,7 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
         show(saved, true);
         return;
       }
-      list.textContent = "";
-      list.style.minHeight = "";
+      clear();
       list.appendChild(el("li", {}, self.t.load_failed));
       if (done) done();
     });
