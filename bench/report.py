@@ -175,12 +175,11 @@ def report(info, layers, nearby, memory, loads, weight, front, osm, sql_core):
         f"(bodies {weight['body_bytes'] / 1024:.1f} KiB, headers {weight['header_bytes'] / 1024:.1f} KiB).",
         "",
     ]
-    return "\n".join(lines + _front_lines(front, py) + _osm_lines(osm) + _sql_core_lines(sql_core))
+    return "\n".join(lines + _front_lines(front, py) + _osm_lines(osm) + _sql_core_lines(sql_core)) + "\n"
 
 
 def _sql_core_lines(sql_core):
     lines = [
-        "",
         "## 8. SQL on the drivers, and through SQLAlchemy Core",
         "",
         "The storage's own reads (bench/sql_core.py), median of 2,000 calls (500 for a layer page) with 10,000 "
