@@ -69,7 +69,10 @@ class BlankTiles(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(BLANK_PNG)))
         self.send_header("Cache-Control", "public, max-age=86400")
         self.end_headers()
-        self.wfile.write(BLANK_PNG)
+        try:
+            self.wfile.write(BLANK_PNG)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # Chromium dropped a tile it no longer wanted (the map moved, the run ended)
 
     def log_message(self, *args):
         pass
