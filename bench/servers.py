@@ -39,8 +39,8 @@ def free_port():
     before by this process (its server may not have bound it yet)."""
     low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
     assert NAMED_PORTS.stop <= low, f"named ports {NAMED_PORTS} overlap the ephemeral ports ({low}+)"
-    worker = os.environ.get("PYTEST_XDIST_WORKER", "gw-1").removeprefix("gw")
-    index = int(worker) + 1 if worker.lstrip("-").isdigit() else 0
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")  # "gw0", "gw1", …; unset outside pytest-xdist
+    index = int(worker.removeprefix("gw")) + 1 if worker.startswith("gw") else 0
     start = NAMED_PORTS.start + (index * _SLICE) % len(NAMED_PORTS)
     ports = list(range(start, start + _SLICE))
     random.shuffle(ports)

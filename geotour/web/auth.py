@@ -27,8 +27,8 @@ from geotour.web.views import Blueprint
 class _LoginManager(LoginManager):
     """Flask-Login, with its session protection for sessions someone signed in with only.
 
-    Flask-Login marks any session whose address and browser differ from the sign-in's as "not fresh", a
-    sign-in page's too (it holds a CSRF token and no one's id). That mark changes the session, so the
+    Flask-Login marks as "not fresh" any session without the sign-in's mark of address and browser, and a
+    sign-in page's session never has one (it holds a CSRF token and no one's id). That mark changes it, so the
     answer carries it back as a cookie: an answer to a request sent before a sign-in (a layer the page or
     the service worker still fetched on a weak link) came after it and signed the member out again.
     """
