@@ -4,6 +4,8 @@ import json
 import urllib.request
 from contextlib import contextmanager
 
+import pytest
+
 from tests.browser.conftest import SINGLE, in_view
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
@@ -55,12 +57,19 @@ def test_site_link_opens_the_popup_with_nearby_businesses(live_server, watch):
     assert view.errors == [] and view.dialogs == []
 
 
-def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(live_server, watch):
+# A business's name as KIM members write them: longer than a 360 px card's line.
+LONG_NAME = "Warung Nasi Liwet dan Ikan Bakar Ibu Hajjah Siti Nurhalimah Pinggir Pantai Palangpang Ciletuh"
+
+
+@pytest.mark.parametrize("names", ["as-sent", "long"])
+def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(live_server, watch, names):
     # The list is held until the card is open and still, as on a slow link: the card keeps room for it, so
     # "See details" does not move under a finger when the list comes (the map used to pan the grown card).
+    # On a 360 px phone, with names too long for a line: a row keeps to its two lines (the name cut short).
     server = live_server()
     view = watch(server.url)
     page = view.page
+    page.set_viewport_size({"width": 360, "height": 640})
     held = []
     page.route("**/nearby?*", lambda route: held.append(route))
     page.goto(server.url + "/?site=curug-sodong")
@@ -75,10 +84,17 @@ def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(live
     loading = popup.locator(".gt-popup__nearby").bounding_box()["height"]
     assert held and popup.locator(".gt-popup__nearby[data-loaded]").count() == 0
     for route in held:
-        route.continue_()
+        if names == "long":
+            answer = route.fetch()
+            body = answer.json()
+            for feature in body["features"]:
+                feature["properties"]["name"] = LONG_NAME
+            route.fulfill(response=answer, json=body)
+        else:
+            route.continue_()
     popup.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=10000)
     page.wait_for_timeout(400)
-    assert 1 <= popup.locator(".gt-popup__nearby li").count() <= 3
+    assert popup.locator(".gt-popup__nearby li").count() == 3
     assert popup.locator(".gt-popup__nearby").bounding_box()["height"] <= loading  # it had the room
     after = details.bounding_box()
     assert abs(after["y"] - before["y"]) < 1 and abs(after["x"] - before["x"]) < 1, (before, after)

@@ -6,8 +6,9 @@ import { formatDistance, geodesic, bearing } from "geotour/distance";
 import { count } from "geotour/count";
 const { Geotour, el, safeHref, position, statusNow, partnerNow } = window.Geotour.lib; // geotour-map.js
 
-// What the nearby list keeps free for each of its lines while it loads, in em: a line's name, type and
-// distance take two lines of text (1.3 em each) and its margin on a 360 px phone, most often.
+// What the nearby list keeps for each of its rows, in em, while it loads and after: a row is two lines of
+// text (its name; its distance and type), each cut short rather than wrapped (static/css/geotour.css), and
+// its margin.
 const NEARBY_ROW_EM = 3;
 
 /* A distance said as the server's i18n.format_distance says it (lib/distance.js, cfg.distance). */
@@ -160,9 +161,9 @@ Geotour.prototype.popupContent = function (feature) {
   var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
   var list = el("ul", { class: "gt-popup__nearby", "aria-live": "polite" });
   list.appendChild(el("li", {}, this.t.loading));
-  // Room for the list while it loads: a card that grew when it came was moved by the map (Leaflet pans to
-  // keep a card in view), under a finger on its way to "See details". Shorter, the card keeps its buttons
-  // where they were (a card stands on its marker).
+  // The list's room, kept from the start: a card whose list grew when it came was moved by the map (Leaflet
+  // pans to keep a card in view), under a finger on its way to "See details"; and on a phone, where a card
+  // is taller than its 60 % of the screen and scrolls, a list that shrank lifted the buttons under it.
   list.style.minHeight = near.limit * NEARBY_ROW_EM + "em";
   root.appendChild(list);
   root.appendChild(
@@ -202,28 +203,27 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
     near.limit +
     "&radius_m=" +
     near.radius_m;
-  function clear() {
-    list.textContent = "";
-    list.style.minHeight = ""; // the room kept while it loaded (above)
-  }
   function show(features, saved) {
-    clear();
+    list.textContent = "";
     list.setAttribute("data-loaded", "1");
+    // Offline on a weak link, the note takes a line more than the room (the card's only growth).
     if (saved) list.appendChild(el("li", { class: "gt-popup__saved" }, self.t.from_saved));
     if (!features.length) list.appendChild(el("li", {}, self.t.none_nearby));
     features.forEach(function (f) {
-      var item = el("li", {});
-      item.appendChild(el("a", { href: self.pageUrl(f.properties) }, f.properties.name));
-      var s = self.styleFor(f.properties);
-      item.appendChild(
-        document.createTextNode(
-          " · " +
-            (s.categoryTitle || s.layerTitle) +
-            " · " +
-            self.distanceText(f.properties.distance_m, about || position(f.properties).approximate),
-        ),
+      // Two lines whatever the name's length: the name (whole in its title), then how far and what.
+      var name = el("span", { class: "gt-popup__near-name" });
+      name.appendChild(
+        el("a", { href: self.pageUrl(f.properties), title: f.properties.name }, f.properties.name),
       );
-      if (f.properties.sample) item.appendChild(el("span", { class: "gt-tag" }, self.t.sample));
+      if (f.properties.sample) name.appendChild(el("span", { class: "gt-tag" }, self.t.sample));
+      var s = self.styleFor(f.properties);
+      var what =
+        self.distanceText(f.properties.distance_m, about || position(f.properties).approximate) +
+        " · " +
+        (s.categoryTitle || s.layerTitle);
+      var item = el("li", {});
+      item.appendChild(name);
+      item.appendChild(el("span", { class: "gt-popup__near-what" }, what));
       list.appendChild(item);
     });
     if (done) done();
@@ -241,7 +241,7 @@ Geotour.prototype.fillNearby = function (list, props, near, done) {
         show(saved, true);
         return;
       }
-      clear();
+      list.textContent = "";
       list.appendChild(el("li", {}, self.t.load_failed));
       if (done) done();
     });
