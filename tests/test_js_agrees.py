@@ -1,7 +1,8 @@
 """Where the phone still computes what the server computes, both give the same answer (issue 34, part 3).
 
-The map folds a typed query, and works out distances and directions with no signal, in JavaScript
-(static/js/lib/); the server does it in Python. Node runs the JavaScript modules here on the same inputs.
+The map folds a typed query, works out distances and directions with no signal, and makes a card's link
+to the maps app (which must open with no signal too), in JavaScript (static/js/lib/); the server does it in
+Python. Node runs the JavaScript modules here on the same inputs.
 """
 
 import json
@@ -11,6 +12,7 @@ import subprocess
 import pytest
 
 from geotour.config import PROJECT_ROOT
+from geotour.domain.contact import directions
 from geotour.domain.features import fold
 from geotour.domain.geodesy import GEOD, compass_point
 from geotour.web.i18n import distance_format, format_distance
@@ -22,6 +24,7 @@ pytestmark = pytest.mark.skipif(NODE is None, reason="node is installed by make 
 RUNNER = """
 import { fold } from %(search)s;
 import { formatDistance, geodesic, bearing } from %(distance)s;
+import { directionsTo } from %(directions)s;
 let input = "";
 for await (const chunk of process.stdin) input += chunk;
 const job = JSON.parse(input);
@@ -31,6 +34,7 @@ process.stdout.write(JSON.stringify({
     [locale, job.metres.map((m) => formatDistance(m, steps))])),
   metres: job.pairs.map(([a, b]) => geodesic(a[1], a[0], b[1], b[0])),
   bearings: job.pairs.map(([a, b]) => bearing(a[1], a[0], b[1], b[0])),
+  directions: (job.places || []).map(([lat, lon, name]) => directionsTo(lat, lon, name)),
 }));
 """
 
@@ -39,6 +43,7 @@ def run_js(job):
     script = RUNNER % {
         "search": json.dumps((LIB / "search.js").as_uri()),
         "distance": json.dumps((LIB / "distance.js").as_uri()),
+        "directions": json.dumps((LIB / "directions.js").as_uri()),
     }
     done = subprocess.run(
         [NODE, "--input-type=module", "-e", script],
@@ -105,3 +110,19 @@ def test_offline_distances_and_directions_agree_with_pyproj_geod():
             assert abs((bearing - azimuth % 360 + 180) % 360 - 180) < 0.25, (a, b)
             if abs(((azimuth % 360) + 22.5) % 45 - 22.5) < 22:  # half a degree from a border between words
                 assert compass_point(bearing) == compass_point(azimuth), (a, b)
+
+
+def test_a_cards_maps_links_are_the_servers():
+    places = [(c[1], c[0], props["name"]) for props, c in seed_points()]
+    places += [(-7.2, 106.4, name) for name in HOSTILE_NAMES]
+    places += [(-7.2, 106.4, 'Warung "Bu Imas" & Sons (100%) #1 <b>!\'*~</b> ? / + ;')]
+    places += [
+        (0.0, -0.0000004, "x"),
+        (-89.9999996, 179.99999949, "x"),
+        (-7.18527, 106.49785, "Curug Sodong"),
+    ]
+    assert len(places) > 100
+    said = run_js({"names": [], "steps": {}, "metres": [], "pairs": [], "places": places})["directions"]
+    for (lat, lon, name), links in zip(places, said, strict=True):
+        server = directions(lat, lon, name)
+        assert links == {to: server[to] for to in ("google", "search_google")}, (lat, lon, name)

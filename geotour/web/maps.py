@@ -48,6 +48,7 @@ MAP_LATER = {
 JS_MODULES = {
     "geotour/search": "js/lib/search.js",
     "geotour/distance": "js/lib/distance.js",
+    "geotour/directions": "js/lib/directions.js",  # the map card's "Go there" (js/map/popups.js)
     "geotour/place-search": "js/place-search.js",
     "geotour/copy": "js/lib/copy.js",  # the safety card's and the embeds' "copy"
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times

@@ -9,7 +9,7 @@ import urllib.request
 
 import pytest
 
-from tests.browser.conftest import BLANK_PNG
+from tests.browser.conftest import BLANK_PNG, settled_popup
 from tests.browser.test_weak_signal import PHONE_360, blank_tiles, wait_for
 from tests.contributions import approved_business, make_users
 
@@ -151,3 +151,48 @@ def test_two_gunicorn_machines_on_one_database_count_a_visit_once(browser, make_
     storage.close()
     if database:
         backends.drop_database(database)
+
+
+@pytest.mark.parametrize(
+    ("site", "maps_link", "title"),
+    [
+        # A point measured or published: the maps app's directions to it.
+        (
+            "curug-sodong",
+            "https://www.google.com/maps/dir/?api=1&destination=-7.185270%2C106.497850",
+            "Petunjuk arah di aplikasi peta",
+        ),
+        # An estimate: the maps app looks for it by its name (the place page's first choice too).
+        (
+            "goa-lalay",
+            "https://www.google.com/maps/search/?api=1&query=Goa+Lalay",
+            "Posisinya hanya perkiraan: aplikasi peta mencari tempat ini menurut namanya.",
+        ),
+    ],
+)
+def test_a_card_on_the_map_takes_the_tourist_to_the_maps_app_and_the_tap_is_counted(
+    browser, make_app, live_server, site, maps_link, title
+):
+    app = make_app(GEOTOUR_COUNT_FLUSH_SECONDS="0")
+    server = live_server(app)
+    context = _phone(browser, server.url)
+    page = context.new_page()
+    page.goto(server.url + "/?site=" + site)
+    go = settled_popup(page).locator("a.gt-btn", has_text="Ke sana")  # beside "Lihat detail"
+    assert go.get_attribute("title") == title
+    details = page.locator(".leaflet-popup a.gt-btn--primary").bounding_box()
+    assert go.bounding_box()["y"] == details["y"]  # one row on a 360 px phone
+    # Straight to the maps app, which opens with no signal too (a link through /go/ would not): the tap opens
+    # it (a new tab here; the app, on a phone) and is counted on the side.
+    assert go.get_attribute("href") == maps_link
+    asked = []  # (the maps site is out of reach here)
+    context.on("request", lambda request: asked.append(request.url))
+    with context.expect_page() as opened:
+        go.click()
+    opened.value.wait_for_load_state()
+    assert maps_link in asked and not [url for url in asked if "/go/" in url]
+    assert page.url == server.url + "/?site=" + site  # the map stays as it was
+    wait_for(
+        page, lambda: _totals(app.extensions["geotour"].storage).get((site, "directions", "direct", "")) == 1
+    )
+    context.close()

@@ -37,6 +37,11 @@ def test_embed_works_in_a_sandboxed_iframe(live_server, watch):
     popup.wait_for(timeout=10000)  # ?site= opened the site's popup
     assert popup.locator(".gt-popup__name").inner_text() == "Curug Sodong"
     frame.locator(".gt-popup__nearby[data-loaded]").wait_for(timeout=10000)
+    # No way out of this sandbox (no WordPress to ask): no "Go there" that could open nothing.
+    assert (
+        popup.locator("a.gt-btn--primary").count() == 1
+        and popup.locator("a", has_text="Ke sana").count() == 0
+    )
     frame.locator(".leaflet-popup-close-button").click()
     marker = in_view(page.frame(url=lambda url: "/embed" in url), SINGLE)
     assert marker is not None, "no single marker on screen around the site"

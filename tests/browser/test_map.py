@@ -62,14 +62,18 @@ LONG_NAME = "Warung Nasi Liwet dan Ikan Bakar Ibu Hajjah Siti Nurhalimah Pinggir
 
 
 @pytest.mark.parametrize("names", ["as-sent", "long"])
-def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(live_server, watch, names):
+@pytest.mark.parametrize("screen", [(360, 640), (412, 915)], ids=["360x640", "412x915"])
+def test_a_card_keeps_its_buttons_where_they_are_when_its_nearby_list_comes(
+    live_server, watch, names, screen
+):
     # The list is held until the card is open and still, as on a slow link: the card keeps room for it, so
     # "See details" does not move under a finger when the list comes (the map used to pan the grown card).
-    # On a 360 px phone, with names too long for a line: a row keeps to its two lines (the name cut short).
+    # With names too long for a line: a row keeps to its two lines (the name cut short). A small phone's card
+    # scrolls (what stands below the list would move), a tall phone's does not (what stands above would).
     server = live_server()
     view = watch(server.url)
     page = view.page
-    page.set_viewport_size({"width": 360, "height": 640})
+    page.set_viewport_size({"width": screen[0], "height": screen[1]})
     held = []
     page.route("**/nearby?*", lambda route: held.append(route))
     page.goto(server.url + "/?site=curug-sodong")
@@ -219,6 +223,15 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
     assert wa.startswith("https://wa.me/6281234567890?text=")
     assert "Halo%2C%20permisi.%20Saya%20lihat%20" + name.replace(" ", "%20") in wa
     assert popup.locator('a[href="tel:+62266431234"]').count() == 1
+    assert popup.locator("a[data-count=directions]", has_text="Ke sana").count() == 1
+    # A sample business's number and place are made up: its card offers neither (it says so).
+    sample = page.evaluate(
+        """() => { const app = document.querySelector('.gt-map').geotour;
+        const place = app.places.find((p) => p.feature.properties.id === 'msme-0002');
+        const card = app.popupContent(place.feature);
+        return [card.querySelectorAll('a.gt-btn').length, card.textContent]; }"""
+    )
+    assert sample[0] == 1 and "Data contoh — nomor belum tersedia" in sample[1]  # "See details" only
     assert view.errors == [] and view.dialogs == []
 
 

@@ -110,6 +110,8 @@ def test_a_visitor_messages_a_business_on_whatsapp_in_one_tap_from_the_embed(off
     frame = _shown_frame(page)
     whatsapp = frame.locator(".leaflet-popup-content a.gt-btn--wa")  # ?site= opened the business's popup
     assert "/go/whatsapp/msme-0001?src=embed" in whatsapp.get_attribute("href")
+    go_there = frame.locator(".leaflet-popup-content a[data-top]", has_text="Ke sana")  # the maps app, alike
+    assert go_there.get_attribute("href").endswith("/go/directions/msme-0001?src=embed&to=google")
     whatsapp.click(timeout=15000)
     page.wait_for_url("https://wa.me/6281234567890?text=*", timeout=15000)  # the top window, one tap
     wordpress_host = posts["/msmes/msme-0001"].split("/")[2].split(":")[0]

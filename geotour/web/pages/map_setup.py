@@ -55,6 +55,12 @@ def _js_strings() -> dict[str, str]:
         "loading": _("Loading…"),
         "none_nearby": _("Nothing found nearby."),
         "details": _("See details"),
+        # The map card's directions button (short: it stands beside "See details" on a 360 px phone).
+        "go_there": _("Go there"),
+        "directions": _("Directions in a maps app"),
+        "directions_by_name": _(
+            "The position is only an estimate: the maps app looks for the place by its name."
+        ),
         "trip_add": _("+ My trip"),
         "trip_added": _("✓ In my trip"),
         "whatsapp": _("WhatsApp"),

@@ -4,6 +4,7 @@
  * Every string from data goes into the page through textContent or setAttribute, never as HTML. */
 import { formatDistance, geodesic, bearing } from "geotour/distance";
 import { count } from "geotour/count";
+import { directionsTo } from "geotour/directions";
 const { Geotour, el, safeHref, position, statusNow, partnerNow } = window.Geotour.lib; // geotour-map.js
 
 // What the nearby list keeps for each of its rows, in em, while it loads and after: a row is two lines of
@@ -63,8 +64,8 @@ Geotour.prototype.counted = function (props, what, attrs) {
 /* In a WordPress embed the frame may open no app: the tap goes to /go/<what>/<id> through the host page, which
    opens it in the top window (static/js/embed.js); the server counts it and sends it on to WhatsApp or the
    dialler. */
-Geotour.prototype.viaHost = function (props, what, label, extra) {
-  var href = this.cfg.go + what + "/" + encodeURIComponent(props.id) + "?src=embed";
+Geotour.prototype.viaHost = function (props, what, label, extra, query) {
+  var href = this.cfg.go + what + "/" + encodeURIComponent(props.id) + "?src=embed" + (query || "");
   return el("a", Object.assign({ class: "gt-btn", href: href, "data-top": "" }, extra || {}), label);
 };
 
@@ -121,6 +122,24 @@ Geotour.prototype.embedContact = function (props, wa, tel) {
   return box;
 };
 
+/* "Go there": the maps app's directions, straight to it (lib/directions.js makes the place page's links), so
+   that it opens with no signal too; the tap is counted on the side (static/js/count.js), as WhatsApp's. An
+   estimated point is searched by its name, which the maps app may know better: the place page's first choice
+   too. In WordPress the host page opens it through /go/, where the server counts it; in a sandboxed frame
+   with no such way out, no button (it could open nothing); nor for a sample business, whose place is made up
+   (as its number is). */
+Geotour.prototype.directionsLink = function (props, latlng) {
+  var approximate = position(props).approximate;
+  var to = approximate ? "search_google" : "google";
+  var attrs = { title: approximate ? this.t.directions_by_name : this.t.directions };
+  var embed = (this.cfg.embed && window.GeotourEmbed) || {};
+  if (embed.viaHost) return this.viaHost(props, "directions", this.t.go_there, attrs, "&to=" + to);
+  if (embed.sandboxed || props.sample) return null;
+  var href = directionsTo(latlng[1], latlng[0], props.name)[to];
+  attrs = this.counted(props, "directions", Object.assign(attrs, { class: "gt-btn", href: href }));
+  return el("a", Object.assign(attrs, { target: "_blank", rel: "noopener" }), this.t.go_there);
+};
+
 Geotour.prototype.popupContent = function (feature) {
   var props = feature.properties,
     style = this.styleFor(props),
@@ -150,23 +169,11 @@ Geotour.prototype.popupContent = function (feature) {
     if (props.status_reason) line += ": " + props.status_reason;
     root.appendChild(el("p", { class: "gt-popup__status gt-popup__status--" + status }, line));
   }
-  var description = this.shortText(this.localized(props, "description"), 180);
-  if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
-  if (props.sample) root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
-  if (props.opening_hours)
-    root.appendChild(el("p", { class: "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
+  // What to do comes first, where a phone's card shows it unscrolled (a card holds 60 % of the screen): call
+  // or message a business; the place's page, the way there and "+ My trip". Then what it is, and what is near.
   if (style.kind === "msme") root.appendChild(this.contactLinks(props));
-  var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
-  root.appendChild(el("h3", { class: "gt-popup__sub" }, nearbyTitle));
-  var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
-  var list = el("ul", { class: "gt-popup__nearby", "aria-live": "polite" });
-  list.appendChild(el("li", {}, this.t.loading));
-  // The list's room, kept from the start: a card whose list grew when it came was moved by the map (Leaflet
-  // pans to keep a card in view), under a finger on its way to "See details"; and on a phone, where a card
-  // is taller than its 60 % of the screen and scrolls, a list that shrank lifted the buttons under it.
-  list.style.minHeight = near.limit * NEARBY_ROW_EM + "em";
-  root.appendChild(list);
-  root.appendChild(
+  var actions = root.appendChild(el("p", { class: "gt-popup__actions" }));
+  actions.appendChild(
     el(
       "a",
       {
@@ -178,10 +185,27 @@ Geotour.prototype.popupContent = function (feature) {
       this.t.details,
     ),
   );
+  var go = this.directionsLink(props, feature.geometry.coordinates);
+  if (go) actions.appendChild(go);
   if (!this.cfg.embed)
-    root.appendChild(
+    actions.appendChild(
       this.tripButton(props.id, style.kind === "msme" ? "msme" : "site", props.name, this.pageUrl(props)),
     );
+  var description = this.shortText(this.localized(props, "description"), 180);
+  if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
+  if (props.sample) root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
+  if (props.opening_hours)
+    root.appendChild(el("p", { class: "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
+  var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
+  root.appendChild(el("h3", { class: "gt-popup__sub" }, nearbyTitle));
+  var near = this.cfg.popup_nearby[style.kind === "msme" ? "msme" : "attraction"];
+  var list = el("ul", { class: "gt-popup__nearby", "aria-live": "polite" });
+  list.appendChild(el("li", {}, this.t.loading));
+  // The list's room, kept from the start: a list that grew when it came moved what stands above it (a card
+  // stands on its marker) or made the map pan the card, under a finger on its way to a button; and where a
+  // card is taller than its room and scrolls, a list that shrank moved what stands below it.
+  list.style.minHeight = near.limit * NEARBY_ROW_EM + "em";
+  root.appendChild(list);
   root._fillNearby = function (done) {
     self.fillNearby(list, props, near, done);
   };
