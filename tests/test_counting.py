@@ -236,6 +236,7 @@ def test_go_refuses_what_a_place_does_not_have_and_counts_nothing(counted):
     sample = client.get("/go/whatsapp/msme-0001", headers=PHONE)  # a sample's number is invented
     assert sample.status_code == 404 and "text/html" in sample.content_type
     assert client.get("/go/call/msme-0001", headers=PHONE).status_code == 404
+    assert client.get("/go/directions/msme-0001?to=google", headers=PHONE).status_code == 404  # its place too
     assert client.get("/go/directions/curug-sodong?to=javascript:alert(1)", headers=PHONE).status_code == 404
     assert client.get("/go/whatsapp/no-such-place", headers=PHONE).status_code == 404
     assert client.get("/go/sms/curug-sodong", headers=PHONE).status_code == 404

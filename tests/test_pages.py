@@ -168,17 +168,12 @@ def test_site_page_lists_nearby_msmes_without_javascript(client):
     assert items
     first = items[0]
     assert re.search(r"\d+ m|\d+,\d km", first)  # Indonesian distance: "350 m" or "2,4 km"
-    assert "wa.me" not in first and 'href="tel:' not in first  # a sample's invented number gets no link
-    assert "Data contoh — nomor belum tersedia" in first
-    assert (
-        'data-direct="geo:' in first
-        and "google.com/maps/dir/" in first
-        and "openstreetmap.org/directions" in first
-    )
-    assert (
-        'href="/go/directions/' in first
-    )  # counted, then sent on (static/js/count.js gives back data-direct)
-    assert "Data contoh" in first
+    # A sample's invented number and place get no link: no WhatsApp, no call, no directions.
+    assert "wa.me" not in first and 'href="tel:' not in first
+    assert "/go/" not in first and "geo:" not in first and "google.com/maps" not in first
+    assert "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in first
+    # The site's own: counted through /go/, and straight to the maps app with JavaScript (data-direct).
+    assert 'href="/go/directions/curug-sodong?to=geo" data-direct="geo:-7.185270,106.497850?q=' in html
 
 
 def test_site_page_radius_changes_the_list(client):

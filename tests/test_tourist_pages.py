@@ -104,8 +104,8 @@ def test_no_link_dials_or_messages_a_sample_number(client):
     ):
         page = page_text(client, url)
         assert "wa.me/" not in page and 'href="tel:' not in page, url
-        assert ("Data contoh — nomor belum tersedia" in page) or (
-            "Sample data — no number available yet" in page
+        assert ("Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in page) or (
+            "Sample data — not a real business: no number, no directions" in page
         )
 
 

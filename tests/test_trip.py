@@ -36,6 +36,9 @@ def test_a_shared_list_shows_in_its_order_with_distances_on_the_ellipsoid(app, c
         "/routes/ciletuh-river-three-waterfalls",
     ]
     assert "1 tempat dari daftar ini sudah tidak ada di peta" in html
+    # Directions to each, but the sample business (msme-0001), whose place is made up.
+    items = re.findall(r'<li class="gt-trip__item".*?</li>', html, re.S)
+    assert ["google.com/maps/dir/" in item for item in items] == [True, False, True]
     gaps = re.findall(r'class="gt-trip__gap">([^<]+)<', html)
     ids = TRIP.split(",")
     for (before, after), said in zip(list(zip(ids, ids[1:], strict=False)), gaps, strict=True):

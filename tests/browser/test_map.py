@@ -231,7 +231,8 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
         const card = app.popupContent(place.feature);
         return [card.querySelectorAll('a.gt-btn').length, card.textContent]; }"""
     )
-    assert sample[0] == 1 and "Data contoh — nomor belum tersedia" in sample[1]  # "See details" only
+    assert sample[0] == 1  # "See details" only
+    assert "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in sample[1]
     assert view.errors == [] and view.dialogs == []
 
 

@@ -14,14 +14,14 @@ PALABUHANRATU = {"latitude": -6.9875, "longitude": 106.5440}
 WORDS = {
     "id": {
         "approx": "Perkiraan ±1 km",
-        "sample": "Data contoh — nomor belum tersedia",
+        "sample": "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah",
         "attractions": "Tempat wisata terdekat",
         "saved": "Dari data yang tersimpan di ponsel ini.",
         "waterfall": "Air terjun",
     },
     "en": {
         "approx": "Approximate ±1 km",
-        "sample": "Sample data — no number available yet",
+        "sample": "Sample data — not a real business: no number, no directions",
         "attractions": "Nearest attractions",
         "saved": "From the data saved on this phone.",
         "waterfall": "Waterfalls",

@@ -39,6 +39,8 @@ def go(what: str, feature_id: str) -> ResponseReturnValue:
     feature = places.require_feature(_ctx().storage, feature_id)
     links = _links(feature)
     if what == counting.DIRECTIONS:
+        if links["directions"] is None:
+            raise NotFound("This business is a made-up sample: there is no place to go to.", "id")
         to = request.args.get("to", "google")
         target = links["directions"].get(to) if to in DIRECTIONS else None
         if target is None:

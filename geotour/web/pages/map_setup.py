@@ -103,7 +103,7 @@ def _js_strings() -> dict[str, str]:
         "approx": _("Approximate ±%(distance)s", distance="__DISTANCE__"),
         "approx_title": _("The point is an estimate, not measured on site."),
         "about": _("about %(distance)s", distance="__DISTANCE__"),
-        "sample_no_number": _("Sample data — no number available yet"),
+        "sample_no_number": _("Sample data — not a real business: no number, no directions"),
         "from_saved": _("From the data saved on this phone."),
         "no_match": _("No place with that name."),
         "route_stops_only": _("Stops only: the path itself is not mapped yet."),

@@ -270,8 +270,8 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "photos": photos(props),
         "price_range": props.get("price_range"),
         "position": where,
-        "directions": directions(lat, lon, props["name"]),
-        # A sample business has an invented number: no link may dial or message it.
+        # A sample business has an invented place and number: no link may lead there, dial or message it.
+        "directions": None if sample else directions(lat, lon, props["name"]),
         "whatsapp": None if sample else whatsapp_url(props.get("whatsapp"), message),
         "tel": None if sample else tel_url(props.get("phone")),
         "distance_m": props.get("distance_m"),

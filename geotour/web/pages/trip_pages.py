@@ -80,7 +80,8 @@ def _entry(feature_id: str) -> dict[str, Any] | None:
         "lat": lat,
         "feature": feature,
         "layer_title": place_facts.title(require_layer(ctx.catalogue, props["layer"]).title),
-        "directions": contact.directions(lat, lon, name),
+        # A sample business's place is made up: no link may lead there (as on its page).
+        "directions": None if props.get("sample") else contact.directions(lat, lon, name),
     }
 
 
