@@ -10,6 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 FLASK  := $(PY) -m flask --app geotour
 
 VENDOR := static/vendor
+MINIFIED := static/min
 MO     := geotour/translations/id/LC_MESSAGES/messages.mo
 PO     := geotour/translations/id/LC_MESSAGES/messages.po
 
@@ -42,7 +43,7 @@ test-js: node_modules/.installed
 # (mypy.ini: the domain and the storage); for the JavaScript, ESLint (eslint.config.js) and Prettier
 # (.prettierrc.json, 110 columns), from npm. `make format` applies both formatters.
 LINTED := geotour tests scripts bench
-JS_LINTED := static/js tests/js eslint.config.js
+JS_LINTED := static/js tests/js scripts/minify.mjs eslint.config.js
 lint: $(VENV)/.tests-installed node_modules/.installed
 	$(VENV)/bin/ruff check $(LINTED)
 	$(VENV)/bin/ruff format --check $(LINTED)
@@ -82,7 +83,7 @@ lighthouse: setup-tests chromium nginx tools/lighthouse/node_modules/.installed
 
 # `make run` and `make serve` install what running needs (requirements.txt); the tests, lint and benchmarks
 # add requirements-test.txt on top.
-setup: $(VENV)/.installed $(VENDOR)/.installed $(MO)
+setup: $(VENV)/.installed $(VENDOR)/.installed $(MINIFIED)/.installed $(MO)
 
 setup-tests: setup $(VENV)/.tests-installed
 
@@ -140,7 +141,16 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/la
 	$(PY) scripts/precompress.py $(VENDOR)
 	touch $@
 
-assets: $(VENDOR)/.installed
+# Minified copies of our own scripts and stylesheets, each named after its source's fingerprint (the ?v= of
+# its URL), which the app and nginx send in its place, with their brotli and gzip forms (scripts/minify.mjs:
+# a copy is never stale; a file edited since is sent as it is until this runs again, as make run does).
+OURS := $(shell find static/js static/css -type f \( -name '*.js' -o -name '*.css' \))
+$(MINIFIED)/.installed: node_modules/.installed $(VENV)/.installed scripts/minify.mjs scripts/precompress.py $(OURS)
+	node scripts/minify.mjs static $(MINIFIED)
+	$(PY) scripts/precompress.py $(MINIFIED)
+	touch $@
+
+assets: $(VENDOR)/.installed $(MINIFIED)/.installed
 
 $(MO): $(PO) $(VENV)/.installed
 	$(VENV)/bin/pybabel compile --use-fuzzy -d geotour/translations -D messages
@@ -212,4 +222,4 @@ data: $(VENV)/.installed
 	$(PY) scripts/generate_sample_msmes.py
 
 clean:
-	rm -rf $(VENV) node_modules $(VENDOR) instance .pytest_cache $(MO)
+	rm -rf $(VENV) node_modules $(VENDOR) $(MINIFIED) instance .pytest_cache $(MO)

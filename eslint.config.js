@@ -16,6 +16,7 @@ export default [
     // templates/sw.js is a Jinja template (the worker's settings), not JavaScript until the app renders it.
     ignores: [
       "static/vendor/**",
+      "static/min/**", // minified copies of static/js (make assets)
       "node_modules/**",
       "tools/**",
       "instance/**",
@@ -61,7 +62,7 @@ export default [
     languageOptions: { sourceType: "module" },
   },
   {
-    files: ["tests/js/**/*.js", "eslint.config.js"],
+    files: ["tests/js/**/*.js", "eslint.config.js", "scripts/**/*.mjs"],
     languageOptions: { ecmaVersion: 2022, sourceType: "module", globals: globals.node },
   },
 ];

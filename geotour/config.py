@@ -25,6 +25,10 @@ SETTINGS = {
         "1",
         "Seed the database from GEOTOUR_DATA_DIR at start-up when the seed files changed.",
     ),
+    "GEOTOUR_MINIFIED": (
+        "1",
+        "Send the minified copy of our own scripts and stylesheets that `make assets` made (static/min), where there is one for the file's current version: 1 or 0.",
+    ),
     "GEOTOUR_COMPRESS": (
         "1",
         "Compress answers in the app (Flask-Compress); make serve sets 0, as nginx compresses in front of it.",
@@ -204,6 +208,7 @@ def load_config(
     values["GEOTOUR_ADMIN_SELF_APPROVAL"] = _bool_setting(values, "GEOTOUR_ADMIN_SELF_APPROVAL")
     values["GEOTOUR_TILES_BULK"] = _bool_setting(values, "GEOTOUR_TILES_BULK")
     values["GEOTOUR_COUNTING"] = _bool_setting(values, "GEOTOUR_COUNTING")
+    values["GEOTOUR_MINIFIED"] = _bool_setting(values, "GEOTOUR_MINIFIED")
     values["GEOTOUR_COUNT_FLUSH_SECONDS"] = _int_setting(values, "GEOTOUR_COUNT_FLUSH_SECONDS", 0)
     values["SECRET_KEY"] = values["GEOTOUR_SECRET_KEY"] or _instance_secret(instance_path)
     values.update(_upload_config(values, instance_path))

@@ -1,7 +1,14 @@
 """Fingerprinted assets with far-future caching, the web app manifest and the service worker."""
 
+import hashlib
 import json
 import re
+import subprocess
+
+from flask import url_for
+
+from geotour.config import PROJECT_ROOT
+from geotour.web.assets import fingerprint, minified_copy
 
 
 def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
@@ -120,3 +127,60 @@ def test_pages_carry_the_values_the_javascript_reads(client):
     login(client, "kim1")
     page = client.get("/contribute/mine").get_data(as_text=True)
     assert f'<meta name="geotour-map-center" content="{GEOPARK_CENTER[0]},{GEOPARK_CENTER[1]}">' in page
+
+
+# -- minified copies (scripts/minify.mjs, `make assets`) --------------------------------------------------------
+
+STATIC = PROJECT_ROOT / "static"
+OURS = sorted(
+    p for folder in ("js", "css") for p in (STATIC / folder).rglob("*") if p.suffix in (".js", ".css")
+)
+
+
+def test_make_assets_left_a_minified_copy_of_each_of_our_scripts_and_stylesheets(app):
+    with app.test_request_context():
+        missing = [
+            str(path.relative_to(STATIC))
+            for path in OURS
+            if minified_copy(
+                path.relative_to(STATIC).as_posix(), fingerprint(path.relative_to(STATIC).as_posix())
+            )
+            is None
+        ]
+    assert len(OURS) > 30 and missing == [], "run `make assets`"
+
+
+def test_a_script_is_sent_minified_for_its_version_and_as_it_is_otherwise(client, make_app):
+    with client.application.test_request_context():
+        url = url_for("static", filename="js/map/popups.js")
+    source = (STATIC / "js/map/popups.js").read_bytes()
+    sent = client.get(url)
+    assert sent.status_code == 200 and sent.mimetype == "text/javascript"
+    assert (
+        sent.headers["Access-Control-Allow-Origin"] == "*"
+        and "max-age=31536000" in sent.headers["Cache-Control"]
+    )
+    # No comment, no indentation; every name kept (a phone's stack trace still reads).
+    assert len(sent.data) < 0.7 * len(source) and b"/*" not in sent.data and b"\n  " not in sent.data
+    assert b"Geotour.prototype.directionsLink=function(props,latlng)" in sent.data
+    assert b'import{directionsTo}from"geotour/directions"' in sent.data
+    # Another version (a file edited since `make assets`, or a made-up one) has no copy: the file as it is.
+    for other in ("", "?v=0123456789ab", "?v=../../etc/passwd", "?v=" + url.split("v=")[1].upper()):
+        assert client.get("/static/js/map/popups.js" + other).data == source, other
+    # GEOTOUR_MINIFIED=0 sends the sources.
+    assert make_app(GEOTOUR_MINIFIED="0").test_client().get(url).data == source
+
+
+def test_the_minifier_keeps_what_a_stylesheet_says_and_names_a_copy_as_the_server_does(app):
+    script = f"""
+    import {{ copyName, minify }} from {json.dumps((PROJECT_ROOT / "scripts" / "minify.mjs").as_uri())};
+    const css = ".a {{ color: red; /* note */ }}\\n\\n.b > .c {{ margin: 0 0 6px; }}\\n";
+    process.stdout.write(JSON.stringify([copyName("css/x.css", Buffer.from(css)), minify(css, ".css", "x.css")]));
+    """
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
+    name, css = json.loads(done.stdout)
+    digest = hashlib.sha256(b".a { color: red; /* note */ }\n\n.b > .c { margin: 0 0 6px; }\n").hexdigest()
+    assert name == f"css/x.{digest[:12]}.css"
+    assert css == ".a{color:red}.b>.c{margin:0 0 6px}\n"

@@ -18,9 +18,11 @@ from pathlib import Path
 
 import brotli
 import pytest
+from flask import url_for
 from PIL import Image
 
 from bench.servers import FrontServer, rss_kib
+from geotour.config import PROJECT_ROOT
 from tests.contributions import bearer, make_users, token_for, waterfall
 from tests.test_photos import gps_exif, jpeg_with_gps
 
@@ -245,6 +247,24 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     static = urllib.request.urlopen(server.url + "/static/css/geotour.css?v=1")
     assert static.headers["Cache-Control"] == "public, max-age=31536000, immutable"
     assert static.headers["Access-Control-Allow-Origin"] == "*"  # module scripts load in CORS mode
+    # Our scripts: the minified copy of the version asked for, as the app sends it, precompressed at brotli's
+    # highest (make assets); any other version, or none, the file as it is.
+    with app.test_request_context():
+        script = url_for("static", filename="js/geotour-map.js")
+    source = (PROJECT_ROOT / "static" / "js" / "geotour-map.js").read_bytes()
+    minified = urllib.request.urlopen(
+        urllib.request.Request(server.url + script, headers={"Accept-Encoding": "br"})
+    )
+    assert minified.headers["Content-Encoding"] == "br" and minified.headers["Server"].startswith("nginx")
+    assert minified.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert minified.headers["Access-Control-Allow-Origin"] == "*"
+    assert minified.headers["Content-Type"].split(";")[0] in ("application/javascript", "text/javascript")
+    body = brotli.decompress(minified.read())
+    assert body == app.test_client().get(script).data and len(body) < 0.7 * len(source)
+    for other in ("?v=0123456789ab", "?v=../../etc/passwd", ""):
+        assert urllib.request.urlopen(server.url + "/static/js/geotour-map.js" + other).read() == source, (
+            other
+        )
     photo = jpeg_with_gps()
     result = {}
     _slow_upload(server.port, token, photo, 10_000_000, result)

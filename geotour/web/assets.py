@@ -49,6 +49,11 @@ WORKER_SCRIPTS = ["vendor/idb-keyval/idb-keyval.js", "js/offline/outbox.js", "js
 WORKBOX_GLOB = "vendor/workbox-v*/workbox-sw.js"
 # A weak link that answers nothing for this long gets the saved copy instead (when there is one).
 NETWORK_TIMEOUT_MS = 6000
+# Minified copies of our own scripts and stylesheets (`make assets`: scripts/minify.mjs), each named after
+# its source's fingerprint: static/min/js/map/popups.<v>.js. nginx sends them the same way (deploy/nginx.conf.in).
+MINIFIED_FOLDER = "min"
+MINIFIED_SUFFIXES = (".js", ".css")
+FINGERPRINT = re.compile(r"[0-9a-f]{12}")
 
 
 @lru_cache(maxsize=512)
@@ -71,6 +76,26 @@ def add_version(endpoint: str, values: dict[str, Any]) -> None:
         version = fingerprint(values.get("filename", ""))
         if version:
             values["v"] = version
+
+
+def minified_copy(filename: str, version: str) -> str | None:
+    """Return the minified copy of static/<filename> at fingerprint `version` (a path under static/), or None
+    when there is none: a file edited since `make assets` has none yet, and is sent as it is."""
+    stem, dot, suffix = filename.rpartition(".")
+    if not (dot and "." + suffix in MINIFIED_SUFFIXES and FINGERPRINT.fullmatch(version)):
+        return None
+    copy = f"{MINIFIED_FOLDER}/{stem}.{version}.{suffix}"
+    return copy if (Path(str(current_app.static_folder)) / copy).is_file() else None
+
+
+def send_static(filename: str) -> ResponseReturnValue:
+    """Flask's static view, sending a script's or a stylesheet's minified copy for its ?v= when there is one
+    (the copy is named after the source's fingerprint: it is exactly that version, minified)."""
+    if current_app.config["GEOTOUR_MINIFIED"]:
+        copy = minified_copy(filename, request.args.get("v", ""))
+        if copy:
+            return current_app.send_static_file(copy)
+    return current_app.send_static_file(filename)
 
 
 def send_file_max_age(filename: str | None) -> int | None:
@@ -207,4 +232,5 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals["import_map"] = import_map
     app.after_request(static_for_anyone)
     app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]
+    app.view_functions["static"] = send_static
     app.register_blueprint(bp)

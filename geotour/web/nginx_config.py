@@ -45,6 +45,10 @@ def render_nginx_conf(
         "@RUN@": str(run_dir),
         "@ROOT@": str(PROJECT_ROOT),
         "@STATIC@": str(static_folder),
+        # the minified copy named by ?v= first (geotour.web.assets.minified_copy), unless the app sends none
+        "@MINIFIED@": "/min/$geotour_stem.$geotour_min_version.$geotour_suffix /$geotour_stem.$geotour_suffix"
+        if config["GEOTOUR_MINIFIED"]
+        else "/$geotour_stem.$geotour_suffix",
         "@PHOTOS@": str(Path(config["GEOTOUR_PHOTO_DIR"]).resolve()),
         "@SNAPSHOTS@": str(Path(config["GEOTOUR_SNAPSHOT_DIR"]).resolve()),
         "@UPSTREAM@": upstream,
