@@ -66,8 +66,10 @@ def test_a_map_page_opens_the_tile_servers_connection_first_and_asks_for_leaflet
     assert link_tags(html, "preconnect") == [' href="https://tile.openstreetmap.org"']
     assert html.index('rel="preconnect"') < html.index("leaflet.js")
     first = re.findall(r'<script defer fetchpriority="high" src="/static/vendor/([^/]+)/', html)
-    # a route's map draws its line and stops itself: Leaflet alone
-    assert first == (["leaflet"] if path.startswith("/routes/") else ["leaflet", "markercluster", "subgroup"])
+    # Only the overview clusters (a site's few neighbours are plain groups; a route's map draws its line and
+    # stops itself): the others have Leaflet alone, and no cluster styles.
+    assert first == (["leaflet", "markercluster", "subgroup"] if path == "/" else ["leaflet"])
+    assert ("MarkerCluster" in html) == (path == "/")
     if path == "/":  # the map script puts the locate control on once the first markers are drawn
         assert "locatecontrol" not in html[: html.index("</head>")]
         locate = re.search(r'"locate": \{"options": \{.*?\}, "script": "([^"]+)", "style": "([^"]+)"\}', html)
@@ -84,12 +86,12 @@ def test_the_map_script_names_its_later_modules_by_the_import_maps_names(client,
     html = client.get(path).get_data(as_text=True)
     later = json.loads(re.search(r'"later": (\[[^\]]*\])', html).group(1))
     imports = json.loads(re.search(r'<script type="importmap"[^>]*>(.*?)</script>', html, re.S).group(1))
-    assert later == [
-        "geotour/map/popups",
-        "geotour/map/overlays",
-        "geotour/map/near-me",
-        "geotour/map/finder",
-    ]
+    # A place's page has no search box, overlays or "near me": its neighbours' cards only.
+    assert later == (
+        ["geotour/map/popups"]
+        if path.startswith("/sites/")
+        else ["geotour/map/popups", "geotour/map/overlays", "geotour/map/near-me", "geotour/map/finder"]
+    )
     for name in later:
         assert client.get(imports["imports"][name]).status_code == 200, name
 

@@ -45,6 +45,9 @@ MAP_LATER = {
     "geotour/map/near-me": "js/map/near-me.js",
     "geotour/map/finder": "js/map/finder.js",
 }
+# A place's page (focus mode) needs its neighbours' cards only: it has no search box, routes, events, village
+# names or "near me" (geotour-map.js calls them in overview mode alone).
+FOCUS_LATER = ("geotour/map/popups",)
 JS_MODULES = {
     "geotour/search": "js/lib/search.js",
     "geotour/distance": "js/lib/distance.js",
@@ -64,6 +67,8 @@ MAP_CSS = [
     ("markercluster_default_css", "vendor/markercluster/MarkerCluster.Default.css"),
     ("locatecontrol_css", "vendor/locatecontrol/L.Control.Locate.min.css"),
 ]  # our own css/geotour.css is linked by every page template, map or not
+# What only the overview's cluster needs (markercluster and the sub-groups its layers are toggled by).
+CLUSTER_ASSETS = ("markercluster", "subgroup", "markercluster_css", "markercluster_default_css")
 
 
 @dataclass(frozen=True)
@@ -326,6 +331,10 @@ def focus_map(spec: dict[str, Any], static_url: Callable[[str], str]) -> Geotour
     """Return the map of one place with a radius circle and groups for what is near it."""
     lat, lon = spec["center"]
     m = GeotourMap(static_url, spec["aria_label"], location=(lat, lon), zoom_start=14, zoom_control=True)
+    # A place and its neighbours (50 at most) are drawn in plain groups: the cluster's script and styles (10 kB
+    # of the page) stay off it; the map script asks only whether a group has a cluster (geotour-map.js).
+    m.asset_js = [(name, url) for name, url in m.asset_js if name not in CLUSTER_ASSETS]
+    m.asset_css = [(name, url) for name, url in m.asset_css if name not in CLUSTER_ASSETS]
     _add_basemaps(m, spec["basemaps"])
     if spec.get("radius_m"):
         folium.Circle(

@@ -109,6 +109,10 @@ def test_the_layer_list_is_made_when_first_opened_and_says_what_the_map_shows(li
     view, page = open_page(live_server, watch, "/")
     layers = page.locator(".leaflet-control-layers")
     assert layers.locator("input").count() == 0  # not made with the map: nobody has opened it yet
+    toggle = layers.locator(
+        ".leaflet-control-layers-toggle"
+    )  # our drawing, not Leaflet's PNG (one request less)
+    assert toggle.evaluate("e => getComputedStyle(e).backgroundImage").startswith('url("data:image/svg+xml')
     page.evaluate(
         "() => { const app = document.querySelector('.gt-map').geotour; "
         "app.map.removeLayer(app.groups['msmes:kuliner']); }"

@@ -165,7 +165,8 @@ def base_config(mode: str) -> dict[str, Any]:
         "types": _type_config(_ctx().catalogue),
         "t": _js_strings(),
         "offline": {"saved_header": offline.SAVED_HEADER, "fallback_header": offline.FALLBACK_HEADER},
-        "later": list(maps.MAP_LATER),  # the map's modules for what comes after the first markers
+        # the map's modules for what comes after the first markers
+        "later": list(maps.MAP_LATER if mode == "overview" else maps.FOCUS_LATER),
         # What a popup lists near a place: the nearest businesses of a site, the nearest sites of a business.
         "popup_nearby": _reach(POPUP_NEARBY),
         "near_me": _reach(NEAR_ME),
