@@ -112,6 +112,13 @@ def test_a_visitor_messages_a_business_on_whatsapp_in_one_tap_from_the_embed(off
     assert "/go/whatsapp/msme-0001?src=embed" in whatsapp.get_attribute("href")
     go_there = frame.locator(".leaflet-popup-content a[data-top]", has_text="Ke sana")  # the maps app, alike
     assert go_there.get_attribute("href").endswith("/go/directions/msme-0001?src=embed&to=google")
+    # A sample business's place is made up: its card has no "Ke sana" in WordPress either (/go/ would say 404).
+    sample_card = frame.locator(".gt-map").evaluate(
+        """(map) => { const app = map.geotour;
+        const place = app.places.find((p) => p.feature.properties.id === 'msme-0002');
+        return app.popupContent(place.feature).textContent; }"""
+    )
+    assert "Lihat detail" in sample_card and "Ke sana" not in sample_card
     whatsapp.click(timeout=15000)
     page.wait_for_url("https://wa.me/6281234567890?text=*", timeout=15000)  # the top window, one tap
     wordpress_host = posts["/msmes/msme-0001"].split("/")[2].split(":")[0]

@@ -125,16 +125,16 @@ Geotour.prototype.embedContact = function (props, wa, tel) {
 /* "Go there": the maps app's directions, straight to it (lib/directions.js makes the place page's links), so
    that it opens with no signal too; the tap is counted on the side (static/js/count.js), as WhatsApp's. An
    estimated point is searched by its name, which the maps app may know better: the place page's first choice
-   too. In WordPress the host page opens it through /go/, where the server counts it; in a sandboxed frame
-   with no such way out, no button (it could open nothing); nor for a sample business, whose place is made up
-   (as its number is). */
+   too. No button for a sample business, whose place is made up (as its number is; /go/ answers 404), nor in
+   a sandboxed frame with no way out (it could open nothing); in WordPress the host page opens it through /go/,
+   where the server counts it. */
 Geotour.prototype.directionsLink = function (props, latlng) {
   var approximate = position(props).approximate;
   var to = approximate ? "search_google" : "google";
   var attrs = { title: approximate ? this.t.directions_by_name : this.t.directions };
   var embed = (this.cfg.embed && window.GeotourEmbed) || {};
+  if (props.sample || (embed.sandboxed && !embed.viaHost)) return null;
   if (embed.viaHost) return this.viaHost(props, "directions", this.t.go_there, attrs, "&to=" + to);
-  if (embed.sandboxed || props.sample) return null;
   var href = directionsTo(latlng[1], latlng[0], props.name)[to];
   attrs = this.counted(props, "directions", Object.assign(attrs, { class: "gt-btn", href: href }));
   return el("a", Object.assign(attrs, { target: "_blank", rel: "noopener" }), this.t.go_there);
