@@ -53,12 +53,13 @@ NETWORK_TIMEOUT_MS = 6000
 # its source's fingerprint: static/min/js/map/popups.<v>.js. nginx sends them the same way (deploy/nginx.conf.in).
 MINIFIED_FOLDER = "min"
 MINIFIED_SUFFIXES = (".js", ".css")
-FINGERPRINT = re.compile(r"[0-9a-f]{12}")
+FINGERPRINT_DIGITS = 12  # hex digits of a file's SHA-256 in its ?v= (and in its minified copy's name)
+FINGERPRINT = re.compile(rf"[0-9a-f]{{{FINGERPRINT_DIGITS}}}")
 
 
 @lru_cache(maxsize=512)
 def _digest(path: str, mtime: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:12]
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:FINGERPRINT_DIGITS]
 
 
 def fingerprint(filename: str) -> str | None:

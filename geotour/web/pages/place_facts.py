@@ -225,6 +225,12 @@ def partner_view(props: Mapping[str, Any]) -> dict[str, Any] | None:
     }
 
 
+def directions_to(props: Mapping[str, Any], lat: float, lon: float, name: str) -> dict[str, str] | None:
+    """Return the maps apps' links to a place (contact.directions), or None for a sample business: its place is
+    made up, as its number is, and no link may lead there (its page, a nearby list, a trip list, /go/)."""
+    return None if props.get("sample") else directions(lat, lon, name)
+
+
 def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str, Any]:
     """Return what the tourist templates show of a feature (see the module docstring).
 
@@ -271,7 +277,7 @@ def place_facts(feature: Feature, origin_approximate: bool = False) -> dict[str,
         "price_range": props.get("price_range"),
         "position": where,
         # A sample business has an invented place and number: no link may lead there, dial or message it.
-        "directions": None if sample else directions(lat, lon, props["name"]),
+        "directions": directions_to(props, lat, lon, props["name"]),
         "whatsapp": None if sample else whatsapp_url(props.get("whatsapp"), message),
         "tel": None if sample else tel_url(props.get("phone")),
         "distance_m": props.get("distance_m"),

@@ -17,7 +17,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from geotour.context import current as _ctx
-from geotour.domain import contact, route_files
+from geotour.domain import route_files
 from geotour.domain.geodesy import distance_m
 from geotour.domain.layers import ATTRACTION, EVENT, MSME, ROUTE
 from geotour.domain.places import require_layer
@@ -80,8 +80,7 @@ def _entry(feature_id: str) -> dict[str, Any] | None:
         "lat": lat,
         "feature": feature,
         "layer_title": place_facts.title(require_layer(ctx.catalogue, props["layer"]).title),
-        # A sample business's place is made up: no link may lead there (as on its page).
-        "directions": None if props.get("sample") else contact.directions(lat, lon, name),
+        "directions": place_facts.directions_to(props, lat, lon, name),
     }
 
 
