@@ -6,7 +6,7 @@ from contextlib import contextmanager
 
 import pytest
 
-from tests.browser.conftest import SINGLE, in_view
+from tests.browser.conftest import SINGLE, in_view, settled_popup
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
 READY = ".gt-map[data-geotour-ready]"
@@ -229,14 +229,11 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
     assert popup.locator('a[href="tel:+62266431234"]').count() == 1
     assert popup.locator("a[data-count=directions]", has_text="Ke sana").count() == 1
     # A sample business's number and place are made up: its card offers neither (it says so).
-    sample = page.evaluate(
-        """() => { const app = document.querySelector('.gt-map').geotour;
-        const place = app.places.find((p) => p.feature.properties.id === 'msme-0002');
-        const card = app.popupContent(place.feature);
-        return [card.querySelectorAll('a.gt-btn').length, card.textContent]; }"""
-    )
-    assert sample[0] == 1  # "See details" only
-    assert "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in sample[1]
+    page.goto(page.url.split("/?")[0] + "/?site=msme-0002")
+    page.wait_for_selector(READY, timeout=15000)
+    sample = settled_popup(page)
+    assert sample.locator("a.gt-btn").count() == 1  # "See details" only
+    assert "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in sample.inner_text()
     assert view.errors == [] and view.dialogs == []
 
 
