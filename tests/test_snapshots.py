@@ -9,7 +9,7 @@ import brotli
 import pytest
 
 from geotour.domain.places import MAP_PROPERTIES
-from tests.contributions import bearer, make_users, token_for, upload, waterfall
+from tests.contributions import approved, bearer, homestay, make_users, token_for, upload, waterfall
 from tests.test_photos import jpeg_with_gps
 
 
@@ -45,6 +45,19 @@ def test_the_map_view_keeps_only_what_the_map_shows(client):
         "coord_source" in f["properties"]
         for f in client.get(_path(entry["snapshot_url"])).get_json()["features"]
     )
+
+
+def test_the_map_view_never_carries_a_sample_businesss_made_up_number(app, client):
+    make_users(app)
+    real = approved(app, homestay("Homestay Ciletuh Asri", phone="0266 123456"))
+    url = _path(_catalogue(client)["msmes"]["map_snapshot_url"])
+    features = {f["id"]: f["properties"] for f in client.get(url).get_json()["features"]}
+    samples = [props for props in features.values() if props.get("sample")]
+    assert samples and all("phone" not in p and "whatsapp" not in p for p in samples)
+    assert features[real]["whatsapp"] and features[real]["phone"]  # a real business keeps its numbers
+    # the whole layer, for QGIS and downloads, is the data as it is stored
+    whole = client.get(_path(_catalogue(client)["msmes"]["snapshot_url"])).get_json()["features"]
+    assert all(f["properties"].get("phone") for f in whole if f["properties"].get("sample"))
 
 
 def test_snapshots_are_written_with_their_compressed_forms(app, client):

@@ -44,6 +44,9 @@ MAP_PROPERTIES = (
 )  # coord_osm_id, osm_id: the map credits OpenStreetMap (ODbL); name_en, track: a route's line; partner: the
 # geopark partner label, whose badge the popup shows while it holds; starts, ends: an event's time (the map
 # drops it once it is over)
+# A sample business's number is made up, and no page or card may offer it (UX.md: "a sample business never
+# offers a number to call"), so the map's view leaves it out: 1.3 kB of the map page's 100 kB with 300 samples.
+SAMPLE_ONLY_OFF_THE_MAP = ("phone", "whatsapp")
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (
@@ -255,6 +258,12 @@ def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: s
     """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
     require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)
+    if view == "map":
+        for feature in features:
+            props = feature["properties"]
+            if props.get("sample"):
+                for name in SAMPLE_ONLY_OFF_THE_MAP:
+                    props.pop(name, None)
     return {
         "type": "FeatureCollection",
         "layer": layer_id,
