@@ -13,10 +13,12 @@ from geotour.web.assets import fingerprint, minified_copy
 
 def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
     html = client.get("/").get_data(as_text=True)
-    urls = re.findall(r'(?:src|href)="(/static/[^"]+)"', html)
+    urls = [u for u in re.findall(r'(?:src|href)="(/static/[^"]+)"', html) if u != "/static/icons/icon.svg"]
     assert urls and all(re.search(r"\?v=[0-9a-f]{12}$", u) for u in urls), urls
     response = client.get(urls[0])
     assert response.cache_control.max_age == 365 * 24 * 3600
+    # but the icon: the web manifest names it without one (test_manifest_and_icon), so it is kept an hour
+    assert client.get("/static/icons/icon.svg").cache_control.max_age == 3600
 
 
 def test_manifest_and_icon(client):
@@ -27,6 +29,11 @@ def test_manifest_and_icon(client):
     manifest = json.loads(response.data)
     assert manifest["start_url"] == "/" and manifest["icons"]
     assert client.get(manifest["icons"][0]["src"]).status_code == 200
+    # One URL for the icon: the page's links name the manifest's, so a first visit fetches it once, not twice;
+    # the service worker keeps that URL, and a new icon renews its shell.
+    icons = re.findall(r'<link rel="(?:icon|apple-touch-icon)" href="([^"]+)"', html)
+    assert icons and set(icons) == {manifest["icons"][0]["src"]}
+    assert icons[0] in worker_settings(client)[0]["shell"]["urls"]
 
 
 def worker_settings(client):

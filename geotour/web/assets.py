@@ -24,7 +24,6 @@ PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moder
 SHELL_ASSETS = [
     "css/geotour.css",
     "manifest.webmanifest",
-    "icons/icon.svg",
     "js/offline/page.js",
     "js/offline/saved-places.js",
     "js/place-search.js",
@@ -106,6 +105,16 @@ def send_file_max_age(filename: str | None) -> int | None:
     return current_app.config["SEND_FILE_MAX_AGE_DEFAULT"]
 
 
+# The app's icon has one URL, without ?v=: the one the web manifest (a static file) names, so that a page's
+# <link rel="icon"> and the manifest ask once, not twice (templates/base.html: icon_url).
+ICON = "icons/icon.svg"
+
+
+def icon_url() -> str:
+    """Return the icon's one URL (see ICON)."""
+    return url_for("static", filename=ICON, v=None)
+
+
 def shell_urls() -> list[str]:
     """Return the URLs the service worker stores on install: the map page, the offline pages, the safety card,
     the glossary and the trip list's page (in both languages: every page links to the card, stories to the
@@ -118,7 +127,7 @@ def shell_urls() -> list[str]:
         for page in ("pages.safety", "pages.glossary", "trip_pages.trip")
         for lang in LOCALES
     ]
-    return [url_for("pages.index"), *offline_pages().values(), *pages] + [
+    return [url_for("pages.index"), *offline_pages().values(), *pages, icon_url()] + [
         url_for("static", filename=f) for f in files
     ]
 
@@ -140,7 +149,8 @@ def shell_version(urls: list[str] | None = None, imports: list[str] | None = Non
     """Return the version of the app's shell: it changes whenever a script, a stylesheet or the worker does."""
     urls = shell_urls() if urls is None else urls
     imports = worker_imports() if imports is None else imports
-    return hashlib.sha256("|".join(urls + imports).encode()).hexdigest()[:12]
+    # the icon's URL has no fingerprint of its own: its content's is counted here
+    return hashlib.sha256("|".join([*urls, *imports, fingerprint(ICON) or ""]).encode()).hexdigest()[:12]
 
 
 def offline_pages() -> dict[str, str]:
@@ -231,6 +241,7 @@ def init_app(app: Flask) -> None:
     app.url_defaults(add_version)
     app.jinja_env.globals["saved_header"] = offline.SAVED_HEADER
     app.jinja_env.globals["import_map"] = import_map
+    app.jinja_env.globals["icon_url"] = icon_url
     app.after_request(static_for_anyone)
     app.get_send_file_max_age = send_file_max_age  # type: ignore[method-assign]
     app.view_functions["static"] = send_static
