@@ -234,6 +234,7 @@ def test_business_popup_offers_whatsapp_with_a_prefilled_message(live_server, wa
     sample = settled_popup(page)
     assert sample.locator("a.gt-btn").count() == 1  # "See details" only
     assert "Data contoh — bukan usaha nyata: tanpa nomor dan petunjuk arah" in sample.inner_text()
+    assert sample.inner_text().count("Data contoh") == 1  # said once, not in a tag again below
     assert view.errors == [] and view.dialogs == []
 
 

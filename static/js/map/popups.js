@@ -193,7 +193,8 @@ Geotour.prototype.popupContent = function (feature) {
     );
   var description = this.shortText(this.localized(props, "description"), 180);
   if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
-  if (props.sample) root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
+  // A sample business's card says so once, in its notice at the top (contactLinks); anything else tags it.
+  if (props.sample && style.kind !== "msme") root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
   if (props.opening_hours)
     root.appendChild(el("p", { class: "gt-popup__hours" }, this.t.hours + ": " + props.opening_hours));
   var nearbyTitle = style.kind === "msme" ? this.t.nearby_sites : this.t.nearby_msmes;
