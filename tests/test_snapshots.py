@@ -60,6 +60,51 @@ def test_the_map_view_never_carries_a_sample_businesss_made_up_number(app, clien
     assert all(f["properties"].get("phone") for f in whole if f["properties"].get("sample"))
 
 
+def test_the_map_view_carries_a_cards_description_and_none_for_a_route(client):
+    from geotour.domain.places import CARD_DESCRIPTION_CHARS, card_text
+
+    catalogue = _catalogue(client)
+    whole = {
+        f["id"]: f["properties"]
+        for f in client.get(_path(catalogue["geosites"]["snapshot_url"])).get_json()["features"]
+    }
+    shown = client.get(_path(catalogue["geosites"]["map_snapshot_url"])).get_json()["features"]
+    long = [f for f in shown if len(whole[f["id"]]["description_en"]) > CARD_DESCRIPTION_CHARS]
+    assert long, "the seed has descriptions longer than a card's"
+    for feature in shown:
+        for name in ("description_id", "description_en"):
+            text, full = feature["properties"].get(name), whole[feature["id"]].get(name)
+            assert text == (card_text(full) if full else None)
+            if full and len(full) > CARD_DESCRIPTION_CHARS:
+                assert (
+                    text.endswith("…")
+                    and full.startswith(text[:-1])
+                    and len(text) <= CARD_DESCRIPTION_CHARS + 1
+                )
+    # a route's popup shows its name, whether its path is mapped and a link: its text stays on its page
+    routes = client.get(_path(catalogue["routes"]["map_snapshot_url"])).get_json()["features"]
+    assert routes and not any("description_id" in f["properties"] for f in routes)
+    assert any(
+        "description_id" in f["properties"]
+        for f in client.get(_path(catalogue["routes"]["snapshot_url"])).get_json()["features"]
+    )
+
+
+@pytest.mark.parametrize(
+    "text, cut",
+    [
+        ("a" * 180, "a" * 180),  # fits: whole
+        ("word " * 40, ("word " * 36).rstrip() + "…"),  # at the last space
+        ("x" * 200, "x" * 160 + "…"),  # no space in the last 20: at 160
+        ("", ""),
+    ],
+)
+def test_a_cards_text_is_cut_at_a_word(text, cut):
+    from geotour.domain.places import card_text
+
+    assert card_text(text) == cut
+
+
 def test_snapshots_are_written_with_their_compressed_forms(app, client):
     url = _path(_catalogue(client)["msmes"]["snapshot_url"])
     plain = client.get(url).get_data()

@@ -47,6 +47,11 @@ MAP_PROPERTIES = (
 # A sample business's number is made up, and no page or card may offer it (UX.md: "a sample business never
 # offers a number to call"), so the map's view leaves it out: 1.3 kB of the map page's 100 kB with 300 samples.
 SAMPLE_ONLY_OFF_THE_MAP = ("phone", "whatsapp")
+# A description on the map is a place's card's (static/js/map/popups.js), which shows this many characters at
+# most, cut here, once; the place's page has the whole text. A route's and an event's popups show none.
+CARD_DESCRIPTION_CHARS = 180
+DESCRIPTIONS = ("description_id", "description_en")
+NO_DESCRIPTION_ON_THE_MAP = (LayerKind.ROUTE, LayerKind.EVENT)
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (
@@ -240,6 +245,28 @@ def whole_layer(storage: Places, layer_id: str, properties: tuple[str, ...] | No
     return features
 
 
+def card_text(text: str, limit: int = CARD_DESCRIPTION_CHARS) -> str:
+    """Return `text` cut to at most `limit` characters for a card: at the last space in its final 20, with
+    "…"; text that fits is returned whole."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit]
+    return cut[: max(cut.rfind(" "), limit - 20)] + "…"
+
+
+def _as_the_map_shows(props: dict[str, Any], kind: LayerKind) -> None:
+    """Trim a feature's map properties (MAP_PROPERTIES) to what the map shows of it, in place."""
+    for name in DESCRIPTIONS:
+        if name in props:
+            if kind in NO_DESCRIPTION_ON_THE_MAP:
+                del props[name]
+            elif isinstance(props[name], str):
+                props[name] = card_text(props[name])
+    if props.get("sample"):
+        for name in SAMPLE_ONLY_OFF_THE_MAP:
+            props.pop(name, None)
+
+
 def features_of_kind(
     storage: Places, catalogue: Catalogue, kind: LayerKind, properties: tuple[str, ...] | None = None
 ) -> list[Feature]:
@@ -256,14 +283,11 @@ def layer_file(storage: Places, catalogue: Catalogue, layer_id: str, fmt: str) -
 
 def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: str) -> dict[str, Any]:
     """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
-    require_layer(catalogue, layer_id)
+    layer = require_layer(catalogue, layer_id)
     features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)
     if view == "map":
         for feature in features:
-            props = feature["properties"]
-            if props.get("sample"):
-                for name in SAMPLE_ONLY_OFF_THE_MAP:
-                    props.pop(name, None)
+            _as_the_map_shows(feature["properties"], layer.kind)
     return {
         "type": "FeatureCollection",
         "layer": layer_id,

@@ -273,12 +273,6 @@ Geotour.prototype.localized = function (props, name) {
   return props[name + "_" + this.cfg.lang] || props[name + "_" + other] || "";
 };
 
-Geotour.prototype.shortText = function (text, max) {
-  if (text.length <= max) return text;
-  var cut = text.slice(0, max);
-  return cut.slice(0, Math.max(cut.lastIndexOf(" "), max - 20)) + "…";
-};
-
 Geotour.prototype.marker = function (feature, focus) {
   var c = feature.geometry.coordinates,
     props = feature.properties;

@@ -191,7 +191,8 @@ Geotour.prototype.popupContent = function (feature) {
     actions.appendChild(
       this.tripButton(props.id, style.kind === "msme" ? "msme" : "site", props.name, this.pageUrl(props)),
     );
-  var description = this.shortText(this.localized(props, "description"), 180);
+  // cut to a card's length by the server (geotour/domain/places.py, card_text); the place's page has it whole
+  var description = this.localized(props, "description");
   if (description) root.appendChild(el("p", { class: "gt-popup__desc" }, description));
   // A sample business's card says so once, in its notice at the top (contactLinks); anything else tags it.
   if (props.sample && style.kind !== "msme") root.appendChild(el("p", { class: "gt-tag" }, this.t.sample));
