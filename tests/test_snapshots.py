@@ -90,6 +90,45 @@ def test_the_map_view_carries_a_cards_description_and_none_for_a_route(client):
     )
 
 
+def _map_rules():
+    """What decides a map snapshot's content besides the data: the properties kept and how they are trimmed."""
+    import inspect
+
+    from geotour.domain import places
+
+    said = [
+        places.MAP_PROPERTIES,
+        places.CARD_DESCRIPTION_CHARS,
+        places.DESCRIPTIONS,
+        places.NO_DESCRIPTION_ON_THE_MAP,
+        places.SAMPLE_ONLY_OFF_THE_MAP,
+        inspect.getsource(places._as_the_map_shows),
+        inspect.getsource(places.card_text),
+    ]
+    return hashlib.sha256(repr(said).encode()).hexdigest()[:12]
+
+
+def test_a_change_to_what_a_map_snapshot_holds_renames_it():
+    """A snapshot's name is cached for a year and its file kept on disk: new rules with the old name would be
+    served stale until the next approval. If this fails, bump places.SNAPSHOT_RULES and pin the new digest."""
+    from geotour.domain.places import SNAPSHOT_RULES
+
+    assert (SNAPSHOT_RULES, _map_rules()) == (2, "171d1231a0c4")
+
+
+def test_a_snapshot_named_by_older_rules_redirects_to_the_current_name(client, monkeypatch):
+    from geotour.domain import places
+
+    entry = _catalogue(client)["geosites"]
+    old = _path(entry["map_snapshot_url"])
+    monkeypatch.setattr(places, "SNAPSHOT_RULES", places.SNAPSHOT_RULES + 1)
+    new = _path(_catalogue(client)["geosites"]["map_snapshot_url"])
+    assert new != old and new.split("/v/")[1].split("-")[0] == old.split("/v/")[1].split("-")[0]  # same data
+    moved = client.get(old)
+    assert moved.status_code == 307 and _path(moved.headers["Location"]) == new
+    assert client.get(new).get_json()["features"]
+
+
 @pytest.mark.parametrize(
     "text, cut",
     [

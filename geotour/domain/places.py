@@ -3,6 +3,7 @@
 Plain functions over a Storage and the Catalogue; views call them and tests can call them directly.
 """
 
+import hashlib
 from abc import abstractmethod
 from collections.abc import Sequence
 from typing import Any, Protocol
@@ -52,6 +53,10 @@ SAMPLE_ONLY_OFF_THE_MAP = ("phone", "whatsapp")
 CARD_DESCRIPTION_CHARS = 180
 DESCRIPTIONS = ("description_id", "description_en")
 NO_DESCRIPTION_ON_THE_MAP = (LayerKind.ROUTE, LayerKind.EVENT)
+# A snapshot's name is immutable (browsers keep it a year; every machine keeps its file), so it names the
+# rules that made it as well as the data: bump this whenever MAP_PROPERTIES or the trimming above changes
+# what a snapshot holds (tests/test_snapshots.py pins them together).
+SNAPSHOT_RULES = 2
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (
@@ -65,6 +70,10 @@ AREA_TITLES = {"Ciletuh": "Ciletuh", "Jampang": "Jampang", "Cisolok": "Cisolok â
 class Places(Protocol):
     """What these functions read of the storage: geotour.storage.Storage implements it (the domain does not
     import the storage)."""
+
+    @abstractmethod
+    def snapshot_token(self) -> str:
+        """Return "<data version>-<data tag>": the name of the data as it is now."""
 
     @abstractmethod
     def layer_stats(self) -> dict[str, dict[str, Any]]:
@@ -243,6 +252,14 @@ def whole_layer(storage: Places, layer_id: str, properties: tuple[str, ...] | No
     """Return every feature of a layer, unpaged (for files, lists and sitemaps, not for the API)."""
     features, _ = storage.query_layer(layer_id, LayerQuery(limit=10**9, properties=properties))
     return features
+
+
+def snapshot_token(storage: Places) -> str:
+    """Return the name of the layers' snapshots now: the storage's "<data version>-<data tag>" with its tag
+    mixed with SNAPSHOT_RULES, in the same pattern (storage/snapshots.py), so a snapshot made by older rules
+    has another name, and its old name redirects to the new one like any older version's."""
+    version, _, tag = storage.snapshot_token().partition("-")
+    return f"{version}-{hashlib.sha256(f'{tag}/{SNAPSHOT_RULES}'.encode()).hexdigest()[:8]}"
 
 
 def card_text(text: str, limit: int = CARD_DESCRIPTION_CHARS) -> str:

@@ -20,7 +20,7 @@ from flask import current_app, request
 from geotour.context import current as _ctx
 from geotour.domain import routes
 from geotour.domain.layers import ATTRACTION, MSME, ROUTE
-from geotour.domain.places import whole_layer
+from geotour.domain.places import snapshot_token, whole_layer
 from geotour.web.pages import place_facts
 from geotour.web.pages.route_pages import tile_urls
 
@@ -59,7 +59,7 @@ def geopark_files(lang: str, build: str) -> dict[str, Any] | None:
     visitor's request may wait for it). `build` (the app's assets' version) is part of every page's tag, so a
     new release refreshes the saved pages. Kept per data version in this process: each machine works it out
     once."""
-    key = (_ctx().storage.snapshot_token(), lang, build)
+    key = (snapshot_token(_ctx().storage), lang, build)
     with _LOCK:
         if key in _MEMO:
             return _MEMO[key]

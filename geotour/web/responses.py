@@ -23,6 +23,7 @@ from flask_caching import Cache
 from flask_compress import Compress
 
 from geotour.context import current
+from geotour.domain import places
 
 cache = Cache()
 compress = Compress()
@@ -79,7 +80,10 @@ def _cache_key(data_version: str, vary: str = "") -> str:
     # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query. In the
     # order sent: an answer's links repeat the query as it came (and of a repeated name, the first counts).
     query = urlencode(list(request.args.items(multi=True)))
-    return f"api:v{data_version}:{request.host_url}:{quote(request.path)}?{query}" + (
+    # The snapshots' rules too: the catalogue names snapshots, whose names change with them (a release that
+    # changes them finds no answer cached by the one before, in a cache shared across releases).
+    rules = places.SNAPSHOT_RULES
+    return f"api:v{data_version}:r{rules}:{request.host_url}:{quote(request.path)}?{query}" + (
         f";{vary}" if vary else ""
     )
 

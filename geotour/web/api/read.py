@@ -137,7 +137,7 @@ def alerts() -> ResponseReturnValue:
 def layers(args: dict[str, Any]) -> Built:
     """List the layer catalogue with count, bbox and last update per layer."""
     entries = places.catalogue_entries(_ctx().storage, _ctx().catalogue)
-    token = _ctx().storage.snapshot_token()
+    token = places.snapshot_token(_ctx().storage)
     for entry in entries:
         entry["links"] = [
             {
@@ -201,7 +201,7 @@ def layer_snapshot(layer_id: str, name: str) -> ResponseReturnValue:
         if checking:
             return _snapshot_check(False)  # nginx then asks the app itself, which says what is wrong
         raise
-    current = _ctx().storage.snapshot_token()
+    current = places.snapshot_token(_ctx().storage)
     if token == current and not path.is_file():
         store.write(
             layer_id,

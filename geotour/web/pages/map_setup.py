@@ -13,6 +13,7 @@ from markupsafe import Markup
 
 from geotour.context import current as _ctx
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
+from geotour.domain.places import snapshot_token
 from geotour.storage import StorageUnavailable
 from geotour.web import i18n, maps, offline
 from geotour.web.api.read import snapshot_url
@@ -301,7 +302,7 @@ def overview_snapshots(layer_ids: Sequence[str] | None = None) -> dict[str, str]
         and (not layer_ids or layer.id in layer_ids)
     ]
     try:
-        token = _ctx().storage.snapshot_token()
+        token = snapshot_token(_ctx().storage)
     except StorageUnavailable:
         return {}
     return {layer_id: snapshot_url(layer_id, token, "map") for layer_id in wanted}
