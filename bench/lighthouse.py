@@ -12,8 +12,8 @@ out of the byte weight, which is also printed by kind of file.
 The pages are measured over HTTPS and HTTP/2 (`make serve` with `GEOTOUR_TLS_CERT`, and tiles over TLS too),
 as every real visitor reaches them: a site on plain HTTP gets no service worker (no offline map) and no
 geolocation ("near me", the safety card's position), so none is deployed that way. LIGHTHOUSE_TLS=0 measures
-plain HTTP/1.1 instead, for comparison: there each answer's headers travel uncompressed (about 0.4 kB for each
-of some 35 requests), where HTTP/2 compresses them (HPACK).
+plain HTTP/1.1 instead, for comparison: there each answer's headers travel as text (about 0.3 kB for each of
+some 40 requests), where nginx's HTTP/2 sends them Huffman-coded (about 0.2 kB; it indexes none it repeats).
 """
 
 import http.server
