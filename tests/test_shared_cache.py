@@ -61,6 +61,27 @@ def test_two_workers_share_the_cache_and_see_changes_at_once(
     assert body["properties"]["name"] == "Curug Sodong (diperbarui)"
 
 
+def test_a_new_release_never_serves_an_answer_the_old_code_cached(make_app, data_copy, redis_url, tmp_path):
+    """Redis keeps an answer until the data changes, across deploys: a release that changes an answer (a field
+    added, snapshots named by new rules) must not send the old release's copy for the same data version."""
+    config = {"GEOTOUR_DATABASE_URL": f"sqlite:///{tmp_path}/shared.sqlite3", "GEOTOUR_CACHE_URL": redis_url}
+    old = make_app(data_dir=data_copy.path, **config)
+    new = make_app(data_dir=data_copy.path, **config)
+    old.extensions["geotour_release"] = "0ld0ld0ld0ld"  # as if it ran the code before this deploy
+    cached = old.test_client().get("/api/v1/layers").get_json()
+    same = make_app(data_dir=data_copy.path, **config)
+    same.extensions["geotour_release"] = "0ld0ld0ld0ld"
+    storage = same.extensions["geotour"].storage
+    asked = []
+    storage.layer_stats = lambda *a: asked.append(1) or pytest.fail("the same release shares the cache")
+    assert same.test_client().get("/api/v1/layers").get_json() == cached
+    # The new release builds its own answer for the same data (its storage is asked)
+    counted = []
+    real = new.extensions["geotour"].storage.layer_stats
+    new.extensions["geotour"].storage.layer_stats = lambda *a: counted.append(1) or real(*a)
+    assert new.test_client().get("/api/v1/layers").status_code == 200 and counted
+
+
 def test_with_redis_down_the_app_works_uncached_and_warns(make_app, caplog):
     app = make_app(GEOTOUR_CACHE_URL=f"redis://127.0.0.1:{free_port()}/0")
     with caplog.at_level(logging.WARNING, logger="geotour.cache"):

@@ -12,7 +12,7 @@ import math
 import threading
 import time
 from collections.abc import Callable, Hashable
-from functools import wraps
+from functools import lru_cache, wraps
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -22,8 +22,8 @@ from flask import Flask, Request, Response, current_app, g, request, url_for
 from flask_caching import Cache
 from flask_compress import Compress
 
+from geotour.config import PROJECT_ROOT
 from geotour.context import current
-from geotour.domain import places
 
 cache = Cache()
 compress = Compress()
@@ -36,8 +36,27 @@ Built = tuple[Any, str]
 NOT_KEPT = "-"  # Flask-Compress's cache key of an answer without a strong ETag: compressed, never kept
 
 
+@lru_cache(maxsize=1)
+def release_id() -> str:
+    """Return the code's release: a digest of the package's sources, the templates and the translations, the
+    same on every machine that runs the same code.
+
+    The shared cache outlives a release (Redis keeps an answer until the data changes), so its keys name the
+    release: new code never sends an answer the old code made, such as a catalogue naming snapshots by older
+    rules (places.SNAPSHOT_RULES) or an answer missing a field the new pages read."""
+    digest = hashlib.sha256()
+    folders = (("geotour", "*.py"), ("geotour/translations", "*.po"), ("templates", "*"))
+    for folder, pattern in folders:
+        for path in sorted((PROJECT_ROOT / folder).rglob(pattern)):
+            if path.is_file():
+                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+                digest.update(path.read_bytes())
+    return digest.hexdigest()[:12]
+
+
 def init_app(app: Flask) -> None:
     """Attach Flask-Caching, Flask-Compress (unless the front server compresses), and the per-process stores."""
+    app.extensions["geotour_release"] = release_id()
     cache.init_app(app)
     max_age_s = app.config["CACHE_DEFAULT_TIMEOUT"] or None
     app.extensions["geotour_local_responses"] = LocalStore(max_age_s=max_age_s)
@@ -80,10 +99,8 @@ def _cache_key(data_version: str, vary: str = "") -> str:
     # with "?limit=100&offset=100" (two), nor a path holding "?" with a shorter path and a query. In the
     # order sent: an answer's links repeat the query as it came (and of a repeated name, the first counts).
     query = urlencode(list(request.args.items(multi=True)))
-    # The snapshots' rules too: the catalogue names snapshots, whose names change with them (a release that
-    # changes them finds no answer cached by the one before, in a cache shared across releases).
-    rules = places.SNAPSHOT_RULES
-    return f"api:v{data_version}:r{rules}:{request.host_url}:{quote(request.path)}?{query}" + (
+    release = current_app.extensions["geotour_release"]
+    return f"api:{release}:v{data_version}:{request.host_url}:{quote(request.path)}?{query}" + (
         f";{vary}" if vary else ""
     )
 
