@@ -5,8 +5,10 @@
    once we post a message with that secret, and opens a link of ours in the top window when we post
    {message: "link", value: url, secret}. Without a secret (an iframe pasted by hand, not sandboxed), links
    open a new tab as written. A place's details open inside the frame (/embed/places/<id>), carrying the
-   secret along. */
-import { copyText } from "geotour/copy";
+   secret along.
+
+   It imports nothing before it runs: until it has run, WordPress keeps the frame hidden and a tap on a link
+   that must leave the frame is blocked by the sandbox. "Copy the number" asks for its module when tapped. */
 
 (function () {
   var found = /[#&?]secret=([A-Za-z0-9]{1,64})/.exec(window.location.hash);
@@ -46,9 +48,16 @@ import { copyText } from "geotour/copy";
   }
 
   function copyNumber(button) {
-    copyText(button.getAttribute("data-copy")).then(function (copied) {
-      say(button, button.getAttribute(copied ? "data-copied" : "data-copy-failed"));
-    });
+    import("geotour/copy")
+      .then(function (module) {
+        return module.copyText(button.getAttribute("data-copy"));
+      })
+      .catch(function () {
+        return false;
+      })
+      .then(function (copied) {
+        say(button, button.getAttribute(copied ? "data-copied" : "data-copy-failed"));
+      });
   }
 
   document.addEventListener("click", function (event) {
