@@ -90,6 +90,46 @@ def test_the_map_view_carries_a_cards_description_and_none_for_a_route(client):
     )
 
 
+def test_a_map_view_in_one_language_carries_the_one_description_its_card_shows(client):
+    """The map page in Indonesian reads no English text: each language's view keeps that language's
+    description, or the other's where a place has none in it (what the card shows, geotour-map.js
+    localized()), and is otherwise the two languages' view. The page names the one in its language."""
+    catalogue = _catalogue(client)
+    for layer_id in ("geosites", "biosites", "cultural_sites", "msmes"):
+        entry = catalogue[layer_id]
+        both = client.get(_path(entry["map_snapshot_url"])).get_json()["features"]
+        assert set(entry["map_snapshot_urls"]) == {"id", "en"}
+        for lang, other in (("id", "en"), ("en", "id")):
+            one = client.get(_path(entry["map_snapshot_urls"][lang])).get_json()["features"]
+            assert [f["id"] for f in one] == [f["id"] for f in both]
+            for mine, full in zip(one, both, strict=True):
+                shown = full["properties"].get(f"description_{lang}") or full["properties"].get(
+                    f"description_{other}"
+                )
+                kept = {k: v for k, v in mine["properties"].items() if k.startswith("description_")}
+                assert list(kept.values()) == ([shown] if shown else [])
+                rest = {k: v for k, v in full["properties"].items() if not k.startswith("description_")}
+                assert {k: v for k, v in mine["properties"].items() if k not in kept} == rest
+    page = client.get("/?lang=en").get_data(as_text=True)
+    assert catalogue["geosites"]["map_snapshot_urls"]["en"].split("/api/")[1] in page
+
+
+def test_a_place_with_a_description_in_one_language_keeps_it_in_both_views():
+    from geotour.domain.layers import LayerKind
+    from geotour.domain.places import _as_the_map_shows
+
+    for lang in ("id", "en"):
+        props = {"name": "Curug", "description_id": "Air terjun."}
+        _as_the_map_shows(props, LayerKind.ATTRACTION, lang)
+        assert props == {"name": "Curug", "description_id": "Air terjun."}
+    props = {"description_id": "Air terjun.", "description_en": "A waterfall."}
+    _as_the_map_shows(props, LayerKind.ATTRACTION, "en")
+    assert props == {"description_en": "A waterfall."}
+    props = {"description_id": "", "description_en": "A waterfall."}
+    _as_the_map_shows(props, LayerKind.ATTRACTION, "id")
+    assert props == {"description_en": "A waterfall."}
+
+
 def _map_rules():
     """What decides a map snapshot's content besides the data: the properties kept and how they are trimmed."""
     import inspect
@@ -113,7 +153,7 @@ def test_a_change_to_what_a_map_snapshot_holds_renames_it():
     served stale until the next approval. If this fails, bump places.SNAPSHOT_RULES and pin the new digest."""
     from geotour.domain.places import SNAPSHOT_RULES
 
-    assert (SNAPSHOT_RULES, _map_rules()) == (2, "171d1231a0c4")
+    assert (SNAPSHOT_RULES, _map_rules()) == (3, "fcb225076fd1")
 
 
 def test_a_snapshot_named_by_older_rules_redirects_to_the_current_name(client, monkeypatch):

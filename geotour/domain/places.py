@@ -56,7 +56,7 @@ NO_DESCRIPTION_ON_THE_MAP = (LayerKind.ROUTE, LayerKind.EVENT)
 # A snapshot's name is immutable (browsers keep it a year; every machine keeps its file), so it names the
 # rules that made it as well as the data: bump this whenever MAP_PROPERTIES or the trimming above changes
 # what a snapshot holds (tests/test_snapshots.py pins them together).
-SNAPSHOT_RULES = 2
+SNAPSHOT_RULES = 3
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (
@@ -271,8 +271,15 @@ def card_text(text: str, limit: int = CARD_DESCRIPTION_CHARS) -> str:
     return cut[: max(cut.rfind(" "), limit - 20)] + "…"
 
 
-def _as_the_map_shows(props: dict[str, Any], kind: LayerKind) -> None:
-    """Trim a feature's map properties (MAP_PROPERTIES) to what the map shows of it, in place."""
+def _as_the_map_shows(props: dict[str, Any], kind: LayerKind, lang: str | None) -> None:
+    """Trim a feature's map properties (MAP_PROPERTIES) to what the map shows of it, in place; in one
+    language's view (`lang`), the one description its card shows (that language's, else the other's)."""
+    if lang and any(props.get(name) for name in DESCRIPTIONS):
+        shown = f"description_{lang}" if props.get(f"description_{lang}") else None
+        shown = shown or next(name for name in DESCRIPTIONS if props.get(name))
+        for name in DESCRIPTIONS:
+            if name != shown:
+                props.pop(name, None)
     for name in DESCRIPTIONS:
         if name in props:
             if kind in NO_DESCRIPTION_ON_THE_MAP:
@@ -299,12 +306,15 @@ def layer_file(storage: Places, catalogue: Catalogue, layer_id: str, fmt: str) -
 
 
 def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: str) -> dict[str, Any]:
-    """Return the whole layer as a FeatureCollection dict; the "map" view keeps only MAP_PROPERTIES."""
+    """Return the whole layer as a FeatureCollection dict; the map's views ("map", or "map.id" for one
+    language: storage/snapshots.py VIEWS) keep only MAP_PROPERTIES, as the map shows them."""
     layer = require_layer(catalogue, layer_id)
-    features = whole_layer(storage, layer_id, MAP_PROPERTIES if view == "map" else None)
-    if view == "map":
+    on_the_map = view.split(".")[0] == "map"
+    features = whole_layer(storage, layer_id, MAP_PROPERTIES if on_the_map else None)
+    if on_the_map:
+        lang = view.partition(".")[2] or None
         for feature in features:
-            _as_the_map_shows(feature["properties"], layer.kind)
+            _as_the_map_shows(feature["properties"], layer.kind, lang)
     return {
         "type": "FeatureCollection",
         "layer": layer_id,

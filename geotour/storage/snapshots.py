@@ -14,13 +14,16 @@ from pathlib import Path
 
 import brotli
 
+from geotour.config import LOCALES
+
 # The one spelling of a snapshot's name, used here, by the service worker and by nginx's configuration.
 LAYER_PATTERN = r"[a-z0-9_-]{1,40}"
 TOKEN_PATTERN = r"[0-9]{1,12}-[0-9a-f]{8}"  # <data version>-<data tag>
-FILE_PATTERN = TOKEN_PATTERN + r"(\.map)?\.geojson"
+# The map's view of a layer, in one language (`.map.id`) or both (`.map`, the catalogue's map_snapshot_url)
+FILE_PATTERN = TOKEN_PATTERN + r"(\.map(?:\.(?:" + "|".join(LOCALES) + r"))?)?\.geojson"
 NAME = re.compile(LAYER_PATTERN)
 TOKEN = re.compile(TOKEN_PATTERN)
-VIEWS = ("full", "map")
+VIEWS = ("full", "map", *(f"map.{lang}" for lang in LOCALES))
 KEEP_VERSIONS = 3  # per layer and view: a page rendered a moment before an approval still finds its file
 ENCODINGS = {
     ".gz": lambda body: gzip.compress(body, 9, mtime=0),
@@ -29,7 +32,8 @@ ENCODINGS = {
 
 
 def file_name(token: str, view: str) -> str:
-    """Return the file name of a snapshot: `<token>.geojson`, or `<token>.map.geojson` for the map's view."""
+    """Return the file name of a snapshot: `<token>.geojson`, or `<token>.<view>.geojson` for the map's views
+    (`<token>.map.geojson`, `<token>.map.id.geojson`)."""
     return f"{token}.geojson" if view == "full" else f"{token}.{view}.geojson"
 
 

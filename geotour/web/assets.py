@@ -200,6 +200,7 @@ def service_worker() -> ResponseReturnValue:
         "caches": caches,
         "catalogue": url_for("api.layers"),
         "offline_pages": offline_pages(),
+        "default_lang": current_app.config["BABEL_DEFAULT_LOCALE"],
         "private_prefixes": PRIVATE_PAGE_PREFIXES,
         "patterns": {
             "public_api": public_api_pattern(current_app),

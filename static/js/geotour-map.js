@@ -571,7 +571,7 @@ Geotour.prototype.loadCatalogue = function () {
   return this.fetchJSON(this.cfg.api + "/layers").then(function (catalogue) {
     self.snapshots = {};
     catalogue.layers.forEach(function (entry) {
-      self.snapshots[entry.id] = entry.map_snapshot_url;
+      self.snapshots[entry.id] = (entry.map_snapshot_urls || {})[self.cfg.lang] || entry.map_snapshot_url;
     });
   });
 };

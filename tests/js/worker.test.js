@@ -27,12 +27,14 @@ const SETTINGS = {
   },
   catalogue: "/api/v1/layers",
   offline_pages: { id: "/offline?lang=id", en: "/offline?lang=en" },
+  default_lang: "id",
   private_prefixes: ["/login", "/account", "/contribute", "/moderation"],
   patterns: {
     public_api:
       "^(/api/v1/layers|/api/v1/layers/[^/]+|/api/v1/features/[^/]+|/api/v1/features/[^/]+/nearby|/api/v1/nearby)$",
     nearby_api: "^(/api/v1/features/[^/]+/nearby|/api/v1/nearby)$",
-    snapshot: "^/api/v1/layers/([a-z0-9_-]{1,40})/v/[0-9]{1,12}-[0-9a-f]{8}(\\.map)?\\.geojson$",
+    snapshot:
+      "^/api/v1/layers/([a-z0-9_-]{1,40})/v/[0-9]{1,12}-[0-9a-f]{8}(\\.map(?:\\.(?:id|en))?)?\\.geojson$",
   },
   network_timeout_ms: 6000,
   headers: { saved: "X-Geotour-Saved-At", fallback: "X-Geotour-Fallback", tag: "X-Geotour-Tag" },
@@ -59,14 +61,17 @@ class MemoryCache {
   async keys() {
     return [...this.entries.keys()].map((url) => new Request(url));
   }
+  async addAll(requests) {
+    for (const request of requests) await this.put(request, await this.fetch(request.url));
+  }
 }
 
-function memoryCaches() {
+function memoryCaches(fetch) {
   const named = new Map();
   return {
     named,
     async open(name) {
-      if (!named.has(name)) named.set(name, new MemoryCache());
+      if (!named.has(name)) named.set(name, Object.assign(new MemoryCache(), { fetch }));
       return named.get(name);
     },
     async has(name) {
@@ -92,7 +97,10 @@ function memoryCaches() {
 let world;
 
 /* Run the worker once, in a sandbox of its own. */
-function start(fetchAnswer = () => new Response("fresh")) {
+function start(
+  fetchAnswer = () => new Response("fresh"),
+  { languages = ["id-ID", "en-US"], windows = [] } = {},
+) {
   const routes = [];
   const queues = [];
   const listeners = {};
@@ -146,25 +154,36 @@ function start(fetchAnswer = () => new Response("fresh")) {
       return { waiting: outbox.waiting };
     },
   };
-  const caches = memoryCaches();
+  const fetch = async (url, options) => {
+    fetched.push([String(url), options]);
+    return fetchAnswer(String(url), options);
+  };
+  const caches = memoryCaches(fetch);
   const self = {
     GEOTOUR_WORKER: SETTINGS,
     workbox,
     GeotourOutbox: outbox,
     location: new URL(ORIGIN),
+    navigator: { languages: languages },
     addEventListener: (type, listener) => (listeners[type] = listener),
-    clients: { matchAll: async () => [], claim: async () => {} },
+    clients: {
+      matchAll: async () => windows.map((url) => ({ url: new URL(url, ORIGIN).href })),
+      claim: async () => {},
+    },
+    skipWaiting: async () => {},
   };
   const sandbox = {
     self,
     caches,
-    fetch: async (url, options) => {
-      fetched.push([String(url), options]);
-      return fetchAnswer(String(url), options);
-    },
+    fetch,
     URL,
     Headers,
-    Request,
+    // a worker's relative URLs are its origin's
+    Request: class extends Request {
+      constructor(input, init) {
+        super(typeof input === "string" ? new URL(input, ORIGIN) : input, init);
+      }
+    },
     Response,
     Promise,
     setTimeout,
@@ -392,4 +411,46 @@ test("the outbox is sent on the Background Sync of a Workbox Queue, and retried 
   assert.equal(world.outbox.flushed, 1);
   world.outbox.waiting = 2;
   await assert.rejects(queue.onSync(), /no signal/);
+});
+
+/* Install the worker, as the browser does once a page has registered it. */
+async function install() {
+  let work = Promise.resolve();
+  world.listeners.install({ waitUntil: (promise) => (work = Promise.all([work, promise])) });
+  await work;
+}
+
+const SNAPSHOTS = "/api/v1/layers/geosites/v/7-0123abcd";
+const CATALOGUE = {
+  layers: [
+    {
+      id: "geosites",
+      map_snapshot_url: `${SNAPSHOTS}.map.geojson`,
+      map_snapshot_urls: { id: `${SNAPSHOTS}.map.id.geojson`, en: `${SNAPSHOTS}.map.en.geojson` },
+    },
+  ],
+};
+const catalogueOr = (url) =>
+  new URL(url, ORIGIN).pathname === "/api/v1/layers"
+    ? Response.json(CATALOGUE)
+    : new Response("{}", { headers: { "Content-Type": "application/geo+json" } });
+
+test("as it installs, the worker keeps the map's data in the language of the pages open", async () => {
+  start(catalogueOr, { windows: ["/?lang=en", "/sites/curug-sodong?lang=en"] });
+  await install();
+  const kept = (await (await world.caches.open("geotour-snapshots-v1")).keys()).map((r) => r.url);
+  assert.deepEqual(kept, [`${ORIGIN}${SNAPSHOTS}.map.en.geojson`]);
+});
+
+test("a page without ?lang= is in the browser's first language the site speaks, as the server chooses", async () => {
+  for (const [languages, lang] of [
+    [["en-GB", "id"], "en"],
+    [["de-DE", "id-ID"], "id"],
+    [["fr", "de"], "id"], // none: the site's default
+  ]) {
+    start(catalogueOr, { languages, windows: ["/"] });
+    await install();
+    const kept = (await (await world.caches.open("geotour-snapshots-v1")).keys()).map((r) => r.url);
+    assert.deepEqual(kept, [`${ORIGIN}${SNAPSHOTS}.map.${lang}.geojson`], languages.join());
+  }
 });

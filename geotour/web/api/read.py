@@ -8,6 +8,7 @@ from flask import Response, current_app, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import get_locale
 
+from geotour.config import LOCALES
 from geotour.context import current as _ctx
 from geotour.contributions import alerts as office_alerts
 from geotour.domain import counting, events, exports, places
@@ -148,6 +149,9 @@ def layers(args: dict[str, Any]) -> Built:
         ]
         entry["snapshot_url"] = snapshot_url(entry["id"], token, "full")
         entry["map_snapshot_url"] = snapshot_url(entry["id"], token, "map")
+        entry["map_snapshot_urls"] = {
+            lang: snapshot_url(entry["id"], token, f"map.{lang}") for lang in LOCALES
+        }
     return {
         "layers": entries,
         "attraction_types": [t.to_dict() for t in _ctx().catalogue.types],
@@ -169,7 +173,8 @@ def snapshot_url(layer_id: str, token: str, view: str) -> str:
         LAYER_ID,
         views.path(
             "name",
-            "<data version>-<data tag>.geojson, or .map.geojson for the map's properties",
+            "<data version>-<data tag>.geojson, or .map.geojson for the map's properties (.map.id.geojson in "
+            "one language)",
             pattern=f"^{snapshots.FILE_PATTERN}$",
         ),
     ],

@@ -91,6 +91,15 @@ class Layer(Open):
     links = fields.List(fields.Nested(Link), required=True)
     snapshot_url = _text("The whole layer at this data version, cached for a year", required=True)
     map_snapshot_url = _text("The same with only the properties the map shows", required=True)
+    map_snapshot_urls = fields.Dict(
+        keys=fields.String(),
+        values=fields.String(),
+        required=True,
+        metadata={
+            "description": "The map's view in one language, by language code: each place keeps the one "
+            "description its card shows in that language"
+        },
+    )
 
 
 class Layers(Open):

@@ -40,7 +40,17 @@
   const NEARBY_API = new RegExp(cfg.patterns.nearby_api);
   const SNAPSHOT = new RegExp(cfg.patterns.snapshot);
   const HOME = self.location.origin;
-  let lastLang = "id";
+  let lastLang = browserLang();
+
+  /* The language the server gives a page asked for without ?lang=: the browser's first that the site speaks
+   * (its Accept-Language comes from the same list), else the site's default (geotour/web/i18n.py). */
+  function browserLang() {
+    for (const tag of self.navigator.languages || []) {
+      const base = tag.toLowerCase().split("-")[0];
+      if (cfg.offline_pages[base]) return base;
+    }
+    return cfg.default_lang;
+  }
 
   /* Whether the server said an answer is for one person or not to be kept (a pending photo shown to its
    * sender, a signed-in page): such answers never go into this worker's caches. */
@@ -316,8 +326,15 @@
       }
       const catalogue = await response.clone().json();
       await store(C.data, cfg.catalogue, response);
+      // A map snapshot holds one language: the ones of the pages open now (the page that registered this
+      // worker, mostly), whose snapshots the browser's HTTP cache mostly has already.
+      const windows = await self.clients.matchAll({ includeUncontrolled: true, type: "window" });
+      const langs = new Set(windows.map((client) => pageLang(new URL(client.url))));
+      if (!langs.size) langs.add(lastLang);
       await keep(
-        catalogue.layers.map((entry) => entry.map_snapshot_url),
+        catalogue.layers.flatMap((entry) =>
+          [...langs].map((lang) => entry.map_snapshot_urls?.[lang] ?? entry.map_snapshot_url),
+        ),
         lastLang,
       );
     } catch {
