@@ -145,8 +145,9 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/la
 # its URL), which the app and nginx send in its place, with their brotli and gzip forms (scripts/minify.mjs:
 # a copy is never stale; a file edited since is sent as it is until this runs again, as make run does).
 OURS := $(shell find static/js static/css -type f \( -name '*.js' -o -name '*.css' \))
-$(MINIFIED)/.installed: node_modules/.installed $(VENV)/.installed scripts/minify.mjs scripts/precompress.py $(OURS)
-	node scripts/minify.mjs static $(MINIFIED)
+$(MINIFIED)/.installed: node_modules/.installed $(VENV)/.installed scripts/minify.mjs scripts/precompress.py $(OURS) \
+  geotour/web/bundles.json
+	node scripts/minify.mjs static $(MINIFIED) geotour/web/bundles.json
 	$(PY) scripts/precompress.py $(MINIFIED)
 	touch $@
 

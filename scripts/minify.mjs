@@ -10,12 +10,19 @@
  * whose source has changed are removed (with their .br and .gz forms).
  *
  * esbuild drops comments and whitespace and shortens the syntax, and keeps every name, so a stack trace
- * from a phone still reads; it neither bundles nor lowers the syntax: the modules stay the modules. Our
- * scripts weigh 72 kB at the gzip level nginx uses on the fly, 43 kB minified at gzip's highest. */
+ * from a phone still reads; it does not lower the syntax, and bundles only where a table says so: the
+ * modules stay the modules. Our scripts weigh 72 kB at the gzip level nginx uses on the fly, 43 kB minified
+ * at gzip's highest.
+ *
+ * The table (geotour/web/bundles.json, the third argument) names entries whose copy is a bundle: the entry
+ * with the modules it lists ({name in the import map: file}) inside, every other module it imports left
+ * to the import map. Such a copy is named after the content of all its files, in the table's order, as the
+ * server names its URL (geotour.web.assets.fingerprint); a bundle that would hold a file the table does
+ * not list, or lacks one it lists, is an error. */
 import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
-import { dirname, extname, join, relative, sep } from "node:path";
-import { transformSync } from "esbuild";
+import { dirname, extname, join, relative, resolve, sep } from "node:path";
+import { build, transformSync } from "esbuild";
 
 const FOLDERS = ["js", "css"]; // under the static folder: ours (static/vendor holds the libraries)
 const FINGERPRINT = 12; // hex digits, as geotour/web/assets.py
@@ -29,11 +36,49 @@ function* files(folder) {
   }
 }
 
-/** Return the copy's path under the output folder: the source's, with its fingerprint before the suffix. */
+/** Return the copy's path under the output folder: the source's, with its fingerprint before the suffix.
+ * `source` is the file's content, or a bundle's files' contents in the table's order. */
 export function copyName(relativePath, source) {
-  const fingerprint = createHash("sha256").update(source).digest("hex").slice(0, FINGERPRINT);
+  const hash = createHash("sha256");
+  for (const part of [source].flat()) hash.update(part);
+  const fingerprint = hash.digest("hex").slice(0, FINGERPRINT);
   const suffix = extname(relativePath);
   return relativePath.slice(0, -suffix.length) + "." + fingerprint + suffix;
+}
+
+/** Return the minified bundle of `entry` (a path) holding the modules `inside` names ({name: path}); any
+ * other module it imports by name stays an import. Throws when the bundle holds other files than those. */
+export async function bundle(entry, inside) {
+  const wanted = new Map(Object.entries(inside).map(([name, path]) => [name, resolve(path)]));
+  const held = {
+    name: "geotour-bundle",
+    setup(esbuild) {
+      esbuild.onResolve({ filter: /^geotour\// }, (args) =>
+        wanted.has(args.path) ? { path: wanted.get(args.path) } : { path: args.path, external: true },
+      );
+    },
+  };
+  const made = await build({
+    entryPoints: [entry],
+    bundle: true,
+    format: "esm",
+    write: false,
+    metafile: true,
+    minifyWhitespace: true,
+    minifySyntax: true,
+    plugins: [held],
+    logLevel: "error",
+  });
+  const inputs = Object.keys(made.metafile.inputs).map((path) => resolve(path));
+  const listed = [entry, ...wanted.values()].map((path) => resolve(path));
+  const extra = inputs.filter((path) => !listed.includes(path));
+  const missing = listed.filter((path) => !inputs.includes(path));
+  if (extra.length || missing.length)
+    throw new Error(
+      `the bundle of ${entry} would hold ${extra.join(", ") || "nothing unlisted"}` +
+        ` and lacks ${missing.join(", ") || "nothing listed"}: see its table`,
+    );
+  return made.outputFiles[0].text;
 }
 
 /** Return the minified text of a script (.js) or a stylesheet (.css). */
@@ -44,21 +89,28 @@ export function minify(text, suffix, name) {
   return transformSync(text, options).code;
 }
 
-function main(staticFolder, outFolder) {
+async function main(staticFolder, outFolder, tablePath) {
+  const bundles = tablePath ? JSON.parse(readFileSync(tablePath, "utf8")) : {};
   const wanted = new Set();
   let made = 0;
   for (const folder of FOLDERS) {
     for (const path of files(join(staticFolder, folder))) {
       const suffix = extname(path);
       if (suffix !== ".js" && suffix !== ".css") continue;
-      const source = readFileSync(path);
-      const name = copyName(relative(staticFolder, path).split(sep).join("/"), source);
+      const relativePath = relative(staticFolder, path).split(sep).join("/");
+      const inside = bundles[relativePath];
+      const inPaths = Object.fromEntries(
+        Object.entries(inside || {}).map(([module, file]) => [module, join(staticFolder, file)]),
+      );
+      const sources = [path, ...Object.values(inPaths)].map((file) => readFileSync(file));
+      const name = copyName(relativePath, sources);
       wanted.add(name);
       const target = join(outFolder, name);
       if (existsSync(target)) continue;
       mkdirSync(dirname(target), { recursive: true });
       const partial = target + ".part";
-      writeFileSync(partial, minify(source.toString("utf8"), suffix, name)); // whole, then renamed in place
+      const text = inside ? await bundle(path, inPaths) : minify(sources[0].toString("utf8"), suffix, name);
+      writeFileSync(partial, text); // whole, then renamed in place
       renameSync(partial, target);
       made += 1;
     }
@@ -77,10 +129,10 @@ function main(staticFolder, outFolder) {
 
 if (process.argv[1]?.endsWith("minify.mjs")) {
   // run as a script (tests import copyName and minify)
-  const [staticFolder, outFolder] = process.argv.slice(2);
+  const [staticFolder, outFolder, tablePath] = process.argv.slice(2);
   if (!staticFolder || !outFolder) {
-    console.error("usage: node scripts/minify.mjs STATIC_FOLDER OUT_FOLDER");
+    console.error("usage: node scripts/minify.mjs STATIC_FOLDER OUT_FOLDER [BUNDLES_JSON]");
     process.exit(2);
   }
-  main(staticFolder, outFolder);
+  await main(staticFolder, outFolder, tablePath);
 }

@@ -8,7 +8,7 @@ import subprocess
 from flask import url_for
 
 from geotour.config import PROJECT_ROOT
-from geotour.web.assets import fingerprint, minified_copy
+from geotour.web.assets import fingerprint, import_map, minified_copy
 
 
 def test_static_urls_carry_a_content_hash_and_are_cached_for_a_year(client):
@@ -70,7 +70,8 @@ def test_the_javascript_restates_no_value_the_server_owns():
     folder = Path(__file__).parent.parent / "static" / "js"
     scripts = {str(p.relative_to(folder)): p.read_text(encoding="utf-8") for p in folder.rglob("*.js")}
     the_map = [name for name in scripts if name == "geotour-map.js" or name.startswith("map/")]
-    assert len(the_map) == 5, the_map  # the first module, and what it asks for after the first markers
+    # the first module, and what it asks for after the first markers (the four parts, and the overview's one)
+    assert len(the_map) == 6, the_map
     for name, text in scripts.items():
         assert "-7.1" not in text and "106.5" not in text, name  # the geopark's coordinates
         assert "20000 : 3000" not in text and "nearby?limit=3" not in text, name  # the popups' nearby lists
@@ -191,3 +192,55 @@ def test_the_minifier_keeps_what_a_stylesheet_says_and_names_a_copy_as_the_serve
     digest = hashlib.sha256(b".a { color: red; /* note */ }\n\n.b > .c { margin: 0 0 6px; }\n").hexdigest()
     assert name == f"css/x.{digest[:12]}.css"
     assert css == ".a{color:red}.b>.c{margin:0 0 6px}\n"
+
+
+def test_the_overviews_later_modules_are_sent_as_one_bundle_named_after_all_it_holds(client):
+    """Issue 34: the overview asked for its four later modules, then (a round trip after) for the three they
+    import alone: seven answers, 9.8 kB on the phone. `make assets` bundles them (geotour/web/bundles.json):
+    one answer of 7.2 kB. Its URL's fingerprint covers every file inside, so a change to any renames it;
+    the modules other pages load too (search, count, time) stay imports, one copy per page."""
+    from geotour.web.assets import BUNDLES
+
+    inside = BUNDLES["js/map/later.js"]
+    with client.application.test_request_context():
+        url = url_for("static", filename="js/map/later.js")
+        imports = import_map()["imports"]
+    digest = hashlib.sha256()
+    for path in ["js/map/later.js", *inside.values()]:
+        digest.update((STATIC / path).read_bytes())
+    assert url.endswith("?v=" + digest.hexdigest()[:12])
+    sent = client.get(url).get_data(as_text=True)
+    assert "Geotour.prototype.directionsLink=function" in sent  # js/map/popups.js
+    assert "function geodesic(" in sent  # js/lib/distance.js, which popups.js imports
+    held = set(re.findall(r'from"(geotour/[^"]+)"', sent)) | set(re.findall(r'import"(geotour/[^"]+)"', sent))
+    assert held == {"geotour/search", "geotour/count"}
+    assert not held & set(inside)
+    # every module inside is in the import map under the same file: without the copy, the entry loads them
+    assert all(imports[name].startswith(f"/static/{path}?v=") for name, path in inside.items())
+    source = (STATIC / "js/map/later.js").read_text()
+    assert sorted(re.findall(r'^import "([^"]+)";', source, re.M)) == sorted(
+        name for name in inside if name.startswith("geotour/map/")
+    )
+
+
+def test_a_bundle_that_would_hold_a_file_its_table_does_not_list_is_not_made(tmp_path):
+    (tmp_path / "a.js").write_text('import "geotour/b";\nimport "geotour/c";\nexport const a = 1;\n')
+    (tmp_path / "b.js").write_text('import { c } from "geotour/c";\nexport const b = c;\n')
+    (tmp_path / "c.js").write_text("export const c = 2;\nglobalThis.seen = c;\n")
+    script = f"""
+    import {{ bundle }} from {json.dumps((PROJECT_ROOT / "scripts" / "minify.mjs").as_uri())};
+    const root = {json.dumps(str(tmp_path))};
+    const whole = await bundle(root + "/a.js", {{ "geotour/b": root + "/b.js", "geotour/c": root + "/c.js" }});
+    let refused = "";
+    try {{ await bundle(root + "/a.js", {{ "geotour/b": root + "/b.js", "geotour/x": root + "/c.js" }}); }}
+    catch (error) {{ refused = error.message; }}
+    const apart = await bundle(root + "/a.js", {{ "geotour/b": root + "/b.js" }}).catch((e) => e.message);
+    process.stdout.write(JSON.stringify([whole, refused, apart]));
+    """
+    done = subprocess.run(
+        ["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True
+    )
+    whole, refused, apart = json.loads(done.stdout)
+    assert "import" not in whole and "globalThis.seen=2" in whole.replace(" ", "")  # c.js, inside
+    assert "lacks" in refused and "c.js" in refused  # listed under a name nothing imports
+    assert 'import"geotour/c"' in apart.replace(" ", "")  # not listed: left to the import map

@@ -1,6 +1,7 @@
 """Fingerprinted static URLs (?v=<content hash>) with far-future caching, and the offline service worker."""
 
 import hashlib
+import json
 import mimetypes
 import re
 from collections.abc import Callable
@@ -56,16 +57,27 @@ FINGERPRINT_DIGITS = 12  # hex digits of a file's SHA-256 in its ?v= (and in its
 FINGERPRINT = re.compile(rf"[0-9a-f]{{{FINGERPRINT_DIGITS}}}")
 
 
+# Scripts whose minified copy is a bundle: {entry: {module name: file}} of the modules it holds besides
+# itself (`make assets`: scripts/minify.mjs reads the same table). Every other module it imports stays apart.
+BUNDLES: dict[str, dict[str, str]] = json.loads(Path(__file__).with_name("bundles.json").read_text())
+
+
 @lru_cache(maxsize=512)
-def _digest(path: str, mtime: int) -> str:
-    return hashlib.sha256(Path(path).read_bytes()).hexdigest()[:FINGERPRINT_DIGITS]
+def _digest(files: tuple[tuple[str, int], ...]) -> str:
+    digest = hashlib.sha256()
+    for path, _ in files:  # (path, mtime): a file changed since is hashed again
+        digest.update(Path(path).read_bytes())
+    return digest.hexdigest()[:FINGERPRINT_DIGITS]
 
 
 def fingerprint(filename: str) -> str | None:
-    """Return a short hash of a static file's content (it changes whenever the file does)."""
-    path = Path(str(current_app.static_folder)) / filename
+    """Return a short hash of a static file's content (it changes whenever the file does); for a bundle's
+    entry (BUNDLES), of the content of the entry and of every module the bundle holds, in the table's order
+    (scripts/minify.mjs names the bundle the same way)."""
+    static = Path(str(current_app.static_folder))
+    paths = [static / filename, *(static / path for path in BUNDLES.get(filename, {}).values())]
     try:
-        return _digest(str(path), path.stat().st_mtime_ns)
+        return _digest(tuple((str(path), path.stat().st_mtime_ns) for path in paths))
     except OSError:
         return None
 

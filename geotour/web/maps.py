@@ -37,14 +37,17 @@ MAP_JS_FIRST = ("leaflet", "markercluster", "subgroup")
 # import each other by the names of the page's import map (templates/document.html), which point at the
 # fingerprinted URLs, so a module and what it imports always come from one release, offline too.
 MAP_MODULES = [("geotour", "js/geotour-map.js")]
-# What the map's first module (MAP_MODULES) asks for once the first markers are drawn (Geotour.more), by the
-# names the map script's `later` setting gives it (pages/map_setup.base_config).
-MAP_LATER = {
+# The map's own modules for what comes after the first markers: each adds its methods to Geotour.
+MAP_PARTS = {
     "geotour/map/popups": "js/map/popups.js",
     "geotour/map/overlays": "js/map/overlays.js",
     "geotour/map/near-me": "js/map/near-me.js",
     "geotour/map/finder": "js/map/finder.js",
 }
+# What the map's first module (MAP_MODULES) asks for once the first markers are drawn (Geotour.more), by the
+# names the map script's `later` setting gives it (pages/map_setup.base_config): on the overview, the four
+# parts as one module, which `make assets` bundles with them and what they import alone (bundles.json).
+MAP_LATER = {"geotour/map/later": "js/map/later.js"}
 # A place's page (focus mode) needs its neighbours' cards only: it has no search box, routes, events, village
 # names or "near me" (geotour-map.js calls them in overview mode alone).
 FOCUS_LATER = ("geotour/map/popups",)
@@ -57,6 +60,7 @@ JS_MODULES = {
     "geotour/time": "js/lib/time.js",  # every page: the offline banner's and the alerts' times
     "geotour/trip-list": "js/lib/trip-list.js",  # every page: "+ My trip" (js/trip.js) and the trip's page
     "geotour/count": "js/count.js",  # every page: what visitors do, counted per place and day (no tracking)
+    **MAP_PARTS,
     **MAP_LATER,
 }
 # What the map's first module imports, asked for with it.
