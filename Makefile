@@ -137,6 +137,12 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/la
 	  cp node_modules/workbox-sw/build/workbox-sw.js* $$wb/ && \
 	  for m in $(WORKBOX_MODULES); do cp node_modules/workbox-$$m/build/workbox-$$m.prod.js* $$wb/; done && \
 	  cp node_modules/workbox-sw/LICENSE $$wb/LICENSE
+	# The libraries' stylesheets without their comments and spaces, as ours (scripts/minify.mjs: what a rule
+	# says is left as written): Leaflet's is 2.3 kB instead of 3.0 kB on the phone.
+	for css in $(VENDOR)/leaflet/leaflet.css $(VENDOR)/markercluster/MarkerCluster.css \
+	  $(VENDOR)/markercluster/MarkerCluster.Default.css; do \
+	  node_modules/.bin/esbuild --log-level=error --loader=css --minify-whitespace < $$css > $$css.part \
+	  && mv $$css.part $$css || exit 1; done
 	# Their brotli and gzip copies at the highest levels, for nginx under make serve (brotli_static, gzip_static).
 	$(PY) scripts/precompress.py $(VENDOR)
 	touch $@
