@@ -229,3 +229,39 @@ def test_an_approval_in_one_process_is_served_by_the_other_at_once_and_limits_ar
         second.stop()
         if database:
             backends.drop_database(database)
+
+
+def test_a_release_is_its_code_and_catalogue_and_no_stray_file_beside_them(monkeypatch, tmp_path):
+    """Two machines running the same code share one cache: a file the app never reads (an editor's backup,
+    a hidden file) beside the templates is no part of the release; the layer catalogue, whose titles are in
+    the answers, is."""
+    from geotour.web import responses
+
+    root = tmp_path / "project"
+    for name, text in {
+        "geotour/app.py": "x = 1\n",
+        "templates/page.html": "<p>{{ x }}</p>\n",
+        "templates/sw.js": "// worker\n",
+        "geotour/translations/id/messages.po": 'msgid "a"\n',
+    }.items():
+        (root / name).parent.mkdir(parents=True, exist_ok=True)
+        (root / name).write_text(text)
+    catalogue = tmp_path / "layers.json"
+    catalogue.write_text('{"layers": []}')
+    monkeypatch.setattr(responses, "PROJECT_ROOT", root)
+
+    def release():
+        responses.release_id.cache_clear()
+        return responses.release_id(catalogue)
+
+    first = release()
+    (root / "templates/page.html~").write_text("an editor's backup")
+    (root / "templates/.page.html.swp").write_text("another")
+    (root / "templates/notes.txt").write_text("a stray file")
+    assert release() == first
+    for changed in (root / "templates/page.html", root / "templates/sw.js", catalogue):
+        before = changed.read_text()
+        changed.write_text(before + " ")
+        assert release() != first, changed.name
+        changed.write_text(before)
+    assert release() == first

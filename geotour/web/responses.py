@@ -24,6 +24,7 @@ from flask_compress import Compress
 
 from geotour.config import PROJECT_ROOT
 from geotour.context import current
+from geotour.storage.seed import CATALOGUE_FILE
 
 cache = Cache()
 compress = Compress()
@@ -36,27 +37,41 @@ Built = tuple[Any, str]
 NOT_KEPT = "-"  # Flask-Compress's cache key of an answer without a strong ETag: compressed, never kept
 
 
-@lru_cache(maxsize=1)
-def release_id() -> str:
-    """Return the code's release: a digest of the package's sources, the templates and the translations, the
-    same on every machine that runs the same code.
+# What a release is made of, besides the layer catalogue: the package's sources, the translations and the
+# templates, by the suffixes the app reads (an editor's backup or a stray file beside them is no part of it,
+# and would give two machines running the same code two releases, and two halves of one cache).
+RELEASE_FILES = (
+    ("geotour", "*.py"),
+    ("geotour/translations", "*.po"),
+    ("templates", "*.html"),
+    ("templates", "*.xml"),
+    ("templates", "*.js"),
+)
+
+
+@lru_cache(maxsize=4)
+def release_id(catalogue: Path | None = None) -> str:
+    """Return the code's release: a digest of RELEASE_FILES and of the layer catalogue (`catalogue`, the
+    data folder's layers.json: its titles and categories are in the API's answers), the same on every
+    machine that runs the same code.
 
     The shared cache outlives a release (Redis keeps an answer until the data changes), so its keys name the
     release: new code never sends an answer the old code made, such as a catalogue naming snapshots by older
     rules (places.SNAPSHOT_RULES) or an answer missing a field the new pages read."""
     digest = hashlib.sha256()
-    folders = (("geotour", "*.py"), ("geotour/translations", "*.po"), ("templates", "*"))
-    for folder, pattern in folders:
-        for path in sorted((PROJECT_ROOT / folder).rglob(pattern)):
-            if path.is_file():
-                digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
-                digest.update(path.read_bytes())
+    paths = [path for folder, pattern in RELEASE_FILES for path in (PROJECT_ROOT / folder).rglob(pattern)]
+    for path in sorted(paths):
+        if path.is_file() and not path.name.startswith("."):
+            digest.update(path.relative_to(PROJECT_ROOT).as_posix().encode() + b"\0")
+            digest.update(path.read_bytes())
+    if catalogue is not None and catalogue.is_file():
+        digest.update(b"catalogue\0" + catalogue.read_bytes())
     return digest.hexdigest()[:12]
 
 
 def init_app(app: Flask) -> None:
     """Attach Flask-Caching, Flask-Compress (unless the front server compresses), and the per-process stores."""
-    app.extensions["geotour_release"] = release_id()
+    app.extensions["geotour_release"] = release_id(Path(app.config["GEOTOUR_DATA_DIR"]) / CATALOGUE_FILE)
     cache.init_app(app)
     max_age_s = app.config["CACHE_DEFAULT_TIMEOUT"] or None
     app.extensions["geotour_local_responses"] = LocalStore(max_age_s=max_age_s)
