@@ -235,3 +235,36 @@ def test_every_attraction_category_has_exactly_one_type():
     data["attraction_types"][0]["categories"] = []
     with pytest.raises(CatalogueInvalid, match="geosites:air-terjun must be in exactly one attraction type"):
         Catalogue.from_dict(data)
+
+
+def test_a_list_of_nearby_businesses_offers_each_ones_directions_behind_one_button(make_app, data_copy):
+    """A real business in a site's nearby list had WhatsApp, Call and three direction buttons (maps app,
+    Google Maps, OpenStreetMap): five buttons a row, a wall of them on a phone. In a list the three ways wait
+    behind one "Directions"; the business's own page keeps them in view."""
+
+    def real(data):
+        for feature in data["features"]:
+            props = feature["properties"]
+            props.update(sample=False, whatsapp="0812 3456 7890", phone="+62 266 431234", owner_consent=True)
+            props.update(coord_confidence="verified")
+            props.pop("sample_note", None)
+
+    data_copy.edit("msmes.geojson", real)
+    client = make_app(data_dir=data_copy.path).test_client()
+    html = client.get("/sites/curug-sodong").get_data(as_text=True)
+    rows = re.findall(r'<li class="gt-list__item">(.*?)\n  </li>', html, re.S)
+    assert len(rows) >= 3
+    for row in rows:
+        assert row.count('data-count="whatsapp"') == 1 and row.count('data-count="call"') == 1
+        choice = re.search(r'<details class="gt-directions-choice">(.*?)</details>', row, re.S)
+        assert choice and '<summary class="gt-btn">Petunjuk arah</summary>' in choice.group(1)
+        assert [to for to in re.findall(r'href="/go/directions/[^"?]+\?to=(\w+)"', row)] == [
+            "geo",
+            "google",
+            "osm",
+        ]
+        assert not re.findall(r'data-count="directions"', row.replace(choice.group(1), ""))
+    business = re.search(r'<a class="gt-list__name" href="([^"]+)"', rows[0]).group(1)
+    own = client.get(business).get_data(as_text=True).split('<ol class="gt-list">')[0]  # not its own list
+    assert "gt-directions-choice" not in own
+    assert len(re.findall(r'href="/go/directions/[^"?]+\?to=(geo|google|osm)"', own)) == 3
