@@ -344,6 +344,24 @@ test("a snapshot kept drops the older ones of its layer, and offline the newest 
   assert.equal(standIn.headers.get("X-Geotour-Fallback"), "1");
 });
 
+test("offline, a map snapshot not saved in the page's language stands in from another language", async () => {
+  const snapshots = handlerFor("/api/v1/layers/geosites/v/2-0123abcd.map.id.geojson", {});
+  const store = await world.caches.open("geotour-snapshots-v1");
+  await store.put("/api/v1/layers/geosites/v/2-0123abcd.map.en.geojson", new Response("english"));
+  await store.put("/api/v1/layers/geosites/v/2-0123abcd.geojson", new Response("the whole layer"));
+  await store.put("/api/v1/layers/biosites/v/2-0123abcd.map.id.geojson", new Response("biosites"));
+  const standIn = (path) =>
+    snapshots.plugins
+      .find((p) => p.handlerDidError)
+      .handlerDidError({ request: new Request(`${ORIGIN}/api/v1/layers/${path}`) });
+  const id = await standIn("geosites/v/2-0123abcd.map.id.geojson");
+  assert.equal(await id.text(), "english");
+  assert.equal(id.headers.get("X-Geotour-Fallback"), "1");
+  assert.equal((await standIn("routes/v/2-0123abcd.map.id.geojson")).type, "error"); // nothing of that layer
+  await store.delete("/api/v1/layers/geosites/v/2-0123abcd.geojson");
+  assert.equal((await standIn("geosites/v/2-0123abcd.geojson")).type, "error"); // the whole layer: never a map view
+});
+
 test("an unsaved page offline gets the map without its site, else the offline page in its language", async () => {
   const pages = handlerFor("/", page);
   const otherwise = pages.plugins.find((p) => p.handlerDidError).handlerDidError;

@@ -93,9 +93,17 @@
     await Promise.all(keys.filter((key) => key.url !== url).map((key) => cache.delete(key)));
   }
 
-  /* Offline, a snapshot of this layer that is not saved: the newest one of the layer that is. */
+  /* Offline, a snapshot of this layer that is not saved: the newest one of the layer that is; for the map,
+   * in this language's view, else in another's (a page whose language was switched offline: cards in the
+   * other language beat an empty map). */
   async function newestSnapshot(url) {
-    const { cache, keys } = await snapshotsOf(snapshotKind(url));
+    const kind = snapshotKind(url);
+    const { cache, keys: same } = await snapshotsOf(kind);
+    let keys = same;
+    if (!keys.length && kind && kind.includes(".map")) {
+      const map = kind.split(".")[0] + ".map";
+      keys = (await cache.keys()).filter((key) => snapshotKind(key.url)?.startsWith(map));
+    }
     return keys.length ? fallback(await cache.match(keys[keys.length - 1])) : Response.error();
   }
 
