@@ -113,8 +113,9 @@ node_modules/.installed: package.json package-lock.json
 
 # Front-end libraries come from npm (package-lock.json) and are copied here; static/vendor is not in git.
 WORKBOX_MODULES := core routing strategies expiration background-sync
+# (Made again when this Makefile changes: its recipe below is part of what the copies are.)
 $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/layers.json \
-  scripts/build_icon_sprite.py scripts/precompress.py
+  scripts/build_icon_sprite.py scripts/precompress.py Makefile
 	rm -rf $(VENDOR)
 	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
 	  $(VENDOR)/idb-keyval $(VENDOR)/exifr $(VENDOR)/icons

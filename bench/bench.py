@@ -398,14 +398,15 @@ def main():
 
 
 # One figure alone, printed (BENCHMARKS.md is only written by a whole run): `python bench/bench.py counting`
-# (section 6) or `python bench/bench.py first-marker RUNS` (the time to the first marker, RUNS times).
+# (section 6) or `python bench/bench.py first-marker RUNS` (the time to the first marker: the median of RUNS
+# runs, and each run's first visit).
 ONLY = {
     "counting": lambda url, runs: [bench_counting(wrk, url)],
-    "first-marker": lambda url, runs: [bench_first_marker(CHROMIUM, url) for _ in range(runs)],
+    "first-marker": lambda url, runs: [bench_first_marker(CHROMIUM, url, runs)],
 }
 
 
-def only(name, runs=1):
+def only(name, runs=3):
     """Measure the one figure `name` (see ONLY) on the seeded app, and print it."""
     OUT.mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="geotour-bench-"))
@@ -420,6 +421,6 @@ def only(name, runs=1):
 
 if __name__ == "__main__":
     if sys.argv[1:2] and sys.argv[1] in ONLY:
-        only(sys.argv[1], int(sys.argv[2]) if sys.argv[2:] else 1)
+        only(sys.argv[1], int(sys.argv[2]) if sys.argv[2:] else 3)
     else:
         main()

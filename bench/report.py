@@ -17,6 +17,7 @@ from bench.settings import (
     SLOW_CLIENTS,
     WRK_SECONDS,
 )
+from geotour.web.nginx_config import BROTLI_LEVEL
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -259,7 +260,7 @@ def _front_lines(front, py):
         "",
         f"The snapshot through `make serve` reaches **{snap['rps'] / static['rps']:.2f}× nginx** serving the "
         "same precompressed file (goal: at least 0.5×): nginx answers it from disk without asking the app. "
-        "The mutable endpoint is compressed by nginx on every request (gzip and brotli at level 4; the app "
+        f"The mutable endpoint is compressed by nginx on every request (gzip at level 4, brotli at {BROTLI_LEVEL}; the app "
         "sends it plain under make serve, so compression happens in one place): that costs throughput on "
         "a 200 KB answer, which the map never asks for (it reads the snapshots).",
         "",
@@ -283,16 +284,21 @@ def _front_lines(front, py):
         "",
         "`/` in headless Chromium (360×740) under Chromium's network emulation (400 kbps down, 100 kbps up, "
         "400 ms round trip), through `make serve`, tiles answered empty: from navigation to the first "
-        f"marker on the map. First visit: **{first['first_visit_s']:.1f} s**; second visit (the service "
-        f"worker's copy of the shell, the snapshots from its cache): **{first['second_visit_s']:.1f} s**.",
+        f"marker on the map, the median of {len(first['first_visits_s'])} runs. First visit: "
+        f"**{first['first_visit_s']:.1f} s** (runs: {_seconds(first['first_visits_s'])}); second visit (the "
+        f"service worker's copy of the shell, the snapshots from its cache): **{first['second_visit_s']:.1f} s**.",
         "",
         "The same over HTTPS and HTTP/2, as `make serve` answers with `GEOTOUR_TLS_CERT` (a phone asks for "
         "brotli only over HTTPS; the libraries are sent at brotli's highest level, precompressed by `make "
-        f"assets`): first visit **{first['https']['first_visit_s']:.1f} s**, second visit "
-        f"**{first['https']['second_visit_s']:.1f} s**.",
+        f"assets`): first visit **{first['https']['first_visit_s']:.1f} s** (runs: "
+        f"{_seconds(first['https']['first_visits_s'])}), second visit **{first['https']['second_visit_s']:.1f} s**.",
         "",
     ]
     return lines + _counting_lines(front["counting"])
+
+
+def _seconds(values):
+    return ", ".join(f"{value:.1f} s" for value in values)
 
 
 def _counting_lines(c):
