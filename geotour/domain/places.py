@@ -309,12 +309,11 @@ def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: s
     """Return the whole layer as a FeatureCollection dict; the map's views ("map", or "map.id" for one
     language: storage/snapshots.py VIEWS) keep only MAP_PROPERTIES, as the map shows them."""
     layer = require_layer(catalogue, layer_id)
-    on_the_map = view.split(".")[0] == "map"
-    features = whole_layer(storage, layer_id, MAP_PROPERTIES if on_the_map else None)
-    if on_the_map:
-        lang = view.partition(".")[2] or None
+    base, _, lang = view.partition(".")  # "map.id": the map's view in Indonesian
+    features = whole_layer(storage, layer_id, MAP_PROPERTIES if base == "map" else None)
+    if base == "map":
         for feature in features:
-            _as_the_map_shows(feature["properties"], layer.kind, lang)
+            _as_the_map_shows(feature["properties"], layer.kind, lang or None)
     return {
         "type": "FeatureCollection",
         "layer": layer_id,

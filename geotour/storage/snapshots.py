@@ -23,7 +23,14 @@ TOKEN_PATTERN = r"[0-9]{1,12}-[0-9a-f]{8}"  # <data version>-<data tag>
 FILE_PATTERN = TOKEN_PATTERN + r"(\.map(?:\.(?:" + "|".join(LOCALES) + r"))?)?\.geojson"
 NAME = re.compile(LAYER_PATTERN)
 TOKEN = re.compile(TOKEN_PATTERN)
-VIEWS = ("full", "map", *(f"map.{lang}" for lang in LOCALES))
+
+
+def map_view(lang: str) -> str:
+    """Return the name of the map's view in one language: "map.id" (see FILE_PATTERN)."""
+    return f"map.{lang}"
+
+
+VIEWS = ("full", "map", *(map_view(lang) for lang in LOCALES))
 KEEP_VERSIONS = 3  # per layer and view: a page rendered a moment before an approval still finds its file
 ENCODINGS = {
     ".gz": lambda body: gzip.compress(body, 9, mtime=0),

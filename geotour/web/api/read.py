@@ -150,7 +150,7 @@ def layers(args: dict[str, Any]) -> Built:
         entry["snapshot_url"] = snapshot_url(entry["id"], token, "full")
         entry["map_snapshot_url"] = snapshot_url(entry["id"], token, "map")
         entry["map_snapshot_urls"] = {
-            lang: snapshot_url(entry["id"], token, f"map.{lang}") for lang in LOCALES
+            lang: snapshot_url(entry["id"], token, snapshots.map_view(lang)) for lang in LOCALES
         }
     return {
         "layers": entries,

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from geotour.context import current as _ctx
 from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
 from geotour.domain.places import snapshot_token
-from geotour.storage import StorageUnavailable
+from geotour.storage import StorageUnavailable, snapshots
 from geotour.web import i18n, maps, offline
 from geotour.web.api.read import snapshot_url
 from geotour.web.pages import place_facts
@@ -307,7 +307,7 @@ def overview_snapshots(layer_ids: Sequence[str] | None = None) -> dict[str, str]
         token = snapshot_token(_ctx().storage)
     except StorageUnavailable:
         return {}
-    view = f"map.{get_locale()}"
+    view = snapshots.map_view(str(get_locale()))
     return {layer_id: snapshot_url(layer_id, token, view) for layer_id in wanted}
 
 

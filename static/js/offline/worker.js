@@ -98,12 +98,11 @@
    * other language beat an empty map). */
   async function newestSnapshot(url) {
     const kind = snapshotKind(url);
-    const { cache, keys: same } = await snapshotsOf(kind);
-    let keys = same;
-    if (!keys.length && kind && kind.includes(".map")) {
-      const map = kind.split(".")[0] + ".map";
-      keys = (await cache.keys()).filter((key) => snapshotKind(key.url)?.startsWith(map));
-    }
+    const cache = await caches.open(C.snapshots.name);
+    const saved = (await cache.keys()).map((key) => [key, snapshotKind(key.url)]);
+    const of = (wanted) => saved.filter(([, k]) => wanted(k)).map(([key]) => key);
+    let keys = of((k) => k === kind);
+    if (!keys.length && kind?.includes(".map")) keys = of((k) => k?.startsWith(kind.split(".")[0] + ".map"));
     return keys.length ? fallback(await cache.match(keys[keys.length - 1])) : Response.error();
   }
 
