@@ -273,9 +273,10 @@ def _locate_later(
     m: GeotourMap, locate_strings: dict[str, str], static_url: Callable[[str], str]
 ) -> dict[str, Any]:
     """Leave the locate control out of the overview page's head, and return the map script's `locate`
-    setting: geotour-map.js loads the control and puts it on the map once the first markers are drawn.
-    On a weak link its 5 kB would otherwise share the line with Leaflet, and the first marker waits for
-    Leaflet."""
+    setting: geotour-map.js puts its button on the map once the first markers are drawn, and loads the
+    control's script on the first tap. On a weak link its 5 kB would otherwise share the line with Leaflet
+    (and the first marker waits for Leaflet), and most visitors never tap it; the service worker keeps it
+    with the saved shell, for a tap offline."""
     m.asset_js = [(name, url) for name, url in m.asset_js if name != "locatecontrol"]
     m.asset_css = [(name, url) for name, url in m.asset_css if name != "locatecontrol_css"]
     return {

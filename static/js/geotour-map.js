@@ -530,31 +530,73 @@ Geotour.prototype.watchLayerList = function () {
     });
 };
 
-/* The overview's locate control (its `locate` setting, geotour/web/maps.py): its script and style are asked
- * for once the first markers are drawn, and the control takes its corner when they come. Offline they come
- * from the saved shell; if they cannot come, the next start (back online) asks again. */
+/* The overview's locate control (its `locate` setting, geotour/web/maps.py). Its button is on the map once the
+ * first markers are drawn, drawn as the control draws its own, with the control's style; the control's script
+ * (5 kB that few visitors use) is asked for on the first tap, and the control then takes the button's place
+ * and starts at once. Offline the script comes from the saved shell; if it cannot come, the button says so
+ * and the next tap asks again. */
 Geotour.prototype.addLocate = function () {
   var self = this,
     locate = this.cfg.locate;
   if (!locate || this.locate) return;
-  this.locate = "asked";
   if (!document.querySelector('link[href="' + locate.style + '"]')) {
-    var style = document.createElement("link");
-    style.rel = "stylesheet";
-    style.href = locate.style;
+    var style = el("link", { rel: "stylesheet", href: locate.style });
     document.head.appendChild(style);
   }
-  var script = document.createElement("script");
-  script.src = locate.script;
-  script.onload = function () {
-    quietLocate();
-    self.locate = L.control.locate(locate.options).addTo(self.map);
+  var title = locate.options.strings.title,
+    button = L.control({ position: locate.options.position });
+  button.onAdd = function () {
+    var box = el("div", { class: "leaflet-control-locate leaflet-bar leaflet-control" }),
+      link = box.appendChild(
+        el("a", {
+          class: "leaflet-bar-part leaflet-bar-part-single",
+          href: "#",
+          role: "button",
+          title: title,
+          "aria-label": title,
+        }),
+      ),
+      icon = link.appendChild(
+        el("span", { class: "leaflet-control-locate-location-arrow leaflet-locate-icon" }),
+      );
+    L.DomEvent.disableClickPropagation(box);
+    link.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (self.locate !== button) return; // asked already
+      self.locate = "asked";
+      icon.className = "leaflet-control-locate-spinner leaflet-locate-icon";
+      self.locateScript().then(
+        function () {
+          quietLocate();
+          self.map.removeControl(button);
+          self.locate = L.control.locate(locate.options).addTo(self.map);
+          self.locate.start();
+        },
+        function () {
+          self.locate = button;
+          icon.className = "leaflet-control-locate-location-arrow leaflet-locate-icon";
+          self.showStatus(self.t.locate_failed);
+        },
+      );
+    });
+    return box;
   };
-  script.onerror = function () {
-    script.remove();
-    self.locate = null;
-  };
-  document.head.appendChild(script);
+  this.locate = button.addTo(this.map);
+};
+
+/* The locate control's script, asked for once at a time. */
+Geotour.prototype.locateScript = function () {
+  var src = this.cfg.locate.script;
+  if (window.L && L.Control.Locate) return Promise.resolve();
+  return new Promise(function (resolve, reject) {
+    var script = el("script", { src: src });
+    script.onload = resolve;
+    script.onerror = function () {
+      script.remove();
+      reject(new Error(src + " did not load"));
+    };
+    document.head.appendChild(script);
+  });
 };
 
 /* Each layer's data is an immutable snapshot, fetched once and kept offline. The page names them (and
@@ -773,7 +815,7 @@ function translateControls(map, t) {
 // The locate control alerts the browser's own (English) message on an error; the map's locationerror
 // handler in mount says it in the page's language instead. A control copies its options when it is made,
 // so this runs once the plugin is there: now on a site's page (the deferred scripts run in order, after the
-// plugin and before the map's own script), and when addLocate has loaded it on the overview.
+// plugin and before the map's own script), and on the overview when the first tap on its button has loaded it.
 function quietLocate() {
   var Locate = window.L && L.Control.Locate && L.Control.Locate.LocateControl;
   if (Locate && Locate.prototype.options) Locate.prototype.options.onLocationError = function () {};
