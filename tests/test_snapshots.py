@@ -114,20 +114,42 @@ def test_a_map_view_in_one_language_carries_the_one_description_its_card_shows(c
     assert catalogue["geosites"]["map_snapshot_urls"]["en"].split("/api/")[1] in page
 
 
-def test_a_place_with_a_description_in_one_language_keeps_it_in_both_views():
+def _shown(props, lang, kind=None, fid="curug"):
+    """The properties a map view keeps of one place with these properties."""
     from geotour.domain.layers import LayerKind
     from geotour.domain.places import _as_the_map_shows
 
+    feature = {"type": "Feature", "id": fid, "geometry": None, "properties": dict(props)}
+    _as_the_map_shows(feature, kind or LayerKind.ATTRACTION, lang)
+    return feature["properties"]
+
+
+def test_a_place_with_a_description_in_one_language_keeps_it_in_both_views():
     for lang in ("id", "en"):
-        props = {"name": "Curug", "description_id": "Air terjun."}
-        _as_the_map_shows(props, LayerKind.ATTRACTION, lang)
-        assert props == {"name": "Curug", "description_id": "Air terjun."}
-    props = {"description_id": "Air terjun.", "description_en": "A waterfall."}
-    _as_the_map_shows(props, LayerKind.ATTRACTION, "en")
-    assert props == {"description_en": "A waterfall."}
-    props = {"description_id": "", "description_en": "A waterfall."}
-    _as_the_map_shows(props, LayerKind.ATTRACTION, "id")
-    assert props == {"description_en": "A waterfall."}
+        assert _shown({"name": "Curug", "description_id": "Air terjun."}, lang) == {
+            "name": "Curug",
+            "description_id": "Air terjun.",
+        }
+    assert _shown({"description_id": "Air terjun.", "description_en": "A waterfall."}, "en") == {
+        "description_en": "A waterfall."
+    }
+    assert _shown({"description_id": "", "description_en": "A waterfall."}, "id") == {
+        "description_en": "A waterfall."
+    }
+
+
+def test_a_map_view_says_a_places_id_and_layer_once(client):
+    """Issue 34: 300 businesses each repeating their layer's name and their own id were 0.7 kB of the map
+    page's 100 kB; the collection names its layer, each feature its id, and the map puts both back."""
+    assert _shown({"id": "curug", "layer": "geosites", "name": "Curug"}, "id") == {"name": "Curug"}
+    # a property that happens to be called id but is not the feature's stays
+    assert _shown({"id": "other", "name": "Curug"}, "id") == {"id": "other", "name": "Curug"}
+    entry = _catalogue(client)["msmes"]
+    view = client.get(_path(entry["map_snapshot_urls"]["id"])).get_json()
+    assert view["layer"] == "msmes" and len(view["features"]) > 100
+    assert all(f["id"] and not {"id", "layer"} & set(f["properties"]) for f in view["features"])
+    whole = client.get(_path(entry["snapshot_url"])).get_json()  # the layer as it is keeps both
+    assert all(f["properties"]["layer"] == "msmes" for f in whole["features"])
 
 
 def _map_rules():
@@ -153,7 +175,7 @@ def test_a_change_to_what_a_map_snapshot_holds_renames_it():
     served stale until the next approval. If this fails, bump places.SNAPSHOT_RULES and pin the new digest."""
     from geotour.domain.places import SNAPSHOT_RULES
 
-    assert (SNAPSHOT_RULES, _map_rules()) == (3, "fcb225076fd1")
+    assert (SNAPSHOT_RULES, _map_rules()) == (4, "e1fbd7a105df")
 
 
 def test_a_snapshot_named_by_older_rules_redirects_to_the_current_name(client, monkeypatch):

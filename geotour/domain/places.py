@@ -22,7 +22,6 @@ MAP_PROPERTIES = (
     "name_en",
     "name_alt",
     "category",
-    "layer",
     "description_id",
     "description_en",
     "photo",
@@ -56,7 +55,7 @@ NO_DESCRIPTION_ON_THE_MAP = (LayerKind.ROUTE, LayerKind.EVENT)
 # A snapshot's name is immutable (browsers keep it a year; every machine keeps its file), so it names the
 # rules that made it as well as the data: bump this whenever MAP_PROPERTIES or the trimming above changes
 # what a snapshot holds (tests/test_snapshots.py pins them together).
-SNAPSHOT_RULES = 3
+SNAPSHOT_RULES = 4
 
 # The geopark's three geoareas and their districts (kecamatan), as the site dossier groups them.
 AREAS = (
@@ -271,9 +270,15 @@ def card_text(text: str, limit: int = CARD_DESCRIPTION_CHARS) -> str:
     return cut[: max(cut.rfind(" "), limit - 20)] + "…"
 
 
-def _as_the_map_shows(props: dict[str, Any], kind: LayerKind, lang: str | None) -> None:
+def _as_the_map_shows(feature: Feature, kind: LayerKind, lang: str | None) -> None:
     """Trim a feature's map properties (MAP_PROPERTIES) to what the map shows of it, in place; in one
-    language's view (`lang`), the one description its card shows (that language's, else the other's)."""
+    language's view (`lang`), the one description its card shows (that language's, else the other's).
+    What the collection says once is not said again in each place: its id is the feature's, and the layer
+    the collection's (the map puts both back as a snapshot comes: geotour-map.js, loadSnapshot)."""
+    props = feature["properties"]
+    props.pop("layer", None)
+    if props.get("id") == feature.get("id"):
+        props.pop("id", None)
     if lang and any(props.get(name) for name in DESCRIPTIONS):
         shown = f"description_{lang}" if props.get(f"description_{lang}") else None
         shown = shown or next(name for name in DESCRIPTIONS if props.get(name))
@@ -313,7 +318,7 @@ def layer_snapshot(storage: Places, catalogue: Catalogue, layer_id: str, view: s
     features = whole_layer(storage, layer_id, MAP_PROPERTIES if base == "map" else None)
     if base == "map":
         for feature in features:
-            _as_the_map_shows(feature["properties"], layer.kind, lang or None)
+            _as_the_map_shows(feature, layer.kind, lang or None)
     return {
         "type": "FeatureCollection",
         "layer": layer_id,

@@ -618,9 +618,17 @@ Geotour.prototype.loadCatalogue = function () {
   });
 };
 
+/* A layer's snapshot: its places, each with its id and layer in its properties, as the rest of the map reads
+ * them (the map's view says each once, for the whole collection: places._as_the_map_shows). */
 Geotour.prototype.loadSnapshot = function (layerId) {
   return this.fetchJSON(this.snapshots[layerId], true).then(function (collection) {
-    return collection.features || [];
+    var features = collection.features || [];
+    features.forEach(function (feature) {
+      var props = feature.properties || (feature.properties = {});
+      if (props.id === undefined) props.id = feature.id;
+      if (props.layer === undefined) props.layer = collection.layer || layerId;
+    });
+    return features;
   });
 };
 

@@ -90,7 +90,11 @@ class Layer(Open):
     categories = fields.List(fields.Nested(Category))
     links = fields.List(fields.Nested(Link), required=True)
     snapshot_url = _text("The whole layer at this data version, cached for a year", required=True)
-    map_snapshot_url = _text("The same with only the properties the map shows", required=True)
+    map_snapshot_url = _text(
+        "The same with only the properties the map shows; the collection names the layer once, and each "
+        "place's id is its feature's id alone",
+        required=True,
+    )
     map_snapshot_urls = fields.Dict(
         keys=fields.String(),
         values=fields.String(),
