@@ -249,6 +249,18 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     assert static.headers["Access-Control-Allow-Origin"] == "*"  # module scripts load in CORS mode
     # and no header a fingerprinted file never needs: each is bytes a phone waits for, some 30 times a page
     assert "ETag" not in static.headers and "Accept-Ranges" not in static.headers
+    assert "Last-Modified" not in static.headers
+    # a file without a fingerprint is kept an hour, then asked again: its date answers "not changed"
+    unversioned = urllib.request.urlopen(server.url + "/static/icons/icon.svg")
+    assert unversioned.headers["Cache-Control"] == "public, max-age=3600"
+    with pytest.raises(urllib.error.HTTPError) as kept:
+        urllib.request.urlopen(
+            urllib.request.Request(
+                server.url + "/static/icons/icon.svg",
+                headers={"If-Modified-Since": unversioned.headers["Last-Modified"]},
+            )
+        )
+    assert kept.value.code == 304
     # Our scripts: the minified copy of the version asked for, as the app sends it, precompressed at brotli's
     # highest (make assets); any other version, or none, the file as it is.
     with app.test_request_context():
@@ -259,6 +271,7 @@ def test_nginx_serves_snapshots_photos_and_static_from_disk(served):
     )
     assert minified.headers["Content-Encoding"] == "br" and minified.headers["Server"].startswith("nginx")
     assert minified.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Last-Modified" not in minified.headers
     assert minified.headers["Access-Control-Allow-Origin"] == "*"
     assert minified.headers["Content-Type"].split(";")[0] in ("application/javascript", "text/javascript")
     body = brotli.decompress(minified.read())
@@ -358,6 +371,7 @@ def test_a_snapshot_made_before_a_removal_stops_being_served(served):
         with urllib.request.urlopen(old_url) as response:
             old = json.load(response)
     assert response.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert "Last-Modified" not in response.headers  # an immutable name is never asked again
     assert (
         response.headers["Access-Control-Allow-Origin"] == "*" and "X-Accel-Redirect" not in response.headers
     )
