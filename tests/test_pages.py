@@ -69,7 +69,7 @@ def test_a_map_page_opens_the_tile_servers_connection_first_and_asks_for_leaflet
     # Only the overview clusters (a site's few neighbours are plain groups; a route's map draws its line and
     # stops itself): the others have Leaflet alone, and no cluster styles.
     assert first == (["leaflet", "markercluster", "subgroup"] if path == "/" else ["leaflet"])
-    assert ("MarkerCluster" in html) == (path == "/")
+    assert ("vendor/markercluster/markercluster.css" in html) == (path == "/")
     if path == "/":  # the map script puts the locate control on once the first markers are drawn
         assert "locatecontrol" not in html[: html.index("</head>")]
         locate = re.search(r'"locate": \{"options": \{.*?\}, "script": "([^"]+)", "style": "([^"]+)"\}', html)
@@ -301,3 +301,25 @@ def test_language_comes_from_param_then_accept_language_and_is_kept_in_links_not
 def test_embeds_and_api_set_no_language_cookie(client):
     for path in ("/embed?lang=en", "/api/v1/layers?lang=en", "/oembed?url=http://localhost/&lang=en"):
         assert "Set-Cookie" not in client.get(path).headers, path
+
+
+def _mount_config(html):
+    """The settings a map page gives its script (Geotour.mount's second argument)."""
+    start = html.index("Geotour.mount(")
+    return json.JSONDecoder().raw_decode(html[html.index("{", start) :])[0]
+
+
+def test_a_category_says_its_look_only_where_it_is_not_its_layers(client, app):
+    """Issue 34: 35 categories repeating their layer's colour and letter were 0.3 kB of every map page; the
+    map script takes the layer's look for what a category leaves out."""
+    config = {layer["id"]: layer for layer in _mount_config(client.get("/").get_data(as_text=True))["layers"]}
+    catalogue = app.extensions["geotour"].catalogue
+    for layer in catalogue.layers:
+        for category in layer.categories:
+            said = config[layer.id]["categories"][category.id]
+            filled = {name: said.get(name, getattr(layer, name, "")) for name in ("color", "glyph", "icon")}
+            assert filled == {"color": category.color, "glyph": category.glyph, "icon": category.icon}
+            assert set(said) - {"title"} == {
+                n for n in filled if getattr(category, n) != getattr(layer, n, "")
+            }
+    assert config["geosites"]["categories"]["gua"] == {"title": "Gua"}

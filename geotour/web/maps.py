@@ -67,12 +67,12 @@ JS_MODULES = {
 MAP_MODULE_NAMES = ("geotour/search", "geotour/time")
 MAP_CSS = [
     ("leaflet_css", "vendor/leaflet/leaflet.css"),
-    ("markercluster_css", "vendor/markercluster/MarkerCluster.css"),
-    ("markercluster_default_css", "vendor/markercluster/MarkerCluster.Default.css"),
+    # MarkerCluster.css and MarkerCluster.Default.css, in that order, as one file (make assets)
+    ("markercluster_css", "vendor/markercluster/markercluster.css"),
     ("locatecontrol_css", "vendor/locatecontrol/L.Control.Locate.min.css"),
 ]  # our own css/geotour.css is linked by every page template, map or not
 # What only the overview's cluster needs (markercluster and the sub-groups its layers are toggled by).
-CLUSTER_ASSETS = ("markercluster", "subgroup", "markercluster_css", "markercluster_default_css")
+CLUSTER_ASSETS = ("markercluster", "subgroup", "markercluster_css")
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,13 @@ function Geotour(map, cfg, groups) {
   this.fetched = [];
   cfg.layers.forEach(function (layer) {
     this.layers[layer.id] = layer;
+    // A category has its own look only where it differs from its layer's (map_setup._category_config).
+    Object.keys(layer.categories || {}).forEach(function (id) {
+      var category = layer.categories[id];
+      ["color", "glyph", "icon"].forEach(function (name) {
+        if (category[name] === undefined) category[name] = layer[name] || "";
+      });
+    });
   }, this);
   this.status = document.querySelector(".gt-status");
   // Embedded on another site, a place's details open in the frame itself (/embed/places/<id>): a sandboxed
