@@ -480,9 +480,22 @@ function askAfterMap() {
   if (askedAfterMap) return;
   askedAfterMap = true;
   document.querySelectorAll('script[type="geotour/after-map"]').forEach(function (script) {
-    import(script.src).catch(function (error) {
-      if (window.console) console.error("Geotour: " + script.src + " did not load:", error);
-    });
+    var ask = function () {
+      import(script.src).catch(function (error) {
+        if (window.console) console.error("Geotour: " + script.src + " did not load:", error);
+      });
+    };
+    // data-when-open: the module of a box in a closed menu, asked for when the menu opens; at once where this
+    // phone keeps what the module looks after (its localStorage key), e.g. a saved geopark it refreshes.
+    var menu = script.hasAttribute("data-when-open") && script.closest("details"),
+      kept = null;
+    try {
+      kept = menu && localStorage.getItem(script.getAttribute("data-when-open"));
+    } catch (e) {
+      kept = null; // storage refused: the menu still asks
+    }
+    if (menu && !menu.open && !kept) menu.addEventListener("toggle", ask, { once: true });
+    else ask();
   });
 }
 

@@ -159,3 +159,37 @@ def test_where_the_tile_source_allows_it_the_geopark_is_saved_with_its_tiles_to_
     finally:
         context.close()
         tiles.server.shutdown()
+
+
+def test_on_the_map_the_save_box_comes_with_its_menu_or_at_once_where_the_geopark_is_saved(
+    live_server, browser
+):
+    """Issue 34: the box's module (1.5 kB) is asked for when the "Download" menu opens, not with every map; on
+    a phone that saved the geopark it comes at once, to refresh it when the signal returns."""
+    server = live_server()
+    context = browser.new_context(viewport=PHONE_360, locale="id-ID")
+    try:
+        blank_tiles(context, server.url)
+        page = context.new_page()
+        asked = []
+        page.on("request", lambda request: asked.append(request.url))
+        page.goto(server.url + "/")
+        page.wait_for_selector(".gt-map[data-geotour-ready]", timeout=30000)
+        page.wait_for_timeout(500)  # what came after the first markers has been asked for
+        assert any("/static/js/trip.js" in url for url in asked)  # the other after-map modules came
+        assert not any("save-geopark.js" in url for url in asked)
+        assert page.locator(".gt-save-geopark").is_hidden()
+        page.click(".gt-download summary")
+        wait_for(page, lambda: page.locator(".gt-save-geopark").is_visible(), 30)  # the module shows its box
+        assert any("save-geopark.js" in url for url in asked)
+
+        page.evaluate(
+            "localStorage.setItem('geotour-saved-geopark', JSON.stringify({at: new Date().toISOString(), count: 3}))"
+        )
+        asked.clear()
+        page.reload()
+        page.wait_for_selector(".gt-map[data-geotour-ready]", timeout=30000)
+        wait_for(page, lambda: any("save-geopark.js" in url for url in asked), 10)
+        assert page.evaluate("document.querySelector('.gt-download').open") is False
+    finally:
+        context.close()
