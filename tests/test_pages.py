@@ -6,6 +6,7 @@ from html.parser import HTMLParser
 
 import pytest
 
+from geotour.config import PROJECT_ROOT
 from tests.conftest import HOSTILE_MSME_NAME, HOSTILE_SITE_NAME
 
 READS_ONLY = True  # one app for the module's tests (see conftest.app); a test that writes makes its own
@@ -323,3 +324,42 @@ def test_a_category_says_its_look_only_where_it_is_not_its_layers(client, app):
                 n for n in filled if getattr(category, n) != getattr(layer, n, "")
             }
     assert config["geosites"]["categories"]["gua"] == {"title": "Gua"}
+
+
+def _selectors(css):
+    """Each rule's selector list in a stylesheet, with its comments and @-blocks' heads left out."""
+    text = re.sub(r"/\*.*?\*/", "", css, flags=re.S)
+    return [s.strip() for s in re.findall(r"([^{}@;]+)\{[^{}]*\}", text)]
+
+
+@pytest.mark.parametrize("path", ["/", "/embed", "/?lang=en"])
+def test_a_page_that_is_only_a_map_needs_no_rule_of_the_pages_stylesheet(client, path):
+    """Issue 34: the overview and its embed link geotour.css alone (pages.css is 2 kB of the map page's 100
+    kB), so no rule there may style what they show: their own markup, or what the map's scripts make."""
+    html = client.get(path).get_data(as_text=True)
+    assert "css/geotour.css" in html and "css/pages.css" not in html
+    scripts = "".join(
+        p.read_text(encoding="utf-8")
+        for p in (PROJECT_ROOT / "static" / "js").rglob("*.js")
+        if "vendor" not in p.parts
+    )
+    shown = set(re.findall(r'class="([^"]*)"', html))
+    classes_shown = {c for value in shown for c in value.split()}
+    for selector in _selectors((PROJECT_ROOT / "static" / "css" / "pages.css").read_text(encoding="utf-8")):
+        for part in selector.split(","):
+            classes = re.findall(r"\.(gt-[\w-]+)", part)
+            assert classes, f"pages.css: {part!r} names none of our classes"
+            # a part applies only where all its classes are; one the map never uses is enough
+            assert any(c not in classes_shown and c not in scripts for c in classes), part
+
+
+def test_every_other_page_links_the_pages_stylesheet_after_the_maps(client):
+    for path in (
+        "/sites/curug-sodong",
+        "/places",
+        "/keselamatan",
+        "/login",
+        "/routes/ciletuh-river-three-waterfalls",
+    ):
+        html = client.get(path).get_data(as_text=True)
+        assert html.index("css/geotour.css") < html.index("css/pages.css"), path

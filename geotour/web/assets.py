@@ -24,6 +24,7 @@ IMMUTABLE_SECONDS = 365 * 24 * 3600
 PRIVATE_PAGE_PREFIXES = ["/login", "/logout", "/account", "/contribute", "/moderation", "/admin"]
 SHELL_ASSETS = [
     "css/geotour.css",
+    "css/pages.css",
     "manifest.webmanifest",
     "js/offline/page.js",
     "js/offline/saved-places.js",
