@@ -117,7 +117,7 @@ WORKBOX_MODULES := core routing strategies expiration background-sync
 $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/layers.json \
   scripts/build_icon_sprite.py scripts/precompress.py Makefile
 	rm -rf $(VENDOR)
-	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol $(VENDOR)/subgroup \
+	mkdir -p $(VENDOR)/leaflet $(VENDOR)/markercluster $(VENDOR)/locatecontrol \
 	  $(VENDOR)/idb-keyval $(VENDOR)/exifr $(VENDOR)/icons
 	$(PYTHON) scripts/build_icon_sprite.py data/geojson/layers.json node_modules/@tabler/icons/icons/outline \
 	  $(VENDOR)/icons/geotour-icons.svg
@@ -126,10 +126,13 @@ $(VENDOR)/.installed: node_modules/.installed $(VENV)/.installed data/geojson/la
 	cp node_modules/exifr/dist/lite.umd.js $(VENDOR)/exifr/exifr-lite.js
 	cp node_modules/leaflet/dist/leaflet.js node_modules/leaflet/dist/leaflet.css $(VENDOR)/leaflet/
 	cp -r node_modules/leaflet/dist/images $(VENDOR)/leaflet/images
-	cp node_modules/leaflet.markercluster/dist/leaflet.markercluster.js \
-	   node_modules/leaflet.markercluster/dist/MarkerCluster.css \
+	cp node_modules/leaflet.markercluster/dist/MarkerCluster.css \
 	   node_modules/leaflet.markercluster/dist/MarkerCluster.Default.css $(VENDOR)/markercluster/
-	cp node_modules/leaflet.featuregroup.subgroup/dist/leaflet.featuregroup.subgroup.js $(VENDOR)/subgroup/
+	# The cluster and its sub-groups (the overview's layers toggle them) as one script: the overview asks once.
+	{ grep -v '^//# sourceMappingURL=' node_modules/leaflet.markercluster/dist/leaflet.markercluster.js; \
+	  printf '\n;\n'; cat node_modules/leaflet.featuregroup.subgroup/dist/leaflet.featuregroup.subgroup.js; } \
+	  > $(VENDOR)/markercluster/markercluster-subgroup.js
+	cp node_modules/leaflet.markercluster/MIT-LICENCE.txt $(VENDOR)/markercluster/
 	cp node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.js \
 	   node_modules/leaflet.locatecontrol/dist/L.Control.Locate.min.css $(VENDOR)/locatecontrol/
 	# Workbox for the service worker: its loader and the modules it loads, in a folder named after its version

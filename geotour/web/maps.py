@@ -25,14 +25,14 @@ Plugin = TypeVar("Plugin", bound=JSCSSMixin)
 # (package.json) into static/vendor by `make assets`; nothing comes from a CDN.
 MAP_JS = [
     ("leaflet", "vendor/leaflet/leaflet.js"),
-    ("markercluster", "vendor/markercluster/leaflet.markercluster.js"),
-    ("subgroup", "vendor/subgroup/leaflet.featuregroup.subgroup.js"),
+    # leaflet.markercluster.js and leaflet.featuregroup.subgroup.js, in that order, as one file (make assets)
+    ("markercluster", "vendor/markercluster/markercluster-subgroup.js"),
     ("locatecontrol", "vendor/locatecontrol/L.Control.Locate.min.js"),
 ]
 # What the first marker waits for, asked for first (fetchpriority="high"). A deferred script is otherwise a
 # low-priority request, which Chromium holds back behind the page's modules on an HTTP/1.1 link: Leaflet,
 # the largest file, then arrived last (bench/front.py, bench_first_marker).
-MAP_JS_FIRST = ("leaflet", "markercluster", "subgroup")
+MAP_JS_FIRST = ("leaflet", "markercluster")
 # Our own scripts are ES modules, run after the scripts above (both deferred, in document order). They
 # import each other by the names of the page's import map (templates/document.html), which point at the
 # fingerprinted URLs, so a module and what it imports always come from one release, offline too.
@@ -72,7 +72,7 @@ MAP_CSS = [
     ("locatecontrol_css", "vendor/locatecontrol/L.Control.Locate.min.css"),
 ]  # our own css/geotour.css is linked by every page template, map or not
 # What only the overview's cluster needs (markercluster and the sub-groups its layers are toggled by).
-CLUSTER_ASSETS = ("markercluster", "subgroup", "markercluster_css")
+CLUSTER_ASSETS = ("markercluster", "markercluster_css")
 
 
 @dataclass(frozen=True)
