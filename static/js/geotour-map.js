@@ -486,14 +486,10 @@ function askAfterMap() {
       });
     };
     // data-when-open: the module of a box in a closed menu, asked for when the menu opens; at once where this
-    // phone keeps what the module looks after (its localStorage key), e.g. a saved geopark it refreshes.
+    // phone keeps what the module looks after (a key of the phone's storage, which the site's page.js reads:
+    // the map itself, embedded in other sites, keeps nothing), e.g. a saved geopark it refreshes.
     var menu = script.hasAttribute("data-when-open") && script.closest("details"),
-      kept = null;
-    try {
-      kept = menu && localStorage.getItem(script.getAttribute("data-when-open"));
-    } catch (e) {
-      kept = null; // storage refused: the menu still asks
-    }
+      kept = menu && GEOTOUR.page && GEOTOUR.page.keeps(script.getAttribute("data-when-open"));
     if (menu && !menu.open && !kept) menu.addEventListener("toggle", ask, { once: true });
     else ask();
   });

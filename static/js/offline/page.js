@@ -71,6 +71,15 @@ const page = {
       /* private mode: not kept */
     }
   },
+  /* Whether this phone keeps something under this localStorage key (the map asks before it loads a module that
+   * looks after it: geotour-map.js, askAfterMap; embeds, which have no page.js, keep nothing). */
+  keeps(key) {
+    try {
+      return !!localStorage.getItem(key);
+    } catch {
+      return false;
+    }
+  },
   lastNearMe() {
     try {
       return JSON.parse(localStorage.getItem(NEAR_ME) || "null");
