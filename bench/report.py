@@ -313,7 +313,8 @@ def _counting_lines(c):
         "stops).",
         "",
         "What counting adds to a page view: `/sites/curug-sodong` fetched 300 times from each of two `make "
-        "serve`, one counting and one not, asked in turn, one request after another: median {on['p50_ms']:.2f} ms with counting on against {off['p50_ms']:.2f} ms off "
+        "serve`, one counting and one not, asked in turn, one request after another: median "
+        f"{on['p50_ms']:.2f} ms with counting on against {off['p50_ms']:.2f} ms off "
         f"(p90 {on['p90_ms']:.2f} against {off['p90_ms']:.2f} ms): a difference of "
         f"**{on['p50_ms'] - off['p50_ms']:+.2f} ms** (goal: at most 1 ms). The page itself counts nothing as "
         "it is served; its view is counted by the beacon, sent once the phone is idle. Counting one hit in a "
