@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 from markupsafe import Markup
 
 from geotour.context import current as _ctx
-from geotour.domain.layers import ATTRACTION, MSME, Catalogue, LayerKind
+from geotour.domain.layers import ATTRACTION, MSME, Catalogue, Category, Layer, LayerKind
 from geotour.domain.places import snapshot_token
 from geotour.storage import StorageUnavailable, snapshots
 from geotour.web import i18n, maps, offline
@@ -131,13 +131,13 @@ def _layer_config(catalogue: Catalogue) -> list[dict[str, Any]]:
     return layers
 
 
-def _category_config(layer: Any, category: Any) -> dict[str, Any]:
+def _category_config(layer: Layer, category: Category) -> dict[str, Any]:
     """A category's title, and its look where it is not its layer's (the map takes the layer's for the rest:
     geotour-map.js, Geotour): 35 categories repeating their layer's colour were 0.3 kB of every map page."""
     config = {"title": _title(category.title)}
     for name in ("color", "glyph", "icon"):
         value = getattr(category, name)
-        if value != getattr(layer, name, ""):
+        if value != getattr(layer, name, ""):  # a layer has no icon of its own
             config[name] = value
     return config
 
